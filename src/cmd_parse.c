@@ -1,0 +1,222 @@
+/* `feedspool parse`: feed documents -> articles as JSON Lines, documents, or text renderings. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "feed.h"
+#include "log.h"
+
+enum out_format { OUT_LINES, OUT_DOCUMENT, OUT_TEXT };
+
+struct parse_run {
+	enum out_format format;
+	json_t *articles; /* OUT_DOCUMENT: the articles of the current input */
+	size_t printed;
+};
+
+static void usage(FILE *f)
+{
+	fputs("Usage: feedspool parse [OPTION]... FILE...\n"
+	      "Parse RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and JSON Feed documents and print their\n"
+	      "articles in the spool schema, one JSON object per line. FILE - reads stdin.\n"
+	      "\n"
+	      "  -d, --document           print one JSON object per input instead:\n"
+	      "                           {\"feed\": {...}, \"articles\": [...]}\n"
+	      "  -t, --text               print each article's text rendering (title, standfirst,\n"
+	      "                           blank line, body), articles separated by a form feed line\n"
+	      "  -u, --url URL            the documents' address: base of relative links and part\n"
+	      "                           of article ids\n"
+	      "  -c, --content-type TYPE  the HTTP Content-Type the documents were served with\n"
+	      "                           (its charset overrides the XML declaration)\n"
+	      "      --max-size BYTES     refuse documents larger than BYTES (default 256 MiB)\n"
+	      "  -v, --verbose            also report recoverable problems\n"
+	      "  -h, --help               show this help and exit\n"
+	      "\n"
+	      "Exit status: 0 every input parsed, 1 some input failed (each failure on stderr,\n"
+	      "with the articles recovered before it still printed), 2 usage error.\n",
+	      f);
+}
+
+static int print_json(json_t *o)
+{
+	int rc;
+
+	if (!o)
+		return -ENOMEM;
+	rc = json_dumpf(o, stdout, JSON_COMPACT);
+	putchar('\n');
+	json_decref(o);
+	return rc;
+}
+
+static int on_article(void *ud, struct article *a, const struct feed_info *f)
+{
+	struct parse_run *r = ud;
+
+	r->printed++;
+	switch (r->format) {
+	case OUT_LINES:
+		return print_json(article_to_json(a, f)) < 0;
+	case OUT_DOCUMENT:
+		json_array_append_new(r->articles, article_to_json(a, NULL));
+		return 0;
+	case OUT_TEXT: {
+		struct buf t = BUF_INIT;
+
+		if (r->printed > 1)
+			fputs("\f\n", stdout);
+		article_render_text(a, &t);
+		fwrite(t.data, 1, t.len, stdout);
+		buf_fini(&t);
+		return 0;
+	}
+	}
+	return 0;
+}
+
+/* Parses one input; 0 when it was a well-formed feed, -1 when it failed. */
+static int parse_one(const char *path, const struct feed_parser_opts *base, struct parse_run *r,
+		     int verbose)
+{
+	struct feed_parser_opts o = *base;
+	struct feed_parser *p;
+	const char *name = strcmp(path, "-") ? path : "(stdin)";
+	const char *msg;
+	char chunk[65536];
+	ssize_t n;
+	long line;
+	int fd, rc = 0, read_err = 0;
+
+	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
+	if (fd < 0) {
+		log_err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!o.name) {
+		const char *slash = strrchr(path, '/');
+
+		o.name = strcmp(path, "-") ? (slash ? slash + 1 : path) : NULL;
+	}
+	p = feed_parser_new(&o, on_article, r);
+	if (!p) {
+		log_err("%s: out of memory", name);
+		if (fd)
+			close(fd);
+		return -1;
+	}
+	if (r->format == OUT_DOCUMENT)
+		r->articles = json_array();
+	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			read_err = errno;
+			break;
+		}
+		if (feed_parser_push(p, chunk, (size_t)n) < 0)
+			break;
+	}
+	if (fd)
+		close(fd);
+	rc = feed_parser_finish(p);
+	if (read_err) {
+		log_err("%s: %s", name, strerror(read_err));
+		rc = -1;
+	} else if (rc < 0 && (msg = feed_parser_error(p, &line))) {
+		if (line > 0)
+			log_err("%s:%ld: %s (%zu article%s before the error)", name, line, msg,
+				feed_parser_count(p), feed_parser_count(p) == 1 ? "" : "s");
+		else
+			log_err("%s: %s (%zu article%s before the error)", name, msg,
+				feed_parser_count(p), feed_parser_count(p) == 1 ? "" : "s");
+	}
+	if (verbose && feed_parser_warnings(p) && (msg = feed_parser_first_warning(p, &line)))
+		log_warnx("%s:%ld: warning: %s (%zu warning%s)", name, line, msg,
+			  feed_parser_warnings(p), feed_parser_warnings(p) == 1 ? "" : "s");
+	if (r->format == OUT_DOCUMENT) {
+		json_t *doc = json_pack("{s:o,s:o}", "feed", feed_info_to_json(feed_parser_info(p)),
+					"articles", r->articles);
+
+		r->articles = NULL;
+		print_json(doc);
+	}
+	feed_parser_free(p);
+	return rc < 0 ? -1 : 0;
+}
+
+int cmd_parse(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"document", no_argument, NULL, 'd'},
+		{"text", no_argument, NULL, 't'},
+		{"url", required_argument, NULL, 'u'},
+		{"content-type", required_argument, NULL, 'c'},
+		{"max-size", required_argument, NULL, 'M'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct feed_parser_opts o = {0};
+	struct parse_run r = {0};
+	int c, i, failed = 0, verbose = 0;
+	char *end;
+
+	r.format = OUT_LINES;
+	while ((c = getopt_long(argc, argv, "+dtu:c:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			r.format = OUT_DOCUMENT;
+			break;
+		case 't':
+			r.format = OUT_TEXT;
+			break;
+		case 'u':
+			o.url = optarg;
+			break;
+		case 'c':
+			o.content_type = optarg;
+			break;
+		case 'M':
+			errno = 0;
+			o.max_bytes = strtoull(optarg, &end, 10);
+			if (errno || *end || !o.max_bytes) {
+				log_err("parse: --max-size wants a positive number of bytes, not '%s'",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		log_err("parse: no input files (use - for stdin)");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	o.fetched = (int64_t)time(NULL);
+	for (i = optind; i < argc; i++)
+		if (parse_one(argv[i], &o, &r, verbose) < 0)
+			failed = 1;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		log_err("parse: writing the output failed");
+		return EXIT_INPUT;
+	}
+	return failed ? EXIT_INPUT : 0;
+}

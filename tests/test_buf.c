@@ -1,0 +1,43 @@
+/* Growable buffers (src/buf.c). */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "buf.h"
+#include "check.h"
+
+int main(void)
+{
+	struct buf b = BUF_INIT;
+	char *s;
+	int i;
+
+	CHECK_STR(buf_cstr(&b), "", "an empty buffer reads as \"\"");
+	for (i = 0; i < 1000; i++)
+		buf_putc(&b, 'x');
+	CHECK(b.len == 1000 && b.data[1000] == '\0', "1000 bytes, NUL-terminated (%zu)", b.len);
+	buf_reset(&b);
+	buf_printf(&b, "%d-%s", 42, "x");
+	CHECK_STR(buf_cstr(&b), "42-x", "buf_printf");
+	buf_reset(&b);
+	buf_put_utf8(&b, 0xE9);
+	buf_put_utf8(&b, 0x20AC);
+	buf_put_utf8(&b, 0x1F600);
+	buf_put_utf8(&b, 0xD800);
+	CHECK_STR(buf_cstr(&b), "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xef\xbf\xbd",
+		  "UTF-8 encoding; a surrogate becomes U+FFFD");
+	buf_reset(&b);
+	buf_puts(&b, "text \n\t ");
+	buf_rtrim(&b);
+	CHECK_STR(buf_cstr(&b), "text", "buf_rtrim");
+	s = buf_steal(&b);
+	CHECK_STR(s, "text", "buf_steal hands over the data");
+	CHECK(b.data == NULL && b.len == 0, "and leaves the buffer empty");
+	free(s);
+	s = buf_steal(&b);
+	CHECK_STR(s, "", "stealing an empty buffer gives \"\"");
+	free(s);
+	buf_fini(&b);
+	buf_fini(&b);
+	return check_exit();
+}

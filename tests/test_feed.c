@@ -1,0 +1,431 @@
+/* The streaming normalizer (src/feed.c, feed_xml.c, jsonfeed.c): vocabulary, links, identity,
+ * broken and hostile documents, caps. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "date.h"
+#include "feed.h"
+
+#define MAX 16
+
+struct result {
+	struct article v[MAX];
+	int n;
+	int rc;
+	char error[512];
+	long line;
+	char feed_title[256], feed_link[256], feed_lang[32];
+};
+
+/* Keeps a deep copy of the fields the tests look at. */
+static int keep(void *ud, struct article *a, const struct feed_info *f)
+{
+	struct result *r = ud;
+	struct article *c;
+	size_t i;
+
+	if (r->n >= MAX)
+		return 0;
+	c = &r->v[r->n++];
+	*c = *a;
+	/* take the strings over from the parser (the callback may) */
+	a->url = a->guid = a->title = a->standfirst = a->summary = a->body = a->language = NULL;
+	c->authors = NULL;
+	c->n_authors = 0;
+	for (i = 0; i < a->n_authors; i++)
+		person_list_add(&c->authors, &c->n_authors, a->authors[i].name, a->authors[i].email,
+				a->authors[i].uri);
+	c->categories = NULL;
+	c->n_categories = 0;
+	for (i = 0; i < a->n_categories; i++)
+		article_add_category(c, a->categories[i]);
+	c->links = NULL;
+	c->n_links = 0;
+	for (i = 0; i < a->n_links; i++)
+		article_add_link(c, a->links[i].url, a->links[i].rel, a->links[i].type,
+				 a->links[i].title);
+	c->enclosures = NULL;
+	c->n_enclosures = 0;
+	for (i = 0; i < a->n_enclosures; i++)
+		article_add_enclosure(c, a->enclosures[i].url, a->enclosures[i].type,
+				      a->enclosures[i].length);
+	return 0;
+}
+
+static void result_free(struct result *r)
+{
+	int i;
+
+	for (i = 0; i < r->n; i++)
+		article_fini(&r->v[i]);
+	memset(r, 0, sizeof *r);
+}
+
+static void parse_opts(const char *doc, size_t len, const struct feed_parser_opts *o,
+		       size_t chunk, struct result *r)
+{
+	struct feed_parser *p;
+	const struct feed_info *fi;
+	const char *e;
+	size_t off;
+
+	memset(r, 0, sizeof *r);
+	p = feed_parser_new(o, keep, r);
+	for (off = 0; off < len; off += chunk)
+		if (feed_parser_push(p, doc + off, len - off > chunk ? chunk : len - off) < 0)
+			break;
+	r->rc = feed_parser_finish(p);
+	e = feed_parser_error(p, &r->line);
+	snprintf(r->error, sizeof r->error, "%s", e ? e : "");
+	fi = feed_parser_info(p);
+	snprintf(r->feed_title, sizeof r->feed_title, "%s", fi->title ? fi->title : "");
+	snprintf(r->feed_link, sizeof r->feed_link, "%s", fi->link ? fi->link : "");
+	snprintf(r->feed_lang, sizeof r->feed_lang, "%s", fi->language ? fi->language : "");
+	feed_parser_free(p);
+}
+
+static void parse(const char *doc, const char *url, struct result *r)
+{
+	struct feed_parser_opts o = {0};
+
+	o.url = url;
+	parse_opts(doc, strlen(doc), &o, 1 << 16, r);
+}
+
+static const char *s(const char *v)
+{
+	return v ? v : "(null)";
+}
+
+static void test_rss2(void)
+{
+	static const char doc[] =
+		"<?xml version=\"1.0\"?>\n"
+		"<rss version=\"2.0\"><channel><title>Chan &amp; co</title><link>/home</link>\n"
+		"<language>en-us</language><image><title>NOT THIS</title><link>/img</link></image>\n"
+		"<item><title>First &eacute;t&eacute;</title><link>/a/1?x=1&amp;y=2</link>\n"
+		"<guid isPermaLink=\"false\">id-1</guid><author>joe@example.com (Joe Bloggs)</author>\n"
+		"<category>One</category><category>Two</category>\n"
+		"<enclosure url=\"/e.mp3\" length=\"1234\" type=\"audio/mpeg\"/>\n"
+		"<pubDate>Tue, 10 Jun 2003 04:00:00 GMT</pubDate>\n"
+		"<description>&lt;p&gt;Hello &lt;b&gt;world&lt;/b&gt;&lt;/p&gt;</description></item>\n"
+		"<item><guid>https://example.org/permalink</guid><title>Second</title></item>\n"
+		"</channel></rss>\n";
+	struct result r;
+	char d[DATE_BUFSZ] = "";
+
+	parse(doc, "https://example.org/feed.xml", &r);
+	CHECK(r.rc == 0, "rss2: parses cleanly, got %s", r.error);
+	CHECK(r.n == 2, "rss2: two items, got %d", r.n);
+	CHECK_STR(r.feed_title, "Chan & co", "rss2: the channel title, not the image's");
+	CHECK_STR(r.feed_link, "https://example.org/home", "rss2: channel link made absolute");
+	CHECK_STR(r.feed_lang, "en-us", "rss2: channel language");
+	if (r.n < 2)
+		goto out;
+	CHECK_STR(r.v[0].title, "First \xc3\xa9t\xc3\xa9", "rss2: HTML entities in XML are decoded");
+	CHECK_STR(r.v[0].url, "https://example.org/a/1?x=1&y=2", "rss2: relative link resolved");
+	CHECK_STR(r.v[0].guid, "id-1", "rss2: guid as published");
+	CHECK(r.v[0].n_authors == 1, "rss2: one author, got %zu", r.v[0].n_authors);
+	if (r.v[0].n_authors) {
+		CHECK_STR(r.v[0].authors[0].name, "Joe Bloggs", "rss2: author name from 'email (Name)'");
+		CHECK_STR(r.v[0].authors[0].email, "joe@example.com", "rss2: author email");
+	}
+	CHECK(r.v[0].n_categories == 2 && !strcmp(r.v[0].categories[1], "Two"),
+	      "rss2: categories in order");
+	CHECK(r.v[0].n_enclosures == 1 && r.v[0].enclosures[0].length == 1234 &&
+		      !strcmp(r.v[0].enclosures[0].url, "https://example.org/e.mp3"),
+	      "rss2: enclosure with absolute url and length");
+	date_format(r.v[0].published, d, sizeof d);
+	CHECK_STR(d, "2003-06-10T04:00:00Z", "rss2: pubDate in UTC");
+	CHECK_STR(r.v[0].language, "en-us", "rss2: the item inherits the channel language");
+	CHECK(r.v[0].body && strstr(r.v[0].body, "Hello world"), "rss2: body from description: %s",
+	      s(r.v[0].body));
+	CHECK(strlen(r.v[0].id) == 16, "rss2: the id is 16 hex digits");
+	CHECK_STR(r.v[1].url, "https://example.org/permalink", "rss2: a permalink guid is the link");
+out:
+	result_free(&r);
+}
+
+static void test_atom(void)
+{
+	static const char doc[] =
+		"<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:base=\"http://example.com/blog/\" "
+		"xml:lang=\"de\">\n"
+		"<title type=\"html\">A &lt;em&gt;fine&lt;/em&gt; feed</title>\n"
+		"<link href=\"/\"/><link rel=\"self\" href=\"feed.atom\"/>\n"
+		"<entry xml:base=\"2024/\"><title>Entry</title>\n"
+		"<link rel=\"alternate\" type=\"text/html\" href=\"post.html\"/>\n"
+		"<link rel=\"enclosure\" type=\"audio/ogg\" length=\"99\" href=\"a.ogg\"/>\n"
+		"<id>urn:uuid:1</id><updated>2024-02-29T12:00:00+01:00</updated>\n"
+		"<author><name>Ann</name><email>ann@example.com</email><uri>/ann</uri></author>\n"
+		"<category term=\"tech\"/><summary>Short.</summary>\n"
+		"<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\"><p>One &amp; "
+		"<b>two</b></p><p>Three &lt;tag&gt;</p></div></content>\n"
+		"<source><title>NOT THIS</title><author><name>NOT HIM</name></author></source>\n"
+		"</entry></feed>";
+	struct result r;
+	char d[DATE_BUFSZ] = "";
+
+	parse(doc, NULL, &r);
+	CHECK(r.rc == 0, "atom: parses cleanly, got %s", r.error);
+	CHECK(r.n == 1, "atom: one entry, got %d", r.n);
+	CHECK_STR(r.feed_title, "A fine feed", "atom: html title flattened");
+	CHECK_STR(r.feed_link, "http://example.com/", "atom: feed link against xml:base");
+	CHECK_STR(r.feed_lang, "de", "atom: feed language from xml:lang");
+	if (!r.n)
+		goto out;
+	CHECK_STR(r.v[0].url, "http://example.com/blog/2024/post.html", "atom: nested xml:base");
+	CHECK_STR(r.v[0].guid, "urn:uuid:1", "atom: id is the guid");
+	CHECK(r.v[0].n_authors == 1, "atom: the source's author is not the entry's (%zu)",
+	      r.v[0].n_authors);
+	if (r.v[0].n_authors) {
+		CHECK_STR(r.v[0].authors[0].name, "Ann", "atom: author name");
+		CHECK_STR(r.v[0].authors[0].email, "ann@example.com", "atom: author email");
+		CHECK_STR(r.v[0].authors[0].uri, "/ann", "atom: author uri as published");
+	}
+	CHECK(r.v[0].n_enclosures == 1 &&
+		      !strcmp(r.v[0].enclosures[0].url, "http://example.com/blog/2024/a.ogg"),
+	      "atom: rel=enclosure link");
+	CHECK(r.v[0].n_categories == 1 && !strcmp(r.v[0].categories[0], "tech"), "atom: term");
+	date_format(r.v[0].updated, d, sizeof d);
+	CHECK_STR(d, "2024-02-29T11:00:00Z", "atom: updated in UTC");
+	CHECK(r.v[0].published == DATE_NONE, "atom: no published date invented");
+	CHECK(r.v[0].body && strstr(r.v[0].body, "One & two") && strstr(r.v[0].body, "Three <tag>"),
+	      "atom: xhtml content keeps its text, entities as text: %s", s(r.v[0].body));
+	CHECK_STR(r.v[0].standfirst, "Short.", "atom: a summary that is not the body's start");
+	CHECK_STR(r.v[0].language, "de", "atom: language inherited from xml:lang");
+out:
+	result_free(&r);
+}
+
+static void test_rdf_and_prefixes(void)
+{
+	static const char doc[] =
+		"\n\n  <?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+		"<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" "
+		"xmlns=\"http://purl.org/rss/1.0/\">\n"
+		"<channel rdf:about=\"http://x/\"><title>R</title></channel>\n"
+		"<item rdf:about=\"http://x/1\"><title>One</title><dc:creator>Undeclared "
+		"Prefix</dc:creator><dc:date>2002-09-29T23:40:06-05:00</dc:date></item>\n"
+		"</rdf:RDF>";
+	struct result r;
+	char d[DATE_BUFSZ] = "";
+
+	parse(doc, NULL, &r);
+	CHECK(r.rc == 0, "rdf: blank lines before the declaration are fine, got %s", r.error);
+	CHECK(r.n == 1, "rdf: one item, got %d", r.n);
+	if (!r.n)
+		goto out;
+	CHECK_STR(r.v[0].guid, "http://x/1", "rdf: rdf:about is the guid");
+	CHECK_STR(r.v[0].url, "http://x/1", "rdf: and the link when there is none");
+	CHECK(r.v[0].n_authors == 1 && !strcmp(s(r.v[0].authors[0].name), "Undeclared Prefix"),
+	      "rdf: an undeclared dc: prefix still means Dublin Core");
+	date_format(r.v[0].published, d, sizeof d);
+	CHECK_STR(d, "2002-09-30T04:40:06Z", "rdf: dc:date");
+out:
+	result_free(&r);
+}
+
+static void test_broken(void)
+{
+	static const char doc[] = "<rss><channel>\n<item><title>kept</title></item>\n"
+				  "<item><title>also kept</title></item>\n"
+				  "<item><title>broken <b></title></item>\n<item><title>after";
+	struct result r;
+
+	parse(doc, NULL, &r);
+	CHECK(r.rc < 0, "broken: the document is reported as failed");
+	CHECK(r.n >= 2 && !strcmp(s(r.v[0].title), "kept") && !strcmp(s(r.v[1].title), "also kept"),
+	      "broken: the items before the damage are delivered (%d)", r.n);
+	CHECK(r.line >= 4 && r.error[0], "broken: the error names a line (%ld: %s)", r.line, r.error);
+	result_free(&r);
+
+	parse("<html><body><p>not a feed</p></body></html>", NULL, &r);
+	CHECK(r.rc < 0 && strstr(r.error, "not a feed"), "html page: 'not a feed', got '%s'", r.error);
+	result_free(&r);
+
+	parse("", NULL, &r);
+	CHECK(r.rc < 0 && strstr(r.error, "empty"), "empty document: 'empty', got '%s'", r.error);
+	result_free(&r);
+
+	parse("<html><body><feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>wrapped</title>"
+	      "</entry></feed></body></html>",
+	      NULL, &r);
+	CHECK(r.rc == 0 && r.n == 1, "a feed wrapped in a page is read (%d, %s)", r.n, r.error);
+	result_free(&r);
+}
+
+static void test_hostile(void)
+{
+	static const char laughs[] =
+		"<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY a \"aaaaaaaaaaaaaaaaaaaa\">"
+		"<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">"
+		"<!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\"><!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">"
+		"<!ENTITY f \"&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;\"><!ENTITY g \"&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;\">"
+		"<!ENTITY h \"&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;\"><!ENTITY i \"&h;&h;&h;&h;&h;&h;&h;&h;&h;&h;\">]>\n"
+		"<rss><channel><item><title>before</title></item>\n<item><title>&i;</title></item>"
+		"</channel></rss>";
+	struct result r;
+	struct buf quad = BUF_INIT;
+	char secret[] = "/tmp/feedspool-xxe-XXXXXX", doc[1024];
+	clock_t t0;
+	int fd, i;
+
+	t0 = clock();
+	parse(laughs, NULL, &r);
+	CHECK(r.rc < 0 && r.error[0], "billion laughs: refused with an error ('%s')", r.error);
+	CHECK(r.n >= 1 && !strcmp(s(r.v[0].title), "before"), "billion laughs: earlier item kept");
+	CHECK(r.n < 2 || !r.v[1].title || strlen(r.v[1].title) < 100000,
+	      "billion laughs: nothing expanded");
+	result_free(&r);
+
+	/* quadratic blowup: one big entity referenced many times */
+	buf_puts(&quad, "<!DOCTYPE rss [<!ENTITY a \"");
+	for (i = 0; i < 20000; i++)
+		buf_puts(&quad, "xxxx");
+	buf_puts(&quad, "\">]><rss><channel><item><title>t</title><description>");
+	for (i = 0; i < 20000; i++)
+		buf_puts(&quad, "&a;");
+	buf_puts(&quad, "</description></item></channel></rss>");
+	parse(quad.data, NULL, &r);
+	CHECK(r.rc < 0 && r.error[0], "quadratic blowup: refused with an error ('%s')", r.error);
+	result_free(&r);
+	buf_fini(&quad);
+	CHECK((double)(clock() - t0) / CLOCKS_PER_SEC < 5.0, "expansion attacks end quickly");
+
+	/* XXE: an external entity naming a local file reads nothing */
+	fd = mkstemp(secret);
+	CHECK(fd >= 0, "mkstemp");
+	if (fd >= 0) {
+		CHECK(write(fd, "TOPSECRET", 9) == 9, "write");
+		close(fd);
+	}
+	snprintf(doc, sizeof doc,
+		 "<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY x SYSTEM \"file://%s\">"
+		 "<!ENTITY %% p SYSTEM \"file://%s\"> %%p;]>"
+		 "<rss><channel><item><title>t&x;</title><description>&x;</description></item>"
+		 "</channel></rss>",
+		 secret, secret);
+	parse(doc, NULL, &r);
+	CHECK(r.n == 0 || !strstr(s(r.v[0].title), "TOPSECRET"), "xxe: the file is never read");
+	CHECK(r.n == 0 || !r.v[0].body || !strstr(r.v[0].body, "TOPSECRET"), "xxe: not in the body");
+	CHECK(strstr(r.error, "external entity"), "xxe: reported as an error: '%s'", r.error);
+	result_free(&r);
+	unlink(secret);
+
+	/* deep nesting stops with an error, no crash */
+	{
+		struct buf deep = BUF_INIT;
+
+		buf_puts(&deep, "<rss><channel><item><title>ok</title></item>");
+		for (i = 0; i < 100000; i++)
+			buf_puts(&deep, "<x>");
+		parse(deep.data, NULL, &r);
+		CHECK(r.rc < 0 && r.n == 1, "deep nesting: error, the item before kept (%d, %s)", r.n,
+		      r.error);
+		result_free(&r);
+		buf_fini(&deep);
+	}
+}
+
+static void test_caps(void)
+{
+	struct feed_parser_opts o = {0};
+	struct result r;
+	struct buf doc = BUF_INIT;
+	int i;
+
+	buf_puts(&doc, "<rss><channel><item><title>");
+	for (i = 0; i < 10000; i++)
+		buf_puts(&doc, "long ");
+	buf_puts(&doc, "</title></item></channel></rss>");
+	o.max_field = 1000;
+	parse_opts(doc.data, doc.len, &o, 4096, &r);
+	CHECK(r.n == 1 && r.v[0].title && strlen(r.v[0].title) <= 1000,
+	      "max_field: a long title is cut at the cap (%zu)", r.n ? strlen(s(r.v[0].title)) : 0);
+	result_free(&r);
+
+	o.max_field = 0;
+	o.max_bytes = 20000;
+	parse_opts(doc.data, doc.len, &o, 4096, &r);
+	CHECK(r.rc < 0 && strstr(r.error, "larger than"), "max_bytes: refused (%d, %s)", r.rc,
+	      r.error);
+	result_free(&r);
+	buf_fini(&doc);
+}
+
+static void test_jsonfeed(void)
+{
+	static const char doc[] =
+		"\xef\xbb\xbf{\"version\": \"https://jsonfeed.org/version/1.1\", \"title\": \"J\",\n"
+		"\"home_page_url\": \"https://j.example/\", \"authors\": [{\"name\": \"Feed Author\"}],\n"
+		"\"items\": [{\"id\": \"1\", \"url\": \"/p/1\", \"title\": \"One\",\n"
+		"  \"content_html\": \"<p>Para one</p><p>Para two</p>\", \"tags\": [\"a\", \"b\"],\n"
+		"  \"date_published\": \"2020-01-02T03:04:05Z\",\n"
+		"  \"attachments\": [{\"url\": \"/f.mp3\", \"mime_type\": \"audio/mpeg\", "
+		"\"size_in_bytes\": 7}]},\n"
+		" {\"id\": 2, \"content_text\": \"Plain\", \"authors\": [{\"name\": \"Own\"}]}]}";
+	struct result r;
+
+	parse(doc, NULL, &r);
+	CHECK(r.rc == 0 && r.n == 2, "json feed: two items (%d, %s)", r.n, r.error);
+	CHECK_STR(r.feed_title, "J", "json feed: title");
+	if (r.n == 2) {
+		CHECK_STR(r.v[0].url, "https://j.example/p/1", "json feed: url against home_page_url");
+		CHECK(r.v[0].body && !strcmp(r.v[0].body, "Para one\nPara two"),
+		      "json feed: content_html to blocks: %s", s(r.v[0].body));
+		CHECK(r.v[0].n_categories == 2, "json feed: tags");
+		CHECK(r.v[0].n_enclosures == 1 && r.v[0].enclosures[0].length == 7, "json feed: attachment");
+		CHECK(r.v[0].n_authors == 1 && !strcmp(s(r.v[0].authors[0].name), "Feed Author"),
+		      "json feed: the feed's author by default");
+		CHECK_STR(r.v[1].guid, "2", "json feed: a numeric id");
+		CHECK(r.v[1].n_authors == 1 && !strcmp(s(r.v[1].authors[0].name), "Own"),
+		      "json feed: the item's own author");
+	}
+	result_free(&r);
+
+	parse("{\"version\": \"https://jsonfeed.org/version/1\", \"items\": [", NULL, &r);
+	CHECK(r.rc < 0 && strstr(r.error, "invalid JSON"), "json feed: truncated ('%s')", r.error);
+	result_free(&r);
+}
+
+static void test_identity(void)
+{
+	struct article a;
+	struct buf k = BUF_INIT;
+
+	article_init(&a);
+	a.url = strdup("HTTPS://Example.COM:443/x?utm_source=a&id=3&fbclid=z#frag");
+	article_identity_key(&a, "https://feed/", &k);
+	CHECK_STR(buf_cstr(&k), "http://example.com/x?id=3", "identity: the canonical url");
+	buf_reset(&k);
+	free(a.url);
+	a.url = NULL;
+	a.guid = strdup("g-1");
+	article_identity_key(&a, "https://feed/", &k);
+	CHECK_STR(buf_cstr(&k), "https://feed/\ng-1", "identity: feed url and guid");
+	article_make_id(&a, "https://feed/");
+	CHECK(strlen(a.id) == 16 && strspn(a.id, "0123456789abcdef") == 16, "id is 16 hex digits");
+	buf_fini(&k);
+	article_fini(&a);
+}
+
+int main(void)
+{
+	test_rss2();
+	test_atom();
+	test_rdf_and_prefixes();
+	test_broken();
+	test_hostile();
+	test_caps();
+	test_jsonfeed();
+	test_identity();
+	return check_exit();
+}

@@ -1,0 +1,55 @@
+/* URL resolution and the canonical form used for identity (src/url.c). */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "check.h"
+#include "url.h"
+
+static void resolve(const char *base, const char *ref, const char *want)
+{
+	char *got = url_resolve(base, ref);
+
+	CHECK_STR(got, want, "url_resolve(%s, %s)", base ? base : "NULL", ref ? ref : "NULL");
+	free(got);
+}
+
+static void canonical(const char *url, const char *want)
+{
+	char *got = url_canonical(url);
+
+	CHECK_STR(got, want, "url_canonical(%s)", url);
+	free(got);
+}
+
+int main(void)
+{
+	resolve("http://a/b/c/d;p?q", "g", "http://a/b/c/g");
+	resolve("http://a/b/c/d;p?q", "../g", "http://a/b/g");
+	resolve("http://a/b/c/d;p?q", "/g", "http://a/g");
+	resolve("http://a/b/c/d;p?q", "//g/x", "http://g/x");
+	resolve("http://a/b/c/d;p?q", "?y", "http://a/b/c/d;p?y");
+	resolve("http://a/b/c/d;p?q", "#s", "http://a/b/c/d;p?q#s");
+	resolve("https://example.org/feed", "  /a b  ", "https://example.org/a%20b");
+	/* absolute references are kept exactly as published */
+	resolve("http://a/", "HTTP://Example.com", "HTTP://Example.com");
+	resolve("http://a/", "mailto:x@y", "mailto:x@y");
+	resolve(NULL, "relative/path", "relative/path");
+	resolve("not a url", "relative", "relative");
+	CHECK(url_resolve("http://a/", NULL) == NULL, "a NULL reference resolves to NULL");
+
+	canonical("https://Example.COM/a?b=1", "http://example.com/a?b=1");
+	canonical("http://example.com:80/a", "http://example.com/a");
+	canonical("https://example.com:443/a", "http://example.com/a");
+	canonical("http://example.com:8080/a", "http://example.com:8080/a");
+	canonical("http://example.com/a#frag", "http://example.com/a");
+	canonical("http://example.com/a?utm_source=x&utm_medium=y", "http://example.com/a");
+	canonical("http://example.com/a?id=1&fbclid=q&gclid=r&mc_cid=s&mc_eid=t&p=2",
+		  "http://example.com/a?id=1&p=2");
+	canonical("http://user:pw@example.com/", "http://example.com/");
+	CHECK(url_canonical("ftp://example.com/x") == NULL, "only http(s) has a canonical form");
+	CHECK(url_canonical("/relative") == NULL, "a relative url has no canonical form");
+	CHECK(url_is_absolute("https://x.example/"), "absolute");
+	CHECK(!url_is_absolute("x.example/path"), "not absolute");
+	return check_exit();
+}
