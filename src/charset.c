@@ -353,7 +353,7 @@ static int canon_name(const char *s, size_t len, char name[NAME_MAX_LEN])
 		}
 	}
 	if (strncmp(key, "ISO8859", 7) == 0 && k >= 8 && k <= 9 && strspn(key + 7, "0123456789") == k - 7)
-		snprintf(up, sizeof up, "ISO-8859-%s", key + 7);
+		snprintf(up, sizeof up, "ISO-8859-%.2s", key + 7);
 	else if (k == 11 && strncmp(key, "WINDOWS125", 10) == 0 && key[10] <= '8')
 		snprintf(up, sizeof up, "WINDOWS-125%c", key[10]);
 	else if ((k == 6 && strncmp(key, "CP125", 5) == 0 && key[5] <= '8') ||

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+#include <time.h>
 
 /*
  * Two grammars, tried in order:
@@ -24,7 +25,9 @@
  * abbreviated, full, or (before a comma) in any language; their value is ignored.
  *
  * Both share the time, AM/PM, zone and "(comment)" tail. Fields are range-checked against the
- * calendar before any arithmetic, so nothing ever rolls over.
+ * calendar before any arithmetic, so nothing ever rolls over. RFC 822 dates then go through
+ * curl_getdate() (the project's rule), as a canonical string built from the checked fields;
+ * ISO dates, and years curl cannot do, through our own days_from_civil(). Neither reads TZ.
  *
  * Rules chosen for ambiguous cases:
  * - No zone means UTC (as feedparser), except that Korean date words imply KST (+09:00).
@@ -32,6 +35,7 @@
  *   applied to the ISO forms too, so one string never means two years).
  * - Second 60 is accepted only where a leap second can be, 23:59:60 UTC, and is read as
  *   23:59:59: POSIX time has no leap seconds and rounding up would change the day.
+ * - Hours are 00-23 (RFC 3339; no ISO "24:00"), 1-12 with AM/PM; fractions of seconds are cut.
  * - Offsets are RFC 3339's range: hours 00-23, minutes 00-59 ("-9999" is garbage, not a zone).
  * - Military letters follow RFC 822 literally (A = -01:00, N = +01:00), as feedparser and curl
  *   do, although RFC 1123 notes RFC 822 got the signs backwards.
@@ -215,10 +219,14 @@ static int find(const struct name *t, size_t count, const char *p, size_t n, siz
 {
 	for (size_t i = 0; i < count; i++) {
 		for (const char *s = t[i].list; *s;) {
-			size_t k = strcspn(s, "|");
+			size_t k = 0;
+			bool eq = true;
 
-			if ((!n || k == n) && same(p, s, k) &&
-			    (n || (!is_alpha(p[k]) && (unsigned char)p[k] < 0x80))) {
+			/* compares while it looks for the '|', and stops reading p at a difference
+			 */
+			for (; s[k] && s[k] != '|'; k++)
+				eq = eq && lower(p[k]) == s[k];
+			if (eq && (n ? k == n : !is_alpha(p[k]) && (unsigned char)p[k] < 0x80)) {
 				*len = k;
 				return (int)i;
 			}
@@ -389,7 +397,7 @@ static int take_zone(const char **pp, int *off)
 {
 	const char *p = *pp;
 	bool etc = false;
-	size_t n;
+	size_t n, len;
 	int v;
 
 	if (*p == '+' || *p == '-')
@@ -415,7 +423,6 @@ static int take_zone(const char **pp, int *off)
 		else
 			v = (c - 'm') * 60;
 	} else {
-		size_t len;
 		int i = find(zones, COUNT(zones), p, n, &len);
 
 		if (i < 0)
@@ -425,7 +432,7 @@ static int take_zone(const char **pp, int *off)
 	if (etc && v != 0)
 		return -EINVAL;
 	p += n;
-	if ((*p == '+' || *p == '-') && !etc && find(gmt, 1, p - n, n, &n) >= 0 &&
+	if ((*p == '+' || *p == '-') && !etc && find(gmt, 1, p - n, n, &len) >= 0 &&
 	    take_offset(&p, &v, true) < 0)
 		return -EINVAL;
 	*off = v;
@@ -455,7 +462,7 @@ static int take_tail(const char *p, struct when *w)
 	return *p ? -EINVAL : 0;
 }
 
-/* The 2-digit year, month and day digits of -YY-MM / -YYMM / YYMMDD style forms. */
+/* An ISO 8601 date. *full tells whether it names a day, which a time may follow. */
 static int iso_date(const char **pp, struct when *w, bool *full)
 {
 	const char *p = *pp;
@@ -705,33 +712,42 @@ static int parse_text(const char *p, struct when *w)
 	return take_tail(p, w);
 }
 
+/* Writes v as width digits, zero-padded. */
+static char *put_num(char *p, int v, int width)
+{
+	for (int i = width - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return p + width;
+}
+
+/* Whether curl_getdate() can compute a date of this year: it fails before 1583 (the Gregorian
+ * reform), and a 32-bit time_t ends in 1901 and 2038. */
+static bool curl_can(int year)
+{
+	return sizeof(time_t) >= 8 ? year >= 1583 : year > 1901 && year < 2038;
+}
+
 /* Seconds since the epoch of the local fields, by curl_getdate(): the project reads RFC 822
- * through libcurl. curl rolls impossible fields over and reads a year before 100 as 19xx/20xx,
- * so it only ever sees fields checked here, as a canonical "DD Mon YYYY hh:mm:ss GMT". */
+ * dates through libcurl. curl rolls impossible fields over, takes trailing garbage and reads
+ * "0099" as 1999, so it only ever sees fields checked here, as "DD Mon YYYY hh:mm:ss GMT". */
 static int curl_local(const struct when *w, int64_t *out)
 {
-	char s[32];
+	char s[32], *p = s;
 	time_t t;
 
-	s[0] = (char)('0' + w->day / 10);
-	s[1] = (char)('0' + w->day % 10);
-	s[2] = ' ';
-	memcpy(s + 3, mon_abbr[w->mon - 1], 3);
-	s[6] = ' ';
-	s[7] = (char)('0' + w->year / 1000);
-	s[8] = (char)('0' + w->year / 100 % 10);
-	s[9] = (char)('0' + w->year / 10 % 10);
-	s[10] = (char)('0' + w->year % 10);
-	s[11] = ' ';
-	s[12] = (char)('0' + w->hour / 10);
-	s[13] = (char)('0' + w->hour % 10);
-	s[14] = ':';
-	s[15] = (char)('0' + w->min / 10);
-	s[16] = (char)('0' + w->min % 10);
-	s[17] = ':';
-	s[18] = (char)('0' + w->sec / 10);
-	s[19] = (char)('0' + w->sec % 10);
-	memcpy(s + 20, " GMT", 5);
+	p = put_num(p, w->day, 2);
+	*p++ = ' ';
+	memcpy(p, mon_abbr[w->mon - 1], 3);
+	p += 3;
+	*p++ = ' ';
+	p = put_num(p, w->year, 4);
+	*p++ = ' ';
+	p = put_num(p, w->hour, 2);
+	*p++ = ':';
+	p = put_num(p, w->min, 2);
+	*p++ = ':';
+	p = put_num(p, w->sec, 2);
+	memcpy(p, " GMT", 5);
 	t = curl_getdate(s, NULL);
 	if (t == -1)
 		return -EINVAL;
@@ -763,9 +779,8 @@ static int resolve(struct when *w, bool rfc822, int64_t *out)
 	if (!w->has_zone)
 		w->off = w->korean ? 9 * 60 : 0;
 
-	/* curl_getdate() fails before 1583 (the Gregorian reform) and caps a 32-bit time_t in
-	 * 2038; the days are ours there. */
-	if (rfc822 && w->year >= 1583 && (sizeof(time_t) >= 8 || w->year < 2038)) {
+	/* ISO dates, and the years curl cannot do, take our own days */
+	if (rfc822 && curl_can(w->year)) {
 		if (curl_local(w, &t) < 0)
 			return -EINVAL;
 	} else {
@@ -795,13 +810,6 @@ int date_parse(const char *s, int64_t *out)
 	if (parse_text(s, &w) == 0)
 		return resolve(&w, true, out);
 	return -EINVAL;
-}
-
-static char *put_num(char *p, int v, int width)
-{
-	for (int i = width - 1; i >= 0; i--, v /= 10)
-		p[i] = (char)('0' + v % 10);
-	return p + width;
 }
 
 int date_format(int64_t t, char *out, size_t size)

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base64.h"
 #include "buf.h"
 #include "charset.h"
 #include "date.h"
@@ -94,7 +95,7 @@ enum el {
 	E_DC_CREATOR, E_DC_DATE, E_DC_SUBJECT, E_DC_DESCRIPTION, E_DC_LANGUAGE, E_DC_TITLE,
 	E_DC_PUBLISHER, E_DCT_ISSUED, E_DCT_MODIFIED, E_DCT_CREATED, E_CONTENT_ENCODED, E_XHTML_BODY,
 	E_MEDIA_DESCRIPTION, E_ITUNES_AUTHOR, E_ITUNES_SUMMARY, E_ITUNES_SUBTITLE,
-	E_ITUNES_KEYWORDS, E_SY_PERIOD, E_SY_FREQUENCY, E_FB_ORIGLINK,
+	E_ITUNES_KEYWORDS, E_SY_PERIOD, E_SY_FREQUENCY, E_FB_ORIGLINK, E_MEDIA_TITLE, E_MEDIA_CATEGORY,
 	/* attribute-only elements */
 	E_ATOM_LINK, E_ENCLOSURE, E_MEDIA_CONTENT, E_MEDIA_THUMBNAIL, E_ITUNES_CATEGORY,
 };
@@ -114,6 +115,8 @@ static const struct {
 	{NS_RSS, "lastBuildDate", E_LASTBUILDDATE}, {NS_RSS, "managingEditor", E_MANAGINGEDITOR},
 	{NS_RSS, "ttl", E_TTL}, {NS_RSS, "hour", E_HOUR}, {NS_RSS, "day", E_DAY},
 	{NS_RSS, "enclosure", E_ENCLOSURE}, {NS_RSS, "feed", E_FEED}, {NS_RSS, "entry", E_ENTRY},
+	{NS_RSS, "body", E_XHTML_BODY}, {NS_RSS, "fullitem", E_CONTENT_ENCODED},
+	{NS_RSS, "abstract", E_DC_DESCRIPTION}, {NS_RSS, "tags", E_ITUNES_KEYWORDS},
 	{NS_RDF, "RDF", E_RDF},
 	{NS_ATOM, "feed", E_FEED}, {NS_ATOM, "entry", E_ENTRY}, {NS_ATOM, "source", E_SOURCE},
 	{NS_ATOM, "author", E_AUTHOR}, {NS_ATOM, "contributor", E_CONTRIBUTOR},
@@ -124,7 +127,8 @@ static const struct {
 	{NS_ATOM, "name", E_NAME}, {NS_ATOM, "email", E_EMAIL}, {NS_ATOM, "uri", E_URI},
 	{NS_ATOM, "url", E_URI}, {NS_ATOM, "category", E_CATEGORY}, {NS_ATOM, "issued", E_ISSUED},
 	{NS_ATOM, "modified", E_MODIFIED}, {NS_ATOM, "created", E_CREATED},
-	{NS_ATOM, "icon", E_OTHER},
+	{NS_ATOM, "homepage", E_URI}, {NS_ATOM, "image", E_IMAGE}, {NS_ATOM, "textinput", E_TEXTINPUT},
+	{NS_ATOM, "textInput", E_TEXTINPUT},
 	{NS_DC, "creator", E_DC_CREATOR}, {NS_DC, "author", E_DC_CREATOR}, {NS_DC, "date", E_DC_DATE},
 	{NS_DC, "subject", E_DC_SUBJECT}, {NS_DC, "description", E_DC_DESCRIPTION},
 	{NS_DC, "language", E_DC_LANGUAGE}, {NS_DC, "title", E_DC_TITLE},
@@ -135,6 +139,8 @@ static const struct {
 	{NS_XHTML, "body", E_XHTML_BODY}, {NS_XHTML, "div", E_XHTML_BODY},
 	{NS_MEDIA, "group", E_MEDIA_GROUP}, {NS_MEDIA, "content", E_MEDIA_CONTENT},
 	{NS_MEDIA, "thumbnail", E_MEDIA_THUMBNAIL}, {NS_MEDIA, "description", E_MEDIA_DESCRIPTION},
+	{NS_MEDIA, "title", E_MEDIA_TITLE}, {NS_MEDIA, "category", E_MEDIA_CATEGORY},
+	{NS_MEDIA, "keywords", E_ITUNES_KEYWORDS},
 	{NS_ITUNES, "author", E_ITUNES_AUTHOR}, {NS_ITUNES, "summary", E_ITUNES_SUMMARY},
 	{NS_ITUNES, "subtitle", E_ITUNES_SUBTITLE}, {NS_ITUNES, "keywords", E_ITUNES_KEYWORDS},
 	{NS_ITUNES, "category", E_ITUNES_CATEGORY},
@@ -149,6 +155,8 @@ enum fmode {
 	M_GUESS, /* declared nothing: plain unless it looks like HTML (RSS titles) */
 	M_HTML,  /* HTML source (escaped HTML, CDATA) */
 	M_XHTML, /* inline XHTML elements: re-serialised as HTML while collecting */
+	M_B64_TEXT, /* base64 of plain text (Atom mode="base64", binary types) */
+	M_B64_HTML, /* base64 of HTML */
 };
 
 /* A text candidate for one field; a higher rank replaces a lower one, the first of a rank wins. */
@@ -169,6 +177,7 @@ struct raw_item {
 	char *lang;
 	struct article a; /* authors, categories, links and enclosures go straight here */
 	int has_alternate;
+	int summary_el, description_seen;
 	/* the Atom author being read */
 	struct person author;
 };
@@ -217,6 +226,9 @@ struct feed_xml {
 	int64_t fupdated;
 	int fupdated_rank;
 	int fdirty; /* feed candidates changed since feed_commit */
+	char *adopt_uri; /* an unknown namespace read as adopt_ns (from the root element) */
+	enum ns adopt_ns;
+	char *plink_rel, *plink_type; /* an Atom 0.3 link whose URL is its text */
 
 	size_t count;
 	size_t bytes_in, chars_out;
@@ -233,10 +245,18 @@ struct feed_xml {
 
 static void feed_commit(struct feed_xml *x);
 
+/* The document's current line (not an entity's, while one is being expanded). */
+static long doc_line(const struct feed_xml *x)
+{
+	if (!x->ctxt || x->ctxt->inputNr <= 0 || !x->ctxt->inputTab[0])
+		return 0;
+	return x->ctxt->inputTab[0]->line;
+}
+
 static void diag(struct feed_xml *x, int is_error, const char *msg)
 {
 	if (x->diag)
-		x->diag(x->ud, is_error, x->ctxt ? (long)xmlSAX2GetLineNumber(x->ctxt) : 0, msg);
+		x->diag(x->ud, is_error, doc_line(x), msg);
 }
 
 /* ---- small helpers ---------------------------------------------------------------------- */
@@ -338,6 +358,30 @@ static char *attr_get(const struct attrs *at, const char *ns_uri, const char *na
 	return NULL;
 }
 
+/* An attribute without namespace, its name matched without regard to case (CDF's HREF). */
+static char *attr_get_ci(const struct attrs *at, const char *name)
+{
+	int i;
+
+	for (i = 0; i < at->n; i++) {
+		const xmlChar **a = at->v + 5 * i;
+
+		if (!a[2] && !strcasecmp((const char *)a[0], name))
+			return strndup((const char *)a[3], (size_t)(a[4] - a[3]));
+	}
+	return NULL;
+}
+
+static int attr_get_exists(const struct attrs *at, const char *name)
+{
+	int i;
+
+	for (i = 0; i < at->n; i++)
+		if (!strcmp((const char *)at->v[5 * i], name) && !at->v[5 * i + 2])
+			return 1;
+	return 0;
+}
+
 static char *attr_url(struct feed_xml *x, const struct attrs *at, const char *name)
 {
 	char *v = attr_get(at, NULL, name), *r;
@@ -368,6 +412,7 @@ static enum fmode atom_mode(const struct attrs *at, int is_content)
 {
 	char *type = attr_get(at, NULL, "type"), *mode = attr_get(at, NULL, "mode");
 	enum fmode m = M_TEXT;
+	int b64 = 0;
 
 	if (type) {
 		if (!strcasecmp(type, "html") || !strcasecmp(type, "text/html"))
@@ -376,21 +421,42 @@ static enum fmode atom_mode(const struct attrs *at, int is_content)
 			m = M_XHTML;
 		else if (!strcasecmp(type, "text") || !strncasecmp(type, "text/", 5))
 			m = M_TEXT;
-		else if (is_content)
-			m = M_NONE;
+		else if (strstr(type, "xml"))
+			m = is_content ? M_XHTML : M_TEXT; /* inline XML: its text */
+		else
+			b64 = 1; /* RFC 4287 4.1.3.3: other types are base64 */
 	}
 	if (mode) {
 		if (!strcasecmp(mode, "base64"))
-			m = M_NONE;
+			b64 = 1;
 		else if (!strcasecmp(mode, "xml") && m != M_NONE)
 			m = M_XHTML;
 		else if (!strcasecmp(mode, "escaped") && m == M_TEXT && type &&
 			 strcasecmp(type, "text") && strcasecmp(type, "text/plain"))
 			m = M_HTML;
 	}
+	if (b64)
+		m = m == M_HTML ? M_B64_HTML : M_B64_TEXT;
 	free(type);
 	free(mode);
 	return m;
+}
+
+/* Decodes a base64 field in place; its mode becomes what the decoded bytes are. */
+static enum fmode unbase64(char **s, enum fmode m)
+{
+	struct buf out = BUF_INIT;
+
+	if (m != M_B64_TEXT && m != M_B64_HTML)
+		return m;
+	if (base64_decode(*s, strlen(*s), &out) < 0 || !utf8_valid(buf_cstr(&out), out.len) ||
+	    memchr(buf_cstr(&out), 0, out.len)) {
+		buf_fini(&out);
+		return M_NONE; /* binary, not text */
+	}
+	free(*s);
+	*s = buf_steal(&out);
+	return m == M_B64_HTML ? M_HTML : M_TEXT;
 }
 
 /* ---- element identification -------------------------------------------------------------- */
@@ -427,11 +493,16 @@ static enum el lookup(enum ns ns, const char *name)
 	for (i = 0; i < sizeof vocabulary / sizeof *vocabulary; i++)
 		if (vocabulary[i].ns == ns && !strcmp(vocabulary[i].name, name))
 			return vocabulary[i].el;
+	if (ns != NS_RSS)
+		return E_OTHER;
 	/* RSS 0.9x/2.0 element names are matched without regard to case by feed readers */
-	if (ns == NS_RSS)
-		for (i = 0; i < sizeof vocabulary / sizeof *vocabulary; i++)
-			if (vocabulary[i].ns == ns && !strcasecmp(vocabulary[i].name, name))
-				return vocabulary[i].el;
+	for (i = 0; i < sizeof vocabulary / sizeof *vocabulary; i++)
+		if (vocabulary[i].ns == ns && !strcasecmp(vocabulary[i].name, name))
+			return vocabulary[i].el;
+	/* Atom written without its namespace is still Atom */
+	for (i = 0; i < sizeof vocabulary / sizeof *vocabulary; i++)
+		if (vocabulary[i].ns == NS_ATOM && !strcmp(vocabulary[i].name, name))
+			return vocabulary[i].el;
 	return E_OTHER;
 }
 
@@ -447,8 +518,14 @@ static enum el element_of(struct feed_xml *x, const xmlChar *name, const xmlChar
 		uri = prefix;
 	if (x->cache[h].name == name && x->cache[h].uri == uri)
 		return (enum el)x->cache[h].el;
-	el = lookup(ns_of(uri == prefix ? NULL : uri, uri == prefix ? prefix : NULL),
-		    (const char *)name);
+	{
+		enum ns ns = ns_of(uri == prefix ? NULL : uri, uri == prefix ? prefix : NULL);
+
+		/* a feed root in a namespace nobody knows lends its vocabulary to that namespace */
+		if (ns == NS_OTHER && uri && x->adopt_uri && !strcmp((const char *)uri, x->adopt_uri))
+			ns = x->adopt_ns;
+		el = lookup(ns, (const char *)name);
+	}
 	x->cache[h].name = name;
 	x->cache[h].uri = uri;
 	x->cache[h].el = (uint8_t)el;
@@ -569,7 +646,7 @@ static void set_date(int64_t *slot, int *slot_rank, const char *s, int rank)
 {
 	int64_t t;
 
-	if (*slot != DATE_NONE && *slot_rank >= rank)
+	if (*slot != DATE_NONE && *slot_rank > rank)
 		return;
 	if (date_parse(s, &t) == 0) {
 		*slot = t;
@@ -713,40 +790,55 @@ static void push_base_lang(struct feed_xml *x, struct frame *f, const struct att
 	}
 }
 
-static void start_link(struct feed_xml *x, const struct attrs *at)
+/* An Atom link (or an RSS link with an href): the article's address, an enclosure, or a link. */
+static void add_link(struct feed_xml *x, const char *href, const char *rel, const char *type,
+		     const char *title, int64_t length)
 {
-	char *rel = attr_get(at, NULL, "rel"), *type = attr_get(at, NULL, "type");
-	char *href = attr_url(x, at, "href");
-	char *title = attr_get(at, NULL, "title");
 	int alternate = !rel || !strcasecmp(rel, "alternate");
+	int html = type && !strcasecmp(type, "text/html");
 
-	if (!href)
-		goto out;
+	if (!href || !*href)
+		return;
 	if (x->in_item) {
 		struct raw_item *it = &x->item;
 
 		if (rel && !strcasecmp(rel, "enclosure")) {
-			article_add_enclosure(&it->a, href, type, attr_int(at, "length"));
+			article_add_enclosure(&it->a, href, type, length);
 		} else {
 			article_add_link(&it->a, href, rel ? rel : "alternate", type, title);
 			/* an HTML alternate is the article's address; another alternate only if none */
-			if (alternate && (!it->has_alternate ||
-					  (type && !strcasecmp(type, "text/html") && it->link.rank < 3))) {
-				cand_offer(x, &it->link, strdup(href), M_TEXT,
-					   type && !strcasecmp(type, "text/html") ? 3 : 2);
+			if (alternate && (!it->has_alternate || (html && it->link.rank < 3))) {
+				cand_offer(x, &it->link, strdup(href), M_TEXT, html ? 3 : 2);
 				it->has_alternate = 1;
 			}
 		}
 	} else if (x->in_feed && alternate) {
 		x->fdirty = 1;
-		cand_offer(x, &x->flink, strdup(href), M_TEXT,
-			   type && !strcasecmp(type, "text/html") ? 3 : 2);
+		cand_offer(x, &x->flink, strdup(href), M_TEXT, html ? 3 : 2);
 	}
-out:
+}
+
+/* Returns 1 when the link had an href, 0 when its URL is its text (Atom 0.3). */
+static int start_link(struct feed_xml *x, const struct attrs *at)
+{
+	char *rel = attr_get(at, NULL, "rel"), *type = attr_get(at, NULL, "type");
+	char *href = attr_url(x, at, "href");
+	char *title = attr_get(at, NULL, "title");
+
+	if (!href) {
+		free(x->plink_rel);
+		free(x->plink_type);
+		x->plink_rel = rel;
+		x->plink_type = type;
+		free(title);
+		return 0;
+	}
+	add_link(x, href, rel, type, title, attr_int(at, "length"));
 	free(rel);
 	free(type);
 	free(href);
 	free(title);
+	return 1;
 }
 
 static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri,
@@ -788,6 +880,15 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
 	 * around an Atom feed) are read too: nothing counts until a feed element opens. */
 	if (!x->root_ok) {
 		x->root_seen = 1;
+		if (el == E_OTHER && uri && ns_of(uri, NULL) == NS_OTHER &&
+		    (!strcmp((const char *)name, "feed") || !strcmp((const char *)name, "rss") ||
+		     !strcmp((const char *)name, "channel"))) {
+			x->adopt_uri = strdup((const char *)uri);
+			x->adopt_ns = name[0] == 'f' ? NS_ATOM : NS_RSS;
+			memset(x->cache, 0, sizeof x->cache);
+			el = element_of(x, name, prefix, uri);
+			f->el = (uint8_t)el;
+		}
 		if (el != E_RSS && el != E_RDF && el != E_FEED && el != E_CHANNEL)
 			return;
 		x->root_ok = 1;
@@ -818,6 +919,21 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
 		if (cur_lang(x))
 			x->item.lang = strdup(cur_lang(x));
 		x->item.about = attr_get(&at, "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "about");
+		/* Microsoft's CDF: <ITEM HREF="..." LASTMOD="..."> */
+		{
+			char *v;
+
+			if ((v = attr_get_ci(&at, "lastmod"))) {
+				set_date(&x->item.updated, &x->item.updated_rank, v, 2);
+				free(v);
+			}
+			if ((v = attr_get_ci(&at, "href"))) {
+				char *u = url_resolve(cur_base(x), v);
+
+				cand_offer(x, &x->item.link, u, M_TEXT, 1);
+				free(v);
+			}
+		}
 		return;
 	case E_IMAGE:
 	case E_TEXTINPUT:
@@ -833,7 +949,18 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
 		x->in_group = d;
 		return;
 	case E_ATOM_LINK:
-		start_link(x, &at);
+		if (!start_link(x, &at))
+			collect_start(x, M_TEXT);
+		return;
+	case E_LINK:
+		/* <link href="..."/> written without the Atom namespace */
+		if (attr_get_exists(&at, "href")) {
+			f->el = E_ATOM_LINK;
+			if (!start_link(x, &at))
+				collect_start(x, M_TEXT);
+			return;
+		}
+		collect_start(x, M_TEXT);
 		return;
 	case E_ENCLOSURE:
 		if (x->in_item) {
@@ -1034,7 +1161,21 @@ static void end_item_field(struct feed_xml *x, enum el el, char *s)
 		cand_offer(x, &it->title, s, M_GUESS, 1);
 		return;
 	case E_DESCRIPTION:
+		/* an RSS item with both <summary> and <description>: the description is the body */
+		if (it->summary_el) {
+			cand_offer(x, &it->content, s, m, 1);
+			return;
+		}
+		it->description_seen = 1;
+		cand_offer(x, &it->summary, s, m, 4);
+		return;
 	case E_SUMMARY:
+		if (it->description_seen && !it->summary_el && it->summary.s) {
+			cand_offer(x, &it->content, it->summary.s, it->summary.mode, 1);
+			it->summary.s = NULL;
+			cand_free(&it->summary);
+		}
+		it->summary_el = 1;
 		cand_offer(x, &it->summary, s, m, 4);
 		return;
 	case E_DC_DESCRIPTION:
@@ -1046,6 +1187,9 @@ static void end_item_field(struct feed_xml *x, enum el el, char *s)
 		return;
 	case E_ITUNES_SUBTITLE:
 		cand_offer(x, &it->summary, s, m, 1);
+		return;
+	case E_MEDIA_TITLE:
+		cand_offer(x, &it->title, s, M_GUESS, 0);
 		return;
 	case E_CONTENT_ENCODED:
 	case E_CONTENT:
@@ -1103,6 +1247,7 @@ static void end_item_field(struct feed_xml *x, enum el el, char *s)
 		add_person_string(&it->a.authors, &it->a.n_authors, s);
 		break;
 	case E_CATEGORY:
+	case E_MEDIA_CATEGORY:
 	case E_DC_SUBJECT: {
 		char *t = to_text(s, M_TEXT, HTML_INLINE);
 
@@ -1133,10 +1278,16 @@ static void end_author_field(struct feed_xml *x, enum el el, char *s)
 	char **slot = el == E_NAME ? &p->name : el == E_EMAIL ? &p->email : el == E_URI ? &p->uri : NULL;
 
 	if (slot && !*slot && !is_blank(s)) {
-		if (el == E_NAME)
+		if (el == E_NAME) {
 			*slot = to_text(s, M_GUESS, HTML_INLINE);
-		else
+		} else if (el == E_URI) {
+			char *t = trim_dup(s);
+
+			*slot = url_resolve(cur_base(x), t);
+			free(t);
+		} else {
 			*slot = trim_dup(s);
+		}
 	}
 	free(s);
 }
@@ -1167,6 +1318,21 @@ static void on_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const 
 
 		if (!s)
 			goto pop;
+		x->cmode = unbase64(&s, x->cmode);
+		if (x->cmode == M_NONE) {
+			free(s);
+			goto pop;
+		}
+		if (el == E_ATOM_LINK) {
+			char *t = trim_dup(s), *u = t ? url_resolve(cur_base(x), t) : NULL;
+
+			if (!x->skip && !x->in_author)
+				add_link(x, u, x->plink_rel, x->plink_type, NULL, -1);
+			free(t);
+			free(u);
+			free(s);
+			goto pop;
+		}
 		if (x->skip) {
 			free(s);
 		} else if (x->in_author) {
@@ -1247,18 +1413,20 @@ static xmlEntityPtr on_get_entity(void *ctx, const xmlChar *name)
 
 	if (ent || ctxt->inSubset || !ctxt->myDoc)
 		return ent;
-	d = htmlEntityLookup(name);
-	if (!d)
-		return NULL;
 	if (!ctxt->myDoc->intSubset &&
 	    !xmlCreateIntSubset(ctxt->myDoc, BAD_CAST "feed", NULL, NULL))
 		return NULL;
-	buf_put_utf8(&v, d->value);
-	/* '&' and '<' would be parsed as markup inside an entity: use character references */
-	if (d->value == '&')
-		buf_reset(&v), buf_puts(&v, "&#38;");
+	d = htmlEntityLookup(name);
+	/* '&' and '<' would be parsed as markup inside an entity: use character references; a
+	 * name nobody defines stays as it was written */
+	if (!d)
+		buf_printf(&v, "&#38;%s;", (const char *)name);
+	else if (d->value == '&')
+		buf_puts(&v, "&#38;");
 	else if (d->value == '<')
-		buf_reset(&v), buf_puts(&v, "&#60;");
+		buf_puts(&v, "&#60;");
+	else
+		buf_put_utf8(&v, d->value);
 	ent = xmlAddDocEntity(ctxt->myDoc, name, XML_INTERNAL_GENERAL_ENTITY, NULL, NULL,
 			      BAD_CAST buf_cstr(&v));
 	buf_fini(&v);
@@ -1283,18 +1451,18 @@ static void on_error(void *ud, xmlErrorPtr e)
 	ns_error = e->domain == XML_FROM_NAMESPACE;
 	/* inside an entity, e->line counts the entity's lines: name the document's line */
 	if (x->diag)
-		x->diag(x->ud, e->level >= XML_ERR_ERROR && !ns_error,
-			x->ctxt && x->ctxt->inputNr > 0 && x->ctxt->inputTab[0]
-				? x->ctxt->inputTab[0]->line
-				: e->line,
+		x->diag(x->ud, e->level >= XML_ERR_ERROR && !ns_error, doc_line(x) ? doc_line(x) : e->line,
 			msg);
 }
 
 /* External entities and DTDs are never loaded, from the network or from files. */
+static _Thread_local struct feed_xml *parsing; /* the parser inside xmlParseChunk */
+
 static xmlParserInputPtr no_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
 {
-	if (ctxt && ctxt->sax && ctxt->sax->startElementNs == on_start && ctxt->_private) {
-		struct feed_xml *x = ctxt->_private;
+	/* libxml2 asks with a context of its own for the entity: name the feed being parsed */
+	if (parsing) {
+		struct feed_xml *x = parsing;
 		char msg[300];
 
 		snprintf(msg, sizeof msg, "external entity '%.200s' refused (never loaded)",
@@ -1368,6 +1536,9 @@ void feed_xml_free(struct feed_xml *x)
 	cand_free(&x->ftitle);
 	cand_free(&x->fsubtitle);
 	cand_free(&x->flink);
+	free(x->adopt_uri);
+	free(x->plink_rel);
+	free(x->plink_type);
 	buf_fini(&x->text);
 	if (x->ctxt) {
 		if (x->ctxt->myDoc)
@@ -1408,12 +1579,14 @@ int feed_xml_push(struct feed_xml *x, const char *utf8, size_t n, int terminate)
 	x->bytes_in += n;
 	if (!x->stopped && !x->cancelled) {
 		/* libxml2 takes an int length: feed big buffers in slices */
+		parsing = x;
 		while (n > (1u << 30)) {
 			xmlParseChunk(x->ctxt, utf8, 1 << 30, 0);
 			utf8 += 1u << 30;
 			n -= 1u << 30;
 		}
 		xmlParseChunk(x->ctxt, utf8, (int)n, terminate);
+		parsing = NULL;
 	}
 	if (x->fdirty || terminate)
 		feed_commit(x);

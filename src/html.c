@@ -1,6 +1,5 @@
 /* HTML fragments and plain text to the seed layout's text (one line per block), using libxml2's
- * HTML parser in SAX mode, with a small tokenizer of our own for inputs that would make libxml2
- * slow. */
+ * HTML parser in SAX mode behind a tokenizer of our own that feeds it only what it needs. */
 #include "config.h"
 
 #include "html.h"
@@ -33,19 +32,23 @@
  */
 
 /* libxml2 2.9 scans its whole stack of open elements for every end tag it cannot match and for
- * every <body> or <html> tag, and compares every attribute with the earlier ones of its tag: deep
- * nesting or a tag with many attributes make it quadratic. Past these limits we convert the
+ * every <body> or <html> tag: deep nesting makes it quadratic. Deeper than this, we convert the
  * input with flat_convert() instead, which keeps no stack. */
 #define DEPTH_MAX 256
-#define ATTRS_MAX 256
-/* A reused parser context interns every tag and attribute name it meets; one that grew past
- * these (odd markup, deep input) is freed rather than kept. */
+/* Longer tag names name no element we know; normalize() leaves such tags out. */
+#define NAME_MAX_LEN 32
+/* A reused parser context interns every tag name it meets; one that grew past these (odd
+ * markup, deep input) is freed rather than kept. */
 #define DICT_NAMES_MAX 4096
 #define NAME_TAB_MAX (2 * DEPTH_MAX)
+/* Remembered kinds of libxml2's interned tag names, for the conversion at hand. */
+#define KIND_CACHE 32
 
+/* Not HTML_PARSE_NOIMPLIED: without an implied body, libxml2 wraps text that follows a leading
+ * inline element ("<b>x</b> y") in a paragraph of its own. */
 #define PARSE_OPTIONS                                                                              \
 	(HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |       \
-	 HTML_PARSE_NOIMPLIED | HTML_PARSE_NODEFDTD | HTML_PARSE_IGNORE_ENC)
+	 HTML_PARSE_NODEFDTD | HTML_PARSE_IGNORE_ENC)
 
 enum tag_kind {
 	TAG_INLINE, /* flattened into the line: a, b, span, img, and every unknown tag */
@@ -79,7 +82,7 @@ static const struct tag tags[] = {
 	{"menu", TAG_BLOCK},	   {"nav", TAG_BLOCK},	      {"noembed", TAG_SKIP},
 	{"noframes", TAG_SKIP},	   {"noscript", TAG_SKIP},    {"object", TAG_SKIP},
 	{"ol", TAG_BLOCK},	   {"p", TAG_BLOCK},	      {"plaintext", TAG_PRE},
-	{"pre", TAG_PRE},	   {"search", TAG_BLOCK},     {"section", TAG_BLOCK},
+	{"pre", TAG_PRE},	   {"script", TAG_SKIP},      {"search", TAG_BLOCK},     {"section", TAG_BLOCK},
 	{"select", TAG_SKIP},	   {"style", TAG_SKIP},	      {"summary", TAG_BLOCK},
 	{"svg", TAG_SKIP},	   {"table", TAG_BLOCK},      {"tbody", TAG_BLOCK},
 	{"td", TAG_CELL},	   {"template", TAG_SKIP},    {"textarea", TAG_SKIP},
@@ -116,6 +119,10 @@ struct conv {
 	unsigned char too_deep;
 	htmlParserCtxtPtr ctxt;
 	int err;
+	struct {
+		const xmlChar *name;
+		unsigned char kind;
+	} kinds[KIND_CACHE];
 };
 
 static int tag_cmp(const void *key, const void *elem)
@@ -129,6 +136,27 @@ static enum tag_kind tag_kind(const char *name)
 
 	t = bsearch(name, tags, sizeof(tags) / sizeof(tags[0]), sizeof(tags[0]), tag_cmp);
 	return t ? t->kind : TAG_INLINE;
+}
+
+/* tag_kind() for libxml2's names: they are interned, so the pointer identifies the name. */
+static enum tag_kind tag_kind_interned(struct conv *c, const xmlChar *name)
+{
+	size_t slot = ((uintptr_t)name >> 3) % KIND_CACHE;
+
+	if (c->kinds[slot].name != name) {
+		c->kinds[slot].name = name;
+		c->kinds[slot].kind = (unsigned char)tag_kind((const char *)name);
+	}
+	return c->kinds[slot].kind;
+}
+
+/* Steps over a byte order mark, which libxml2 would drop but the other paths would keep. */
+static void skip_bom(const char **s, size_t *len)
+{
+	if (*len >= 3 && memcmp(*s, "\xef\xbb\xbf", 3) == 0) {
+		*s += 3;
+		*len -= 3;
+	}
 }
 
 static void conv_init(struct conv *c, struct buf *out, enum html_mode mode)
@@ -202,8 +230,15 @@ static void emit_text(struct conv *c, const char *text, size_t n)
 		return;
 	while (i < n) {
 		run = i;
-		while (i < n && s[i] > ' ' && s[i] != 0xc2)
-			i++;
+		for (;;) {
+			while (i < n && s[i] > ' ' && s[i] != 0xc2)
+				i++;
+			/* a single space between words needs no collapsing: keep it in the run */
+			if (i + 1 < n && s[i] == ' ' && i > run && s[i + 1] > ' ' && s[i + 1] != 0xc2)
+				i++;
+			else
+				break;
+		}
 		if (i > run)
 			put(c, s + run, i - run, 1);
 		if (i >= n)
@@ -386,7 +421,7 @@ static size_t utf8_put(char *d, unsigned long cp)
 	return 4;
 }
 
-/* ---- a flat tokenizer, for input libxml2 would be slow on ---- */
+/* ---- markup ---- */
 
 static int is_alpha(unsigned char b)
 {
@@ -403,8 +438,195 @@ static int is_blank(unsigned char b)
 	return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f';
 }
 
-/* Decodes the character reference at s[0] == '&' as libxml2 does (a named one needs its ';');
- * returns how many bytes it took and puts its UTF-8 in d, or returns 0 for a plain '&'. */
+/* The characters libxml2 takes in a tag name. */
+static int is_name_char(unsigned char b)
+{
+	return is_alnum(b) || b == ':' || b == '-' || b == '_' || b == '.';
+}
+
+/* Index of the '>' ending the start tag whose name ends at i, or n when there is none. As in
+ * libxml2, a quote opens a value only after '=', and "/>" closes the element unless the '/' ends
+ * an unquoted value. */
+static size_t tag_gt(const char *s, size_t n, size_t i, int *selfclose)
+{
+	enum { ATTRS, EQUALS, QUOTED, UNQUOTED } st = ATTRS;
+	unsigned char b, quote = 0;
+	const char *q;
+
+	*selfclose = 0;
+	for (; i < n; i++) {
+		b = (unsigned char)s[i];
+		switch (st) {
+		case ATTRS:
+			if (b == '>')
+				return i;
+			if (b == '=')
+				st = EQUALS;
+			else if (b == '/' && i + 1 < n && s[i + 1] == '>')
+				*selfclose = 1;
+			break;
+		case EQUALS:
+			if (b == '>')
+				return i;
+			if (b == '"' || b == '\'') {
+				quote = b;
+				st = QUOTED;
+				/* values are most of a tag's bytes: jump over them */
+				q = memchr(s + i + 1, quote, n - i - 1);
+				if (!q)
+					return n;
+				i = (size_t)(q - s) - 1;
+			} else if (!is_blank(b)) {
+				st = UNQUOTED;
+			}
+			break;
+		case QUOTED:
+			if (b == quote)
+				st = ATTRS;
+			break;
+		case UNQUOTED:
+			if (b == '>')
+				return i;
+			if (is_blank(b))
+				st = ATTRS;
+			break;
+		}
+	}
+	return n;
+}
+
+/* Index just past the first needle at or after i (case-insensitive), or n. */
+static size_t skip_past(const char *s, size_t n, size_t i, const char *needle)
+{
+	size_t l = strlen(needle);
+	const char *p;
+
+	while (i < n && (p = memchr(s + i, needle[0], n - i))) {
+		i = (size_t)(p - s);
+		if (n - i >= l && strncasecmp(p, needle, l) == 0)
+			return i + l;
+		i++;
+	}
+	return n;
+}
+
+/* Index just past the end tag of a script or style whose content starts at i: where libxml2
+ * (in recovery mode) ends it, at "</name" not followed by more of a name. */
+static size_t skip_raw_text(const char *s, size_t n, size_t i, const char *name)
+{
+	size_t l = strlen(name);
+	const char *gt;
+
+	for (;;) {
+		i = skip_past(s, n, i, "</");
+		if (i >= n)
+			return n;
+		if (n - i >= l && strncasecmp(s + i, name, l) == 0 &&
+		    (n - i == l || !is_name_char((unsigned char)s[i + l])))
+			break;
+	}
+	gt = memchr(s + i, '>', n - i);
+	return gt ? (size_t)(gt - s) + 1 : n;
+}
+
+/* Appends UTF-8 to out, with NULs dropped and each stray byte replaced by U+FFFD. */
+static int put_clean(struct buf *out, const char *text, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t i = 0, l;
+	int err = 0;
+
+	while (!err && i < len) {
+		l = utf8_clean_prefix(p + i, len - i);
+		if (l) {
+			err = buf_append(out, p + i, l);
+			i += l;
+		} else {
+			if (p[i])
+				err = buf_append(out, "\xef\xbf\xbd", 3);
+			i++;
+		}
+	}
+	return err;
+}
+
+/*
+ * Copies an HTML fragment to out as libxml2 gets it: every tag reduced to "<name>", "<name/>" or
+ * "</name>", comments, doctypes, processing instructions, scripts and styles left out, text
+ * cleaned to UTF-8; what libxml2 takes for text stays as it is. It tokenizes as libxml2 does,
+ * so the result parses to the same elements and text. Attributes are never used: leaving them
+ * out saves a quarter of the parse, and libxml2 2.9 is quadratic in a tag's attribute count.
+ */
+static int normalize(const char *s, size_t n, struct buf *out)
+{
+	size_t i = 0, j, k, gt;
+	const char *lt;
+	int err = 0, end, selfclose;
+
+	while (!err && i < n) {
+		lt = memchr(s + i, '<', n - i);
+		if (!lt)
+			return put_clean(out, s + i, n - i);
+		err = put_clean(out, s + i, (size_t)(lt - s) - i);
+		i = (size_t)(lt - s);
+		j = i + 1;
+		if (j < n && s[j] == '!') {
+			if (n - j >= 3 && s[j + 1] == '-' && s[j + 2] == '-') {
+				i = skip_past(s, n, j + 3, "-->");
+				continue;
+			}
+			if (n - j > 7 && strncasecmp(s + j + 1, "doctype", 7) == 0) {
+				i = skip_past(s, n, j, ">");
+				continue;
+			}
+		} else if (j < n && s[j] == '?') {
+			i = skip_past(s, n, j, ">");
+			continue;
+		}
+		end = j < n && s[j] == '/';
+		j += end;
+		if (j >= n || !is_alpha((unsigned char)s[j])) {
+			/* not a tag: libxml2 reads on as text ("a < b", "</ p>", "<!x>") */
+			if (!err)
+				err = buf_putc(out, '<');
+			i++;
+			continue;
+		}
+		for (k = j; k < n && is_name_char((unsigned char)s[k]); k++)
+			;
+		if (end) {
+			lt = memchr(s + k, '>', n - k);
+			gt = lt ? (size_t)(lt - s) : n;
+			selfclose = 0;
+		} else {
+			gt = tag_gt(s, n, k, &selfclose);
+		}
+		i = gt + (gt < n);
+		if (k - j > NAME_MAX_LEN)
+			continue; /* no element we know: as well left out */
+		if (!end && !selfclose && k - j == 6 && strncasecmp(s + j, "script", 6) == 0) {
+			i = skip_raw_text(s, n, i, "script");
+			continue;
+		}
+		if (!end && !selfclose && k - j == 5 && strncasecmp(s + j, "style", 5) == 0) {
+			i = skip_raw_text(s, n, i, "style");
+			continue;
+		}
+		if (!err)
+			err = buf_putc(out, '<');
+		if (!err && end)
+			err = buf_putc(out, '/');
+		if (!err)
+			err = buf_append(out, s + j, k - j);
+		if (!err)
+			err = buf_append(out, selfclose ? "/>" : ">", selfclose ? 2 : 1);
+	}
+	return err;
+}
+
+/* Decodes the character reference at s[0] == '&' as libxml2 does: a named one needs its ';', a
+ * numeric one does not, and one that is no XML character is dropped. Returns how many bytes it
+ * took and sets d, *dlen to its UTF-8 (maybe empty), or returns 0 for a plain '&'. */
 static size_t decode_ref(const char *s, size_t n, char *d, size_t *dlen)
 {
 	const htmlEntityDesc *ent;
@@ -413,6 +635,7 @@ static size_t decode_ref(const char *s, size_t n, char *d, size_t *dlen)
 	size_t i = 1, k;
 	int hex = 0;
 
+	*dlen = 0;
 	if (i < n && s[i] == '#') {
 		i++;
 		if (i < n && (s[i] | 0x20) == 'x') {
@@ -436,9 +659,9 @@ static size_t decode_ref(const char *s, size_t n, char *d, size_t *dlen)
 			return 0;
 		if (i < n && s[i] == ';')
 			i++;
-		if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			cp = 0xfffd;
-		*dlen = utf8_put(d, cp);
+		if (cp == 0x9 || cp == 0xa || cp == 0xd || (cp >= 0x20 && cp <= 0xd7ff) ||
+		    (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff))
+			*dlen = utf8_put(d, cp);
 		return i;
 	}
 	for (k = 0; i < n && is_alnum((unsigned char)s[i]) && k < sizeof(name) - 1; i++)
@@ -453,11 +676,12 @@ static size_t decode_ref(const char *s, size_t n, char *d, size_t *dlen)
 	return i + 1;
 }
 
+/* Text with character references, without libxml2. */
 static void flat_text(struct conv *c, const char *s, size_t n)
 {
 	const char *amp;
 	char d[4];
-	size_t dlen = 0, used;
+	size_t dlen, used;
 
 	while (n && !c->skip) {
 		amp = memchr(s, '&', n);
@@ -469,142 +693,59 @@ static void flat_text(struct conv *c, const char *s, size_t n)
 		n -= (size_t)(amp - s);
 		s = amp;
 		used = decode_ref(s, n, d, &dlen);
-		if (used) {
+		if (used)
 			emit_text(c, d, dlen);
-		} else {
-			emit_text(c, "&", 1);
-			used = 1;
-		}
+		else
+			emit_text(c, "&", used = 1);
 		s += used;
 		n -= used;
 	}
 }
 
-/* Index just past the first occurrence of needle at or after i, or n. */
-static size_t skip_past(const char *s, size_t n, size_t i, const char *needle)
-{
-	size_t l = strlen(needle);
-
-	while (i < n) {
-		const char *p = memchr(s + i, needle[0], n - i);
-
-		if (!p)
-			return n;
-		i = (size_t)(p - s);
-		if (n - i >= l && strncasecmp(p, needle, l) == 0)
-			return i + l;
-		i++;
-	}
-	return n;
-}
-
-/* Index of the '>' that ends the tag whose name ends at i (quotes after '=' hide '>'), or n when
- * there is none; counts the attributes on the way. */
-static size_t tag_gt(const char *s, size_t n, size_t i, size_t *nattrs)
-{
-	unsigned char prev = ' ', b, quote = 0;
-	size_t count = 0;
-
-	for (; i < n; i++) {
-		b = (unsigned char)s[i];
-		if (quote) {
-			if (b == quote)
-				quote = 0;
-			continue;
-		}
-		if (b == '>')
-			break;
-		if ((b == '"' || b == '\'') && prev == '=')
-			quote = b;
-		else if (is_blank(prev) && !is_blank(b))
-			count++;
-		if (!is_blank(b) || prev != '=')
-			prev = b;
-	}
-	if (nattrs)
-		*nattrs = count;
-	return i;
-}
-
-/* Handles the markup at s[i] == '<'; returns the index after it. */
-static size_t flat_markup(struct conv *c, const char *s, size_t n, size_t i)
-{
-	char name[16];
-	size_t j = i + 1, k, e;
-	int end = 0, selfclose;
-	enum tag_kind kind;
-
-	if (j < n && s[j] == '!') {
-		if (n - j >= 3 && s[j + 1] == '-' && s[j + 2] == '-')
-			return skip_past(s, n, j + 3, "-->");
-		return skip_past(s, n, j, ">");
-	}
-	if (j < n && s[j] == '?')
-		return skip_past(s, n, j, ">");
-	if (j < n && s[j] == '/') {
-		end = 1;
-		j++;
-	}
-	if (j >= n || !is_alpha((unsigned char)s[j])) {
-		if (end)
-			return skip_past(s, n, j, ">");
-		emit_text(c, "<", 1);
-		return i + 1;
-	}
-	for (k = 0; j < n && (is_alnum((unsigned char)s[j]) || s[j] == '-' || s[j] == ':'); j++)
-		if (k < sizeof(name) - 1)
-			name[k++] = (char)(s[j] | 0x20);
-	name[k] = '\0';
-	kind = k < sizeof(name) - 1 ? tag_kind(name) : TAG_INLINE;
-	e = tag_gt(s, n, j, NULL);
-	selfclose = e < n && s[e - 1] == '/';
-	e += e < n;
-	if (end) {
-		tag_close(c, kind);
-		return e;
-	}
-	/* Raw text: its content is never markup, and it is dropped. */
-	if (strcmp(name, "script") == 0 || strcmp(name, "style") == 0)
-		return selfclose ? e : skip_past(s, n, e, strcmp(name, "script") ? "</style" : "</script");
-	tag_open(c, kind);
-	if (selfclose)
-		tag_close(c, kind);
-	return e;
-}
-
+/*
+ * Converts normalize()d HTML without libxml2, for input nested deeper than libxml2 handles in
+ * linear time. It keeps no stack (the element structure is flat: what matters is which tags open
+ * and end blocks), so it cannot imply end tags as libxml2 does; good enough for such input.
+ */
 static void flat_convert(struct conv *c, const char *s, size_t n)
 {
-	size_t i = 0;
+	char name[NAME_MAX_LEN + 1];
+	size_t i = 0, j, k;
 	const char *lt;
+	int end;
 
 	while (i < n) {
 		lt = memchr(s + i, '<', n - i);
 		if (!lt) {
 			flat_text(c, s + i, n - i);
-			break;
+			return;
 		}
 		flat_text(c, s + i, (size_t)(lt - s) - i);
-		i = flat_markup(c, s, n, (size_t)(lt - s));
-	}
-}
-
-/* Whether some tag holds so many attributes that libxml2 would be slow on it. */
-static int too_many_attrs(const char *s, size_t n)
-{
-	const char *lt;
-	size_t i = 0, nattrs;
-
-	while ((lt = memchr(s + i, '<', n - i))) {
-		i = (size_t)(lt - s) + 1;
-		if (i < n && is_alpha((unsigned char)s[i])) {
-			i = tag_gt(s, n, i, &nattrs);
-			if (nattrs > ATTRS_MAX)
-				return 1;
+		i = (size_t)(lt - s);
+		j = i + 1;
+		end = j < n && s[j] == '/';
+		j += end;
+		if (j >= n || !is_alpha((unsigned char)s[j])) {
+			/* libxml2 drops the "</" of "</ p>" and keeps a lone '<' */
+			if (!end)
+				emit_text(c, "<", 1);
+			i = j;
+			continue;
 		}
-		if (i >= n)
-			break;
+		for (k = 0; j < n && is_name_char((unsigned char)s[j]) && k < NAME_MAX_LEN; j++)
+			name[k++] = (char)(is_alpha((unsigned char)s[j]) ? s[j] | 0x20 : s[j]);
+		name[k] = '\0';
+		/* normalize() left "<name>", "<name/>" or "</name>" */
+		if (end) {
+			tag_close(c, tag_kind(name));
+		} else {
+			tag_open(c, tag_kind(name));
+			if (j < n && s[j] == '/')
+				tag_close(c, tag_kind(name));
+		}
+		lt = memchr(s + j, '>', n - j);
+		i = lt ? (size_t)(lt - s) + 1 : n;
 	}
-	return 0;
 }
 
 /* ---- libxml2 ---- */
@@ -626,7 +767,7 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 		xmlStopParser(c->ctxt);
 		return;
 	}
-	tag_open(c, tag_kind((const char *)name));
+	tag_open(c, tag_kind_interned(c, name));
 }
 
 static void on_end(void *ctx, const xmlChar *name)
@@ -634,7 +775,7 @@ static void on_end(void *ctx, const xmlChar *name)
 	struct conv *c = ctx;
 
 	if (!c->too_deep)
-		tag_close(c, tag_kind((const char *)name));
+		tag_close(c, tag_kind_interned(c, name));
 }
 
 static void on_text(void *ctx, const xmlChar *s, int len)
@@ -730,18 +871,20 @@ int html_to_text(const char *html, size_t len, enum html_mode mode, struct buf *
 	if (!out || (!html && len))
 		return -EINVAL;
 	conv_init(&c, out, mode);
+	skip_bom(&html, &len);
 	if (len == 0)
 		return 0;
-	err = utf8_clean(&html, len, &tmp);
-	if (!err) {
-		if (tmp.data)
-			len = tmp.len;
-		if (!memchr(html, '<', len) && !memchr(html, '&', len))
-			emit_text(&c, html, len); /* nothing for a parser to do */
-		else if (len > INT_MAX || too_many_attrs(html, len))
-			flat_convert(&c, html, len);
-		else
-			err = sax_convert(&c, html, len);
+	if (!memchr(html, '<', len)) {
+		/* no markup: text and references, nothing for a parser to do */
+		err = utf8_clean(&html, len, &tmp);
+		if (!err)
+			flat_text(&c, html, tmp.data ? tmp.len : len);
+	} else {
+		err = normalize(html, len, &tmp);
+		if (!err && tmp.len > INT_MAX)
+			flat_convert(&c, tmp.data, tmp.len);
+		else if (!err && tmp.len)
+			err = sax_convert(&c, tmp.data, tmp.len);
 	}
 	boundary(&c);
 	buf_fini(&tmp);
@@ -762,6 +905,7 @@ int plain_to_text(const char *text, size_t len, enum html_mode mode, struct buf 
 	if (!out || (!text && len))
 		return -EINVAL;
 	conv_init(&c, out, mode);
+	skip_bom(&text, &len);
 	if (len == 0)
 		return 0;
 	err = utf8_clean(&text, len, &tmp);
@@ -848,7 +992,7 @@ int html_looks_like(const char *text, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	size_t i, j, k, count = sizeof(html_elements) / sizeof(html_elements[0]);
-	int html = 0, end;
+	int html = 0, end, selfclose;
 
 	if (!text)
 		return 0;
@@ -863,7 +1007,7 @@ int html_looks_like(const char *text, size_t len)
 				continue;
 			if (!known_name(text + j, k - j, 1, html_elements, count))
 				return 0;
-			if (end ? k < len && s[k] == '>' : tag_gt(text, len, k, NULL) < len)
+			if (end ? k < len && s[k] == '>' : tag_gt(text, len, k, &selfclose) < len)
 				html = 1;
 			i = k - 1;
 		} else if (s[i] == '&') {

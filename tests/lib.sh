@@ -1,0 +1,44 @@
+# Shared helpers for the shell tests, run by automake's harness with FEEDSPOOL and FIXTURES set.
+# Exit codes: 0 pass, 1 fail, 77 skip, 99 hard error.
+
+: "${FEEDSPOOL:?FEEDSPOOL must name the feedspool binary}"
+: "${FIXTURES:=$(dirname "$0")/fixtures}"
+
+failures=0
+checks=0
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/feedspool-test.XXXXXX") || exit 99
+trap 'rm -rf "$TMP"' EXIT
+
+# fail MESSAGE: records a failure, naming what was expected.
+fail() {
+	failures=$((failures + 1))
+	echo "FAIL: $*" >&2
+}
+
+# check DESCRIPTION COMMAND...: runs the command, fails when it fails.
+check() {
+	desc=$1
+	shift
+	checks=$((checks + 1))
+	if ! "$@"; then
+		fail "$desc"
+	fi
+}
+
+# expect_eq DESCRIPTION ACTUAL EXPECTED
+expect_eq() {
+	checks=$((checks + 1))
+	if [ "$2" != "$3" ]; then
+		fail "$1: expected '$3', got '$2'"
+	fi
+}
+
+need() {
+	command -v "$1" >/dev/null 2>&1 || { echo "SKIP: $1 is not installed" >&2; exit 77; }
+}
+
+finish() {
+	echo "$checks checks, $failures failed" >&2
+	[ "$checks" -gt 0 ] || exit 99
+	[ "$failures" -eq 0 ]
+}

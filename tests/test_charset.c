@@ -242,6 +242,10 @@ static char *convert(const char *from, const char *in, size_t n, long chunk, uns
 	size_t i = 0, len;
 	int rc = 0;
 
+	if (outn)
+		*outn = 0;
+	if (errors)
+		*errors = 0;
 	if (!c)
 		return NULL;
 	while (i < n && rc == 0) {

@@ -188,7 +188,7 @@ static void test_atom(void)
 	if (r.v[0].n_authors) {
 		CHECK_STR(r.v[0].authors[0].name, "Ann", "atom: author name");
 		CHECK_STR(r.v[0].authors[0].email, "ann@example.com", "atom: author email");
-		CHECK_STR(r.v[0].authors[0].uri, "/ann", "atom: author uri as published");
+		CHECK_STR(r.v[0].authors[0].uri, "http://example.com/ann", "atom: author uri made absolute");
 	}
 	CHECK(r.v[0].n_enclosures == 1 &&
 		      !strcmp(r.v[0].enclosures[0].url, "http://example.com/blog/2024/a.ogg"),

@@ -1,3 +1,538 @@
-/* STUB: replaced by the html module's tests. */
+/* Tests of src/html.c: the layout rules case by case, the seed articles against their expected
+ * text (tests/fixtures/html), html_looks_like(), and hostile input (depth, size, bad bytes). */
+#include "config.h"
+
+#include "html.h"
+
 #include "check.h"
-int main(void) { return check_exit(); }
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct text_case {
+	const char *in;
+	const char *out;
+};
+
+/* html_to_text(HTML_BLOCKS) */
+static const struct text_case blocks[] = {
+	/* blocks and whitespace */
+	{"<p>a</p><p>b</p>", "a\nb"},
+	{"<p>\n  one\n  two\n</p>", "one two"},
+	{"<p>a  \t\r\n\f b</p>", "a b"},
+	{"<p>a</p>\n\n   <p>b</p>\n", "a\nb"},
+	{"<h1>T</h1><h2>S</h2>text", "T\nS\ntext"},
+	{"<div>bare<div>inner</div>tail</div>", "bare\ninner\ntail"},
+	{"text<div>x</div>more", "text\nx\nmore"},
+	{"<p>a<p>b<li>c", "a\nb\nc"},
+	{"a<div/>b", "a\nb"},
+	{"<section><article><header>h</header>body<footer>f</footer></article></section>",
+	 "h\nbody\nf"},
+	{"", ""},
+	{" \n\t ", ""},
+	{"<p></p><div> </div><p>\n</p>", ""},
+	/* U+00A0 stays, but a line of nothing else is empty */
+	{"<p>era. &nbsp; By</p>", "era. \xc2\xa0 By"},
+	{"<p>&nbsp;x&nbsp;</p>", "\xc2\xa0x\xc2\xa0"},
+	{"<p>&nbsp;</p><p>a</p><p> &nbsp; </p><p>b</p>", "a\nb"},
+	/* inline markup is flattened */
+	{"<p><strong>The</strong> moment <a href=\"/x\">at</a> <span>the</span> <code>x()</code>, "
+	 "<em>e</em>.</p>",
+	 "The moment at the x(), e."},
+	{"<p>a<b> b </b>c</p>", "a b c"},
+	{"<p>a<b>b</b>c</p>", "abc"},
+	{"<b>Bold</b> rest", "Bold rest"},
+	{"<a href=x>NASA</a>&nbsp;&nbsp;<font color=\"#6f6f6f\">NYT</font>",
+	 "NASA\xc2\xa0\xc2\xa0NYT"},
+	{"<a title=\"x>y\">link</a> text", "link text"},
+	{"<P>A</P><BR><SCRIPT>x</SCRIPT>B", "A\nB"},
+	/* entities and character references */
+	{"<p>&mdash;&rsquo;&#8217;&#x201C;&eacute;&amp;&lt;b&gt;</p>",
+	 "\xe2\x80\x94\xe2\x80\x99\xe2\x80\x99\xe2\x80\x9c\xc3\xa9&<b>"},
+	{"<p>&bogus; AT&T a < b and c</p>", "&bogus; AT&T a < b and c"},
+	{"<p>don&#146;t &#150; &#128;&#x9d;</p>", "don\xe2\x80\x99t \xe2\x80\x93 \xe2\x82\xac\xc2\x9d"},
+	{"<p>a&#0;b&#xD800;c&#x110000;d&#1;e</p>", "abcde"},
+	{"Q&amp;A &mdash; no tags&#33;", "Q&A \xe2\x80\x94 no tags!"},
+	{"no tags: &#146; &#0; &bogus; &amp c", "no tags: \xe2\x80\x99  &bogus; &amp c"},
+	/* dropped with their content */
+	{"<p>a<script>x</script>b</p><style>p{}</style><noscript>n</noscript><template>t</template>",
+	 "ab"},
+	{"<script>if (a < b) document.write('</p>x');</script>y", "y"},
+	{"<script>a</scriptx>b</script>c", "c"},
+	{"<head><title>T</title><style>s</style></head><body><p>x</p></body>", "x"},
+	{"<iframe src=x>fallback</iframe><p>y</p>", "y"},
+	{"<select><option>o</option></select>t<textarea>x</textarea>", "t"},
+	{"<svg><title>icon</title><text>t</text></svg>after", "after"},
+	{"<video src=v>Your browser cannot play this.</video>x", "x"},
+	{"a<!-- <p>x</p> -->b", "ab"},
+	{"a<!-- <a href=\"x -->b<p>c\">", "ab\nc\">"},
+	{"<!DOCTYPE html><?xml version=\"1.0\"?><p>x</p>", "x"},
+	{"<meta charset=\"iso-8859-1\"><p>caf\xc3\xa9</p>", "caf\xc3\xa9"},
+	/* figures and images */
+	{"<figure><img src=a alt=\"b\"><figcaption></figcaption></figure><p>c</p>", "c"},
+	{"<figure><img src=a><figcaption>Photo: <em>AP</em></figcaption></figure>", "Photo: AP"},
+	{"<img src=x alt=\"alt text\">", ""},
+	/* br and hr */
+	{"<p>a<br>b<br/><br>c</p>", "a\nb\nc"},
+	{"a<hr>b<hr/>", "a\nb"},
+	/* lists, definitions, quotes */
+	{"<ul><li>a</li><li>b</li></ul>", "a\nb"},
+	{"<ol><li>a<ol><li>b</li></ol>c</li><li>d</ol>", "a\nb\nc\nd"},
+	{"<dl><dt>term</dt><dd>def</dd><dt>t2<dd>d2</dl>", "term\ndef\nt2\nd2"},
+	{"<blockquote><p>q1</p><p>q2</p></blockquote><p>after</p>", "q1\nq2\nafter"},
+	{"<p>says:</p><blockquote>quoted <i>bare</i></blockquote>", "says:\nquoted bare"},
+	/* tables: a row per line, non-empty cells joined by " | " */
+	{"<table><tr><th>h1</th><th>h2</th></tr><tr><td>a</td><td></td><td>c</td></tr></table>after",
+	 "h1 | h2\na | c\nafter"},
+	{"<table><tr><td>a<td>b<tr><td>c</table>", "a | b\nc"},
+	{"<table><caption>Cap</caption><tr><td>x</td></tr></table>", "Cap\nx"},
+	{"<table><tr><td><p>a</p></td><td>b</td></tr></table>", "a\nb"},
+	{"<table><tr><td>out<table><tr><td>in1</td><td>in2</td></tr></table></td><td>z</td></tr>"
+	 "</table>",
+	 "out\nin1 | in2\nz"},
+	/* pre: its lines stay lines, trimmed, inner blanks kept */
+	{"<pre>\n  line 1   has  gaps  \n\tindented\n\n  last</pre>after",
+	 "line 1   has  gaps\nindented\nlast\nafter"},
+	{"<pre>a<b>b</b>\r\nc &amp; d</pre>", "ab\nc & d"},
+	{"<p>x</p><pre>\n</pre><p>y</p>", "x\ny"},
+	/* stray '<' and odd tags read as libxml2 reads them */
+	{"a</ p>b", "a p>b"},
+	{"<p>x<y</p>", "x"},
+	{"1 <2 3", "1 <2 3"},
+	/* bytes: NUL dropped, bad UTF-8 replaced, control characters dropped, BOM skipped */
+	{"\xef\xbb\xbf<p>x</p>", "x"},
+	{"\xef\xbb\xbfno markup", "no markup"},
+	{"<p>a\xff" "b\xc3</p>", "a\xef\xbf\xbd" "b\xef\xbf\xbd"},
+	{"<p>a\x01\x08\x0b" "b\x7f</p>", "ab\x7f"},
+};
+
+/* html_to_text(HTML_INLINE) */
+static const struct text_case inlines[] = {
+	{"<p>Title <b>bold</b></p><p>second</p>", "Title bold second"},
+	{"<h1>A</h1><br>B<pre>x\ny</pre>", "A B x y"},
+	{"a<br>b", "a b"},
+	{"  spaced  &amp;  out ", "spaced & out"},
+	{"<p>&nbsp;</p><p>x</p>", "x"},
+	{"<table><tr><td>a</td><td>b</td></tr></table>", "a | b"},
+	{"Example <b>Atom</b>", "Example Atom"},
+	{"<div>History of the &lt;blink&gt; tag</div>", "History of the <blink> tag"},
+	{"<img src=\"x\" />", ""},
+	{"<div>safe description<script>alert(1)</script></div>", "safe description"},
+};
+
+/* plain_to_text(HTML_BLOCKS) */
+static const struct text_case plain_blocks[] = {
+	{"one\ntwo\n\nthree", "one two\nthree"},
+	{"  a  b  \n \t \n\n  c\r\n\r\nd\re", "a b\nc\nd e"},
+	{"a &amp; <b>x</b>", "a &amp; <b>x</b>"},
+	{"\n\n", ""},
+	{"", ""},
+	{"tab\tsep", "tab sep"},
+	{"don\xc2\x92t", "don\xe2\x80\x99t"},
+	{"a\xc2\xa0\n\n\xc2\xa0\n\nb", "a\xc2\xa0\nb"},
+	{"a\xff" "b\0c", "a\xef\xbf\xbd" "bc"},
+	{"\xef\xbb\xbf" "bom", "bom"},
+};
+
+/* plain_to_text(HTML_INLINE) */
+static const struct text_case plain_inlines[] = {
+	{"one\n\ntwo  three", "one two three"},
+	{"  1 < 2 &amp; \n", "1 < 2 &amp;"},
+	{"\xe2\x80\x9cquoted\xe2\x80\x9d", "\xe2\x80\x9cquoted\xe2\x80\x9d"},
+};
+
+struct looks_case {
+	const char *in;
+	int html;
+};
+
+static const struct looks_case looks[] = {
+	{"<p>x</p>", 1},
+	{"a <b>bold</b>", 1},
+	{"line<br/>next", 1},
+	{"line<br>next", 1},
+	{"<BR>", 1},
+	{"<a href=\"x\">l</a>", 1},
+	{"x<img src=\"a.png\" alt=\"a > b\">", 1},
+	{"</em>", 1},
+	{"AT&amp;T", 1},
+	{"it&#39;s", 1},
+	{"it&#x27;s", 1},
+	{"caf&eacute;", 1},
+	{"it&apos;s", 1},
+	{"AT&T", 0},
+	{"a < b", 0},
+	{"1 < 2", 0},
+	{"a<b", 0},
+	{"I <3 you", 0},
+	{"plain title", 0},
+	{"", 0},
+	{"testing &doesnotexist; entity", 0},
+	{"<script>x</script>", 0},
+	{"<p>x</p> and <blink>", 0},
+	{"&amp; and &foo;", 0},
+	{"Use <T> in Java", 0},
+	{"Vector<int> v;", 0},
+	{"x &amp y", 0},
+	{"<b", 0},
+};
+
+/* The seed articles (tests/fixtures/html/README). */
+static const char *const seeds[] = {
+	"seed-apache-spark-4-0-turns-on-ansi-sql-mode-by-default",
+	"seed-elon-musk-welcomes-nvidia-s-dgx-spark-the-world-s-smallest-a",
+	"seed-from-dgx-1-to-dgx-spark-when-nvidia-handed-elon-musk-the-fut",
+	"seed-jensen-huang-hand-delivers-dgx-spark-to-elon-musk-and-sam-al",
+	"seed-jensen-huang-hand-delivers-the-world-s-smallest-supercompute",
+	"seed-jetson-thor-brings-server-class-inference-to-humanoid-robots",
+	"seed-nvidia-ceo-jensen-huang-made-a-dramatic-entrance-at-spacex-s",
+	"seed-nvidia-dgx-b300-systems-begin-shipping-to-cloud-providers",
+	"seed-spacex-stacks-starship-for-its-eleventh-flight-test",
+	"seed-dup-elon-musk-welcomes-nvidia-s-dgx-spark-the-world-s-smallest-a",
+};
+
+/* A printable form of s for failure messages (newlines and control bytes escaped). */
+static const char *show(const char *s)
+{
+	static char out[4][512];
+	static int which;
+	char *o = out[which++ % 4];
+	size_t n = 0;
+
+	for (; *s && n < sizeof(out[0]) - 8; s++) {
+		unsigned char b = (unsigned char)*s;
+
+		if (b == '\n')
+			n += (size_t)sprintf(o + n, "\\n");
+		else if (b < 0x20 || b == 0x7f)
+			n += (size_t)sprintf(o + n, "\\x%02x", b);
+		else
+			o[n++] = (char)b;
+	}
+	if (*s)
+		n += (size_t)sprintf(o + n, "...");
+	o[n] = '\0';
+	return o;
+}
+
+static int utf8_valid(const char *text, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0, l, k;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (s[i] >= 0xc2 && s[i] <= 0xdf)
+			l = 2;
+		else if (s[i] >= 0xe0 && s[i] <= 0xef)
+			l = 3;
+		else if (s[i] >= 0xf0 && s[i] <= 0xf4)
+			l = 4;
+		else
+			return 0;
+		if (n - i < l)
+			return 0;
+		for (k = 1; k < l; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+		if ((s[i] == 0xe0 && s[i + 1] < 0xa0) || (s[i] == 0xed && s[i + 1] > 0x9f) ||
+		    (s[i] == 0xf0 && s[i + 1] < 0x90) || (s[i] == 0xf4 && s[i + 1] > 0x8f))
+			return 0;
+		i += l;
+	}
+	return 1;
+}
+
+/* Whether text keeps the layout's promises: valid UTF-8, no empty line, no line that starts or
+ * ends with ASCII whitespace, no trailing newline, no control character but '\n' (and tabs
+ * inside pre lines). */
+static int layout_ok(const char *s, size_t n)
+{
+	size_t i, start = 0;
+
+	if (!utf8_valid(s, n))
+		return 0;
+	for (i = 0; i <= n; i++) {
+		if (i < n && s[i] != '\n') {
+			if ((unsigned char)s[i] < 0x20 && s[i] != '\t')
+				return 0;
+			continue;
+		}
+		if (i == start && n > 0)
+			return 0; /* empty line */
+		if (i > start && (s[start] == ' ' || s[start] == '\t' || s[i - 1] == ' ' ||
+				  s[i - 1] == '\t'))
+			return 0;
+		start = i + 1;
+	}
+	return 1;
+}
+
+static void check_cases(const struct text_case *cases, size_t count, enum html_mode mode,
+			int plain)
+{
+	const char *fn = plain ? "plain_to_text" : "html_to_text";
+	const char *mname = mode == HTML_BLOCKS ? "HTML_BLOCKS" : "HTML_INLINE";
+	struct buf b = BUF_INIT;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < count; i++) {
+		const char *in = cases[i].in;
+		size_t len = strlen(in);
+
+		/* one case holds a NUL on purpose */
+		if (plain && strcmp(in, "a\xff" "b") == 0)
+			len = 5;
+		buf_reset(&b);
+		rc = plain ? plain_to_text(in, len, mode, &b) : html_to_text(in, len, mode, &b);
+		CHECK(rc == 0, "%s(\"%s\", %s) returned %d", fn, show(in), mname, rc);
+		CHECK_STR(buf_cstr(&b), cases[i].out, "%s(\"%s\", %s)", fn, show(in), mname);
+		CHECK(layout_ok(b.data ? b.data : "", b.len), "%s(\"%s\", %s) breaks the layout: \"%s\"",
+		      fn, show(in), mname, show(buf_cstr(&b)));
+	}
+	buf_fini(&b);
+}
+
+static void test_looks_like(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(looks) / sizeof(looks[0]); i++)
+		CHECK(html_looks_like(looks[i].in, strlen(looks[i].in)) == looks[i].html,
+		      "html_looks_like(\"%s\") should be %d", looks[i].in, looks[i].html);
+	/* the length bounds the scan: the tag is past it */
+	CHECK(!html_looks_like("plain<b>x</b>", 5), "html_looks_like(\"plain<b>x</b>\", 5) should be 0");
+	CHECK(!html_looks_like(NULL, 0), "html_looks_like(NULL, 0) should be 0");
+}
+
+static void test_api(void)
+{
+	struct buf b = BUF_INIT;
+	int rc;
+
+	/* the text is appended, what was there stays */
+	buf_puts(&b, "prefix:");
+	rc = html_to_text("<p>a</p><p>b</p>", 16, HTML_BLOCKS, &b);
+	CHECK(rc == 0 && strcmp(buf_cstr(&b), "prefix:a\nb") == 0,
+	      "html_to_text(\"<p>a</p><p>b</p>\") after \"prefix:\" gave \"%s\", want \"prefix:a\\nb\"",
+	      show(buf_cstr(&b)));
+	buf_reset(&b);
+	buf_puts(&b, "X");
+	rc = html_to_text("<p>&nbsp;</p>", 13, HTML_BLOCKS, &b);
+	CHECK(rc == 0 && strcmp(buf_cstr(&b), "X") == 0,
+	      "html_to_text(\"<p>&nbsp;</p>\") after \"X\" gave \"%s\", want \"X\"", buf_cstr(&b));
+	buf_reset(&b);
+	buf_puts(&b, "Y");
+	rc = plain_to_text("a\n\nb", 4, HTML_BLOCKS, &b);
+	CHECK(rc == 0 && strcmp(buf_cstr(&b), "Ya\nb") == 0,
+	      "plain_to_text(\"a\\n\\nb\") after \"Y\" gave \"%s\", want \"Ya\\nb\"", show(buf_cstr(&b)));
+	/* only len bytes are read */
+	buf_reset(&b);
+	rc = html_to_text("<p>ab</p><p>cd</p>", 5, HTML_BLOCKS, &b);
+	CHECK(rc == 0 && strcmp(buf_cstr(&b), "a") == 0,
+	      "html_to_text(\"<p>ab</p>...\", 5) gave \"%s\", want \"a\"", buf_cstr(&b));
+	buf_reset(&b);
+	CHECK(html_to_text("<p>x</p>", 8, HTML_BLOCKS, NULL) == -EINVAL,
+	      "html_to_text() into NULL should fail with -EINVAL");
+	CHECK(plain_to_text(NULL, 3, HTML_BLOCKS, &b) == -EINVAL,
+	      "plain_to_text(NULL, 3) should fail with -EINVAL");
+	CHECK(html_to_text(NULL, 0, HTML_BLOCKS, &b) == 0 && b.len == 0,
+	      "html_to_text(NULL, 0) should give \"\"");
+	buf_fini(&b);
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *data = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+		data = malloc((size_t)n + 1);
+		if (data && fread(data, 1, (size_t)n, f) == (size_t)n) {
+			data[n] = '\0';
+			*len = (size_t)n;
+		} else {
+			free(data);
+			data = NULL;
+		}
+	}
+	fclose(f);
+	return data;
+}
+
+/* Compares got with want; on a difference, prints the first differing line of both. */
+static void check_text(const char *what, const char *got, const char *want)
+{
+	size_t line = 1, i = 0, gs = 0, ws = 0;
+
+	check_count++;
+	if (strcmp(got, want) == 0)
+		return;
+	check_failures++;
+	while (got[i] && got[i] == want[i]) {
+		if (got[i] == '\n') {
+			line++;
+			gs = ws = i + 1;
+		}
+		i++;
+	}
+	fprintf(stderr, "%s:%d: FAIL: %s differs from its expected text at line %zu\n", __FILE__,
+		__LINE__, what, line);
+	fprintf(stderr, "  expected: \"%.*s\"\n", (int)strcspn(want + ws, "\n"), want + ws);
+	fprintf(stderr, "  actual:   \"%.*s\"\n", (int)strcspn(got + gs, "\n"), got + gs);
+}
+
+/* Each seed article's content, converted, is the body of its expected text rendering; so it is
+ * too through the flat fallback, which 300 open <span>s force (they are inline: no change). */
+static void test_seeds(void)
+{
+	const char *dir = getenv("FIXTURES");
+	struct buf b = BUF_INIT, deep = BUF_INIT;
+	char path[1024], what[1100];
+	size_t i, k, hlen, tlen;
+
+	if (!dir || !*dir)
+		dir = "tests/fixtures";
+	for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		char *html, *want;
+
+		snprintf(path, sizeof(path), "%s/html/%s.html", dir, seeds[i]);
+		html = read_file(path, &hlen);
+		CHECK(html != NULL, "cannot read %s (set FIXTURES to tests/fixtures)", path);
+		snprintf(path, sizeof(path), "%s/html/%s.txt", dir, seeds[i]);
+		want = read_file(path, &tlen);
+		CHECK(want != NULL, "cannot read %s (set FIXTURES to tests/fixtures)", path);
+		if (html && want) {
+			buf_reset(&b);
+			CHECK(html_to_text(html, hlen, HTML_BLOCKS, &b) == 0,
+			      "html_to_text(%s.html) failed", seeds[i]);
+			buf_putc(&b, '\n');
+			snprintf(what, sizeof(what), "html_to_text(%s.html) + \"\\n\"", seeds[i]);
+			check_text(what, buf_cstr(&b), want);
+
+			buf_reset(&deep);
+			for (k = 0; k < 300; k++)
+				buf_puts(&deep, "<span>");
+			buf_append(&deep, html, hlen);
+			buf_reset(&b);
+			CHECK(html_to_text(deep.data, deep.len, HTML_BLOCKS, &b) == 0,
+			      "html_to_text(300 <span> + %s.html) failed", seeds[i]);
+			buf_putc(&b, '\n');
+			snprintf(what, sizeof(what), "html_to_text(300 <span> + %s.html) + \"\\n\"",
+				 seeds[i]);
+			check_text(what, buf_cstr(&b), want);
+		}
+		free(html);
+		free(want);
+	}
+	buf_fini(&b);
+	buf_fini(&deep);
+}
+
+/* Input built from a head repeated n times, a middle, and a tail repeated n times. */
+static void build(struct buf *in, const char *head, size_t n, const char *mid, const char *tail)
+{
+	size_t i;
+
+	buf_reset(in);
+	for (i = 0; i < n; i++)
+		buf_puts(in, head);
+	buf_puts(in, mid);
+	for (i = 0; i < n; i++)
+		buf_puts(in, tail);
+}
+
+static void check_hostile(const char *what, const struct buf *in, const char *want)
+{
+	struct buf b = BUF_INIT;
+	int rc = html_to_text(in->data, in->len, HTML_BLOCKS, &b);
+
+	CHECK(rc == 0, "html_to_text(%s) returned %d", what, rc);
+	CHECK(layout_ok(b.data ? b.data : "", b.len), "html_to_text(%s) breaks the layout", what);
+	if (want)
+		CHECK_STR(buf_cstr(&b), want, "html_to_text(%s)", what);
+	buf_fini(&b);
+}
+
+/* Deep nesting, stray end tags, huge attributes and tags: each must finish (libxml2 alone is
+ * quadratic on some of them, which would time the test out) with the text intact. */
+static void test_hostile(void)
+{
+	struct buf in = BUF_INIT;
+	size_t i;
+
+	build(&in, "<div>", 100000, "x", "</div>");
+	check_hostile("100000 nested divs", &in, "x");
+	build(&in, "<table><tr><td>", 100000, "x", "</td></tr></table>");
+	check_hostile("100000 nested tables", &in, "x");
+	build(&in, "<b>", 100000, "x", "");
+	check_hostile("100000 unclosed <b>", &in, "x");
+	build(&in, "<div>", 100000, "x", "</span>");
+	check_hostile("100000 divs then 100000 stray </span>", &in, "x");
+	build(&in, "<div>", 50000, "x", "<body>");
+	check_hostile("50000 divs then 50000 <body>", &in, "x");
+	build(&in, "<ul><li>", 100000, "x", "");
+	check_hostile("100000 nested unclosed lists", &in, "x");
+	build(&in, "<pre>", 100000, "a\nb", "");
+	check_hostile("100000 nested pre", &in, "a\nb");
+	build(&in, "<noscript>", 1000, "hidden", "</noscript>");
+	buf_puts(&in, "shown");
+	check_hostile("1000 nested noscript", &in, "shown");
+
+	buf_reset(&in);
+	buf_puts(&in, "<p title=\"");
+	for (i = 0; i < 10 * 1000 * 1000; i++)
+		buf_putc(&in, 'x');
+	buf_puts(&in, "\">y</p>");
+	check_hostile("a 10 MB attribute", &in, "y");
+	build(&in, "", 0, "<p", "");
+	for (i = 0; i < 200000; i++)
+		buf_printf(&in, " a%zu", i);
+	buf_puts(&in, ">y</p>");
+	check_hostile("a tag with 200000 attributes", &in, "y");
+	build(&in, "", 0, "<p>y<", "");
+	for (i = 0; i < 1000000; i++)
+		buf_puts(&in, "abcdefghij");
+	buf_puts(&in, ">z");
+	check_hostile("a 10 MB tag name", &in, "y\nz");
+	build(&in, "<a href=\"", 1, "never closed", "");
+	check_hostile("an unclosed quote", &in, "");
+	build(&in, "x<!--", 1, "never closed", "");
+	check_hostile("an unclosed comment", &in, "x");
+	build(&in, "&", 1000000, "", "");
+	check_hostile("a million '&'", &in, NULL);
+	build(&in, "<", 1000000, "", "");
+	check_hostile("a million '<'", &in, NULL);
+	build(&in, "</", 100000, "x", "");
+	check_hostile("100000 '</'", &in, NULL);
+	build(&in, "<x>", 300000, "y", "");
+	check_hostile("300000 unknown tags", &in, "y");
+
+	buf_reset(&in);
+	for (i = 0; i < 256 * 64; i++)
+		buf_putc(&in, (char)(i * 7 + i / 256));
+	check_hostile("every byte value", &in, NULL);
+	buf_fini(&in);
+}
+
+int main(void)
+{
+	check_cases(blocks, sizeof(blocks) / sizeof(blocks[0]), HTML_BLOCKS, 0);
+	check_cases(inlines, sizeof(inlines) / sizeof(inlines[0]), HTML_INLINE, 0);
+	check_cases(plain_blocks, sizeof(plain_blocks) / sizeof(plain_blocks[0]), HTML_BLOCKS, 1);
+	check_cases(plain_inlines, sizeof(plain_inlines) / sizeof(plain_inlines[0]), HTML_INLINE, 1);
+	test_looks_like();
+	test_api();
+	test_seeds();
+	test_hostile();
+	return check_exit();
+}
