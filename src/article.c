@@ -10,6 +10,7 @@
 #include <xxhash.h>
 
 #include "date.h"
+#include "json_write.h"
 #include "url.h"
 
 void feed_info_init(struct feed_info *f)
@@ -294,7 +295,7 @@ json_t *feed_info_to_json(const struct feed_info *f)
 			 persons_json(f->authors, f->n_authors));
 }
 
-json_t *article_to_json(const struct article *a, const struct feed_info *f)
+json_t *article_to_json(const struct article *a, json_t *feed)
 {
 	json_t *o, *cats, *links, *encs;
 	size_t i;
@@ -317,7 +318,7 @@ json_t *article_to_json(const struct article *a, const struct feed_info *f)
 	}
 	o = json_pack("{s:i,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
 		      "schema", ARTICLE_SCHEMA, "id", a->id, "feed",
-		      f ? feed_info_to_json(f) : json_null(), "url", jstr(a->url), "guid", jstr(a->guid),
+		      feed ? json_incref(feed) : json_null(), "url", jstr(a->url), "guid", jstr(a->guid),
 		      "title", jstr(a->title), "standfirst", jstr(a->standfirst), "authors",
 		      persons_json(a->authors, a->n_authors), "published", jdate(a->published),
 		      "updated", jdate(a->updated), "fetched", jdate(a->fetched), "language",
@@ -325,6 +326,101 @@ json_t *article_to_json(const struct article *a, const struct feed_info *f)
 		      jstr(a->summary), "body", jstr(a->body), "links", links ? links : json_array(),
 		      "enclosures", encs ? encs : json_array(), "topics", json_array());
 	return o;
+}
+
+static int write_date(struct buf *out, int64_t t)
+{
+	char s[DATE_BUFSZ];
+
+	if (t == DATE_NONE || date_format(t, s, sizeof s) < 0)
+		return buf_append(out, "null", 4);
+	return json_write_string(out, s);
+}
+
+static int write_persons(struct buf *out, const struct person *v, size_t n)
+{
+	size_t i;
+	int rc = buf_putc(out, '[');
+
+	for (i = 0; i < n; i++) {
+		if (i)
+			rc |= buf_putc(out, ',');
+		rc |= buf_append(out, "{\"name\":", 8);
+		rc |= json_write_string(out, v[i].name);
+		rc |= buf_append(out, ",\"email\":", 9);
+		rc |= json_write_string(out, v[i].email);
+		rc |= buf_append(out, ",\"uri\":", 7);
+		rc |= json_write_string(out, v[i].uri);
+		rc |= buf_putc(out, '}');
+	}
+	return rc | buf_putc(out, ']');
+}
+
+int article_write_json(const struct article *a, const char *feed_json, struct buf *out)
+{
+	size_t i;
+	int rc = 0;
+
+	rc |= buf_printf(out, "{\"schema\":%d,\"id\":", ARTICLE_SCHEMA);
+	rc |= json_write_string(out, a->id);
+	rc |= buf_puts(out, ",\"feed\":");
+	rc |= buf_puts(out, feed_json ? feed_json : "null");
+	rc |= buf_puts(out, ",\"url\":");
+	rc |= json_write_string(out, a->url);
+	rc |= buf_puts(out, ",\"guid\":");
+	rc |= json_write_string(out, a->guid);
+	rc |= buf_puts(out, ",\"title\":");
+	rc |= json_write_string(out, a->title);
+	rc |= buf_puts(out, ",\"standfirst\":");
+	rc |= json_write_string(out, a->standfirst);
+	rc |= buf_puts(out, ",\"authors\":");
+	rc |= write_persons(out, a->authors, a->n_authors);
+	rc |= buf_puts(out, ",\"published\":");
+	rc |= write_date(out, a->published);
+	rc |= buf_puts(out, ",\"updated\":");
+	rc |= write_date(out, a->updated);
+	rc |= buf_puts(out, ",\"fetched\":");
+	rc |= write_date(out, a->fetched);
+	rc |= buf_puts(out, ",\"language\":");
+	rc |= json_write_string(out, a->language);
+	rc |= buf_puts(out, ",\"categories\":[");
+	for (i = 0; i < a->n_categories; i++) {
+		if (i)
+			rc |= buf_putc(out, ',');
+		rc |= json_write_string(out, a->categories[i]);
+	}
+	rc |= buf_puts(out, "],\"summary\":");
+	rc |= json_write_string(out, a->summary);
+	rc |= buf_puts(out, ",\"body\":");
+	rc |= json_write_string(out, a->body);
+	rc |= buf_puts(out, ",\"links\":[");
+	for (i = 0; i < a->n_links; i++) {
+		const struct link *l = &a->links[i];
+
+		rc |= buf_puts(out, i ? ",{\"url\":" : "{\"url\":");
+		rc |= json_write_string(out, l->url);
+		rc |= buf_puts(out, ",\"rel\":");
+		rc |= json_write_string(out, l->rel);
+		rc |= buf_puts(out, ",\"type\":");
+		rc |= json_write_string(out, l->type);
+		rc |= buf_puts(out, ",\"title\":");
+		rc |= json_write_string(out, l->title);
+		rc |= buf_putc(out, '}');
+	}
+	rc |= buf_puts(out, "],\"enclosures\":[");
+	for (i = 0; i < a->n_enclosures; i++) {
+		const struct enclosure *e = &a->enclosures[i];
+
+		rc |= buf_puts(out, i ? ",{\"url\":" : "{\"url\":");
+		rc |= json_write_string(out, e->url);
+		rc |= buf_puts(out, ",\"type\":");
+		rc |= json_write_string(out, e->type);
+		rc |= buf_puts(out, ",\"length\":");
+		rc |= e->length >= 0 ? json_write_int(out, e->length) : buf_puts(out, "null");
+		rc |= buf_putc(out, '}');
+	}
+	rc |= buf_puts(out, "],\"topics\":[]}");
+	return rc ? -ENOMEM : 0;
 }
 
 int article_render_text(const struct article *a, struct buf *out)

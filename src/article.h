@@ -39,6 +39,7 @@ struct feed_info {
 	int sy_frequency;        /* sy:updateFrequency, 0 when absent */
 	uint32_t skip_hours;     /* bit h set: skip hour h (UTC) */
 	uint8_t skip_days;       /* bit d set: skip day d (0 = Sunday) */
+	unsigned generation;     /* changes whenever a field above changes */
 };
 
 struct article {
@@ -78,9 +79,13 @@ int article_identity_key(const struct article *a, const char *feed_url, struct b
 /* Sets a->standfirst from a->summary when the summary is not merely the start of the body. */
 int article_make_standfirst(struct article *a);
 
-/* The spool JSON (schema 1); a new reference, NULL on ENOMEM. */
-json_t *article_to_json(const struct article *a, const struct feed_info *f);
+/* The spool JSON (schema 1); a new reference, NULL on ENOMEM. feed is the feed's JSON
+ * (feed_info_to_json, borrowed: a reference is added) or NULL for none. */
+json_t *article_to_json(const struct article *a, json_t *feed);
 json_t *feed_info_to_json(const struct feed_info *f);
+/* The same JSON written as one line of text (no newline) appended to out: the fast path.
+ * feed_json is the feed object's JSON text (NULL: null). 0 or -ENOMEM. */
+int article_write_json(const struct article *a, const char *feed_json, struct buf *out);
 /* The text rendering in the seed layout, ending with a newline. */
 int article_render_text(const struct article *a, struct buf *out);
 

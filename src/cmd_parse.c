@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cmd.h"
 #include "feed.h"
 #include "log.h"
@@ -21,6 +22,11 @@ struct parse_run {
 	enum out_format format;
 	json_t *articles; /* OUT_DOCUMENT: the articles of the current input */
 	size_t printed;
+	/* the feed object every line repeats, rebuilt only when the feed's fields change */
+	char *feed;
+	const struct feed_info *feed_of;
+	unsigned feed_generation;
+	struct buf line;
 };
 
 static void usage(FILE *f)
@@ -58,6 +64,21 @@ static int print_json(json_t *o)
 	return rc;
 }
 
+/* The feed object's JSON text, rebuilt only when the feed's fields changed. */
+static const char *feed_json(struct parse_run *r, const struct feed_info *f)
+{
+	if (!r->feed || r->feed_of != f || r->feed_generation != f->generation) {
+		json_t *j = feed_info_to_json(f);
+
+		free(r->feed);
+		r->feed = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		json_decref(j);
+		r->feed_of = f;
+		r->feed_generation = f->generation;
+	}
+	return r->feed;
+}
+
 static int on_article(void *ud, struct article *a, const struct feed_info *f)
 {
 	struct parse_run *r = ud;
@@ -65,7 +86,10 @@ static int on_article(void *ud, struct article *a, const struct feed_info *f)
 	r->printed++;
 	switch (r->format) {
 	case OUT_LINES:
-		return print_json(article_to_json(a, f)) < 0;
+		buf_reset(&r->line);
+		if (article_write_json(a, feed_json(r, f), &r->line) < 0 || buf_putc(&r->line, '\n') < 0)
+			return -1;
+		return fwrite(r->line.data, 1, r->line.len, stdout) != r->line.len;
 	case OUT_DOCUMENT:
 		json_array_append_new(r->articles, article_to_json(a, NULL));
 		return 0;
@@ -149,6 +173,8 @@ static int parse_one(const char *path, const struct feed_parser_opts *base, stru
 		r->articles = NULL;
 		print_json(doc);
 	}
+	free(r->feed);
+	r->feed = NULL;
 	feed_parser_free(p);
 	return rc < 0 ? -1 : 0;
 }
@@ -214,6 +240,7 @@ int cmd_parse(int argc, char **argv)
 	for (i = optind; i < argc; i++)
 		if (parse_one(argv[i], &o, &r, verbose) < 0)
 			failed = 1;
+	buf_fini(&r.line);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		log_err("parse: writing the output failed");
 		return EXIT_INPUT;

@@ -1571,6 +1571,7 @@ static void feed_commit(struct feed_xml *x)
 		free(t);
 	}
 	fi->updated = x->fupdated;
+	fi->generation++;
 	x->fdirty = 0;
 }
 

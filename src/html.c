@@ -41,8 +41,9 @@
  * markup, deep input) is freed rather than kept. */
 #define DICT_NAMES_MAX 4096
 #define NAME_TAB_MAX (2 * DEPTH_MAX)
-/* Remembered kinds of libxml2's interned tag names, for the conversion at hand. */
-#define KIND_CACHE 32
+/* Remembered kinds of libxml2's interned tag names, for the conversion at hand; prime, as
+ * short names lie a few bytes apart. */
+#define KIND_CACHE 31
 
 /* Not HTML_PARSE_NOIMPLIED: without an implied body, libxml2 wraps text that follows a leading
  * inline element ("<b>x</b> y") in a paragraph of its own. */
@@ -65,40 +66,37 @@ struct tag {
 
 /* Sorted for bsearch(); names are lowercase, as libxml2 reports them. */
 static const struct tag tags[] = {
-	{"address", TAG_BLOCK},	   {"applet", TAG_SKIP},      {"article", TAG_BLOCK},
-	{"aside", TAG_BLOCK},	   {"audio", TAG_SKIP},	      {"blockquote", TAG_BLOCK},
-	{"body", TAG_BLOCK},	   {"br", TAG_BLOCK},	      {"canvas", TAG_SKIP},
-	{"caption", TAG_BLOCK},	   {"center", TAG_BLOCK},     {"datalist", TAG_SKIP},
-	{"dd", TAG_BLOCK},	   {"details", TAG_BLOCK},    {"dialog", TAG_BLOCK},
-	{"dir", TAG_BLOCK},	   {"div", TAG_BLOCK},	      {"dl", TAG_BLOCK},
-	{"dt", TAG_BLOCK},	   {"fieldset", TAG_BLOCK},   {"figcaption", TAG_BLOCK},
-	{"figure", TAG_BLOCK},	   {"footer", TAG_BLOCK},     {"form", TAG_BLOCK},
-	{"frameset", TAG_BLOCK},   {"h1", TAG_BLOCK},	      {"h2", TAG_BLOCK},
-	{"h3", TAG_BLOCK},	   {"h4", TAG_BLOCK},	      {"h5", TAG_BLOCK},
-	{"h6", TAG_BLOCK},	   {"head", TAG_SKIP},	      {"header", TAG_BLOCK},
-	{"hgroup", TAG_BLOCK},	   {"hr", TAG_BLOCK},	      {"html", TAG_BLOCK},
-	{"iframe", TAG_SKIP},	   {"legend", TAG_BLOCK},     {"li", TAG_BLOCK},
-	{"listing", TAG_PRE},	   {"main", TAG_BLOCK},	      {"marquee", TAG_BLOCK},
-	{"menu", TAG_BLOCK},	   {"nav", TAG_BLOCK},	      {"noembed", TAG_SKIP},
-	{"noframes", TAG_SKIP},	   {"noscript", TAG_SKIP},    {"object", TAG_SKIP},
-	{"ol", TAG_BLOCK},	   {"p", TAG_BLOCK},	      {"plaintext", TAG_PRE},
-	{"pre", TAG_PRE},	   {"script", TAG_SKIP},      {"search", TAG_BLOCK},     {"section", TAG_BLOCK},
-	{"select", TAG_SKIP},	   {"style", TAG_SKIP},	      {"summary", TAG_BLOCK},
-	{"svg", TAG_SKIP},	   {"table", TAG_BLOCK},      {"tbody", TAG_BLOCK},
-	{"td", TAG_CELL},	   {"template", TAG_SKIP},    {"textarea", TAG_SKIP},
-	{"tfoot", TAG_BLOCK},	   {"th", TAG_CELL},	      {"thead", TAG_BLOCK},
-	{"title", TAG_SKIP},	   {"tr", TAG_BLOCK},	      {"ul", TAG_BLOCK},
-	{"video", TAG_SKIP},	   {"xmp", TAG_PRE},
+    {"address", TAG_BLOCK},  {"applet", TAG_SKIP},    {"article", TAG_BLOCK},
+    {"aside", TAG_BLOCK},    {"audio", TAG_SKIP},     {"blockquote", TAG_BLOCK},
+    {"body", TAG_BLOCK},     {"br", TAG_BLOCK},	      {"canvas", TAG_SKIP},
+    {"caption", TAG_BLOCK},  {"center", TAG_BLOCK},   {"datalist", TAG_SKIP},
+    {"dd", TAG_BLOCK},	     {"details", TAG_BLOCK},  {"dialog", TAG_BLOCK},
+    {"dir", TAG_BLOCK},	     {"div", TAG_BLOCK},      {"dl", TAG_BLOCK},
+    {"dt", TAG_BLOCK},	     {"fieldset", TAG_BLOCK}, {"figcaption", TAG_BLOCK},
+    {"figure", TAG_BLOCK},   {"footer", TAG_BLOCK},   {"form", TAG_BLOCK},
+    {"frameset", TAG_BLOCK}, {"h1", TAG_BLOCK},	      {"h2", TAG_BLOCK},
+    {"h3", TAG_BLOCK},	     {"h4", TAG_BLOCK},	      {"h5", TAG_BLOCK},
+    {"h6", TAG_BLOCK},	     {"head", TAG_SKIP},      {"header", TAG_BLOCK},
+    {"hgroup", TAG_BLOCK},   {"hr", TAG_BLOCK},	      {"html", TAG_BLOCK},
+    {"iframe", TAG_SKIP},    {"legend", TAG_BLOCK},   {"li", TAG_BLOCK},
+    {"listing", TAG_PRE},    {"main", TAG_BLOCK},     {"marquee", TAG_BLOCK},
+    {"menu", TAG_BLOCK},     {"nav", TAG_BLOCK},      {"noembed", TAG_SKIP},
+    {"noframes", TAG_SKIP},  {"noscript", TAG_SKIP},  {"object", TAG_SKIP},
+    {"ol", TAG_BLOCK},	     {"p", TAG_BLOCK},	      {"plaintext", TAG_PRE},
+    {"pre", TAG_PRE},	     {"script", TAG_SKIP},    {"search", TAG_BLOCK},
+    {"section", TAG_BLOCK},  {"select", TAG_SKIP},    {"style", TAG_SKIP},
+    {"summary", TAG_BLOCK},  {"svg", TAG_SKIP},	      {"table", TAG_BLOCK},
+    {"tbody", TAG_BLOCK},    {"td", TAG_CELL},	      {"template", TAG_SKIP},
+    {"textarea", TAG_SKIP},  {"tfoot", TAG_BLOCK},    {"th", TAG_CELL},
+    {"thead", TAG_BLOCK},    {"title", TAG_SKIP},     {"tr", TAG_BLOCK},
+    {"ul", TAG_BLOCK},	     {"video", TAG_SKIP},     {"xmp", TAG_PRE},
 };
 
-/* Windows-1252 for U+0080..U+009F; empty where it assigns nothing (the character stays). */
-static const char cp1252[32][4] = {
-	"\xe2\x82\xac", "",	        "\xe2\x80\x9a", "\xc6\x92",	"\xe2\x80\x9e", "\xe2\x80\xa6",
-	"\xe2\x80\xa0", "\xe2\x80\xa1", "\xcb\x86",	"\xe2\x80\xb0", "\xc5\xa0",	"\xe2\x80\xb9",
-	"\xc5\x92",	"",	        "\xc5\xbd",	"",		"",		"\xe2\x80\x98",
-	"\xe2\x80\x99", "\xe2\x80\x9c", "\xe2\x80\x9d", "\xe2\x80\xa2", "\xe2\x80\x93", "\xe2\x80\x94",
-	"\xcb\x9c",	"\xe2\x84\xa2", "\xc5\xa1",	"\xe2\x80\xba", "\xc5\x93",	"",
-	"\xc5\xbe",	"\xc5\xb8",
+/* Windows-1252 for U+0080..U+009F; 0 where it assigns nothing (the character stays). */
+static const unsigned short cp1252[32] = {
+    0x20ac, 0,	    0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0,	    0x017d, 0,	    0,	    0x2018, 0x2019, 0x201c, 0x201d, 0x2022,
+    0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0,	    0x017e, 0x0178,
 };
 
 /* The state of one conversion. A line is "open" once text was put on it; its separator ("\n",
@@ -106,11 +104,11 @@ static const char cp1252[32][4] = {
 struct conv {
 	struct buf *out;
 	enum html_mode mode;
-	size_t start;	/* out->len on entry: our text begins here */
-	size_t sep;	/* where the open line's separator begins */
-	size_t end;	/* just past the open line's last text (pre may leave blanks after it) */
-	unsigned skip;	/* how deep inside dropped elements */
-	unsigned pre;	/* how deep inside pre */
+	size_t start;  /* out->len on entry: our text begins here */
+	size_t sep;    /* where the open line's separator begins */
+	size_t end;    /* just past the open line's last text (pre may leave blanks after it) */
+	unsigned skip; /* how deep inside dropped elements */
+	unsigned pre;  /* how deep inside pre */
 	unsigned char open;    /* a line is open */
 	unsigned char visible; /* the open line holds more than U+00A0 */
 	unsigned char space;   /* collapsed whitespace is pending */
@@ -141,7 +139,7 @@ static enum tag_kind tag_kind(const char *name)
 /* tag_kind() for libxml2's names: they are interned, so the pointer identifies the name. */
 static enum tag_kind tag_kind_interned(struct conv *c, const xmlChar *name)
 {
-	size_t slot = ((uintptr_t)name >> 3) % KIND_CACHE;
+	size_t slot = (uintptr_t)name % KIND_CACHE;
 
 	if (c->kinds[slot].name != name) {
 		c->kinds[slot].name = name;
@@ -212,6 +210,30 @@ static void put(struct conv *c, const void *p, size_t n, int visible)
 	c->visible |= visible;
 }
 
+static size_t utf8_put(char *d, unsigned long cp)
+{
+	if (cp < 0x80) {
+		d[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		d[0] = (char)(0xc0 | cp >> 6);
+		d[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		d[0] = (char)(0xe0 | cp >> 12);
+		d[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		d[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	d[0] = (char)(0xf0 | cp >> 18);
+	d[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	d[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	d[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
 /* A blank inside pre: kept when inside a line, trimmed by boundary() when it ends one. */
 static void put_pre_blank(struct conv *c, unsigned char b)
 {
@@ -225,6 +247,7 @@ static void emit_text(struct conv *c, const char *text, size_t n)
 	const unsigned char *s = (const unsigned char *)text;
 	int keep_lines = c->pre && c->mode == HTML_BLOCKS;
 	size_t i = 0, run;
+	char d[4];
 
 	if (c->skip)
 		return;
@@ -234,7 +257,8 @@ static void emit_text(struct conv *c, const char *text, size_t n)
 			while (i < n && s[i] > ' ' && s[i] != 0xc2)
 				i++;
 			/* a single space between words needs no collapsing: keep it in the run */
-			if (i + 1 < n && s[i] == ' ' && i > run && s[i + 1] > ' ' && s[i + 1] != 0xc2)
+			if (i + 1 < n && s[i] == ' ' && i > run && s[i + 1] > ' ' &&
+			    s[i + 1] != 0xc2)
 				i++;
 			else
 				break;
@@ -262,8 +286,9 @@ static void emit_text(struct conv *c, const char *text, size_t n)
 			i++;
 			break;
 		case 0xc2:
-			if (i + 1 < n && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f && cp1252[s[i + 1] - 0x80][0])
-				put(c, cp1252[s[i + 1] - 0x80], strlen(cp1252[s[i + 1] - 0x80]), 1);
+			if (i + 1 < n && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f &&
+			    cp1252[s[i + 1] - 0x80])
+				put(c, d, utf8_put(d, cp1252[s[i + 1] - 0x80]), 1);
 			else if (i + 1 < n)
 				put(c, s + i, 2, s[i + 1] != 0xa0);
 			else
@@ -334,11 +359,13 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 		return 0;
 	if (b < 0xe0)
 		return 2;
-	if (n < 3 || (s[2] & 0xc0) != 0x80 || (b == 0xe0 && s[1] < 0xa0) || (b == 0xed && s[1] > 0x9f))
+	if (n < 3 || (s[2] & 0xc0) != 0x80 || (b == 0xe0 && s[1] < 0xa0) ||
+	    (b == 0xed && s[1] > 0x9f))
 		return 0;
 	if (b < 0xf0)
 		return 3;
-	if (n < 4 || (s[3] & 0xc0) != 0x80 || (b == 0xf0 && s[1] < 0x90) || (b == 0xf4 && s[1] > 0x8f))
+	if (n < 4 || (s[3] & 0xc0) != 0x80 || (b == 0xf0 && s[1] < 0x90) ||
+	    (b == 0xf4 && s[1] > 0x8f))
 		return 0;
 	return 4;
 }
@@ -395,30 +422,6 @@ static int utf8_clean(const char **s, size_t len, struct buf *tmp)
 	}
 	*s = tmp->data ? tmp->data : "";
 	return err;
-}
-
-static size_t utf8_put(char *d, unsigned long cp)
-{
-	if (cp < 0x80) {
-		d[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		d[0] = (char)(0xc0 | cp >> 6);
-		d[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		d[0] = (char)(0xe0 | cp >> 12);
-		d[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		d[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	d[0] = (char)(0xf0 | cp >> 18);
-	d[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-	d[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-	d[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
 }
 
 /* ---- markup ---- */
@@ -795,14 +798,14 @@ static void on_error(void *ctx, xmlErrorPtr err)
 }
 
 static const htmlSAXHandler sax = {
-	.startDocument = on_start_document,
-	.startElement = on_start,
-	.endElement = on_end,
-	.characters = on_text,
-	.ignorableWhitespace = on_text,
-	.cdataBlock = on_text,
-	.serror = on_error,
-	.initialized = XML_SAX2_MAGIC,
+    .startDocument = on_start_document,
+    .startElement = on_start,
+    .endElement = on_end,
+    .characters = on_text,
+    .ignorableWhitespace = on_text,
+    .cdataBlock = on_text,
+    .serror = on_error,
+    .initialized = XML_SAX2_MAGIC,
 };
 
 /* One parser context per thread, reused: creating one costs more than converting a short item. */
@@ -939,22 +942,20 @@ int plain_to_text(const char *text, size_t len, enum html_mode mode, struct buf 
 /* Elements whose tags make text HTML: Python feedparser's sanitizer list (HTML 4 and 5 body
  * elements, without script, style, frames and embedded objects), plus a few of HTML5. Sorted. */
 static const char *const html_elements[] = {
-	"a",	    "abbr",	"acronym",  "address", "area",	    "article",	  "aside",
-	"audio",    "b",	"big",	    "blockquote", "br",	    "button",	  "canvas",
-	"caption",  "center",	"cite",	    "code",    "col",	    "colgroup",	  "command",
-	"datagrid", "datalist", "dd",	    "del",     "details",   "dfn",	  "dialog",
-	"dir",	    "div",	"dl",	    "dt",      "em",	    "fieldset",	  "figcaption",
-	"figure",   "font",	"footer",   "form",    "h1",	    "h2",	  "h3",
-	"h4",	    "h5",	"h6",	    "header",  "hr",	    "i",	  "img",
-	"input",    "ins",	"kbd",	    "keygen",  "label",	    "legend",	  "li",
-	"m",	    "main",	"map",	    "mark",    "menu",	    "meter",	  "multicol",
-	"nav",	    "nextid",	"noscript", "ol",      "optgroup",  "option",	  "output",
-	"p",	    "picture",	"pre",	    "progress", "q",	    "rp",	  "rt",
-	"ruby",	    "s",	"samp",	    "section", "select",    "small",	  "sound",
-	"source",   "spacer",	"span",	    "strike",  "strong",    "sub",	  "summary",
-	"sup",	    "table",	"tbody",    "td",      "textarea",  "tfoot",	  "th",
-	"thead",    "time",	"tr",	    "tt",      "u",	    "ul",	  "var",
-	"video",    "wbr",
+    "a",       "abbr",	   "acronym",	 "address",  "area",	"article",  "aside",	"audio",
+    "b",       "big",	   "blockquote", "br",	     "button",	"canvas",   "caption",	"center",
+    "cite",    "code",	   "col",	 "colgroup", "command", "datagrid", "datalist", "dd",
+    "del",     "details",  "dfn",	 "dialog",   "dir",	"div",	    "dl",	"dt",
+    "em",      "fieldset", "figcaption", "figure",   "font",	"footer",   "form",	"h1",
+    "h2",      "h3",	   "h4",	 "h5",	     "h6",	"header",   "hr",	"i",
+    "img",     "input",	   "ins",	 "kbd",	     "keygen",	"label",    "legend",	"li",
+    "m",       "main",	   "map",	 "mark",     "menu",	"meter",    "multicol", "nav",
+    "nextid",  "noscript", "ol",	 "optgroup", "option",	"output",   "p",	"picture",
+    "pre",     "progress", "q",		 "rp",	     "rt",	"ruby",	    "s",	"samp",
+    "section", "select",   "small",	 "sound",    "source",	"spacer",   "span",	"strike",
+    "strong",  "sub",	   "summary",	 "sup",	     "table",	"tbody",    "td",	"textarea",
+    "tfoot",   "th",	   "thead",	 "time",     "tr",	"tt",	    "u",	"ul",
+    "var",     "video",	   "wbr",
 };
 
 static int name_cmp(const void *key, const void *elem)

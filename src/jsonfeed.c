@@ -179,6 +179,7 @@ int jsonfeed_parse(const char *doc, size_t n, const struct feed_parser_opts *o,
 	if (str(root, "language") && !info->language)
 		info->language = strdup(str(root, "language"));
 	authors_of(root, o->url, &info->authors, &info->n_authors);
+	info->generation++;
 	items = json_object_get(root, "items");
 	if (!json_is_array(items)) {
 		snprintf(err, errsz, "JSON Feed without an \"items\" array");

@@ -417,8 +417,41 @@ static void test_identity(void)
 	article_fini(&a);
 }
 
+/* The fast JSON writer and the Jansson model agree, escapes included. */
+static void test_json_writers(void)
+{
+	struct article a;
+	struct buf line = BUF_INIT;
+	json_t *mine, *ref, *feed = json_pack("{s:s}", "title", "F \"q\"");
+	json_error_t je;
+	char *feed_text = json_dumps(feed, JSON_COMPACT);
+
+	article_init(&a);
+	strcpy(a.id, "0123456789abcdef");
+	a.title = strdup("quote \" backslash \\ tab \t nl \n ctl \x01 nbsp \xc2\xa0 emoji \xf0\x9f\x98\x80");
+	a.body = strdup("line one\nline two");
+	a.published = 1700000000;
+	person_list_add(&a.authors, &a.n_authors, "Ann", NULL, "https://a/");
+	article_add_category(&a, "c/1");
+	article_add_link(&a, "https://x/", "alternate", "text/html", NULL);
+	article_add_enclosure(&a, "https://x/e.mp3", "audio/mpeg", 42);
+	article_add_enclosure(&a, "https://x/f.mp3", NULL, -1);
+	article_write_json(&a, feed_text, &line);
+	mine = json_loads(buf_cstr(&line), 0, &je);
+	ref = article_to_json(&a, feed);
+	CHECK(mine != NULL, "article_write_json gives valid JSON: %s in %s", je.text, buf_cstr(&line));
+	CHECK(mine && json_equal(mine, ref), "both writers agree: %s", buf_cstr(&line));
+	json_decref(mine);
+	json_decref(ref);
+	json_decref(feed);
+	free(feed_text);
+	buf_fini(&line);
+	article_fini(&a);
+}
+
 int main(void)
 {
+	test_json_writers();
 	test_rss2();
 	test_atom();
 	test_rdf_and_prefixes();
