@@ -718,16 +718,24 @@ static void item_emit(struct feed_xml *x)
 {
 	struct raw_item *it = &x->item;
 	struct article *a = &it->a;
-	char *summary_blocks = NULL;
+	char *summary_blocks;
 
 	a->title = to_text(it->title.s, it->title.mode, HTML_INLINE);
-	a->summary = to_text(it->summary.s, it->summary.mode, HTML_INLINE);
+	/* the summary is converted once: its inline form is its blocks joined by spaces */
+	summary_blocks = to_text(it->summary.s, it->summary.mode, HTML_BLOCKS);
+	if (summary_blocks) {
+		char *c;
+
+		a->summary = strdup(summary_blocks);
+		for (c = a->summary; c && (c = strchr(c, '\n')); c++)
+			*c = ' ';
+	}
 	if (it->content.s)
 		a->body = to_text(it->content.s, it->content.mode, HTML_BLOCKS);
-	if (!a->body && it->summary.s) {
-		summary_blocks = to_text(it->summary.s, it->summary.mode, HTML_BLOCKS);
+	if (!a->body) {
 		a->body = summary_blocks;
 	} else {
+		free(summary_blocks);
 		article_make_standfirst(a);
 	}
 	/* the link: an Atom alternate link, the RSS link, or a permalink guid */

@@ -21,8 +21,9 @@
  * - Tables: a row per line, its non-empty cells joined by " | ".
  * - pre (listing, xmp, plaintext): each source line is an output line, trimmed at both ends;
  *   the blanks inside a line are kept as they are. In HTML_INLINE it collapses like other text.
- * - Dropped with their content: script, style, noscript, template, head, title, iframe,
- *   object, applet, svg, canvas, audio, video, select, datalist, textarea, noembed, noframes.
+ * - Dropped with their content: script, style, noscript, template, head, title, applet, svg,
+ *   canvas, audio, video, select, datalist, textarea, noembed, noframes. The content of iframe
+ *   and object is the fallback text shown where they are not supported: it is kept.
  *   Images (and their alt text) leave nothing, so an empty figure leaves no line.
  * - Whitespace: runs of space, tab, CR, LF and FF are one space; U+00A0 is text and stays, but
  *   a line holding nothing else (<p>&nbsp;</p>, a common spacer) is dropped as empty.
@@ -78,10 +79,10 @@ static const struct tag tags[] = {
     {"h3", TAG_BLOCK},	     {"h4", TAG_BLOCK},	      {"h5", TAG_BLOCK},
     {"h6", TAG_BLOCK},	     {"head", TAG_SKIP},      {"header", TAG_BLOCK},
     {"hgroup", TAG_BLOCK},   {"hr", TAG_BLOCK},	      {"html", TAG_BLOCK},
-    {"iframe", TAG_SKIP},    {"legend", TAG_BLOCK},   {"li", TAG_BLOCK},
+    {"iframe", TAG_INLINE},    {"legend", TAG_BLOCK},   {"li", TAG_BLOCK},
     {"listing", TAG_PRE},    {"main", TAG_BLOCK},     {"marquee", TAG_BLOCK},
     {"menu", TAG_BLOCK},     {"nav", TAG_BLOCK},      {"noembed", TAG_SKIP},
-    {"noframes", TAG_SKIP},  {"noscript", TAG_SKIP},  {"object", TAG_SKIP},
+    {"noframes", TAG_SKIP},  {"noscript", TAG_SKIP},  {"object", TAG_INLINE},
     {"ol", TAG_BLOCK},	     {"p", TAG_BLOCK},	      {"plaintext", TAG_PRE},
     {"pre", TAG_PRE},	     {"script", TAG_SKIP},    {"search", TAG_BLOCK},
     {"section", TAG_BLOCK},  {"select", TAG_SKIP},    {"style", TAG_SKIP},
