@@ -1,5 +1,5 @@
 /* The article model: lifetimes, identity (XXH3-64 of the identity key), JSON and text renderings. */
-#include "config.h"
+#include "autoconfig.h"
 
 #include "article.h"
 
@@ -77,6 +77,18 @@ void article_fini(struct article *a)
 		free(a->enclosures[i].type);
 	}
 	free(a->enclosures);
+	for (i = 0; i < a->n_topics; i++) {
+		size_t j;
+
+		free(a->topics[i].name);
+		for (j = 0; j < a->topics[i].n_matched; j++)
+			free(a->topics[i].matched[j]);
+		free(a->topics[i].matched);
+	}
+	free(a->topics);
+	for (i = 0; i < a->n_tags; i++)
+		free(a->tags[i]);
+	free(a->tags);
 	article_init(a);
 }
 
@@ -166,6 +178,51 @@ int article_add_enclosure(struct article *a, const char *url, const char *type, 
 	e->url = strdup(url);
 	e->type = dup_or_null(type);
 	e->length = length;
+	return 0;
+}
+
+int article_add_topic(struct article *a, const char *name, double score, const char *const *matched,
+		      size_t n_matched)
+{
+	struct topic *t;
+	size_t i;
+
+	if (!name || !*name)
+		return -EINVAL;
+	if (grow((void **)&a->topics, a->n_topics, sizeof *a->topics) < 0)
+		return -ENOMEM;
+	t = &a->topics[a->n_topics];
+	memset(t, 0, sizeof *t);
+	if (!(t->name = strdup(name)))
+		return -ENOMEM;
+	t->score = score;
+	a->n_topics++;
+	if (n_matched && !(t->matched = calloc(n_matched, sizeof *t->matched)))
+		return -ENOMEM;
+	for (i = 0; i < n_matched; i++) {
+		if (!matched[i])
+			continue;
+		if (!(t->matched[t->n_matched] = strdup(matched[i])))
+			return -ENOMEM;
+		t->n_matched++;
+	}
+	return 0;
+}
+
+int article_add_tag(struct article *a, const char *tag)
+{
+	size_t i;
+
+	if (!tag || !*tag)
+		return 0;
+	for (i = 0; i < a->n_tags; i++)
+		if (!strcmp(a->tags[i], tag))
+			return 0;
+	if (grow((void **)&a->tags, a->n_tags, sizeof *a->tags) < 0)
+		return -ENOMEM;
+	if (!(a->tags[a->n_tags] = strdup(tag)))
+		return -ENOMEM;
+	a->n_tags++;
 	return 0;
 }
 
@@ -325,6 +382,23 @@ json_t *article_to_json(const struct article *a, json_t *feed)
 		      jstr(a->language), "categories", cats ? cats : json_array(), "summary",
 		      jstr(a->summary), "body", jstr(a->body), "links", links ? links : json_array(),
 		      "enclosures", encs ? encs : json_array(), "topics", json_array());
+	if (o) {
+		json_t *topics = json_object_get(o, "topics"), *tags = json_array();
+
+		for (i = 0; i < a->n_topics; i++) {
+			json_t *m = json_array();
+			size_t j;
+
+			for (j = 0; j < a->topics[i].n_matched; j++)
+				json_array_append_new(m, jstr(a->topics[i].matched[j]));
+			json_array_append_new(topics, json_pack("{s:o,s:f,s:o}", "name",
+								jstr(a->topics[i].name), "score",
+								a->topics[i].score, "matched", m));
+		}
+		for (i = 0; i < a->n_tags; i++)
+			json_array_append_new(tags, jstr(a->tags[i]));
+		json_object_set_new(o, "tags", tags);
+	}
 	return o;
 }
 
@@ -419,7 +493,28 @@ int article_write_json(const struct article *a, const char *feed_json, struct bu
 		rc |= e->length >= 0 ? json_write_int(out, e->length) : buf_puts(out, "null");
 		rc |= buf_putc(out, '}');
 	}
-	rc |= buf_puts(out, "],\"topics\":[]}");
+	rc |= buf_puts(out, "],\"topics\":[");
+	for (i = 0; i < a->n_topics; i++) {
+		const struct topic *t = &a->topics[i];
+		size_t j;
+
+		rc |= buf_puts(out, i ? ",{\"name\":" : "{\"name\":");
+		rc |= json_write_string(out, t->name);
+		rc |= buf_printf(out, ",\"score\":%.17g,\"matched\":[", t->score);
+		for (j = 0; j < t->n_matched; j++) {
+			if (j)
+				rc |= buf_putc(out, ',');
+			rc |= json_write_string(out, t->matched[j]);
+		}
+		rc |= buf_puts(out, "]}");
+	}
+	rc |= buf_puts(out, "],\"tags\":[");
+	for (i = 0; i < a->n_tags; i++) {
+		if (i)
+			rc |= buf_putc(out, ',');
+		rc |= json_write_string(out, a->tags[i]);
+	}
+	rc |= buf_puts(out, "]}");
 	return rc ? -ENOMEM : 0;
 }
 

@@ -25,6 +25,14 @@ struct link {
 	char *url, *rel, *type, *title;
 };
 
+/* A topic a filter plugin found: its name, score and the phrases that matched. */
+struct topic {
+	char *name;
+	double score;
+	char **matched;
+	size_t n_matched;
+};
+
 /* What is known of the feed an article came from. Strings are owned. */
 struct feed_info {
 	char *name;     /* configured name (or the file name for `parse`) */
@@ -55,6 +63,10 @@ struct article {
 	size_t n_links;
 	struct enclosure *enclosures;
 	size_t n_enclosures;
+	struct topic *topics; /* added by filter plugins */
+	size_t n_topics;
+	char **tags;
+	size_t n_tags;
 };
 
 void feed_info_init(struct feed_info *f);
@@ -69,6 +81,11 @@ int article_add_link(struct article *a, const char *url, const char *rel, const 
 		     const char *title);
 /* Skips an enclosure whose url is already listed. */
 int article_add_enclosure(struct article *a, const char *url, const char *type, int64_t length);
+
+/* Adds a topic (copies everything); 0 or -ENOMEM. */
+int article_add_topic(struct article *a, const char *name, double score, const char *const *matched,
+		      size_t n_matched);
+int article_add_tag(struct article *a, const char *tag);
 
 /* Computes a->id from the identity key (DESIGN.md): the canonical URL when the article has a
  * link; else the feed URL and the guid; else the feed URL, title and date. */

@@ -1,6 +1,6 @@
 /* The streaming normalizer (src/feed.c, feed_xml.c, jsonfeed.c): vocabulary, links, identity,
  * broken and hostile documents, caps. */
-#include "config.h"
+#include "autoconfig.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -436,6 +436,12 @@ static void test_json_writers(void)
 	article_add_link(&a, "https://x/", "alternate", "text/html", NULL);
 	article_add_enclosure(&a, "https://x/e.mp3", "audio/mpeg", 42);
 	article_add_enclosure(&a, "https://x/f.mp3", NULL, -1);
+	{
+		const char *m[] = {"DGX Spark", "GB10"};
+
+		article_add_topic(&a, "dgx-spark", 7.5, m, 2);
+		article_add_tag(&a, "hardware");
+	}
 	article_write_json(&a, feed_text, &line);
 	mine = json_loads(buf_cstr(&line), 0, &je);
 	ref = article_to_json(&a, feed);
