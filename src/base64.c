@@ -1,5 +1,5 @@
 /* Base64 (RFC 4648) decoding. */
-#include "config.h"
+#include "autoconfig.h"
 
 #include "base64.h"
 

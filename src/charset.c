@@ -1,6 +1,6 @@
 /* Character encodings of feed documents: choosing a document's encoding and converting it to
  * clean UTF-8, and repairing text that was encoded to UTF-8 twice. */
-#include "config.h"
+#include "autoconfig.h"
 
 #include "charset.h"
 
@@ -286,6 +286,12 @@ static const struct alias aliases[] = {
 	{"WCHART", NULL},
 	{"INTERNAL", NULL},
 	{"CHAR", NULL},
+	/* UTF-7 hides markup from filters (browsers dropped it for that) and glibc's stateful
+	 * decoder does not recover from bad input the same way at every chunk boundary */
+	{"UTF7", NULL},
+	{"UTF7IMAP", NULL},
+	{"UNICODE11UTF7", NULL},
+	{"CSUNICODE11UTF7", NULL},
 };
 
 static int is_alnum(unsigned char c)
@@ -526,7 +532,7 @@ static int xml_decl_encoding(const unsigned char *h, size_t n, char *val, size_t
 			return 0;
 		q = h[j];
 		start = ++j;
-		while (j < n && h[j] != q && h[j] != '>' && j - start < cap)
+		while (j < n && h[j] != q && h[j] != '>' && j - start + 1 < cap)
 			j++;
 		if (j >= n || h[j] != q || j == start)
 			return 0;

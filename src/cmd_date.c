@@ -1,6 +1,6 @@
 /* `feedspool date`: shows feed authors, line by line, how feedspool reads their dates. */
 #define _POSIX_C_SOURCE 200809L /* getline() */
-#include "config.h"
+#include "autoconfig.h"
 
 #include <getopt.h>
 #include <stdint.h>

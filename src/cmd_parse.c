@@ -1,5 +1,5 @@
 /* `feedspool parse`: feed documents -> articles as JSON Lines, documents, or text renderings. */
-#include "config.h"
+#include "autoconfig.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 /* Feed dates: reads RFC 822 and RFC 3339 / ISO 8601 dates as feeds really write them, rejects
  * impossible ones, and writes instants back as RFC 3339 UTC. */
-#include "config.h"
+#include "autoconfig.h"
 #include "date.h"
 
 #include <curl/curl.h>

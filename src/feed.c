@@ -1,6 +1,6 @@
 /* The feed normalizer's front: caps the document, sniffs its format and character encoding,
  * converts it to UTF-8 and streams it to the XML parser (or buffers a JSON Feed). */
-#include "config.h"
+#include "autoconfig.h"
 
 #include "feed.h"
 

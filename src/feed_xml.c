@@ -1,7 +1,7 @@
 /* The XML side of the normalizer: libxml2's push parser in SAX2 mode (never a tree) and the
  * RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 vocabulary, with the namespaces feeds use, mapped onto the
  * article model item by item. */
-#include "config.h"
+#include "autoconfig.h"
 
 #include "feed_xml.h"
 

@@ -1,6 +1,6 @@
 /* HTML fragments and plain text to the seed layout's text (one line per block), using libxml2's
  * HTML parser in SAX mode behind a tokenizer of our own that feeds it only what it needs. */
-#include "config.h"
+#include "autoconfig.h"
 
 #include "html.h"
 

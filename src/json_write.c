@@ -1,5 +1,5 @@
 /* Writing JSON text straight into a buffer. */
-#include "config.h"
+#include "autoconfig.h"
 
 #include "json_write.h"
 

@@ -1,5 +1,5 @@
 /* JSON Feed 1.0 / 1.1 documents -> articles, with Jansson. */
-#include "config.h"
+#include "autoconfig.h"
 
 #include "jsonfeed.h"
 

@@ -1,5 +1,5 @@
 /* Logging to stderr: "feedspool: message" on a terminal or file, "<4>message" for journald. */
-#include "config.h"
+#include "autoconfig.h"
 
 #include "log.h"
 

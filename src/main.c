@@ -1,5 +1,5 @@
 /* feedspool's command line: picks the subcommand and leaves the work to it. */
-#include "config.h"
+#include "autoconfig.h"
 
 #include <curl/curl.h>
 #include <libxml/parser.h>

@@ -1,5 +1,5 @@
 /* URLs: resolution against a base and the canonical form used for article identity, with curl_url. */
-#include "config.h"
+#include "autoconfig.h"
 
 #include "url.h"
 

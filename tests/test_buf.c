@@ -1,5 +1,5 @@
 /* Growable buffers (src/buf.c). */
-#include "config.h"
+#include "autoconfig.h"
 
 #include <stdlib.h>
 

@@ -1,6 +1,6 @@
 /* Unit tests of date.c: the formats feeds write, the impossible dates they must not roll over,
  * zone arithmetic, and date_format()'s range. */
-#include "config.h"
+#include "autoconfig.h"
 #include "date.h"
 #include "check.h"
 

@@ -1,6 +1,6 @@
 /* Tests of src/html.c: the layout rules case by case, the seed articles against their expected
  * text (tests/fixtures/html), html_looks_like(), and hostile input (depth, size, bad bytes). */
-#include "config.h"
+#include "autoconfig.h"
 
 #include "html.h"
 

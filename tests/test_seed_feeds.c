@@ -1,7 +1,7 @@
 /* The nine seed articles (tests/fixtures/seed-feeds) come out exactly: text renderings byte for
  * byte, titles, links, authors and UTC dates as expected/articles.json says, whatever the chunk
  * sizes the document arrives in. */
-#include "config.h"
+#include "autoconfig.h"
 
 #include <jansson.h>
 #include <stdio.h>

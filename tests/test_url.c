@@ -1,5 +1,5 @@
 /* URL resolution and the canonical form used for identity (src/url.c). */
-#include "config.h"
+#include "autoconfig.h"
 
 #include <stdlib.h>
 
