@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define NAME_MAX_LEN (sizeof(((struct charset_guess *)0)->name))
 /* Longest incomplete multi-byte sequence iconv may leave between calls (GB18030 and UTF-32 need
@@ -21,10 +22,9 @@
 /* windows-1252 for bytes 0x80-0x9F. The five undefined bytes map to the C1 control of the same
  * value, as browsers do: legal in XML 1.0 and never a reason to lose data. */
 static const uint16_t cp1252_c1[32] = {
-	0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
-	0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
 };
 
 /* ---- UTF-8 primitives ---- */
@@ -173,125 +173,125 @@ struct alias {
  * - Legacy CJK names take the superset browsers use (GB18030, CP932 which keeps 0x5C a backslash
  *   unlike glibc's SJIS, CP949, Big5-HKSCS). */
 static const struct alias aliases[] = {
-	{"UTF8", "UTF-8"},
-	{"UNICODE11UTF8", "UTF-8"},
-	{"UNICODE20UTF8", "UTF-8"},
-	{"XUNICODE20UTF8", "UTF-8"},
-	{"USASCII", "UTF-8"},
-	{"ASCII", "UTF-8"},
-	{"US", "UTF-8"},
-	{"ANSIX341968", "UTF-8"},
-	{"ANSIX341986", "UTF-8"},
-	{"ISO646US", "UTF-8"},
-	{"ISO646IRV1991", "UTF-8"},
-	{"ISOIR6", "UTF-8"},
-	{"CP367", "UTF-8"},
-	{"IBM367", "UTF-8"},
-	{"CSASCII", "UTF-8"},
-	{"ISO88591", "WINDOWS-1252"},
-	{"ISO885911987", "WINDOWS-1252"},
-	{"LATIN1", "WINDOWS-1252"},
-	{"L1", "WINDOWS-1252"},
-	{"ISOIR100", "WINDOWS-1252"},
-	{"CP819", "WINDOWS-1252"},
-	{"IBM819", "WINDOWS-1252"},
-	{"CSISOLATIN1", "WINDOWS-1252"},
-	{"WINDOWS1252", "WINDOWS-1252"},
-	{"CP1252", "WINDOWS-1252"},
-	{"XCP1252", "WINDOWS-1252"},
-	{"MS1252", "WINDOWS-1252"},
-	{"ISO88599", "WINDOWS-1254"},
-	{"LATIN5", "WINDOWS-1254"},
-	{"ISO885911", "WINDOWS-874"},
-	{"TIS620", "WINDOWS-874"},
-	{"DOS874", "WINDOWS-874"},
-	{"CP874", "WINDOWS-874"},
-	{"WINDOWS874", "WINDOWS-874"},
-	{"GB2312", "GB18030"},
-	{"GB231280", "GB18030"},
-	{"CSGB2312", "GB18030"},
-	{"EUCCN", "GB18030"},
-	{"XEUCCN", "GB18030"},
-	{"CHINESE", "GB18030"},
-	{"ISOIR58", "GB18030"},
-	{"GBK", "GB18030"},
-	{"XGBK", "GB18030"},
-	{"CP936", "GB18030"},
-	{"MS936", "GB18030"},
-	{"WINDOWS936", "GB18030"},
-	{"GB18030", "GB18030"},
-	{"SHIFTJIS", "CP932"},
-	{"SJIS", "CP932"},
-	{"XSJIS", "CP932"},
-	{"MSKANJI", "CP932"},
-	{"CSSHIFTJIS", "CP932"},
-	{"WINDOWS31J", "CP932"},
-	{"CSWINDOWS31J", "CP932"},
-	{"CP932", "CP932"},
-	{"MS932", "CP932"},
-	{"XMSCP932", "CP932"},
-	{"EUCKR", "CP949"},
-	{"XEUCKR", "CP949"},
-	{"CSEUCKR", "CP949"},
-	{"KSC56011987", "CP949"},
-	{"KSC5601", "CP949"},
-	{"CSKSC56011987", "CP949"},
-	{"ISOIR149", "CP949"},
-	{"KOREAN", "CP949"},
-	{"CP949", "CP949"},
-	{"UHC", "CP949"},
-	{"WINDOWS949", "CP949"},
-	{"XWINDOWS949", "CP949"},
-	{"EUCJP", "EUC-JP"},
-	{"XEUCJP", "EUC-JP"},
-	{"CSEUCPKDFMTJAPANESE", "EUC-JP"},
-	{"ISO2022JP", "ISO-2022-JP"},
-	{"CSISO2022JP", "ISO-2022-JP"},
-	{"BIG5", "BIG5-HKSCS"},
-	{"BIG5HKSCS", "BIG5-HKSCS"},
-	{"CNBIG5", "BIG5-HKSCS"},
-	{"XXBIG5", "BIG5-HKSCS"},
-	{"CSBIG5", "BIG5-HKSCS"},
-	{"CP950", "BIG5-HKSCS"},
-	{"KOI8R", "KOI8-R"},
-	{"CSKOI8R", "KOI8-R"},
-	{"KOI8", "KOI8-R"},
-	{"KOI8U", "KOI8-U"},
-	{"KOI8RU", "KOI8-RU"},
-	{"IBM866", "CP866"},
-	{"CP866", "CP866"},
-	{"866", "CP866"},
-	{"CSIBM866", "CP866"},
-	{"MACINTOSH", "MACINTOSH"},
-	{"MAC", "MACINTOSH"},
-	{"MACROMAN", "MACINTOSH"},
-	{"XMACROMAN", "MACINTOSH"},
-	{"CSMACINTOSH", "MACINTOSH"},
-	{"UTF16", "UTF-16"},
-	{"UTF16LE", "UTF-16LE"},
-	{"UTF16BE", "UTF-16BE"},
-	{"UCS2", "UTF-16"},
-	{"ISO10646UCS2", "UTF-16"},
-	{"CSUNICODE", "UTF-16"},
-	{"UNICODE", "UTF-16"},
-	{"U16", "UTF-16"},
-	{"UTF32", "UTF-32"},
-	{"UTF32LE", "UTF-32LE"},
-	{"UTF32BE", "UTF-32BE"},
-	{"UCS4", "UTF-32"},
-	{"ISO10646UCS4", "UTF-32"},
-	{"CSUCS4", "UTF-32"},
-	{"U32", "UTF-32"},
-	/* glibc internals and the locale's charset: never a document's encoding */
-	{"WCHART", NULL},
-	{"INTERNAL", NULL},
-	{"CHAR", NULL},
-	/* UTF-7 hides markup from filters (browsers dropped it for that) and glibc's stateful
-	 * decoder does not recover from bad input the same way at every chunk boundary */
-	{"UTF7", NULL},
-	{"UTF7IMAP", NULL},
-	{"UNICODE11UTF7", NULL},
-	{"CSUNICODE11UTF7", NULL},
+    {"UTF8", "UTF-8"},
+    {"UNICODE11UTF8", "UTF-8"},
+    {"UNICODE20UTF8", "UTF-8"},
+    {"XUNICODE20UTF8", "UTF-8"},
+    {"USASCII", "UTF-8"},
+    {"ASCII", "UTF-8"},
+    {"US", "UTF-8"},
+    {"ANSIX341968", "UTF-8"},
+    {"ANSIX341986", "UTF-8"},
+    {"ISO646US", "UTF-8"},
+    {"ISO646IRV1991", "UTF-8"},
+    {"ISOIR6", "UTF-8"},
+    {"CP367", "UTF-8"},
+    {"IBM367", "UTF-8"},
+    {"CSASCII", "UTF-8"},
+    {"ISO88591", "WINDOWS-1252"},
+    {"ISO885911987", "WINDOWS-1252"},
+    {"LATIN1", "WINDOWS-1252"},
+    {"L1", "WINDOWS-1252"},
+    {"ISOIR100", "WINDOWS-1252"},
+    {"CP819", "WINDOWS-1252"},
+    {"IBM819", "WINDOWS-1252"},
+    {"CSISOLATIN1", "WINDOWS-1252"},
+    {"WINDOWS1252", "WINDOWS-1252"},
+    {"CP1252", "WINDOWS-1252"},
+    {"XCP1252", "WINDOWS-1252"},
+    {"MS1252", "WINDOWS-1252"},
+    {"ISO88599", "WINDOWS-1254"},
+    {"LATIN5", "WINDOWS-1254"},
+    {"ISO885911", "WINDOWS-874"},
+    {"TIS620", "WINDOWS-874"},
+    {"DOS874", "WINDOWS-874"},
+    {"CP874", "WINDOWS-874"},
+    {"WINDOWS874", "WINDOWS-874"},
+    {"GB2312", "GB18030"},
+    {"GB231280", "GB18030"},
+    {"CSGB2312", "GB18030"},
+    {"EUCCN", "GB18030"},
+    {"XEUCCN", "GB18030"},
+    {"CHINESE", "GB18030"},
+    {"ISOIR58", "GB18030"},
+    {"GBK", "GB18030"},
+    {"XGBK", "GB18030"},
+    {"CP936", "GB18030"},
+    {"MS936", "GB18030"},
+    {"WINDOWS936", "GB18030"},
+    {"GB18030", "GB18030"},
+    {"SHIFTJIS", "CP932"},
+    {"SJIS", "CP932"},
+    {"XSJIS", "CP932"},
+    {"MSKANJI", "CP932"},
+    {"CSSHIFTJIS", "CP932"},
+    {"WINDOWS31J", "CP932"},
+    {"CSWINDOWS31J", "CP932"},
+    {"CP932", "CP932"},
+    {"MS932", "CP932"},
+    {"XMSCP932", "CP932"},
+    {"EUCKR", "CP949"},
+    {"XEUCKR", "CP949"},
+    {"CSEUCKR", "CP949"},
+    {"KSC56011987", "CP949"},
+    {"KSC5601", "CP949"},
+    {"CSKSC56011987", "CP949"},
+    {"ISOIR149", "CP949"},
+    {"KOREAN", "CP949"},
+    {"CP949", "CP949"},
+    {"UHC", "CP949"},
+    {"WINDOWS949", "CP949"},
+    {"XWINDOWS949", "CP949"},
+    {"EUCJP", "EUC-JP"},
+    {"XEUCJP", "EUC-JP"},
+    {"CSEUCPKDFMTJAPANESE", "EUC-JP"},
+    {"ISO2022JP", "ISO-2022-JP"},
+    {"CSISO2022JP", "ISO-2022-JP"},
+    {"BIG5", "BIG5-HKSCS"},
+    {"BIG5HKSCS", "BIG5-HKSCS"},
+    {"CNBIG5", "BIG5-HKSCS"},
+    {"XXBIG5", "BIG5-HKSCS"},
+    {"CSBIG5", "BIG5-HKSCS"},
+    {"CP950", "BIG5-HKSCS"},
+    {"KOI8R", "KOI8-R"},
+    {"CSKOI8R", "KOI8-R"},
+    {"KOI8", "KOI8-R"},
+    {"KOI8U", "KOI8-U"},
+    {"KOI8RU", "KOI8-RU"},
+    {"IBM866", "CP866"},
+    {"CP866", "CP866"},
+    {"866", "CP866"},
+    {"CSIBM866", "CP866"},
+    {"MACINTOSH", "MACINTOSH"},
+    {"MAC", "MACINTOSH"},
+    {"MACROMAN", "MACINTOSH"},
+    {"XMACROMAN", "MACINTOSH"},
+    {"CSMACINTOSH", "MACINTOSH"},
+    {"UTF16", "UTF-16"},
+    {"UTF16LE", "UTF-16LE"},
+    {"UTF16BE", "UTF-16BE"},
+    {"UCS2", "UTF-16"},
+    {"ISO10646UCS2", "UTF-16"},
+    {"CSUNICODE", "UTF-16"},
+    {"UNICODE", "UTF-16"},
+    {"U16", "UTF-16"},
+    {"UTF32", "UTF-32"},
+    {"UTF32LE", "UTF-32LE"},
+    {"UTF32BE", "UTF-32BE"},
+    {"UCS4", "UTF-32"},
+    {"ISO10646UCS4", "UTF-32"},
+    {"CSUCS4", "UTF-32"},
+    {"U32", "UTF-32"},
+    /* glibc internals and the locale's charset: never a document's encoding */
+    {"WCHART", NULL},
+    {"INTERNAL", NULL},
+    {"CHAR", NULL},
+    /* UTF-7 hides markup from filters (browsers dropped it for that) and glibc's stateful
+     * decoder does not recover from bad input the same way at every chunk boundary */
+    {"UTF7", NULL},
+    {"UTF7IMAP", NULL},
+    {"UNICODE11UTF7", NULL},
+    {"CSUNICODE11UTF7", NULL},
 };
 
 static int is_alnum(unsigned char c)
@@ -358,7 +358,8 @@ static int canon_name(const char *s, size_t len, char name[NAME_MAX_LEN])
 			goto found;
 		}
 	}
-	if (strncmp(key, "ISO8859", 7) == 0 && k >= 8 && k <= 9 && strspn(key + 7, "0123456789") == k - 7)
+	if (strncmp(key, "ISO8859", 7) == 0 && k >= 8 && k <= 9 &&
+	    strspn(key + 7, "0123456789") == k - 7)
 		snprintf(up, sizeof up, "ISO-8859-%.2s", key + 7);
 	else if (k == 11 && strncmp(key, "WINDOWS125", 10) == 0 && key[10] <= '8')
 		snprintf(up, sizeof up, "WINDOWS-125%c", key[10]);
@@ -396,7 +397,7 @@ enum layout {
 };
 
 static const char *const layout_names[] = {
-	NULL, NULL, "UTF-16LE", "UTF-16BE", "UTF-32LE", "UTF-32BE", "IBM037",
+    NULL, NULL, "UTF-16LE", "UTF-16BE", "UTF-32LE", "UTF-32BE", "IBM037",
 };
 
 static int is_ascii_char(unsigned char c)
@@ -589,7 +590,7 @@ int charset_detect(const char *content_type, const unsigned char *head, size_t n
 		return 0;
 	}
 	if (layout_names[l]) {
-		/* The declaration can only say which UTF-16/32 this is, and the bytes already did. */
+		/* A declaration could only say which UTF-16/32; the bytes said it already. */
 		guess_set(out, layout_names[l], CHARSET_SNIFFED);
 		return 0;
 	}
@@ -742,13 +743,11 @@ static int feed_utf8(struct charset_conv *c, const unsigned char *in, size_t n, 
 	return 0;
 }
 
-static int feed_cp1252(struct charset_conv *c, const unsigned char *p, size_t n,
-		       struct buf *out)
+static int feed_cp1252(const unsigned char *p, size_t n, struct buf *out)
 {
 	size_t i = 0, run = 0;
 	int rc;
 
-	(void)c;
 	for (;;) {
 		i = ascii_span(p, i, n);
 		if (i == n)
@@ -844,7 +843,7 @@ int charset_conv_feed(struct charset_conv *c, const char *in, size_t n, int fina
 	case CONV_UTF8:
 		return feed_utf8(c, p, n, final, out);
 	case CONV_CP1252:
-		return feed_cp1252(c, p, n, out);
+		return feed_cp1252(p, n, out);
 	default:
 		return feed_iconv(c, p, n, final, out);
 	}
@@ -872,14 +871,16 @@ static int mojibake_byte(unsigned cp)
  * Latin, Greek, Cyrillic, Hebrew, Arabic, punctuation and symbols that real mojibake hides. */
 static int plausible(unsigned cp, size_t len)
 {
-	if (len == 2)
-		return (cp >= 0xA0 && cp <= 0x24F) || (cp >= 0x300 && cp <= 0x52F) ||
-			       (cp >= 0x5D0 && cp <= 0x5EA) || (cp >= 0x600 && cp <= 0x6FF)
-			       ? 2
-			       : 0;
+	if (len == 2) {
+		if ((cp >= 0xA0 && cp <= 0x24F) || (cp >= 0x300 && cp <= 0x52F) ||
+		    (cp >= 0x5D0 && cp <= 0x5EA) || (cp >= 0x600 && cp <= 0x6FF))
+			return 2;
+		return 0;
+	}
 	if (len == 3) {
 		if ((cp >= 0x2000 && cp <= 0x206F) || (cp >= 0x20A0 && cp <= 0x20CF) ||
-		    (cp >= 0x2100 && cp <= 0x22FF) || (cp >= 0x2500 && cp <= 0x27BF) || cp == 0xFEFF)
+		    (cp >= 0x2100 && cp <= 0x22FF) || (cp >= 0x2500 && cp <= 0x27BF) ||
+		    cp == 0xFEFF)
 			return 2;
 		if ((cp >= 0xE000 && cp <= 0xF8FF) || cp == 0xFFFE || cp == 0xFFFF)
 			return 0;
@@ -913,7 +914,7 @@ static int run_repairs(const unsigned char *b, size_t n)
  * ASCII never takes part in a multi-byte sequence, so splitting there loses nothing, and a
  * title that mixes correct "–" or CJK with "FÃ³rmula" still gets its mojibake fixed. A run is
  * replaced only when all of its bytes decode, so "Café" (E9 alone) and "naïve" stay. */
-int charset_fix_double_utf8(struct buf *s)
+static int fix_runs(struct buf *s, int drop_a0)
 {
 	struct buf res = BUF_INIT, run = BUF_INIT;
 	const unsigned char *p;
@@ -929,10 +930,12 @@ int charset_fix_double_utf8(struct buf *s)
 			i++;
 			continue;
 		}
-		if (p[i] == 0xC3 && p[i + 1] == 0x82 && i + 2 < s->len && p[i + 2] == ' ') {
+		if (p[i] == 0xC3 && p[i + 1] == 0x82 && i + 2 < s->len && p[i + 2] == ' ' &&
+		    (drop_a0 || (i > 0 && p[i - 1] != ' ' && p[i - 1] != '\t' && p[i - 1] != '\n'))) {
 			/* "Â " is a mojibake NBSP whose A0 byte some editor already turned into a
-			 * space (ftfy's restore_byte_a0): the space is what was meant. No real word
-			 * ends in a capital Â. */
+			 * space (ftfy's restore_byte_a0): the space is what was meant. Trusted when
+			 * the Â is glued to a word ("2023Â ") or the text holds other mojibake; a
+			 * lone "Â " (the letter itself, &Acirc;) stays. */
 			if (buf_append(&res, p + copied, i - copied) < 0)
 				goto fail;
 			i += 2;
@@ -943,7 +946,8 @@ int charset_fix_double_utf8(struct buf *s)
 		start = i;
 		buf_reset(&run);
 		while (i < s->len && p[i] >= 0x80) {
-			if (p[i] == 0xC3 && p[i + 1] == 0x82 && i + 2 < s->len && p[i + 2] == ' ')
+			if (p[i] == 0xC3 && p[i + 1] == 0x82 && i + 2 < s->len && p[i + 2] == ' ' &&
+			    (drop_a0 || (i > 0 && p[i - 1] < 0x80 && p[i - 1] != ' ')))
 				break;
 			k = utf8_seq(p + i, s->len - i, &cp);
 			b = mojibake_byte(cp);
@@ -980,4 +984,19 @@ fail:
 	buf_fini(&res);
 	buf_fini(&run);
 	return 0;
+}
+
+int charset_fix_double_utf8(struct buf *s)
+{
+	struct buf probe = BUF_INIT;
+	int found;
+
+	if (!s || !s->len)
+		return 0;
+	/* first, on a copy: is there mojibake at all (without the "Â " rule)? */
+	if (buf_append(&probe, s->data, s->len) < 0)
+		return 0;
+	found = fix_runs(&probe, 0);
+	buf_fini(&probe);
+	return found ? fix_runs(s, 1) : 0;
 }

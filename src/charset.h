@@ -35,15 +35,17 @@ void charset_conv_free(struct charset_conv *c);
 /* Converts n bytes and appends UTF-8 to out. Sequences split across calls are carried over;
  * final = 1 flushes (an incomplete tail becomes U+FFFD). Invalid input never fails: for a UTF-8
  * source each invalid byte is read as windows-1252, for other sources it becomes U+FFFD.
- * Characters XML 1.0 forbids (C0 controls but tab, LF, CR; U+FFFE/U+FFFF) are dropped.
+ * Characters XML 1.0 forbids (C0 controls but tab, LF, CR; U+FFFE/U+FFFF) are dropped, and C1
+ * controls (U+0080..U+009F) become the windows-1252 characters they stand for ("don’t").
  * Returns 0 or -ENOMEM. */
 int charset_conv_feed(struct charset_conv *c, const char *in, size_t n, int final, struct buf *out);
 /* Invalid bytes replaced so far (a hint that the declared encoding was wrong). */
 size_t charset_conv_errors(const struct charset_conv *c);
 
 /* Repairs UTF-8 that was encoded twice (UTF-8 bytes read as windows-1252 or ISO-8859-1 and
- * encoded again, "CafÃ©"): when the whole string decodes that way to valid UTF-8 with at least one
- * multi-byte sequence, s is replaced by the repaired text. Returns 1 when repaired, else 0. */
+ * encoded again, "CafÃ©"), run by run: each maximal run of such characters whose bytes form
+ * valid UTF-8 of plausible text is replaced; correct text ("Café", "naïve") is never touched.
+ * Returns 1 when something was repaired, else 0. */
 int charset_fix_double_utf8(struct buf *s);
 
 /* Whether s[0..n) is valid UTF-8. */

@@ -8,5 +8,10 @@
 
 int cmd_parse(int argc, char **argv);
 int cmd_date(int argc, char **argv);
+int cmd_filter(int argc, char **argv);
+int cmd_run(int argc, char **argv); /* run and once */
+int cmd_check(int argc, char **argv);
+int cmd_feeds(int argc, char **argv);
+int cmd_opml(int argc, char **argv);
 
 #endif

@@ -14,7 +14,13 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *what;
 } commands[] = {
+	{"run", cmd_run, "run the daemon in the foreground"},
+	{"once", cmd_run, "fetch every feed once, write new articles to the spool, and exit"},
+	{"check", cmd_check, "validate a configuration and print the resolved feed list"},
+	{"feeds", cmd_feeds, "show every feed's last fetch, failures and next due time"},
+	{"opml", cmd_opml, "export the feeds as OPML, or import an OPML file's feeds"},
 	{"parse", cmd_parse, "parse feed documents and print their articles as JSON"},
+	{"filter", cmd_filter, "run feed documents through the configured filters and print verdicts"},
 	{"date", cmd_date, "print feed dates read on stdin in UTC (a diagnostic for feed authors)"},
 };
 

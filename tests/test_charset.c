@@ -40,28 +40,28 @@ static void test_utf8_valid(void)
 		size_t n;
 		int valid;
 	} cases[] = {
-		{"", 0, 1},
-		{"plain ascii text, longer than eight bytes", 41, 1},
-		{"caf\xC3\xA9", 5, 1},
-		{"\xE2\x82\xAC", 3, 1},
-		{"\xF0\x9F\x98\x80", 4, 1},
-		{"\xF4\x8F\xBF\xBF", 4, 1},        /* U+10FFFF */
-		{"\xEF\xBF\xBF", 3, 1},            /* U+FFFF is valid UTF-8 */
-		{"\xC0\x80", 2, 0},                /* overlong NUL */
-		{"\xC1\xBF", 2, 0},                /* overlong */
-		{"\xE0\x80\xAF", 3, 0},            /* overlong '/' */
-		{"\xF0\x80\x80\xAF", 4, 0},        /* overlong */
-		{"\xED\xA0\x80", 3, 0},            /* surrogate U+D800 */
-		{"\xED\xBF\xBF", 3, 0},            /* surrogate U+DFFF */
-		{"\xF4\x90\x80\x80", 4, 0},        /* U+110000 */
-		{"\xF5\x80\x80\x80", 4, 0},
-		{"\xFF", 1, 0},
-		{"\x80", 1, 0},                    /* lone continuation */
-		{"caf\xC3", 4, 0},                 /* truncated */
-		{"\xE2\x82", 2, 0},
-		{"abcdefgh\xE9ijklmnop", 17, 0},   /* bad byte after the 8-byte fast path */
-		{"abcdefghijklmnop\xC3\xA9", 18, 1},
-		{"a\0b", 3, 1},                    /* NUL is valid UTF-8 */
+	    {"", 0, 1},
+	    {"plain ascii text, longer than eight bytes", 41, 1},
+	    {"caf\xC3\xA9", 5, 1},
+	    {"\xE2\x82\xAC", 3, 1},
+	    {"\xF0\x9F\x98\x80", 4, 1},
+	    {"\xF4\x8F\xBF\xBF", 4, 1}, /* U+10FFFF */
+	    {"\xEF\xBF\xBF", 3, 1},	/* U+FFFF is valid UTF-8 */
+	    {"\xC0\x80", 2, 0},		/* overlong NUL */
+	    {"\xC1\xBF", 2, 0},		/* overlong */
+	    {"\xE0\x80\xAF", 3, 0},	/* overlong '/' */
+	    {"\xF0\x80\x80\xAF", 4, 0}, /* overlong */
+	    {"\xED\xA0\x80", 3, 0},	/* surrogate U+D800 */
+	    {"\xED\xBF\xBF", 3, 0},	/* surrogate U+DFFF */
+	    {"\xF4\x90\x80\x80", 4, 0}, /* U+110000 */
+	    {"\xF5\x80\x80\x80", 4, 0},
+	    {"\xFF", 1, 0},
+	    {"\x80", 1, 0},    /* lone continuation */
+	    {"caf\xC3", 4, 0}, /* truncated */
+	    {"\xE2\x82", 2, 0},
+	    {"abcdefgh\xE9ijklmnop", 17, 0}, /* bad byte after the 8-byte fast path */
+	    {"abcdefghijklmnop\xC3\xA9", 18, 1},
+	    {"a\0b", 3, 1}, /* NUL is valid UTF-8 */
 	};
 	size_t i;
 
@@ -151,8 +151,10 @@ static void test_detect_http(void)
 	DETECT("text/xml; charset=utf-16", iso_decl, "WINDOWS-1252", 0, CHARSET_XMLDECL);
 	/* iconv suffixes cannot be smuggled in */
 	DETECT("text/xml; charset=\"utf-8//IGNORE\"", no_enc, "UTF-8", 0, CHARSET_DEFAULT);
-	DETECT("text/xml; charset=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	       "aaaaaaaaa", iso_decl, "WINDOWS-1252", 0, CHARSET_XMLDECL);
+	DETECT(
+	    "text/xml; charset=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaa",
+	    iso_decl, "WINDOWS-1252", 0, CHARSET_XMLDECL);
 }
 
 static void test_detect_decl(void)
@@ -165,14 +167,12 @@ static void test_detect_decl(void)
 	long_name[sizeof long_name - 1] = '\0';
 	DETECT(NULL, "<?xml version=\"1.0\" encoding=\"windows-1251\"?><rss/>", "WINDOWS-1251", 0,
 	       CHARSET_XMLDECL);
-	DETECT(NULL, "<?xml version='1.0' encoding='koi8-r'?><rss/>", "KOI8-R", 0,
-	       CHARSET_XMLDECL);
-	DETECT(NULL, "<?xml version=\"1.0\"\n  encoding = \"UTF-8\" standalone=\"yes\"?>",
-	       "UTF-8", 0, CHARSET_XMLDECL);
+	DETECT(NULL, "<?xml version='1.0' encoding='koi8-r'?><rss/>", "KOI8-R", 0, CHARSET_XMLDECL);
+	DETECT(NULL, "<?xml version=\"1.0\"\n  encoding = \"UTF-8\" standalone=\"yes\"?>", "UTF-8",
+	       0, CHARSET_XMLDECL);
 	DETECT(NULL, "\n  <?xml version=\"1.0\" encoding=\"euc-kr\"?>", "CP949", 0,
 	       CHARSET_XMLDECL);
-	DETECT(NULL, "<?xml version=\"1.0\"?><rss version=\"2.0\"/>", "UTF-8", 0,
-	       CHARSET_DEFAULT);
+	DETECT(NULL, "<?xml version=\"1.0\"?><rss version=\"2.0\"/>", "UTF-8", 0, CHARSET_DEFAULT);
 	DETECT(NULL, "<rss encoding=\"koi8-r\"/>", "UTF-8", 0, CHARSET_DEFAULT);
 	DETECT(NULL, "<?xml version=\"1.0\" encoding=\"x-bogus\"?>", "UTF-8", 0, CHARSET_DEFAULT);
 	DETECT(NULL, "<?xml version=\"1.0\" encoding=\"\"?>", "UTF-8", 0, CHARSET_DEFAULT);
@@ -196,19 +196,32 @@ static void test_detect_names(void)
 	static const struct {
 		const char *declared, *canonical;
 	} names[] = {
-		{"latin1", "WINDOWS-1252"},     {"iso_8859-1", "WINDOWS-1252"},
-		{"ISO8859-1", "WINDOWS-1252"},  {"ISO-8859-1", "WINDOWS-1252"},
-		{"ISO_8859-1:1987", "WINDOWS-1252"}, {"us-ascii", "UTF-8"},
-		{"ascii", "UTF-8"},             {"utf8", "UTF-8"},
-		{"UTF-8", "UTF-8"},             {"cp1251", "WINDOWS-1251"},
-		{"windows-1251", "WINDOWS-1251"}, {"x-cp1250", "WINDOWS-1250"},
-		{"gb2312", "GB18030"},          {"GBK", "GB18030"},
-		{"x-sjis", "CP932"},            {"shift_jis", "CP932"},
-		{"euc-kr", "CP949"},            {"koi8-r", "KOI8-R"},
-		{"big5", "BIG5-HKSCS"},         {"euc-jp", "EUC-JP"},
-		{"iso-8859-2", "ISO-8859-2"},   {"ISO8859_15", "ISO-8859-15"},
-		{"iso-8859-9", "WINDOWS-1254"}, {"tis-620", "WINDOWS-874"},
-		{"latin2", "LATIN2"},           {"macintosh", "MACINTOSH"},
+	    {"latin1", "WINDOWS-1252"},
+	    {"iso_8859-1", "WINDOWS-1252"},
+	    {"ISO8859-1", "WINDOWS-1252"},
+	    {"ISO-8859-1", "WINDOWS-1252"},
+	    {"ISO_8859-1:1987", "WINDOWS-1252"},
+	    {"us-ascii", "UTF-8"},
+	    {"ascii", "UTF-8"},
+	    {"utf8", "UTF-8"},
+	    {"UTF-8", "UTF-8"},
+	    {"cp1251", "WINDOWS-1251"},
+	    {"windows-1251", "WINDOWS-1251"},
+	    {"x-cp1250", "WINDOWS-1250"},
+	    {"gb2312", "GB18030"},
+	    {"GBK", "GB18030"},
+	    {"x-sjis", "CP932"},
+	    {"shift_jis", "CP932"},
+	    {"euc-kr", "CP949"},
+	    {"koi8-r", "KOI8-R"},
+	    {"big5", "BIG5-HKSCS"},
+	    {"euc-jp", "EUC-JP"},
+	    {"iso-8859-2", "ISO-8859-2"},
+	    {"ISO8859_15", "ISO-8859-15"},
+	    {"iso-8859-9", "WINDOWS-1254"},
+	    {"tis-620", "WINDOWS-874"},
+	    {"latin2", "LATIN2"},
+	    {"macintosh", "MACINTOSH"},
 	};
 	char head[128];
 	size_t i;
@@ -340,16 +353,31 @@ static void test_conv_utf8(void)
 	/* invalid bytes read as windows-1252 */
 	CONV("UTF-8", "Caf\xE9!", "Café!", 1);
 	CONV("UTF-8", "\x93quoted\x94 \x85", "“quoted” …", 3);
-	CONV("UTF-8", "Espa\xF1" "a, Valid UTF8: \xD1\xA8", "España, Valid UTF8: Ѩ", 1);
-	CONV("UTF-8", "\xC0\xAF", "À¯", 2);                 /* overlong */
-	CONV("UTF-8", "\xED\xA0\x80", "í\u00A0€", 3);       /* surrogate */
+	CONV("UTF-8",
+	     "Espa\xF1"
+	     "a, Valid UTF8: \xD1\xA8",
+	     "España, Valid UTF8: Ѩ", 1);
+	CONV("UTF-8", "\xC0\xAF", "À¯", 2);			     /* overlong */
+	CONV("UTF-8", "\xED\xA0\x80", "í\u00A0€", 3);		     /* surrogate */
 	CONV("UTF-8", "\xE2\x80\x99<>\xE2\x80\x9D\xA9", "’<>”©", 1); /* bozo_linenoise */
-	CONV("UTF-8", "\x81\x8D", "\xC2\x81\xC2\x8D", 2);   /* undefined in windows-1252 */
-	CONV("UTF-8", "\xE2\x82" "abc", "â‚abc", 2);       /* broken sequence mid-text */
+	CONV("UTF-8", "\x81\x8D", "\xC2\x81\xC2\x8D", 2);	     /* undefined in windows-1252 */
+	CONV("UTF-8",
+	     "\xE2\x82"
+	     "abc",
+	     "â‚abc", 2); /* broken sequence mid-text */
 	/* forbidden characters are dropped, tab/LF/CR kept */
-	CONV("UTF-8", "a\x01" "b\x0B" "c\td\ne\rf\x1F" "g\x7F", "abc\td\ne\rfg\x7F", 0);
+	CONV("UTF-8",
+	     "a\x01"
+	     "b\x0B"
+	     "c\td\ne\rf\x1F"
+	     "g\x7F",
+	     "abc\td\ne\rfg\x7F", 0);
 	CONV("UTF-8", "<a>x\0y</a>\0", "<a>xy</a>", 0);
-	CONV("UTF-8", "a\xEF\xBF\xBE" "b\xEF\xBF\xBF" "c\xEF\xBF\xBD", "abc\xEF\xBF\xBD", 0);
+	CONV("UTF-8",
+	     "a\xEF\xBF\xBE"
+	     "b\xEF\xBF\xBF"
+	     "c\xEF\xBF\xBD",
+	     "abc\xEF\xBF\xBD", 0);
 	/* C1 controls are windows-1252 punctuation (feedparser's demoronize-1) */
 	CONV("UTF-8", "don\xC2\x92t", "don’t", 0);
 	/* a truncated final sequence is one U+FFFD */
@@ -364,7 +392,10 @@ static void test_conv_utf8(void)
 static void test_conv_single_byte(void)
 {
 	CONV("ISO-8859-1", "caf\xE9 \x93x\x94 \x80 \xFF", "café “x” € ÿ", 0);
-	CONV("latin1", "a\x01" "b\0c\x85", "abc…", 0);
+	CONV("latin1",
+	     "a\x01"
+	     "b\0c\x85",
+	     "abc…", 0);
 	CONV("windows-1252", "\x81\x8D\x8F\x90\x9D", "\xC2\x81\xC2\x8D\xC2\x8F\xC2\x90\xC2\x9D", 0);
 	CONV("WINDOWS-1251", "\xCF\xF0\xE8\xE2\xE5\xF2", "Привет", 0);
 	CONV("cp1251", "<t>\xCF\xF0\xE8\xE2\xE5\xF2</t>", "<t>Привет</t>", 0);
@@ -379,21 +410,34 @@ static void test_conv_multibyte(void)
 	CONV("GB18030", "\xD6\xD0\xCE\xC4", "中文", 0);
 	CONV("gb2312", "<t>\xD6\xD0\xCE\xC4</t>", "<t>中文</t>", 0);
 	CONV("GB18030", "\x94\x39\xFC\x36\xA8\xA6\xA2\xE3", "😀é€", 0);
-	CONV("GB18030", "a\xFF" "b", "a\xEF\xBF\xBD" "b", 1);
+	CONV("GB18030",
+	     "a\xFF"
+	     "b",
+	     "a\xEF\xBF\xBD"
+	     "b",
+	     1);
 	CONV("GB18030", "a\xD6", "a\xEF\xBF\xBD", 1); /* truncated at the end */
-	CONV("shift_jis", "\x82\xA0\\~", "あ\\~", 0);   /* CP932 keeps ASCII ASCII */
+	CONV("shift_jis", "\x82\xA0\\~", "あ\\~", 0); /* CP932 keeps ASCII ASCII */
 	CONV("euc-kr", "\xB3\xE2", "년", 0);
 	CONV("EUC-JP", "\xC6\xFC\xCB\xDC", "日本", 0);
 	CONV("ISO-2022-JP", "\x1B$BF|K\\\x1B(B!", "日本!", 0);
 	CONV("big5", "\xA4\xA4\xA4\xE5", "中文", 0);
 	CONV("UTF-16LE", "<\0a\0>\0\xE9\0\xAC\x20", "<a>é€", 0);
-	CONV("UTF-16BE", "\0<\0\0\0a", "<a", 0);                 /* U+0000 dropped */
-	CONV("UTF-16BE", "\xD8\x3D\xDE\x00", "😀", 0);           /* surrogate pair */
-	CONV("UTF-16LE", "a\0\x00\xD8" "b\0", "a\xEF\xBF\xBD" "b", 1); /* lone surrogate */
-	CONV("UTF-16LE", "a\0b", "a\xEF\xBF\xBD", 1);            /* odd byte at the end */
-	CONV("UTF-16LE", "\xFE\xFF\xFF\xFF", "", 0);             /* U+FFFE, U+FFFF */
+	CONV("UTF-16BE", "\0<\0\0\0a", "<a", 0);      /* U+0000 dropped */
+	CONV("UTF-16BE", "\xD8\x3D\xDE\x00", "😀", 0); /* surrogate pair */
+	CONV("UTF-16LE",
+	     "a\0\x00\xD8"
+	     "b\0",
+	     "a\xEF\xBF\xBD"
+	     "b",
+	     1);				      /* lone surrogate */
+	CONV("UTF-16LE", "a\0b", "a\xEF\xBF\xBD", 1); /* odd byte at the end */
+	CONV("UTF-16LE", "\xFE\xFF\xFF\xFF", "", 0);  /* U+FFFE, U+FFFF */
 	CONV("UTF-32BE", "\0\0\0<\0\x01\xF6\x00", "<😀", 0);
-	CONV("UTF-32LE", "a\0\0\0\0\0\x11\0b\0\0\0", "a\xEF\xBF\xBD" "b", 1); /* > U+10FFFF */
+	CONV("UTF-32LE", "a\0\0\0\0\0\x11\0b\0\0\0",
+	     "a\xEF\xBF\xBD"
+	     "b",
+	     1); /* > U+10FFFF */
 }
 
 static void test_conv_new(void)
@@ -420,9 +464,9 @@ static void test_conv_new(void)
 static size_t make_doc(const char *enc, char *doc, size_t cap)
 {
 	static const char utf8[] =
-		"<?xml version=\"1.0\"?>\n<rss><title>caf\xC3\xA9 \xE2\x80\x99quoted\xE2\x80\x99 "
-		"\xF0\x9F\x98\x80 \xE4\xB8\xAD\xE6\x96\x87</title>\x01\0\x93\xFF\xC3(\xE2\x82\xED"
-		"\xA0\x80\xF4\x90\x80\x80\xEF\xBF\xBF<d>long plain ascii run of text</d>\xC2\x92\xE2";
+	    "<?xml version=\"1.0\"?>\n<rss><title>caf\xC3\xA9 \xE2\x80\x99quoted\xE2\x80\x99 "
+	    "\xF0\x9F\x98\x80 \xE4\xB8\xAD\xE6\x96\x87</title>\x01\0\x93\xFF\xC3(\xE2\x82\xED"
+	    "\xA0\x80\xF4\x90\x80\x80\xEF\xBF\xBF<d>long plain ascii run of text</d>\xC2\x92\xE2";
 	static const char gb[] = "<t>\xD6\xD0\xCE\xC4 \x94\x39\xFC\x36 a\xFF\x80 ascii ascii ascii"
 				 "\0\x01\xA8\xA6\xA2\xE3\xD6";
 	static const char u16[] = "<\0t\0>\0\xE9\0\xAC\x20\x3D\xD8\x00\xDE\0\xD8x\0\0\0\x01\0"
@@ -454,7 +498,7 @@ static size_t make_doc(const char *enc, char *doc, size_t cap)
 static void test_chunking(void)
 {
 	static const char *const encs[] = {"UTF-8",    "WINDOWS-1252", "WINDOWS-1251", "GB18030",
-					   "UTF-16LE", "CP932",        "ISO-2022-JP"};
+					   "UTF-16LE", "CP932",	       "ISO-2022-JP"};
 	char doc[512];
 	size_t e, n, whole_n, part_n, whole_err, part_err;
 	long chunk;
@@ -476,8 +520,9 @@ static void test_chunking(void)
 			CHECK(part && part_n == whole_n && memcmp(part, whole, whole_n) == 0,
 			      "%s in %ld-byte chunks: expected \"%s\", got \"%s\"", encs[e], chunk,
 			      show(whole, whole_n), part ? show(part, part_n) : "(null)");
-			CHECK(part_err == whole_err, "%s in %ld-byte chunks: %zu errors, expected %zu",
-			      encs[e], chunk, part_err, whole_err);
+			CHECK(part_err == whole_err,
+			      "%s in %ld-byte chunks: %zu errors, expected %zu", encs[e], chunk,
+			      part_err, whole_err);
 			free(part);
 		}
 		for (seed = 1; seed <= 200; seed++) {
@@ -500,8 +545,8 @@ static void test_chunking(void)
 /* Random bytes in every encoding must come out as clean UTF-8 without a crash or a hang. */
 static void test_garbage(void)
 {
-	static const char *const encs[] = {"UTF-8",    "WINDOWS-1252", "GB18030", "UTF-16LE",
-					   "UTF-32BE", "CP932",        "BIG5",    "ISO-2022-JP",
+	static const char *const encs[] = {"UTF-8",	  "WINDOWS-1252", "GB18030", "UTF-16LE",
+					   "UTF-32BE",	  "CP932",	  "BIG5",    "ISO-2022-JP",
 					   "ISO-2022-KR", "EUC-KR"};
 	char doc[4096];
 	unsigned seed = 12345;
@@ -535,10 +580,8 @@ static void expect_fix(const char *in, const char *want)
 	buf_puts(&b, in);
 	rc = charset_fix_double_utf8(&b);
 	CHECK_STR(buf_cstr(&b), want, "charset_fix_double_utf8(\"%s\")", in);
-	CHECK(rc == (strcmp(in, want) != 0), "charset_fix_double_utf8(\"%s\") returned %d", in,
-	      rc);
-	CHECK(utf8_valid(b.data, b.len), "charset_fix_double_utf8(\"%s\") made invalid UTF-8",
-	      in);
+	CHECK(rc == (strcmp(in, want) != 0), "charset_fix_double_utf8(\"%s\") returned %d", in, rc);
+	CHECK(utf8_valid(b.data, b.len), "charset_fix_double_utf8(\"%s\") made invalid UTF-8", in);
 	buf_fini(&b);
 }
 
@@ -555,7 +598,7 @@ static void test_fix_double_utf8(void)
 	expect_fix("ðŸ˜€", "😀");
 	expect_fix("Å‚Ã³dÅº, È™", "łódź, ș");
 	expect_fix("×©×œ×•×\xC2\x9D", "שלום"); /* 0x9D has no windows-1252 character */
-	expect_fix("×©×œ×•×", "×©×œ×•×");       /* a lost byte: the run stays as it is */
+	expect_fix("×©×œ×•×", "×©×œ×•×");      /* a lost byte: the run stays as it is */
 	/* mojibake through latin-1: the C1 controls are there instead */
 	expect_fix("don\xC3\xA2\xC2\x80\xC2\x99t", "don’t");
 	/* the simplepie titles */

@@ -1,0 +1,864 @@
+/* The daemon's life: one libuv loop runs the schedule of every feed, fetches (curl multi),
+ * streams each body into the normalizer and hands articles to the pipeline; signals stop (TERM,
+ * INT) or reload (HUP) it; systemd hears READY, STATUS, RELOADING, STOPPING and WATCHDOG. */
+#include "autoconfig.h"
+
+#include "daemon.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "config.h"
+#include "date.h"
+#include "feed.h"
+#include "fetch.h"
+#include "log.h"
+#include "pipeline.h"
+#include "schedule.h"
+#include "spool.h"
+#include "state.h"
+
+#define STOP_GRACE_MS 4500  /* in-flight work is abandoned after this, well within 5 s */
+#define TICK_MAX_MS 60000
+
+struct daemon;
+
+struct dfeed {
+	struct daemon *d;
+	const struct feed_conf *conf;
+	struct feed_state st;
+	int busy, removed, done_once;
+	/* the fetch in progress */
+	struct fetch *fetch;
+	struct feed_parser *parser;
+	struct feed_run *run;
+	int64_t started_ms;
+	int status, error, permanent_redirect;
+	char message[256];
+	char *etag, *last_modified, *cache_control, *redirect_target, *content_type;
+	int64_t expires, retry_after;
+	int parse_failed;
+	char parse_message[300];
+	/* hints from the document, for the schedule */
+	int ttl_minutes, sy_frequency;
+	char *sy_period;
+	uint32_t skip_hours;
+	uint8_t skip_days;
+};
+
+struct hold {
+	char *host;
+	int64_t until;
+};
+
+struct daemon {
+	uv_loop_t loop;
+	const struct daemon_opts *o;
+	struct config *cfg;
+	struct state *st;
+	struct spool *sp;
+	struct pipeline *pl;
+	struct fetcher *fetcher;
+	struct dfeed **feeds;
+	size_t n_feeds;
+	struct hold *holds;
+	size_t n_holds;
+	uv_timer_t tick, status_timer, watchdog_timer, stop_timer;
+	uv_signal_t sig_term, sig_int, sig_hup;
+	int stopping, closing;
+	size_t active;
+	size_t once_total, once_done, once_failed;
+	int exit_code;
+};
+
+static int64_t now_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static void notify(const char *msg)
+{
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, msg);
+#else
+	(void)msg;
+#endif
+}
+
+static void arm_tick(struct daemon *d);
+static void maybe_finish(struct daemon *d);
+
+/* ---- host holds (429/503 with Retry-After) -------------------------------------------------- */
+
+static char *host_of(const char *url)
+{
+	const char *p = strstr(url, "://"), *e;
+
+	if (!p)
+		return NULL;
+	p += 3;
+	e = p + strcspn(p, "/?#");
+	return strndup(p, (size_t)(e - p));
+}
+
+static int64_t host_hold(struct daemon *d, const char *url)
+{
+	char *h = host_of(url);
+	int64_t until = 0;
+	size_t i;
+
+	for (i = 0; h && i < d->n_holds; i++)
+		if (!strcasecmp(d->holds[i].host, h) && d->holds[i].until > until)
+			until = d->holds[i].until;
+	free(h);
+	return until > now_s() ? until : 0;
+}
+
+static void host_hold_set(struct daemon *d, const char *url, int64_t until)
+{
+	char *h = host_of(url);
+	struct hold *v;
+	size_t i;
+
+	if (!h)
+		return;
+	for (i = 0; i < d->n_holds; i++) {
+		if (!strcasecmp(d->holds[i].host, h)) {
+			if (until > d->holds[i].until)
+				d->holds[i].until = until;
+			free(h);
+			return;
+		}
+	}
+	v = realloc(d->holds, (d->n_holds + 1) * sizeof *v);
+	if (!v) {
+		free(h);
+		return;
+	}
+	d->holds = v;
+	d->holds[d->n_holds].host = h;
+	d->holds[d->n_holds++].until = until;
+	log_info("host %s asked to wait: holding its feeds until %lld", h, (long long)until);
+}
+
+/* ---- status ----------------------------------------------------------------------------------- */
+
+static void status_line(struct daemon *d, char *out, size_t n)
+{
+	struct pipeline_totals t;
+
+	pipeline_totals(d->pl, &t);
+	snprintf(out, n,
+		 "%zu feeds, %zu fetching; %" PRIu64 " new, %" PRIu64 " duplicate, %" PRIu64
+		 " dropped, %" PRIu64 " failed; %zu in new/",
+		 d->n_feeds, d->active, t.fresh, t.duplicate, t.dropped, t.failed,
+		 spool_pending(d->sp));
+}
+
+static void on_status_timer(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+	char line[256], msg[300];
+
+	status_line(d, line, sizeof line);
+	snprintf(msg, sizeof msg, "STATUS=%s", line);
+	notify(msg);
+}
+
+static void on_watchdog(uv_timer_t *t)
+{
+	notify("WATCHDOG=1");
+}
+
+static void progress(struct daemon *d)
+{
+	struct pipeline_totals t;
+
+	if (!d->o->progress)
+		return;
+	pipeline_totals(d->pl, &t);
+	fprintf(stderr, "\r\033[Kfeeds %zu/%zu, %" PRIu64 " new, %zu error%s", d->once_done,
+		d->once_total, t.fresh, d->once_failed, d->once_failed == 1 ? "" : "s");
+	fflush(stderr);
+}
+
+/* ---- one fetch -------------------------------------------------------------------------------- */
+
+static void fetch_reset(struct dfeed *f)
+{
+	free(f->etag);
+	free(f->last_modified);
+	free(f->cache_control);
+	free(f->redirect_target);
+	free(f->content_type);
+	free(f->sy_period);
+	f->etag = f->last_modified = f->cache_control = f->redirect_target = f->content_type = NULL;
+	f->sy_period = NULL;
+	f->status = f->error = f->permanent_redirect = f->parse_failed = 0;
+	f->expires = f->retry_after = 0;
+	f->ttl_minutes = f->sy_frequency = 0;
+	f->skip_hours = 0;
+	f->skip_days = 0;
+	f->message[0] = f->parse_message[0] = '\0';
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static int on_article(void *ud, struct article *a, const struct feed_info *fi)
+{
+	struct dfeed *f = ud;
+
+	pipeline_run_article(f->run, a, fi);
+	return 0;
+}
+
+static int on_data(void *ud, const char *data, size_t n)
+{
+	struct dfeed *f = ud;
+
+	if (!f->parser) {
+		struct feed_parser_opts po = {0};
+
+		po.name = f->conf->name;
+		po.url = fetch_effective_url(f->fetch) ? fetch_effective_url(f->fetch) : f->st.url;
+		po.content_type = fetch_content_type(f->fetch);
+		po.max_bytes = f->conf->s.max_bytes;
+		po.fetched = now_s();
+		f->parser = feed_parser_new(&po, on_article, f);
+		if (!f->parser)
+			return 1;
+	}
+	/* a document that cannot be parsed further is not worth downloading further */
+	return feed_parser_push(f->parser, data, n) < 0 && feed_parser_error(f->parser, NULL) ? 1 : 0;
+}
+
+static void save_hints(struct dfeed *f)
+{
+	const struct feed_info *fi = feed_parser_info(f->parser);
+
+	f->ttl_minutes = fi->ttl_minutes;
+	f->sy_frequency = fi->sy_frequency;
+	f->sy_period = dup_or_null(fi->sy_period);
+	f->skip_hours = fi->skip_hours;
+	f->skip_days = fi->skip_days;
+}
+
+static void feed_finished(struct dfeed *f, const struct feed_run_result *r);
+
+static void on_run_done(void *ud, const struct feed_run_result *r)
+{
+	feed_finished(ud, r);
+}
+
+static void on_fetched(void *ud, const struct fetch_result *r)
+{
+	struct dfeed *f = ud;
+
+	f->fetch = NULL;
+	f->status = r->status;
+	f->error = r->error;
+	f->permanent_redirect = r->permanent_redirect;
+	snprintf(f->message, sizeof f->message, "%s", r->message);
+	f->etag = dup_or_null(r->etag);
+	f->last_modified = dup_or_null(r->last_modified);
+	f->cache_control = dup_or_null(r->cache_control);
+	f->redirect_target = dup_or_null(r->redirect_target);
+	f->expires = r->expires;
+	f->retry_after = r->retry_after;
+	if (f->parser) {
+		long line = 0;
+		const char *e;
+
+		if (feed_parser_finish(f->parser) < 0 && (e = feed_parser_error(f->parser, &line))) {
+			f->parse_failed = 1;
+			if (line > 0)
+				snprintf(f->parse_message, sizeof f->parse_message, "line %ld: %s", line, e);
+			else
+				snprintf(f->parse_message, sizeof f->parse_message, "%s", e);
+		}
+		save_hints(f);
+		feed_parser_free(f->parser);
+		f->parser = NULL;
+	} else if (r->status == 200 && !r->error) {
+		f->parse_failed = 1;
+		snprintf(f->parse_message, sizeof f->parse_message, "empty document");
+	}
+	pipeline_run_end(f->run);
+}
+
+static void start_fetch(struct dfeed *f)
+{
+	struct daemon *d = f->d;
+	const struct feed_settings *s = &f->conf->s;
+	struct fetch_request req;
+
+	memset(&req, 0, sizeof req);
+	fetch_reset(f);
+	req.url = f->st.url;
+	req.etag = f->st.etag;
+	req.last_modified = f->st.last_modified;
+	req.user_agent = s->user_agent;
+	req.headers = (const char *const *)s->headers;
+	req.n_headers = s->n_headers;
+	req.connect_timeout = s->connect_timeout;
+	req.timeout = s->timeout;
+	req.low_speed_limit = s->low_speed_limit;
+	req.low_speed_time = s->low_speed_time;
+	req.max_bytes = s->max_bytes;
+	req.allow_file = d->cfg->allow_file_urls;
+	f->run = pipeline_run_begin(d->pl, f->conf->name, on_run_done, f);
+	if (!f->run) {
+		log_err("feed %s: out of memory", f->conf->name);
+		return;
+	}
+	f->busy = 1;
+	d->active++;
+	f->started_ms = (int64_t)uv_now(&d->loop);
+	f->fetch = fetcher_start(d->fetcher, &req, on_data, on_fetched, f);
+	if (!f->fetch) {
+		snprintf(f->message, sizeof f->message, "cannot start the transfer");
+		f->error = -EINVAL;
+		pipeline_run_end(f->run);
+	}
+}
+
+/* The outcome of a fetch, once every article it brought is recorded: the feed's state, its next
+ * due time, and one log line. */
+static void feed_finished(struct dfeed *f, const struct feed_run_result *r)
+{
+	struct daemon *d = f->d;
+	struct feed_state *st = &f->st;
+	struct schedule_input in;
+	char result[320], why[64], due[DATE_BUFSZ] = "";
+	int ok, save_validators = 0;
+	int64_t now = now_s();
+
+	f->busy = 0;
+	f->run = NULL;
+	d->active--;
+	st->last_fetch = now;
+	st->last_status = f->status;
+	ok = !f->error && (f->status == 200 || f->status == 304) && !f->parse_failed && !r->error;
+	if (f->error) {
+		snprintf(result, sizeof result, "error: %s", f->message);
+	} else if (f->status == 304) {
+		snprintf(result, sizeof result, "not modified");
+		save_validators = 1;
+	} else if (f->status == 200) {
+		if (f->parse_failed)
+			snprintf(result, sizeof result, "error: %s (%zu new)", f->parse_message, r->fresh);
+		else if (r->error)
+			snprintf(result, sizeof result, "error: %s (%zu new, kept for a retry)", r->message,
+				 r->fresh);
+		else
+			snprintf(result, sizeof result, "ok: %zu new, %zu duplicate, %zu dropped",
+				 r->fresh, r->duplicate, r->dropped);
+		/* validators only when everything the document held is safely recorded */
+		save_validators = !f->parse_failed && !r->error;
+	} else {
+		snprintf(result, sizeof result, "error: %s", f->message[0] ? f->message : "HTTP error");
+	}
+	if (save_validators && f->status == 200) {
+		free(st->etag);
+		free(st->last_modified);
+		st->etag = dup_or_null(f->etag);
+		st->last_modified = dup_or_null(f->last_modified);
+	} else if (save_validators && f->status == 304) {
+		/* refreshed when the 304 carries new ones; otherwise the old ones still hold */
+		if (f->etag) {
+			free(st->etag);
+			st->etag = strdup(f->etag);
+		}
+		if (f->last_modified) {
+			free(st->last_modified);
+			st->last_modified = strdup(f->last_modified);
+		}
+	}
+	/* permanent redirects move the feed when they hold on the next fetch too */
+	if (!f->error && f->redirect_target && f->permanent_redirect && (ok || f->status == 304)) {
+		if (st->pending_url && !strcmp(st->pending_url, f->redirect_target)) {
+			log_info("feed %s: moved permanently from %s to %s", f->conf->name, st->url,
+				 f->redirect_target);
+			free(st->moved_from);
+			st->moved_from = st->url;
+			st->url = st->pending_url;
+			st->pending_url = NULL;
+			/* validators belonged to the old address */
+			free(st->etag);
+			free(st->last_modified);
+			st->etag = st->last_modified = NULL;
+		} else {
+			free(st->pending_url);
+			st->pending_url = strdup(f->redirect_target);
+			log_info("feed %s: permanent redirect to %s (moved if it holds next time)",
+				 f->conf->name, f->redirect_target);
+		}
+	} else if (!f->error && st->pending_url) {
+		free(st->pending_url);
+		st->pending_url = NULL;
+	}
+	if (f->status == 410) {
+		st->retired = 1;
+		log_info("feed %s: 410 Gone: retired (remove it from the configuration)", f->conf->name);
+	}
+	if ((f->status == 429 || f->status == 503) && f->retry_after > now)
+		host_hold_set(d, st->url, f->retry_after);
+	st->failures = ok ? 0 : st->failures + 1;
+	if (ok)
+		st->last_success = now;
+	st->articles_seen += (int64_t)r->seen;
+	free(st->last_result);
+	st->last_result = strdup(result);
+
+	memset(&in, 0, sizeof in);
+	in.now = now;
+	in.interval = f->conf->s.interval;
+	in.jitter = f->conf->s.jitter;
+	in.min_interval = f->conf->s.min_interval;
+	in.max_backoff = f->conf->s.max_backoff;
+	in.failures = st->failures;
+	in.ttl_minutes = f->ttl_minutes;
+	in.sy_period = f->sy_period;
+	in.sy_frequency = f->sy_frequency;
+	in.skip_hours = f->skip_hours;
+	in.skip_days = f->skip_days;
+	in.cache_control = f->cache_control;
+	in.expires = f->expires;
+	in.retry_after = f->retry_after > now ? f->retry_after : host_hold(d, st->url);
+	in.random = ((uint64_t)rand() << 31) ^ (uint64_t)rand();
+	st->next_due = schedule_next(&in, why, sizeof why);
+	free(st->due_reason);
+	st->due_reason = strdup(st->retired ? "retired (410 Gone)" : why);
+	/* joins the batch after the articles' records: validators never run ahead of them */
+	pipeline_txn(d->pl);
+	if (state_feed_put(d->st, st) < 0)
+		log_err("feed %s: cannot save its state: %s", f->conf->name, state_error(d->st));
+	date_format(st->next_due, due, sizeof due);
+	if (d->o->mode == DAEMON_ONCE) {
+		d->once_done++;
+		if (!ok)
+			d->once_failed++;
+		if (d->o->progress)
+			progress(d);
+		else
+			log_info("feed %s: %s (%.1f s)", f->conf->name, result,
+				 ((double)uv_now(&d->loop) - (double)f->started_ms) / 1000.0);
+	} else {
+		log_info("feed %s: %s; next %s (%s)", f->conf->name, result, due, st->due_reason);
+	}
+	f->done_once = 1;
+	maybe_finish(d);
+	arm_tick(d);
+}
+
+/* ---- the schedule ----------------------------------------------------------------------------- */
+
+static int feed_due(struct daemon *d, struct dfeed *f, int64_t now)
+{
+	if (f->busy || f->removed || f->st.retired)
+		return 0;
+	if (d->o->mode == DAEMON_ONCE)
+		return !f->done_once;
+	if (f->st.next_due > now)
+		return 0;
+	return host_hold(d, f->st.url) == 0;
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+	int64_t now = now_s();
+	size_t i, limit = (size_t)d->cfg->max_total * 4;
+
+	if (d->stopping)
+		return;
+	if (spool_pending(d->sp) > (size_t)d->cfg->max_pending) {
+		/* back-pressure: readers are behind; new articles wait */
+		log_warnx("spool: %zu files in new/ (max_pending %d): fetches wait",
+			  spool_pending(d->sp), d->cfg->max_pending);
+		uv_timer_start(&d->tick, on_tick, 5000, 0);
+		return;
+	}
+	for (i = 0; i < d->n_feeds && d->active < limit; i++)
+		if (feed_due(d, d->feeds[i], now))
+			start_fetch(d->feeds[i]);
+	arm_tick(d);
+}
+
+static void arm_tick(struct daemon *d)
+{
+	int64_t now = now_s(), next = INT64_MAX;
+	uint64_t ms;
+	size_t i;
+
+	if (d->stopping || d->closing)
+		return;
+	for (i = 0; i < d->n_feeds; i++) {
+		struct dfeed *f = d->feeds[i];
+		int64_t due;
+
+		if (f->busy || f->removed || f->st.retired)
+			continue;
+		if (d->o->mode == DAEMON_ONCE) {
+			if (f->done_once)
+				continue;
+			due = now;
+		} else {
+			due = f->st.next_due;
+			if (host_hold(d, f->st.url) > due)
+				due = host_hold(d, f->st.url);
+		}
+		if (due < next)
+			next = due;
+	}
+	if (next == INT64_MAX) {
+		uv_timer_stop(&d->tick);
+		return;
+	}
+	ms = next <= now ? 0 : (uint64_t)(next - now) * 1000;
+	if (ms > TICK_MAX_MS)
+		ms = TICK_MAX_MS;
+	/* while the connection pool is full, look again as transfers end (arm_tick is called) */
+	if (ms == 0 && d->active >= (size_t)d->cfg->max_total * 4)
+		return;
+	uv_timer_start(&d->tick, on_tick, ms, 0);
+}
+
+/* ---- feeds from the configuration, with their state -------------------------------------- */
+
+static struct dfeed *feed_new(struct daemon *d, const struct feed_conf *fc)
+{
+	struct dfeed *f = calloc(1, sizeof *f);
+	int rc;
+
+	if (!f)
+		return NULL;
+	f->d = d;
+	f->conf = fc;
+	feed_state_init(&f->st);
+	rc = state_feed_get(d->st, fc->name, &f->st);
+	if (rc <= 0) {
+		feed_state_init(&f->st);
+		f->st.name = strdup(fc->name);
+		f->st.url = strdup(fc->url);
+		f->st.next_due = now_s();
+		f->st.due_reason = strdup("new feed");
+	} else if (!f->st.moved_from && strcmp(f->st.url, fc->url) != 0) {
+		/* the configuration changed the address: start afresh there */
+		free(f->st.url);
+		f->st.url = strdup(fc->url);
+		free(f->st.etag);
+		free(f->st.last_modified);
+		f->st.etag = f->st.last_modified = NULL;
+		f->st.retired = 0;
+		f->st.next_due = now_s();
+	}
+	return f;
+}
+
+static void feed_free(struct dfeed *f)
+{
+	if (!f)
+		return;
+	feed_state_fini(&f->st);
+	fetch_reset(f);
+	free(f);
+}
+
+static int load_feeds(struct daemon *d)
+{
+	size_t i;
+
+	d->feeds = calloc(d->cfg->n_feeds ? d->cfg->n_feeds : 1, sizeof *d->feeds);
+	if (!d->feeds)
+		return -ENOMEM;
+	for (i = 0; i < d->cfg->n_feeds; i++) {
+		if (!(d->feeds[i] = feed_new(d, &d->cfg->feeds[i])))
+			return -ENOMEM;
+		d->n_feeds++;
+		/* a retired feed (410 Gone) is not fetched again, not even by `once` */
+		if (!d->feeds[i]->st.retired)
+			d->once_total++;
+	}
+	return 0;
+}
+
+/* ---- reload (SIGHUP) ------------------------------------------------------------------------- */
+
+static void reload(struct daemon *d)
+{
+	struct buf err = BUF_INIT;
+	struct config *c;
+	struct dfeed **feeds;
+	size_t i, j, n = 0;
+
+	notify("RELOADING=1");
+	log_info("reloading %s", d->o->config_path);
+	c = config_load(d->o->config_path, &err);
+	if (!c) {
+		log_err("reload refused, the running configuration stays:\n%s", buf_cstr(&err));
+		buf_fini(&err);
+		notify("READY=1");
+		return;
+	}
+	buf_fini(&err);
+	if (strcmp(c->state, d->cfg->state) || strcmp(c->spool, d->cfg->spool))
+		log_warnx("reload: state and spool paths change only with a restart");
+	feeds = calloc(c->n_feeds + d->n_feeds + 1, sizeof *feeds);
+	if (!feeds) {
+		config_free(c);
+		notify("READY=1");
+		return;
+	}
+	for (i = 0; i < c->n_feeds; i++) {
+		struct dfeed *f = NULL;
+
+		for (j = 0; j < d->n_feeds; j++)
+			if (d->feeds[j] && !strcmp(d->feeds[j]->conf->name, c->feeds[i].name)) {
+				f = d->feeds[j];
+				d->feeds[j] = NULL;
+				break;
+			}
+		if (f) {
+			if (strcmp(f->conf->url, c->feeds[i].url) != 0 && !f->busy) {
+				free(f->st.url);
+				f->st.url = strdup(c->feeds[i].url);
+				f->st.next_due = now_s();
+			}
+			f->conf = &c->feeds[i];
+		} else {
+			f = feed_new(d, &c->feeds[i]);
+			log_info("reload: new feed %s", c->feeds[i].name);
+		}
+		if (f)
+			feeds[n++] = f;
+	}
+	for (j = 0; j < d->n_feeds; j++) {
+		struct dfeed *f = d->feeds[j];
+
+		if (!f)
+			continue;
+		log_info("reload: feed %s removed (its state is kept)", f->conf->name);
+		if (f->busy) {
+			/* finishing: the fetch keeps its settings copy; cancel it */
+			f->removed = 1;
+			fetcher_cancel(f->fetch);
+		}
+		feed_free(f);
+	}
+	free(d->feeds);
+	d->feeds = feeds;
+	d->n_feeds = n;
+	config_free(d->cfg);
+	d->cfg = c;
+	notify("READY=1");
+	arm_tick(d);
+}
+
+/* ---- stopping --------------------------------------------------------------------------------- */
+
+static void on_closed_noop(uv_handle_t *h)
+{
+}
+
+static void on_fetcher_closed(void *ud)
+{
+	struct daemon *d = ud;
+
+	uv_stop(&d->loop);
+}
+
+static void shutdown_loop(struct daemon *d)
+{
+	if (d->closing)
+		return;
+	d->closing = 1;
+	pipeline_flush(d->pl);
+	uv_close((uv_handle_t *)&d->tick, on_closed_noop);
+	uv_close((uv_handle_t *)&d->status_timer, on_closed_noop);
+	uv_close((uv_handle_t *)&d->watchdog_timer, on_closed_noop);
+	uv_close((uv_handle_t *)&d->stop_timer, on_closed_noop);
+	uv_close((uv_handle_t *)&d->sig_term, on_closed_noop);
+	uv_close((uv_handle_t *)&d->sig_int, on_closed_noop);
+	uv_close((uv_handle_t *)&d->sig_hup, on_closed_noop);
+	fetcher_close(d->fetcher, on_fetcher_closed, d);
+}
+
+static void maybe_finish(struct daemon *d)
+{
+	if (d->closing || d->active || !pipeline_idle(d->pl))
+		return;
+	if (d->stopping) {
+		shutdown_loop(d);
+		return;
+	}
+	if (d->o->mode == DAEMON_ONCE && d->once_done >= d->once_total) {
+		if (d->o->progress)
+			fputc('\n', stderr);
+		shutdown_loop(d);
+	}
+}
+
+static void on_pipeline_idle(void *ud)
+{
+	maybe_finish(ud);
+}
+
+static void on_stop_timer(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+	size_t i;
+
+	log_warnx("stopping: abandoning %zu transfer%s still running", d->active,
+		  d->active == 1 ? "" : "s");
+	for (i = 0; i < d->n_feeds; i++)
+		if (d->feeds[i]->fetch)
+			fetcher_cancel(d->feeds[i]->fetch);
+}
+
+static void stop(struct daemon *d, const char *why)
+{
+	if (d->stopping)
+		return;
+	d->stopping = 1;
+	notify("STOPPING=1");
+	log_info("%s: stopping (%zu transfer%s in flight)", why, d->active, d->active == 1 ? "" : "s");
+	uv_timer_stop(&d->tick);
+	uv_timer_start(&d->stop_timer, on_stop_timer, STOP_GRACE_MS, 0);
+	maybe_finish(d);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+	struct daemon *d = s->data;
+
+	if (signum == SIGHUP)
+		reload(d);
+	else
+		stop(d, signum == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+/* ---- main ------------------------------------------------------------------------------------ */
+
+int daemon_main(const struct daemon_opts *o)
+{
+	struct daemon d;
+	struct buf err = BUF_INIT;
+	char line[256];
+	int rc = 2;
+	size_t i;
+
+	memset(&d, 0, sizeof d);
+	d.o = o;
+	srand((unsigned)time(NULL) ^ (unsigned)getpid());
+	if (uv_loop_init(&d.loop) < 0)
+		return 2;
+	d.cfg = config_load(o->config_path, &err);
+	if (!d.cfg) {
+		log_err("%s", buf_cstr(&err));
+		goto out;
+	}
+	buf_reset(&err);
+	d.st = state_open(d.cfg->state, 0, &err);
+	if (!d.st) {
+		log_err("state %s: %s", d.cfg->state, buf_cstr(&err));
+		goto out;
+	}
+	buf_reset(&err);
+	d.sp = spool_open(&d.loop, d.cfg->spool, d.cfg->umask, &err);
+	if (!d.sp) {
+		log_err("spool %s: %s", d.cfg->spool, buf_cstr(&err));
+		goto out;
+	}
+	d.pl = pipeline_new(&d.loop, d.st, d.sp, d.cfg);
+	d.fetcher = fetcher_new(&d.loop, d.cfg->max_total, d.cfg->max_per_host);
+	if (!d.pl || !d.fetcher || load_feeds(&d) < 0) {
+		log_err("out of memory");
+		goto out;
+	}
+	pipeline_on_idle(d.pl, on_pipeline_idle, &d);
+	if (pipeline_recover(d.pl) < 0) {
+		log_err("state %s: recovery failed: %s", d.cfg->state, state_error(d.st));
+		goto out;
+	}
+	uv_timer_init(&d.loop, &d.tick);
+	uv_timer_init(&d.loop, &d.status_timer);
+	uv_timer_init(&d.loop, &d.watchdog_timer);
+	uv_timer_init(&d.loop, &d.stop_timer);
+	d.tick.data = d.status_timer.data = d.watchdog_timer.data = d.stop_timer.data = &d;
+	uv_signal_init(&d.loop, &d.sig_term);
+	uv_signal_init(&d.loop, &d.sig_int);
+	uv_signal_init(&d.loop, &d.sig_hup);
+	d.sig_term.data = d.sig_int.data = d.sig_hup.data = &d;
+	uv_signal_start(&d.sig_term, on_signal, SIGTERM);
+	uv_signal_start(&d.sig_int, on_signal, SIGINT);
+	uv_signal_start(&d.sig_hup, on_signal, SIGHUP);
+	uv_timer_start(&d.status_timer, on_status_timer, 0, 5000);
+	uv_unref((uv_handle_t *)&d.status_timer);
+#ifdef HAVE_SYSTEMD
+	{
+		uint64_t usec = 0;
+
+		if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000) {
+			uv_timer_start(&d.watchdog_timer, on_watchdog, 0, usec / 2000);
+			uv_unref((uv_handle_t *)&d.watchdog_timer);
+		}
+	}
+#endif
+	status_line(&d, line, sizeof line);
+	log_info("started: %s", line);
+	notify("READY=1");
+	if (o->mode == DAEMON_ONCE && d.once_total == 0)
+		shutdown_loop(&d);
+	else
+		arm_tick(&d);
+	uv_run(&d.loop, UV_RUN_DEFAULT);
+	pipeline_flush(d.pl);
+	rc = o->mode == DAEMON_ONCE && d.once_failed ? 1 : 0;
+	if (o->mode == DAEMON_ONCE) {
+		struct pipeline_totals t;
+
+		pipeline_totals(d.pl, &t);
+		log_info("%zu feed%s, %zu failed; %" PRIu64 " new, %" PRIu64 " duplicate, %" PRIu64
+			 " dropped",
+			 d.once_done, d.once_done == 1 ? "" : "s", d.once_failed, t.fresh, t.duplicate,
+			 t.dropped);
+	} else {
+		log_info("stopped");
+	}
+out:
+	if (d.fetcher && !d.closing)
+		fetcher_close(d.fetcher, NULL, NULL);
+	if (d.pl)
+		pipeline_free(d.pl);
+	if (d.sp)
+		spool_close(d.sp, NULL, NULL);
+	/* every module closes its own handles; the loop runs until they are closed */
+	uv_run(&d.loop, UV_RUN_DEFAULT);
+	for (i = 0; i < d.n_feeds; i++)
+		feed_free(d.feeds[i]);
+	free(d.feeds);
+	for (i = 0; i < d.n_holds; i++)
+		free(d.holds[i].host);
+	free(d.holds);
+	if (d.st)
+		state_close(d.st);
+	config_free(d.cfg);
+	uv_loop_close(&d.loop);
+	buf_fini(&err);
+	return rc;
+}

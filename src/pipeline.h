@@ -1,0 +1,77 @@
+/* The one place where the stages meet: article -> exact dedup -> filter chain -> near-duplicate
+ * dedup -> spool (staged) -> state (recorded) -> spool (published) -> state (written).
+ *
+ * Crash consistency comes from the order: an article is recorded in the state database only
+ * once its files are durable in tmp/, published to new/ only after it is recorded, and a feed's
+ * validators are saved only after every article of that fetch is recorded. A SIGKILL anywhere
+ * therefore leaves either a recorded article (recovery publishes it from tmp/ or finds it in
+ * new/ or cur/) or an unrecorded one that the next fetch, sent without new validators, brings
+ * again. */
+#ifndef FEEDSPOOL_PIPELINE_H
+#define FEEDSPOOL_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "article.h"
+#include "config.h"
+#include "spool.h"
+#include "state.h"
+
+struct pipeline;
+struct feed_run;
+
+/* The filter chain, seen through a function: it judges a and calls done(job, keep) exactly
+ * once, now or later (from the loop). NULL when no filter is configured. */
+typedef void (*pipeline_judge_done)(void *job, int keep);
+typedef void (*pipeline_judge_fn)(void *ud, struct article *a, const struct feed_info *f,
+				  pipeline_judge_done done, void *job);
+
+struct feed_run_result {
+	size_t seen;      /* articles in the document */
+	size_t fresh;     /* written to the spool */
+	size_t duplicate; /* known id, (feed, guid) alias, or near-duplicate */
+	size_t dropped;   /* by a filter */
+	size_t failed;    /* could not be written or recorded: the feed must be fetched again */
+	int error;        /* the first error (negative errno), 0 when none */
+	char message[160];
+};
+
+typedef void (*feed_run_done_fn)(void *ud, const struct feed_run_result *r);
+
+struct pipeline *pipeline_new(uv_loop_t *loop, struct state *st, struct spool *sp,
+			      const struct config *c);
+void pipeline_set_judge(struct pipeline *p, pipeline_judge_fn fn, void *ud);
+/* Frees the pipeline; every run must have finished (pipeline_idle). */
+void pipeline_free(struct pipeline *p);
+int pipeline_idle(const struct pipeline *p);
+/* Called at the end of a loop iteration in which the pipeline became idle. */
+void pipeline_on_idle(struct pipeline *p, void (*fn)(void *ud), void *ud);
+
+/* Start-up recovery: publishes or settles articles recorded as being spooled and removes
+ * unrecorded files from tmp/. Returns the number of articles settled, or a negative code. */
+int pipeline_recover(struct pipeline *p);
+
+/* One fetched document of one feed. */
+struct feed_run *pipeline_run_begin(struct pipeline *p, const char *feed_name, feed_run_done_fn done,
+				    void *ud);
+/* Hands over one article (the pipeline takes its contents; a is left empty). */
+void pipeline_run_article(struct feed_run *r, struct article *a, const struct feed_info *f);
+/* No more articles: done() fires once every article has been written, recorded, dropped or
+ * has failed. */
+void pipeline_run_end(struct feed_run *r);
+
+/* Opens (if needed) the batched state transaction, committed at the end of this loop iteration,
+ * so that other state writes (a feed's validators) join it. */
+void pipeline_txn(struct pipeline *p);
+/* Commits the open state transaction now (shutdown). */
+int pipeline_flush(struct pipeline *p);
+
+/* Totals since start, for STATUS and `once`'s summary. */
+struct pipeline_totals {
+	uint64_t fresh, duplicate, dropped, failed;
+};
+void pipeline_totals(const struct pipeline *p, struct pipeline_totals *t);
+
+#endif

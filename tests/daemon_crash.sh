@@ -1,0 +1,106 @@
+#!/bin/bash
+# Crash consistency: `feedspool once` killed with SIGKILL at random moments, 25 times, while
+# the feeds keep growing and a reader keeps taking files from new/ to cur/. After every kill:
+# no partial or temporary file in new/, and no article written twice (an id never comes back
+# once taken). At the end, one clean pass leaves every article of every feed in the spool:
+# nothing that can still be fetched was lost.
+. "${top_srcdir:-.}/tests/lib.sh"
+need jq
+need python3
+KILLS=${CRASH_KILLS:-25}
+FEEDS=12
+mkdir -p "$TMP/feeds" "$TMP/run"
+
+# grow ROUND: rewrites every feed with ROUND * 15 items (new items on top, as feeds do)
+grow() {
+	local round=$1 f i n
+	for f in $(seq 1 $FEEDS); do
+		n=$((round * 15))
+		{
+			echo '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+			echo "<title>Feed $f</title><link>https://feed$f.example/</link>"
+			for i in $(seq "$n" -1 1); do
+				echo "<item><title>Story $f.$i</title><link>https://feed$f.example/story/$i</link>"
+				echo "<guid>feed$f-$i</guid><description>&lt;p&gt;Story $i of feed $f: $(printf 'word%s ' $(seq $((i * 7 + f)) $((i * 7 + f + 40))))&lt;/p&gt;</description></item>"
+			done
+			echo '</channel></rss>'
+		} >"$TMP/feeds/f$f.xml.new"
+		mv "$TMP/feeds/f$f.xml.new" "$TMP/feeds/f$f.xml"
+	done
+}
+
+grow 1
+python3 "${top_srcdir:-.}/tests/fixture_server.py" --root "$TMP/feeds" >"$TMP/server.out" 2>"$TMP/server.err" <&- &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$TMP"' EXIT
+for i in $(seq 200); do grep -q '^PORT ' "$TMP/server.out" 2>/dev/null && break; sleep 0.05; done
+PORT=$(sed -n 's/^PORT //p' "$TMP/server.out" | head -1)
+[ -n "$PORT" ] || { echo "the fixture server did not start: $(cat "$TMP/server.err")" >&2; exit 99; }
+
+{
+	echo "[feedspool]"
+	echo "state = state.db"
+	echo "spool = spool"
+	echo "format = json+text"
+	echo "near_duplicates = no"
+	echo "jitter = 0"
+	for f in $(seq 1 $FEEDS); do
+		printf '[feed f%s]\nurl = http://127.0.0.1:%s/feed/f%s.xml\n' "$f" "$PORT" "$f"
+	done
+} >"$TMP/run/feedspool.conf"
+
+# a reader: takes everything from new/ to cur/, refusing to see an id twice
+take() {
+	local f id
+	for f in "$TMP"/run/spool/new/*.json; do
+		[ -e "$f" ] || continue
+		id=$(basename "$f" .json)
+		if [ -e "$TMP/run/spool/cur/$id.json" ] || grep -qx "$id" "$TMP/taken" 2>/dev/null; then
+			fail "article $id was written twice"
+		fi
+		echo "$id" >>"$TMP/taken"
+		mv "$f" "$TMP/run/spool/cur/"
+		[ -e "$TMP/run/spool/new/$id.txt" ] && mv "$TMP/run/spool/new/$id.txt" "$TMP/run/spool/cur/"
+	done
+}
+
+# the invariants that must hold at any instant
+invariants() {
+	local f
+	checks=$((checks + 1))
+	for f in "$TMP"/run/spool/new/*; do
+		[ -e "$f" ] || continue
+		case $f in
+		*.json) jq -e '.schema == 1' "$f" >/dev/null 2>&1 || fail "kill $1: partial or invalid file in new/: $f" ;;
+		*.txt) [ -s "$f" ] || fail "kill $1: empty text file in new/: $f" ;;
+		*) fail "kill $1: unexpected file in new/: $f" ;;
+		esac
+	done
+}
+
+: >"$TMP/taken"
+for k in $(seq 1 "$KILLS"); do
+	grow $((k + 1))
+	"$FEEDSPOOL" once -c "$TMP/run/feedspool.conf" >/dev/null 2>>"$TMP/once.err" &
+	pid=$!
+	# a random instant within the pass (the pass itself takes a few hundred milliseconds)
+	sleep "$(awk -v s="$k$$" 'BEGIN {srand(s); printf "%.3f", rand() * 0.6}')"
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	invariants "$k"
+	take
+done
+
+# a clean pass: everything the feeds still list must now be in the spool, each exactly once
+"$FEEDSPOOL" once -c "$TMP/run/feedspool.conf" >/dev/null 2>>"$TMP/once.err"
+expect_eq "the clean pass after $KILLS kills succeeds" "$?" 0
+invariants final
+take
+for f in $(seq 1 $FEEDS); do
+	"$FEEDSPOOL" parse --url "http://127.0.0.1:$PORT/feed/f$f.xml" "$TMP/feeds/f$f.xml" | jq -r .id
+done | sort >"$TMP/expected"
+sort "$TMP/taken" >"$TMP/got"
+expect_eq "every article of every feed was written ($(wc -l <"$TMP/expected") expected)" \
+	"$(comm -23 "$TMP/expected" "$TMP/got" | wc -l | tr -d ' ')" 0
+expect_eq "and nothing else, and nothing twice" "$(wc -l <"$TMP/got" | tr -d ' ')" "$(wc -l <"$TMP/expected" | tr -d ' ')"
+finish

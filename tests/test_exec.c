@@ -1,0 +1,514 @@
+/* The exec filter plugin (plugins/exec), loaded from its built .so and driven by a test host. */
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include <feedspool/plugin.h>
+
+#include "check.h"
+
+#define MAX_CALLS 64
+#define MAX_LOGS 4096
+
+/* What the host saw of one call. */
+struct feedspool_call {
+	int id;
+	int done;  /* complete() calls: must end at 1 for a PENDING call */
+	int order; /* when it was completed, from 1 */
+	enum feedspool_verdict verdict;
+	char topics[512]; /* "name score matched,matched;" per topic */
+	char tags[512];	  /* "tag;" per tag */
+};
+
+static uv_loop_t loop;
+static uv_timer_t watchdog;
+static bool timed_out;
+static struct feedspool_call calls[MAX_CALLS];
+static int n_completed, n_late;
+static bool finalized; /* complete() after fini() is a bug */
+static char *logs[MAX_LOGS];
+static int n_logs;
+static const struct feedspool_plugin *plugin;
+static char config_dir[4096];
+
+static void host_log(const struct feedspool_host *h, enum feedspool_log_level level,
+		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void host_log(const struct feedspool_host *h, enum feedspool_log_level level,
+		     const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (getenv("VERBOSE"))
+		fprintf(stderr, "  log<%d>: %s\n", (int)level, msg);
+	if (n_logs < MAX_LOGS)
+		logs[n_logs++] = strdup(msg);
+}
+
+static int host_topic(struct feedspool_call *call, const char *topic, double score,
+		      const char *const *matched, size_t n_matched)
+{
+	size_t i, len = strlen(call->topics);
+
+	len += (size_t)snprintf(call->topics + len, sizeof(call->topics) - len, "%s %g ", topic,
+				score);
+	for (i = 0; i < n_matched && len < sizeof(call->topics); i++)
+		len += (size_t)snprintf(call->topics + len, sizeof(call->topics) - len, "%s%s",
+					i ? "," : "", matched[i]);
+	if (len < sizeof(call->topics))
+		snprintf(call->topics + len, sizeof(call->topics) - len, ";");
+	return 0;
+}
+
+static int host_tag(struct feedspool_call *call, const char *tag)
+{
+	size_t len = strlen(call->tags);
+
+	snprintf(call->tags + len, sizeof(call->tags) - len, "%s;", tag);
+	return 0;
+}
+
+static void host_complete(struct feedspool_call *call, enum feedspool_verdict verdict)
+{
+	if (finalized)
+		n_late++;
+	call->done++;
+	call->verdict = verdict;
+	call->order = ++n_completed;
+}
+
+static struct feedspool_host host = {
+    .size = sizeof(struct feedspool_host),
+    .abi_major = FEEDSPOOL_PLUGIN_ABI_MAJOR,
+    .abi_minor = FEEDSPOOL_PLUGIN_ABI_MINOR,
+    .log = host_log,
+    .annotate_topic = host_topic,
+    .annotate_tag = host_tag,
+    .complete = host_complete,
+    .config_dir = config_dir,
+    .loop = &loop,
+};
+
+/* Loop helpers: run until a condition holds, never longer than a watchdog allows. */
+
+static void on_watchdog(uv_timer_t *t)
+{
+	timed_out = true;
+}
+
+#define RUN_UNTIL(cond, ms)                                                                        \
+	({                                                                                         \
+		timed_out = false;                                                                 \
+		uv_timer_start(&watchdog, on_watchdog, (ms), 0);                                   \
+		while (!(cond) && !timed_out)                                                      \
+			uv_run(&loop, UV_RUN_ONCE);                                                \
+		uv_timer_stop(&watchdog);                                                          \
+		(cond);                                                                            \
+	})
+
+static void count_handle(uv_handle_t *h, void *arg)
+{
+	if (h != (uv_handle_t *)&watchdog)
+		++*(int *)arg;
+}
+
+static int open_handles(void)
+{
+	int n = 0;
+
+	uv_walk(&loop, count_handle, &n);
+	return n;
+}
+
+static int log_count(const char *needle)
+{
+	int i, n = 0;
+
+	for (i = 0; i < n_logs; i++)
+		n += strstr(logs[i], needle) != NULL;
+	return n;
+}
+
+static int count_done(int n)
+{
+	int i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += calls[i].done > 0;
+	return k;
+}
+
+static void reset(void)
+{
+	int i;
+
+	for (i = 0; i < n_logs; i++)
+		free(logs[i]);
+	n_logs = 0;
+	memset(calls, 0, sizeof(calls));
+	for (i = 0; i < MAX_CALLS; i++)
+		calls[i].id = i;
+	n_completed = n_late = 0;
+	finalized = false;
+}
+
+/* Instances */
+
+/* Starts an instance from key, value, ..., NULL; NULL if init() failed. */
+static void *start(const char *first, ...)
+{
+	struct feedspool_option opts[16];
+	size_t n = 0;
+	void *state = NULL;
+	const char *k;
+	va_list ap;
+	int r;
+
+	va_start(ap, first);
+	for (k = first; k && n < 16; k = va_arg(ap, const char *)) {
+		opts[n].key = k;
+		opts[n++].value = va_arg(ap, const char *);
+	}
+	va_end(ap);
+	r = plugin->init(&host, opts, n, &state);
+	return r == 0 ? state : NULL;
+}
+
+/* fini(), then the loop until every handle the instance had is closed. */
+static void stop(void *state, const char *what)
+{
+	plugin->fini(state);
+	finalized = true;
+	CHECK(RUN_UNTIL(open_handles() == 0, 8000), "%s: every handle closed after fini (%d open)",
+	      what, open_handles());
+	CHECK(n_late == 0, "%s: no complete() after fini (%d)", what, n_late);
+}
+
+static struct feedspool_article article(const char *title)
+{
+	static const char *const cats[] = {"gpu", "ai"};
+	static const struct feedspool_person authors[] = {{"Ada", "ada@example.org", NULL}};
+	struct feedspool_article a = {
+	    .size = sizeof(struct feedspool_article),
+	    .id = "id-1",
+	    .url = "https://example.org/a",
+	    .title = title,
+	    .summary = "a summary",
+	    .body = "<p>a body</p>",
+	    .feed_name = "Example feed",
+	    .categories = cats,
+	    .n_categories = 2,
+	    .authors = authors,
+	    .n_authors = 1,
+	    .published = 1700000000,
+	    .updated = INT64_MIN,
+	    .fetched = INT64_MIN,
+	};
+	return a;
+}
+
+static enum feedspool_verdict judge(void *state, int i, const char *title)
+{
+	struct feedspool_article a = article(title);
+
+	return plugin->filter(state, &a, &calls[i]);
+}
+
+static const char *verdict_name(enum feedspool_verdict v)
+{
+	static const char *const names[] = {"KEEP", "DROP", "ERROR", "PENDING"};
+
+	return (unsigned)v < 4 ? names[v] : "?";
+}
+
+/* Tests */
+
+static void test_verdicts(void)
+{
+	void *s;
+	int i;
+	bool pending = true, ordered = true;
+
+	reset();
+	s = start("command", "/usr/bin/python3 verdicts.py \"arg one\" \"it's\" a\\ b 'x\"y'",
+		  "timeout", "10s", NULL);
+	CHECK(s != NULL, "init with command = python3 verdicts.py ... succeeds");
+	if (!s)
+		return;
+	pending &= judge(s, 0, "hello") == FEEDSPOOL_PENDING;
+	pending &= judge(s, 1, "drop me") == FEEDSPOOL_PENDING;
+	pending &= judge(s, 2, "error") == FEEDSPOOL_PENDING;
+	pending &= judge(s, 3, "caf\xe9 \"quoted\"\nnew line") == FEEDSPOOL_PENDING;
+	for (i = 4; i < 40; i++)
+		pending &= judge(s, i, i % 2 ? "drop odd" : "even") == FEEDSPOOL_PENDING;
+	CHECK(pending, "filter() answers PENDING for every article");
+	CHECK(n_completed == 0, "nothing completes before the loop runs (%d)", n_completed);
+	CHECK(RUN_UNTIL(count_done(40) == 40, 10000), "40 articles answered (%d)", count_done(40));
+
+	CHECK(calls[0].verdict == FEEDSPOOL_KEEP, "\"hello\" is kept (%s)",
+	      verdict_name(calls[0].verdict));
+	CHECK_STR(calls[0].topics, "echo 2.5 hello,Example feed;",
+		  "topics of \"hello\": name, score, matched title and feed");
+	CHECK_STR(calls[0].tags, "args=arg one|it's|a b|x\"y;cats=gpu,ai;author=Ada;",
+		  "tags of \"hello\": the arguments split like a shell, categories, author");
+	CHECK(calls[1].verdict == FEEDSPOOL_DROP, "\"drop me\" is dropped (%s)",
+	      verdict_name(calls[1].verdict));
+	CHECK_STR(calls[1].topics, "", "a drop without topics has none");
+	CHECK(calls[2].verdict == FEEDSPOOL_ERROR, "the verdict \"error\" is ERROR (%s)",
+	      verdict_name(calls[2].verdict));
+	CHECK_STR(calls[3].topics, "echo 2.5 caf\xef\xbf\xbd \"quoted\"\nnew line,Example feed;",
+		  "a title with invalid UTF-8, quotes and a newline goes there and back");
+	for (i = 0; i < 40; i++) {
+		if (calls[i].order != i + 1 || calls[i].done != 1)
+			ordered = false;
+		if (i >= 4 && calls[i].verdict != (i % 2 ? FEEDSPOOL_DROP : FEEDSPOOL_KEEP))
+			ordered = false;
+	}
+	CHECK(ordered, "40 answers complete once each, in the order asked, with their verdicts");
+	CHECK(RUN_UNTIL(log_count("stderr: verdicts.py: ready") == 1, 5000),
+	      "the co-process's stderr reaches the log line by line");
+	CHECK(log_count("started co-process") == 1, "one co-process started (%d)",
+	      log_count("started co-process"));
+	stop(s, "verdicts");
+}
+
+static void test_crash(void)
+{
+	void *s;
+	int i;
+
+	reset();
+	s = start("command", "./crash.sh", "restart_backoff", "50ms", NULL);
+	CHECK(s != NULL, "init with a relative command ./crash.sh (from config_dir)");
+	if (!s)
+		return;
+	for (i = 0; i < 5; i++)
+		judge(s, i, "x");
+	CHECK(RUN_UNTIL(count_done(5) == 5, 5000),
+	      "5 articles to a child that dies at the 3rd: all "
+	      "answered (%d)",
+	      count_done(5));
+	CHECK(calls[0].verdict == FEEDSPOOL_KEEP && calls[1].verdict == FEEDSPOOL_KEEP,
+	      "the 2 answers written before the crash count (%s, %s)",
+	      verdict_name(calls[0].verdict), verdict_name(calls[1].verdict));
+	CHECK(calls[2].verdict == FEEDSPOOL_ERROR && calls[3].verdict == FEEDSPOOL_ERROR &&
+		  calls[4].verdict == FEEDSPOOL_ERROR,
+	      "articles 3-5, outstanding when it died, are ERROR");
+	CHECK(log_count("exited with status 3") == 1 || log_count("closed its standard output"),
+	      "the death is logged");
+	CHECK(log_count("restarting in 50 ms") == 1, "first restart after restart_backoff (50 ms)");
+	CHECK(judge(s, 5, "x") == FEEDSPOOL_ERROR, "while down, filter() answers ERROR at once");
+	CHECK(log_count("co-process is down") == 1, "being down is logged once");
+	judge(s, 6, "x");
+	CHECK(log_count("co-process is down") == 1, "... only once (%d)",
+	      log_count("co-process is down"));
+	CHECK(RUN_UNTIL(log_count("started co-process") == 2, 5000), "it restarts (%d starts)",
+	      log_count("started co-process"));
+	CHECK(judge(s, 7, "x") == FEEDSPOOL_PENDING,
+	      "after the restart, filter() is PENDING again");
+	for (i = 8; i < 11; i++)
+		judge(s, i, "x");
+	CHECK(RUN_UNTIL(calls[7].done && calls[8].done && calls[9].done && calls[10].done, 5000),
+	      "the new child answers");
+	CHECK(calls[7].verdict == FEEDSPOOL_KEEP && calls[8].verdict == FEEDSPOOL_KEEP &&
+		  calls[9].verdict == FEEDSPOOL_ERROR,
+	      "the new child keeps 2, then dies again (%s %s %s)", verdict_name(calls[7].verdict),
+	      verdict_name(calls[8].verdict), verdict_name(calls[9].verdict));
+	CHECK(log_count("restarting in 100 ms") == 1, "the backoff doubles (100 ms)");
+	CHECK(RUN_UNTIL(log_count("started co-process") == 3, 5000), "and it restarts again");
+	stop(s, "crash");
+}
+
+static void test_timeout(void)
+{
+	void *s;
+	int i;
+
+	reset();
+	s = start("command", "/bin/sh silent.sh", "timeout", "200ms", "restart_backoff", "10ms",
+		  NULL);
+	CHECK(s != NULL, "init with command = /bin/sh silent.sh");
+	if (!s)
+		return;
+	for (i = 0; i < 3; i++)
+		judge(s, i, "x");
+	CHECK(RUN_UNTIL(count_done(3) == 3, 5000), "a child that never answers: 3 calls answered");
+	for (i = 0; i < 3; i++)
+		CHECK(calls[i].verdict == FEEDSPOOL_ERROR && calls[i].order == i + 1,
+		      "call %d times out as ERROR, in order (%s, %d)", i,
+		      verdict_name(calls[i].verdict), calls[i].order);
+	CHECK(log_count("no answer within 200 ms") == 1, "the timeout is logged once (%d)",
+	      log_count("no answer within 200 ms"));
+	CHECK(RUN_UNTIL(log_count("started co-process") == 2, 5000),
+	      "the out-of-step child is replaced");
+
+	/* back-pressure: max_queue in flight, then ERROR */
+	stop(s, "timeout");
+	reset();
+	s = start("command", "/bin/sh silent.sh", "max_queue", "3", NULL);
+	CHECK(s != NULL, "init with max_queue = 3");
+	if (!s)
+		return;
+	for (i = 0; i < 3; i++)
+		CHECK(judge(s, i, "x") == FEEDSPOOL_PENDING, "call %d of 3 is PENDING", i);
+	CHECK(judge(s, 3, "x") == FEEDSPOOL_ERROR, "the 4th call over max_queue is ERROR at once");
+	CHECK(log_count("max_queue") == 1, "a full queue is logged");
+	RUN_UNTIL(false, 50);
+	CHECK(count_done(4) == 0, "calls in flight stay pending (%d done)", count_done(4));
+	/* fini with calls in flight: abandoned, the child gets EOF and exits */
+	stop(s, "fini in flight");
+}
+
+static void test_flood_and_garbage(void)
+{
+	void *s;
+	int i;
+
+	reset();
+	s = start("command", "/bin/sh flood.sh", "max_line", "1k", "restart_backoff", "10ms", NULL);
+	CHECK(s != NULL, "init with max_line = 1k");
+	if (!s)
+		return;
+	judge(s, 0, "x");
+	judge(s, 1, "x");
+	CHECK(RUN_UNTIL(count_done(2) == 2, 5000), "a child flooding stdout: calls answered");
+	CHECK(calls[0].verdict == FEEDSPOOL_ERROR && calls[1].verdict == FEEDSPOOL_ERROR,
+	      "an over-long line is ERROR for its call and the next (%s, %s)",
+	      verdict_name(calls[0].verdict), verdict_name(calls[1].verdict));
+	CHECK(log_count("longer than max_line") == 1, "the over-long line is logged");
+	CHECK(RUN_UNTIL(log_count("started co-process") == 2, 5000),
+	      "the flooding child is replaced");
+	stop(s, "flood");
+
+	reset();
+	s = start("command", "/bin/sh garbage.sh", NULL);
+	CHECK(s != NULL, "init with garbage.sh");
+	if (!s)
+		return;
+	for (i = 0; i < 6; i++)
+		judge(s, i, "x");
+	CHECK(RUN_UNTIL(count_done(6) == 6, 5000), "garbage answers: 6 calls answered");
+	for (i = 0; i < 4; i++)
+		CHECK(calls[i].verdict == FEEDSPOOL_ERROR, "garbage answer %d is ERROR (%s)", i,
+		      verdict_name(calls[i].verdict));
+	CHECK(calls[4].verdict == FEEDSPOOL_KEEP && calls[5].verdict == FEEDSPOOL_KEEP,
+	      "after garbage lines the stream is still in step: KEEP (%s, %s)",
+	      verdict_name(calls[4].verdict), verdict_name(calls[5].verdict));
+	CHECK_STR(calls[3].topics, "", "an invalid answer annotates nothing");
+	CHECK(log_count("invalid answer") == 4, "each invalid answer is logged (%d)",
+	      log_count("invalid answer"));
+	CHECK(log_count("unknown verdict") == 1, "an unknown verdict is named in the log");
+	CHECK(log_count("started co-process") == 1, "garbage does not restart the child (%d)",
+	      log_count("started co-process"));
+	stop(s, "garbage");
+
+	reset();
+	s = start("command", "/bin/sh chatty.sh", "restart_backoff", "10ms", NULL);
+	CHECK(s != NULL, "init with chatty.sh");
+	if (!s)
+		return;
+	CHECK(RUN_UNTIL(log_count("nobody asked for") == 1, 5000),
+	      "a line before any article is logged");
+	CHECK(RUN_UNTIL(log_count("started co-process") == 2, 5000),
+	      "and the out-of-step child is replaced");
+	stop(s, "chatty");
+}
+
+static void test_stubborn(void)
+{
+	void *s;
+
+	reset();
+	s = start("command", "/usr/bin/python3 stubborn.py", NULL);
+	CHECK(s != NULL, "init with stubborn.py");
+	if (!s)
+		return;
+	judge(s, 0, "x");
+	judge(s, 1, "x");
+	CHECK(RUN_UNTIL(log_count("stubborn.py: ready") == 1, 5000), "stubborn.py runs");
+	/* it ignores EOF and SIGTERM: only SIGKILL, 2 grace periods later, ends it */
+	stop(s, "stubborn");
+	CHECK(count_done(2) == 0, "calls in flight at fini are abandoned");
+}
+
+static void test_bad_options(void)
+{
+	static const char *const bad[][2] = {
+	    {"command", "./no-such-program"},
+	    {"command", "no-such-program-in-path-either"},
+	    {"command", "/bin/sh 'unterminated"},
+	    {"command", "  "},
+	    {"timeout", "soon"},
+	    {"restart_backoff", "2m"},
+	    {"max_line", "12"},
+	    {"colour", "blue"},
+	};
+	size_t i;
+
+	reset();
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		void *s;
+		int before = n_logs;
+
+		if (!strcmp(bad[i][0], "command"))
+			s = start(bad[i][0], bad[i][1], NULL);
+		else
+			s = start("command", "/bin/cat", bad[i][0], bad[i][1], NULL);
+		CHECK(s == NULL, "init with %s = %s fails", bad[i][0], bad[i][1]);
+		CHECK(n_logs > before, "init with %s = %s says why", bad[i][0], bad[i][1]);
+		if (s)
+			stop(s, "bad option");
+	}
+	CHECK(log_count("no-such-program: No such file") == 1,
+	      "a missing program is named with its path");
+	CHECK(start(NULL) == NULL, "init without command fails");
+	CHECK(open_handles() == 0, "failed inits leave no handle (%d)", open_handles());
+}
+
+int main(void)
+{
+	const char *dir = getenv("FEEDSPOOL_PLUGIN_DIR"), *fixtures = getenv("FIXTURES");
+	char path[4096];
+	void *so;
+
+	if (!dir)
+		dir = "plugins/.libs";
+	snprintf(config_dir, sizeof(config_dir), "%s/exec", fixtures ? fixtures : "tests/fixtures");
+	snprintf(path, sizeof(path), "%s/exec.so", dir);
+	so = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	CHECK(so != NULL, "dlopen %s: %s", path, dlerror());
+	if (!so)
+		return check_exit();
+	plugin = dlsym(so, FEEDSPOOL_PLUGIN_SYMBOL);
+	CHECK(plugin && plugin->abi_major == FEEDSPOOL_PLUGIN_ABI_MAJOR &&
+		  !strcmp(plugin->name, "exec"),
+	      "%s exports the exec descriptor", path);
+	if (!plugin)
+		return check_exit();
+	uv_loop_init(&loop);
+	uv_timer_init(&loop, &watchdog);
+
+	test_verdicts();
+	test_crash();
+	test_timeout();
+	test_flood_and_garbage();
+	test_stubborn();
+	test_bad_options();
+
+	uv_close((uv_handle_t *)&watchdog, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	CHECK(uv_loop_close(&loop) == 0, "no handle leaked: uv_loop_close() == 0");
+	reset();
+	dlclose(so);
+	return check_exit();
+}

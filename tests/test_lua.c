@@ -1,0 +1,339 @@
+/* The lua filter plugin (plugins/lua), loaded from its built .so and driven by a test host. */
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <uv.h>
+
+#include <feedspool/plugin.h>
+
+#include "check.h"
+
+#define MAX_LOGS 1024
+
+/* What the host saw of one call. */
+struct feedspool_call {
+	int done;
+	char topics[512]; /* "name score matched,matched;" per topic */
+	char tags[1024];  /* "tag;" per tag */
+};
+
+static uv_loop_t loop;
+static char *logs[MAX_LOGS];
+static int n_logs;
+static const struct feedspool_plugin *plugin;
+static char config_dir[4096];
+
+static void host_log(const struct feedspool_host *h, enum feedspool_log_level level,
+		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void host_log(const struct feedspool_host *h, enum feedspool_log_level level,
+		     const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (getenv("VERBOSE"))
+		fprintf(stderr, "  log<%d>: %s\n", (int)level, msg);
+	if (n_logs < MAX_LOGS)
+		logs[n_logs++] = strdup(msg);
+}
+
+static int host_topic(struct feedspool_call *call, const char *topic, double score,
+		      const char *const *matched, size_t n_matched)
+{
+	size_t i, len = strlen(call->topics);
+
+	len += (size_t)snprintf(call->topics + len, sizeof(call->topics) - len, "%s %g ", topic,
+				score);
+	for (i = 0; i < n_matched && len < sizeof(call->topics); i++)
+		len += (size_t)snprintf(call->topics + len, sizeof(call->topics) - len, "%s%s",
+					i ? "," : "", matched[i]);
+	if (len < sizeof(call->topics))
+		snprintf(call->topics + len, sizeof(call->topics) - len, ";");
+	return 0;
+}
+
+static int host_tag(struct feedspool_call *call, const char *tag)
+{
+	size_t len = strlen(call->tags);
+
+	snprintf(call->tags + len, sizeof(call->tags) - len, "%s;", tag);
+	return 0;
+}
+
+static void host_complete(struct feedspool_call *call, enum feedspool_verdict verdict)
+{
+	call->done++; /* the lua plugin answers at once: never called */
+}
+
+static struct feedspool_host host = {
+    .size = sizeof(struct feedspool_host),
+    .abi_major = FEEDSPOOL_PLUGIN_ABI_MAJOR,
+    .abi_minor = FEEDSPOOL_PLUGIN_ABI_MINOR,
+    .log = host_log,
+    .annotate_topic = host_topic,
+    .annotate_tag = host_tag,
+    .complete = host_complete,
+    .config_dir = config_dir,
+    .loop = &loop,
+};
+
+static int log_count(const char *needle)
+{
+	int i, n = 0;
+
+	for (i = 0; i < n_logs; i++)
+		n += strstr(logs[i], needle) != NULL;
+	return n;
+}
+
+static void reset_logs(void)
+{
+	int i;
+
+	for (i = 0; i < n_logs; i++)
+		free(logs[i]);
+	n_logs = 0;
+}
+
+/* Starts an instance from key, value, ..., NULL; NULL if init() failed. */
+static void *start(const char *first, ...)
+{
+	struct feedspool_option opts[16];
+	size_t n = 0;
+	void *state = NULL;
+	const char *k;
+	va_list ap;
+
+	va_start(ap, first);
+	for (k = first; k && n < 16; k = va_arg(ap, const char *)) {
+		opts[n].key = k;
+		opts[n++].value = va_arg(ap, const char *);
+	}
+	va_end(ap);
+	return plugin->init(&host, opts, n, &state) == 0 ? state : NULL;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *verdict_name(enum feedspool_verdict v)
+{
+	static const char *const names[] = {"KEEP", "DROP", "ERROR", "PENDING"};
+
+	return (unsigned)v < 4 ? names[v] : "?";
+}
+
+/* Judges one article titled title; the call's record is in *call. */
+static enum feedspool_verdict judge(void *s, const char *title, struct feedspool_call *call)
+{
+	static const char *const cats[] = {"gpu", "ai"};
+	static const struct feedspool_person authors[] = {{"Ada", "ada@example.org", NULL}};
+	struct feedspool_article a = {
+	    .size = sizeof(struct feedspool_article),
+	    .id = "id-1",
+	    .url = "https://example.org/a",
+	    .title = title,
+	    .summary = "a summary",
+	    .body = "<p>a body</p>",
+	    .feed_name = "Example feed",
+	    .categories = cats,
+	    .n_categories = 2,
+	    .authors = authors,
+	    .n_authors = 1,
+	    .published = 1700000000,
+	    .updated = INT64_MIN,
+	    .fetched = INT64_MIN,
+	};
+
+	memset(call, 0, sizeof(*call));
+	return plugin->filter(s, &a, call);
+}
+
+static void test_verdicts(void *s)
+{
+	struct feedspool_call c;
+	enum feedspool_verdict v;
+
+	v = judge(s, "Hello, GPU world", &c);
+	CHECK(v == FEEDSPOOL_KEEP, "\"Hello, GPU world\" is kept (%s)", verdict_name(v));
+	CHECK_STR(c.topics, "echo 16 Hello,GPU,world;plain 1 ;",
+		  "topics: name, score, matched; a topic without score or matched gets 1 and none");
+	CHECK_STR(c.tags,
+		  "feed=Example feed;cats=gpu,ai;ncats=2;author=Ada;published=1700000000;"
+		  "updated=nil;fields=9;calls=1;load=2;kb=yes;year=2023;clock=number;",
+		  "tags built from every article field the script reads");
+	v = judge(s, "drop this", &c);
+	CHECK(v == FEEDSPOOL_DROP, "\"drop this\" is dropped (%s)", verdict_name(v));
+	CHECK_STR(c.topics, "", "a drop without topics has none");
+	CHECK(c.done == 0, "complete() is never called for a synchronous answer");
+}
+
+static void test_sandbox(void *s)
+{
+	static const struct {
+		const char *title, *log;
+	} probes[] = {
+	    {"test:io", "global 'io'"},
+	    {"test:execute", "field 'execute'"},
+	    {"test:require", "global 'require'"},
+	    {"test:dofile", "global 'dofile'"},
+	    {"test:getenv", "field 'getenv'"},
+	    {"test:debug", "global 'debug'"},
+	    {"test:dump", "field 'dump'"},
+	    {"test:bytecode", "binary chunk"},
+	    {"test:gcstop", "only \"count\""},
+	    {"test:gc", "__gc"},
+	    {"test:write", "read-only"},
+	    {"test:error", "verdicts.lua:24: deliberate"},
+	    {"test:badverdict", "the verdict is \"maybe\""},
+	    {"test:badtopic", "topics[1].name is not a string"},
+	    {"test:badtag", "tags (3rd result)[2] is not a string"},
+	    {"test:rep", "resulting string too large"},
+	};
+	struct feedspool_call c;
+	enum feedspool_verdict v;
+	size_t i;
+
+	for (i = 0; i < sizeof(probes) / sizeof(*probes); i++) {
+		reset_logs();
+		v = judge(s, probes[i].title, &c);
+		CHECK(v == FEEDSPOOL_ERROR, "sandbox probe %s is ERROR (%s)", probes[i].title,
+		      verdict_name(v));
+		CHECK(log_count(probes[i].log) == 1, "sandbox probe %s logs \"%s\" (first log: %s)",
+		      probes[i].title, probes[i].log, n_logs ? logs[0] : "none");
+		CHECK_STR(c.tags, "", "sandbox probe %s annotates nothing", probes[i].title);
+	}
+}
+
+static void test_limits(void *s)
+{
+	static const char *const loops[] = {"test:loop", "test:pcallloop", "test:move"};
+	struct feedspool_call c;
+	enum feedspool_verdict v;
+	size_t i;
+	double t;
+
+	for (i = 0; i < sizeof(loops) / sizeof(*loops); i++) {
+		reset_logs();
+		t = now();
+		v = judge(s, loops[i], &c);
+		t = now() - t;
+		CHECK(v == FEEDSPOOL_ERROR, "%s: an endless loop is ERROR (%s)", loops[i],
+		      verdict_name(v));
+		CHECK(t < 2.0, "%s: stopped quickly by the budget (%.3f s)", loops[i], t);
+		CHECK(log_count("instruction budget exhausted") == 1,
+		      "%s: logged as \"instruction budget exhausted\"", loops[i]);
+	}
+	reset_logs();
+	t = now();
+	v = judge(s, "test:alloc", &c);
+	t = now() - t;
+	CHECK(v == FEEDSPOOL_ERROR, "endless allocation is ERROR (%s)", verdict_name(v));
+	CHECK(log_count("memory limit exhausted") == 1, "logged as \"memory limit exhausted\" (%s)",
+	      n_logs ? logs[0] : "no log");
+	CHECK(t < 5.0, "stopped by the memory cap (%.3f s)", t);
+	v = judge(s, "after the storm", &c);
+	CHECK(v == FEEDSPOOL_KEEP, "after running out of memory the state still works (%s)",
+	      verdict_name(v));
+	CHECK(strstr(c.tags, "calls=") != NULL && strstr(c.tags, "calls=1;") == NULL,
+	      "globals survive between calls: the call counter went on (%s)", c.tags);
+	v = judge(s, "test:alloc", &c);
+	CHECK(v == FEEDSPOOL_ERROR, "a second endless allocation is ERROR too (%s)",
+	      verdict_name(v));
+	v = judge(s, "and again", &c);
+	CHECK(v == FEEDSPOOL_KEEP, "and the state works again (%s)", verdict_name(v));
+}
+
+static void test_init_errors(void)
+{
+	void *s;
+
+	reset_logs();
+	s = start("script", "syntax.lua", NULL);
+	CHECK(s == NULL, "a syntax error fails init");
+	CHECK(n_logs == 1 && strstr(logs[0], "/syntax.lua:3: ") != NULL,
+	      "the syntax error is logged as FILE:LINE: message (%s)", n_logs ? logs[0] : "no log");
+	reset_logs();
+	CHECK(start("script", "nofilter.lua", NULL) == NULL, "a script without filter fails init");
+	CHECK(log_count("defines no function filter") == 1, "... and says so");
+	reset_logs();
+	CHECK(start("script", "toplevel.lua", "budget", "100000", NULL) == NULL,
+	      "a script looping at load time fails init");
+	CHECK(log_count("instruction budget exhausted") == 1, "... within its budget");
+	reset_logs();
+	CHECK(start("script", "missing.lua", NULL) == NULL, "a missing script fails init");
+	CHECK(log_count("cannot open") == 1 && log_count("missing.lua") == 1,
+	      "... naming the file");
+	reset_logs();
+	CHECK(start(NULL) == NULL, "no script fails init");
+	CHECK(start("script", "verdicts.lua", "budget", "lots", NULL) == NULL,
+	      "budget = lots fails init");
+	CHECK(start("script", "verdicts.lua", "memory", "1k", NULL) == NULL,
+	      "memory = 1k (under 64k) fails init");
+	CHECK(start("script", "verdicts.lua", "colour", "blue", NULL) == NULL,
+	      "an unknown option fails init");
+	CHECK(n_logs == 4, "each option error is logged (%d)", n_logs);
+	s = start("script", "verdicts.lua", "memory", "64k", NULL);
+	if (s)
+		plugin->fini(s);
+	s = start("script", "verdicts.lua", "budget", "10", NULL);
+	CHECK(s == NULL && log_count("instruction budget exhausted") == 1,
+	      "a budget too small to run the script's top level fails init");
+	if (s)
+		plugin->fini(s);
+}
+
+int main(void)
+{
+	const char *dir = getenv("FEEDSPOOL_PLUGIN_DIR"), *fixtures = getenv("FIXTURES");
+	char path[4096];
+	void *so, *s;
+
+	if (!dir)
+		dir = "plugins/.libs";
+	snprintf(config_dir, sizeof(config_dir), "%s/lua", fixtures ? fixtures : "tests/fixtures");
+	snprintf(path, sizeof(path), "%s/lua.so", dir);
+	so = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	CHECK(so != NULL, "dlopen %s: %s", path, dlerror());
+	if (!so)
+		return check_exit();
+	plugin = dlsym(so, FEEDSPOOL_PLUGIN_SYMBOL);
+	CHECK(plugin && plugin->abi_major == FEEDSPOOL_PLUGIN_ABI_MAJOR &&
+		  !strcmp(plugin->name, "lua"),
+	      "%s exports the lua descriptor", path);
+	if (!plugin)
+		return check_exit();
+	uv_loop_init(&loop);
+
+	s = start("script", "verdicts.lua", NULL);
+	CHECK(s != NULL, "init with script = verdicts.lua (relative to config_dir) (%s)",
+	      n_logs ? logs[0] : "no log");
+	if (s) {
+		test_verdicts(s);
+		test_sandbox(s);
+		test_limits(s);
+		plugin->fini(s);
+	}
+	test_init_errors();
+
+	uv_run(&loop, UV_RUN_DEFAULT);
+	CHECK(uv_loop_close(&loop) == 0, "no handle left on the loop");
+	reset_logs();
+	dlclose(so);
+	return check_exit();
+}
