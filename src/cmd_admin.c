@@ -10,6 +10,9 @@
 #include "config.h"
 #include "date.h"
 #include "log.h"
+#include "plugin.h"
+
+#include <uv.h>
 #include "state.h"
 
 /* Parses "-c FILE" (and --help) for the commands below; returns the index of the first operand,
@@ -73,6 +76,27 @@ int cmd_check(int argc, char **argv)
 	}
 	if (!(c = load(path)))
 		return EXIT_INPUT;
+	if (c->n_filters) {
+		/* a plugin whose init fails is a configuration error */
+		uv_loop_t loop;
+		struct buf err = BUF_INIT;
+		struct filter_chain *ch;
+		int ok;
+
+		uv_loop_init(&loop);
+		ch = filter_chain_new(c, &loop, &err);
+		ok = ch != NULL;
+		if (!ok)
+			fprintf(stderr, "%s\n", buf_cstr(&err));
+		filter_chain_free(ch);
+		uv_run(&loop, UV_RUN_DEFAULT); /* let plugins close what they opened */
+		uv_loop_close(&loop);
+		buf_fini(&err);
+		if (!ok) {
+			config_free(c);
+			return EXIT_INPUT;
+		}
+	}
 	config_print(c, stdout);
 	config_free(c);
 	return 0;

@@ -1367,6 +1367,21 @@ static void finish(struct load *ld)
 		struct feed_conf *f = &c->feeds[i];
 
 		snprintf(label, sizeof label, "feed %s", f->name);
+		/* "file:relative/path" is relative to the configuration's directory (the demo) */
+		if (f->url && c->allow_file_urls && !strncasecmp(f->url, "file:", 5) &&
+		    f->url[5] != '/' && f->url[5]) {
+			char *path = resolve(c->dir, f->url + 5), *u = NULL;
+
+			if (path && (u = malloc(strlen(path) + 8)))
+				sprintf(u, "file://%s", path);
+			free(path);
+			if (u) {
+				free(f->url);
+				f->url = u;
+			} else {
+				ld->oom = 1;
+			}
+		}
 		if (!f->url)
 			conf_error(ld, f->line, label, NULL, "no url (every feed needs one)");
 		else if ((why = url_problem(f->url, c->allow_file_urls)))

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 #ifdef HAVE_SYSTEMD
@@ -25,6 +26,7 @@
 #include "fetch.h"
 #include "log.h"
 #include "pipeline.h"
+#include "plugin.h"
 #include "schedule.h"
 #include "spool.h"
 #include "state.h"
@@ -69,6 +71,7 @@ struct daemon {
 	struct state *st;
 	struct spool *sp;
 	struct pipeline *pl;
+	struct filter_chain *chain;
 	struct fetcher *fetcher;
 	struct dfeed **feeds;
 	size_t n_feeds;
@@ -152,6 +155,42 @@ static void host_hold_set(struct daemon *d, const char *url, int64_t until)
 	log_info("host %s asked to wait: holding its feeds until %lld", h, (long long)until);
 }
 
+/* ---- the filter chain, as the pipeline's judge ------------------------------------------------ */
+
+struct judging {
+	pipeline_judge_done done;
+	void *job;
+};
+
+static void on_chain_done(void *ud, enum filter_outcome outcome, const char *dropped_by,
+			  const char *reason)
+{
+	struct judging *j = ud;
+
+	if (outcome == FILTER_DROP)
+		log_debug("dropped by filter %s%s%s", dropped_by ? dropped_by : "?", reason ? ": " : "",
+			  reason ? reason : "");
+	j->done(j->job, outcome == FILTER_KEEP);
+	free(j);
+}
+
+static void judge(void *ud, struct article *a, const struct feed_info *f, pipeline_judge_done done,
+		  void *job)
+{
+	struct daemon *d = ud;
+	struct judging *j = malloc(sizeof *j);
+
+	if (j) {
+		/* set before running: the chain may answer before filter_chain_run returns */
+		j->done = done;
+		j->job = job;
+	}
+	if (!j || !d->chain || filter_chain_run(d->chain, a, f, on_chain_done, j) < 0) {
+		free(j);
+		done(job, 1); /* no memory to judge: keep, as on_error = keep would */
+	}
+}
+
 /* ---- status ----------------------------------------------------------------------------------- */
 
 static void status_line(struct daemon *d, char *out, size_t n)
@@ -169,11 +208,22 @@ static void status_line(struct daemon *d, char *out, size_t n)
 static void on_status_timer(uv_timer_t *t)
 {
 	struct daemon *d = t->data;
-	char line[256], msg[300];
+	char line[256];
+	struct buf msg = BUF_INIT;
+	size_t i;
 
 	status_line(d, line, sizeof line);
-	snprintf(msg, sizeof msg, "STATUS=%s", line);
-	notify(msg);
+	buf_printf(&msg, "STATUS=%s", line);
+	/* per-filter counters: kept/dropped/errors and the time spent */
+	for (i = 0; d->chain && i < filter_chain_count(d->chain); i++) {
+		struct filter_stats fs;
+
+		if (filter_chain_stats(d->chain, i, &fs) == 0)
+			buf_printf(&msg, "; %s %" PRIu64 "/%" PRIu64 "/%" PRIu64 " %.1f ms", fs.name,
+				   fs.kept, fs.dropped, fs.errors, (double)fs.ns / 1e6);
+	}
+	notify(buf_cstr(&msg));
+	buf_fini(&msg);
 }
 
 static void on_watchdog(uv_timer_t *t)
@@ -615,6 +665,24 @@ static void reload(struct daemon *d)
 		notify("READY=1");
 		return;
 	}
+	if (c->n_filters) {
+		struct filter_chain *ch = filter_chain_new(c, &d->loop, &err);
+
+		if (!ch) {
+			log_err("reload refused, the running configuration stays:\n%s", buf_cstr(&err));
+			buf_fini(&err);
+			config_free(c);
+			notify("READY=1");
+			return;
+		}
+		/* pending calls of the old chain complete as errors (their on_error applies) */
+		filter_chain_free(d->chain);
+		d->chain = ch;
+	} else {
+		filter_chain_free(d->chain);
+		d->chain = NULL;
+	}
+	pipeline_set_judge(d->pl, d->chain ? judge : NULL, d);
 	buf_fini(&err);
 	if (strcmp(c->state, d->cfg->state) || strcmp(c->spool, d->cfg->spool))
 		log_warnx("reload: state and spool paths change only with a restart");
@@ -663,6 +731,7 @@ static void reload(struct daemon *d)
 	free(d->feeds);
 	d->feeds = feeds;
 	d->n_feeds = n;
+	pipeline_set_config(d->pl, c);
 	config_free(d->cfg);
 	d->cfg = c;
 	notify("READY=1");
@@ -752,6 +821,39 @@ static void on_signal(uv_signal_t *s, int signum)
 		stop(d, signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
+/* Creates dir and its missing parents (mode 0750), as a first start needs. */
+static int mkdir_p(const char *dir)
+{
+	char *p = strdup(dir), *s;
+	int rc = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (s = p + 1; *s && rc == 0; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0750) < 0 && errno != EEXIST)
+			rc = -errno;
+		*s = '/';
+	}
+	if (rc == 0 && mkdir(p, 0750) < 0 && errno != EEXIST)
+		rc = -errno;
+	free(p);
+	return rc;
+}
+
+static void make_parent(const char *path)
+{
+	char *p = strdup(path), *slash = p ? strrchr(p, '/') : NULL;
+
+	if (slash && slash != p) {
+		*slash = '\0';
+		mkdir_p(p);
+	}
+	free(p);
+}
+
 /* ---- main ------------------------------------------------------------------------------------ */
 
 int daemon_main(const struct daemon_opts *o)
@@ -764,6 +866,8 @@ int daemon_main(const struct daemon_opts *o)
 
 	memset(&d, 0, sizeof d);
 	d.o = o;
+	/* a co-process (the exec filter) that dies must not kill the daemon through a write */
+	signal(SIGPIPE, SIG_IGN);
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 	if (uv_loop_init(&d.loop) < 0)
 		return 2;
@@ -773,6 +877,8 @@ int daemon_main(const struct daemon_opts *o)
 		goto out;
 	}
 	buf_reset(&err);
+	make_parent(d.cfg->state);
+	mkdir_p(d.cfg->spool);
 	d.st = state_open(d.cfg->state, 0, &err);
 	if (!d.st) {
 		log_err("state %s: %s", d.cfg->state, buf_cstr(&err));
@@ -784,6 +890,13 @@ int daemon_main(const struct daemon_opts *o)
 		log_err("spool %s: %s", d.cfg->spool, buf_cstr(&err));
 		goto out;
 	}
+	if (d.cfg->n_filters) {
+		d.chain = filter_chain_new(d.cfg, &d.loop, &err);
+		if (!d.chain) {
+			log_err("%s", buf_cstr(&err));
+			goto out;
+		}
+	}
 	d.pl = pipeline_new(&d.loop, d.st, d.sp, d.cfg);
 	d.fetcher = fetcher_new(&d.loop, d.cfg->max_total, d.cfg->max_per_host);
 	if (!d.pl || !d.fetcher || load_feeds(&d) < 0) {
@@ -791,6 +904,8 @@ int daemon_main(const struct daemon_opts *o)
 		goto out;
 	}
 	pipeline_on_idle(d.pl, on_pipeline_idle, &d);
+	if (d.chain)
+		pipeline_set_judge(d.pl, judge, &d);
 	if (pipeline_recover(d.pl) < 0) {
 		log_err("state %s: recovery failed: %s", d.cfg->state, state_error(d.st));
 		goto out;
@@ -843,6 +958,7 @@ int daemon_main(const struct daemon_opts *o)
 out:
 	if (d.fetcher && !d.closing)
 		fetcher_close(d.fetcher, NULL, NULL);
+	filter_chain_free(d.chain);
 	if (d.pl)
 		pipeline_free(d.pl);
 	if (d.sp)

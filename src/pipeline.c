@@ -449,6 +449,11 @@ struct pipeline *pipeline_new(uv_loop_t *loop, struct state *st, struct spool *s
 	return p;
 }
 
+void pipeline_set_config(struct pipeline *p, const struct config *c)
+{
+	p->c = c;
+}
+
 void pipeline_set_judge(struct pipeline *p, pipeline_judge_fn fn, void *ud)
 {
 	p->judge = fn;
