@@ -9,8 +9,9 @@ closes, so it dies with the test that started it. Standard library only. Every l
 stops by itself after a few seconds or as soon as the client goes away.
 
 Paths:
-  /feed/NAME            the file NAME from --root, with ETag (a hash of the file) and
-                        Last-Modified; 304 to a matching If-None-Match, or (without one) to an
+  /feed/NAME            the file NAME from --root, with ETag (a hash of the file),
+                        Last-Modified and Cache-Control max-age=300 (?max_age=N sets it, -1
+                        leaves the header out); 304 to a matching If-None-Match, or (without one) to an
                         If-Modified-Since not older than the file.
   /gzip/NAME            the same, gzip-encoded when the client's Accept-Encoding allows gzip.
   /status/CODE          that status (200-599) with a short body, or ?bytes=N bytes (at most
@@ -224,9 +225,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def route(self, path, parts, query, raw_query):
         if prefix_is(parts, "feed") and len(parts) == 3:
-            return self.serve_file(parts[2], False)
+            return self.serve_file(parts[2], False, self.query_int(query, "max_age", 300, -1, 86400))
         if prefix_is(parts, "gzip") and len(parts) == 3:
-            return self.serve_file(parts[2], True)
+            return self.serve_file(parts[2], True, self.query_int(query, "max_age", 300, -1, 86400))
         if prefix_is(parts, "status") and len(parts) == 3 and parts[2].isdigit():
             headers = []
             if "retry_after" in query:
@@ -273,7 +274,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # Behaviours.
 
-    def serve_file(self, name, allow_gzip):
+    def serve_file(self, name, allow_gzip, max_age=300):
         if name.startswith(".") or "/" in name or "\\" in name:
             return self.reply(404, b"bad name\n")
         try:
@@ -285,8 +286,9 @@ class Handler(BaseHTTPRequestHandler):
         use_gzip = allow_gzip and "gzip" in self.headers.get("Accept-Encoding", "")
         etag = '"%s%s"' % (hashlib.sha256(body).hexdigest()[:20], "-gz" if use_gzip else "")
         last_modified = email.utils.formatdate(mtime, usegmt=True)
-        validators = [("ETag", etag), ("Last-Modified", last_modified),
-                      ("Cache-Control", "max-age=300")]
+        validators = [("ETag", etag), ("Last-Modified", last_modified)]
+        if max_age >= 0:
+            validators.append(("Cache-Control", "max-age=%d" % max_age))
         if allow_gzip:
             validators.append(("Vary", "Accept-Encoding"))
         inm = self.headers.get("If-None-Match")
