@@ -3,6 +3,8 @@
 #include "autoconfig.h"
 
 #include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -159,6 +161,28 @@ int cmd_feeds(int argc, char **argv)
 			printf("  moved     from %s\n", fs.moved_from);
 		putchar('\n');
 		feed_state_fini(&fs);
+	}
+	{
+		/* the running (or last) daemon's filter counters */
+		char *text = NULL;
+		json_t *arr;
+		size_t k;
+
+		if (state_meta_get(st, "filters", &text) > 0 && (arr = json_loads(text, 0, NULL))) {
+			printf("filters (counters since the daemon started)\n");
+			for (k = 0; k < json_array_size(arr); k++) {
+				json_t *f = json_array_get(arr, k);
+
+				printf("  %-16s kept %lld, dropped %lld, errors %lld, %.1f ms in the plugin\n",
+				       json_string_value(json_object_get(f, "name")),
+				       (long long)json_integer_value(json_object_get(f, "kept")),
+				       (long long)json_integer_value(json_object_get(f, "dropped")),
+				       (long long)json_integer_value(json_object_get(f, "errors")),
+				       json_real_value(json_object_get(f, "ms")));
+			}
+			json_decref(arr);
+		}
+		free(text);
 	}
 	state_close(st);
 	config_free(c);

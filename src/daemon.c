@@ -15,6 +15,7 @@
 #include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <jansson.h>
 #include <uv.h>
 #ifdef HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
@@ -205,6 +206,36 @@ static void status_line(struct daemon *d, char *out, size_t n)
 		 spool_pending(d->sp));
 }
 
+/* The filter counters, kept in the state for `feedspool feeds` (a JSON array). */
+static void save_filter_stats(struct daemon *d)
+{
+	json_t *arr;
+	char *text;
+	size_t i;
+
+	if (!d->chain)
+		return;
+	arr = json_array();
+	for (i = 0; arr && i < filter_chain_count(d->chain); i++) {
+		struct filter_stats fs;
+
+		if (filter_chain_stats(d->chain, i, &fs) == 0)
+			json_array_append_new(arr, json_pack("{s:s,s:s,s:I,s:I,s:I,s:f,s:I}", "name",
+							     fs.name, "plugin", fs.plugin, "kept",
+							     (json_int_t)fs.kept, "dropped",
+							     (json_int_t)fs.dropped, "errors",
+							     (json_int_t)fs.errors, "ms",
+							     (double)fs.ns / 1e6, "at", (json_int_t)now_s()));
+	}
+	text = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
+	if (text) {
+		pipeline_txn(d->pl);
+		state_meta_put(d->st, "filters", text);
+	}
+	free(text);
+	json_decref(arr);
+}
+
 static void on_status_timer(uv_timer_t *t)
 {
 	struct daemon *d = t->data;
@@ -224,6 +255,7 @@ static void on_status_timer(uv_timer_t *t)
 	}
 	notify(buf_cstr(&msg));
 	buf_fini(&msg);
+	save_filter_stats(d);
 }
 
 static void on_watchdog(uv_timer_t *t)
@@ -756,6 +788,7 @@ static void shutdown_loop(struct daemon *d)
 	if (d->closing)
 		return;
 	d->closing = 1;
+	save_filter_stats(d);
 	pipeline_flush(d->pl);
 	uv_close((uv_handle_t *)&d->tick, on_closed_noop);
 	uv_close((uv_handle_t *)&d->status_timer, on_closed_noop);

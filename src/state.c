@@ -14,7 +14,7 @@
 #include "dedup.h"
 
 /*
- * Schema (version 1; PRAGMA user_version holds the version, migrations[] below the steps):
+ * Schema (version 2; PRAGMA user_version holds the version, migrations[] below the steps):
  *
  * feeds: one row per configured name, kept until state_feed_delete.
  *
@@ -77,6 +77,8 @@ static const char *const migrations[] = {
     "CREATE INDEX seen_band1 ON seen(band1) WHERE simhash != 0 AND status != 3;"
     "CREATE INDEX seen_band2 ON seen(band2) WHERE simhash != 0 AND status != 3;"
     "CREATE INDEX seen_band3 ON seen(band3) WHERE simhash != 0 AND status != 3;",
+    /* 1 -> 2: small named values the daemon publishes (the filter counters for `feeds`) */
+    "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STATE_SCHEMA_VERSION,
@@ -416,6 +418,43 @@ void state_close(struct state *s)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
 	free(s);
+}
+
+int state_meta_put(struct state *s, const char *key, const char *value)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+				    -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return fail(s, rc);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(s, rc);
+}
+
+int state_meta_get(struct state *s, const char *key, char **value)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL);
+
+	*value = NULL;
+	if (rc != SQLITE_OK)
+		return fail(s, rc);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *v = sqlite3_column_text(st, 0);
+
+		*value = v ? strdup((const char *)v) : NULL;
+		rc = *value ? 1 : -ENOMEM;
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : fail(s, rc);
+	}
+	sqlite3_finalize(st);
+	return rc;
 }
 
 const char *state_error(const struct state *s)

@@ -10,7 +10,7 @@
 
 #include "buf.h"
 
-#define STATE_SCHEMA_VERSION 1
+#define STATE_SCHEMA_VERSION 2
 /* The largest max_distance state_near_find accepts: 4 bands of 16 bits, so within 3 bits at
  * least one band is equal. */
 #define STATE_NEAR_MAX_DISTANCE 3
@@ -86,6 +86,11 @@ int state_seen_touch(struct state *s, const char *id, int64_t now);
  * since compares with last_seen. The closest wins, then the earliest first seen. -EINVAL when
  * max_distance > STATE_NEAR_MAX_DISTANCE. */
 int state_near_find(struct state *s, uint64_t h, int max_distance, int64_t since, char id_out[17]);
+/* Small named values (key -> text): put replaces; get returns 1 and a new string in *value,
+ * 0 when absent. */
+int state_meta_put(struct state *s, const char *key, const char *value);
+int state_meta_get(struct state *s, const char *key, char **value);
+
 /* Forgets entries not touched since before; returns how many, or negative. */
 int state_expire(struct state *s, int64_t before);
 

@@ -13,20 +13,22 @@ mkdir -p "$TMP/feeds" "$TMP/run"
 
 # grow ROUND: rewrites every feed with ROUND * 15 items (new items on top, as feeds do)
 grow() {
-	local round=$1 f i n
-	for f in $(seq 1 $FEEDS); do
-		n=$((round * 15))
-		{
-			echo '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-			echo "<title>Feed $f</title><link>https://feed$f.example/</link>"
-			for i in $(seq "$n" -1 1); do
-				echo "<item><title>Story $f.$i</title><link>https://feed$f.example/story/$i</link>"
-				echo "<guid>feed$f-$i</guid><description>&lt;p&gt;Story $i of feed $f: $(printf 'word%s ' $(seq $((i * 7 + f)) $((i * 7 + f + 40))))&lt;/p&gt;</description></item>"
-			done
-			echo '</channel></rss>'
-		} >"$TMP/feeds/f$f.xml.new"
-		mv "$TMP/feeds/f$f.xml.new" "$TMP/feeds/f$f.xml"
-	done
+	awk -v feeds=$FEEDS -v n=$(($1 * 15)) -v dir="$TMP/feeds" 'BEGIN {
+		for (f = 1; f <= feeds; f++) {
+			out = dir "/f" f ".xml.new"
+			print "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel>" > out
+			print "<title>Feed " f "</title><link>https://feed" f ".example/</link>" > out
+			for (i = n; i >= 1; i--) {
+				words = ""
+				for (w = i * 7 + f; w <= i * 7 + f + 40; w++) words = words "word" w " "
+				print "<item><title>Story " f "." i "</title><link>https://feed" f ".example/story/" i "</link>" > out
+				print "<guid>feed" f "-" i "</guid><description>&lt;p&gt;Story " i " of feed " f ": " words "&lt;/p&gt;</description></item>" > out
+			}
+			print "</channel></rss>" > out
+			close(out)
+			system("mv " dir "/f" f ".xml.new " dir "/f" f ".xml")
+		}
+	}'
 }
 
 grow 1
