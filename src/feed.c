@@ -37,6 +37,7 @@ struct feed_parser {
 	char *warning;
 	long warning_line;
 	size_t json_skip; /* a UTF-8 BOM before a JSON Feed */
+	int ref_state;    /* how much of "&#" ended the previous chunk (see fix_char_refs) */
 	int lead_done;    /* leading whitespace before the first '<' was skipped */
 	long line_offset; /* newlines skipped with it, added to reported line numbers */
 };
@@ -113,6 +114,33 @@ static int counting_fn(void *ud, struct article *a, const struct feed_info *f)
 	return p->fn ? p->fn(p->ud, a, f) : 0;
 }
 
+/* HTML writes character references as "&#X41;" too; XML only knows "&#x41;", and libxml2 would
+ * drop the reference. The bytes are rewritten in place (same length), across chunk edges. */
+static void fix_char_refs(struct feed_parser *p, char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		if (p->ref_state == 0) {
+			char *amp = memchr(s + i, '&', n - i);
+
+			if (!amp)
+				return;
+			i = (size_t)(amp - s) + 1;
+			p->ref_state = 1;
+			continue;
+		}
+		if (p->ref_state == 1)
+			p->ref_state = s[i] == '#' ? 2 : s[i] == '&' ? 1 : 0;
+		else {
+			if (s[i] == 'X')
+				s[i] = 'x';
+			p->ref_state = s[i] == '&' ? 1 : 0;
+		}
+		i++;
+	}
+}
+
 /* Converts n bytes to UTF-8 and pushes them to the XML parser. */
 static int xml_feed(struct feed_parser *p, const char *data, size_t n, int final)
 {
@@ -123,6 +151,8 @@ static int xml_feed(struct feed_parser *p, const char *data, size_t n, int final
 	buf_reset(&p->utf8);
 	if (charset_conv_feed(p->conv, data, n, final, &p->utf8) < 0)
 		return fail(p, -ENOMEM, "out of memory");
+	if (p->utf8.len)
+		fix_char_refs(p, p->utf8.data, p->utf8.len);
 	s = p->utf8.data ? p->utf8.data : "";
 	len = p->utf8.len;
 	/* Blank lines before the XML declaration are common and harmless, but libxml2 rejects

@@ -255,6 +255,17 @@ static void test_broken(void)
 	CHECK(r.rc < 0 && strstr(r.error, "empty"), "empty document: 'empty', got '%s'", r.error);
 	result_free(&r);
 
+	/* HTML's uppercase hex character references, split across pushes too */
+	{
+		static const char upper[] = "<rss><channel><item><title>&#X41;&#x42;</title></item></channel></rss>";
+		struct feed_parser_opts o = {0};
+
+		parse_opts(upper, strlen(upper), &o, 1, &r);
+		CHECK(r.rc == 0 && r.n == 1 && !strcmp(s(r.v[0].title), "AB"),
+		      "&#X41; is read as &#x41; (%s, %s)", r.n ? s(r.v[0].title) : "-", r.error);
+		result_free(&r);
+	}
+
 	parse("<html><body><feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>wrapped</title>"
 	      "</entry></feed></body></html>",
 	      NULL, &r);
