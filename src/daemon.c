@@ -78,7 +78,7 @@ struct daemon {
 	size_t n_feeds;
 	struct hold *holds;
 	size_t n_holds;
-	uv_timer_t tick, status_timer, watchdog_timer, stop_timer;
+	uv_timer_t tick, status_timer, watchdog_timer, stop_timer, expire_timer;
 	uv_signal_t sig_term, sig_int, sig_hup;
 	int stopping, closing;
 	size_t active;
@@ -256,6 +256,22 @@ static void on_status_timer(uv_timer_t *t)
 	notify(buf_cstr(&msg));
 	buf_fini(&msg);
 	save_filter_stats(d);
+}
+
+/* Seen entries whose item left its feed more than retention_days ago are forgotten (the
+ * pipeline touches every id a feed still lists). Daily, and once at start-up. */
+static void on_expire(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+	int n;
+
+	pipeline_txn(d->pl);
+	n = state_expire(d->st, now_s() - (int64_t)d->cfg->retention_days * 86400);
+	if (n > 0)
+		log_info("state: forgot %d article%s not listed for %d days", n, n == 1 ? "" : "s",
+			 d->cfg->retention_days);
+	else if (n < 0)
+		log_err("state: expiry failed: %s", state_error(d->st));
 }
 
 static void on_watchdog(uv_timer_t *t)
@@ -789,11 +805,14 @@ static void shutdown_loop(struct daemon *d)
 		return;
 	d->closing = 1;
 	save_filter_stats(d);
+	if (d->o->mode == DAEMON_ONCE)
+		on_expire(&d->expire_timer); /* cron-driven setups only ever run once */
 	pipeline_flush(d->pl);
 	uv_close((uv_handle_t *)&d->tick, on_closed_noop);
 	uv_close((uv_handle_t *)&d->status_timer, on_closed_noop);
 	uv_close((uv_handle_t *)&d->watchdog_timer, on_closed_noop);
 	uv_close((uv_handle_t *)&d->stop_timer, on_closed_noop);
+	uv_close((uv_handle_t *)&d->expire_timer, on_closed_noop);
 	uv_close((uv_handle_t *)&d->sig_term, on_closed_noop);
 	uv_close((uv_handle_t *)&d->sig_int, on_closed_noop);
 	uv_close((uv_handle_t *)&d->sig_hup, on_closed_noop);
@@ -947,7 +966,13 @@ int daemon_main(const struct daemon_opts *o)
 	uv_timer_init(&d.loop, &d.status_timer);
 	uv_timer_init(&d.loop, &d.watchdog_timer);
 	uv_timer_init(&d.loop, &d.stop_timer);
+	uv_timer_init(&d.loop, &d.expire_timer);
 	d.tick.data = d.status_timer.data = d.watchdog_timer.data = d.stop_timer.data = &d;
+	d.expire_timer.data = &d;
+	if (o->mode == DAEMON_RUN) {
+		uv_timer_start(&d.expire_timer, on_expire, 60000, 86400000);
+		uv_unref((uv_handle_t *)&d.expire_timer);
+	}
 	uv_signal_init(&d.loop, &d.sig_term);
 	uv_signal_init(&d.loop, &d.sig_int);
 	uv_signal_init(&d.loop, &d.sig_hup);
