@@ -51,6 +51,11 @@ struct pipeline {
 	struct feed_run *finishing;
 	size_t live_runs, live_jobs;
 	struct pipeline_totals totals;
+	/* ids recorded or touched by this process (open addressing on the 64-bit id): a copy of a
+	 * story in another feed is not touched again; cleared every day */
+	uint64_t *touched;
+	size_t touched_cap, touched_n;
+	int64_t touched_since;
 	void (*idle_fn)(void *ud);
 	void *idle_ud;
 	int was_busy;
@@ -175,6 +180,44 @@ static int stage(struct job *j, const struct feed_info *f)
 
 /* ---- dedup and the filter verdict ----------------------------------------------------------- */
 
+/* Returns 1 when id was already in the set, 0 when it was added (or memory ran out). */
+static int touched_add(struct pipeline *p, const char *id)
+{
+	uint64_t v = strtoull(id, NULL, 16) | 1; /* 0 marks an empty slot */
+	size_t i, mask;
+
+	if ((int64_t)time(NULL) - p->touched_since > 86400) {
+		p->touched_n = 0;
+		if (p->touched)
+			memset(p->touched, 0, p->touched_cap * sizeof *p->touched);
+		p->touched_since = (int64_t)time(NULL);
+	}
+	if ((p->touched_n + 1) * 2 > p->touched_cap) {
+		size_t cap = p->touched_cap ? p->touched_cap * 2 : 4096, j;
+		uint64_t *t = calloc(cap, sizeof *t);
+
+		if (!t)
+			return 0;
+		for (j = 0; j < p->touched_cap; j++) {
+			if (!p->touched[j])
+				continue;
+			for (i = p->touched[j] & (cap - 1); t[i]; i = (i + 1) & (cap - 1))
+				;
+			t[i] = p->touched[j];
+		}
+		free(p->touched);
+		p->touched = t;
+		p->touched_cap = cap;
+	}
+	mask = p->touched_cap - 1;
+	for (i = v & mask; p->touched[i]; i = (i + 1) & mask)
+		if (p->touched[i] == v)
+			return 1;
+	p->touched[i] = v;
+	p->touched_n++;
+	return 0;
+}
+
 static int is_known(struct pipeline *p, const struct article *a, const char *feed)
 {
 	char alias[17];
@@ -229,6 +272,7 @@ static void after_judge(struct job *j, const struct feed_info *f, int keep)
 	}
 	rc = state_seen_add(p->st, j->a.id, r->feed, j->a.guid, j->simhash, SEEN_RESERVED, NULL,
 			    (int64_t)time(NULL));
+	touched_add(p, j->a.id); /* just recorded with last_seen = now */
 	if (rc < 0) {
 		run_fail(r, rc, "state");
 		p->totals.failed++;
@@ -280,8 +324,9 @@ void pipeline_run_article(struct feed_run *r, struct article *a, const struct fe
 	r->res.seen++;
 	txn(p);
 	if (is_known(p, a, r->feed)) {
-		/* still listed: retention counts from when it leaves the feed */
-		state_seen_touch(p->st, a->id, (int64_t)time(NULL));
+		/* still listed: retention counts from when it leaves the feed (once a day is enough) */
+		if (!touched_add(p, a->id))
+			state_seen_touch(p->st, a->id, (int64_t)time(NULL));
 		r->res.duplicate++;
 		p->totals.duplicate++;
 		return;
@@ -446,6 +491,7 @@ struct pipeline *pipeline_new(uv_loop_t *loop, struct state *st, struct spool *s
 	p->c = c;
 	uv_idle_init(loop, &p->kick);
 	p->kick.data = p;
+	p->touched_since = (int64_t)time(NULL);
 	return p;
 }
 
@@ -476,6 +522,7 @@ void pipeline_free(struct pipeline *p)
 		return;
 	commit(p);
 	uv_idle_stop(&p->kick);
+	free(p->touched);
 	uv_close((uv_handle_t *)&p->kick, on_kick_closed);
 }
 

@@ -288,7 +288,8 @@ static int write_file(const struct spool *s, const struct item *it, int is_txt)
 	fd = create_file(s, name, is_txt ? it->txt : it->json, is_txt ? it->txt_len : it->json_len);
 	if (fd < 0)
 		return fd;
-	if (fsync(fd) != 0)
+	/* fdatasync: a new file's size is part of what it syncs; its timestamps need not be */
+	if (fdatasync(fd) != 0)
 		rc = -errno;
 	if (close(fd) != 0 && errno != EINTR && rc == 0)
 		rc = -errno;

@@ -4,7 +4,7 @@
 # (every feed answers 304); peak memory of each; and `newsboat -x reload` (reload-threads 16) on
 # the same list for comparison.
 #
-# Usage: tests/bench/daemon-nginx.sh [FEEDSPOOL] [CORPUS_DIR] [N]
+# Usage: [FORMAT=json|json+text] tests/bench/daemon-nginx.sh [FEEDSPOOL] [CORPUS_DIR] [N]
 #   defaults: build/src/feedspool, ../shared/corpus/real-feeds, 2000
 # Needs: nginx (nginx-light), newsboat, time. Everything runs in a temporary directory.
 set -eu
@@ -12,8 +12,9 @@ FS=$(readlink -f "${1:-build/src/feedspool}")
 CORPUS=$(readlink -f "${2:-../shared/corpus/real-feeds}")
 N=${3:-2000}
 tmp=$(mktemp -d)
-trap 'kill "$(cat "$tmp/nginx.pid" 2>/dev/null)" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill "$(cat "$tmp/nginx.pid" 2>/dev/null)" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/www" "$tmp/run" "$tmp/nb"
+chmod 755 "$tmp" "$tmp/www" # nginx workers run as another user
 
 mapfile -t files < <(find "$CORPUS" -maxdepth 1 -type f ! -name '*.tsv' ! -name '*.txt' | sort)
 for i in $(seq 1 "$N"); do
@@ -42,7 +43,7 @@ for i in $(seq 50); do curl -sf "http://127.0.0.1:$port/f1.xml" >/dev/null && br
 	echo "[feedspool]"
 	echo "state = state.db"
 	echo "spool = spool"
-	echo "format = json+text"
+	echo "format = ${FORMAT:-json}"
 	echo "max_total = 32"
 	echo "max_per_host = 32"
 	for i in $(seq 1 "$N"); do
@@ -51,9 +52,10 @@ for i in $(seq 50); do curl -sf "http://127.0.0.1:$port/f1.xml" >/dev/null && br
 } >"$tmp/run/feedspool.conf"
 
 run() {
-	/usr/bin/time -f '%e %M' -o "$tmp/time" "$FS" once -c "$tmp/run/feedspool.conf" 2>"$tmp/once.err" || true
-	read -r secs kb <"$tmp/time"
-	echo "$1: ${secs} s wall, peak RSS $((kb / 1024)) MiB; $(tail -1 "$tmp/once.err" | sed 's/^feedspool: //')"
+	echo "(log: $tmp/once.err)" >&2
+	${WRAP:-} /usr/bin/time -f '%e %M %U %S' -o "$tmp/time" "$FS" once -c "$tmp/run/feedspool.conf" 2>"$tmp/once.err" || true
+	read -r secs kb user sys < <(tail -n 1 "$tmp/time")
+	echo "$1: ${secs} s wall (${user} s user, ${sys} s sys), peak RSS $((kb / 1024)) MiB; $(tail -1 "$tmp/once.err" | sed 's/^feedspool: //')"
 }
 echo "feeds: $N copies of $(basename "$CORPUS") ($(du -sh "$tmp/www" | cut -f1)), nginx on 127.0.0.1:$port"
 run "feedspool once, cold (every feed new, fsync'd spool)"
@@ -64,9 +66,9 @@ if command -v newsboat >/dev/null; then
 	for i in $(seq 1 "$N"); do echo "http://127.0.0.1:$port/f$i.xml"; done >"$tmp/nb/urls"
 	printf 'reload-threads 16\nshow-read-feeds yes\n' >"$tmp/nb/config"
 	/usr/bin/time -f '%e %M' -o "$tmp/time" newsboat -u "$tmp/nb/urls" -c "$tmp/nb/cache.db" -C "$tmp/nb/config" -x reload >/dev/null 2>&1 || true
-	read -r secs kb <"$tmp/time"
+	read -r secs kb < <(tail -n 1 "$tmp/time")
 	echo "newsboat -x reload (reload-threads 16), cold: ${secs} s wall, peak RSS $((kb / 1024)) MiB"
 	/usr/bin/time -f '%e %M' -o "$tmp/time" newsboat -u "$tmp/nb/urls" -c "$tmp/nb/cache.db" -C "$tmp/nb/config" -x reload >/dev/null 2>&1 || true
-	read -r secs kb <"$tmp/time"
+	read -r secs kb < <(tail -n 1 "$tmp/time")
 	echo "newsboat -x reload (reload-threads 16), warm: ${secs} s wall, peak RSS $((kb / 1024)) MiB"
 fi
