@@ -4,7 +4,7 @@
 # (every feed answers 304); peak memory of each; and `newsboat -x reload` (reload-threads 16) on
 # the same list for comparison.
 #
-# Usage: [FORMAT=json|json+text] tests/bench/daemon-nginx.sh [FEEDSPOOL] [CORPUS_DIR] [N]
+# Usage: [FORMAT=json|json+text] [SPOOL=DIR] [STATE=FILE] tests/bench/daemon-nginx.sh [FEEDSPOOL] [CORPUS_DIR] [N]
 #   defaults: build/src/feedspool, ../shared/corpus/real-feeds, 2000
 # Needs: nginx (nginx-light), newsboat, time. Everything runs in a temporary directory.
 set -eu
@@ -41,8 +41,8 @@ for i in $(seq 50); do curl -sf "http://127.0.0.1:$port/f1.xml" >/dev/null && br
 
 {
 	echo "[feedspool]"
-	echo "state = state.db"
-	echo "spool = spool"
+	echo "state = ${STATE:-state.db}"
+	echo "spool = ${SPOOL:-spool}"
 	echo "format = ${FORMAT:-json}"
 	echo "max_total = 32"
 	echo "max_per_host = 32"
@@ -59,7 +59,9 @@ run() {
 }
 echo "feeds: $N copies of $(basename "$CORPUS") ($(du -sh "$tmp/www" | cut -f1)), nginx on 127.0.0.1:$port"
 run "feedspool once, cold (every feed new, fsync'd spool)"
-echo "spool: $(ls "$tmp/run/spool/new" | grep -c '\.json$') articles written"
+spooldir=${SPOOL:-spool}
+case $spooldir in /*) ;; *) spooldir=$tmp/run/$spooldir ;; esac
+echo "spool: $(ls "$spooldir/new" | grep -c '\.json$') articles written"
 run "feedspool once, warm (every feed 304)"
 
 if command -v newsboat >/dev/null; then
