@@ -914,7 +914,8 @@ static int run_repairs(const unsigned char *b, size_t n)
  * ASCII never takes part in a multi-byte sequence, so splitting there loses nothing, and a
  * title that mixes correct "–" or CJK with "FÃ³rmula" still gets its mojibake fixed. A run is
  * replaced only when all of its bytes decode, so "Café" (E9 alone) and "naïve" stay. */
-static int fix_runs(struct buf *s, int drop_a0)
+/* Repairs s (or, with dry set, only says whether it would, without copying anything). */
+static int fix_runs(struct buf *s, int drop_a0, int dry)
 {
 	struct buf res = BUF_INIT, run = BUF_INIT;
 	const unsigned char *p;
@@ -936,6 +937,8 @@ static int fix_runs(struct buf *s, int drop_a0)
 			 * space (ftfy's restore_byte_a0): the space is what was meant. Trusted when
 			 * the Â is glued to a word ("2023Â ") or the text holds other mojibake; a
 			 * lone "Â " (the letter itself, &Acirc;) stays. */
+			if (dry)
+				goto found;
 			if (buf_append(&res, p + copied, i - copied) < 0)
 				goto fail;
 			i += 2;
@@ -963,6 +966,8 @@ static int fix_runs(struct buf *s, int drop_a0)
 		}
 		if (!run_repairs((const unsigned char *)run.data, run.len))
 			continue;
+		if (dry)
+			goto found;
 		if (buf_append(&res, p + copied, start - copied) < 0 ||
 		    buf_append(&res, run.data, run.len) < 0)
 			goto fail;
@@ -979,6 +984,9 @@ static int fix_runs(struct buf *s, int drop_a0)
 	}
 	buf_fini(&run);
 	return fixed;
+found:
+	buf_fini(&run);
+	return 1;
 fail:
 	/* Out of memory: leave the text as it was; it is still valid UTF-8. */
 	buf_fini(&res);
@@ -988,15 +996,9 @@ fail:
 
 int charset_fix_double_utf8(struct buf *s)
 {
-	struct buf probe = BUF_INIT;
-	int found;
-
-	if (!s || !s->len)
+	/* first a dry pass without the "Â " rule: is there mojibake at all? Most text has none,
+	 * and then nothing is copied */
+	if (!fix_runs(s, 0, 1))
 		return 0;
-	/* first, on a copy: is there mojibake at all (without the "Â " rule)? */
-	if (buf_append(&probe, s->data, s->len) < 0)
-		return 0;
-	found = fix_runs(&probe, 0);
-	buf_fini(&probe);
-	return found ? fix_runs(s, 1) : 0;
+	return fix_runs(s, 1, 0);
 }
