@@ -183,18 +183,14 @@ static int filter_one(struct filter_cmd *cmd, const char *path, int64_t fetched)
 	struct feed_parser_opts o = {0};
 	struct feed_parser *p;
 	const char *name = strcmp(path, "-") ? path : "(stdin)";
-	const char *slash = strrchr(path, '/'), *msg;
-	char chunk[65536];
-	ssize_t n;
-	long line;
-	int fd, rc, read_err = 0;
+	int fd, rc;
 
 	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
 	if (fd < 0) {
 		log_err("%s: %s", path, strerror(errno));
 		return -1;
 	}
-	o.name = strcmp(path, "-") ? (slash ? slash + 1 : path) : NULL;
+	o.name = feed_name_of_path(path);
 	o.fetched = fetched;
 	if (!(p = feed_parser_new(&o, on_article, cmd))) {
 		log_err("%s: out of memory", name);
@@ -202,30 +198,11 @@ static int filter_one(struct filter_cmd *cmd, const char *path, int64_t fetched)
 			close(fd);
 		return -1;
 	}
-	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			read_err = errno;
-			break;
-		}
-		if (feed_parser_push(p, chunk, (size_t)n) < 0)
-			break;
-	}
+	rc = feed_parser_read_fd(p, fd, name);
 	if (fd)
 		close(fd);
-	rc = feed_parser_finish(p);
-	if (read_err) {
-		log_err("%s: %s", name, strerror(read_err));
-		rc = -1;
-	} else if (rc < 0 && (msg = feed_parser_error(p, &line))) {
-		if (line > 0)
-			log_err("%s:%ld: %s", name, line, msg);
-		else
-			log_err("%s: %s", name, msg);
-	}
 	feed_parser_free(p);
-	return rc < 0 ? -1 : 0;
+	return rc;
 }
 
 static void print_stats(const struct filter_cmd *cmd)

@@ -115,21 +115,16 @@ static int parse_one(const char *path, const struct feed_parser_opts *base, stru
 	struct feed_parser *p;
 	const char *name = strcmp(path, "-") ? path : "(stdin)";
 	const char *msg;
-	char chunk[65536];
-	ssize_t n;
 	long line;
-	int fd, rc = 0, read_err = 0;
+	int fd, rc;
 
 	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
 	if (fd < 0) {
 		log_err("%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (!o.name) {
-		const char *slash = strrchr(path, '/');
-
-		o.name = strcmp(path, "-") ? (slash ? slash + 1 : path) : NULL;
-	}
+	if (!o.name)
+		o.name = feed_name_of_path(path);
 	p = feed_parser_new(&o, on_article, r);
 	if (!p) {
 		log_err("%s: out of memory", name);
@@ -139,30 +134,9 @@ static int parse_one(const char *path, const struct feed_parser_opts *base, stru
 	}
 	if (r->format == OUT_DOCUMENT)
 		r->articles = json_array();
-	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			read_err = errno;
-			break;
-		}
-		if (feed_parser_push(p, chunk, (size_t)n) < 0)
-			break;
-	}
+	rc = feed_parser_read_fd(p, fd, name);
 	if (fd)
 		close(fd);
-	rc = feed_parser_finish(p);
-	if (read_err) {
-		log_err("%s: %s", name, strerror(read_err));
-		rc = -1;
-	} else if (rc < 0 && (msg = feed_parser_error(p, &line))) {
-		if (line > 0)
-			log_err("%s:%ld: %s (%zu article%s before the error)", name, line, msg,
-				feed_parser_count(p), feed_parser_count(p) == 1 ? "" : "s");
-		else
-			log_err("%s: %s (%zu article%s before the error)", name, msg,
-				feed_parser_count(p), feed_parser_count(p) == 1 ? "" : "s");
-	}
 	if (verbose && feed_parser_warnings(p) && (msg = feed_parser_first_warning(p, &line)))
 		log_warnx("%s:%ld: warning: %s (%zu warning%s)", name, line, msg,
 			  feed_parser_warnings(p), feed_parser_warnings(p) == 1 ? "" : "s");

@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "charset.h"
 #include "feed_xml.h"
 #include "jsonfeed.h"
+#include "log.h"
 
 #define SNIFF_BYTES 1024
 
@@ -278,6 +280,49 @@ int feed_parser_finish(struct feed_parser *p)
 		on_diag(p, 0, 0, msg);
 	}
 	return p->failed ? -EBADMSG : 0;
+}
+
+int feed_parser_read_fd(struct feed_parser *p, int fd, const char *name)
+{
+	char chunk[65536];
+	const char *msg;
+	ssize_t n;
+	long line;
+	int rc, read_err = 0;
+
+	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			read_err = errno;
+			break;
+		}
+		if (feed_parser_push(p, chunk, (size_t)n) < 0)
+			break;
+	}
+	rc = feed_parser_finish(p);
+	if (read_err) {
+		log_err("%s: %s", name, strerror(read_err));
+		return -1;
+	}
+	if (rc < 0 && (msg = feed_parser_error(p, &line))) {
+		if (line > 0)
+			log_err("%s:%ld: %s (%zu article%s before the error)", name, line, msg, p->count,
+				p->count == 1 ? "" : "s");
+		else
+			log_err("%s: %s (%zu article%s before the error)", name, msg, p->count,
+				p->count == 1 ? "" : "s");
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+const char *feed_name_of_path(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!strcmp(path, "-"))
+		return NULL;
+	return slash ? slash + 1 : path;
 }
 
 const struct feed_info *feed_parser_info(const struct feed_parser *p)

@@ -36,6 +36,13 @@ int feed_parser_push(struct feed_parser *p, const char *data, size_t n);
  * feed_parser_error set; articles recovered before the damage have been delivered either way. */
 int feed_parser_finish(struct feed_parser *p);
 
+/* Streams an open file (fd) through p until its end and finishes the document. A failure is
+ * logged as "NAME:LINE: message (N articles before the error)". Returns 0 for a well-formed
+ * feed, -1 otherwise. The caller closes fd and frees p. */
+int feed_parser_read_fd(struct feed_parser *p, int fd, const char *name);
+/* What `parse` and `filter` call a file's feed: its base name; NULL for "-" (stdin). */
+const char *feed_name_of_path(const char *path);
+
 const struct feed_info *feed_parser_info(const struct feed_parser *p);
 /* The first error ("not well-formed (invalid token)") and its line (0 when unknown), or NULL. */
 const char *feed_parser_error(const struct feed_parser *p, long *line);
