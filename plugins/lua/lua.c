@@ -16,6 +16,8 @@
 
 #include <feedspool/plugin.h>
 
+#include "../options.h"
+
 #define HOOK_GRAIN 1000	  /* instructions between two looks at the budget */
 #define ERRORS_PER_SEC 20 /* script messages logged per second before we drop some */
 #define WARN_MAX 512	  /* a Lua warning is cut at this length */
@@ -643,43 +645,6 @@ static int setup(lua_State *L)
 	return 0;
 }
 
-/* A count with an optional binary suffix: 4096, 64k, 16M, 1G (a trailing B is allowed). */
-static int parse_size(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	unsigned shift = 0;
-	char *end;
-
-	if (!(*s >= '0' && *s <= '9'))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -ERANGE;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		shift = 10;
-		end++;
-		break;
-	case 'M':
-		shift = 20;
-		end++;
-		break;
-	case 'G':
-		shift = 30;
-		end++;
-		break;
-	}
-	if (*end == 'B')
-		end++;
-	if (*end)
-		return -EINVAL;
-	if (v > (UINT64_MAX >> 34))
-		return -ERANGE;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
 
 static int luaf_options(struct luaf *lf, const struct feedspool_option *opt, size_t n)
 {
