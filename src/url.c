@@ -175,8 +175,16 @@ char *url_canonical(const char *url)
 		}
 		curl_free(host);
 	}
-	if (curl_url_get(h, CURLUPART_URL, &out, 0) == CURLUE_OK)
-		res = strdup(out);
+	/* Read back once, so that the form is its own canonical form: curl decodes %-escapes in a
+	 * host but normalizes the result ("%31" is "1", then "0.0.0.1") only when it parses a
+	 * URL, and a host it decoded to something it cannot parse again ("%7f") has no form. */
+	if (curl_url_get(h, CURLUPART_URL, &out, 0) == CURLUE_OK &&
+	    curl_url_set(h, CURLUPART_URL, out, CURLU_URLENCODE) == CURLUE_OK) {
+		curl_free(out);
+		out = NULL;
+		if (curl_url_get(h, CURLUPART_URL, &out, 0) == CURLUE_OK)
+			res = strdup(out);
+	}
 done:
 	curl_free(out);
 	curl_free(query);

@@ -49,6 +49,12 @@ int main(void)
 	canonical("http://user:pw@example.com/", "http://example.com/");
 	CHECK(url_canonical("ftp://example.com/x") == NULL, "only http(s) has a canonical form");
 	CHECK(url_canonical("/relative") == NULL, "a relative url has no canonical form");
+	/* a canonical form is its own canonical form, hosts decoded from %-escapes included
+	 * (tests/fuzz/regress/url) */
+	canonical("http://bx%41.1/om", "http://bxa.1/om");
+	canonical("HTTP:/%31?a&&b", "http://0.0.0.1/?a&b");
+	canonical("http://0.0.0.1/?a&b", "http://0.0.0.1/?a&b");
+	CHECK(url_canonical("HTTP:/bx%7f.1/om") == NULL, "a host holding DEL has no canonical form");
 	CHECK(url_is_absolute("https://x.example/"), "absolute");
 	CHECK(!url_is_absolute("x.example/path"), "not absolute");
 	return check_exit();

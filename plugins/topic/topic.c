@@ -516,7 +516,8 @@ static int add_aliases(struct reader *r, struct term *t, char *list)
 		if (bar)
 			*bar = '\0';
 		text = trim(p);
-		p = bar + 1;
+		if (bar)
+			p = bar + 1;
 		if (!*text) {
 			rerr(r, "empty phrase between '|'");
 			return -1;
@@ -620,7 +621,8 @@ static int group_read(struct reader *r, struct group *g, char *list)
 		if (bar)
 			*bar = '\0';
 		text = trim(p);
-		p = bar + 1;
+		if (bar)
+			p = bar + 1;
 		if (!*text) {
 			rerr(r, "empty term between '|'");
 			return -1;
