@@ -616,6 +616,7 @@ struct charset_conv {
 	iconv_t cd;
 	size_t unit; /* bytes skipped after an invalid sequence */
 	size_t errors;
+	size_t dropped; /* control characters XML forbids, removed */
 	size_t tail_len;
 	unsigned char tail[TAIL_MAX];
 };
@@ -663,6 +664,11 @@ size_t charset_conv_errors(const struct charset_conv *c)
 	return c ? c->errors : 0;
 }
 
+size_t charset_conv_dropped(const struct charset_conv *c)
+{
+	return c ? c->dropped : 0;
+}
+
 /* Appends p[0..n) as UTF-8, copying valid runs whole and stopping only at bytes that change:
  * invalid ones (windows-1252 when cp1252 is set, else U+FFFD), forbidden characters and C1
  * controls. An incomplete sequence at the end is left unconsumed unless final; *used says how
@@ -681,6 +687,7 @@ static int utf8_convert(struct charset_conv *c, const unsigned char *p, size_t n
 		if (p[i] < 0x80) {
 			k = 1; /* a C0 control: dropped */
 			cp = 0;
+			c->dropped++;
 		} else {
 			k = utf8_seq(p + i, n - i, &cp);
 			if (k == SEQ_SHORT && !final)
@@ -743,7 +750,7 @@ static int feed_utf8(struct charset_conv *c, const unsigned char *in, size_t n, 
 	return 0;
 }
 
-static int feed_cp1252(const unsigned char *p, size_t n, struct buf *out)
+static int feed_cp1252(struct charset_conv *c, const unsigned char *p, size_t n, struct buf *out)
 {
 	size_t i = 0, run = 0;
 	int rc;
@@ -754,6 +761,8 @@ static int feed_cp1252(const unsigned char *p, size_t n, struct buf *out)
 			break;
 		if (i > run && (rc = buf_append(out, p + run, i - run)) < 0)
 			return rc;
+		if (p[i] < 0x20)
+			c->dropped++; /* put_cp drops it */
 		if ((rc = put_cp(out, cp1252_to_cp(p[i]))) < 0)
 			return rc;
 		run = ++i;
@@ -843,7 +852,7 @@ int charset_conv_feed(struct charset_conv *c, const char *in, size_t n, int fina
 	case CONV_UTF8:
 		return feed_utf8(c, p, n, final, out);
 	case CONV_CP1252:
-		return feed_cp1252(p, n, out);
+		return feed_cp1252(c, p, n, out);
 	default:
 		return feed_iconv(c, p, n, final, out);
 	}

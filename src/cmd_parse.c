@@ -137,9 +137,14 @@ static int parse_one(const char *path, const struct feed_parser_opts *base, stru
 	rc = feed_parser_read_fd(p, fd, name);
 	if (fd)
 		close(fd);
-	if (verbose && feed_parser_warnings(p) && (msg = feed_parser_first_warning(p, &line)))
-		log_warnx("%s:%ld: warning: %s (%zu warning%s)", name, line, msg,
-			  feed_parser_warnings(p), feed_parser_warnings(p) == 1 ? "" : "s");
+	if (verbose && feed_parser_warnings(p) && (msg = feed_parser_first_warning(p, &line))) {
+		char at[32] = "";
+
+		if (line > 0)
+			snprintf(at, sizeof at, ":%ld", line);
+		log_warnx("%s%s: warning: %s (%zu warning%s)", name, at, msg, feed_parser_warnings(p),
+			  feed_parser_warnings(p) == 1 ? "" : "s");
+	}
 	if (r->format == OUT_DOCUMENT) {
 		json_t *doc = json_pack("{s:o,s:o}", "feed", feed_info_to_json(feed_parser_info(p)),
 					"articles", r->articles);

@@ -279,6 +279,13 @@ int feed_parser_finish(struct feed_parser *p)
 			 charset_conv_errors(p->conv));
 		on_diag(p, 0, 0, msg);
 	}
+	if (p->conv && charset_conv_dropped(p->conv)) {
+		char msg[128];
+
+		snprintf(msg, sizeof msg, "%zu control characters (NUL and others XML forbids) removed",
+			 charset_conv_dropped(p->conv));
+		on_diag(p, 0, 0, msg);
+	}
 	return p->failed ? -EBADMSG : 0;
 }
 

@@ -205,6 +205,8 @@ struct feed_xml {
 	int root_seen, root_ok;
 	int in_feed;   /* depth of the feed/channel element, 0 outside */
 	int in_item;   /* depth of the current item/entry, 0 outside */
+	const xmlChar *started; /* the last element started outside a field (libxml2's dict) */
+	const xmlChar *cname;   /* the element whose text is being collected */
 	int skip;      /* depth of a subtree we ignore (image, textinput, source), 0 when none */
 	int in_author; /* depth of an Atom author/contributor, 0 outside */
 	int in_group;  /* inside media:group */
@@ -540,6 +542,7 @@ static void collect_start(struct feed_xml *x, enum fmode mode)
 	x->collecting = x->depth;
 	x->cmode = mode;
 	x->cut = 0;
+	x->cname = x->started;
 	x->frames[x->depth].collect = 1;
 }
 
@@ -554,9 +557,17 @@ static void collect_append(struct feed_xml *x, const char *s, size_t n)
 		n = max > x->text.len ? max - x->text.len : 0;
 		while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
 			n--;
+		char msg[200];
+
 		buf_append(&x->text, s, n);
 		x->cut = 1;
-		diag(x, 0, "field cut at its size limit");
+		if (x->in_item)
+			snprintf(msg, sizeof msg, "item %zu: <%.40s> cut at its size limit (%zu bytes)",
+				 x->count + 1, x->cname ? (const char *)x->cname : "?", max);
+		else
+			snprintf(msg, sizeof msg, "feed <%.40s> cut at its size limit (%zu bytes)",
+				 x->cname ? (const char *)x->cname : "?", max);
+		diag(x, 0, msg);
 		return;
 	}
 	buf_append(&x->text, s, n);
@@ -870,6 +881,8 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
 	d = ++x->depth;
 	f = &x->frames[d];
 	memset(f, 0, sizeof *f);
+	if (!x->collecting)
+		x->started = name;
 
 	/* inside a field: XHTML/HTML fields keep the markup, text fields just their text */
 	if (x->collecting) {
@@ -1455,6 +1468,11 @@ static void on_error(void *ud, xmlErrorPtr e)
 	n = strlen(msg);
 	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		msg[--n] = '\0';
+	/* libxml2 looks ahead at most 10 MB for the end of one token unless XML_PARSE_HUGE is set,
+	 * which we never set: it would buffer the whole token. Say what that means. */
+	if (strstr(msg, "Huge input lookup"))
+		snprintf(msg, sizeof msg, "one markup token (a CDATA section, comment, tag or "
+					  "attribute) is longer than libxml2's 10 MB limit");
 	/* Namespace slips (an undeclared dc: prefix) do not make a feed unreadable. */
 	ns_error = e->domain == XML_FROM_NAMESPACE;
 	/* inside an entity, e->line counts the entity's lines: name the document's line */

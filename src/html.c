@@ -29,7 +29,8 @@
  *   a line holding nothing else (<p>&nbsp;</p>, a common spacer) is dropped as empty.
  * - U+0080..U+009F (from &#150; and friends, or text decoded as Latin-1 that was Windows-1252)
  *   become the Windows-1252 characters, as browsers do; the five unassigned ones stay. Other
- *   control characters and NUL are dropped; bytes that are not UTF-8 become U+FFFD.
+ *   C0 control characters and NUL are dropped (DEL, which XML allows, stays); bytes that are
+ *   not UTF-8 become U+FFFD.
  */
 
 /* libxml2 2.9 scans its whole stack of open elements for every end tag it cannot match and for

@@ -33,6 +33,11 @@ expect_eq() {
 	fi
 }
 
+# sanitized: true in an ASan/TSan build, whose shadow memory makes peak RSS meaningless
+sanitized() {
+	[ -n "${FEEDSPOOL_SANITIZED:-}" ] || ldd "$FEEDSPOOL" 2>/dev/null | grep -q 'lib[at]san'
+}
+
 need() {
 	command -v "$1" >/dev/null 2>&1 || { echo "SKIP: $1 is not installed" >&2; exit 77; }
 }

@@ -457,6 +457,27 @@ static void test_conv_new(void)
 	CHECK(charset_conv_feed(c, "x", 1, 1, NULL) < 0, "NULL output must fail");
 	charset_conv_free(c);
 	buf_fini(&out);
+
+	/* control characters XML forbids are removed and counted, in UTF-8 and windows-1252 alike */
+	{
+		static const char *const from[] = {"UTF-8", "windows-1252"};
+		size_t k;
+
+		CHECK(charset_conv_dropped(NULL) == 0, "charset_conv_dropped(NULL) should be 0");
+		for (k = 0; k < 2; k++) {
+			c = charset_conv_new(from[k]);
+			CHECK(c && charset_conv_feed(c, "a\0b\x01\tc\x1b", 7, 1, &out) == 0,
+			      "%s: controls converted", from[k]);
+			CHECK(out.len == 4 && !memcmp(out.data, "ab\tc", 4), "%s: 'ab\\tc' left (%zu)",
+			      from[k], out.len);
+			CHECK(charset_conv_dropped(c) == 3 && charset_conv_errors(c) == 0,
+			      "%s: 3 dropped, 0 errors (%zu, %zu)", from[k], charset_conv_dropped(c),
+			      charset_conv_errors(c));
+			charset_conv_free(c);
+			buf_reset(&out);
+		}
+		buf_fini(&out);
+	}
 }
 
 /* A document that exercises every path: ASCII runs longer than 8 bytes, multi-byte characters,
