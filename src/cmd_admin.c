@@ -13,6 +13,7 @@
 #include "date.h"
 #include "log.h"
 #include "plugin.h"
+#include "preflight.h"
 
 #include <uv.h>
 #include "state.h"
@@ -61,14 +62,17 @@ int cmd_check(int argc, char **argv)
 {
 	static const char help[] =
 		"Usage: feedspool check [-c FILE]\n"
-		"Validate the configuration (and every OPML file and filter it names) and print the\n"
-		"resolved settings and feed list. Exit status 0 when it is valid, 1 when not (every\n"
-		"error on stderr as FILE:LINE: message), 2 for usage errors.\n\n"
+		"Validate the configuration (and every OPML file and filter it names), check that the\n"
+		"state database and the spool can be used by this user (nothing is created), and\n"
+		"print the resolved settings and feed list. Exit status 0 when it is valid, 1 when\n"
+		"not (every error on stderr as FILE:LINE: message, or state/spool PATH: message),\n"
+		"2 for usage errors.\n\n"
 		"  -c, --config FILE  the configuration (default " CONFIG_DEFAULT_PATH ")\n"
 		"  -h, --help         show this help and exit\n";
 	const char *path;
 	struct config *c;
-	int i = common_opts(argc, argv, &path, help);
+	struct buf problems = BUF_INIT;
+	int valid = 1, i = common_opts(argc, argv, &path, help);
 
 	if (i < 0)
 		return i == -1 ? 0 : EXIT_USAGE;
@@ -94,10 +98,17 @@ int cmd_check(int argc, char **argv)
 		uv_run(&loop, UV_RUN_DEFAULT); /* let plugins close what they opened */
 		uv_loop_close(&loop);
 		buf_fini(&err);
-		if (!ok) {
-			config_free(c);
-			return EXIT_INPUT;
-		}
+		valid = ok;
+	}
+	/* what the daemon would refuse at start: the state and the spool, for this user */
+	if (preflight_storage(c, &problems) < 0) {
+		fprintf(stderr, "%s\n", buf_cstr(&problems));
+		valid = 0;
+	}
+	buf_fini(&problems);
+	if (!valid) {
+		config_free(c);
+		return EXIT_INPUT;
 	}
 	config_print(c, stdout);
 	config_free(c);

@@ -1139,6 +1139,15 @@ static void filter_key(struct load *ld, const char *name, const char *value)
 			f->on_error = ON_ERROR_DROP;
 		else
 			bad_value(ld, name, value, "keep or drop");
+	} else if (!strcmp(name, "answer_timeout")) {
+		unsigned long long v;
+
+		if (!first_use(ld, 2, name))
+			return;
+		if (parse_duration(value, &v) < 0 || v < 1 || v > DAY)
+			bad_value(ld, name, value, "a duration from 1s to 1d");
+		else
+			f->answer_timeout_ms = (uint64_t)v * 1000;
 	} else {
 		/* the plugin's own option: repeats allowed, the plugin decides what they mean */
 		o = realloc(f->options, (f->n_options + 1) * sizeof *o);
@@ -1281,6 +1290,21 @@ static char *cb_read(char *str, int num, void *stream)
 	return str;
 }
 
+/* url with a relative "file:" path made absolute against dir: such a path is relative to the
+ * file that names it. A new string; NULL on ENOMEM. */
+static char *file_url_in(const char *dir, const char *url)
+{
+	char *path, *u = NULL;
+
+	if (strncasecmp(url, "file:", 5) || url[5] == '/' || !url[5])
+		return strdup(url);
+	path = resolve(dir, url + 5);
+	if (path && (u = malloc(strlen(path) + 8)))
+		sprintf(u, "file://%s", path);
+	free(path);
+	return u;
+}
+
 /* The feeds of ld->opml[j], named after their text (or title, or host) made unique. */
 static void add_opml_feeds(struct load *ld, size_t j)
 {
@@ -1291,7 +1315,7 @@ static void add_opml_feeds(struct load *ld, size_t j)
 	const struct opml_outline *o;
 	struct feed_conf *f;
 	const char *why, *label;
-	char *name, *host = NULL;
+	char *name, *host = NULL, *dir = NULL;
 	size_t i, index;
 	int line, rc;
 
@@ -1306,6 +1330,9 @@ static void add_opml_feeds(struct load *ld, size_t j)
 	else if (rc < 0)
 		error_at(ld, (int)j + 1, r->path, 0, "cannot read: %s", buf_cstr(&msg));
 	buf_fini(&msg);
+	/* the list's own directory, for its relative file: URLs */
+	if (l.n)
+		dir_of(r->path, &dir);
 	for (i = 0; i < l.n && !ld->oom; i++) {
 		o = &l.v[i];
 		label = o->text ? o->text : o->title ? o->title : "";
@@ -1344,7 +1371,7 @@ static void add_opml_feeds(struct load *ld, size_t j)
 		}
 		free(name);
 		f = &c->feeds[index];
-		f->url = strdup(o->url);
+		f->url = file_url_in(dir ? dir : c->dir, o->url);
 		if (o->title || o->text)
 			f->title = strdup(o->title ? o->title : o->text);
 		if (!f->url || ((o->title || o->text) && !f->title) ||
@@ -1352,6 +1379,7 @@ static void add_opml_feeds(struct load *ld, size_t j)
 			ld->oom = 1;
 	}
 	buf_fini(&base);
+	free(dir);
 	opml_list_fini(&l);
 }
 
@@ -1368,13 +1396,9 @@ static void finish(struct load *ld)
 
 		snprintf(label, sizeof label, "feed %s", f->name);
 		/* "file:relative/path" is relative to the configuration's directory (the demo) */
-		if (f->url && c->allow_file_urls && !strncasecmp(f->url, "file:", 5) &&
-		    f->url[5] != '/' && f->url[5]) {
-			char *path = resolve(c->dir, f->url + 5), *u = NULL;
+		if (f->url && c->allow_file_urls) {
+			char *u = file_url_in(c->dir, f->url);
 
-			if (path && (u = malloc(strlen(path) + 8)))
-				sprintf(u, "file://%s", path);
-			free(path);
 			if (u) {
 				free(f->url);
 				f->url = u;
@@ -1649,6 +1673,13 @@ void config_print(const struct config *c, FILE *out)
 		buf_printf(&b, "filter %s", fl->name);
 		put_word(&b, "plugin", fl->plugin);
 		put_word(&b, "on_error", fl->on_error == ON_ERROR_DROP ? "drop" : "keep");
+		if (fl->answer_timeout_ms) {
+			char t[32];
+
+			snprintf(t, sizeof t, "%llus",
+				 (unsigned long long)(fl->answer_timeout_ms / 1000));
+			put_word(&b, "answer_timeout", t);
+		}
 		for (j = 0; j < fl->n_options; j++)
 			put_word(&b, fl->options[j].key, fl->options[j].value);
 		buf_putc(&b, '\n');

@@ -51,6 +51,7 @@ struct filter_conf {
 	char *name;   /* [filter NAME] */
 	char *plugin; /* "topic" (looked up in the plugin directory) or a path to a .so */
 	enum on_error on_error;
+	uint64_t answer_timeout_ms;    /* a deferred answer's deadline; 0: the default (60 s) */
 	struct filter_option *options; /* every other key of the section, in order */
 	size_t n_options;
 	char *file;

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "pipeline.h"
 #include "plugin.h"
+#include "preflight.h"
 #include "schedule.h"
 #include "spool.h"
 #include "state.h"
@@ -81,6 +82,7 @@ struct daemon {
 	uv_timer_t tick, status_timer, watchdog_timer, stop_timer, expire_timer;
 	uv_signal_t sig_term, sig_int, sig_hup;
 	int stopping, closing;
+	int held_back; /* back-pressure: fetches wait for readers */
 	size_t active;
 	size_t once_total, once_done, once_failed;
 	int exit_code;
@@ -228,10 +230,8 @@ static void save_filter_stats(struct daemon *d)
 							     (double)fs.ns / 1e6, "at", (json_int_t)now_s()));
 	}
 	text = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
-	if (text) {
-		pipeline_txn(d->pl);
+	if (text && pipeline_txn(d->pl) == 0)
 		state_meta_put(d->st, "filters", text);
-	}
 	free(text);
 	json_decref(arr);
 }
@@ -265,7 +265,8 @@ static void on_expire(uv_timer_t *t)
 	struct daemon *d = t->data;
 	int n;
 
-	pipeline_txn(d->pl);
+	if (pipeline_txn(d->pl) < 0)
+		return; /* the state cannot be written now: tomorrow */
 	n = state_expire(d->st, now_s() - (int64_t)d->cfg->retention_days * 86400);
 	if (n > 0)
 		log_info("state: forgot %d article%s not listed for %d days", n, n == 1 ? "" : "s",
@@ -277,6 +278,23 @@ static void on_expire(uv_timer_t *t)
 static void on_watchdog(uv_timer_t *t)
 {
 	notify("WATCHDOG=1");
+}
+
+/* " (a, b, c)": the feeds that failed in this `once` pass, for its summary (at most 20). */
+static void failed_names(struct daemon *d, struct buf *out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->n_feeds; i++) {
+		if (!d->feeds[i]->done_once || d->feeds[i]->st.failures == 0)
+			continue;
+		if (n++ < 20)
+			buf_printf(out, "%s%s", n == 1 ? " (" : ", ", d->feeds[i]->conf->name);
+	}
+	if (n > 20)
+		buf_printf(out, " and %zu more", n - 20);
+	if (n > 0)
+		buf_putc(out, ')');
 }
 
 static void progress(struct daemon *d)
@@ -377,6 +395,13 @@ static void on_fetched(void *ud, const struct fetch_result *r)
 	f->redirect_target = dup_or_null(r->redirect_target);
 	f->expires = r->expires;
 	f->retry_after = r->retry_after;
+	/* on_data stopped the transfer because the document is broken: that is the result, not
+	 * curl's "aborted by the receiver" */
+	if (f->error && f->parser && feed_parser_error(f->parser, NULL)) {
+		f->error = 0;
+		if (!f->status)
+			f->status = 200; /* a file: URL, which has no status of its own */
+	}
 	if (f->parser) {
 		long line = 0;
 		const char *e;
@@ -441,8 +466,8 @@ static void feed_finished(struct dfeed *f, const struct feed_run_result *r)
 	struct daemon *d = f->d;
 	struct feed_state *st = &f->st;
 	struct schedule_input in;
-	char result[320], why[64], due[DATE_BUFSZ] = "";
-	int ok, save_validators = 0;
+	char result[480], why[64], due[DATE_BUFSZ] = "";
+	int ok, local, save_validators = 0;
 	int64_t now = now_s();
 
 	f->busy = 0;
@@ -451,6 +476,8 @@ static void feed_finished(struct dfeed *f, const struct feed_run_result *r)
 	st->last_fetch = now;
 	st->last_status = f->status;
 	ok = !f->error && (f->status == 200 || f->status == 304) && !f->parse_failed && !r->error;
+	/* the document was fine, but the spool or the state could not take its articles */
+	local = r->local && !f->error && f->status == 200 && !f->parse_failed;
 	if (f->error) {
 		snprintf(result, sizeof result, "error: %s", f->message);
 	} else if (f->status == 304) {
@@ -515,7 +542,8 @@ static void feed_finished(struct dfeed *f, const struct feed_run_result *r)
 	}
 	if ((f->status == 429 || f->status == 503) && f->retry_after > now)
 		host_hold_set(d, st->url, f->retry_after);
-	st->failures = ok ? 0 : st->failures + 1;
+	if (!local)
+		st->failures = ok ? 0 : st->failures + 1;
 	if (ok)
 		st->last_success = now;
 	st->articles_seen += (int64_t)r->seen;
@@ -539,11 +567,19 @@ static void feed_finished(struct dfeed *f, const struct feed_run_result *r)
 	in.retry_after = f->retry_after > now ? f->retry_after : host_hold(d, st->url);
 	in.random = ((uint64_t)rand() << 31) ^ (uint64_t)rand();
 	st->next_due = schedule_next(&in, why, sizeof why);
+	if (local) {
+		/* fetched again as soon as the pipeline accepts articles (on_resume) */
+		st->next_due = now;
+		snprintf(why, sizeof why, "retry once the spool and state can be written");
+	}
 	free(st->due_reason);
 	st->due_reason = strdup(st->retired ? "retired (410 Gone)" : why);
 	/* joins the batch after the articles' records: validators never run ahead of them */
-	pipeline_txn(d->pl);
-	if (state_feed_put(d->st, st) < 0)
+	if (pipeline_txn(d->pl) < 0)
+		log_debug("feed %s: its state is saved after its next fetch (the state cannot be "
+			  "written now)",
+			  f->conf->name);
+	else if (state_feed_put(d->st, st) < 0)
 		log_err("feed %s: cannot save its state: %s", f->conf->name, state_error(d->st));
 	date_format(st->next_due, due, sizeof due);
 	if (d->o->mode == DAEMON_ONCE) {
@@ -576,6 +612,30 @@ static int feed_due(struct daemon *d, struct dfeed *f, int64_t now)
 	return host_hold(d, f->st.url) == 0;
 }
 
+/* `once` never waits: the feeds it cannot fetch now are reported, and count as failed. */
+static void once_skip(struct daemon *d, const char *why)
+{
+	int64_t now = now_s();
+	size_t i;
+
+	for (i = 0; i < d->n_feeds; i++) {
+		struct dfeed *f = d->feeds[i];
+
+		if (!feed_due(d, f, now))
+			continue;
+		f->done_once = 1;
+		d->once_done++;
+		d->once_failed++;
+		log_warnx("feed %s: not fetched: %s", f->conf->name, why);
+	}
+	maybe_finish(d);
+}
+
+static void on_resume(void *ud)
+{
+	arm_tick(ud);
+}
+
 static void on_tick(uv_timer_t *t)
 {
 	struct daemon *d = t->data;
@@ -584,12 +644,30 @@ static void on_tick(uv_timer_t *t)
 
 	if (d->stopping)
 		return;
-	if (spool_pending(d->sp) > (size_t)d->cfg->max_pending) {
-		/* back-pressure: readers are behind; new articles wait */
-		log_warnx("spool: %zu files in new/ (max_pending %d): fetches wait",
-			  spool_pending(d->sp), d->cfg->max_pending);
-		uv_timer_start(&d->tick, on_tick, 5000, 0);
+	if (pipeline_stalled(d->pl)) {
+		/* storage trouble (logged by the pipeline): it calls on_resume once it is over */
+		if (d->o->mode == DAEMON_ONCE)
+			once_skip(d, "the spool or the state cannot be written");
 		return;
+	}
+	if (spool_pending(d->sp) >= (size_t)d->cfg->max_pending || pipeline_waiting(d->pl)) {
+		/* back-pressure: readers are behind; what is fetched now would only wait in tmp/ */
+		if (d->o->mode == DAEMON_ONCE) {
+			once_skip(d, "new/ is full (max_pending)");
+			return;
+		}
+		if (!d->held_back)
+			log_warnx("spool: new/ holds %zu articles (max_pending %d), %zu more wait in "
+				  "tmp/: fetches wait for readers",
+				  spool_pending(d->sp), d->cfg->max_pending, pipeline_waiting(d->pl));
+		d->held_back = 1;
+		uv_timer_start(&d->tick, on_tick, 1000, 0);
+		return;
+	}
+	if (d->held_back) {
+		d->held_back = 0;
+		log_info("spool: new/ has room again (%zu articles): fetches go on",
+			 spool_pending(d->sp));
 	}
 	for (i = 0; i < d->n_feeds && d->active < limit; i++)
 		if (feed_due(d, d->feeds[i], now))
@@ -908,6 +986,18 @@ static void make_parent(const char *path)
 
 /* ---- main ------------------------------------------------------------------------------------ */
 
+/* Logs each line of a multi-line error on its own. */
+static void log_lines(struct buf *err)
+{
+	char *line, *nl;
+
+	for (line = err->data; line && *line; line = nl ? nl + 1 : NULL) {
+		if ((nl = strchr(line, '\n')))
+			*nl = '\0';
+		log_err("%s", line);
+	}
+}
+
 int daemon_main(const struct daemon_opts *o)
 {
 	struct daemon d;
@@ -929,25 +1019,33 @@ int daemon_main(const struct daemon_opts *o)
 		goto out;
 	}
 	buf_reset(&err);
-	make_parent(d.cfg->state);
-	mkdir_p(d.cfg->spool);
-	d.st = state_open(d.cfg->state, 0, &err);
-	if (!d.st) {
-		log_err("state %s: %s", d.cfg->state, buf_cstr(&err));
+	/* nothing is created before everything that can be checked is: a refused start leaves
+	 * no trace (and fetches nothing) */
+	if (preflight_storage(d.cfg, &err) < 0) {
+		log_lines(&err);
 		goto out;
 	}
 	buf_reset(&err);
-	d.sp = spool_open(&d.loop, d.cfg->spool, d.cfg->umask, &err);
-	if (!d.sp) {
-		log_err("spool %s: %s", d.cfg->spool, buf_cstr(&err));
-		goto out;
-	}
 	if (d.cfg->n_filters) {
 		d.chain = filter_chain_new(d.cfg, &d.loop, &err);
 		if (!d.chain) {
-			log_err("%s", buf_cstr(&err));
+			log_lines(&err);
 			goto out;
 		}
+	}
+	buf_reset(&err);
+	make_parent(d.cfg->state);
+	d.st = state_open(d.cfg->state, 0, &err);
+	if (!d.st) {
+		log_err("state %s", buf_cstr(&err));
+		goto out;
+	}
+	buf_reset(&err);
+	mkdir_p(d.cfg->spool);
+	d.sp = spool_open(&d.loop, d.cfg->spool, d.cfg->umask, &err);
+	if (!d.sp) {
+		log_err("%s", buf_cstr(&err));
+		goto out;
 	}
 	d.pl = pipeline_new(&d.loop, d.st, d.sp, d.cfg);
 	d.fetcher = fetcher_new(&d.loop, d.cfg->max_total, d.cfg->max_per_host);
@@ -956,6 +1054,7 @@ int daemon_main(const struct daemon_opts *o)
 		goto out;
 	}
 	pipeline_on_idle(d.pl, on_pipeline_idle, &d);
+	pipeline_on_resume(d.pl, on_resume, &d);
 	if (d.chain)
 		pipeline_set_judge(d.pl, judge, &d);
 	if (pipeline_recover(d.pl) < 0) {
@@ -1004,12 +1103,15 @@ int daemon_main(const struct daemon_opts *o)
 	rc = o->mode == DAEMON_ONCE && d.once_failed ? 1 : 0;
 	if (o->mode == DAEMON_ONCE) {
 		struct pipeline_totals t;
+		struct buf names = BUF_INIT;
 
+		failed_names(&d, &names);
 		pipeline_totals(d.pl, &t);
-		log_info("%zu feed%s, %zu failed; %" PRIu64 " new, %" PRIu64 " duplicate, %" PRIu64
+		log_info("%zu feed%s, %zu failed%s; %" PRIu64 " new, %" PRIu64 " duplicate, %" PRIu64
 			 " dropped",
-			 d.once_done, d.once_done == 1 ? "" : "s", d.once_failed, t.fresh, t.duplicate,
-			 t.dropped);
+			 d.once_done, d.once_done == 1 ? "" : "s", d.once_failed, buf_cstr(&names),
+			 t.fresh, t.duplicate, t.dropped);
+		buf_fini(&names);
 	} else {
 		log_info("stopped");
 	}

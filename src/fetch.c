@@ -10,12 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #include <curl/curl.h>
 
 #define MAX_REDIRECTS 5
+/* Reads of data that came before a socket error, at most (curl reads 16 KiB at a time). */
+#define MAX_ERR_READS 1024
 /* Retry-After beyond this is taken as this: a server cannot park a feed for decades. */
 #define MAX_RETRY_AFTER (366 * 24 * 3600)
 
@@ -24,6 +27,8 @@ struct fsock {
 	uv_poll_t poll;
 	struct fetcher *f;
 	curl_socket_t fd;
+	int events;    /* what curl asked to watch */
+	int err_reads; /* reads before an error (see on_poll) */
 	struct fsock *prev, *next;
 };
 
@@ -61,8 +66,14 @@ struct fetch {
 	size_t header_bytes;
 	size_t body_seen; /* bytes of the current body, delivered or not */
 	size_t bytes;	  /* bytes delivered */
-	char *etag, *last_modified, *content_type, *cache_control, *location;
+	char *etag, *last_modified, *content_type, *cache_control, *location, *encoding;
 	int64_t expires, retry_after, retry_after_secs;
+	int excess;	     /* curl saw more body than the Content-Length announced */
+	int headers_done;    /* the current response's headers have ended */
+	long long announced; /* its Content-Length, -1 when absent */
+	/* The URL of every response in the redirect chain, to tell a loop from a long chain. */
+	char *visited[MAX_REDIRECTS + 2];
+	size_t n_visited;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -115,8 +126,12 @@ static void sock_close(struct fsock *s)
 
 static void fetch_free(struct fetch *x)
 {
+	size_t i;
+
 	if (!x)
 		return;
+	for (i = 0; i < x->n_visited; i++)
+		free(x->visited[i]);
 	if (x->easy)
 		curl_easy_cleanup(x->easy);
 	curl_slist_free_all(x->headers);
@@ -125,6 +140,7 @@ static void fetch_free(struct fetch *x)
 	free(x->content_type);
 	free(x->cache_control);
 	free(x->location);
+	free(x->encoding);
 	free(x);
 }
 
@@ -160,6 +176,94 @@ static const char *curl_text(const struct fetch *x, CURLcode rc)
 	return x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
 }
 
+/* A size as the configuration would write it: "16 MiB", "64 KiB" or "1000 bytes". */
+static const char *size_text(size_t n, char *out, size_t size)
+{
+	if (n >= 1024 * 1024 && n % (1024 * 1024) == 0)
+		snprintf(out, size, "%zu MiB", n / (1024 * 1024));
+	else if (n >= 1024 && n % 1024 == 0)
+		snprintf(out, size, "%zu KiB", n / 1024);
+	else
+		snprintf(out, size, "%zu bytes", n);
+	return out;
+}
+
+static curl_off_t info_off(const struct fetch *x, CURLINFO what)
+{
+	curl_off_t v = -1;
+
+	if (curl_easy_getinfo(x->easy, what, &v) != CURLE_OK)
+		v = -1;
+	return v;
+}
+
+static void describe_too_big(const struct fetch *x, CURLcode rc, struct fetch_result *r)
+{
+	/* curl refuses a Content-Length over the cap before it records it */
+	curl_off_t announced = x->announced;
+	char cap[32];
+
+	r->error = -EFBIG;
+	size_text(x->max_bytes, cap, sizeof cap);
+	if (rc == CURLE_FILESIZE_EXCEEDED && announced > 0 && (uint64_t)announced > x->max_bytes)
+		set_message(
+		    r, "body larger than the %s cap (Content-Length: %" CURL_FORMAT_CURL_OFF_T ")",
+		    cap, announced);
+	else if (x->encoding && *x->encoding && strcasecmp(x->encoding, "identity") != 0)
+		set_message(r, "body larger than the %s cap after decompression (%.40s)", cap,
+			    x->encoding);
+	else
+		set_message(r, "body larger than the %s cap", cap);
+}
+
+/* The body stopped short: how, then curl's "transfer closed with N bytes remaining" as the
+ * bytes received of those announced (a chunked body announces none). */
+static void describe_cut(const struct fetch *x, const char *how, struct fetch_result *r)
+{
+	curl_off_t announced = info_off(x, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T);
+	curl_off_t got = info_off(x, CURLINFO_SIZE_DOWNLOAD_T);
+
+	if (got < 0)
+		got = 0;
+	if (announced >= 0)
+		set_message(r,
+			    "%s after %" CURL_FORMAT_CURL_OFF_T " of the %" CURL_FORMAT_CURL_OFF_T
+			    " bytes announced",
+			    how, got, announced);
+	else
+		set_message(r, "%s, after %" CURL_FORMAT_CURL_OFF_T " bytes", how, got);
+}
+
+static void describe_redirects(const struct fetch *x, struct fetch_result *r)
+{
+	char *next = NULL;
+	size_t i;
+
+	r->error = -ELOOP;
+	curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &next);
+	for (i = 0; next && i < x->n_visited; i++) {
+		if (strcmp(next, x->visited[i]) == 0) {
+			set_message(r, "redirect loop: redirected back to %.180s", next);
+			return;
+		}
+	}
+	set_message(r, "too many redirects (more than %d)", MAX_REDIRECTS);
+}
+
+/* Only http and https are followed; the Location (its control bytes already removed) says
+ * where the server wanted to send us. */
+static void describe_scheme(const struct fetch *x, struct fetch_result *r)
+{
+	r->error = -EPROTONOSUPPORT;
+	if (x->status >= 300 && x->status < 400 && x->location)
+		set_message(r, "redirect to %.160s refused: only http and https are followed",
+			    x->location);
+	else if (x->status >= 300 && x->status < 400)
+		set_message(r, "redirect to a non-http URL refused");
+	else
+		set_message(r, "URL scheme not allowed");
+}
+
 static void describe_timeout(const struct fetch *x, struct fetch_result *r)
 {
 	curl_off_t connect_us = 0;
@@ -178,7 +282,7 @@ static void describe_timeout(const struct fetch *x, struct fetch_result *r)
 
 static void describe_error(const struct fetch *x, CURLcode rc, struct fetch_result *r)
 {
-	long os_errno = 0;
+	long os_errno = 0, request_size = 0;
 
 	if (x->cancelled || x->f->closing) {
 		r->error = -ECANCELED;
@@ -187,12 +291,12 @@ static void describe_error(const struct fetch *x, CURLcode rc, struct fetch_resu
 	}
 	switch (x->abort_error) {
 	case -EFBIG:
-		r->error = -EFBIG;
-		set_message(r, "body larger than %zu bytes", x->max_bytes);
+		describe_too_big(x, rc, r);
 		return;
 	case -EMSGSIZE:
 		r->error = -EMSGSIZE;
-		set_message(r, "headers larger than %d bytes", FETCH_MAX_HEADER_BYTES);
+		set_message(r, "response headers larger than %d KiB",
+			    FETCH_MAX_HEADER_BYTES / 1024);
 		return;
 	case -ECANCELED:
 		r->error = -ECANCELED;
@@ -200,6 +304,7 @@ static void describe_error(const struct fetch *x, CURLcode rc, struct fetch_resu
 		return;
 	}
 	curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
+	curl_easy_getinfo(x->easy, CURLINFO_REQUEST_SIZE, &request_size);
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
 		describe_timeout(x, r);
@@ -222,27 +327,25 @@ static void describe_error(const struct fetch *x, CURLcode rc, struct fetch_resu
 		}
 		break;
 	case CURLE_TOO_MANY_REDIRECTS:
-		r->error = -ELOOP;
-		set_message(r, "redirect loop or more than %d redirects", MAX_REDIRECTS);
+		describe_redirects(x, r);
 		break;
 	case CURLE_UNSUPPORTED_PROTOCOL:
-		r->error = -EPROTONOSUPPORT;
-		if (x->status >= 300 && x->status < 400)
-			set_message(r, "redirect to a non-http URL refused");
-		else
-			set_message(r, "URL scheme not allowed");
+		describe_scheme(x, r);
 		break;
 	case CURLE_URL_MALFORMAT:
 		r->error = -EINVAL;
 		set_message(r, "malformed URL");
 		break;
 	case CURLE_FILESIZE_EXCEEDED:
-		r->error = -EFBIG;
-		set_message(r, "body larger than %zu bytes", x->max_bytes);
+		describe_too_big(x, rc, r);
 		break;
 	case CURLE_PARTIAL_FILE:
 		r->error = -EPROTO;
-		set_message(r, "server closed the connection mid-body");
+		describe_cut(x,
+			     info_off(x, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T) >= 0
+				 ? "Content-Length mismatch: the server closed the connection"
+				 : "the server closed the connection mid-body",
+			     r);
 		break;
 	case CURLE_GOT_NOTHING:
 		r->error = -EPROTO;
@@ -254,7 +357,10 @@ static void describe_error(const struct fetch *x, CURLcode rc, struct fetch_resu
 			os_errno = x->f->poll_error;
 		if (os_errno == ECONNRESET) {
 			r->error = -ECONNRESET;
-			set_message(r, "connection reset by the server");
+			if (x->status > 0)
+				describe_cut(x, "connection reset by the server mid-body", r);
+			else
+				set_message(r, "connection reset by the server");
 		} else if (os_errno > 0) {
 			r->error = -(int)os_errno;
 			set_message(r, "connection failed: %s", strerror((int)os_errno));
@@ -266,7 +372,12 @@ static void describe_error(const struct fetch *x, CURLcode rc, struct fetch_resu
 		break;
 	case CURLE_SSL_CONNECT_ERROR:
 		r->error = -EPROTO;
-		set_message(r, "TLS handshake failed: %s", curl_text(x, rc));
+		/* what a TLS client makes of a plain-HTTP answer to its hello */
+		if (strstr(x->errbuf, "wrong version number") || strstr(x->errbuf, "packet length"))
+			set_message(r, "TLS handshake failed: %s (a plain HTTP port?)",
+				    curl_text(x, rc));
+		else
+			set_message(r, "TLS handshake failed: %s", curl_text(x, rc));
 		break;
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CERTPROBLEM:
@@ -293,9 +404,24 @@ static void describe_error(const struct fetch *x, CURLcode rc, struct fetch_resu
 		r->error = -ENOENT;
 		set_message(r, "could not read file");
 		break;
+#if LIBCURL_VERSION_NUM >= 0x080600
+	case CURLE_TOO_LARGE:
+#endif
 	case CURLE_OUT_OF_MEMORY:
-		r->error = -ENOMEM;
-		set_message(r, "out of memory");
+		/* Curl's own limit on one header line (our cap on all of them is lower than its
+		 * total): CURLE_TOO_LARGE since 8.6, before that out of memory with no text. A
+		 * request sent and its answer's headers unfinished tell that case. */
+		if (!x->headers_done && request_size > 0) {
+			r->error = -EMSGSIZE;
+			set_message(r, "a response header line longer than curl's limit of %d KiB",
+				    CURL_MAX_HTTP_HEADER / 1024);
+		} else if (rc != CURLE_OUT_OF_MEMORY) {
+			r->error = -EMSGSIZE;
+			set_message(r, "response over curl's limits: %s", curl_text(x, rc));
+		} else {
+			r->error = -ENOMEM;
+			set_message(r, "out of memory");
+		}
 		break;
 	default:
 		r->error = -EIO;
@@ -340,6 +466,13 @@ static void fill_result(struct fetch *x, CURLcode rc, struct fetch_result *r)
 	if (!x->is_http) {
 		r->status = 200;
 		set_message(r, "read %zu bytes", x->bytes);
+	} else if (x->excess && r->status == 200) {
+		/* the body was cut at the announced length: what it holds is not what was sent */
+		r->error = -EPROTO;
+		set_message(r,
+			    "Content-Length mismatch: the server sent more than the "
+			    "%" CURL_FORMAT_CURL_OFF_T " bytes announced",
+			    info_off(x, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T));
 	} else if (r->status == 0) {
 		r->error = -EPROTO;
 		set_message(r, "no HTTP response");
@@ -398,14 +531,31 @@ static void on_poll(uv_poll_t *p, int status, int events)
 	struct fsock *s = p->data;
 	struct fetcher *f = s->f;
 	int flags = 0, running;
+	char peek;
 
 	if (status < 0) {
-		/* curl only says "select/poll returned error": keep the cause for the message. */
-		socklen_t len = sizeof(f->poll_error);
+		/* A reset may come after data the kernel still holds: libuv reports only the error
+		 * and stops the handle. Curl then reads that data first and meets the error after
+		 * it, as a read would, with the handle watching again. A peek that finds no data
+		 * takes the socket's error (and clears it, as SO_ERROR would). */
+		ssize_t n = -1;
 
-		flags = CURL_CSELECT_ERR;
-		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &f->poll_error, &len) < 0)
-			f->poll_error = 0;
+		errno = 0;
+		if ((s->events & UV_READABLE) && s->err_reads < MAX_ERR_READS)
+			n = recv(s->fd, &peek, 1, MSG_PEEK | MSG_DONTWAIT);
+		if (n > 0 && uv_poll_start(&s->poll, s->events, on_poll) == 0) {
+			s->err_reads++;
+			flags = CURL_CSELECT_IN;
+		} else {
+			/* curl only says "select/poll returned error": keep the cause. */
+			socklen_t len = sizeof(f->poll_error);
+
+			flags = CURL_CSELECT_ERR;
+			if (n < 0 && errno != 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+				f->poll_error = errno;
+			else if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &f->poll_error, &len) < 0)
+				f->poll_error = 0;
+		}
 	} else {
 		if (events & UV_READABLE)
 			flags |= CURL_CSELECT_IN;
@@ -473,6 +623,7 @@ static int cb_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 		events |= UV_READABLE;
 	if (what & CURL_POLL_OUT)
 		events |= UV_WRITABLE;
+	s->events = events;
 	return uv_poll_start(&s->poll, events, on_poll) < 0 ? -1 : 0;
 }
 
@@ -568,11 +719,23 @@ static void new_response(struct fetch *x, const char *p, size_t n)
 		status = status * 10 + (p[i] - '0');
 	x->status = status;
 	x->body_seen = 0;
+	x->excess = 0;
+	x->headers_done = 0;
+	x->announced = -1;
+	if (x->n_visited < sizeof x->visited / sizeof *x->visited) {
+		char *url = NULL;
+
+		if (curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url)
+			x->visited[x->n_visited++] = strdup(url);
+		if (x->n_visited > 0 && !x->visited[x->n_visited - 1])
+			x->n_visited--; /* no memory: only the loop's description suffers */
+	}
 	replace(&x->etag, NULL);
 	replace(&x->last_modified, NULL);
 	replace(&x->content_type, NULL);
 	replace(&x->cache_control, NULL);
 	replace(&x->location, NULL);
+	replace(&x->encoding, NULL);
 	x->expires = x->retry_after = x->retry_after_secs = 0;
 }
 
@@ -593,6 +756,10 @@ static size_t cb_header(char *p, size_t size, size_t nitems, void *userdata)
 		new_response(x, p, n);
 		return n;
 	}
+	if (n <= 2 && (p[0] == '\r' || p[0] == '\n')) {
+		x->headers_done = 1;
+		return n;
+	}
 	if (header_is(p, n, "ETag", &v)) {
 		replace(&x->etag, header_value(p + v, n - v));
 	} else if (header_is(p, n, "Last-Modified", &v)) {
@@ -601,6 +768,17 @@ static size_t cb_header(char *p, size_t size, size_t nitems, void *userdata)
 		replace(&x->content_type, header_value(p + v, n - v));
 	} else if (header_is(p, n, "Location", &v)) {
 		replace(&x->location, header_value(p + v, n - v));
+	} else if (header_is(p, n, "Content-Encoding", &v)) {
+		replace(&x->encoding, header_value(p + v, n - v));
+	} else if (header_is(p, n, "Content-Length", &v)) {
+		value = header_value(p + v, n - v);
+		if (value) {
+			char *end;
+			long long len = strtoll(value, &end, 10);
+
+			x->announced = end != value && *end == '\0' && len >= 0 ? len : -1;
+			free(value);
+		}
 	} else if (header_is(p, n, "Cache-Control", &v)) {
 		value = header_value(p + v, n - v);
 		if (value && x->cache_control && *x->cache_control) {
@@ -635,6 +813,18 @@ static size_t cb_header(char *p, size_t size, size_t nitems, void *userdata)
 		}
 	}
 	return n;
+}
+
+/* curl tells of a body longer than its Content-Length only in its informational text, which
+ * starts with "Excess found" ("... in a read" in curl 7); nothing else here is looked at. */
+static int cb_debug(CURL *e, curl_infotype type, char *p, size_t n, void *userdata)
+{
+	struct fetch *x = userdata;
+
+	(void)e;
+	if (type == CURLINFO_TEXT && n >= 12 && memcmp(p, "Excess found", 12) == 0)
+		x->excess = 1;
+	return 0;
 }
 
 static size_t cb_write(char *p, size_t size, size_t nmemb, void *userdata)
@@ -763,7 +953,10 @@ static int setup_easy(struct fetch *x, const struct fetch_request *req)
 	    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, cb_header) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_HEADERDATA, x) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, cb_write) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_WRITEDATA, x) != CURLE_OK)
+	    curl_easy_setopt(e, CURLOPT_WRITEDATA, x) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, cb_debug) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_DEBUGDATA, x) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_VERBOSE, 1L) != CURLE_OK)
 		return -EINVAL;
 	if (x->low_speed_limit > 0 && x->low_speed_time > 0 &&
 	    (curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)x->low_speed_limit) != CURLE_OK ||

@@ -48,6 +48,8 @@ struct fetch_result {
 /* With error set, status still holds the last status received (a body cut short after "200").
  * A file:// read that succeeded reports status 200. A non-200 answer whose body exceeds
  * max_bytes is still reported as that status with error 0 (the body is not delivered anyway).
+ * A 200 whose body ends before its Content-Length (-EPROTO, or -ECONNRESET for a reset) or runs
+ * past it (-EPROTO) is an error; data that arrived before a reset is still delivered.
  * expires is 1 (long past) for an invalid Expires such as "0". */
 
 /* Body data as it arrives (decompressed). Return non-zero to abort the transfer. */

@@ -1,12 +1,20 @@
 /* The one place where the stages meet: each article is a job that moves through exact dedup,
  * the filter chain, near-duplicate dedup, a reservation in the state, the spool's tmp/, the
  * state's record, and the spool's new/. State writes are batched in one transaction that is
- * committed once per loop iteration (a uv_idle handle, active only while work is due). */
+ * committed once per loop iteration (a uv_idle handle, active only while work is due).
+ *
+ * Two things hold articles back. Back-pressure: an article recorded for good waits in tmp/
+ * (in a queue, by id) while new/ holds max_pending articles, so new/ never holds more.
+ * Storage trouble: when the spool or the state cannot be written (a full disk, a read-only
+ * file system, another process's lock), the pipeline stalls: it logs it once, refuses new
+ * articles (their runs fail as "local", and the daemon fetches those feeds again later), and
+ * every RETRY_MS probes both; once they can be written it takes articles again. */
 #include "autoconfig.h"
 
 #include "pipeline.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +23,9 @@
 #include "dedup.h"
 #include "log.h"
 
-enum job_stage { J_JUDGING, J_STAGING, J_RECORDED, J_PUBLISHING };
+#define RETRY_MS 2000 /* how often a stalled pipeline probes the spool and the state */
+
+enum job_stage { J_JUDGING, J_STAGING, J_RECORDED };
 
 struct job {
 	struct pipeline *p;
@@ -36,6 +46,21 @@ struct feed_run {
 	int ended, finished;
 	struct feed_run_result res;
 	struct feed_run *next; /* runs waiting to finish after a commit */
+};
+
+/* An article recorded for good, its files in tmp/: published into new/ when there is room. */
+struct pub {
+	struct pub *next;
+	struct pipeline *p;
+	char id[17];
+};
+
+/* A probe of the spool, on the thread pool. */
+struct probe {
+	uv_work_t req;
+	struct pipeline *p;
+	char *dir;
+	int status;
 };
 
 struct pipeline {
@@ -59,32 +84,127 @@ struct pipeline {
 	void (*idle_fn)(void *ud);
 	void *idle_ud;
 	int was_busy;
+	/* storage trouble */
+	int stalled;	     /* the negative errno that stalled the pipeline; 0: accepting */
+	char stall_msg[300]; /* what failed: "spool DIR/tmp/ID.json: No space left on device" */
+	uint64_t refused;    /* articles refused during this stall */
+	uv_timer_t retry;    /* probes while stalled; drains the waiting queue */
+	struct probe *probe; /* in flight */
+	void (*resume_fn)(void *ud);
+	void *resume_ud;
+	char (*orphans)[17]; /* reservations to remove once the state can be written */
+	size_t n_orphans, orphans_cap;
+	/* back-pressure */
+	struct pub *waiting, **waiting_tail;
+	size_t n_waiting, publishing;
+	int held; /* articles wait for room in new/ (logged once) */
+	int closing, handles;
 };
 
 static void run_maybe_finish(struct feed_run *r);
 static void on_kick(uv_idle_t *h);
+static void on_retry(uv_timer_t *t);
+static void drain(struct pipeline *p);
 
 /* Asks for a commit at the start of the next loop iteration. */
 static void kick(struct pipeline *p)
 {
-	if (!uv_is_active((uv_handle_t *)&p->kick))
+	if (!p->closing && !uv_is_active((uv_handle_t *)&p->kick))
 		uv_idle_start(&p->kick, on_kick);
 }
 
-static void txn(struct pipeline *p)
+/* Starts refusing articles because of what failed (said once per stall). */
+__attribute__((format(printf, 3, 4))) static void stall(struct pipeline *p, int err,
+							const char *fmt, ...)
 {
-	if (!p->in_txn && state_begin(p->st) == 0)
+	va_list ap;
+
+	if (p->stalled || p->closing)
+		return;
+	p->stalled = err < 0 ? err : -EIO;
+	p->refused = 0;
+	va_start(ap, fmt);
+	vsnprintf(p->stall_msg, sizeof p->stall_msg, fmt, ap);
+	va_end(ap);
+	log_err("%s: not accepting articles until it can be written again (tried every %d s)",
+		p->stall_msg, RETRY_MS / 1000);
+	if (!uv_is_active((uv_handle_t *)&p->retry))
+		uv_timer_start(&p->retry, on_retry, RETRY_MS, RETRY_MS);
+}
+
+/* A state call failed with rc: storage trouble stalls the pipeline. */
+static void state_failed(struct pipeline *p, int rc)
+{
+	if (rc == -EBUSY || rc == -ENOSPC || rc == -EROFS || rc == -EIO || rc == -EACCES)
+		stall(p, rc, "state %s: %s", p->c->state, state_error(p->st));
+}
+
+/* Opens the batch's transaction if needed: 0, or negative when the state cannot be written
+ * now (then nothing may be written to it). */
+static int txn(struct pipeline *p)
+{
+	int rc;
+
+	if (p->stalled)
+		return p->stalled;
+	if (!p->in_txn) {
+		if ((rc = state_begin(p->st)) < 0) {
+			state_failed(p, rc);
+			return rc;
+		}
 		p->in_txn = 1;
+	}
 	kick(p);
+	return 0;
 }
 
 static void run_fail(struct feed_run *r, int err, const char *what)
 {
+	struct pipeline *p = r->p;
+
 	r->res.failed++;
+	if (p->stalled) {
+		/* not the feed's fault: fetch it again once the spool and state work */
+		r->res.local = 1;
+		p->refused++;
+	}
 	if (!r->res.error) {
 		r->res.error = err;
-		snprintf(r->res.message, sizeof r->res.message, "%s: %s", what, strerror(-err));
+		if (p->stalled)
+			snprintf(r->res.message, sizeof r->res.message, "not accepted: %s",
+				 p->stall_msg);
+		else
+			snprintf(r->res.message, sizeof r->res.message, "%s: %s", what,
+				 strerror(-err));
 	}
+}
+
+static void add_orphan(struct pipeline *p, const char *id)
+{
+	if (p->n_orphans == p->orphans_cap) {
+		size_t cap = p->orphans_cap ? p->orphans_cap * 2 : 64;
+		char(*v)[17] = realloc(p->orphans, cap * sizeof *v);
+
+		if (!v) /* the next start's recovery removes it */
+			return;
+		p->orphans = v;
+		p->orphans_cap = cap;
+	}
+	memcpy(p->orphans[p->n_orphans++], id, 17);
+}
+
+/* Removes the reservation of an article that will not be written: it must not pass for a known
+ * article when its feed brings it again. When the state cannot be written now, later. */
+static void unreserve(struct pipeline *p, const char *id)
+{
+	int rc;
+
+	if (txn(p) == 0) {
+		if ((rc = state_seen_delete(p->st, id)) == 0 || rc == -ENOENT)
+			return;
+		state_failed(p, rc);
+	}
+	add_orphan(p, id);
 }
 
 static void job_settle(struct job *j)
@@ -109,20 +229,160 @@ static void job_free(struct job *j)
 
 /* ---- publishing (after the record is committed) ---------------------------------------- */
 
+static void maybe_free(struct pipeline *p);
+
 static void on_published(void *ud, int status)
 {
-	struct job *j = ud;
-	struct pipeline *p = j->p;
+	struct pub *n = ud;
+	struct pipeline *p = n->p;
+	int rc;
 
-	if (status < 0) {
-		/* stays SPOOLING: the next start publishes it from tmp/ */
-		log_err("spool: publishing %s failed: %s (kept in tmp/, published at the next start)",
-			j->a.id, strerror(-status));
-	} else {
-		txn(p);
-		state_seen_set_status(p->st, j->a.id, SEEN_WRITTEN);
+	p->publishing--;
+	if (p->closing) {
+		/* recorded as SPOOLING: the next start finds it in new/ (or tmp/) and settles it */
+		free(n);
+		maybe_free(p);
+		return;
 	}
-	job_free(j);
+	if (status < 0) {
+		stall(p, status, "spool %s: moving %s from tmp/ into new/: %s", spool_dir(p->sp),
+		      n->id, strerror(-status));
+		/* back to the front of the queue: published once the spool can be written */
+		n->next = p->waiting;
+		if (!p->waiting)
+			p->waiting_tail = &n->next;
+		p->waiting = n;
+		p->n_waiting++;
+	} else {
+		if (txn(p) == 0 && (rc = state_seen_set_status(p->st, n->id, SEEN_WRITTEN)) < 0)
+			state_failed(p, rc); /* stays SPOOLING: the next start sees it in new/ */
+		free(n);
+	}
+	drain(p);
+	kick(p); /* the pipeline may have become idle */
+}
+
+/* Publishes waiting articles while new/ has room (max_pending) and the spool works. */
+static void drain(struct pipeline *p)
+{
+	size_t max = (size_t)p->c->max_pending;
+	struct pub *n;
+
+	while (!p->stalled && !p->closing && (n = p->waiting) &&
+	       spool_pending(p->sp) + p->publishing < max) {
+		p->waiting = n->next;
+		if (!p->waiting)
+			p->waiting_tail = &p->waiting;
+		p->n_waiting--;
+		p->publishing++;
+		if (spool_publish(p->sp, n->id, on_published, n) < 0) {
+			p->publishing--;
+			log_err("spool: cannot publish %s (published at the next start)", n->id);
+			free(n);
+		}
+	}
+	if (p->closing)
+		return;
+	if (p->n_waiting && !p->stalled && !p->held) {
+		p->held = 1;
+		log_warnx(
+		    "spool: new/ is full (max_pending %d): recorded articles wait in tmp/ until "
+		    "readers take files",
+		    p->c->max_pending);
+	} else if (!p->n_waiting && p->held) {
+		p->held = 0;
+		log_info("spool: the articles that waited in tmp/ are all in new/");
+	}
+	/* while articles wait, look again as readers take files from new/ */
+	if ((p->stalled || p->n_waiting) && !uv_is_active((uv_handle_t *)&p->retry))
+		uv_timer_start(&p->retry, on_retry, RETRY_MS / 2, RETRY_MS / 2);
+	else if (!p->stalled && !p->n_waiting)
+		uv_timer_stop(&p->retry);
+}
+
+/* Queues a recorded article for new/. */
+static int wait_publish(struct pipeline *p, const char *id)
+{
+	struct pub *n = calloc(1, sizeof *n);
+
+	if (!n)
+		return -ENOMEM;
+	n->p = p;
+	memcpy(n->id, id, 17);
+	*p->waiting_tail = n;
+	p->waiting_tail = &n->next;
+	p->n_waiting++;
+	return 0;
+}
+
+/* ---- storage trouble: probes ---------------------------------------------------------------- */
+
+static void on_probe_work(uv_work_t *req)
+{
+	struct probe *pr = req->data;
+
+	pr->status = spool_probe(pr->dir);
+}
+
+/* The spool can be written again; now the state, and the reservations left behind. */
+static void on_probe_after(uv_work_t *req, int status)
+{
+	struct probe *pr = req->data;
+	struct pipeline *p = pr->p;
+	int rc = status < 0 ? status : pr->status;
+	size_t i;
+
+	free(pr->dir);
+	free(pr);
+	p->probe = NULL;
+	if (p->closing) {
+		maybe_free(p);
+		return;
+	}
+	if (rc < 0 || !p->stalled)
+		return;
+	if (!p->in_txn && (rc = state_probe(p->st)) < 0)
+		return;
+	log_info("spool %s and state %s can be written again: accepting articles (%llu refused "
+		 "meanwhile; their feeds are fetched again)",
+		 spool_dir(p->sp), p->c->state, (unsigned long long)p->refused);
+	p->stalled = 0;
+	for (i = 0; i < p->n_orphans; i++) {
+		if (txn(p) < 0 ||
+		    ((rc = state_seen_delete(p->st, p->orphans[i])) < 0 && rc != -ENOENT)) {
+			state_failed(p, rc);
+			break;
+		}
+	}
+	if (i) {
+		memmove(p->orphans, p->orphans + i, (p->n_orphans - i) * sizeof *p->orphans);
+		p->n_orphans -= i;
+	}
+	drain(p);
+	if (!p->stalled && p->resume_fn)
+		p->resume_fn(p->resume_ud);
+}
+
+static void on_retry(uv_timer_t *t)
+{
+	struct pipeline *p = t->data;
+	struct probe *pr;
+
+	if (!p->stalled) {
+		drain(p);
+		return;
+	}
+	if (p->probe || !(pr = calloc(1, sizeof *pr)))
+		return;
+	pr->p = p;
+	pr->req.data = pr;
+	if (!(pr->dir = strdup(spool_dir(p->sp))) ||
+	    uv_queue_work(p->loop, &pr->req, on_probe_work, on_probe_after) != 0) {
+		free(pr->dir);
+		free(pr);
+		return;
+	}
+	p->probe = pr;
 }
 
 /* ---- staging ---------------------------------------------------------------------------------- */
@@ -131,19 +391,24 @@ static void on_staged(void *ud, int status)
 {
 	struct job *j = ud;
 	struct pipeline *p = j->p;
+	int rc = 0;
 
 	if (status < 0) {
+		if (status != -ENOMEM && status != -ESHUTDOWN)
+			stall(p, status, "spool %s/%s: %s", spool_dir(p->sp),
+			      spool_last_failure(p->sp), strerror(-status));
 		run_fail(j->run, status, "spool");
 		p->totals.failed++;
-		txn(p);
-		state_seen_delete(p->st, j->a.id);
+		unreserve(p, j->a.id);
 		job_free(j);
 		return;
 	}
-	txn(p);
-	if (state_seen_set_status(p->st, j->a.id, SEEN_SPOOLING) < 0) {
-		run_fail(j->run, -EIO, "state");
+	if (txn(p) < 0 || (rc = state_seen_set_status(p->st, j->a.id, SEEN_SPOOLING)) < 0) {
+		if (rc < 0)
+			state_failed(p, rc);
+		run_fail(j->run, rc < 0 ? rc : -EIO, "state");
 		p->totals.failed++;
+		unreserve(p, j->a.id);
 		job_free(j);
 		return;
 	}
@@ -246,7 +511,12 @@ static void after_judge(struct job *j, const struct feed_info *f, int keep)
 		job_free(j);
 		return;
 	}
-	txn(p);
+	if ((rc = txn(p)) < 0) {
+		run_fail(r, rc, "state");
+		p->totals.failed++;
+		job_free(j);
+		return;
+	}
 	/* another copy may have been accepted while this one was judged */
 	if (is_known(p, &j->a, r->feed)) {
 		r->res.duplicate++;
@@ -274,6 +544,7 @@ static void after_judge(struct job *j, const struct feed_info *f, int keep)
 			    (int64_t)time(NULL));
 	touched_add(p, j->a.id); /* just recorded with last_seen = now */
 	if (rc < 0) {
+		state_failed(p, rc);
 		run_fail(r, rc, "state");
 		p->totals.failed++;
 		job_free(j);
@@ -283,7 +554,7 @@ static void after_judge(struct job *j, const struct feed_info *f, int keep)
 	if (rc < 0) {
 		run_fail(r, rc, "spool");
 		p->totals.failed++;
-		state_seen_delete(p->st, j->a.id);
+		unreserve(p, j->a.id);
 		job_free(j);
 	}
 }
@@ -322,7 +593,12 @@ void pipeline_run_article(struct feed_run *r, struct article *a, const struct fe
 	struct job *j;
 
 	r->res.seen++;
-	txn(p);
+	if (txn(p) < 0) {
+		/* the spool or the state cannot be written: not now */
+		run_fail(r, p->stalled ? p->stalled : -EIO, "state");
+		p->totals.failed++;
+		return;
+	}
 	if (is_known(p, a, r->feed)) {
 		/* still listed: retention counts from when it leaves the feed (once a day is enough) */
 		if (!touched_add(p, a->id))
@@ -387,6 +663,7 @@ static int commit(struct pipeline *p)
 		if (rc < 0) {
 			log_err("state: commit failed: %s (the articles will be fetched again)",
 				state_error(p->st));
+			state_failed(p, rc);
 			state_rollback(p->st);
 		}
 	}
@@ -397,19 +674,20 @@ static int commit(struct pipeline *p)
 		if (rc < 0) {
 			run_fail(j->run, rc, "state");
 			p->totals.failed++;
+			/* its reservation was committed before this batch */
+			add_orphan(p, j->a.id);
 			job_free(j);
 			continue;
 		}
-		/* recorded for good: the run may finish; the files go to new/ */
+		/* recorded for good: the run may finish; the files go to new/ when there is room */
 		job_settle(j);
 		j->run->res.fresh++;
 		p->totals.fresh++;
-		j->stage = J_PUBLISHING;
-		if (spool_publish(p->sp, j->a.id, on_published, j) < 0) {
+		if (wait_publish(p, j->a.id) < 0)
 			log_err("spool: cannot publish %s (published at the next start)", j->a.id);
-			job_free(j);
-		}
+		job_free(j);
 	}
+	drain(p);
 	finish_runs(p);
 	return rc;
 }
@@ -421,7 +699,7 @@ static void on_kick(uv_idle_t *h)
 	uv_idle_stop(&p->kick);
 	if (p->in_txn || p->recorded || p->finishing)
 		commit(p);
-	if (p->live_jobs || p->live_runs) {
+	if (p->live_jobs || p->live_runs || p->publishing) {
 		p->was_busy = 1;
 	} else if (p->was_busy) {
 		p->was_busy = 0;
@@ -436,9 +714,9 @@ void pipeline_on_idle(struct pipeline *p, void (*fn)(void *ud), void *ud)
 	p->idle_ud = ud;
 }
 
-void pipeline_txn(struct pipeline *p)
+int pipeline_txn(struct pipeline *p)
 {
-	txn(p);
+	return txn(p);
 }
 
 int pipeline_flush(struct pipeline *p)
@@ -489,8 +767,11 @@ struct pipeline *pipeline_new(uv_loop_t *loop, struct state *st, struct spool *s
 	p->st = st;
 	p->sp = sp;
 	p->c = c;
+	p->waiting_tail = &p->waiting;
 	uv_idle_init(loop, &p->kick);
-	p->kick.data = p;
+	uv_timer_init(loop, &p->retry);
+	p->kick.data = p->retry.data = p;
+	p->handles = 2;
 	p->touched_since = (int64_t)time(NULL);
 	return p;
 }
@@ -508,22 +789,68 @@ void pipeline_set_judge(struct pipeline *p, pipeline_judge_fn fn, void *ud)
 
 int pipeline_idle(const struct pipeline *p)
 {
-	return p->live_jobs == 0 && p->live_runs == 0;
+	return p->live_jobs == 0 && p->live_runs == 0 && p->publishing == 0;
 }
 
-static void on_kick_closed(uv_handle_t *h)
+int pipeline_stalled(const struct pipeline *p)
 {
-	free(h->data);
+	return p->stalled;
+}
+
+size_t pipeline_waiting(const struct pipeline *p)
+{
+	return p->n_waiting;
+}
+
+void pipeline_on_resume(struct pipeline *p, void (*fn)(void *ud), void *ud)
+{
+	p->resume_fn = fn;
+	p->resume_ud = ud;
+}
+
+/* Frees p once its handles are closed and nothing it started can call back. */
+static void maybe_free(struct pipeline *p)
+{
+	if (p->handles || p->publishing || p->probe)
+		return;
+	free(p->orphans);
+	free(p);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+	struct pipeline *p = h->data;
+
+	p->handles--;
+	maybe_free(p);
 }
 
 void pipeline_free(struct pipeline *p)
 {
+	struct pub *n;
+
 	if (!p)
 		return;
 	commit(p);
+	p->closing = 1;
+	if (p->n_waiting)
+		log_info(
+		    "spool: %zu article%s wait%s in tmp/ for room in new/ (max_pending %d); the "
+		    "next start publishes them",
+		    p->n_waiting, p->n_waiting == 1 ? "" : "s", p->n_waiting == 1 ? "s" : "",
+		    p->c->max_pending);
+	if (p->n_orphans)
+		log_info("state: %zu reservation%s left for the next start to remove", p->n_orphans,
+			 p->n_orphans == 1 ? "" : "s");
+	while ((n = p->waiting)) {
+		p->waiting = n->next;
+		free(n);
+	}
 	uv_idle_stop(&p->kick);
+	uv_timer_stop(&p->retry);
 	free(p->touched);
-	uv_close((uv_handle_t *)&p->kick, on_kick_closed);
+	uv_close((uv_handle_t *)&p->kick, on_handle_closed);
+	uv_close((uv_handle_t *)&p->retry, on_handle_closed);
 }
 
 void pipeline_totals(const struct pipeline *p, struct pipeline_totals *t)
@@ -536,6 +863,7 @@ void pipeline_totals(const struct pipeline *p, struct pipeline_totals *t)
 struct recovery {
 	struct pipeline *p;
 	int settled;
+	size_t waiting;
 };
 
 static int recover_reserved(void *ud, const char *id)
@@ -556,6 +884,12 @@ static int recover_spooling(void *ud, const char *id)
 
 	switch (spool_locate(p->sp, id)) {
 	case SPOOL_IN_TMP:
+		if (spool_pending(p->sp) >= (size_t)p->c->max_pending) {
+			/* back-pressure holds at start-up too: it waits in tmp/ */
+			if (wait_publish(p, id) == 0)
+				rv->waiting++;
+			return 0;
+		}
 		if (spool_publish_now(p->sp, id) < 0) {
 			log_err("recovery: cannot publish %s from tmp/", id);
 			return 0;
@@ -571,14 +905,29 @@ static int recover_spooling(void *ud, const char *id)
 	return 0;
 }
 
-static int nothing_claimed(void *ud, const char *id)
+static int cmp_id(const void *a, const void *b)
 {
-	return 0;
+	return memcmp(a, b, 17);
+}
+
+/* tmp/ files of articles waiting for room in new/ are kept (ids sorted in ud). */
+struct claims {
+	char (*ids)[17];
+	size_t n;
+};
+
+static int waiting_claimed(void *ud, const char *id)
+{
+	const struct claims *cl = ud;
+
+	return cl->n && bsearch(id, cl->ids, cl->n, sizeof *cl->ids, cmp_id) != NULL;
 }
 
 int pipeline_recover(struct pipeline *p)
 {
-	struct recovery rv = {p, 0};
+	struct recovery rv = {p, 0, 0};
+	struct claims cl = {NULL, 0};
+	struct pub *n;
 	int rc;
 
 	if ((rc = state_begin(p->st)) < 0)
@@ -587,10 +936,25 @@ int pipeline_recover(struct pipeline *p)
 	state_seen_each(p->st, SEEN_SPOOLING, recover_spooling, &rv);
 	if ((rc = state_commit(p->st)) < 0)
 		return rc;
-	/* what is left in tmp/ was never recorded */
-	spool_clean_tmp(p->sp, nothing_claimed, NULL);
+	/* what is left in tmp/ was never recorded, but for the articles waiting for new/ */
+	if (p->n_waiting && (cl.ids = calloc(p->n_waiting, sizeof *cl.ids))) {
+		for (n = p->waiting; n; n = n->next)
+			memcpy(cl.ids[cl.n++], n->id, 17);
+		qsort(cl.ids, cl.n, sizeof *cl.ids, cmp_id);
+	}
+	if (!p->n_waiting || cl.ids)
+		spool_clean_tmp(p->sp, waiting_claimed, &cl);
+	free(cl.ids);
 	if (rv.settled)
-		log_info("recovery: %d article%s settled after an unclean stop", rv.settled,
-			 rv.settled == 1 ? "" : "s");
+		log_info("recovery: %d recorded article%s settled (left by an unclean stop, or "
+			 "waiting in tmp/ for room in new/)",
+			 rv.settled, rv.settled == 1 ? "" : "s");
+	if (rv.waiting)
+		log_info(
+		    "spool: %zu recorded article%s wait%s in tmp/ for room in new/ (max_pending "
+		    "%d)",
+		    rv.waiting, rv.waiting == 1 ? "" : "s", rv.waiting == 1 ? "s" : "",
+		    p->c->max_pending);
+	drain(p);
 	return rv.settled;
 }

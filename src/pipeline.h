@@ -35,7 +35,9 @@ struct feed_run_result {
 	size_t dropped;   /* by a filter */
 	size_t failed;    /* could not be written or recorded: the feed must be fetched again */
 	int error;        /* the first error (negative errno), 0 when none */
-	char message[160];
+	int local;        /* the failure is the spool's or the state's (storage trouble), not the
+			   * feed's: fetch it again once they can be written */
+	char message[360];
 };
 
 typedef void (*feed_run_done_fn)(void *ud, const struct feed_run_result *r);
@@ -65,8 +67,18 @@ void pipeline_run_article(struct feed_run *r, struct article *a, const struct fe
 void pipeline_run_end(struct feed_run *r);
 
 /* Opens (if needed) the batched state transaction, committed at the end of this loop iteration,
- * so that other state writes (a feed's validators) join it. */
-void pipeline_txn(struct pipeline *p);
+ * so that other state writes (a feed's validators) join it. 0, or negative when the state
+ * cannot be written now (stalled): then write nothing. */
+int pipeline_txn(struct pipeline *p);
+
+/* Storage trouble: the negative errno that stops the pipeline from accepting articles (the
+ * spool or the state cannot be written; logged once), 0 when it accepts them. While stalled
+ * it probes both every 2 s, and calls the resume function once they can be written. */
+int pipeline_stalled(const struct pipeline *p);
+void pipeline_on_resume(struct pipeline *p, void (*fn)(void *ud), void *ud);
+/* Back-pressure: articles recorded for good that wait in tmp/ for room in new/ (which never
+ * holds more than max_pending articles); they are published as readers take files. */
+size_t pipeline_waiting(const struct pipeline *p);
 /* Commits the open state transaction now (shutdown). */
 int pipeline_flush(struct pipeline *p);
 

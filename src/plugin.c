@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <uv.h>
 
 #include <feedspool/plugin.h>
 
@@ -29,6 +30,8 @@
 #define MAX_TAGS 64	 /* tags of one article */
 #define MAX_REASON 1024	 /* bytes of one filter's explanation */
 #define MAX_MESSAGE 1024 /* bytes of one log message */
+/* How long a deferred answer may take unless the filter's answer_timeout says otherwise. */
+#define DEFAULT_ANSWER_TIMEOUT_MS 60000
 
 /* A plugin stays mapped once loaded: the close callbacks of libuv handles it closed in fini()
  * run after fini() returns, and a reload then finds the same object. */
@@ -55,6 +58,7 @@ struct filter {
 	char *name;
 	struct plugin_so *so;
 	enum on_error on_error;
+	uint64_t answer_timeout_ms;
 	void *state;
 	int live;	       /* init() succeeded, fini() is due */
 	struct buf *init_errs; /* while init() runs: its error messages, for the config error */
@@ -63,14 +67,18 @@ struct filter {
 
 struct run;
 
-/* One filter() call, from the call until its verdict is known. */
+/* One filter() call, from the call until its verdict is known. The plugin's handle for it is
+ * its token, never its address: a handle kept past its call (answered twice, abandoned, timed
+ * out) cannot name a later call that happens to reuse the memory. */
 struct call {
 	struct call *prev, *next; /* every call in progress (calls_live), to refuse stale handles */
+	uintptr_t token;
 	struct run *run;
 	struct filter *f;
 	int in_filter; /* filter() has not returned yet */
 	int answered;  /* complete() was called from inside filter() */
 	int verdict;
+	uint64_t deadline; /* uv_now() by which a deferred answer must come */
 };
 
 /* One article on its way through the chain. */
@@ -95,12 +103,23 @@ struct filter_chain {
 	struct plugin_so *sos;
 	struct run *runs;
 	size_t n_runs;
+	size_t n_pending; /* runs waiting for a deferred answer */
 	char *config_dir;
+	uv_loop_t *loop;
+	uv_timer_t *deadlines; /* the earliest deadline of a deferred answer; NULL without a loop */
 	int closing;
 };
 
 /* Every host runs on one loop thread, so one list serves all chains. */
 static struct call *calls_live;
+static uintptr_t last_token;
+/* Calls that ended lately (a ring), so that a handle used after its call names its filter. */
+#define ENDED 256
+static struct {
+	uintptr_t token;
+	char filter[64];
+} ended[ENDED];
+static size_t ended_next;
 
 static void run_step(struct run *r);
 
@@ -123,9 +142,14 @@ static struct call *call_find(const struct feedspool_call *handle)
 	struct call *c;
 
 	for (c = calls_live; c; c = c->next)
-		if ((const void *)c == (const void *)handle)
+		if (c->token == (uintptr_t)handle)
 			return c;
 	return NULL;
+}
+
+static struct feedspool_call *handle_of(const struct call *c)
+{
+	return (struct feedspool_call *)c->token;
 }
 
 static struct call *call_new(struct run *r, struct filter *f)
@@ -136,6 +160,9 @@ static struct call *call_new(struct run *r, struct filter *f)
 		return NULL;
 	c->run = r;
 	c->f = f;
+	if (++last_token == 0) /* never NULL */
+		++last_token;
+	c->token = last_token;
 	c->next = calls_live;
 	if (calls_live)
 		calls_live->prev = c;
@@ -143,8 +170,22 @@ static struct call *call_new(struct run *r, struct filter *f)
 	return c;
 }
 
+/* The filter of a call that ended lately with this handle, or NULL. */
+static const char *ended_filter(const struct feedspool_call *handle)
+{
+	size_t i;
+
+	for (i = 0; i < ENDED; i++)
+		if (ended[i].token && ended[i].token == (uintptr_t)handle)
+			return ended[i].filter;
+	return NULL;
+}
+
 static void call_free(struct call *c)
 {
+	ended[ended_next].token = c->token;
+	snprintf(ended[ended_next].filter, sizeof ended[ended_next].filter, "%s", c->f->name);
+	ended_next = (ended_next + 1) % ENDED;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -216,9 +257,16 @@ host_log(const struct feedspool_host *h, enum feedspool_log_level level, const c
 static struct call *annotatable(struct feedspool_call *handle, const char *what)
 {
 	struct call *c = call_find(handle);
+	const char *name;
 
 	if (!c) {
-		log_err("a plugin called %s() with a call handle that is not in progress", what);
+		if ((name = ended_filter(handle)))
+			log_err("filter %s: %s() for an article whose call is over (answered, "
+				"abandoned or timed out): ignored",
+				name, what);
+		else
+			log_err("a plugin called %s() with a call handle that is not in progress",
+				what);
 		return NULL;
 	}
 	if (c->answered) {
@@ -295,8 +343,8 @@ static int host_explain(struct feedspool_call *handle, const char *reason)
 	return 0;
 }
 
-/* Applies verdict v of filter f; returns 1 when it drops the article. */
-static int apply(struct filter *f, int v)
+/* Applies verdict v of filter f on article id; returns 1 when it drops the article. */
+static int apply(struct filter *f, int v, const char *id)
 {
 	switch (v) {
 	case FEEDSPOOL_KEEP:
@@ -307,8 +355,17 @@ static int apply(struct filter *f, int v)
 		return 1;
 	case FEEDSPOOL_ERROR:
 		break;
+	case FEEDSPOOL_PENDING: /* only complete() can hand it here */
+		log_err(
+		    "filter %s: complete() with FEEDSPOOL_PENDING, which is no answer: counted as "
+		    "an error (article %s, on_error = %s)",
+		    f->name, id, f->on_error == ON_ERROR_DROP ? "drop" : "keep");
+		break;
 	default:
-		log_err("filter %s: invalid verdict %d, counted as an error", f->name, v);
+		log_err(
+		    "filter %s: invalid verdict %d, counted as an error (article %s, on_error = "
+		    "%s)",
+		    f->name, v, id, f->on_error == ON_ERROR_DROP ? "drop" : "keep");
 		break;
 	}
 	f->errors++;
@@ -342,7 +399,7 @@ static void run_finish(struct run *r, enum filter_outcome outcome, const char *b
 /* Goes on after filter f answered v: next filter, or the end. */
 static void run_answered(struct run *r, struct filter *f, int v)
 {
-	if (apply(f, v)) {
+	if (apply(f, v, r->a->id)) {
 		run_finish(r, FILTER_DROP, f->name);
 		return;
 	}
@@ -350,15 +407,98 @@ static void run_answered(struct run *r, struct filter *f, int v)
 	run_step(r);
 }
 
+/* The deferred call c of run r has its answer (or will never have one): forget it. */
+static void call_settle(struct run *r, struct call *c)
+{
+	struct filter_chain *ch = r->chain;
+
+	c->f->in_flight--;
+	r->call = NULL;
+	call_free(c);
+	if (--ch->n_pending == 0 && ch->deadlines)
+		uv_timer_stop(ch->deadlines);
+}
+
+static void on_deadline(uv_timer_t *t);
+
+/* Makes the deadline timer fire by the earliest deadline of the chain's deferred calls. */
+static void arm_deadlines(struct filter_chain *ch)
+{
+	uint64_t now, first = UINT64_MAX;
+	struct run *r;
+
+	if (!ch->deadlines || ch->closing)
+		return;
+	for (r = ch->runs; r; r = r->next)
+		if (r->call && r->call->deadline < first)
+			first = r->call->deadline;
+	if (first == UINT64_MAX) {
+		uv_timer_stop(ch->deadlines);
+		return;
+	}
+	now = uv_now(ch->loop);
+	uv_timer_start(ch->deadlines, on_deadline, first > now ? first - now : 0, 0);
+}
+
+/* A deferred answer that does not come by the filter's answer_timeout is an error: the plugin
+ * may be stuck, and the article (and its feed) must not wait forever. */
+static void on_deadline(uv_timer_t *t)
+{
+	struct filter_chain *ch = t->data;
+	struct run *r;
+	struct filter *f;
+	uint64_t now = uv_now(ch->loop);
+
+again:
+	for (r = ch->runs; r; r = r->next) {
+		if (!r->call || r->call->deadline > now)
+			continue;
+		f = r->call->f;
+		log_err(
+		    "filter %s: no answer for article %s within %llu ms (answer_timeout): counted "
+		    "as an error (on_error = %s)",
+		    f->name, r->a->id, (unsigned long long)f->answer_timeout_ms,
+		    f->on_error == ON_ERROR_DROP ? "drop" : "keep");
+		call_settle(r, r->call);
+		/* the chain goes on, and may change the list of runs */
+		run_answered(r, f, FEEDSPOOL_ERROR);
+		goto again;
+	}
+	arm_deadlines(ch);
+}
+
+/* Run r waits for filter f's deferred answer to call c, until the filter's answer_timeout. */
+static void wait_answer(struct run *r, struct filter *f, struct call *c)
+{
+	struct filter_chain *ch = r->chain;
+
+	f->in_flight++;
+	r->call = c;
+	ch->n_pending++;
+	if (!ch->deadlines)
+		return;
+	c->deadline = uv_now(ch->loop) + f->answer_timeout_ms;
+	if (!uv_is_active((uv_handle_t *)ch->deadlines) ||
+	    uv_timer_get_due_in(ch->deadlines) > f->answer_timeout_ms)
+		arm_deadlines(ch);
+}
+
 static void host_complete(struct feedspool_call *handle, enum feedspool_verdict verdict)
 {
 	struct call *c = call_find(handle);
 	struct run *r;
 	struct filter *f;
+	const char *name;
 
 	if (!c) {
-		log_err("a plugin called complete() with a call handle that is not in progress "
-			"(answered twice, or abandoned)");
+		if ((name = ended_filter(handle)))
+			log_err(
+			    "filter %s: complete() for an article whose call is over (answered, "
+			    "abandoned or timed out): ignored",
+			    name);
+		else
+			log_err("a plugin called complete() with a call handle that is not in "
+				"progress (answered twice, or abandoned)");
 		return;
 	}
 	if (c->answered) {
@@ -373,10 +513,8 @@ static void host_complete(struct feedspool_call *handle, enum feedspool_verdict 
 	}
 	r = c->run;
 	f = c->f;
-	f->in_flight--;
-	r->call = NULL;
-	call_free(c);
-	run_answered(r, f, verdict == FEEDSPOOL_PENDING ? -1 : (int)verdict);
+	call_settle(r, c);
+	run_answered(r, f, (int)verdict);
 }
 
 /* ---- the chain ------------------------------------------------------------------------------- */
@@ -399,8 +537,7 @@ static void run_step(struct run *r)
 		} else {
 			c->in_filter = 1;
 			t0 = now_ns();
-			v = (int)f->so->desc->filter(f->state, &r->view,
-						     (struct feedspool_call *)(void *)c);
+			v = (int)f->so->desc->filter(f->state, &r->view, handle_of(c));
 			f->ns += now_ns() - t0;
 			c->in_filter = 0;
 			if (c->answered) {
@@ -408,12 +545,11 @@ static void run_step(struct run *r)
 					log_warnx("filter %s: filter() returned %d after calling "
 						  "complete(): the completed verdict stands",
 						  f->name, v);
-				v = c->verdict == FEEDSPOOL_PENDING ? -1 : c->verdict;
+				v = c->verdict;
 			} else if (v == FEEDSPOOL_PENDING) {
 				f->pending++;
 				if (!ch->closing) {
-					f->in_flight++;
-					r->call = c;
+					wait_answer(r, f, c);
 					return;
 				}
 				log_warnx("filter %s: deferred answer while the chain closes: "
@@ -423,7 +559,7 @@ static void run_step(struct run *r)
 			}
 			call_free(c);
 		}
-		if (apply(f, v)) {
+		if (apply(f, v, r->a->id)) {
 			run_finish(r, FILTER_DROP, f->name);
 			return;
 		}
@@ -735,6 +871,8 @@ static int filter_init(struct filter_chain *ch, const struct config *c,
 
 	f->chain = ch;
 	f->on_error = fc->on_error;
+	f->answer_timeout_ms =
+	    fc->answer_timeout_ms ? fc->answer_timeout_ms : DEFAULT_ANSWER_TIMEOUT_MS;
 	if (!(f->name = strdup(fc->name ? fc->name : "?"))) {
 		conf_error(err, fc, "out of memory");
 		return -1;
@@ -813,6 +951,13 @@ struct filter_chain *filter_chain_new(const struct config *c, void *uv_loop, str
 		goto enomem;
 	if (!(ch->config_dir = config_dir_of(c)))
 		goto enomem;
+	if (uv_loop) {
+		if (!(ch->deadlines = malloc(sizeof *ch->deadlines)))
+			goto enomem;
+		ch->loop = uv_loop;
+		uv_timer_init(ch->loop, ch->deadlines);
+		ch->deadlines->data = ch;
+	}
 	if (c->n_filters && !(ch->filters = calloc(c->n_filters, sizeof *ch->filters)))
 		goto enomem;
 	ch->n_filters = c->n_filters;
@@ -828,6 +973,11 @@ enomem:
 	buf_puts(err, "filters: out of memory");
 	filter_chain_free(ch);
 	return NULL;
+}
+
+static void on_deadlines_closed(uv_handle_t *h)
+{
+	free(h);
 }
 
 void filter_chain_free(struct filter_chain *ch)
@@ -853,11 +1003,11 @@ void filter_chain_free(struct filter_chain *ch)
 		log_warnx("filter %s: article %s abandoned while waiting for its answer",
 			  c->f->name, r->a->id);
 		f = c->f;
-		f->in_flight--;
-		r->call = NULL;
-		call_free(c);
+		call_settle(r, c);
 		run_answered(r, f, FEEDSPOOL_ERROR);
 	}
+	if (ch->deadlines)
+		uv_close((uv_handle_t *)ch->deadlines, on_deadlines_closed);
 	for (i = 0; i < ch->n_filters; i++) {
 		f = &ch->filters[i];
 		if (f->live)

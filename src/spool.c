@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +87,8 @@ struct spool {
 	uv_idle_t idle; /* starts the next batches after the current loop iteration */
 
 	size_t pending;
-	uint64_t published; /* articles moved into new/ since open */
+	uint64_t published;	       /* articles moved into new/ since open */
+	char failed[4 + NAME_MAX_LEN]; /* spool_last_failure(): "tmp/<id>.json" */
 	uv_timer_t timer;
 	uv_work_t rescan_req;
 	int rescanning;
@@ -332,15 +334,21 @@ static void finish_stage(struct batch *b)
 {
 	struct spool *s = b->s;
 	struct item *it, *items = b->items;
-	size_t i;
+	size_t i, failed = 0;
 
-	/* An article fails with its first failed file, or with the directory fsync. */
+	/* An article fails with its first failed file, or with the directory fsync. The batch's
+	 * first failure is the one spool_last_failure() names. */
 	for (i = 0; i < b->nfiles; i++)
-		if (b->files[i].status != 0 && b->files[i].item->status == 0)
+		if (b->files[i].status != 0 && b->files[i].item->status == 0) {
 			b->files[i].item->status = b->files[i].status;
+			if (!failed++) {
+				memcpy(s->failed, "tmp/", 4);
+				file_name(s->failed + 4, b->files[i].item->id, b->files[i].is_txt);
+			}
+		}
 	for (it = items; it; it = it->next)
-		if (it->status == 0)
-			it->status = b->dir_status;
+		if (it->status == 0 && (it->status = b->dir_status) != 0 && !failed++)
+			strcpy(s->failed, "tmp/");
 	s->staging = NULL;
 	free(b);
 	complete(s, items);
@@ -630,6 +638,36 @@ size_t spool_pending(const struct spool *s)
 const char *spool_dir(const struct spool *s)
 {
 	return s ? s->dir : NULL;
+}
+
+const char *spool_last_failure(const struct spool *s)
+{
+	return s ? s->failed : "";
+}
+
+int spool_probe(const char *dir)
+{
+	static const char block[4096];
+	char path[4096];
+	ssize_t w;
+	int fd, rc = 0;
+
+	if (snprintf(path, sizeof path, "%s/tmp/.probe.%ld", dir, (long)getpid()) >=
+	    (int)sizeof path)
+		return -ENAMETOOLONG;
+	fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	do
+		w = write(fd, block, sizeof block);
+	while (w < 0 && errno == EINTR);
+	if (w != (ssize_t)sizeof block)
+		rc = w < 0 ? -errno : -ENOSPC;
+	else if (fdatasync(fd) != 0)
+		rc = -errno;
+	close(fd);
+	unlink(path);
+	return rc;
 }
 
 static void on_rescan_work(uv_work_t *req)

@@ -55,5 +55,13 @@ int spool_clean_tmp(struct spool *s, int (*claimed)(void *ud, const char *id), v
  * estimate: it may run high by one batch until the next recount. */
 size_t spool_pending(const struct spool *s);
 const char *spool_dir(const struct spool *s);
+/* The file (relative to the spool) that failed first in the last stage batch with a failure:
+ * "tmp/<id>.json", "tmp/<id>.txt", or "tmp/" for the directory's fsync; "" before any failure.
+ * Set before the done callbacks of the batch run. */
+const char *spool_last_failure(const struct spool *s);
+/* Blocking (call it on the thread pool): whether an article could be written now, by writing
+ * 4 KiB to DIR/tmp/.probe.PID, syncing and removing it. 0 or -errno. It uses nothing but dir, so
+ * it may outlive the spool. */
+int spool_probe(const char *dir);
 
 #endif

@@ -85,6 +85,9 @@ _Static_assert(sizeof migrations / sizeof migrations[0] == STATE_SCHEMA_VERSION,
 	       "one migration per schema version");
 _Static_assert(SEEN_ALIAS == 3, "the partial band indexes name SEEN_ALIAS as 3");
 
+/* How long a statement waits for another process's lock before it fails with -EBUSY. */
+#define BUSY_TIMEOUT_MS 3000
+
 /* A page of rows for the _each functions: callbacks may then call anything, even writes. */
 #define PAGE 256
 #define STR_(x) #x
@@ -369,7 +372,7 @@ struct state *state_open(const char *path, int readonly, struct buf *err)
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	/* the daemon is the only writer; this covers a reader's brief locks and a checkpoint */
-	sqlite3_busy_timeout(s->db, 3000);
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	/* refused before anything is written to it, even the journal mode */
 	if (user_version(s, &version) < 0) {
 		buf_printf(err, "%s: %s", path, s->err);
@@ -477,6 +480,19 @@ int state_commit(struct state *s)
 int state_rollback(struct state *s)
 {
 	return run(s, s->st[ST_ROLLBACK]);
+}
+
+int state_probe(struct state *s)
+{
+	int rc;
+
+	/* no waiting: the loop thread must not block on another process's lock */
+	sqlite3_busy_timeout(s->db, 0);
+	rc = run(s, s->st[ST_BEGIN]);
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	if (rc == 0)
+		run(s, s->st[ST_ROLLBACK]);
+	return rc;
 }
 
 void feed_state_init(struct feed_state *f)

@@ -51,6 +51,10 @@ const char *state_error(const struct state *s);
 int state_begin(struct state *s);
 int state_commit(struct state *s);
 int state_rollback(struct state *s);
+/* Whether a write transaction could begin now, without waiting for another process's lock
+ * (which the other calls wait up to 3 s for): 0, or -EBUSY, -EROFS... Outside a transaction
+ * only. */
+int state_probe(struct state *s);
 
 /* 1 and *out filled when known, 0 when not, negative on error. *out is initialized first. */
 int state_feed_get(struct state *s, const char *name, struct feed_state *out);

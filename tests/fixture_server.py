@@ -21,17 +21,25 @@ Paths:
   /loop                 a 302 redirect to itself.
   /scheme               a 302 redirect to ftp://127.0.0.1/ (clients must refuse it).
   /slow                 trickles a byte per interval: ?n=BYTES (default 10, at most 100) and
-                        ?ms=INTERVAL (default 1000), with a Content-Length of n.
+                        ?ms=INTERVAL (default 1000), with a Content-Length of n; the bytes are
+                        "x", or with ?feed=1 the start of a feed (FEED_HEAD, then spaces).
   /hang                 reads the request and never answers (gives up after 10 s).
   /big?mb=N             an N MiB body (N at most 1024) with a Content-Length.
-  /bomb                 a 1 MB gzip body that expands to 1 GiB of zeros, sent chunked (no
-                        Content-Length); ?length=1 sends it with a Content-Length instead. Built
+  /bomb                 a 1 MB gzip body that expands to 1 GiB (FEED_HEAD, then spaces: a
+                        parser sees a feed that never ends), sent chunked (no Content-Length);
+                        ?length=1 sends it with a Content-Length instead. Built
                         once in memory (zlib level 9, about 3 s) on first use; ?prepare=1 only
-                        starts building it and answers 204 at once.
-  /endless              a chunked body that never ends (stops after 5 s).
-  /headers              a 200 with 1 MB of headers (1024 lines of 1 KB).
-  /reset                a 200 announcing 100000 bytes, 1000 sent, then a TCP reset.
-  /badlength            a 200 announcing 100000 bytes, 1000 sent, then a clean close.
+                        starts building it and answers 204 at once, or with &wait=1 once it is
+                        built (503 after 120 s).
+  /endless              a chunked body that never ends (FEED_HEAD, then comments; stops after
+                        5 s without ending the body).
+  /headers              a 200 with 1 MB of headers (1024 lines of 1 KB); ?line=1 sends one
+                        header line of 1 MB instead.
+  /reset                a 200 announcing 100000 bytes, 1000 sent (FEED_HEAD, then spaces),
+                        then a TCP reset 0.1 s later; ?now=1 resets at once, so that the reset
+                        usually reaches the client before it has read the data.
+  /badlength            a 200 announcing 100000 bytes, 1000 sent, then a clean close; ?long=1
+                        announces 1000 bytes and sends 2000 (in one write), then closes.
   /stats                JSON: "requests" per path, "max_connections" (concurrent connections
                         seen), "max_concurrent" per path prefix ("/slow", ...: requests being
                         answered at the same time), "gzip_responses", and "conditional": per path,
@@ -60,6 +68,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ROOT = "."
 VERBOSE = False
+# The opening of a well-formed RSS feed: hostile bodies start with it so that a feed parser reading
+# them meets the hostile part (the size, the trickle, the cut) rather than a syntax error.
+FEED_HEAD = (b'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+             b'<title>hostile</title><link>http://127.0.0.1/</link>\n')
+
+
+def feed_head(n):
+    """The first n bytes of FEED_HEAD followed by spaces."""
+    return (FEED_HEAD + b" " * max(0, n - len(FEED_HEAD)))[:n]
 
 
 class Stats:
@@ -115,7 +132,8 @@ STATS = Stats()
 
 
 class Bomb:
-    """1 GiB of zeros gzip-compressed at level 9 (about 1 MB), built once in the background."""
+    """1 GiB (FEED_HEAD, then spaces) gzip-compressed at level 9 (about 1 MB), built once in the
+    background."""
 
     def __init__(self):
         self.ready = threading.Event()
@@ -131,8 +149,10 @@ class Bomb:
 
     def build(self):
         comp = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: gzip framing
-        zeros = bytes(1 << 20)
-        parts = [comp.compress(zeros) for _ in range(1024)]
+        spaces = b" " * (1 << 20)
+        parts = [comp.compress(FEED_HEAD)]
+        parts += [comp.compress(spaces) for _ in range(1023)]
+        parts.append(comp.compress(spaces[len(FEED_HEAD):]))
         parts.append(comp.flush())
         self.data = b"".join(parts)
         self.ready.set()
@@ -249,21 +269,25 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(302, b"elsewhere\n", headers=[("Location", "ftp://127.0.0.1/")])
         if path == "/slow":
             return self.slow(self.query_int(query, "n", 10, 1, 100),
-                             self.query_int(query, "ms", 1000, 1, 5000))
+                             self.query_int(query, "ms", 1000, 1, 5000),
+                             query.get("feed", ["0"])[0] == "1")
         if path == "/hang":
             return self.hang()
         if path == "/big":
             return self.big(self.query_int(query, "mb", 1, 0, 1024))
         if path == "/bomb":
             return self.bomb(query.get("length", ["0"])[0] == "1",
-                             query.get("prepare", ["0"])[0] == "1")
+                             query.get("prepare", ["0"])[0] == "1",
+                             query.get("wait", ["0"])[0] == "1")
         if path == "/endless":
             return self.endless()
         if path == "/headers":
-            return self.many_headers()
+            return self.many_headers(query.get("line", ["0"])[0] == "1")
         if path == "/reset":
-            return self.truncated(True)
+            return self.truncated(True, query.get("now", ["0"])[0] == "1")
         if path == "/badlength":
+            if query.get("long", ["0"])[0] == "1":
+                return self.overlong()
             return self.truncated(False)
         if path == "/stats":
             return self.reply(200, STATS.json().encode(), "application/json")
@@ -315,7 +339,8 @@ class Handler(BaseHTTPRequestHandler):
                               validators + [("Content-Encoding", "gzip")])
         return self.reply(200, body, ctype, validators)
 
-    def slow(self, n, interval_ms):
+    def slow(self, n, interval_ms, feed):
+        body = feed_head(n) if feed else b"x" * n
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(n))
@@ -329,7 +354,7 @@ class Handler(BaseHTTPRequestHandler):
                     return
             if i == n - 1:
                 self.uncount()
-            self.wfile.write(b"x")
+            self.wfile.write(body[i:i + 1])
 
     def hang(self):
         self.close_connection = True
@@ -348,8 +373,10 @@ class Handler(BaseHTTPRequestHandler):
         for _ in range(mb * 16):
             self.wfile.write(block)
 
-    def bomb(self, with_length, prepare):
+    def bomb(self, with_length, prepare, wait):
         BOMB.start()
+        if prepare and wait and not BOMB.ready.wait(120):
+            return self.reply(503, b"bomb not built\n")
         if prepare:
             return self.reply(204)
         if not BOMB.ready.wait(60):
@@ -377,40 +404,56 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/xml")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        block = b"<item/>" * 1000
+        self.chunk(FEED_HEAD)
+        block = b"<!-- and more -->\n" * 500
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             self.chunk(block)
         self.close_connection = True  # stop without ending the body properly
 
-    def many_headers(self):
+    def many_headers(self, one_line):
         self.send_response(200)
-        filler = "f" * 1000
-        for i in range(1024):
-            self.send_header("X-Filler-%04d" % i, filler)
+        if one_line:
+            self.send_header("X-Filler", "f" * (1 << 20))
+        else:
+            filler = "f" * 1000
+            for i in range(1024):
+                self.send_header("X-Filler-%04d" % i, filler)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", "3")
         self.end_headers()
         self.wfile.write(b"ok\n")
 
-    def truncated(self, reset):
+    def truncated(self, reset, at_once=False):
         self.send_response(200)
         self.send_header("Content-Type", "application/xml")
         self.send_header("Content-Length", "100000")
         self.end_headers()
-        self.wfile.write(b"<" * 1000)
+        self.wfile.write(feed_head(1000))
         self.wfile.flush()
         self.close_connection = True
         if reset:
             # Linger 0: close() sends RST instead of FIN. Close every reference now so that the
             # server's own shutdown(SHUT_WR) cannot send a FIN first.
-            time.sleep(0.1)
+            if not at_once:
+                time.sleep(0.1)
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                        struct.pack("ii", 1, 0))
             self.rfile.close()
             self.wfile.close()
             self.connection.close()
             self.rfile, self.wfile = io.BytesIO(), io.BytesIO()  # for the server's final flush
+
+
+    def overlong(self):
+        """More body than the Content-Length announces, sent with the headers in one write so that
+        the client reads the excess together with the announced body."""
+        self.close_connection = True
+        self.log_request(200)
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nServer: %s\r\nContent-Type: application/xml\r\n"
+                         b"Content-Length: 1000\r\n\r\n%s"
+                         % (self.version_string().encode(), feed_head(2000)))
+        self.wfile.flush()
 
 
 class Server(ThreadingHTTPServer):

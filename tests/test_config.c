@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* by path: the build tree may hold an autoconf config.h that -I. would find first */
@@ -1114,6 +1115,38 @@ static void test_export_import(void)
 		  "bad.opml:2: outline \"\": xmlUrl \"gopher://x/\" is not an http(s) URL",
 		  "the error of opml_import for a bad url (file:// is fine for an import)");
 	CHECK_STR(text, "", "and writes nothing");
+	free(text);
+
+	/* a relative file: URL in a list is relative to the list's directory, read directly, through
+	 * `opml =` or imported as [feed] sections (found by tests/fuzz/fuzz_opml.c) */
+	if (mkdir("sub", 0700) != 0) {
+		perror("sub");
+		exit(99);
+	}
+	write_file("sub/rel.opml", "<opml version=\"2.0\"><body>\n"
+				   "<outline text=\"rel\" xmlUrl=\"file:feeds/a.xml\"/></body></opml>\n");
+	buf_reset(&want);
+	buf_printf(&want, "file://%s/sub/feeds/a.xml", tmpdir);
+	buf_reset(&err);
+	c = config_from_opml("sub/rel.opml", &err);
+	CHECK(c && c->n_feeds == 1 && !strcmp(c->feeds[0].url, buf_cstr(&want)),
+	      "config_from_opml: file:feeds/a.xml is %s, got %s (%s)", buf_cstr(&want),
+	      c && c->n_feeds ? c->feeds[0].url : "nothing", buf_cstr(&err));
+	config_free(c);
+	c = load_text("[feedspool]\nallow_file_urls = yes\nopml = sub/rel.opml\n", &err);
+	CHECK(c && c->n_feeds == 1 && !strcmp(c->feeds[0].url, buf_cstr(&want)),
+	      "opml = sub/rel.opml: file:feeds/a.xml is %s, got %s (%s)", buf_cstr(&want),
+	      c && c->n_feeds ? c->feeds[0].url : "nothing", buf_cstr(&err));
+	config_free(c);
+	buf_reset(&err);
+	f = open_memstream(&text, &i);
+	rc = opml_import("sub/rel.opml", f, &err);
+	fclose(f);
+	buf_printf(&want, "\n\n");
+	buf_reset(&err);
+	CHECK(rc == 0 && starts_with(text, "[feed rel]\nurl = file://") &&
+		      !strcmp(text + strlen("[feed rel]\nurl = "), buf_cstr(&want)),
+	      "opml import writes the absolute file URL: %s", text);
 	free(text);
 	buf_fini(&err);
 	buf_fini(&want);

@@ -89,8 +89,8 @@ struct feedspool_article {
 	int64_t published, updated, fetched;
 };
 
-/* One key = value pair from the filter's configuration section (plugin and on_error excluded),
- * in the order written. */
+/* One key = value pair from the filter's configuration section (plugin, on_error and
+ * answer_timeout excluded), in the order written. */
 struct feedspool_option {
 	const char *key, *value;
 };
@@ -114,7 +114,9 @@ struct feedspool_host {
 	/* Answers a call for which filter() returns FEEDSPOOL_PENDING, exactly once, from the loop
 	 * thread; verdict is KEEP, DROP or ERROR (anything else counts as ERROR). It may also be
 	 * called from inside filter() itself, which must then return FEEDSPOOL_PENDING. The host
-	 * may run the rest of the chain, and hand the article on, before complete() returns. */
+	 * may run the rest of the chain, and hand the article on, before complete() returns. An
+	 * answer that does not come within the filter's answer_timeout (default 60 s) counts as
+	 * ERROR; a later one is refused, as is a second one. */
 	void (*complete)(struct feedspool_call *call, enum feedspool_verdict verdict);
 	/* The directory of the configuration file, for resolving relative option values. */
 	const char *config_dir;
