@@ -7,13 +7,9 @@
 need jq
 need python3
 need curl
-python3 "${top_srcdir:-.}/tests/fixture_server.py" --root "$FIXTURES/seed-feeds" >"$TMP/server.out" 2>"$TMP/server.err" <&- &
-server=$!
+start_fixture_server "$FIXTURES/seed-feeds"
 daemon=
 trap 'kill $server $daemon 2>/dev/null; rm -rf "$TMP"' EXIT
-for i in $(seq 200); do grep -q '^PORT ' "$TMP/server.out" 2>/dev/null && break; sleep 0.05; done
-PORT=$(sed -n 's/^PORT //p' "$TMP/server.out" | head -1)
-[ -n "$PORT" ] || { echo "the fixture server did not start" >&2; exit 99; }
 count() { curl -s "http://127.0.0.1:$PORT/stats" | jq --arg p "$1" '.requests[$p] // 0'; }
 
 cat >"$TMP/feedspool.conf" <<EOF2

@@ -16,18 +16,8 @@ unset http_proxy https_proxy HTTPS_PROXY all_proxy ALL_PROXY
 no_proxy='*'
 export no_proxy
 
-python3 "${top_srcdir:-.}/tests/fixture_server.py" --root "$SEEDS" >"$TMP/server.out" 2>"$TMP/server.err" <&- &
-server=$!
+start_fixture_server "$SEEDS"
 trap 'kill $server 2>/dev/null; rm -rf "$TMP"' EXIT
-i=0
-while ! grep -q '^PORT ' "$TMP/server.out" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 600 ] || { echo "the fixture server did not start: $(cat "$TMP/server.err")" >&2; exit 99; }
-	kill -0 $server 2>/dev/null || { echo "the fixture server died: $(cat "$TMP/server.err")" >&2; exit 99; }
-	sleep 0.05
-done
-PORT=$(sed -n 's/^PORT //p' "$TMP/server.out" | head -1)
-BASE=http://127.0.0.1:$PORT
 # the bomb takes seconds to build: before the daemon asks for it, not inside its timeout
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 180 "$BASE/bomb?prepare=1&wait=1")
 [ "$code" = 204 ] || { echo "the fixture server could not build the bomb ($code)" >&2; exit 99; }

@@ -9,18 +9,8 @@ need jq
 need python3
 SEEDS=$FIXTURES/seed-feeds
 
-python3 "${top_srcdir:-.}/tests/fixture_server.py" --root "$SEEDS" >"$TMP/server.out" 2>"$TMP/server.err" <&- &
-server=$!
+start_fixture_server "$SEEDS"
 trap 'kill $server 2>/dev/null; rm -rf "$TMP"' EXIT
-i=0
-while ! grep -q '^PORT ' "$TMP/server.out" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || { echo "the fixture server did not start: $(cat "$TMP/server.err")" >&2; exit 99; }
-	kill -0 $server 2>/dev/null || { echo "the fixture server died: $(cat "$TMP/server.err")" >&2; exit 99; }
-	sleep 0.05
-done
-PORT=$(sed -n 's/^PORT //p' "$TMP/server.out" | head -1)
-BASE=http://127.0.0.1:$PORT
 stats() { curl -s "$BASE/stats"; }
 
 # config DIR [EXTRA GLOBAL LINES] < feeds: writes DIR/feedspool.conf

@@ -11,14 +11,9 @@ need python3
 need curl
 mkdir -p "$TMP/feeds"
 cp "$FIXTURES/seed-feeds/outlet-a.rss" "$TMP/feeds/"
-python3 "${top_srcdir:-.}/tests/fixture_server.py" --root "$TMP/feeds" >"$TMP/server.out" 2>"$TMP/server.err" <&- &
-server=$!
+start_fixture_server "$TMP/feeds"
 daemon=
 trap 'kill $server $daemon 2>/dev/null; rm -rf "$TMP"' EXIT
-for i in $(seq 200); do grep -q '^PORT ' "$TMP/server.out" 2>/dev/null && break; sleep 0.05; done
-PORT=$(sed -n 's/^PORT //p' "$TMP/server.out" | head -1)
-[ -n "$PORT" ] || { echo "the fixture server did not start: $(cat "$TMP/server.err")" >&2; exit 99; }
-BASE=http://127.0.0.1:$PORT
 
 # conf DIR [EXTRA LINES...]
 conf() {

@@ -53,14 +53,9 @@ wait_for() {
 
 logged() { grep -qF -- "$2" "$1"; }
 
-python3 "${top_srcdir:-.}/tests/fixture_server.py" --root "$TMP/feeds" >"$TMP/server.out" 2>"$TMP/server.err" <&- &
-server=$!
+start_fixture_server "$TMP/feeds"
 daemon=
 trap 'kill $server $daemon 2>/dev/null; rm -rf "$TMP"' EXIT
-for i in $(seq 200); do grep -q '^PORT ' "$TMP/server.out" 2>/dev/null && break; sleep 0.05; done
-PORT=$(sed -n 's/^PORT //p' "$TMP/server.out" | head -1)
-[ -n "$PORT" ] || { echo "the fixture server did not start: $(cat "$TMP/server.err")" >&2; exit 99; }
-BASE=http://127.0.0.1:$PORT
 
 # --- the co-processes and scripts ------------------------------------------------------------
 # flood.sh: keeps everything, but answers the article titled "flood" with an endless line

@@ -28,14 +28,9 @@ need curl
 mkdir -p "$TMP/feeds" "$TMP/mnt"
 mount -t tmpfs -o size=2m tmpfs "$TMP/mnt" || { echo "SKIP: cannot mount a tmpfs" >&2; exit 77; }
 
-python3 "${top_srcdir:-.}/tests/fixture_server.py" --root "$TMP/feeds" >"$TMP/server.out" 2>"$TMP/server.err" <&- &
-server=$!
+start_fixture_server "$TMP/feeds"
 daemon= locker= sampler=
 trap 'kill $server $daemon $locker $sampler 2>/dev/null; wait 2>/dev/null; umount "$TMP/mnt" 2>/dev/null; rm -rf "$TMP"' EXIT
-for i in $(seq 200); do grep -q '^PORT ' "$TMP/server.out" 2>/dev/null && break; sleep 0.05; done
-PORT=$(sed -n 's/^PORT //p' "$TMP/server.out" | head -1)
-[ -n "$PORT" ] || { echo "the fixture server did not start: $(cat "$TMP/server.err")" >&2; exit 99; }
-BASE=http://127.0.0.1:$PORT
 requests() { curl -s "$BASE/stats" | jq --arg p "/feed/$1.xml" '.requests[$p] // 0'; }
 
 # mkfeed NAME N: an RSS feed of N items (newest first, as feeds are), replaced atomically

@@ -38,6 +38,27 @@ sanitized() {
 	[ -n "${FEEDSPOOL_SANITIZED:-}" ] || ldd "$FEEDSPOOL" 2>/dev/null | grep -q 'lib[at]san'
 }
 
+# start_fixture_server ROOT: starts tests/fixture_server.py on 127.0.0.1 serving ROOT and waits
+# for its port: sets server (its pid), PORT and BASE. Exits 99 when it does not start. The
+# caller's EXIT trap kills $server.
+start_fixture_server() {
+	python3 "${top_srcdir:-.}/tests/fixture_server.py" --root "$1" >"$TMP/server.out" \
+		2>"$TMP/server.err" <&- &
+	server=$!
+	_i=0
+	while ! grep -q '^PORT ' "$TMP/server.out" 2>/dev/null; do
+		_i=$((_i + 1))
+		if [ $_i -ge 600 ] || ! kill -0 $server 2>/dev/null; then
+			echo "the fixture server did not start: $(cat "$TMP/server.err")" >&2
+			kill $server 2>/dev/null
+			exit 99
+		fi
+		sleep 0.05 # polling for the port line, not timing a race
+	done
+	PORT=$(sed -n 's/^PORT //p' "$TMP/server.out" | head -1)
+	BASE=http://127.0.0.1:$PORT
+}
+
 need() {
 	command -v "$1" >/dev/null 2>&1 || { echo "SKIP: $1 is not installed" >&2; exit 77; }
 }
