@@ -342,6 +342,13 @@ static int on_article(void *ud, struct article *a, const struct feed_info *fi)
 	return 0;
 }
 
+static int on_known(void *ud, const struct article *a)
+{
+	struct dfeed *f = ud;
+
+	return pipeline_run_known(f->run, a);
+}
+
 static int on_data(void *ud, const char *data, size_t n)
 {
 	struct dfeed *f = ud;
@@ -354,6 +361,8 @@ static int on_data(void *ud, const char *data, size_t n)
 		po.content_type = fetch_content_type(f->fetch);
 		po.max_bytes = f->conf->s.max_bytes;
 		po.fetched = now_s();
+		po.known = on_known;
+		po.known_ud = f;
 		f->parser = feed_parser_new(&po, on_article, f);
 		if (!f->parser)
 			return 1;

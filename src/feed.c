@@ -24,6 +24,8 @@ struct feed_parser {
 	struct feed_parser_opts opts; /* strings owned */
 	feed_article_fn fn;
 	void *ud;
+	int (*known)(void *ud, const struct article *a); /* the caller's, see counting_known */
+	void *known_ud;
 	struct feed_info info;
 	enum state state;
 	struct buf head; /* the first bytes, until the format is known; then the JSON document */
@@ -72,6 +74,17 @@ static int fail(struct feed_parser *p, int err, const char *msg)
 	return err;
 }
 
+/* Items the caller knew still count as articles of the document. */
+static int counting_known(void *ud, const struct article *a)
+{
+	struct feed_parser *p = ud;
+
+	if (!p->known(p->known_ud, a))
+		return 0;
+	p->count++;
+	return 1;
+}
+
 struct feed_parser *feed_parser_new(const struct feed_parser_opts *o, feed_article_fn fn, void *ud)
 {
 	struct feed_parser *p = calloc(1, sizeof *p);
@@ -85,6 +98,12 @@ struct feed_parser *feed_parser_new(const struct feed_parser_opts *o, feed_artic
 	p->max_bytes = o->max_bytes ? o->max_bytes : FEED_MAX_BYTES_DEFAULT;
 	p->fn = fn;
 	p->ud = ud;
+	if (o->known) {
+		p->known = o->known;
+		p->known_ud = o->known_ud;
+		p->opts.known = counting_known;
+		p->opts.known_ud = p;
+	}
 	feed_info_init(&p->info);
 	p->info.name = p->opts.name ? strdup(p->opts.name) : NULL;
 	p->info.url = p->opts.url ? strdup(p->opts.url) : NULL;

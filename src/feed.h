@@ -18,6 +18,12 @@ struct feed_parser_opts {
 	size_t max_bytes;         /* 0: FEED_MAX_BYTES_DEFAULT */
 	size_t max_field;         /* 0: FEED_MAX_FIELD_DEFAULT; longer fields are cut */
 	int64_t fetched;          /* the articles' "fetched" time (seconds since the epoch) */
+	/* Optional, RSS and Atom: asked once per item when its identity (id, url, guid, title,
+	 * dates) is known, before its summary and body are turned into text. Non-zero means the
+	 * caller already knows the item and has dealt with it: it is counted, the text is not
+	 * made, and the article callback is not called for it. */
+	int (*known)(void *ud, const struct article *a);
+	void *known_ud;
 };
 
 /* Called once per item, as soon as the item is complete. Both pointers are borrowed for the

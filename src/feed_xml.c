@@ -731,24 +731,8 @@ static void item_emit(struct feed_xml *x)
 	struct article *a = &it->a;
 	char *summary_blocks;
 
+	/* identity first: an item the caller already knows needs no text */
 	a->title = to_text(it->title.s, it->title.mode, HTML_INLINE);
-	/* the summary is converted once: its inline form is its blocks joined by spaces */
-	summary_blocks = to_text(it->summary.s, it->summary.mode, HTML_BLOCKS);
-	if (summary_blocks) {
-		char *c;
-
-		a->summary = strdup(summary_blocks);
-		for (c = a->summary; c && (c = strchr(c, '\n')); c++)
-			*c = ' ';
-	}
-	if (it->content.s)
-		a->body = to_text(it->content.s, it->content.mode, HTML_BLOCKS);
-	if (!a->body) {
-		a->body = summary_blocks;
-	} else {
-		free(summary_blocks);
-		article_make_standfirst(a);
-	}
 	/* the link: an Atom alternate link, the RSS link, or a permalink guid */
 	if (it->link.s && !is_blank(it->link.s)) {
 		char *t = trim_dup(it->link.s);
@@ -773,6 +757,27 @@ static void item_emit(struct feed_xml *x)
 	a->fetched = x->opts->fetched;
 	article_make_id(a, x->info->url);
 	x->count++;
+	if (x->opts->known && x->opts->known(x->opts->known_ud, a)) {
+		item_reset(it);
+		return;
+	}
+	/* the summary is converted once: its inline form is its blocks joined by spaces */
+	summary_blocks = to_text(it->summary.s, it->summary.mode, HTML_BLOCKS);
+	if (summary_blocks) {
+		char *c;
+
+		a->summary = strdup(summary_blocks);
+		for (c = a->summary; c && (c = strchr(c, '\n')); c++)
+			*c = ' ';
+	}
+	if (it->content.s)
+		a->body = to_text(it->content.s, it->content.mode, HTML_BLOCKS);
+	if (!a->body) {
+		a->body = summary_blocks;
+	} else {
+		free(summary_blocks);
+		article_make_standfirst(a);
+	}
 	if (x->fn && x->fn(x->ud, a, x->info) != 0) {
 		x->cancelled = 1;
 		xmlStopParser(x->ctxt);

@@ -44,6 +44,7 @@ struct feed_run {
 	void *ud;
 	size_t outstanding;
 	int ended, finished;
+	char unknown[17]; /* the id pipeline_run_known just found unknown ("" none) */
 	struct feed_run_result res;
 	struct feed_run *next; /* runs waiting to finish after a commit */
 };
@@ -587,11 +588,43 @@ static void copy_feed_info(struct feed_info *dst, const struct feed_info *src)
 				src->authors[i].email, src->authors[i].uri);
 }
 
+/* An article already known: still listed, so retention counts from when it leaves the feed
+ * (touched once a day is enough). */
+static void count_known(struct feed_run *r, const struct article *a)
+{
+	struct pipeline *p = r->p;
+
+	if (!touched_add(p, a->id))
+		state_seen_touch(p->st, a->id, (int64_t)time(NULL));
+	r->res.duplicate++;
+	p->totals.duplicate++;
+}
+
+int pipeline_run_known(struct feed_run *r, const struct article *a)
+{
+	struct pipeline *p = r->p;
+
+	r->unknown[0] = '\0';
+	/* trouble is reported by pipeline_run_article, with the whole article */
+	if (p->stalled || txn(p) < 0)
+		return 0;
+	if (!is_known(p, a, r->feed)) {
+		memcpy(r->unknown, a->id, sizeof r->unknown);
+		return 0;
+	}
+	r->res.seen++;
+	count_known(r, a);
+	return 1;
+}
+
 void pipeline_run_article(struct feed_run *r, struct article *a, const struct feed_info *f)
 {
 	struct pipeline *p = r->p;
 	struct job *j;
 
+	int checked = strcmp(r->unknown, a->id) == 0;
+
+	r->unknown[0] = '\0';
 	r->res.seen++;
 	if (txn(p) < 0) {
 		/* the spool or the state cannot be written: not now */
@@ -599,12 +632,8 @@ void pipeline_run_article(struct feed_run *r, struct article *a, const struct fe
 		p->totals.failed++;
 		return;
 	}
-	if (is_known(p, a, r->feed)) {
-		/* still listed: retention counts from when it leaves the feed (once a day is enough) */
-		if (!touched_add(p, a->id))
-			state_seen_touch(p->st, a->id, (int64_t)time(NULL));
-		r->res.duplicate++;
-		p->totals.duplicate++;
+	if (!checked && is_known(p, a, r->feed)) {
+		count_known(r, a);
 		return;
 	}
 	j = calloc(1, sizeof *j);

@@ -60,6 +60,10 @@ int pipeline_recover(struct pipeline *p);
 /* One fetched document of one feed. */
 struct feed_run *pipeline_run_begin(struct pipeline *p, const char *feed_name, feed_run_done_fn done,
 				    void *ud);
+/* Before the article is made in full (its text): 1 when its id or (feed, guid) is already known,
+ * and then it is counted as a duplicate and needs nothing more; 0 when pipeline_run_article must
+ * have it. Optional: pipeline_run_article checks again what was not checked here. */
+int pipeline_run_known(struct feed_run *r, const struct article *a);
 /* Hands over one article (the pipeline takes its contents; a is left empty). */
 void pipeline_run_article(struct feed_run *r, struct article *a, const struct feed_info *f);
 /* No more articles: done() fires once every article has been written, recorded, dropped or

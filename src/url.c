@@ -167,24 +167,33 @@ char *url_canonical(const char *url)
 
 		if (curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
 			char *c;
+			int upper = 0;
 
 			for (c = host; *c; c++)
-				if (*c >= 'A' && *c <= 'Z')
+				if (*c >= 'A' && *c <= 'Z') {
 					*c = (char)(*c - 'A' + 'a');
-			curl_url_set(h, CURLUPART_HOST, host, 0);
+					upper = 1;
+				}
+			if (upper)
+				curl_url_set(h, CURLUPART_HOST, host, 0);
 		}
 		curl_free(host);
 	}
-	/* Read back once, so that the form is its own canonical form: curl decodes %-escapes in a
-	 * host but normalizes the result ("%31" is "1", then "0.0.0.1") only when it parses a
-	 * URL, and a host it decoded to something it cannot parse again ("%7f") has no form. */
-	if (curl_url_get(h, CURLUPART_URL, &out, 0) == CURLUE_OK &&
-	    curl_url_set(h, CURLUPART_URL, out, CURLU_URLENCODE) == CURLUE_OK) {
+	/* Read back once more when the URL has %-escapes, so that the form is its own canonical
+	 * form: curl decodes those of a host but normalizes the result ("%31" is "1", then
+	 * "0.0.0.1") only when it parses a URL, and a host it decoded to something it cannot parse
+	 * again ("%7f") has no form. (Where the host ends is curl's business: "http:///%7f" has one.) */
+	if (curl_url_get(h, CURLUPART_URL, &out, 0) != CURLUE_OK)
+		goto done;
+	if (strchr(url, '%')) {
+		if (curl_url_set(h, CURLUPART_URL, out, CURLU_URLENCODE) != CURLUE_OK)
+			goto done;
 		curl_free(out);
 		out = NULL;
-		if (curl_url_get(h, CURLUPART_URL, &out, 0) == CURLUE_OK)
-			res = strdup(out);
+		if (curl_url_get(h, CURLUPART_URL, &out, 0) != CURLUE_OK)
+			goto done;
 	}
+	res = strdup(out);
 done:
 	curl_free(out);
 	curl_free(query);

@@ -466,6 +466,67 @@ static void test_json_writers(void)
 	article_fini(&a);
 }
 
+/* The known pre-check: asked with the identity before the text is made; a known item is
+ * counted but never reaches the article callback. */
+struct known_log {
+	int asked;
+	char id[17], title[64];
+	int had_text;
+};
+
+static int known_g2(void *ud, const struct article *a)
+{
+	struct known_log *k = ud;
+
+	k->asked++;
+	if (!a->guid || strcmp(a->guid, "g2") != 0)
+		return 0;
+	memcpy(k->id, a->id, sizeof k->id);
+	snprintf(k->title, sizeof k->title, "%s", s(a->title));
+	k->had_text = a->body != NULL || a->summary != NULL;
+	return 1;
+}
+
+static void test_known(void)
+{
+	static const char doc[] =
+	    "<rss version=\"2.0\"><channel><title>K</title>"
+	    "<item><title>One</title><link>https://k.example/1?utm_source=x</link><guid>g1</guid>"
+	    "<description>&lt;p&gt;first&lt;/p&gt;</description></item>"
+	    "<item><title>Two</title><link>https://k.example/2</link><guid>g2</guid>"
+	    "<description>&lt;p&gt;second&lt;/p&gt;</description></item>"
+	    "<item><title>Three</title><guid>g3</guid><description>third</description></item>"
+	    "</channel></rss>";
+	struct feed_parser_opts o = {0};
+	struct known_log k = {0};
+	struct result all, r;
+	struct feed_parser *p;
+
+	o.url = "https://k.example/feed";
+	parse_opts(doc, strlen(doc), &o, 1 << 16, &all);
+	o.known = known_g2;
+	o.known_ud = &k;
+	memset(&r, 0, sizeof r);
+	p = feed_parser_new(&o, keep, &r);
+	CHECK(feed_parser_push(p, doc, strlen(doc)) == 0, "known: push");
+	CHECK(feed_parser_finish(p) == 0, "known: finish");
+	CHECK(k.asked == 3, "known: asked once per item (%d)", k.asked);
+	CHECK(feed_parser_count(p) == 3, "known: the known item still counts (%zu)",
+	      feed_parser_count(p));
+	CHECK(r.n == 2, "known: the callback has the other two (%d)", r.n);
+	CHECK(all.n == 3 && r.n == 2 && strcmp(r.v[0].id, all.v[0].id) == 0 &&
+		  strcmp(r.v[1].id, all.v[2].id) == 0,
+	      "known: the others are what a plain parse gives");
+	CHECK(all.n == 3 && strcmp(k.id, all.v[1].id) == 0, "known: asked with the final id");
+	CHECK_STR(k.title, "Two", "known: asked with the title");
+	CHECK(!k.had_text, "known: asked before the text is made");
+	CHECK(r.n == 2 && r.v[0].body && strcmp(r.v[0].body, "first") == 0,
+	      "known: an unknown item gets its text (%s)", r.n ? s(r.v[0].body) : "-");
+	feed_parser_free(p);
+	result_free(&r);
+	result_free(&all);
+}
+
 int main(void)
 {
 	test_json_writers();
@@ -477,5 +538,6 @@ int main(void)
 	test_caps();
 	test_jsonfeed();
 	test_identity();
+	test_known();
 	return check_exit();
 }
