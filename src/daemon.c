@@ -43,6 +43,7 @@ struct dfeed {
 	const struct feed_conf *conf;
 	struct feed_state st;
 	int busy, removed, done_once;
+	int not_fetched; /* `once` could not start it (storage trouble, back-pressure) */
 	/* the fetch in progress */
 	struct fetch *fetch;
 	struct feed_parser *parser;
@@ -280,13 +281,15 @@ static void on_watchdog(uv_timer_t *t)
 	notify("WATCHDOG=1");
 }
 
-/* " (a, b, c)": the feeds that failed in this `once` pass, for its summary (at most 20). */
+/* " (a, b, c)": the feeds that failed or were not fetched in this `once` pass, for its summary
+ * (at most 20). */
 static void failed_names(struct daemon *d, struct buf *out)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < d->n_feeds; i++) {
-		if (!d->feeds[i]->done_once || d->feeds[i]->st.failures == 0)
+		if (!d->feeds[i]->done_once ||
+		    (d->feeds[i]->st.failures == 0 && !d->feeds[i]->not_fetched))
 			continue;
 		if (n++ < 20)
 			buf_printf(out, "%s%s", n == 1 ? " (" : ", ", d->feeds[i]->conf->name);
@@ -633,6 +636,7 @@ static void once_skip(struct daemon *d, const char *why)
 		if (!feed_due(d, f, now))
 			continue;
 		f->done_once = 1;
+		f->not_fetched = 1;
 		d->once_done++;
 		d->once_failed++;
 		log_warnx("feed %s: not fetched: %s", f->conf->name, why);

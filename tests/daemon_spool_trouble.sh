@@ -228,6 +228,8 @@ check "(d) once says what waits" grep -q "spool: 6 articles wait in tmp/ for roo
 "$FEEDSPOOL" once -c "$E/feedspool.conf" 2>"$E/once2.err"
 expect_eq "(d) once with new/ full exits 1" "$?" 1
 check "(d) and says why ($(cat "$E/once2.err"))" grep -q "feed once: not fetched: new/ is full (max_pending)" "$E/once2.err"
+expect_eq "(d) its summary names the feed it did not fetch" "$(grep '^feedspool: [0-9]* feeds\?, ' "$E/once2.err")" \
+	"feedspool: 1 feed, 1 failed (once); 0 new, 0 duplicate, 0 dropped"
 expect_eq "(d) it fetched nothing" "$(requests once)" 1
 expect_eq "(d) new/ still holds max_pending" "$(count "$SP/new")" 4
 : >"$D/taken"

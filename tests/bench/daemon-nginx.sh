@@ -4,7 +4,7 @@
 # (every feed answers 304); peak memory of each; and `newsboat -x reload` (reload-threads 16) on
 # the same list for comparison.
 #
-# Usage: [FORMAT=json|json+text] [SPOOL=DIR] [STATE=FILE] tests/bench/daemon-nginx.sh [FEEDSPOOL] [CORPUS_DIR] [N]
+# Usage: [FORMAT=json|json+text] [SPOOL=DIR] [STATE=FILE] [SETTLE=60] [NEWSBOAT=0] tests/bench/daemon-nginx.sh [FEEDSPOOL] [CORPUS_DIR] [N]
 #   defaults: build/src/feedspool, ../shared/corpus/real-feeds, 2000
 # Needs: nginx (nginx-light), newsboat, time. Everything runs in a temporary directory.
 #
@@ -84,7 +84,7 @@ case $spooldir in /*) ;; *) spooldir=$tmp/run/$spooldir ;; esac
 echo "spool: $(ls "$spooldir/new" | grep -c '\.json$') articles written"
 run "feedspool once, warm (every feed 304)"
 
-if command -v newsboat >/dev/null; then
+if [ "${NEWSBOAT:-1}" != 0 ] && command -v newsboat >/dev/null; then
 	for i in $(seq 1 "$N"); do echo "http://127.0.0.1:$port/f$i.xml"; done >"$tmp/nb/urls"
 	printf 'reload-threads 16\nshow-read-feeds yes\n' >"$tmp/nb/config"
 	/usr/bin/time -f '%e %M' -o "$tmp/time" newsboat -u "$tmp/nb/urls" -c "$tmp/nb/cache.db" -C "$tmp/nb/config" -x reload >/dev/null 2>&1 || true
