@@ -373,8 +373,10 @@ json_t *article_to_json(const struct article *a, json_t *feed)
 						      jstr(e->type), "length",
 						      e->length >= 0 ? json_integer(e->length) : json_null()));
 	}
-	o = json_pack("{s:i,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
-		      "schema", ARTICLE_SCHEMA, "id", a->id, "feed",
+	/* "revision" only for a revision (s:o* leaves the key out for NULL), right after the id */
+	o = json_pack("{s:i,s:s,s:o*,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+		      "schema", ARTICLE_SCHEMA, "id", a->id, "revision",
+		      a->revision > 0 ? json_integer(a->revision) : NULL, "feed",
 		      feed ? json_incref(feed) : json_null(), "url", jstr(a->url), "guid", jstr(a->guid),
 		      "title", jstr(a->title), "standfirst", jstr(a->standfirst), "authors",
 		      persons_json(a->authors, a->n_authors), "published", jdate(a->published),
@@ -437,6 +439,8 @@ int article_write_json(const struct article *a, const char *feed_json, struct bu
 
 	rc |= buf_printf(out, "{\"schema\":%d,\"id\":", ARTICLE_SCHEMA);
 	rc |= json_write_string(out, a->id);
+	if (a->revision > 0)
+		rc |= buf_printf(out, ",\"revision\":%d", a->revision);
 	rc |= buf_puts(out, ",\"feed\":");
 	rc |= buf_puts(out, feed_json ? feed_json : "null");
 	rc |= buf_puts(out, ",\"url\":");
@@ -534,4 +538,22 @@ int article_render_text(const struct article *a, struct buf *out)
 		rc |= buf_putc(out, '\n');
 	}
 	return rc ? -ENOMEM : 0;
+}
+
+uint64_t article_text_hash(const char *text, size_t len)
+{
+	uint64_t h = XXH3_64bits(text, len);
+
+	return h ? h : 1;
+}
+
+uint64_t article_content_hash(const struct article *a)
+{
+	struct buf t = BUF_INIT;
+	uint64_t h = 0;
+
+	if (article_render_text(a, &t) == 0)
+		h = article_text_hash(buf_cstr(&t), t.len);
+	buf_fini(&t);
+	return h;
 }

@@ -67,6 +67,7 @@ struct article {
 	size_t n_topics;
 	char **tags;
 	size_t n_tags;
+	int revision; /* 0: the first version (no "revision" in the JSON); n: the nth revision */
 };
 
 void feed_info_init(struct feed_info *f);
@@ -105,5 +106,10 @@ json_t *feed_info_to_json(const struct feed_info *f);
 int article_write_json(const struct article *a, const char *feed_json, struct buf *out);
 /* The text rendering in the seed layout, ending with a newline. */
 int article_render_text(const struct article *a, struct buf *out);
+/* What a reader reads, as a number: the XXH3-64 of the text rendering (title, standfirst,
+ * body), never 0 (0 stands for unknown in the state). article_text_hash hashes a rendering
+ * already made; article_content_hash renders it first (0 when memory runs out). */
+uint64_t article_text_hash(const char *text, size_t len);
+uint64_t article_content_hash(const struct article *a);
 
 #endif

@@ -460,6 +460,7 @@ static void start_fetch(struct dfeed *f)
 		log_err("feed %s: out of memory", f->conf->name);
 		return;
 	}
+	pipeline_run_set_revisions(f->run, s->revisions);
 	f->busy = 1;
 	d->active++;
 	f->started_ms = (int64_t)uv_now(&d->loop);
@@ -478,7 +479,7 @@ static void feed_finished(struct dfeed *f, const struct feed_run_result *r)
 	struct daemon *d = f->d;
 	struct feed_state *st = &f->st;
 	struct schedule_input in;
-	char result[480], why[64], due[DATE_BUFSZ] = "";
+	char result[480], why[64], due[DATE_BUFSZ] = "", revs[48] = "", deferred[48] = "";
 	int ok, local, save_validators = 0;
 	int64_t now = now_s();
 
@@ -496,16 +497,25 @@ static void feed_finished(struct dfeed *f, const struct feed_run_result *r)
 		snprintf(result, sizeof result, "not modified");
 		save_validators = 1;
 	} else if (f->status == 200) {
+		if (r->revisions)
+			snprintf(revs, sizeof revs, " (%zu revision%s)", r->revisions,
+				 r->revisions == 1 ? "" : "s");
+		if (r->deferred)
+			snprintf(deferred, sizeof deferred, ", %zu changed but deferred",
+				 r->deferred);
 		if (f->parse_failed)
-			snprintf(result, sizeof result, "error: %s (%zu new)", f->parse_message, r->fresh);
+			snprintf(result, sizeof result, "error: %s (%zu new%s)", f->parse_message,
+				 r->fresh, revs);
 		else if (r->error)
-			snprintf(result, sizeof result, "error: %s (%zu new, kept for a retry)", r->message,
-				 r->fresh);
+			snprintf(result, sizeof result, "error: %s (%zu new%s, kept for a retry)",
+				 r->message, r->fresh, revs);
 		else
-			snprintf(result, sizeof result, "ok: %zu new, %zu duplicate, %zu dropped",
-				 r->fresh, r->duplicate, r->dropped);
-		/* validators only when everything the document held is safely recorded */
-		save_validators = !f->parse_failed && !r->error;
+			snprintf(result, sizeof result,
+				 "ok: %zu new%s, %zu duplicate, %zu dropped%s", r->fresh, revs,
+				 r->duplicate, r->dropped, deferred);
+		/* validators only when everything the document held is safely recorded (and no
+		 * changed article waits to be looked at again) */
+		save_validators = !f->parse_failed && !r->error && !r->deferred;
 	} else {
 		snprintf(result, sizeof result, "error: %s", f->message[0] ? f->message : "HTTP error");
 	}
@@ -1117,13 +1127,17 @@ int daemon_main(const struct daemon_opts *o)
 	if (o->mode == DAEMON_ONCE) {
 		struct pipeline_totals t;
 		struct buf names = BUF_INIT;
+		char revs[48] = "";
 
 		failed_names(&d, &names);
 		pipeline_totals(d.pl, &t);
-		log_info("%zu feed%s, %zu failed%s; %" PRIu64 " new, %" PRIu64 " duplicate, %" PRIu64
-			 " dropped",
+		if (t.revisions)
+			snprintf(revs, sizeof revs, " (%" PRIu64 " revision%s)", t.revisions,
+				 t.revisions == 1 ? "" : "s");
+		log_info("%zu feed%s, %zu failed%s; %" PRIu64 " new%s, %" PRIu64
+			 " duplicate, %" PRIu64 " dropped",
 			 d.once_done, d.once_done == 1 ? "" : "s", d.once_failed, buf_cstr(&names),
-			 t.fresh, t.duplicate, t.dropped);
+			 t.fresh, revs, t.duplicate, t.dropped);
 		buf_fini(&names);
 	} else {
 		log_info("stopped");

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "dedup.h"
+#include "idset.h"
 #include "log.h"
 
 #define RETRY_MS 2000 /* how often a stalled pipeline probes the spool and the state */
@@ -30,8 +31,9 @@ enum job_stage { J_JUDGING, J_STAGING, J_RECORDED };
 struct job {
 	struct pipeline *p;
 	struct feed_run *run;
-	struct article a;
+	struct article a; /* a.revision > 0: a revision of the article recorded under a.id */
 	uint64_t simhash;
+	uint64_t hash; /* article_content_hash, recorded with the status once staged */
 	enum job_stage stage;
 	int settled; /* counted out of its run */
 	struct job *next;
@@ -45,6 +47,8 @@ struct feed_run {
 	size_t outstanding;
 	int ended, finished;
 	char unknown[17]; /* the id pipeline_run_known just found unknown ("" none) */
+	int revisions;	  /* the feed has revisions on */
+	struct idset ids; /* with revisions: the ids this document brought so far */
 	struct feed_run_result res;
 	struct feed_run *next; /* runs waiting to finish after a commit */
 };
@@ -79,8 +83,7 @@ struct pipeline {
 	struct pipeline_totals totals;
 	/* ids recorded or touched by this process (open addressing on the 64-bit id): a copy of a
 	 * story in another feed is not touched again; cleared every day */
-	uint64_t *touched;
-	size_t touched_cap, touched_n;
+	struct idset touched;
 	int64_t touched_since;
 	void (*idle_fn)(void *ud);
 	void *idle_ud;
@@ -400,16 +403,20 @@ static void on_staged(void *ud, int status)
 			      spool_last_failure(p->sp), strerror(-status));
 		run_fail(j->run, status, "spool");
 		p->totals.failed++;
-		unreserve(p, j->a.id);
+		if (!j->a.revision) /* a revision's row is the previous version's: it stays */
+			unreserve(p, j->a.id);
 		job_free(j);
 		return;
 	}
-	if (txn(p) < 0 || (rc = state_seen_set_status(p->st, j->a.id, SEEN_SPOOLING)) < 0) {
+	/* durable in tmp/: recorded with its content hash (and revision) in one step */
+	if (txn(p) < 0 ||
+	    (rc = state_seen_update(p->st, j->a.id, SEEN_SPOOLING, j->hash, j->a.revision)) < 0) {
 		if (rc < 0)
 			state_failed(p, rc);
 		run_fail(j->run, rc < 0 ? rc : -EIO, "state");
 		p->totals.failed++;
-		unreserve(p, j->a.id);
+		if (!j->a.revision)
+			unreserve(p, j->a.id);
 		job_free(j);
 		return;
 	}
@@ -431,8 +438,13 @@ static int stage(struct job *j, const struct feed_info *f)
 	free(feed);
 	if (rc == 0 && buf_putc(&json, '\n') < 0)
 		rc = -ENOMEM;
-	if (rc == 0 && p->c->format == SPOOL_JSON_TEXT)
+	if (rc == 0 && p->c->format == SPOOL_JSON_TEXT) {
 		rc = article_render_text(&j->a, &txt);
+		if (rc == 0)
+			j->hash = article_text_hash(buf_cstr(&txt), txt.len);
+	} else if (rc == 0 && !j->hash) {
+		j->hash = article_content_hash(&j->a);
+	}
 	if (rc == 0) {
 		j->stage = J_STAGING;
 		rc = spool_stage(p->sp, j->a.id, json.data, json.len,
@@ -449,39 +461,11 @@ static int stage(struct job *j, const struct feed_info *f)
 /* Returns 1 when id was already in the set, 0 when it was added (or memory ran out). */
 static int touched_add(struct pipeline *p, const char *id)
 {
-	uint64_t v = strtoull(id, NULL, 16) | 1; /* 0 marks an empty slot */
-	size_t i, mask;
-
 	if ((int64_t)time(NULL) - p->touched_since > 86400) {
-		p->touched_n = 0;
-		if (p->touched)
-			memset(p->touched, 0, p->touched_cap * sizeof *p->touched);
+		idset_clear(&p->touched);
 		p->touched_since = (int64_t)time(NULL);
 	}
-	if ((p->touched_n + 1) * 2 > p->touched_cap) {
-		size_t cap = p->touched_cap ? p->touched_cap * 2 : 4096, j;
-		uint64_t *t = calloc(cap, sizeof *t);
-
-		if (!t)
-			return 0;
-		for (j = 0; j < p->touched_cap; j++) {
-			if (!p->touched[j])
-				continue;
-			for (i = p->touched[j] & (cap - 1); t[i]; i = (i + 1) & (cap - 1))
-				;
-			t[i] = p->touched[j];
-		}
-		free(p->touched);
-		p->touched = t;
-		p->touched_cap = cap;
-	}
-	mask = p->touched_cap - 1;
-	for (i = v & mask; p->touched[i]; i = (i + 1) & mask)
-		if (p->touched[i] == v)
-			return 1;
-	p->touched[i] = v;
-	p->touched_n++;
-	return 0;
+	return idset_add(&p->touched, id);
 }
 
 static int is_known(struct pipeline *p, const struct article *a, const char *feed)
@@ -507,6 +491,13 @@ static void after_judge(struct job *j, const struct feed_info *f, int keep)
 	int rc;
 
 	if (!keep) {
+		/* a dropped revision is not judged again at every fetch: its hash is recorded, the
+		 * previous version stays the one written */
+		if (j->a.revision && txn(p) == 0 &&
+		    (rc = state_seen_update(p->st, j->a.id, SEEN_WRITTEN, j->hash,
+					    j->a.revision - 1)) < 0 &&
+		    rc != -ENOENT)
+			state_failed(p, rc);
 		r->res.dropped++;
 		p->totals.dropped++;
 		job_free(j);
@@ -516,6 +507,16 @@ static void after_judge(struct job *j, const struct feed_info *f, int keep)
 		run_fail(r, rc, "state");
 		p->totals.failed++;
 		job_free(j);
+		return;
+	}
+	if (j->a.revision) {
+		/* known by definition, and no near-duplicate of itself; its row keeps the previous
+		 * version (status written, old hash) until the revision is durable in tmp/ */
+		if ((rc = stage(j, f)) < 0) {
+			run_fail(r, rc, "spool");
+			p->totals.failed++;
+			job_free(j);
+		}
 		return;
 	}
 	/* another copy may have been accepted while this one was judged */
@@ -605,8 +606,9 @@ int pipeline_run_known(struct feed_run *r, const struct article *a)
 	struct pipeline *p = r->p;
 
 	r->unknown[0] = '\0';
-	/* trouble is reported by pipeline_run_article, with the whole article */
-	if (p->stalled || txn(p) < 0)
+	/* trouble is reported by pipeline_run_article, with the whole article; with revisions a
+	 * known article's text is what tells whether it changed */
+	if (r->revisions || p->stalled || txn(p) < 0)
 		return 0;
 	if (!is_known(p, a, r->feed)) {
 		memcpy(r->unknown, a->id, sizeof r->unknown);
@@ -617,11 +619,71 @@ int pipeline_run_known(struct feed_run *r, const struct article *a)
 	return 1;
 }
 
+/* For a feed with revisions on, before judging: 1 when the article is settled here (a duplicate,
+ * counted), 0 when it goes on as a job: a first version, or (a->revision set, a->id the id it
+ * was recorded under, *hash its content hash) a revision. Only an article this feed brought
+ * before (by id, or by its guid: the (feed, guid) alias), recorded as written, is revised:
+ * near-duplicate aliases never are, and a copy in another feed is a duplicate, as it is
+ * without revisions. */
+static int revision_check(struct feed_run *r, struct article *a, uint64_t *hash)
+{
+	struct pipeline *p = r->p;
+	struct seen_entry e;
+	char id[17];
+	uint64_t h;
+	int rc;
+
+	memcpy(id, a->id, sizeof id);
+	rc = state_seen_get(p->st, id, r->feed, &e);
+	if (rc == 0 && a->guid && state_alias_get(p->st, r->feed, a->guid, id) > 0)
+		rc = state_seen_get(p->st, id, r->feed, &e);
+	/* the first sighting in a document is the one looked at (a feed that lists one story
+	 * twice, differently, must not revise it at every fetch) */
+	if (idset_add(&r->ids, id))
+		goto duplicate;
+	if (rc < 0) {
+		state_failed(p, rc);
+		run_fail(r, rc, "state");
+		p->totals.failed++;
+		return 1;
+	}
+	if (rc == 0)
+		return 0;
+	/* still listed: retention counts from when it leaves the feed (once a day is enough) */
+	if (!touched_add(p, id))
+		state_seen_touch(p->st, id, (int64_t)time(NULL));
+	if (!e.same_feed || e.status == SEEN_ALIAS)
+		goto duplicate;
+	if (!(h = article_content_hash(a)) || h == e.content_hash)
+		goto duplicate;
+	if (e.status != SEEN_WRITTEN) {
+		/* the previous version is still on its way to new/ (waiting for room, or its
+		 * reservation not yet removed): the next fetch looks again */
+		r->res.deferred++;
+		return 1;
+	}
+	if (!e.content_hash) {
+		/* recorded before content hashes were: this one is the reference from now on */
+		if ((rc = state_seen_update(p->st, id, SEEN_WRITTEN, h, e.revision)) < 0)
+			state_failed(p, rc);
+		goto duplicate;
+	}
+	memcpy(a->id, id, sizeof id);
+	a->revision = e.revision + 1;
+	*hash = h;
+	return 0;
+
+duplicate:
+	r->res.duplicate++;
+	p->totals.duplicate++;
+	return 1;
+}
+
 void pipeline_run_article(struct feed_run *r, struct article *a, const struct feed_info *f)
 {
 	struct pipeline *p = r->p;
 	struct job *j;
-
+	uint64_t hash = 0;
 	int checked = strcmp(r->unknown, a->id) == 0;
 
 	r->unknown[0] = '\0';
@@ -632,7 +694,10 @@ void pipeline_run_article(struct feed_run *r, struct article *a, const struct fe
 		p->totals.failed++;
 		return;
 	}
-	if (!checked && is_known(p, a, r->feed)) {
+	if (r->revisions) {
+		if (revision_check(r, a, &hash))
+			return;
+	} else if (!checked && is_known(p, a, r->feed)) {
 		count_known(r, a);
 		return;
 	}
@@ -644,6 +709,7 @@ void pipeline_run_article(struct feed_run *r, struct article *a, const struct fe
 	j->p = p;
 	j->run = r;
 	j->a = *a;
+	j->hash = hash;
 	article_init(a);
 	j->stage = J_JUDGING;
 	r->outstanding++;
@@ -676,6 +742,7 @@ static void finish_runs(struct pipeline *p)
 		p->live_runs--;
 		if (r->done)
 			r->done(r->ud, &r->res);
+		idset_fini(&r->ids);
 		free(r->feed);
 		free(r);
 	}
@@ -703,8 +770,10 @@ static int commit(struct pipeline *p)
 		if (rc < 0) {
 			run_fail(j->run, rc, "state");
 			p->totals.failed++;
-			/* its reservation was committed before this batch */
-			add_orphan(p, j->a.id);
+			/* its reservation was committed before this batch (a revision's row is the
+			 * previous version's, rolled back to it) */
+			if (!j->a.revision)
+				add_orphan(p, j->a.id);
 			job_free(j);
 			continue;
 		}
@@ -712,6 +781,11 @@ static int commit(struct pipeline *p)
 		job_settle(j);
 		j->run->res.fresh++;
 		p->totals.fresh++;
+		if (j->a.revision) {
+			j->run->res.revisions++;
+			p->totals.revisions++;
+			log_debug("%s: %s revision %d", j->run->feed, j->a.id, j->a.revision);
+		}
 		if (wait_publish(p, j->a.id) < 0)
 			log_err("spool: cannot publish %s (published at the next start)", j->a.id);
 		job_free(j);
@@ -775,6 +849,11 @@ struct feed_run *pipeline_run_begin(struct pipeline *p, const char *feed_name, f
 	r->ud = ud;
 	p->live_runs++;
 	return r;
+}
+
+void pipeline_run_set_revisions(struct feed_run *r, int on)
+{
+	r->revisions = on;
 }
 
 void pipeline_run_end(struct feed_run *r)
@@ -877,7 +956,7 @@ void pipeline_free(struct pipeline *p)
 	}
 	uv_idle_stop(&p->kick);
 	uv_timer_stop(&p->retry);
-	free(p->touched);
+	idset_fini(&p->touched);
 	uv_close((uv_handle_t *)&p->kick, on_handle_closed);
 	uv_close((uv_handle_t *)&p->retry, on_handle_closed);
 }
@@ -906,12 +985,53 @@ static int recover_reserved(void *ud, const char *id)
 	return 0;
 }
 
+/* Whether tmp/<id>.json is the version recorded (revision n): 1 when it is whole (its one line
+ * ends with a newline) and numbered n ("revision" absent: 0); 0 when it is missing or anything
+ * else: an unrecorded stage of a later revision, cut by the crash or not, so the recorded
+ * version was published already; -1 when it cannot be read (then it is published, as before
+ * revisions). */
+static int staged_is(struct pipeline *p, const char *id, int revision)
+{
+	struct buf b = BUF_INIT;
+	json_error_t je;
+	json_t *o = NULL, *v;
+	int rc;
+
+	rc = spool_read_staged(p->sp, id, &b);
+	if (rc < 0) {
+		rc = rc == -ENOENT ? 0 : -1;
+	} else if (!b.len || b.data[b.len - 1] != '\n') {
+		rc = 0;
+	} else if (!(o = json_loadb(b.data, b.len, 0, &je))) {
+		rc = json_error_code(&je) == json_error_out_of_memory ? -1 : 0;
+	} else {
+		v = json_object_get(o, "revision");
+		rc = json_is_object(o) && (v ? json_integer_value(v) : 0) == revision;
+	}
+	if (rc < 0)
+		log_warnx("recovery: cannot read %s/tmp/%s.json to check its revision (%d): "
+			  "publishing it",
+			  spool_dir(p->sp), id, revision);
+	json_decref(o);
+	buf_fini(&b);
+	return rc;
+}
+
 static int recover_spooling(void *ud, const char *id)
 {
 	struct recovery *rv = ud;
 	struct pipeline *p = rv->p;
+	struct seen_entry e;
+	enum spool_where where;
 
-	switch (spool_locate(p->sp, id)) {
+	/* A first version is published once it is in new/ or cur/. A revision's JSON there may
+	 * be the older version's: tmp/ alone says whether it still waits to replace it. */
+	if (state_seen_get(p->st, id, NULL, &e) <= 0)
+		e.revision = 0;
+	where = e.revision ? SPOOL_IN_TMP : spool_locate(p->sp, id);
+	if (where == SPOOL_IN_TMP && staged_is(p, id, e.revision) == 0)
+		where = SPOOL_NOWHERE;
+	switch (where) {
 	case SPOOL_IN_TMP:
 		if (spool_pending(p->sp) >= (size_t)p->c->max_pending) {
 			/* back-pressure holds at start-up too: it waits in tmp/ */
@@ -926,7 +1046,7 @@ static int recover_spooling(void *ud, const char *id)
 		break;
 	case SPOOL_IN_NEW:
 	case SPOOL_IN_CUR:
-	case SPOOL_NOWHERE: /* published, then taken by a reader */
+	case SPOOL_NOWHERE: /* published (then taken by a reader, for a first version) */
 		break;
 	}
 	state_seen_set_status(p->st, id, SEEN_WRITTEN);
@@ -949,7 +1069,9 @@ static int waiting_claimed(void *ud, const char *id)
 {
 	const struct claims *cl = ud;
 
-	return cl->n && bsearch(id, cl->ids, cl->n, sizeof *cl->ids, cmp_id) != NULL;
+	/* 2: kept even beside a copy in new/ or cur/, which can only be an older revision (the
+	 * recovery just found each of them waiting in tmp/, and nothing was published since) */
+	return cl->n && bsearch(id, cl->ids, cl->n, sizeof *cl->ids, cmp_id) != NULL ? 2 : 0;
 }
 
 int pipeline_recover(struct pipeline *p)

@@ -1,6 +1,13 @@
 /* The one place where the stages meet: article -> exact dedup -> filter chain -> near-duplicate
  * dedup -> spool (staged) -> state (recorded) -> spool (published) -> state (written).
  *
+ * Revisions (a feed with `revisions = yes`): an article the feed itself brought before, recorded
+ * as written, whose content hash (the text rendering) changed, goes through the filter chain
+ * again, skips near-duplicate dedup, and takes the same steps under its recorded id, numbered
+ * revision n + 1: staged in tmp/, then recorded (status, new hash and revision at once), then
+ * published over the same file names. Until it is recorded the state keeps the old hash, so a
+ * crash before that writes the revision again at the next fetch, once.
+ *
  * Crash consistency comes from the order: an article is recorded in the state database only
  * once its files are durable in tmp/, published to new/ only after it is recorded, and a feed's
  * validators are saved only after every article of that fetch is recorded. A SIGKILL anywhere
@@ -30,7 +37,10 @@ typedef void (*pipeline_judge_fn)(void *ud, struct article *a, const struct feed
 
 struct feed_run_result {
 	size_t seen;      /* articles in the document */
-	size_t fresh;     /* written to the spool */
+	size_t fresh;     /* written to the spool (revisions included) */
+	size_t revisions; /* of which revisions of articles written before */
+	size_t deferred;  /* changed while their previous version was still on its way to new/:
+			   * looked at again at the next fetch (do not save the validators) */
 	size_t duplicate; /* known id, (feed, guid) alias, or near-duplicate */
 	size_t dropped;   /* by a filter */
 	size_t failed;    /* could not be written or recorded: the feed must be fetched again */
@@ -60,9 +70,12 @@ int pipeline_recover(struct pipeline *p);
 /* One fetched document of one feed. */
 struct feed_run *pipeline_run_begin(struct pipeline *p, const char *feed_name, feed_run_done_fn done,
 				    void *ud);
-/* Before the article is made in full (its text): 1 when its id or (feed, guid) is already known,
- * and then it is counted as a duplicate and needs nothing more; 0 when pipeline_run_article must
- * have it. Optional: pipeline_run_article checks again what was not checked here. */
+/* Whether the run's feed has revisions on (default off): set before the first article. */
+void pipeline_run_set_revisions(struct feed_run *r, int on);
+/* Before the article is made in full (its text): 1 when its id or (feed, guid) is already known
+ * (never in a feed with revisions on), and then it is counted as a duplicate and needs nothing
+ * more; 0 when pipeline_run_article must have it. Optional: pipeline_run_article checks again
+ * what was not checked here. */
 int pipeline_run_known(struct feed_run *r, const struct article *a);
 /* Hands over one article (the pipeline takes its contents; a is left empty). */
 void pipeline_run_article(struct feed_run *r, struct article *a, const struct feed_info *f);
@@ -89,6 +102,7 @@ int pipeline_flush(struct pipeline *p);
 /* Totals since start, for STATUS and `once`'s summary. */
 struct pipeline_totals {
 	uint64_t fresh, duplicate, dropped, failed;
+	uint64_t revisions; /* counted in fresh too */
 };
 void pipeline_totals(const struct pipeline *p, struct pipeline_totals *t);
 

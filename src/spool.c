@@ -219,10 +219,13 @@ static int sweep_tmp(struct spool *s, int keep_valid, int (*claimed)(void *ud, c
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		if (parse_name(de->d_name, id, &is_txt)) {
+			int keep;
+
 			if (keep_valid)
 				continue;
 			file_name(json, id, 0);
-			if (claimed && claimed(ud, id) == 1 && !published_already(s, json))
+			keep = claimed ? claimed(ud, id) : 0;
+			if (keep == 2 || (keep == 1 && !published_already(s, json)))
 				continue;
 		}
 		if (unlinkat(s->tmp_fd, de->d_name, 0) == 0)
@@ -603,6 +606,35 @@ enum spool_where spool_locate(struct spool *s, const char *id)
 	if (fstatat(s->tmp_fd, json, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return SPOOL_IN_TMP;
 	return SPOOL_NOWHERE;
+}
+
+int spool_read_staged(struct spool *s, const char *id, struct buf *out)
+{
+	char name[NAME_MAX_LEN], chunk[8192];
+	ssize_t n;
+	int fd, rc = 0;
+
+	if (!s || !valid_id(id))
+		return -EINVAL;
+	file_name(name, id, 0);
+	fd = openat(s->tmp_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = n < 0 ? -errno : 0;
+			break;
+		}
+		if (buf_append(out, chunk, (size_t)n) < 0) {
+			rc = -ENOMEM;
+			break;
+		}
+	}
+	close(fd);
+	return rc;
 }
 
 int spool_publish_now(struct spool *s, const char *id)

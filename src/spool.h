@@ -42,12 +42,18 @@ int spool_publish(struct spool *s, const char *id, spool_done_fn done, void *ud)
  * looked at before tmp/. SPOOL_NOWHERE for an invalid id. */
 enum spool_where { SPOOL_NOWHERE, SPOOL_IN_TMP, SPOOL_IN_NEW, SPOOL_IN_CUR };
 enum spool_where spool_locate(struct spool *s, const char *id);
+/* Start-up recovery: appends the content of tmp/<id>.json to out. 0, -ENOENT when there is
+ * none, or -errno. */
+int spool_read_staged(struct spool *s, const char *id, struct buf *out);
 /* Synchronous rename of a staged article into new/, then fsync of new/ (start-up recovery).
+ * A staged revision replaces the older version of the same id in new/.
  * 0 or -errno (-ENOENT: not in tmp/ nor new/). */
 int spool_publish_now(struct spool *s, const char *id);
-/* Removes tmp/ files whose id fn does not claim (fn returns 1 to keep; NULL claims nothing),
- * and tmp/ copies of articles already in new/ or cur/. Start-up only, with no stage in flight.
- * The number of files removed, or the first -errno (the others are still tried). */
+/* Removes tmp/ files whose id fn does not claim (NULL claims nothing). fn returns 1 to keep
+ * them unless the article is already in new/ or cur/ (then the tmp/ copy goes), 2 to keep them
+ * whatever new/ and cur/ hold (a revision waiting to replace an older version), 0 to remove
+ * them. Start-up only, with no stage in flight. The number of files removed, or the first
+ * -errno (the others are still tried). */
 int spool_clean_tmp(struct spool *s, int (*claimed)(void *ud, const char *id), void *ud);
 
 /* Articles (JSON files) in new/, for back-pressure: counted at open, +1 per article published,

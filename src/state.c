@@ -14,12 +14,19 @@
 #include "dedup.h"
 
 /*
- * Schema (version 2; PRAGMA user_version holds the version, migrations[] below the steps):
+ * Schema (version 3; PRAGMA user_version holds the version, migrations[] below the steps):
  *
  * feeds: one row per configured name, kept until state_feed_delete.
  *
  * seen: one row per article id (WITHOUT ROWID: the 16-hex-digit id is the key, so a lookup is
  * one B-tree search). simhash is the 64-bit SimHash stored as a signed 64-bit integer (0: none).
+ * content_hash (version 3) is the XXH3-64 of the text rendering (article_content_hash) of the
+ * version last judged: the one written, or a later revision a filter dropped; stored the same
+ * way; 0 means unknown (rows from before version 3, and aliases): the first sighting then
+ * records it, no revision is written. revision is that
+ * version's number (0: the first; a feed with `revisions = yes` writes 1, 2, ... as the content
+ * changes). Both are set with the status (state_seen_update) once the version's files are
+ * durable in tmp/, so a crash before that leaves the old hash and the revision is written again.
  * Secondary indexes:
  *  - seen_guid (feed, guid, first_seen): the (feed, guid) alias lookup, earliest first;
  *  - seen_last (last_seen): state_expire deletes a range instead of scanning the table;
@@ -79,6 +86,9 @@ static const char *const migrations[] = {
     "CREATE INDEX seen_band3 ON seen(band3) WHERE simhash != 0 AND status != 3;",
     /* 1 -> 2: small named values the daemon publishes (the filter counters for `feeds`) */
     "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;",
+    /* 2 -> 3: what was accepted of each article, for revisions (0: unknown, the rows before) */
+    "ALTER TABLE seen ADD COLUMN content_hash INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE seen ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STATE_SCHEMA_VERSION,
@@ -106,6 +116,8 @@ enum {
 	ST_FEED_PAGE,
 	ST_FEED_DELETE,
 	ST_SEEN_HAS,
+	ST_SEEN_GET,
+	ST_SEEN_UPDATE,
 	ST_ALIAS_GET,
 	ST_SEEN_ADD,
 	ST_SEEN_STATUS,
@@ -132,6 +144,9 @@ static const char *const statements[ST_COUNT] = {
 		     " ORDER BY name LIMIT " STR(PAGE),
     [ST_FEED_DELETE] = "DELETE FROM feeds WHERE name = ?1",
     [ST_SEEN_HAS] = "SELECT 1 FROM seen WHERE id = ?1",
+    [ST_SEEN_GET] = "SELECT status, content_hash, revision, feed IS ?2 FROM seen WHERE id = ?1",
+    [ST_SEEN_UPDATE] =
+	"UPDATE seen SET status = ?2, content_hash = ?3, revision = ?4 WHERE id = ?1",
     [ST_ALIAS_GET] = "SELECT id FROM seen WHERE feed = ?1 AND guid = ?2"
 		     " ORDER BY first_seen LIMIT 1",
     [ST_SEEN_ADD] = "INSERT INTO seen (id, feed, guid, simhash, status, alias_of, first_seen,"
@@ -654,6 +669,30 @@ int state_seen_has(struct state *s, const char *id)
 	return rc;
 }
 
+int state_seen_get(struct state *s, const char *id, const char *feed, struct seen_entry *out)
+{
+	sqlite3_stmt *st = s->st[ST_SEEN_GET];
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	bind_text(st, 2, feed);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->status = (enum seen_status)sqlite3_column_int(st, 0);
+		out->content_hash = (uint64_t)sqlite3_column_int64(st, 1);
+		out->revision = sqlite3_column_int(st, 2);
+		out->same_feed = sqlite3_column_int(st, 3) == 1;
+		rc = 1;
+	} else if (rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		rc = fail(s, rc);
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
 /* Copies an id column into a 17-byte buffer; 0, or -EIO for a malformed one. */
 static int copy_id(struct state *s, sqlite3_stmt *st, int col, char id_out[17])
 {
@@ -724,6 +763,19 @@ int state_seen_set_status(struct state *s, const char *id, enum seen_status stat
 
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, (int)status);
+	return update_one(s, st);
+}
+
+int state_seen_update(struct state *s, const char *id, enum seen_status status,
+		      uint64_t content_hash, int revision)
+{
+	sqlite3_stmt *st = s->st[ST_SEEN_UPDATE];
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)status);
+	/* two's complement, as simhash */
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)content_hash);
+	sqlite3_bind_int(st, 4, revision);
 	return update_one(s, st);
 }
 

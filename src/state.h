@@ -10,7 +10,7 @@
 
 #include "buf.h"
 
-#define STATE_SCHEMA_VERSION 2
+#define STATE_SCHEMA_VERSION 3
 /* The largest max_distance state_near_find accepts: 4 bands of 16 bits, so within 3 bits at
  * least one band is equal. */
 #define STATE_NEAR_MAX_DISTANCE 3
@@ -77,6 +77,19 @@ int state_alias_get(struct state *s, const char *feed, const char *guid, char id
 int state_seen_add(struct state *s, const char *id, const char *feed, const char *guid,
 		   uint64_t simhash, enum seen_status status, const char *alias_of, int64_t now);
 int state_seen_set_status(struct state *s, const char *id, enum seen_status status);
+/* What the seen set holds for one id (state_seen_get). */
+struct seen_entry {
+	enum seen_status status;
+	uint64_t content_hash; /* XXH3-64 of the text rendering last judged; 0: unknown */
+	int revision;	       /* of that content: 0 for the first version */
+	int same_feed;	       /* recorded by the feed asked about */
+};
+/* 1 and *out filled when id is known, 0 when not, negative on error. feed (may be NULL) is
+ * compared with the feed the id was recorded from (out->same_feed). */
+int state_seen_get(struct state *s, const char *id, const char *feed, struct seen_entry *out);
+/* Sets an article's status, content hash and revision at once (-ENOENT for an unknown id). */
+int state_seen_update(struct state *s, const char *id, enum seen_status status,
+		      uint64_t content_hash, int revision);
 /* Forgets one article (a reservation whose files could not be written). */
 int state_seen_delete(struct state *s, const char *id);
 /* Calls fn for every article in the given status (crash recovery of SEEN_SPOOLING). fn may

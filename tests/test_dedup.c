@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "dedup.h"
+#include "idset.h"
 
 #define MAX_BODIES 32
 
@@ -254,8 +255,39 @@ static void test_seed(void)
 		free(v[i].text);
 }
 
+/* The id set behind the per-run and per-day "seen already" checks. */
+static void test_idset(void)
+{
+	struct idset set = IDSET_INIT;
+	char id[17];
+	int i, again = 0, fresh = 0;
+
+	for (i = 1; i <= 5000; i++) {
+		snprintf(id, sizeof id, "%016llx", (unsigned long long)i * 0x9e3779b97f4a7c15ULL);
+		fresh += idset_add(&set, id) == 0;
+	}
+	CHECK(fresh == 5000 && set.n == 5000, "idset: 5000 distinct ids added (%d)", fresh);
+	for (i = 1; i <= 5000; i++) {
+		snprintf(id, sizeof id, "%016llx", (unsigned long long)i * 0x9e3779b97f4a7c15ULL);
+		again += idset_add(&set, id);
+	}
+	CHECK(again == 5000, "idset: each found again (%d)", again);
+	CHECK(set.n * 2 <= set.cap, "idset: at most half full (%zu of %zu)", set.n, set.cap);
+	/* neighbours and the zero id, which has no slot of its own */
+	CHECK(idset_add(&set, "ffffffffffffff00") == 0 && idset_add(&set, "ffffffffffffff01") == 0,
+	      "idset: ids one bit apart are two ids");
+	CHECK(idset_add(&set, "0000000000000000") == 0 && idset_add(&set, "0000000000000000") == 1,
+	      "idset: the zero id");
+	idset_clear(&set);
+	CHECK(set.n == 0 && idset_add(&set, "ffffffffffffff00") == 0 &&
+		  idset_add(&set, "0000000000000000") == 0,
+	      "idset: cleared");
+	idset_fini(&set);
+}
+
 int main(void)
 {
+	test_idset();
 	test_distance();
 	test_short();
 	test_normalization();

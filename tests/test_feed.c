@@ -458,6 +458,35 @@ static void test_json_writers(void)
 	ref = article_to_json(&a, feed);
 	CHECK(mine != NULL, "article_write_json gives valid JSON: %s in %s", je.text, buf_cstr(&line));
 	CHECK(mine && json_equal(mine, ref), "both writers agree: %s", buf_cstr(&line));
+	/* a first version has no "revision" at all: outputs from before revisions stay the same */
+	CHECK(mine && !json_object_get(mine, "revision") && !json_object_get(ref, "revision") &&
+		  !strstr(buf_cstr(&line), "\"revision\""),
+	      "a first version carries no revision: %s", buf_cstr(&line));
+	json_decref(mine);
+	json_decref(ref);
+
+	/* a revision: both writers put "revision": n right after the id */
+	a.revision = 3;
+	buf_reset(&line);
+	article_write_json(&a, feed_text, &line);
+	mine = json_loads(buf_cstr(&line), 0, &je);
+	ref = article_to_json(&a, feed);
+	CHECK(mine != NULL, "revision 3: article_write_json gives valid JSON: %s in %s", je.text,
+	      buf_cstr(&line));
+	CHECK(mine && json_equal(mine, ref), "revision 3: both writers agree: %s", buf_cstr(&line));
+	CHECK(mine && json_integer_value(json_object_get(mine, "revision")) == 3,
+	      "revision 3: \"revision\": 3 in %s", buf_cstr(&line));
+	CHECK(!strncmp(buf_cstr(&line), "{\"schema\":1,\"id\":\"0123456789abcdef\",\"revision\":3,",
+		       strlen("{\"schema\":1,\"id\":\"0123456789abcdef\",\"revision\":3,")),
+	      "revision 3: the revision follows the id: %s", buf_cstr(&line));
+	{
+		char *dumped = json_dumps(ref, JSON_COMPACT);
+
+		CHECK(dumped && !strcmp(dumped, buf_cstr(&line)),
+		      "revision 3: Jansson's text is the fast writer's, byte for byte:\n  %s\n  %s",
+		      dumped ? dumped : "(null)", buf_cstr(&line));
+		free(dumped);
+	}
 	json_decref(mine);
 	json_decref(ref);
 	json_decref(feed);

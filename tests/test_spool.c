@@ -582,6 +582,72 @@ out:
 	buf_fini(&l);
 }
 
+static int claim_revision(void *ud, const char *id)
+{
+	return strcmp(id, ud) == 0 ? 2 : 0;
+}
+
+/* A revision: the same names staged again and published over the older copy in new/; a crash
+ * after staging it leaves it in tmp/ beside the older copy, which a claim of 2 keeps. */
+static void test_revision(void)
+{
+	const char *r = "c100000000000001";
+	struct buf l = BUF_INIT, got = BUF_INIT;
+	char p[PATH_MAX], q[PATH_MAX], dir[PATH_MAX];
+	struct spool *s = open_spool("revision", 027);
+	int rc;
+
+	if (!s)
+		return;
+	snprintf(dir, sizeof(dir), "%s", spool_dir(s));
+	stage_sync(s, r, "{\"v\":0}\n", "text 0", 0, "first version");
+	publish_sync(s, r, 0, "first version");
+	stage_sync(s, r, "{\"v\":1}\n", "text 1", 0, "revision 1");
+	publish_sync(s, r, 0, "revision 1 over the unread first version");
+	check_file(path(p, dir, "new", "c100000000000001.json"), "{\"v\":1}\n", 8,
+		   "revision 1 replaced the JSON in new/");
+	check_file(path(p, dir, "new", "c100000000000001.txt"), "text 1", 6,
+		   "revision 1 replaced the text in new/");
+	/* a reader takes revision 1; revision 2 is staged, then the process dies */
+	CHECK(rename(path(p, dir, "new", "c100000000000001.json"),
+		     path(q, dir, "cur", "c100000000000001.json")) == 0,
+	      "a reader moves %s into cur/", q);
+	stage_sync(s, r, "{\"v\":2}\n", "text 2", 0, "revision 2");
+	close_spool(s, "revision, before the restart");
+
+	s = open_spool("revision", 027);
+	if (!s)
+		goto out;
+	rc = spool_read_staged(s, r, &got);
+	CHECK(rc == 0 && !strcmp(buf_cstr(&got), "{\"v\":2}\n"),
+	      "spool_read_staged(%s): expected 0 and revision 2's JSON, got %d \"%s\"", r, rc,
+	      buf_cstr(&got));
+	buf_reset(&got);
+	CHECK(spool_read_staged(s, "c100000000000009", &got) == -ENOENT,
+	      "spool_read_staged of an id not staged: expected -ENOENT");
+	rc = spool_clean_tmp(s, claim_revision, (void *)r);
+	CHECK(rc == 0,
+	      "spool_clean_tmp with the revision claimed 2: expected nothing removed, beside "
+	      "the older copy in new/ (%d)",
+	      rc);
+	names(path(p, dir, "tmp", NULL), &l);
+	CHECK_STR(buf_cstr(&l), "c100000000000001.json,c100000000000001.txt",
+		  "tmp/ keeps the revision claimed 2");
+	rc = spool_publish_now(s, r);
+	CHECK(rc == 0, "spool_publish_now(%s) of revision 2: expected 0 (%d)", r, rc);
+	check_file(path(p, dir, "new", "c100000000000001.json"), "{\"v\":2}\n", 8,
+		   "recovery published revision 2 into new/");
+	check_file(path(p, dir, "new", "c100000000000001.txt"), "text 2", 6, "with its text");
+	check_file(path(p, dir, "cur", "c100000000000001.json"), "{\"v\":1}\n", 8,
+		   "the reader's revision 1 in cur/ is left alone");
+	names(path(p, dir, "tmp", NULL), &l);
+	CHECK_STR(buf_cstr(&l), "", "tmp/ is empty after publishing the revision");
+	close_spool(s, "revision");
+out:
+	buf_fini(&l);
+	buf_fini(&got);
+}
+
 static void on_closed_after(void *ud)
 {
 	int *counts = ud;
@@ -857,6 +923,7 @@ int main(void)
 	test_many();
 	test_bad_ids();
 	test_recovery();
+	test_revision();
 	test_close();
 	test_open_errors();
 	test_write_errors();

@@ -1,6 +1,7 @@
-/* The state store on temporary databases: file mode and WAL, schema versions, feeds, the seen
- * set and its aliases, the banded near-duplicate search against brute force, expiry,
- * transactions, read-only opening beside a writer, and -EBUSY on a locked database. */
+/* The state store on temporary databases: file mode and WAL, schema versions and the migration
+ * from version 2, feeds, the seen set and its aliases, content hashes and revisions, the banded
+ * near-duplicate search against brute force, expiry, transactions, read-only opening beside a
+ * writer, and -EBUSY on a locked database. */
 #include "autoconfig.h"
 
 #include <dirent.h>
@@ -173,6 +174,132 @@ static void test_versions(void)
 	buf_fini(&err);
 }
 
+/* The schema as feedspool wrote it at version 2 (migrations 0 -> 1 -> 2 of that release,
+ * verbatim), with a few rows: what an upgrade finds on disk. */
+static const char v2_schema[] =
+    "CREATE TABLE feeds ("
+    " name TEXT PRIMARY KEY NOT NULL,"
+    " url TEXT,"
+    " etag TEXT,"
+    " last_modified TEXT,"
+    " last_fetch INTEGER NOT NULL DEFAULT 0,"
+    " last_success INTEGER NOT NULL DEFAULT 0,"
+    " last_status INTEGER NOT NULL DEFAULT 0,"
+    " last_result TEXT,"
+    " failures INTEGER NOT NULL DEFAULT 0,"
+    " articles_seen INTEGER NOT NULL DEFAULT 0,"
+    " next_due INTEGER NOT NULL DEFAULT 0,"
+    " due_reason TEXT,"
+    " retired INTEGER NOT NULL DEFAULT 0,"
+    " moved_from TEXT,"
+    " pending_url TEXT);"
+    "CREATE TABLE seen ("
+    " id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 16),"
+    " feed TEXT NOT NULL,"
+    " guid TEXT,"
+    " simhash INTEGER NOT NULL DEFAULT 0,"
+    " status INTEGER NOT NULL,"
+    " alias_of TEXT REFERENCES seen(id) ON DELETE SET NULL,"
+    " first_seen INTEGER NOT NULL,"
+    " last_seen INTEGER NOT NULL,"
+    " band0 INTEGER GENERATED ALWAYS AS (simhash & 65535) VIRTUAL,"
+    " band1 INTEGER GENERATED ALWAYS AS ((simhash >> 16) & 65535) VIRTUAL,"
+    " band2 INTEGER GENERATED ALWAYS AS ((simhash >> 32) & 65535) VIRTUAL,"
+    " band3 INTEGER GENERATED ALWAYS AS ((simhash >> 48) & 65535) VIRTUAL"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX seen_guid ON seen(feed, guid, first_seen) WHERE guid IS NOT NULL;"
+    "CREATE INDEX seen_last ON seen(last_seen);"
+    "CREATE INDEX seen_alias ON seen(alias_of) WHERE alias_of IS NOT NULL;"
+    "CREATE INDEX seen_band0 ON seen(band0) WHERE simhash != 0 AND status != 3;"
+    "CREATE INDEX seen_band1 ON seen(band1) WHERE simhash != 0 AND status != 3;"
+    "CREATE INDEX seen_band2 ON seen(band2) WHERE simhash != 0 AND status != 3;"
+    "CREATE INDEX seen_band3 ON seen(band3) WHERE simhash != 0 AND status != 3;"
+    "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;"
+    "INSERT INTO feeds (name, url, etag, articles_seen) VALUES ('outlet-a', 'https://a/', "
+    "'\"e1\"', 12);"
+    "INSERT INTO seen (id, feed, guid, simhash, status, alias_of, first_seen, last_seen) VALUES"
+    " ('a2a2a2a2a2a2a2a2', 'outlet-a', 'g-1', 81985529216486895, 2, NULL, 100, 150),"
+    " ('b2b2b2b2b2b2b2b2', 'outlet-b', NULL, 81985529216486895, 3, 'a2a2a2a2a2a2a2a2', 120, 120),"
+    " ('c2c2c2c2c2c2c2c2', 'outlet-a', 'g-3', 0, 1, NULL, 130, 130);"
+    "INSERT INTO meta VALUES ('filters', '[]');"
+    "PRAGMA user_version = 2;";
+
+/* An upgrade: a version 2 database is migrated in place, every row kept, the new columns 0
+ * (unknown); read-only opening refuses it until the daemon has migrated it. */
+static void test_migration(void)
+{
+	struct buf err = BUF_INIT;
+	struct seen_entry e;
+	struct feed_state f;
+	struct state *s;
+	char got[17], *v = NULL;
+	int rc;
+
+	fresh("v2.db");
+	CHECK(exec_on(v2_schema) == SQLITE_OK, "making %s with the version 2 schema", path);
+	s = state_open(path, 1, &err);
+	CHECK(s == NULL && strstr(buf_cstr(&err), "version 2 is older than 3"),
+	      "%s (version 2) read-only: expected a refusal naming versions 2 and 3, got \"%s\"",
+	      path, buf_cstr(&err));
+	state_close(s);
+	CHECK(query_int("PRAGMA user_version") == 2, "%s: expected read-only to leave version 2",
+	      path);
+
+	s = open_ok(0);
+	if (!s)
+		goto out;
+	CHECK(query_int("PRAGMA user_version") == 3, "%s after opening: expected user_version 3",
+	      path);
+	CHECK(query_int("SELECT count(*) FROM seen") == 3,
+	      "%s after the migration: expected the 3 seen rows", path);
+	CHECK(query_int("SELECT count(*) FROM seen WHERE content_hash = 0 AND revision = 0") == 3,
+	      "%s after the migration: expected content_hash and revision 0 in every row", path);
+	rc = state_seen_get(s, "a2a2a2a2a2a2a2a2", "outlet-a", &e);
+	CHECK(rc == 1 && e.status == SEEN_WRITTEN && e.content_hash == 0 && e.revision == 0 &&
+		  e.same_feed,
+	      "seen_get a2 after the migration: expected 1, written, hash 0, revision 0, same feed;"
+	      " got %d, status %d, hash %llx, revision %d, same feed %d",
+	      rc, (int)e.status, (unsigned long long)e.content_hash, e.revision, e.same_feed);
+	rc = state_seen_get(s, "b2b2b2b2b2b2b2b2", "outlet-a", &e);
+	CHECK(rc == 1 && e.status == SEEN_ALIAS && !e.same_feed,
+	      "seen_get b2 (an alias from outlet-b) asked for outlet-a: expected 1, alias, not the"
+	      " same feed; got %d, status %d, same feed %d",
+	      rc, (int)e.status, e.same_feed);
+	CHECK(state_seen_get(s, "c2c2c2c2c2c2c2c2", NULL, &e) == 1 && e.status == SEEN_SPOOLING &&
+		  !e.same_feed,
+	      "seen_get c2 without a feed: expected spooling, not the same feed");
+	CHECK(state_alias_get(s, "outlet-a", "g-1", got) == 1 && !strcmp(got, "a2a2a2a2a2a2a2a2"),
+	      "alias_get (outlet-a, g-1) after the migration: expected a2");
+	CHECK(state_near_find(s, 81985529216486895ull, 0, 0, got) == 1 &&
+		  !strcmp(got, "a2a2a2a2a2a2a2a2"),
+	      "near_find after the migration: expected a2 (its simhash and band index kept)");
+	CHECK(state_feed_get(s, "outlet-a", &f) == 1 && f.articles_seen == 12 && f.etag &&
+		  !strcmp(f.etag, "\"e1\""),
+	      "feed outlet-a after the migration: expected its row (12 seen, etag \"e1\")");
+	feed_state_fini(&f);
+	CHECK(state_meta_get(s, "filters", &v) == 1 && v && !strcmp(v, "[]"),
+	      "meta filters after the migration: expected \"[]\"");
+	free(v);
+	/* the new columns work on migrated rows */
+	rc = state_seen_update(s, "a2a2a2a2a2a2a2a2", SEEN_SPOOLING, 0xfedcba9876543210ull, 4);
+	CHECK(rc == 0, "seen_update a2 after the migration: expected 0, got %d (%s)", rc,
+	      state_error(s));
+	state_close(s);
+
+	/* reopening a migrated database changes nothing */
+	s = open_ok(0);
+	CHECK(s && state_seen_get(s, "a2a2a2a2a2a2a2a2", "outlet-a", &e) == 1 &&
+		  e.status == SEEN_SPOOLING && e.content_hash == 0xfedcba9876543210ull &&
+		  e.revision == 4,
+	      "reopened %s: expected a2 spooling, hash fedcba9876543210, revision 4", path);
+	state_close(s);
+	s = state_open(path, 1, &err);
+	CHECK(s != NULL, "%s read-only once migrated: expected success", path);
+	state_close(s);
+out:
+	buf_fini(&err);
+}
+
 struct walk {
 	struct state *s;
 	int n, stop_at, sorted, rewritten;
@@ -315,6 +442,7 @@ static int on_spooling(void *ud, const char *id)
 
 static void test_seen(struct state *s)
 {
+	struct seen_entry e;
 	char id[17], got[17];
 	struct ids v;
 	unsigned i;
@@ -374,6 +502,34 @@ static void test_seen(struct state *s)
 	memset(&v, 0, sizeof v);
 	rc = state_seen_each(s, SEEN_SPOOLING, on_spooling, &v);
 	CHECK(rc == 0 && v.n == 0, "seen_each SPOOLING again: expected none, got %d", v.n);
+
+	/* content hash and revision: recorded with the status, read back with the feed compared */
+	rc = state_seen_get(s, "00000000000000aa", "outlet-a", &e);
+	CHECK(rc == 1 && e.status == SEEN_WRITTEN && e.content_hash == 0 && e.revision == 0 &&
+		  e.same_feed,
+	      "seen_get aa: expected written, hash 0 (not yet known), revision 0, same feed; got "
+	      "%d, %d, %llx, %d, %d",
+	      rc, (int)e.status, (unsigned long long)e.content_hash, e.revision, e.same_feed);
+	CHECK(state_seen_get(s, "00000000000000aa", "outlet-b", &e) == 1 && !e.same_feed,
+	      "seen_get aa for outlet-b: expected not the same feed");
+	CHECK(state_seen_get(s, "fffffffffffffff0", "outlet-a", &e) == 0,
+	      "seen_get on an unknown id: expected 0");
+	/* the high bit set: the hash round-trips through SQLite's signed integers */
+	rc = state_seen_update(s, "00000000000000aa", SEEN_SPOOLING, 0x8badf00d00000001ull, 2);
+	CHECK(rc == 0, "seen_update aa: expected 0, got %d (%s)", rc, state_error(s));
+	rc = state_seen_get(s, "00000000000000aa", "outlet-a", &e);
+	CHECK(rc == 1 && e.status == SEEN_SPOOLING && e.content_hash == 0x8badf00d00000001ull &&
+		  e.revision == 2,
+	      "seen_get aa after the update: expected spooling, 8badf00d00000001, 2; got %d, %d, "
+	      "%llx, %d",
+	      rc, (int)e.status, (unsigned long long)e.content_hash, e.revision);
+	CHECK(state_seen_set_status(s, "00000000000000aa", SEEN_WRITTEN) == 0 &&
+		  state_seen_get(s, "00000000000000aa", NULL, &e) == 1 &&
+		  e.status == SEEN_WRITTEN && e.content_hash == 0x8badf00d00000001ull &&
+		  e.revision == 2,
+	      "set_status written keeps the hash and the revision");
+	CHECK(state_seen_update(s, "fffffffffffffff0", SEEN_WRITTEN, 1, 1) == -ENOENT,
+	      "seen_update on an unknown id: expected -ENOENT");
 
 	CHECK(state_seen_delete(s, "00000000000000ab") == 0, "seen_delete ab: expected 0");
 	CHECK(state_seen_has(s, "00000000000000ab") == 0, "seen_has ab after delete: expected 0");
@@ -699,6 +855,7 @@ int main(void)
 	}
 	test_open();
 	test_versions();
+	test_migration();
 	fresh("main.db");
 	s = open_ok(0);
 	if (s) {
