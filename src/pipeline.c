@@ -21,94 +21,14 @@
 #include <time.h>
 
 #include "dedup.h"
-#include "idset.h"
 #include "log.h"
+#include "pipeline_impl.h"
 
 #define RETRY_MS 2000 /* how often a stalled pipeline probes the spool and the state */
-
-enum job_stage { J_JUDGING, J_STAGING, J_RECORDED };
-
-struct job {
-	struct pipeline *p;
-	struct feed_run *run;
-	struct article a; /* a.revision > 0: a revision of the article recorded under a.id */
-	uint64_t simhash;
-	uint64_t hash; /* article_content_hash, recorded with the status once staged */
-	enum job_stage stage;
-	int settled; /* counted out of its run */
-	struct job *next;
-};
-
-struct feed_run {
-	struct pipeline *p;
-	char *feed;
-	feed_run_done_fn done;
-	void *ud;
-	size_t outstanding;
-	int ended, finished;
-	char unknown[17]; /* the id pipeline_run_known just found unknown ("" none) */
-	int revisions;	  /* the feed has revisions on */
-	struct idset ids; /* with revisions: the ids this document brought so far */
-	struct feed_run_result res;
-	struct feed_run *next; /* runs waiting to finish after a commit */
-};
-
-/* An article recorded for good, its files in tmp/: published into new/ when there is room. */
-struct pub {
-	struct pub *next;
-	struct pipeline *p;
-	char id[17];
-};
-
-/* A probe of the spool, on the thread pool. */
-struct probe {
-	uv_work_t req;
-	struct pipeline *p;
-	char *dir;
-	int status;
-};
-
-struct pipeline {
-	uv_loop_t *loop;
-	struct state *st;
-	struct spool *sp;
-	const struct config *c;
-	pipeline_judge_fn judge;
-	void *judge_ud;
-	uv_idle_t kick; /* active while a commit or an idle check is due: the loop never blocks then */
-	int in_txn;
-	struct job *recorded; /* recorded in the open transaction: published after the commit */
-	struct feed_run *finishing;
-	size_t live_runs, live_jobs;
-	struct pipeline_totals totals;
-	/* ids recorded or touched by this process (open addressing on the 64-bit id): a copy of a
-	 * story in another feed is not touched again; cleared every day */
-	struct idset touched;
-	int64_t touched_since;
-	void (*idle_fn)(void *ud);
-	void *idle_ud;
-	int was_busy;
-	/* storage trouble */
-	int stalled;	     /* the negative errno that stalled the pipeline; 0: accepting */
-	char stall_msg[300]; /* what failed: "spool DIR/tmp/ID.json: No space left on device" */
-	uint64_t refused;    /* articles refused during this stall */
-	uv_timer_t retry;    /* probes while stalled; drains the waiting queue */
-	struct probe *probe; /* in flight */
-	void (*resume_fn)(void *ud);
-	void *resume_ud;
-	char (*orphans)[17]; /* reservations to remove once the state can be written */
-	size_t n_orphans, orphans_cap;
-	/* back-pressure */
-	struct pub *waiting, **waiting_tail;
-	size_t n_waiting, publishing;
-	int held; /* articles wait for room in new/ (logged once) */
-	int closing, handles;
-};
 
 static void run_maybe_finish(struct feed_run *r);
 static void on_kick(uv_idle_t *h);
 static void on_retry(uv_timer_t *t);
-static void drain(struct pipeline *p);
 
 /* Asks for a commit at the start of the next loop iteration. */
 static void kick(struct pipeline *p)
@@ -262,12 +182,12 @@ static void on_published(void *ud, int status)
 			state_failed(p, rc); /* stays SPOOLING: the next start sees it in new/ */
 		free(n);
 	}
-	drain(p);
+	pipeline_drain(p);
 	kick(p); /* the pipeline may have become idle */
 }
 
 /* Publishes waiting articles while new/ has room (max_pending) and the spool works. */
-static void drain(struct pipeline *p)
+void pipeline_drain(struct pipeline *p)
 {
 	size_t max = (size_t)p->c->max_pending;
 	struct pub *n;
@@ -305,7 +225,7 @@ static void drain(struct pipeline *p)
 }
 
 /* Queues a recorded article for new/. */
-static int wait_publish(struct pipeline *p, const char *id)
+int pipeline_wait_publish(struct pipeline *p, const char *id)
 {
 	struct pub *n = calloc(1, sizeof *n);
 
@@ -362,7 +282,7 @@ static void on_probe_after(uv_work_t *req, int status)
 		memmove(p->orphans, p->orphans + i, (p->n_orphans - i) * sizeof *p->orphans);
 		p->n_orphans -= i;
 	}
-	drain(p);
+	pipeline_drain(p);
 	if (!p->stalled && p->resume_fn)
 		p->resume_fn(p->resume_ud);
 }
@@ -373,7 +293,7 @@ static void on_retry(uv_timer_t *t)
 	struct probe *pr;
 
 	if (!p->stalled) {
-		drain(p);
+		pipeline_drain(p);
 		return;
 	}
 	if (p->probe || !(pr = calloc(1, sizeof *pr)))
@@ -786,11 +706,11 @@ static int commit(struct pipeline *p)
 			p->totals.revisions++;
 			log_debug("%s: %s revision %d", j->run->feed, j->a.id, j->a.revision);
 		}
-		if (wait_publish(p, j->a.id) < 0)
+		if (pipeline_wait_publish(p, j->a.id) < 0)
 			log_err("spool: cannot publish %s (published at the next start)", j->a.id);
 		job_free(j);
 	}
-	drain(p);
+	pipeline_drain(p);
 	finish_runs(p);
 	return rc;
 }
@@ -964,148 +884,4 @@ void pipeline_free(struct pipeline *p)
 void pipeline_totals(const struct pipeline *p, struct pipeline_totals *t)
 {
 	*t = p->totals;
-}
-
-/* ---- recovery ------------------------------------------------------------------------------- */
-
-struct recovery {
-	struct pipeline *p;
-	int settled;
-	size_t waiting;
-};
-
-static int recover_reserved(void *ud, const char *id)
-{
-	struct recovery *rv = ud;
-
-	/* accepted but never durable: forget it; the feed's validators were not saved, so the
-	 * next fetch brings it again */
-	state_seen_delete(rv->p->st, id);
-	rv->settled++;
-	return 0;
-}
-
-/* Whether tmp/<id>.json is the version recorded (revision n): 1 when it is whole (its one line
- * ends with a newline) and numbered n ("revision" absent: 0); 0 when it is missing or anything
- * else: an unrecorded stage of a later revision, cut by the crash or not, so the recorded
- * version was published already; -1 when it cannot be read (then it is published, as before
- * revisions). */
-static int staged_is(struct pipeline *p, const char *id, int revision)
-{
-	struct buf b = BUF_INIT;
-	json_error_t je;
-	json_t *o = NULL, *v;
-	int rc;
-
-	rc = spool_read_staged(p->sp, id, &b);
-	if (rc < 0) {
-		rc = rc == -ENOENT ? 0 : -1;
-	} else if (!b.len || b.data[b.len - 1] != '\n') {
-		rc = 0;
-	} else if (!(o = json_loadb(b.data, b.len, 0, &je))) {
-		rc = json_error_code(&je) == json_error_out_of_memory ? -1 : 0;
-	} else {
-		v = json_object_get(o, "revision");
-		rc = json_is_object(o) && (v ? json_integer_value(v) : 0) == revision;
-	}
-	if (rc < 0)
-		log_warnx("recovery: cannot read %s/tmp/%s.json to check its revision (%d): "
-			  "publishing it",
-			  spool_dir(p->sp), id, revision);
-	json_decref(o);
-	buf_fini(&b);
-	return rc;
-}
-
-static int recover_spooling(void *ud, const char *id)
-{
-	struct recovery *rv = ud;
-	struct pipeline *p = rv->p;
-	struct seen_entry e;
-	enum spool_where where;
-
-	/* A first version is published once it is in new/ or cur/. A revision's JSON there may
-	 * be the older version's: tmp/ alone says whether it still waits to replace it. */
-	if (state_seen_get(p->st, id, NULL, &e) <= 0)
-		e.revision = 0;
-	where = e.revision ? SPOOL_IN_TMP : spool_locate(p->sp, id);
-	if (where == SPOOL_IN_TMP && staged_is(p, id, e.revision) == 0)
-		where = SPOOL_NOWHERE;
-	switch (where) {
-	case SPOOL_IN_TMP:
-		if (spool_pending(p->sp) >= (size_t)p->c->max_pending) {
-			/* back-pressure holds at start-up too: it waits in tmp/ */
-			if (wait_publish(p, id) == 0)
-				rv->waiting++;
-			return 0;
-		}
-		if (spool_publish_now(p->sp, id) < 0) {
-			log_err("recovery: cannot publish %s from tmp/", id);
-			return 0;
-		}
-		break;
-	case SPOOL_IN_NEW:
-	case SPOOL_IN_CUR:
-	case SPOOL_NOWHERE: /* published (then taken by a reader, for a first version) */
-		break;
-	}
-	state_seen_set_status(p->st, id, SEEN_WRITTEN);
-	rv->settled++;
-	return 0;
-}
-
-static int cmp_id(const void *a, const void *b)
-{
-	return memcmp(a, b, 17);
-}
-
-/* tmp/ files of articles waiting for room in new/ are kept (ids sorted in ud). */
-struct claims {
-	char (*ids)[17];
-	size_t n;
-};
-
-static int waiting_claimed(void *ud, const char *id)
-{
-	const struct claims *cl = ud;
-
-	/* 2: kept even beside a copy in new/ or cur/, which can only be an older revision (the
-	 * recovery just found each of them waiting in tmp/, and nothing was published since) */
-	return cl->n && bsearch(id, cl->ids, cl->n, sizeof *cl->ids, cmp_id) != NULL ? 2 : 0;
-}
-
-int pipeline_recover(struct pipeline *p)
-{
-	struct recovery rv = {p, 0, 0};
-	struct claims cl = {NULL, 0};
-	struct pub *n;
-	int rc;
-
-	if ((rc = state_begin(p->st)) < 0)
-		return rc;
-	state_seen_each(p->st, SEEN_RESERVED, recover_reserved, &rv);
-	state_seen_each(p->st, SEEN_SPOOLING, recover_spooling, &rv);
-	if ((rc = state_commit(p->st)) < 0)
-		return rc;
-	/* what is left in tmp/ was never recorded, but for the articles waiting for new/ */
-	if (p->n_waiting && (cl.ids = calloc(p->n_waiting, sizeof *cl.ids))) {
-		for (n = p->waiting; n; n = n->next)
-			memcpy(cl.ids[cl.n++], n->id, 17);
-		qsort(cl.ids, cl.n, sizeof *cl.ids, cmp_id);
-	}
-	if (!p->n_waiting || cl.ids)
-		spool_clean_tmp(p->sp, waiting_claimed, &cl);
-	free(cl.ids);
-	if (rv.settled)
-		log_info("recovery: %d recorded article%s settled (left by an unclean stop, or "
-			 "waiting in tmp/ for room in new/)",
-			 rv.settled, rv.settled == 1 ? "" : "s");
-	if (rv.waiting)
-		log_info(
-		    "spool: %zu recorded article%s wait%s in tmp/ for room in new/ (max_pending "
-		    "%d)",
-		    rv.waiting, rv.waiting == 1 ? "" : "s", rv.waiting == 1 ? "s" : "",
-		    p->c->max_pending);
-	drain(p);
-	return rv.settled;
 }
