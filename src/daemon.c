@@ -28,6 +28,7 @@
 #include "log.h"
 #include "pipeline.h"
 #include "plugin.h"
+#include "instance.h"
 #include "preflight.h"
 #include "schedule.h"
 #include "spool.h"
@@ -1024,6 +1025,7 @@ static void log_lines(struct buf *err)
 int daemon_main(const struct daemon_opts *o)
 {
 	struct daemon d;
+	struct instance_lock lock = INSTANCE_LOCK_INIT;
 	struct buf err = BUF_INIT;
 	char line[256];
 	int rc = 2;
@@ -1044,7 +1046,8 @@ int daemon_main(const struct daemon_opts *o)
 	buf_reset(&err);
 	/* nothing is created before everything that can be checked is: a refused start leaves
 	 * no trace (and fetches nothing) */
-	if (preflight_storage(d.cfg, &err) < 0) {
+	if (preflight_storage(d.cfg, &err) < 0 ||
+	    instance_lock(&lock, d.cfg->state, d.cfg->spool, 0, &err) < 0) {
 		log_lines(&err);
 		goto out;
 	}
@@ -1068,6 +1071,11 @@ int daemon_main(const struct daemon_opts *o)
 	d.sp = spool_open(&d.loop, d.cfg->spool, d.cfg->umask, &err);
 	if (!d.sp) {
 		log_err("%s", buf_cstr(&err));
+		goto out;
+	}
+	/* what did not exist before is locked now that it does (two first starts at once) */
+	if (instance_lock(&lock, d.cfg->state, d.cfg->spool, 1, &err) < 0) {
+		log_lines(&err);
 		goto out;
 	}
 	d.pl = pipeline_new(&d.loop, d.st, d.sp, d.cfg);
@@ -1160,6 +1168,7 @@ out:
 	free(d.holds);
 	if (d.st)
 		state_close(d.st);
+	instance_unlock(&lock); /* after the database is closed (see instance.c) */
 	config_free(d.cfg);
 	uv_loop_close(&d.loop);
 	buf_fini(&err);
