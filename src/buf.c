@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void buf_init(struct buf *b)
 {
@@ -143,4 +144,25 @@ void buf_rtrim(struct buf *b)
 		b->len--;
 	if (b->data)
 		b->data[b->len] = '\0';
+}
+
+int buf_read_fd(struct buf *b, int fd, size_t max)
+{
+	char chunk[16384];
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		/* checked while reading: the file may be a pipe or still growing */
+		if (b->len + (size_t)n > max)
+			return -EFBIG;
+		if (buf_append(b, chunk, (size_t)n) < 0)
+			return -ENOMEM;
+	}
 }

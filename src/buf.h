@@ -27,6 +27,9 @@ int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf
 const char *buf_cstr(const struct buf *b);
 /* Hands the data to the caller (free() it) and leaves b empty; NULL on ENOMEM. */
 char *buf_steal(struct buf *b);
+/* Appends what is left to read of fd (a file or a pipe), at most max bytes in all in b: 0, or
+ * -errno from read, -ENOMEM, or -EFBIG once b would hold more than max. */
+int buf_read_fd(struct buf *b, int fd, size_t max);
 /* Drops trailing ASCII whitespace. */
 void buf_rtrim(struct buf *b);
 

@@ -18,9 +18,7 @@
 
 static int read_all(const char *path, struct buf *data, struct buf *err)
 {
-	char chunk[16384];
-	ssize_t n;
-	int fd, rc = 0;
+	int fd, rc;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -28,30 +26,14 @@ static int read_all(const char *path, struct buf *data, struct buf *err)
 		buf_puts(err, strerror(-rc));
 		return rc;
 	}
-	for (;;) {
-		n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			buf_puts(err, strerror(-rc));
-			break;
-		}
-		if (n == 0)
-			break;
-		/* checked while reading: the file may be a pipe or still growing */
-		if (data->len + (size_t)n > OPML_MAX_BYTES) {
-			rc = -EFBIG;
-			buf_puts(err, "larger than 16 MiB, too large for a feed list");
-			break;
-		}
-		if (buf_append(data, chunk, (size_t)n) < 0) {
-			rc = -ENOMEM;
-			buf_puts(err, "out of memory");
-			break;
-		}
-	}
+	rc = buf_read_fd(data, fd, OPML_MAX_BYTES);
 	close(fd);
+	if (rc == -EFBIG)
+		buf_puts(err, "larger than 16 MiB, too large for a feed list");
+	else if (rc == -ENOMEM)
+		buf_puts(err, "out of memory");
+	else if (rc < 0)
+		buf_puts(err, strerror(-rc));
 	return rc;
 }
 

@@ -358,13 +358,9 @@ static int stage(struct job *j, const struct feed_info *f)
 	free(feed);
 	if (rc == 0 && buf_putc(&json, '\n') < 0)
 		rc = -ENOMEM;
-	if (rc == 0 && p->c->format == SPOOL_JSON_TEXT) {
-		rc = article_render_text(&j->a, &txt);
-		if (rc == 0)
-			j->hash = article_text_hash(buf_cstr(&txt), txt.len);
-	} else if (rc == 0 && !j->hash) {
-		j->hash = article_content_hash(&j->a);
-	}
+	/* the text rendering: what the content hash is of, and the .txt file with json+text */
+	if (rc == 0 && (rc = article_render_text(&j->a, &txt)) == 0)
+		j->hash = article_text_hash(buf_cstr(&txt), txt.len);
 	if (rc == 0) {
 		j->stage = J_STAGING;
 		rc = spool_stage(p->sp, j->a.id, json.data, json.len,
@@ -386,6 +382,19 @@ static int touched_add(struct pipeline *p, const char *id)
 		p->touched_since = (int64_t)time(NULL);
 	}
 	return idset_add(&p->touched, id);
+}
+
+/* Still listed: retention counts from when it leaves the feed (touched once a day is enough). */
+static void touch_listed(struct pipeline *p, const char *id)
+{
+	if (!touched_add(p, id))
+		state_seen_touch(p->st, id, (int64_t)time(NULL));
+}
+
+static void count_duplicate(struct feed_run *r)
+{
+	r->res.duplicate++;
+	r->p->totals.duplicate++;
 }
 
 static int is_known(struct pipeline *p, const struct article *a, const char *feed)
@@ -441,8 +450,7 @@ static void after_judge(struct job *j, const struct feed_info *f, int keep)
 	}
 	/* another copy may have been accepted while this one was judged */
 	if (is_known(p, &j->a, r->feed)) {
-		r->res.duplicate++;
-		p->totals.duplicate++;
+		count_duplicate(r);
 		job_free(j);
 		return;
 	}
@@ -456,8 +464,7 @@ static void after_judge(struct job *j, const struct feed_info *f, int keep)
 			state_seen_add(p->st, j->a.id, r->feed, j->a.guid, j->simhash, SEEN_ALIAS, near,
 				       (int64_t)time(NULL));
 			log_debug("%s: %s is a near-duplicate of %s", r->feed, j->a.id, near);
-			r->res.duplicate++;
-			p->totals.duplicate++;
+			count_duplicate(r);
 			job_free(j);
 			return;
 		}
@@ -509,16 +516,11 @@ static void copy_feed_info(struct feed_info *dst, const struct feed_info *src)
 				src->authors[i].email, src->authors[i].uri);
 }
 
-/* An article already known: still listed, so retention counts from when it leaves the feed
- * (touched once a day is enough). */
+/* An article already known, and still listed. */
 static void count_known(struct feed_run *r, const struct article *a)
 {
-	struct pipeline *p = r->p;
-
-	if (!touched_add(p, a->id))
-		state_seen_touch(p->st, a->id, (int64_t)time(NULL));
-	r->res.duplicate++;
-	p->totals.duplicate++;
+	touch_listed(r->p, a->id);
+	count_duplicate(r);
 }
 
 int pipeline_run_known(struct feed_run *r, const struct article *a)
@@ -569,9 +571,7 @@ static int revision_check(struct feed_run *r, struct article *a, uint64_t *hash)
 	}
 	if (rc == 0)
 		return 0;
-	/* still listed: retention counts from when it leaves the feed (once a day is enough) */
-	if (!touched_add(p, id))
-		state_seen_touch(p->st, id, (int64_t)time(NULL));
+	touch_listed(p, id);
 	if (!e.same_feed || e.status == SEEN_ALIAS)
 		goto duplicate;
 	if (!(h = article_content_hash(a)) || h == e.content_hash)
@@ -594,8 +594,7 @@ static int revision_check(struct feed_run *r, struct article *a, uint64_t *hash)
 	return 0;
 
 duplicate:
-	r->res.duplicate++;
-	p->totals.duplicate++;
+	count_duplicate(r);
 	return 1;
 }
 

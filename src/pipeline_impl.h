@@ -16,7 +16,7 @@ struct job {
 	struct feed_run *run;
 	struct article a; /* a.revision > 0: a revision of the article recorded under a.id */
 	uint64_t simhash;
-	uint64_t hash; /* article_content_hash, recorded with the status once staged */
+	uint64_t hash; /* the content hash (article.h), recorded with the status once staged */
 	enum job_stage stage;
 	int settled; /* counted out of its run */
 	struct job *next;

@@ -610,9 +610,8 @@ enum spool_where spool_locate(struct spool *s, const char *id)
 
 int spool_read_staged(struct spool *s, const char *id, struct buf *out)
 {
-	char name[NAME_MAX_LEN], chunk[8192];
-	ssize_t n;
-	int fd, rc = 0;
+	char name[NAME_MAX_LEN];
+	int fd, rc;
 
 	if (!s || !valid_id(id))
 		return -EINVAL;
@@ -620,19 +619,7 @@ int spool_read_staged(struct spool *s, const char *id, struct buf *out)
 	fd = openat(s->tmp_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
-	for (;;) {
-		n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = n < 0 ? -errno : 0;
-			break;
-		}
-		if (buf_append(out, chunk, (size_t)n) < 0) {
-			rc = -ENOMEM;
-			break;
-		}
-	}
+	rc = buf_read_fd(out, fd, SIZE_MAX);
 	close(fd);
 	return rc;
 }
