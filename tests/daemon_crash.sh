@@ -79,12 +79,8 @@ invariants() {
 : >"$TMP/taken"
 for k in $(seq 1 "$KILLS"); do
 	grow $((k + 1))
-	"$FEEDSPOOL" once -c "$TMP/run/feedspool.conf" >/dev/null 2>>"$TMP/once.err" &
-	pid=$!
 	# a random instant within the pass (the pass itself takes a few hundred milliseconds)
-	sleep "$(awk -v s="$k$$" 'BEGIN {srand(s); printf "%.3f", rand() * 0.6}')"
-	kill -9 $pid 2>/dev/null
-	wait $pid 2>/dev/null
+	kill_once_randomly "$TMP/run/feedspool.conf" "$TMP/once.err" "$k$$" 0.6
 	invariants "$k"
 	take
 done

@@ -180,13 +180,7 @@ done
 expect_eq "pass 1: one article per expected rendering in new/" "$(ls "$TMP/d/spool/new" | grep -c '\.json$')" "$articles"
 expect_eq "pass 1: as many text renderings" "$(ls "$TMP/d/spool/new" | grep -c '\.txt$')" "$articles"
 expect_eq "pass 1: tmp/ is empty" "$(ls "$TMP/d/spool/tmp" | wc -l | tr -d ' ')" 0
-for want in "$SEEDS"/expected/*.txt; do
-	found=no
-	for got in "$TMP"/d/spool/new/*.txt; do
-		cmp -s "$want" "$got" && { found=yes; break; }
-	done
-	expect_eq "pass 1: the spool holds $(basename "$want") byte for byte" "$found" yes
-done
+expect_renderings "pass 1: " "$SEEDS/expected" "$TMP/d/spool/new"
 snapshot() { (cd "$TMP/d/spool/new" && stat -c '%n %s %Y %i' *) | sort; }
 snapshot >"$TMP/new1"
 

@@ -45,13 +45,7 @@ expect_eq "the first pass over the seed feeds succeeds ($(cat "$TMP/once1.err"))
 expect_eq "nine articles land in new/" "$(ls "$TMP/seed/spool/new" | grep -c '\.json$')" 9
 expect_eq "each with its text rendering" "$(ls "$TMP/seed/spool/new" | grep -c '\.txt$')" 9
 expect_eq "tmp/ is empty" "$(ls "$TMP/seed/spool/tmp" | wc -l | tr -d ' ')" 0
-for want in "$SEEDS"/expected/*.txt; do
-	found=no
-	for got in "$TMP"/seed/spool/new/*.txt; do
-		cmp -s "$want" "$got" && { found=yes; break; }
-	done
-	expect_eq "the spool holds $(basename "$want") byte for byte" "$found" yes
-done
+expect_renderings "" "$SEEDS/expected" "$TMP/seed/spool/new"
 for f in "$TMP"/seed/spool/new/*.json; do
 	checks=$((checks + 1))
 	id=$(jq -r '.schema == 1 and (.id | test("^[0-9a-f]{16}$"))' "$f")

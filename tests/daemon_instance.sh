@@ -19,11 +19,8 @@ conf "$A" state.db spool
 "$FEEDSPOOL" run -c "$A/feedspool.conf" 2>"$A/run.err" &
 daemon=$!
 trap 'kill $daemon 2>/dev/null; rm -rf "$TMP"' EXIT
-i=0
-while [ "$(count "$A/spool/new")" -lt 9 ] && [ $i -lt 300 ] && kill -0 $daemon 2>/dev/null; do
-	i=$((i + 1))
-	sleep 0.1
-done
+nine() { [ "$(count "$A/spool/new")" -ge 9 ] || ! kill -0 $daemon 2>/dev/null; }
+wait_for "the running daemon writes the seed articles" 30 nine
 expect_eq "the running daemon wrote the nine seed articles" "$(count "$A/spool/new")" 9
 ls -i "$A/spool/new" >"$A/new.before"
 

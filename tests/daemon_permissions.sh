@@ -55,12 +55,7 @@ D=$TMP/wal
 conf "$D" "interval = 30m"
 (umask 000 && exec "$FEEDSPOOL" run -c "$D/feedspool.conf") 2>"$D/run.err" &
 daemon=$!
-i=0
-until grep -q "feed outlet-a: ok" "$D/run.err"; do
-	i=$((i + 1))
-	[ $i -lt 600 ] || { fail "the daemon did not fetch within 30 s: $(cat "$D/run.err")"; break; }
-	sleep 0.05
-done
+wait_for "the daemon fetches outlet-a" 30 grep -q "feed outlet-a: ok" "$D/run.err"
 check "the write-ahead log exists while the daemon runs" test -e "$D/state.db-wal"
 expect_eq "state.db, -wal and -shm are 600" "$(modes "$D/state.db" "$D/state.db-wal" "$D/state.db-shm")" "600 "
 kill -TERM $daemon

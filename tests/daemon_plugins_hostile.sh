@@ -40,17 +40,6 @@ id_of() {
 		jq -r --arg t "$2" 'select(.title == $t) | .id'
 }
 
-# wait_for DESCRIPTION SECONDS COMMAND...: polls the command until it succeeds or time runs out
-wait_for() {
-	desc=$1 limit=$(($2 * 20)) n=0
-	shift 2
-	until "$@"; do
-		n=$((n + 1))
-		[ $n -lt $limit ] || { fail "$desc (not within $((limit / 20)) s)"; return 1; }
-		sleep 0.05
-	done
-}
-
 logged() { grep -qF -- "$2" "$1"; }
 
 start_fixture_server "$TMP/feeds"

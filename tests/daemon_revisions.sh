@@ -376,12 +376,8 @@ once "$K" k0
 take
 for k in $(seq 1 "$KILLS"); do
 	round "$k"
-	"$FEEDSPOOL" once -c "$K/feedspool.conf" >/dev/null 2>>"$K/once.err" &
-	pid=$!
 	# a random instant within the pass (which takes a few hundred milliseconds)
-	sleep "$(awk -v s="$k$$" 'BEGIN {srand(s); printf "%.3f", rand() * 0.5}')"
-	kill -9 $pid 2>/dev/null
-	wait $pid 2>/dev/null
+	kill_once_randomly "$K/feedspool.conf" "$K/once.err" "$k$$" 0.5
 	invariants "$k"
 	take
 done

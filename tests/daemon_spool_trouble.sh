@@ -66,16 +66,6 @@ conf() {
 	} >"$dir/feedspool.conf"
 }
 
-# wait_for DESCRIPTION SECONDS COMMAND...: polls until the command succeeds or time runs out
-wait_for() {
-	desc=$1 limit=$(($2 * 20)) n=0
-	shift 2
-	until "$@"; do
-		n=$((n + 1))
-		[ $n -lt $limit ] || { fail "$desc (not within $((limit / 20)) s)"; return 1; }
-		sleep 0.05
-	done
-}
 logged() { grep -Eq -- "$2" "$1"; }
 count() { ls "$1" 2>/dev/null | grep -c '\.json$'; }
 has() { [ "$(count "$1")" -ge "$2" ]; }

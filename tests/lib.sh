@@ -59,6 +59,41 @@ start_fixture_server() {
 	BASE=http://127.0.0.1:$PORT
 }
 
+# wait_for DESCRIPTION SECONDS COMMAND...: polls the command until it succeeds; fails (and
+# returns 1) when it has not within SECONDS. Polling for a condition, not timing a race.
+wait_for() {
+	_desc=$1 _limit=$(($2 * 20)) _n=0
+	shift 2
+	until "$@"; do
+		_n=$((_n + 1))
+		[ $_n -lt $_limit ] || { fail "$_desc (not within $((_limit / 20)) s)"; return 1; }
+		sleep 0.05
+	done
+}
+
+# expect_renderings PREFIX EXPECTED_DIR DIR: each EXPECTED_DIR/*.txt has a byte-for-byte equal
+# file among DIR/*.txt (one check per expected file, described after PREFIX).
+expect_renderings() {
+	for _want in "$2"/*.txt; do
+		_found=no
+		for _got in "$3"/*.txt; do
+			cmp -s "$_want" "$_got" && { _found=yes; break; }
+		done
+		expect_eq "$1the spool holds $(basename "$_want") byte for byte" "$_found" yes
+	done
+}
+
+# kill_once_randomly CONF ERRFILE SEED MAX_SECONDS: runs `feedspool once -c CONF` (its stderr
+# appended to ERRFILE) and SIGKILLs it at a random instant within MAX_SECONDS, drawn from SEED
+# (so a failing run can be repeated); returns when it is gone.
+kill_once_randomly() {
+	"$FEEDSPOOL" once -c "$1" >/dev/null 2>>"$2" &
+	_pid=$!
+	sleep "$(awk -v s="$3" -v m="$4" 'BEGIN {srand(s); printf "%.3f", rand() * m}')"
+	kill -9 $_pid 2>/dev/null
+	wait $_pid 2>/dev/null
+}
+
 need() {
 	command -v "$1" >/dev/null 2>&1 || { echo "SKIP: $1 is not installed" >&2; exit 77; }
 }
