@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Option values of the shipped filter plugins (exec, lua): durations and sizes, parsed alike.
  * Not part of the plugin ABI: a header of the source tree, static functions only. */
 #ifndef FEEDSPOOL_PLUGINS_OPTIONS_H

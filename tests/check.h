@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A minimal unit-test harness: CHECK() records a failure with file:line and a message and goes
  * on; check_exit() makes the test's exit status (0 pass, 1 fail) for automake's harness. */
 #ifndef FEEDSPOOL_TEST_CHECK_H

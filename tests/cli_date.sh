@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Command-line test of "feedspool date": exact output for a few lines, and its exit statuses.
 # Needs FEEDSPOOL, the absolute path of the built program (automake's harness sets it).
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `feedspool filter` from the outside: options, exit codes, configuration errors, and output in
 # input order even when verdicts come late (the test plugin of tests/plugins/testplug.c).
 . "${top_srcdir:-.}/tests/lib.sh"

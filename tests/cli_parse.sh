@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `feedspool parse` from the outside: output shapes, options, exit codes and error messages.
 . "${top_srcdir:-.}/tests/lib.sh"
 need jq

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Crash consistency: `feedspool once` killed with SIGKILL at random moments, 25 times, while
 # the feeds keep growing and a reader keeps taking files from new/ to cur/. After every kill:
 # no partial or temporary file in new/, and no article written twice (an id never comes back

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `feedspool run` and a host that answers 429 with Retry-After: every feed of that host waits
 # until then, while feeds of other hosts keep their schedule. The control feed, on another host
 # name for the same local server, is polled every second; once it has been fetched four times,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Hostile servers at the daemon level (tests/fixture_server.py on 127.0.0.1): a gzip bomb (chunked
 # and with a Content-Length), an endless chunked body, a trickle below the low-speed limit, a
 # redirect loop and a redirect chain too long, a redirect to ftp://, 1 MB of headers (many lines,

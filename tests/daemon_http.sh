@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The daemon against the local fixture server (tests/fixture_server.py on 127.0.0.1): the seed
 # feeds land in the spool exactly once with their text renderings; a second pass sends
 # conditional requests and writes nothing; compression, redirects (301 moves the feed when it

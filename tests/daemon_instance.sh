@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # One daemon per state and per spool: while `run` works on them, a `once` with the same
 # configuration, or another configuration naming the same state or the same spool, is refused
 # (exit 2, the reason, nothing fetched, nothing created); once it has stopped, `once` runs.

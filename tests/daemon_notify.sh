@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `feedspool run` under a harness that plays systemd: NOTIFY_SOCKET receives READY, STATUS,
 # RELOADING (on SIGHUP, then READY again) and STOPPING (on SIGTERM, then a clean exit 0); a bad
 # configuration on SIGHUP is refused and the daemon keeps running. Also checks the shipped unit
@@ -65,7 +66,7 @@ expect_eq "and the daemon exits 0" "$(sed -n 's/^EXIT //p' "$TMP/messages")" 0
 if command -v systemd-analyze >/dev/null 2>&1; then
 	# the unit as installed, with ExecStart pointing at this build and its man page findable
 	mkdir -p "$TMP/man/man1"
-	cp "$SRC/src/feedspool.1" "$TMP/man/man1/"
+	cp "$SRC/src/cli/feedspool.1" "$TMP/man/man1/"
 	sed "s|^ExecStart=/usr/bin/feedspool|ExecStart=$FEEDSPOOL|" "$SRC/etc/feedspool.service" >"$TMP/feedspool.service"
 	MANPATH=$TMP/man systemd-analyze verify "$TMP/feedspool.service" >"$TMP/verify" 2>&1
 	expect_eq "systemd-analyze verify passes ($(cat "$TMP/verify"))" "$?" 0

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # File permissions and paths. Spool files are 0666 & ~umask whatever the process umask (default
 # umask 027: 0640; `umask = 077`: 0600; `umask = 022`: 0644), tmp/ new/ cur/ 0777 & ~umask &
 # 0750; the state database and its -wal and -shm are 0600. And nothing from a feed becomes a

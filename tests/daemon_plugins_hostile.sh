@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Hostile filter plugins at the daemon level. `feedspool run` with a chain of misbehaving filters:
 # a C plugin (tests/plugins/garbage.c) that returns verdicts out of the enum, completes twice,
 # uses stale handles, never answers, hands over garbage annotations and forges log lines; an exec

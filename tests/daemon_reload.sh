@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # SIGHUP reloads the configuration of a running daemon: a removed feed stops, an added one is
 # fetched, a kept one keeps its state (no refetch of what it already wrote, no duplicates).
 . "${top_srcdir:-.}/tests/lib.sh"

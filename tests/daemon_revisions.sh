@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Revisions (`revisions = yes`), with `feedspool once` against tests/fixture_server.py on
 # 127.0.0.1. Two feeds serve the same kind of items, one with revisions on, one without:
 #  - a changed body, or only a changed title, makes the revisions feed write the article again

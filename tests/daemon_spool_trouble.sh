@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Storage trouble while `feedspool run` works, and back-pressure:
 #  (a) the spool's file system fills up mid-run (a small tmpfs): ENOSPC is logged once, naming
 #      the spool file; the daemon stops accepting articles (and fetching) but keeps running;

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The bundled demo (etc/demo/feedspool.conf): the three seed feeds through the DGX Spark topic
 # filter. The spool must hold exactly the five seed articles (expected/articles.json marks them
 # topic_dgx_spark), each with its dgx-spark topic, a score and the phrases that matched; a

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The project's local HTTP fixture server: misbehaving and well-behaved answers on 127.0.0.1.
 
 Usage: fixture_server.py [--root DIR] [--verbose]

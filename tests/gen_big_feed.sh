@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Writes an RSS 2.0 feed of about MEGABYTES MiB to stdout: items with HTML content, so that the
 # whole pipeline (charset, XML, HTML to text, JSON) is exercised. Used by the memory test and the
 # benchmark. Usage: gen_big_feed.sh MEGABYTES

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Hostile documents (issue 5): a 200 MB text node, a 200 MB CDATA section, a million items,
 # 100,000-deep nesting, a document that never ends, parameter entities, invalid UTF-8, NUL
 # bytes, mixed encodings, and HTML content with 100,000 nested tables, unclosed tags and a 10 MB

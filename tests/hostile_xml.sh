@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Hostile documents through the command line: each ends quickly with a precise message naming
 # the file and line, nothing secret leaks, and the next input is still served.
 . "${top_srcdir:-.}/tests/lib.sh"

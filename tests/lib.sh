@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared helpers for the shell tests, run by automake's harness with FEEDSPOOL and FIXTURES set.
 # Exit codes: 0 pass, 1 fail, 77 skip, 99 hard error.
 

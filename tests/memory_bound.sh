@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Parsing a 100 MB feed streams: peak memory (maximum resident set size) stays under 20 MB and
 # every item comes out. Skipped in sanitizer builds, whose shadow memory is not the program's.
 . "${top_srcdir:-.}/tests/lib.sh"

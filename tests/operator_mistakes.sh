@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Operator mistakes: an unknown key, bad values, a configuration or OPML file that cannot be
 # read, a filter that cannot start, a spool or state on a read-only file system, a state database
 # or spool owned by another user, and a state file that is not feedspool's database. For each:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The plugin SDK from the outside: `make install` into a scratch DESTDIR, build
 # plugins/example/example.c there out of the tree with nothing but pkg-config's flags, and load
 # it, with the installed topic plugin and rules, through the installed `feedspool filter`.

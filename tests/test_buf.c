@@ -1,4 +1,5 @@
-/* Growable buffers (src/buf.c). */
+/* SPDX-License-Identifier: MIT */
+/* Growable buffers (src/core/buf.c). */
 #include "autoconfig.h"
 
 #include <stdlib.h>

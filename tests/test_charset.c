@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for charset.c: encoding detection, the streaming converter and the double-UTF-8
  * repair. Byte strings for legacy encodings were produced with Python's codecs; the mojibake
  * samples mimic /work/shared/corpus/real-feeds/simplepie__feed_rss-2.0_for_file_mock.xml. */

@@ -1,4 +1,5 @@
-/* The configuration (src/config.c, src/opml.c): resolved values and defaults, every kind of error
+/* SPDX-License-Identifier: MIT */
+/* The configuration (src/config/config.c, src/config/opml.c): resolved values and defaults, every kind of error
  * with its file:line:key message, OPML lists, config_print, and OPML export/import round trips. */
 #include "autoconfig.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of date.c: the formats feeds write, the impossible dates they must not roll over,
  * zone arithmetic, and date_format()'s range. */
 #include "autoconfig.h"

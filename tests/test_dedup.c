@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SimHash of article bodies: normalization, the too-short rule, and the seed articles (the
  * syndicated copy within DEDUP_MAX_DISTANCE of its original, the nine stories far apart). */
 #include "autoconfig.h"

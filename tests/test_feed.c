@@ -1,4 +1,5 @@
-/* The streaming normalizer (src/feed.c, feed_xml.c, jsonfeed.c): vocabulary, links, identity,
+/* SPDX-License-Identifier: MIT */
+/* The streaming normalizer (src/parse/feed.c, feed_xml.c, jsonfeed.c): vocabulary, links, identity,
  * broken and hostile documents, caps. */
 #include "autoconfig.h"
 

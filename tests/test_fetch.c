@@ -1,4 +1,5 @@
-/* Fetching (src/fetch.c) in a real uv loop against tests/fixture_server.py on 127.0.0.1. */
+/* SPDX-License-Identifier: MIT */
+/* Fetching (src/fetch/fetch.c) in a real uv loop against tests/fixture_server.py on 127.0.0.1. */
 #include "autoconfig.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
-/* Tests of src/html.c: the layout rules case by case, the seed articles against their expected
+/* SPDX-License-Identifier: MIT */
+/* Tests of src/parse/html.c: the layout rules case by case, the seed articles against their expected
  * text (tests/fixtures/html), html_looks_like(), and hostile input (depth, size, bad bytes). */
 #include "autoconfig.h"
 

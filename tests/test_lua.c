@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The lua filter plugin (plugins/lua), loaded from its built .so and driven by a test host. */
 #include <dlfcn.h>
 #include <stdarg.h>

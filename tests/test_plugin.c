@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The plugin host: the loader's refusals (each naming the file and the reason), init failures as
  * configuration errors, the chain's order, first drop, on_error, garbage verdicts, deferred and
  * re-entrant answers, abandonment, annotations and counters, with the test plugins of

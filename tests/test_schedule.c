@@ -1,4 +1,5 @@
-/* When feeds are due (src/schedule.c). */
+/* SPDX-License-Identifier: MIT */
+/* When feeds are due (src/daemon/schedule.c). */
 #include "autoconfig.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The nine seed articles (tests/fixtures/seed-feeds) come out exactly: text renderings byte for
  * byte, titles, links, authors and UTC dates as expected/articles.json says, whatever the chunk
  * sizes the document arrives in. */

@@ -1,4 +1,5 @@
-/* The spool (src/spool.c) on a real uv loop with real files in a mkdtemp directory. */
+/* SPDX-License-Identifier: MIT */
+/* The spool (src/sink/spool.c) on a real uv loop with real files in a mkdtemp directory. */
 #include "autoconfig.h"
 
 #define _GNU_SOURCE /* nftw(3) */

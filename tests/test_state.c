@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The state store on temporary databases: file mode and WAL, schema versions and the migration
  * from version 2, feeds, the seen set and its aliases, content hashes and revisions, the banded
  * near-duplicate search against brute force, expiry, transactions, read-only opening beside a

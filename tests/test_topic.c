@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The topic filter (plugins/topic) loaded as the daemon loads it: the rules language and its
  * errors, Unicode-aware matching, explanations, and etc/feedspool/topics/dgx-spark.rules on the
  * seed feeds (exactly the DGX Spark articles kept) and on tests/fixtures/topic/labelled.jsonl

@@ -1,4 +1,5 @@
-/* URL resolution and the canonical form used for identity (src/url.c). */
+/* SPDX-License-Identifier: MIT */
+/* URL resolution and the canonical form used for identity (src/core/url.c). */
 #include "autoconfig.h"
 
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* feedspool filter plugin ABI: the only header a filter plugin includes.
  *
  * A plugin is a shared object that exports one constant descriptor named

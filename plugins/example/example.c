@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* An example feedspool filter plugin: drops the articles whose title contains a configured word
  * (ignoring ASCII case), tagging them first. Build it out of the tree with:
  *

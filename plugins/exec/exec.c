@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The exec filter plugin: judges articles through a long-lived co-process speaking JSON lines. */
 #include <errno.h>
 #include <fcntl.h>

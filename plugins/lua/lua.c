@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The lua filter plugin: judges articles with a sandboxed, budgeted Lua 5.4 script. */
 #include <errno.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The topic filter: scores each article against the topics of a rules file (weighted phrases
  * and PCRE2 patterns over case-folded NFKC text, required terms, vetoes; feedspool-topic(5))
  * and keeps the articles that match a topic, or annotates every article. */

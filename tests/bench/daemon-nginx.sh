@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Benchmark (not a test): `feedspool once` over 2,000 feeds served by nginx on 127.0.0.1 (copies
 # of a corpus of real feeds), with durable writes: a cold cycle (every feed new), then a warm one
 # (every feed answers 304); peak memory of each; and `newsboat -x reload` (reload-threads 16) on

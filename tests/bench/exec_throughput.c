@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Benchmark (not a test): articles per second through the exec plugin and a trivial co-process.
  *
  * A host of its own loads the built exec.so, keeps max_queue articles in flight (refilling from

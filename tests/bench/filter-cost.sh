@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Benchmark (not a test): what the topic filter (DGX Spark rules) costs on top of parsing, over a
 # corpus of real feeds, each command in one process: `feedspool parse`, `feedspool filter` with no
 # filter configured, and `feedspool filter` with the topic filter. Prints medians of RUNS.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Benchmark (not a test): `feedspool parse` over a corpus of feeds in one process, against
 # sfeed over the same bytes, measured two ways: as sfeed is used (one process per feed, its
 # input on stdin) and as one stream (the files concatenated into one process, which times its

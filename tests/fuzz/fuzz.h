@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What every fuzz target (tests/fuzz/fuzz_*.c) defines, and the small helpers they share: the
  * same file is linked with libFuzzer (`make fuzz`) and with tests/fuzz/replay.c (`make check`). */
 #ifndef FEEDSPOOL_FUZZ_H

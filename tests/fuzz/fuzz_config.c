@@ -1,4 +1,5 @@
-/* Fuzz target: the configuration file (src/config.c with inih, and the OPML lists it names).
+/* SPDX-License-Identifier: MIT */
+/* Fuzz target: the configuration file (src/config/config.c with inih, and the OPML lists it names).
  *
  * Input: the configuration text; after a NUL byte, optionally, the text of feeds.opml, written
  * next to it (so that "opml = feeds.opml" reads it). Both live in a directory made once per

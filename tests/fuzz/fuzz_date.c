@@ -1,4 +1,5 @@
-/* Fuzz target: feed dates (src/date.c), read and written back.
+/* SPDX-License-Identifier: MIT */
+/* Fuzz target: feed dates (src/parse/date.c), read and written back.
  *
  * Input: the date text (cut at a NUL). Invariants checked (date.h): a date that parses lies in
  * the years date_format can write, and its RFC 3339 form parses back to the same instant; the

@@ -1,4 +1,5 @@
-/* Fuzz target: the feed normalizer (src/feed.c and what it drives: charset detection and
+/* SPDX-License-Identifier: MIT */
+/* Fuzz target: the feed normalizer (src/parse/feed.c and what it drives: charset detection and
  * conversion, the XML and JSON Feed readers, HTML to text, dates, URLs, identity), pushed in
  * chunks of sizes taken from the input; each article is then written as the spool writes it.
  *

@@ -1,4 +1,5 @@
-/* Fuzz target: OPML feed lists (src/opml.c with libxml2, and the feeds config.c makes of them).
+/* SPDX-License-Identifier: MIT */
+/* Fuzz target: OPML feed lists (src/config/opml.c with libxml2, and the feeds config.c makes of them).
  *
  * Input: the OPML document, written to a memory file. Invariants checked (opml.h, config.h): a
  * refused list comes with a message; a list that makes a configuration exports as OPML that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fuzz target: the topic filter's rules files (plugins/topic/topic.c, feedspool-topic(5)), built
  * into the target and driven through its descriptor as the host drives it; the rules that load
  * then judge an article.

@@ -1,4 +1,5 @@
-/* Fuzz target: URL resolution and the canonical form used for article identity (src/url.c).
+/* SPDX-License-Identifier: MIT */
+/* Fuzz target: URL resolution and the canonical form used for article identity (src/core/url.c).
  *
  * Input: a base URL, a line break, then a reference (no line break: the whole input is the
  * reference, without a base); a NUL ends either. Invariants checked (url.h): a reference always

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Replays inputs through one fuzz target without libFuzzer, with the tree's own compiler: the
  * seed corpus and every input that once crashed or hung (tests/fuzz/regress/TARGET) run in
  * `make check`, under ASan and UBSan in an ASan build. With no arguments it replays

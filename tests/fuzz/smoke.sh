@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs libFuzzer targets built by `make fuzz` for FUZZ_SECONDS each (default 60), one after the
 # other, from their seed corpus, their dictionary and their regression inputs, and prints per
 # target the executions and the coverage of libFuzzer's final stats. Any finding (crash, leak,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A hostile filter plugin for tests/daemon_plugins_hostile.sh: it misbehaves, in the ways the
  * ABI lets a C plugin misbehave without crashing the process, for articles whose title is
  * "PREFIX: CASE" (PREFIX is its `prefix` option), and keeps every other article:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A filter plugin for the loader and chain tests: one source, built several times with
  * -DTESTPLUG_DEFECT=... into plugins whose descriptors are wrong in one way each. */
 #include "autoconfig.h"

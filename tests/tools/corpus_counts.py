@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Compare feedspool's article counts (and first titles) with Python feedparser's on a corpus.
 
 Usage: tests/tools/corpus_counts.py FEEDSPOOL DIR [--titles]

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Writes one hostile feed document to stdout, for tests/hostile_docs.sh.
 
 Usage: gen_hostile.py CASE [MEGABYTES]

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Adapter for shared/tools/score_corpus.py: its HTTP cases pass the URL and response headers a
 # document was served with in FEED_URL and FEED_HEADERS (JSON); feedspool takes them as --url and
 # --content-type. Usage: score-parse.sh FEEDSPOOL FILE

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/* The administrative commands: `check` (validate a configuration), `feeds` (the state of every
+ * feed), `opml export` and `opml import`. */
+#include "autoconfig.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "date.h"
+#include "log.h"
+#include "plugin.h"
+#include "preflight.h"
+
+#include <uv.h>
+#include "state.h"
+
+/* Parses "-c FILE" (and --help) for the commands below; returns the index of the first operand,
+ * or -1 (help shown, exit 0) / -2 (usage error). */
+static int common_opts(int argc, char **argv, const char **config, const char *help)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	*config = CONFIG_DEFAULT_PATH;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			*config = optarg;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return -1;
+		default:
+			fputs(help, stderr);
+			return -2;
+		}
+	}
+	return optind;
+}
+
+static struct config *load(const char *path)
+{
+	struct buf err = BUF_INIT;
+	struct config *c = config_load(path, &err);
+
+	if (!c)
+		fprintf(stderr, "%s\n", buf_cstr(&err));
+	buf_fini(&err);
+	return c;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	static const char help[] =
+		"Usage: feedspool check [-c FILE]\n"
+		"Validate the configuration (and every OPML file and filter it names), check that the\n"
+		"state database and the spool can be used by this user (nothing is created), and\n"
+		"print the resolved settings and feed list. Exit status 0 when it is valid, 1 when\n"
+		"not (every error on stderr as FILE:LINE: message, or state/spool PATH: message),\n"
+		"2 for usage errors.\n\n"
+		"  -c, --config FILE  the configuration (default " CONFIG_DEFAULT_PATH ")\n"
+		"  -h, --help         show this help and exit\n";
+	const char *path;
+	struct config *c;
+	struct buf problems = BUF_INIT;
+	int valid = 1, i = common_opts(argc, argv, &path, help);
+
+	if (i < 0)
+		return i == -1 ? 0 : EXIT_USAGE;
+	if (i < argc) {
+		log_err("check: unexpected argument '%s'", argv[i]);
+		return EXIT_USAGE;
+	}
+	if (!(c = load(path)))
+		return EXIT_INPUT;
+	if (c->n_filters) {
+		/* a plugin whose init fails is a configuration error */
+		uv_loop_t loop;
+		struct buf err = BUF_INIT;
+		struct filter_chain *ch;
+		int ok;
+
+		uv_loop_init(&loop);
+		ch = filter_chain_new(c, &loop, &err);
+		ok = ch != NULL;
+		if (!ok)
+			fprintf(stderr, "%s\n", buf_cstr(&err));
+		filter_chain_free(ch);
+		uv_run(&loop, UV_RUN_DEFAULT); /* let plugins close what they opened */
+		uv_loop_close(&loop);
+		buf_fini(&err);
+		valid = ok;
+	}
+	/* what the daemon would refuse at start: the state and the spool, for this user */
+	if (preflight_storage(c, &problems) < 0) {
+		fprintf(stderr, "%s\n", buf_cstr(&problems));
+		valid = 0;
+	}
+	buf_fini(&problems);
+	if (!valid) {
+		config_free(c);
+		return EXIT_INPUT;
+	}
+	config_print(c, stdout);
+	config_free(c);
+	return 0;
+}
+
+static void fmt_time(int64_t t, char *out, size_t n)
+{
+	if (t <= 0 || date_format(t, out, n) < 0)
+		snprintf(out, n, "never");
+}
+
+int cmd_feeds(int argc, char **argv)
+{
+	static const char help[] =
+		"Usage: feedspool feeds [-c FILE]\n"
+		"Print one block per configured feed: its URL, the last fetch and its result,\n"
+		"consecutive failures, articles seen, and when it is due next and why. Reads the\n"
+		"state database read-only; safe while the daemon runs.\n\n"
+		"  -c, --config FILE  the configuration (default " CONFIG_DEFAULT_PATH ")\n"
+		"  -h, --help         show this help and exit\n";
+	const char *path;
+	struct config *c;
+	struct state *st;
+	struct buf err = BUF_INIT;
+	size_t i;
+	int a = common_opts(argc, argv, &path, help);
+
+	if (a < 0)
+		return a == -1 ? 0 : EXIT_USAGE;
+	if (!(c = load(path)))
+		return EXIT_INPUT;
+	st = state_open(c->state, 1, &err);
+	if (!st) {
+		log_err("state %s: %s", c->state, buf_cstr(&err));
+		buf_fini(&err);
+		config_free(c);
+		return EXIT_INPUT;
+	}
+	for (i = 0; i < c->n_feeds; i++) {
+		struct feed_state fs;
+		char last[DATE_BUFSZ + 8], next[DATE_BUFSZ + 8];
+
+		feed_state_init(&fs);
+		if (state_feed_get(st, c->feeds[i].name, &fs) <= 0) {
+			printf("%s\n  url       %s\n  last      never fetched\n  next      at the "
+			       "next start (new feed)\n\n",
+			       c->feeds[i].name, c->feeds[i].url);
+			feed_state_fini(&fs);
+			continue;
+		}
+		fmt_time(fs.last_fetch, last, sizeof last);
+		fmt_time(fs.next_due, next, sizeof next);
+		printf("%s\n  url       %s%s%s\n  last      %s: %s\n  failures  %d\n  seen      %lld "
+		       "articles\n  next      %s (%s)\n",
+		       c->feeds[i].name, fs.url, fs.moved_from ? " (moved from " : "",
+		       fs.moved_from ? fs.moved_from : "", last,
+		       fs.last_result ? fs.last_result : "-", fs.failures, (long long)fs.articles_seen,
+		       fs.retired ? "never" : next, fs.due_reason ? fs.due_reason : "-");
+		if (fs.moved_from)
+			printf("  moved     from %s\n", fs.moved_from);
+		putchar('\n');
+		feed_state_fini(&fs);
+	}
+	{
+		/* the running (or last) daemon's filter counters */
+		char *text = NULL;
+		json_t *arr;
+		size_t k;
+
+		if (state_meta_get(st, "filters", &text) > 0 && (arr = json_loads(text, 0, NULL))) {
+			printf("filters (counters since the daemon started)\n");
+			for (k = 0; k < json_array_size(arr); k++) {
+				json_t *f = json_array_get(arr, k);
+
+				printf("  %-16s kept %lld, dropped %lld, errors %lld, %.1f ms in the plugin\n",
+				       json_string_value(json_object_get(f, "name")),
+				       (long long)json_integer_value(json_object_get(f, "kept")),
+				       (long long)json_integer_value(json_object_get(f, "dropped")),
+				       (long long)json_integer_value(json_object_get(f, "errors")),
+				       json_real_value(json_object_get(f, "ms")));
+			}
+			json_decref(arr);
+		}
+		free(text);
+	}
+	state_close(st);
+	config_free(c);
+	return 0;
+}
+
+int cmd_opml(int argc, char **argv)
+{
+	static const char help[] =
+		"Usage: feedspool opml export [-c FILE]\n"
+		"       feedspool opml import OPMLFILE\n"
+		"export prints the configured feeds as an OPML 2.0 document; import prints the\n"
+		"[feed NAME] sections for every feed of an OPML file, to add to a configuration.\n";
+	struct buf err = BUF_INIT;
+	const char *path;
+	struct config *c;
+	int i, rc;
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		fputs(help, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	if (!strcmp(argv[1], "export")) {
+		i = common_opts(argc - 1, argv + 1, &path, help);
+		if (i < 0)
+			return i == -1 ? 0 : EXIT_USAGE;
+		if (!(c = load(path)))
+			return EXIT_INPUT;
+		rc = opml_export(c, stdout);
+		config_free(c);
+		return rc < 0 ? EXIT_INPUT : 0;
+	}
+	if (!strcmp(argv[1], "import") && argc == 3) {
+		rc = opml_import(argv[2], stdout, &err);
+		if (rc < 0)
+			log_err("%s", buf_cstr(&err));
+		buf_fini(&err);
+		return rc < 0 ? EXIT_INPUT : 0;
+	}
+	fputs(help, stderr);
+	return EXIT_USAGE;
+}

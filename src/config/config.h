@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/* Configuration: the INI file (inih), OPML feed lists, and the resolved settings of every feed.
+ * Errors name the file, the line and the key. */
+#ifndef FEEDSPOOL_CONFIG_H
+#define FEEDSPOOL_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "buf.h"
+
+#define CONFIG_DEFAULT_PATH SYSCONFDIR "/feedspool/feedspool.conf"
+
+enum spool_format { SPOOL_JSON, SPOOL_JSON_TEXT };
+enum on_error { ON_ERROR_KEEP, ON_ERROR_DROP };
+
+/* Settings a [feed NAME] section may override; [feedspool] holds their defaults. */
+struct feed_settings {
+	int interval;         /* seconds between polls (default 1800) */
+	int jitter;           /* up to this many seconds added at random (default 300) */
+	int min_interval;     /* never poll more often, whatever the hints (default 300) */
+	int max_backoff;      /* cap of the failure backoff, seconds (default 86400) */
+	int connect_timeout;  /* seconds (default 15) */
+	int timeout;          /* whole transfer, seconds (default 60) */
+	int low_speed_limit;  /* bytes/s below which ... (default 100) */
+	int low_speed_time;   /* ... for this many seconds aborts (default 30) */
+	size_t max_bytes;     /* body cap, also after decompression (default 16 MiB) */
+	char *user_agent;     /* default "feedspool/VERSION (+https://...)" */
+	char **headers;       /* extra request headers, "Name: value": a feed's own come after the
+			       * defaults, and replace a default header of the same name */
+	size_t n_headers;
+	int revisions;        /* write changed items again as revisions (default 0) */
+};
+
+struct feed_conf {
+	char *name;  /* unique; a-z, 0-9 and single '-'; [feed NAME] or from OPML (its text or title,
+		      * made unique) */
+	char *url;   /* http(s), or file:// when allow_file */
+	char *title; /* OPML title, informative */
+	struct feed_settings s;
+	char *file;  /* where it was defined (config file or OPML file) and the line */
+	int line;
+};
+
+struct filter_option {
+	char *key, *value;
+};
+
+struct filter_conf {
+	char *name;   /* [filter NAME] */
+	char *plugin; /* "topic" (looked up in the plugin directory) or a path to a .so */
+	enum on_error on_error;
+	uint64_t answer_timeout_ms;    /* a deferred answer's deadline; 0: the default (60 s) */
+	struct filter_option *options; /* every other key of the section, in order */
+	size_t n_options;
+	char *file;
+	int line;
+};
+
+struct config {
+	char *path;        /* as given to config_load */
+	char *dir;         /* the absolute directory of path: plugins resolve relative options here */
+	char *state;       /* state database path (default /var/lib/feedspool/state.db) */
+	char *spool;       /* spool directory (default /var/spool/feedspool) */
+	char *plugin_dir;  /* default PKGLIBDIR */
+	enum spool_format format; /* default json+text */
+	int max_pending;   /* back-pressure: files in new/ before new articles wait (default 10000) */
+	int max_per_host;  /* connections (default 2) */
+	int max_total;     /* connections (default 32) */
+	int retention_days;   /* seen entries kept after their item left the feed (default 90) */
+	mode_t umask;         /* for spool files (default 027: files 0640) */
+	int allow_file_urls;  /* file:// feed URLs allowed (default no) */
+	int near_duplicates;  /* SimHash dedup on (default yes) */
+	struct feed_settings defaults;
+	struct feed_conf *feeds;
+	size_t n_feeds;
+	struct filter_conf *filters;
+	size_t n_filters;
+};
+
+/* Loads path. On error returns NULL and puts "FILE:LINE: message" in err (several lines when
+ * there are several errors). Relative paths in the file (state, spool, plugin_dir, opml) are taken
+ * relative to the directory of the file; filter options are kept as written. */
+struct config *config_load(const char *path, struct buf *err);
+/* A configuration with the default settings and the feeds of one OPML file (file:// URLs
+ * allowed), named as `opml = FILE` names them; NULL with the errors in err. */
+struct config *config_from_opml(const char *opml_path, struct buf *err);
+void config_free(struct config *c);
+/* Prints the resolved settings and feed list (for `feedspool check`). */
+void config_print(const struct config *c, FILE *out);
+/* The feed named name, or NULL. */
+const struct feed_conf *config_feed(const struct config *c, const char *name);
+
+/* OPML: writes the feeds as an OPML 2.0 document; reads an OPML file into [feed] sections text
+ * (INI) for `opml import`. 0 or a negative errno code with a message in err. */
+int opml_export(const struct config *c, FILE *out);
+int opml_import(const char *opml_path, FILE *out, struct buf *err);
+
+#endif

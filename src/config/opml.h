@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* OPML reading, shared by config.c (`opml = FILE` lines) and opml_import: the outlines of a feed
+ * list as written, before they are named and checked as feeds. */
+#ifndef FEEDSPOOL_OPML_H
+#define FEEDSPOOL_OPML_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/* An OPML file larger than this is refused: a feed list is far smaller. */
+#define OPML_MAX_BYTES (16u << 20)
+
+struct opml_outline {
+	char *text;  /* trimmed; NULL when absent or blank */
+	char *title; /* trimmed; NULL when absent or blank */
+	char *url;   /* the trimmed xmlUrl; never NULL, possibly "" */
+	int line;
+};
+
+struct opml_list {
+	struct opml_outline *v;
+	size_t n, cap;
+};
+
+/* Reads every outline with an xmlUrl under <body>, nested ones too, in document order. No DTD,
+ * no entity and nothing from the network is ever loaded; a document declaring entities is refused.
+ * Returns 0, or a negative errno code with a message in err and *line set to the line it
+ * concerns; *line is 0 when the file could not be read, and the message is then the reason only
+ * (the caller names the file). On error out is left empty. */
+int opml_read(const char *path, struct opml_list *out, int *line, struct buf *err);
+void opml_list_fini(struct opml_list *l);
+
+#endif

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* Growable byte buffers: the one string builder every module uses. */
+#ifndef FEEDSPOOL_BUF_H
+#define FEEDSPOOL_BUF_H
+
+#include <stddef.h>
+
+struct buf {
+	char *data; /* NUL-terminated whenever cap > 0 */
+	size_t len;
+	size_t cap;
+};
+
+#define BUF_INIT {NULL, 0, 0}
+
+void buf_init(struct buf *b);
+void buf_fini(struct buf *b);
+/* Empties the buffer, keeping its memory. */
+void buf_reset(struct buf *b);
+/* Appends n bytes; 0 or -ENOMEM. The data stays NUL-terminated. */
+int buf_append(struct buf *b, const void *p, size_t n);
+int buf_puts(struct buf *b, const char *s);
+int buf_putc(struct buf *b, char c);
+/* Appends the UTF-8 encoding of code point cp (invalid ones become U+FFFD). */
+int buf_put_utf8(struct buf *b, unsigned cp);
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Returns the data as a C string ("" for an empty buffer); never NULL. */
+const char *buf_cstr(const struct buf *b);
+/* Hands the data to the caller (free() it) and leaves b empty; NULL on ENOMEM. */
+char *buf_steal(struct buf *b);
+/* Appends what is left to read of fd (a file or a pipe), at most max bytes in all in b: 0, or
+ * -errno from read, -ENOMEM, or -EFBIG once b would hold more than max. */
+int buf_read_fd(struct buf *b, int fd, size_t max);
+/* Drops trailing ASCII whitespace. */
+void buf_rtrim(struct buf *b);
+
+#endif

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/* URLs: resolution against a base and the canonical form used for article identity, with curl_url. */
+#include "autoconfig.h"
+
+#include "url.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+
+/* Query parameters that only track the reader; dropped from the canonical form. */
+static const char *const tracking_exact[] = {
+	"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "mc_cid", "mc_eid", "yclid",
+	"igshid", "_hsenc", "_hsmi", "mkt_tok", "ref_src", "oly_anon_id", "oly_enc_id", "vero_id",
+	"__s", "rb_clickid", "s_cid", "cmpid", "ncid", "sr_share", "guccounter", NULL,
+};
+
+static int is_tracking(const char *name, size_t n)
+{
+	size_t i;
+
+	if (n > 4 && strncasecmp(name, "utm_", 4) == 0)
+		return 1;
+	for (i = 0; tracking_exact[i]; i++)
+		if (strlen(tracking_exact[i]) == n && strncasecmp(name, tracking_exact[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+static int has_scheme(const char *s)
+{
+	const char *p = s;
+
+	if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+		return 0;
+	while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+	       *p == '+' || *p == '-' || *p == '.')
+		p++;
+	return *p == ':';
+}
+
+static const unsigned url_flags = CURLU_NON_SUPPORT_SCHEME | CURLU_URLENCODE;
+
+int url_is_absolute(const char *url)
+{
+	CURLU *h;
+	int ok;
+
+	if (!url || !*url)
+		return 0;
+	h = curl_url();
+	if (!h)
+		return 0;
+	ok = curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK;
+	curl_url_cleanup(h);
+	return ok;
+}
+
+char *url_resolve(const char *base, const char *ref)
+{
+	CURLU *h;
+	char *out = NULL, *res;
+	size_t n;
+
+	if (!ref)
+		return NULL;
+	while (*ref == ' ' || *ref == '\t' || *ref == '\n' || *ref == '\r')
+		ref++;
+	n = strlen(ref);
+	while (n && (ref[n - 1] == ' ' || ref[n - 1] == '\t' || ref[n - 1] == '\n' || ref[n - 1] == '\r'))
+		n--;
+	res = strndup(ref, n);
+	if (!res)
+		return NULL;
+	/* An absolute reference is kept as published; only relative ones are resolved. */
+	if (has_scheme(res) || !base || !*base)
+		return res;
+	/* a fragment-only reference keeps the whole base (curl would drop its last segment) */
+	if (res[0] == '#' && has_scheme(base)) {
+		const char *hash = strchr(base, '#');
+		size_t bl = hash ? (size_t)(hash - base) : strlen(base);
+		char *r = malloc(bl + strlen(res) + 1);
+
+		if (r) {
+			memcpy(r, base, bl);
+			strcpy(r + bl, res);
+			free(res);
+			return r;
+		}
+		return res;
+	}
+	h = curl_url();
+	if (!h)
+		return res;
+	if (curl_url_set(h, CURLUPART_URL, base, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+	    curl_url_set(h, CURLUPART_URL, res, url_flags) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_URL, &out, 0) == CURLUE_OK) {
+		free(res);
+		res = strdup(out);
+		curl_free(out);
+	}
+	curl_url_cleanup(h);
+	return res;
+}
+
+/* Rebuilds the query without tracking parameters; "" when none is left. */
+static int clean_query(const char *q, struct buf *out)
+{
+	const char *p = q, *amp, *eq;
+	size_t n, name_len;
+
+	while (*p) {
+		amp = strchr(p, '&');
+		n = amp ? (size_t)(amp - p) : strlen(p);
+		eq = memchr(p, '=', n);
+		name_len = eq ? (size_t)(eq - p) : n;
+		if (n && !is_tracking(p, name_len)) {
+			if (out->len && buf_putc(out, '&') < 0)
+				return -1;
+			if (buf_append(out, p, n) < 0)
+				return -1;
+		}
+		p += n + (amp ? 1 : 0);
+	}
+	return 0;
+}
+
+char *url_canonical(const char *url)
+{
+	CURLU *h;
+	char *scheme = NULL, *query = NULL, *out = NULL, *res = NULL;
+	struct buf q = BUF_INIT;
+
+	if (!url)
+		return NULL;
+	h = curl_url();
+	if (!h)
+		return NULL;
+	if (curl_url_set(h, CURLUPART_URL, url, CURLU_URLENCODE) != CURLUE_OK)
+		goto done;
+	if (curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
+		goto done;
+	if (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)
+		goto done;
+	/* http and https name the same story: identity uses http and its default port. */
+	curl_url_set(h, CURLUPART_SCHEME, "http", 0);
+	curl_url_set(h, CURLUPART_FRAGMENT, NULL, 0);
+	curl_url_set(h, CURLUPART_USER, NULL, 0);
+	curl_url_set(h, CURLUPART_PASSWORD, NULL, 0);
+	{
+		char *port = NULL;
+
+		if (curl_url_get(h, CURLUPART_PORT, &port, 0) == CURLUE_OK &&
+		    (strcmp(port, "80") == 0 || strcmp(port, "443") == 0))
+			curl_url_set(h, CURLUPART_PORT, NULL, 0);
+		curl_free(port);
+	}
+	if (curl_url_get(h, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
+		if (clean_query(query, &q) < 0)
+			goto done;
+		curl_url_set(h, CURLUPART_QUERY, q.len ? q.data : NULL, 0);
+	}
+	{
+		char *host = NULL;
+
+		if (curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+			char *c;
+			int upper = 0;
+
+			for (c = host; *c; c++)
+				if (*c >= 'A' && *c <= 'Z') {
+					*c = (char)(*c - 'A' + 'a');
+					upper = 1;
+				}
+			if (upper)
+				curl_url_set(h, CURLUPART_HOST, host, 0);
+		}
+		curl_free(host);
+	}
+	/* Read back once more when the URL has %-escapes, so that the form is its own canonical
+	 * form: curl decodes those of a host but normalizes the result ("%31" is "1", then
+	 * "0.0.0.1") only when it parses a URL, and a host it decoded to something it cannot parse
+	 * again ("%7f") has no form. (Where the host ends is curl's business: "http:///%7f" has one.) */
+	if (curl_url_get(h, CURLUPART_URL, &out, 0) != CURLUE_OK)
+		goto done;
+	if (strchr(url, '%')) {
+		if (curl_url_set(h, CURLUPART_URL, out, CURLU_URLENCODE) != CURLUE_OK)
+			goto done;
+		curl_free(out);
+		out = NULL;
+		if (curl_url_get(h, CURLUPART_URL, &out, 0) != CURLUE_OK)
+			goto done;
+	}
+	res = strdup(out);
+done:
+	curl_free(out);
+	curl_free(query);
+	curl_free(scheme);
+	buf_fini(&q);
+	curl_url_cleanup(h);
+	return res;
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* URLs: resolution against a base and the canonical form used for article identity (curl_url). */
+#ifndef FEEDSPOOL_URL_H
+#define FEEDSPOOL_URL_H
+
+/* Resolves ref against base (either may be NULL). Returns a new string (free()), ref copied as
+ * published when it cannot be resolved, NULL only when ref is NULL or memory runs out. */
+char *url_resolve(const char *base, const char *ref);
+
+/* The canonical form of an absolute http(s) URL, for identity only: lowercase scheme and host,
+ * "http" for https, no default port, no fragment, no tracking parameters (utm_*, fbclid, gclid,
+ * mc_cid, mc_eid, ...), the remaining query kept in order. Returns a new string, or NULL when url
+ * is not an absolute http(s) URL. */
+char *url_canonical(const char *url);
+
+/* Whether url is absolute with a scheme curl understands. */
+int url_is_absolute(const char *url);
+
+#endif

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/* The pipeline's insides, shared by pipeline.c (the stages) and pipeline_recover.c (start-up
+ * recovery). Nothing else includes this. */
+#ifndef FEEDSPOOL_PIPELINE_IMPL_H
+#define FEEDSPOOL_PIPELINE_IMPL_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "idset.h"
+#include "pipeline.h"
+
+enum job_stage { J_JUDGING, J_STAGING, J_RECORDED };
+
+struct job {
+	struct pipeline *p;
+	struct feed_run *run;
+	struct article a; /* a.revision > 0: a revision of the article recorded under a.id */
+	uint64_t simhash;
+	uint64_t hash; /* the content hash (article.h), recorded with the status once staged */
+	enum job_stage stage;
+	int settled; /* counted out of its run */
+	struct job *next;
+};
+
+struct feed_run {
+	struct pipeline *p;
+	char *feed;
+	feed_run_done_fn done;
+	void *ud;
+	size_t outstanding;
+	int ended, finished;
+	char unknown[17]; /* the id pipeline_run_known just found unknown ("" none) */
+	int revisions;	  /* the feed has revisions on */
+	struct idset ids; /* with revisions: the ids this document brought so far */
+	struct feed_run_result res;
+	struct feed_run *next; /* runs waiting to finish after a commit */
+};
+
+/* An article recorded for good, its files in tmp/: published into new/ when there is room. */
+struct pub {
+	struct pub *next;
+	struct pipeline *p;
+	char id[17];
+};
+
+/* A probe of the spool, on the thread pool. */
+struct probe {
+	uv_work_t req;
+	struct pipeline *p;
+	char *dir;
+	int status;
+};
+
+struct pipeline {
+	uv_loop_t *loop;
+	struct state *st;
+	struct spool *sp;
+	const struct config *c;
+	pipeline_judge_fn judge;
+	void *judge_ud;
+	uv_idle_t kick; /* active while a commit or an idle check is due: the loop never blocks then */
+	int in_txn;
+	struct job *recorded; /* recorded in the open transaction: published after the commit */
+	struct feed_run *finishing;
+	size_t live_runs, live_jobs;
+	struct pipeline_totals totals;
+	/* ids recorded or touched by this process (open addressing on the 64-bit id): a copy of a
+	 * story in another feed is not touched again; cleared every day */
+	struct idset touched;
+	int64_t touched_since;
+	void (*idle_fn)(void *ud);
+	void *idle_ud;
+	int was_busy;
+	/* storage trouble */
+	int stalled;	     /* the negative errno that stalled the pipeline; 0: accepting */
+	char stall_msg[300]; /* what failed: "spool DIR/tmp/ID.json: No space left on device" */
+	uint64_t refused;    /* articles refused during this stall */
+	uv_timer_t retry;    /* probes while stalled; drains the waiting queue */
+	struct probe *probe; /* in flight */
+	void (*resume_fn)(void *ud);
+	void *resume_ud;
+	char (*orphans)[17]; /* reservations to remove once the state can be written */
+	size_t n_orphans, orphans_cap;
+	/* back-pressure */
+	struct pub *waiting, **waiting_tail;
+	size_t n_waiting, publishing;
+	int held; /* articles wait for room in new/ (logged once) */
+	int closing, handles;
+};
+
+/* Publishes waiting articles while new/ has room (max_pending) and the spool works. */
+void pipeline_drain(struct pipeline *p);
+/* Queues an article recorded for good, its files in tmp/, for new/: 0 or -ENOMEM. */
+int pipeline_wait_publish(struct pipeline *p, const char *id);
+
+#endif

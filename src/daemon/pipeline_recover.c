@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/* Start-up recovery: settles what an unclean stop left between the state and the spool
+ * (see pipeline.h for the order of the steps that makes this possible). */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "log.h"
+#include "pipeline_impl.h"
+
+struct recovery {
+	struct pipeline *p;
+	int settled;
+	size_t waiting;
+};
+
+static int recover_reserved(void *ud, const char *id)
+{
+	struct recovery *rv = ud;
+
+	/* accepted but never durable: forget it; the feed's validators were not saved, so the
+	 * next fetch brings it again */
+	state_seen_delete(rv->p->st, id);
+	rv->settled++;
+	return 0;
+}
+
+/* Whether tmp/<id>.json is the version recorded (revision n): 1 when it is whole (its one line
+ * ends with a newline) and numbered n ("revision" absent: 0); 0 when it is missing or anything
+ * else: an unrecorded stage of a later revision, cut by the crash or not, so the recorded
+ * version was published already; -1 when it cannot be read (then it is published, as before
+ * revisions). */
+static int staged_is(struct pipeline *p, const char *id, int revision)
+{
+	struct buf b = BUF_INIT;
+	json_error_t je;
+	json_t *o = NULL, *v;
+	int rc;
+
+	rc = spool_read_staged(p->sp, id, &b);
+	if (rc < 0) {
+		rc = rc == -ENOENT ? 0 : -1;
+	} else if (!b.len || b.data[b.len - 1] != '\n') {
+		rc = 0;
+	} else if (!(o = json_loadb(b.data, b.len, 0, &je))) {
+		rc = json_error_code(&je) == json_error_out_of_memory ? -1 : 0;
+	} else {
+		v = json_object_get(o, "revision");
+		rc = json_is_object(o) && (v ? json_integer_value(v) : 0) == revision;
+	}
+	if (rc < 0)
+		log_warnx("recovery: cannot read %s/tmp/%s.json to check its revision (%d): "
+			  "publishing it",
+			  spool_dir(p->sp), id, revision);
+	json_decref(o);
+	buf_fini(&b);
+	return rc;
+}
+
+static int recover_spooling(void *ud, const char *id)
+{
+	struct recovery *rv = ud;
+	struct pipeline *p = rv->p;
+	struct seen_entry e;
+	enum spool_where where;
+
+	/* A first version is published once it is in new/ or cur/. A revision's JSON there may
+	 * be the older version's: tmp/ alone says whether it still waits to replace it. */
+	if (state_seen_get(p->st, id, NULL, &e) <= 0)
+		e.revision = 0;
+	where = e.revision ? SPOOL_IN_TMP : spool_locate(p->sp, id);
+	if (where == SPOOL_IN_TMP && staged_is(p, id, e.revision) == 0)
+		where = SPOOL_NOWHERE;
+	switch (where) {
+	case SPOOL_IN_TMP:
+		if (spool_pending(p->sp) >= (size_t)p->c->max_pending) {
+			/* back-pressure holds at start-up too: it waits in tmp/ */
+			if (pipeline_wait_publish(p, id) == 0)
+				rv->waiting++;
+			return 0;
+		}
+		if (spool_publish_now(p->sp, id) < 0) {
+			log_err("recovery: cannot publish %s from tmp/", id);
+			return 0;
+		}
+		break;
+	case SPOOL_IN_NEW:
+	case SPOOL_IN_CUR:
+	case SPOOL_NOWHERE: /* published (then taken by a reader, for a first version) */
+		break;
+	}
+	state_seen_set_status(p->st, id, SEEN_WRITTEN);
+	rv->settled++;
+	return 0;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	return memcmp(a, b, 17);
+}
+
+/* tmp/ files of articles waiting for room in new/ are kept (ids sorted in ud). */
+struct claims {
+	char (*ids)[17];
+	size_t n;
+};
+
+static int waiting_claimed(void *ud, const char *id)
+{
+	const struct claims *cl = ud;
+
+	/* 2: kept even beside a copy in new/ or cur/, which can only be an older revision (the
+	 * recovery just found each of them waiting in tmp/, and nothing was published since) */
+	return cl->n && bsearch(id, cl->ids, cl->n, sizeof *cl->ids, cmp_id) != NULL ? 2 : 0;
+}
+
+int pipeline_recover(struct pipeline *p)
+{
+	struct recovery rv = {p, 0, 0};
+	struct claims cl = {NULL, 0};
+	struct pub *n;
+	int rc;
+
+	if ((rc = state_begin(p->st)) < 0)
+		return rc;
+	state_seen_each(p->st, SEEN_RESERVED, recover_reserved, &rv);
+	state_seen_each(p->st, SEEN_SPOOLING, recover_spooling, &rv);
+	if ((rc = state_commit(p->st)) < 0)
+		return rc;
+	/* what is left in tmp/ was never recorded, but for the articles waiting for new/ */
+	if (p->n_waiting && (cl.ids = calloc(p->n_waiting, sizeof *cl.ids))) {
+		for (n = p->waiting; n; n = n->next)
+			memcpy(cl.ids[cl.n++], n->id, 17);
+		qsort(cl.ids, cl.n, sizeof *cl.ids, cmp_id);
+	}
+	if (!p->n_waiting || cl.ids)
+		spool_clean_tmp(p->sp, waiting_claimed, &cl);
+	free(cl.ids);
+	if (rv.settled)
+		log_info("recovery: %d recorded article%s settled (left by an unclean stop, or "
+			 "waiting in tmp/ for room in new/)",
+			 rv.settled, rv.settled == 1 ? "" : "s");
+	if (rv.waiting)
+		log_info(
+		    "spool: %zu recorded article%s wait%s in tmp/ for room in new/ (max_pending "
+		    "%d)",
+		    rv.waiting, rv.waiting == 1 ? "" : "s", rv.waiting == 1 ? "s" : "",
+		    p->c->max_pending);
+	pipeline_drain(p);
+	return rv.settled;
+}

@@ -1,0 +1,560 @@
+/* SPDX-License-Identifier: MIT */
+/* The article model: lifetimes, identity (XXH3-64 of the identity key), JSON and text renderings. */
+#include "autoconfig.h"
+
+#include "article.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "date.h"
+#include "json_write.h"
+#include "url.h"
+
+void feed_info_init(struct feed_info *f)
+{
+	memset(f, 0, sizeof *f);
+	f->updated = DATE_NONE;
+}
+
+static void persons_free(struct person *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].email);
+		free(v[i].uri);
+	}
+	free(v);
+}
+
+void feed_info_fini(struct feed_info *f)
+{
+	free(f->name);
+	free(f->url);
+	free(f->title);
+	free(f->link);
+	free(f->language);
+	free(f->subtitle);
+	free(f->sy_period);
+	persons_free(f->authors, f->n_authors);
+	feed_info_init(f);
+}
+
+void article_init(struct article *a)
+{
+	memset(a, 0, sizeof *a);
+	a->published = a->updated = a->fetched = DATE_NONE;
+}
+
+void article_fini(struct article *a)
+{
+	size_t i;
+
+	free(a->url);
+	free(a->guid);
+	free(a->title);
+	free(a->standfirst);
+	free(a->summary);
+	free(a->body);
+	free(a->language);
+	persons_free(a->authors, a->n_authors);
+	for (i = 0; i < a->n_categories; i++)
+		free(a->categories[i]);
+	free(a->categories);
+	for (i = 0; i < a->n_links; i++) {
+		free(a->links[i].url);
+		free(a->links[i].rel);
+		free(a->links[i].type);
+		free(a->links[i].title);
+	}
+	free(a->links);
+	for (i = 0; i < a->n_enclosures; i++) {
+		free(a->enclosures[i].url);
+		free(a->enclosures[i].type);
+	}
+	free(a->enclosures);
+	for (i = 0; i < a->n_topics; i++) {
+		size_t j;
+
+		free(a->topics[i].name);
+		for (j = 0; j < a->topics[i].n_matched; j++)
+			free(a->topics[i].matched[j]);
+		free(a->topics[i].matched);
+	}
+	free(a->topics);
+	for (i = 0; i < a->n_tags; i++)
+		free(a->tags[i]);
+	free(a->tags);
+	article_init(a);
+}
+
+/* Makes room for element n of an array of elements of size sz whose capacity doubles from 4 at
+ * each power of two; 0 or -ENOMEM. */
+static int grow(void **v, size_t n, size_t sz)
+{
+	void *p;
+
+	if (n != 0 && (n < 4 || (n & (n - 1)) != 0))
+		return 0;
+	p = realloc(*v, (n ? n * 2 : 4) * sz);
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	return 0;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s && *s ? strdup(s) : NULL;
+}
+
+int article_add_category(struct article *a, const char *term)
+{
+	size_t i;
+
+	if (!term || !*term)
+		return 0;
+	for (i = 0; i < a->n_categories; i++)
+		if (strcmp(a->categories[i], term) == 0)
+			return 0;
+	if (grow((void **)&a->categories, a->n_categories, sizeof *a->categories) < 0)
+		return -ENOMEM;
+	if (!(a->categories[a->n_categories] = strdup(term)))
+		return -ENOMEM;
+	a->n_categories++;
+	return 0;
+}
+
+int person_list_add(struct person **v, size_t *n, const char *name, const char *email, const char *uri)
+{
+	struct person *p;
+
+	if (!(name && *name) && !(email && *email) && !(uri && *uri))
+		return 0;
+	if (grow((void **)v, *n, sizeof **v) < 0)
+		return -ENOMEM;
+	p = &(*v)[*n];
+	p->name = dup_or_null(name);
+	p->email = dup_or_null(email);
+	p->uri = dup_or_null(uri);
+	(*n)++;
+	return 0;
+}
+
+int article_add_link(struct article *a, const char *url, const char *rel, const char *type,
+		     const char *title)
+{
+	struct link *l;
+
+	if (!url || !*url)
+		return 0;
+	if (grow((void **)&a->links, a->n_links, sizeof *a->links) < 0)
+		return -ENOMEM;
+	l = &a->links[a->n_links++];
+	l->url = strdup(url);
+	l->rel = dup_or_null(rel ? rel : "alternate");
+	l->type = dup_or_null(type);
+	l->title = dup_or_null(title);
+	return 0;
+}
+
+int article_add_enclosure(struct article *a, const char *url, const char *type, int64_t length)
+{
+	struct enclosure *e;
+	size_t i;
+
+	if (!url || !*url)
+		return 0;
+	for (i = 0; i < a->n_enclosures; i++)
+		if (strcmp(a->enclosures[i].url, url) == 0)
+			return 0;
+	if (grow((void **)&a->enclosures, a->n_enclosures, sizeof *a->enclosures) < 0)
+		return -ENOMEM;
+	e = &a->enclosures[a->n_enclosures++];
+	e->url = strdup(url);
+	e->type = dup_or_null(type);
+	e->length = length;
+	return 0;
+}
+
+int article_add_topic(struct article *a, const char *name, double score, const char *const *matched,
+		      size_t n_matched)
+{
+	struct topic *t;
+	size_t i;
+
+	if (!name || !*name)
+		return -EINVAL;
+	if (grow((void **)&a->topics, a->n_topics, sizeof *a->topics) < 0)
+		return -ENOMEM;
+	t = &a->topics[a->n_topics];
+	memset(t, 0, sizeof *t);
+	if (!(t->name = strdup(name)))
+		return -ENOMEM;
+	t->score = score;
+	a->n_topics++;
+	if (n_matched && !(t->matched = calloc(n_matched, sizeof *t->matched)))
+		return -ENOMEM;
+	for (i = 0; i < n_matched; i++) {
+		if (!matched[i])
+			continue;
+		if (!(t->matched[t->n_matched] = strdup(matched[i])))
+			return -ENOMEM;
+		t->n_matched++;
+	}
+	return 0;
+}
+
+int article_add_tag(struct article *a, const char *tag)
+{
+	size_t i;
+
+	if (!tag || !*tag)
+		return 0;
+	for (i = 0; i < a->n_tags; i++)
+		if (!strcmp(a->tags[i], tag))
+			return 0;
+	if (grow((void **)&a->tags, a->n_tags, sizeof *a->tags) < 0)
+		return -ENOMEM;
+	if (!(a->tags[a->n_tags] = strdup(tag)))
+		return -ENOMEM;
+	a->n_tags++;
+	return 0;
+}
+
+int article_identity_key(const struct article *a, const char *feed_url, struct buf *out)
+{
+	char *canon = a->url ? url_canonical(a->url) : NULL;
+	char date[DATE_BUFSZ] = "";
+	int rc;
+
+	if (canon) {
+		rc = buf_puts(out, canon);
+		free(canon);
+		return rc;
+	}
+	/* No usable link: the story is known by where it was published and what it is called. */
+	rc = buf_puts(out, feed_url ? feed_url : "");
+	if (a->guid && *a->guid)
+		return rc ? rc : buf_printf(out, "\n%s", a->guid);
+	if (a->published != DATE_NONE)
+		date_format(a->published, date, sizeof date);
+	else if (a->updated != DATE_NONE)
+		date_format(a->updated, date, sizeof date);
+	return rc ? rc : buf_printf(out, "\n%s\n%s", a->title ? a->title : "", date);
+}
+
+void article_make_id(struct article *a, const char *feed_url)
+{
+	struct buf key = BUF_INIT;
+
+	article_identity_key(a, feed_url, &key);
+	snprintf(a->id, sizeof a->id, "%016llx",
+		 (unsigned long long)XXH3_64bits(buf_cstr(&key), key.len));
+	buf_fini(&key);
+}
+
+/* Copies s without whitespace into out. */
+static void squeeze(const char *s, size_t n, struct buf *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\n' && s[i] != '\t' && s[i] != '\r')
+			buf_putc(out, s[i]);
+}
+
+/* Drops the "…", "...", "[…]", "[...]" that excerpts end with. */
+static void strip_ellipsis(struct buf *b)
+{
+	static const char *const tails[] = {"[\xe2\x80\xa6]", "[...]", "\xe2\x80\xa6", "...", NULL};
+	size_t i, n;
+
+	for (i = 0; tails[i]; i++) {
+		n = strlen(tails[i]);
+		if (b->len >= n && memcmp(b->data + b->len - n, tails[i], n) == 0) {
+			b->len -= n;
+			b->data[b->len] = '\0';
+			return;
+		}
+	}
+}
+
+int article_make_standfirst(struct article *a)
+{
+	struct buf s = BUF_INIT, body = BUF_INIT;
+	int is_start;
+
+	free(a->standfirst);
+	a->standfirst = NULL;
+	if (!a->summary || !*a->summary)
+		return 0;
+	if (!a->body || !*a->body)
+		return 0; /* the summary is the whole body */
+	squeeze(a->summary, strlen(a->summary), &s);
+	strip_ellipsis(&s);
+	squeeze(a->body, strlen(a->body), &body);
+	is_start = s.len == 0 || (s.len <= body.len && memcmp(s.data, body.data, s.len) == 0);
+	if (!is_start && a->title) {
+		struct buf t = BUF_INIT;
+
+		squeeze(a->title, strlen(a->title), &t);
+		is_start = t.len == s.len && memcmp(t.data, s.data, s.len) == 0;
+		buf_fini(&t);
+	}
+	buf_fini(&s);
+	buf_fini(&body);
+	if (!is_start && !(a->standfirst = strdup(a->summary)))
+		return -ENOMEM;
+	return 0;
+}
+
+static json_t *jstr(const char *s)
+{
+	json_t *j;
+
+	if (!s)
+		return json_null();
+	j = json_string(s);
+	/* Every string was made valid UTF-8 upstream; never let one bad byte lose an article. */
+	return j ? j : json_string("\xef\xbf\xbd");
+}
+
+static json_t *jdate(int64_t t)
+{
+	char s[DATE_BUFSZ];
+
+	if (t == DATE_NONE || date_format(t, s, sizeof s) < 0)
+		return json_null();
+	return json_string(s);
+}
+
+static json_t *persons_json(const struct person *v, size_t n)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; arr && i < n; i++)
+		json_array_append_new(arr, json_pack("{s:o,s:o,s:o}", "name", jstr(v[i].name), "email",
+						     jstr(v[i].email), "uri", jstr(v[i].uri)));
+	return arr;
+}
+
+json_t *feed_info_to_json(const struct feed_info *f)
+{
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "name", jstr(f->name), "url", jstr(f->url),
+			 "title", jstr(f->title), "link", jstr(f->link), "language", jstr(f->language),
+			 "subtitle", jstr(f->subtitle), "updated", jdate(f->updated), "authors",
+			 persons_json(f->authors, f->n_authors));
+}
+
+json_t *article_to_json(const struct article *a, json_t *feed)
+{
+	json_t *o, *cats, *links, *encs;
+	size_t i;
+
+	cats = json_array();
+	for (i = 0; cats && i < a->n_categories; i++)
+		json_array_append_new(cats, jstr(a->categories[i]));
+	links = json_array();
+	for (i = 0; links && i < a->n_links; i++)
+		json_array_append_new(links, json_pack("{s:o,s:o,s:o,s:o}", "url", jstr(a->links[i].url),
+						       "rel", jstr(a->links[i].rel), "type",
+						       jstr(a->links[i].type), "title", jstr(a->links[i].title)));
+	encs = json_array();
+	for (i = 0; encs && i < a->n_enclosures; i++) {
+		const struct enclosure *e = &a->enclosures[i];
+
+		json_array_append_new(encs, json_pack("{s:o,s:o,s:o}", "url", jstr(e->url), "type",
+						      jstr(e->type), "length",
+						      e->length >= 0 ? json_integer(e->length) : json_null()));
+	}
+	/* "revision" only for a revision (s:o* leaves the key out for NULL), right after the id */
+	o = json_pack("{s:i,s:s,s:o*,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+		      "schema", ARTICLE_SCHEMA, "id", a->id, "revision",
+		      a->revision > 0 ? json_integer(a->revision) : NULL, "feed",
+		      feed ? json_incref(feed) : json_null(), "url", jstr(a->url), "guid", jstr(a->guid),
+		      "title", jstr(a->title), "standfirst", jstr(a->standfirst), "authors",
+		      persons_json(a->authors, a->n_authors), "published", jdate(a->published),
+		      "updated", jdate(a->updated), "fetched", jdate(a->fetched), "language",
+		      jstr(a->language), "categories", cats ? cats : json_array(), "summary",
+		      jstr(a->summary), "body", jstr(a->body), "links", links ? links : json_array(),
+		      "enclosures", encs ? encs : json_array(), "topics", json_array());
+	if (o) {
+		json_t *topics = json_object_get(o, "topics"), *tags = json_array();
+
+		for (i = 0; i < a->n_topics; i++) {
+			json_t *m = json_array();
+			size_t j;
+
+			for (j = 0; j < a->topics[i].n_matched; j++)
+				json_array_append_new(m, jstr(a->topics[i].matched[j]));
+			json_array_append_new(topics, json_pack("{s:o,s:f,s:o}", "name",
+								jstr(a->topics[i].name), "score",
+								a->topics[i].score, "matched", m));
+		}
+		for (i = 0; i < a->n_tags; i++)
+			json_array_append_new(tags, jstr(a->tags[i]));
+		json_object_set_new(o, "tags", tags);
+	}
+	return o;
+}
+
+static int write_date(struct buf *out, int64_t t)
+{
+	char s[DATE_BUFSZ];
+
+	if (t == DATE_NONE || date_format(t, s, sizeof s) < 0)
+		return buf_append(out, "null", 4);
+	return json_write_string(out, s);
+}
+
+static int write_persons(struct buf *out, const struct person *v, size_t n)
+{
+	size_t i;
+	int rc = buf_putc(out, '[');
+
+	for (i = 0; i < n; i++) {
+		if (i)
+			rc |= buf_putc(out, ',');
+		rc |= buf_append(out, "{\"name\":", 8);
+		rc |= json_write_string(out, v[i].name);
+		rc |= buf_append(out, ",\"email\":", 9);
+		rc |= json_write_string(out, v[i].email);
+		rc |= buf_append(out, ",\"uri\":", 7);
+		rc |= json_write_string(out, v[i].uri);
+		rc |= buf_putc(out, '}');
+	}
+	return rc | buf_putc(out, ']');
+}
+
+int article_write_json(const struct article *a, const char *feed_json, struct buf *out)
+{
+	size_t i;
+	int rc = 0;
+
+	rc |= buf_printf(out, "{\"schema\":%d,\"id\":", ARTICLE_SCHEMA);
+	rc |= json_write_string(out, a->id);
+	if (a->revision > 0)
+		rc |= buf_printf(out, ",\"revision\":%d", a->revision);
+	rc |= buf_puts(out, ",\"feed\":");
+	rc |= buf_puts(out, feed_json ? feed_json : "null");
+	rc |= buf_puts(out, ",\"url\":");
+	rc |= json_write_string(out, a->url);
+	rc |= buf_puts(out, ",\"guid\":");
+	rc |= json_write_string(out, a->guid);
+	rc |= buf_puts(out, ",\"title\":");
+	rc |= json_write_string(out, a->title);
+	rc |= buf_puts(out, ",\"standfirst\":");
+	rc |= json_write_string(out, a->standfirst);
+	rc |= buf_puts(out, ",\"authors\":");
+	rc |= write_persons(out, a->authors, a->n_authors);
+	rc |= buf_puts(out, ",\"published\":");
+	rc |= write_date(out, a->published);
+	rc |= buf_puts(out, ",\"updated\":");
+	rc |= write_date(out, a->updated);
+	rc |= buf_puts(out, ",\"fetched\":");
+	rc |= write_date(out, a->fetched);
+	rc |= buf_puts(out, ",\"language\":");
+	rc |= json_write_string(out, a->language);
+	rc |= buf_puts(out, ",\"categories\":[");
+	for (i = 0; i < a->n_categories; i++) {
+		if (i)
+			rc |= buf_putc(out, ',');
+		rc |= json_write_string(out, a->categories[i]);
+	}
+	rc |= buf_puts(out, "],\"summary\":");
+	rc |= json_write_string(out, a->summary);
+	rc |= buf_puts(out, ",\"body\":");
+	rc |= json_write_string(out, a->body);
+	rc |= buf_puts(out, ",\"links\":[");
+	for (i = 0; i < a->n_links; i++) {
+		const struct link *l = &a->links[i];
+
+		rc |= buf_puts(out, i ? ",{\"url\":" : "{\"url\":");
+		rc |= json_write_string(out, l->url);
+		rc |= buf_puts(out, ",\"rel\":");
+		rc |= json_write_string(out, l->rel);
+		rc |= buf_puts(out, ",\"type\":");
+		rc |= json_write_string(out, l->type);
+		rc |= buf_puts(out, ",\"title\":");
+		rc |= json_write_string(out, l->title);
+		rc |= buf_putc(out, '}');
+	}
+	rc |= buf_puts(out, "],\"enclosures\":[");
+	for (i = 0; i < a->n_enclosures; i++) {
+		const struct enclosure *e = &a->enclosures[i];
+
+		rc |= buf_puts(out, i ? ",{\"url\":" : "{\"url\":");
+		rc |= json_write_string(out, e->url);
+		rc |= buf_puts(out, ",\"type\":");
+		rc |= json_write_string(out, e->type);
+		rc |= buf_puts(out, ",\"length\":");
+		rc |= e->length >= 0 ? json_write_int(out, e->length) : buf_puts(out, "null");
+		rc |= buf_putc(out, '}');
+	}
+	rc |= buf_puts(out, "],\"topics\":[");
+	for (i = 0; i < a->n_topics; i++) {
+		const struct topic *t = &a->topics[i];
+		size_t j;
+
+		rc |= buf_puts(out, i ? ",{\"name\":" : "{\"name\":");
+		rc |= json_write_string(out, t->name);
+		rc |= buf_printf(out, ",\"score\":%.17g,\"matched\":[", t->score);
+		for (j = 0; j < t->n_matched; j++) {
+			if (j)
+				rc |= buf_putc(out, ',');
+			rc |= json_write_string(out, t->matched[j]);
+		}
+		rc |= buf_puts(out, "]}");
+	}
+	rc |= buf_puts(out, "],\"tags\":[");
+	for (i = 0; i < a->n_tags; i++) {
+		if (i)
+			rc |= buf_putc(out, ',');
+		rc |= json_write_string(out, a->tags[i]);
+	}
+	rc |= buf_puts(out, "]}");
+	return rc ? -ENOMEM : 0;
+}
+
+int article_render_text(const struct article *a, struct buf *out)
+{
+	int rc = 0;
+
+	rc |= buf_puts(out, a->title ? a->title : "");
+	rc |= buf_putc(out, '\n');
+	if (a->standfirst && *a->standfirst) {
+		rc |= buf_puts(out, a->standfirst);
+		rc |= buf_putc(out, '\n');
+	}
+	rc |= buf_putc(out, '\n');
+	if (a->body && *a->body) {
+		rc |= buf_puts(out, a->body);
+		rc |= buf_putc(out, '\n');
+	}
+	return rc ? -ENOMEM : 0;
+}
+
+uint64_t article_text_hash(const char *text, size_t len)
+{
+	uint64_t h = XXH3_64bits(text, len);
+
+	return h ? h : 1;
+}
+
+uint64_t article_content_hash(const struct article *a)
+{
+	struct buf t = BUF_INIT;
+	uint64_t h = 0;
+
+	if (article_render_text(a, &t) == 0)
+		h = article_text_hash(buf_cstr(&t), t.len);
+	buf_fini(&t);
+	return h;
+}

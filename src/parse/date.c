@@ -1,0 +1,843 @@
+/* SPDX-License-Identifier: MIT */
+/* Feed dates: reads RFC 822 and RFC 3339 / ISO 8601 dates as feeds really write them, rejects
+ * impossible ones, and writes instants back as RFC 3339 UTC. */
+#include "autoconfig.h"
+#include "date.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include <time.h>
+
+/*
+ * Two grammars, tried in order:
+ *
+ * ISO 8601 / RFC 3339 / W3CDTF: YYYY, YYYY-MM, YYYY-MM-DD, YYYYMMDD, ordinal YYYY-DDD and
+ * YYYYDDD, the 2-digit-year forms of ISO 8601:1988 (YY-MM-DD, YYMMDD, YY-DDD, YYDDD, -YY-MM,
+ * -YYMM), and a month written "0MM" (YYYY-0MM-DD). A complete date may carry a time after "T"
+ * (extended hh:mm[:ss[.frac]] or basic hh[mm[ss[.frac]]]) or after spaces (extended only), then
+ * an optional zone. Forms that need today's date to mean anything (--MM-DD, ---DD, a century
+ * alone) are rejected: a feed date must not depend on when it is read.
+ *
+ * RFC 822 and its real-world variants: [day name] day month year [time [zone]], also
+ * month-first ("Dec 16 2023 ..."), asctime ("Sun Nov  6 08:49:37 [zone] 1994"), RFC 850
+ * ("06-Nov-94"), YYYY/MM/DD, and the Korean Y년 M월 D일 form. Day names may be wrong,
+ * abbreviated, full, or (before a comma) in any language; their value is ignored.
+ *
+ * Both share the time, AM/PM, zone and "(comment)" tail. Fields are range-checked against the
+ * calendar before any arithmetic, so nothing ever rolls over. RFC 822 dates then go through
+ * curl_getdate() (the project's rule), as a canonical string built from the checked fields;
+ * ISO dates, and years curl cannot do, through our own days_from_civil(). Neither reads TZ.
+ *
+ * Rules chosen for ambiguous cases:
+ * - No zone means UTC (as feedparser), except that Korean date words imply KST (+09:00).
+ * - Two-digit years: 00-89 are 2000-2089, 90-99 are 1990-1999 (feedparser's RFC 822 rule,
+ *   applied to the ISO forms too, so one string never means two years).
+ * - Second 60 is accepted only where a leap second can be, 23:59:60 UTC, and is read as
+ *   23:59:59: POSIX time has no leap seconds and rounding up would change the day.
+ * - Hours are 00-23 (RFC 3339; no ISO "24:00"), 1-12 with AM/PM; fractions of seconds are cut.
+ * - Offsets are RFC 3339's range: hours 00-23, minutes 00-59 ("-9999" is garbage, not a zone).
+ * - Military letters follow RFC 822 literally (A = -01:00, N = +01:00), as feedparser and curl
+ *   do, although RFC 1123 notes RFC 822 got the signs backwards.
+ * - Ambiguous zone abbreviations take their most common meaning in feeds: IST is India
+ *   (+05:30), CST is North American Central, BST is British Summer Time, AST is Atlantic.
+ * - "Etc/GMT+5" (whose sign POSIX inverts) is rejected; only Etc/ names for UTC are read.
+ * - The result must lie in years 0001..9999 UTC, the range date_format() can write.
+ */
+
+#define SECS_PER_DAY 86400
+/* The first and last seconds date_format() can write: 0001-01-01 and 9999-12-31T23:59:59. */
+#define T_MIN (-62135596800LL)
+#define T_MAX 253402300799LL
+
+enum ampm { AMPM_NONE, AMPM_AM, AMPM_PM };
+
+/* One date as written: local fields, then the zone that turns them into UTC. */
+struct when {
+	int year, mon, day;
+	int hour, min, sec;
+	int off; /* minutes east of UTC */
+	bool has_zone;
+	bool korean; /* written with Korean date words: the zone defaults to KST */
+	enum ampm ampm;
+};
+
+/* Names that mean the same value, as a '|'-separated lowercase list. */
+struct name {
+	const char *list;
+	int v;
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* English, then abbreviations of other languages that feeds put in an otherwise English
+ * RFC 822 date ("Seg, 24 Set 2018") and that collide with nothing. */
+static const struct name months[] = {
+    {"jan|january|ene|gen|janv", 1}, {"feb|february|fev", 2}, {"mar|march|mrz|mrt", 3},
+    {"apr|april|abr|avr", 4},	     {"may|mai|mag|mei", 5},  {"jun|june|giu|juin", 6},
+    {"jul|july|lug|juil", 7},	     {"aug|august|ago", 8},   {"sep|sept|september|set", 9},
+    {"oct|october|out|okt|ott", 10}, {"nov|november", 11},    {"dec|december|dez|dic", 12},
+};
+
+static const struct name weekdays[] = {
+    {"mon|monday|tue|tues|tuesday|wed|wednesday|thu|thur|thurs|thursday", 0},
+    {"fri|friday|sat|saturday|sun|sunday", 0},
+};
+
+/* Named zones, minutes east of UTC; single letters are the military zones, computed. The
+ * two-letter North American names are feedparser's, read as standard time. */
+static const struct name zones[] = {
+    {"ut|utc|gmt|uct|zulu|wet", 0},
+    {"west|bst|cet|met|mez", 60},
+    {"cest|mest|mesz|eet|sast", 120},
+    {"eest|msk", 180},
+    {"ist", 330},
+    {"hkt|sgt|awst", 480},
+    {"jst|kst", 540},
+    {"acst", 570},
+    {"aest", 600},
+    {"acdt", 630},
+    {"aedt", 660},
+    {"nzst", 720},
+    {"nzdt", 780},
+    {"ndt", -150},
+    {"adt", -180},
+    {"nst", -210},
+    {"ast|at|edt", -240},
+    {"est|et|cdt", -300},
+    {"cst|ct|mdt", -360},
+    {"mst|mt|pdt", -420},
+    {"pst|pt|akdt", -480},
+    {"akst", -540},
+    {"hst", -600},
+};
+
+/* The names that may carry an offset: "GMT+2", "UTC-05:00". */
+static const struct name gmt[] = {{"ut|utc|gmt", 0}};
+
+/* AM/PM markers; v is the enum ampm, plus 4 for the Korean ones (오전, 오후). */
+static const struct name ampms[] = {
+    {"am|a.m.", AMPM_AM},
+    {"pm|p.m.", AMPM_PM},
+    {"\xec\x98\xa4\xec\xa0\x84", AMPM_AM + 4},
+    {"\xec\x98\xa4\xed\x9b\x84", AMPM_PM + 4},
+};
+
+/* The Korean year, month and day markers: 년, 월, 일. */
+#define KO_YEAR "\xeb\x85\x84"
+#define KO_MONTH "\xec\x9b\x94"
+#define KO_DAY "\xec\x9d\xbc"
+
+static const char mon_abbr[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+				     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+/* Character classes by hand: <ctype.h> depends on the locale. */
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static char lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+static const char *skip_ws(const char *p)
+{
+	while (is_space(*p))
+		p++;
+	return p;
+}
+
+/* What may sit between the fields of an RFC 822 style date: "Thu., 01-Jan-2004,". */
+static const char *skip_seps(const char *p)
+{
+	while (is_space(*p) || *p == ',' || *p == '.' || *p == '-')
+		p++;
+	return p;
+}
+
+/* Like skip_seps(), but NULL unless there is at least one: "18Apr" is not two fields. */
+static const char *need_seps(const char *p)
+{
+	const char *q = skip_seps(p);
+
+	return q == p ? NULL : q;
+}
+
+static size_t digit_len(const char *p)
+{
+	size_t n = 0;
+
+	while (is_digit(p[n]))
+		n++;
+	return n;
+}
+
+static size_t alpha_len(const char *p)
+{
+	size_t n = 0;
+
+	while (is_alpha(p[n]))
+		n++;
+	return n;
+}
+
+/* The value of n (at most 9) digits. */
+static int dval(const char *p, size_t n)
+{
+	int v = 0;
+
+	while (n--)
+		v = v * 10 + (*p++ - '0');
+	return v;
+}
+
+/* ASCII case-insensitive: do the n bytes at p equal lowercase s? Stops at the first
+ * difference, so never reads past the end of p. */
+static bool same(const char *p, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (lower(p[i]) != s[i])
+			return false;
+	return true;
+}
+
+/* The name in table t that p starts with and that ends where p's word does (all of p[0..n)
+ * when n is not 0), as its index; its length in *len. -1 if none. */
+static int find(const struct name *t, size_t count, const char *p, size_t n, size_t *len)
+{
+	for (size_t i = 0; i < count; i++) {
+		for (const char *s = t[i].list; *s;) {
+			size_t k = 0;
+			bool eq = true;
+
+			/* compares while it looks for the '|', and stops reading p at a difference
+			 */
+			for (; s[k] && s[k] != '|'; k++)
+				eq = eq && lower(p[k]) == s[k];
+			if (eq && (n ? k == n : !is_alpha(p[k]) && (unsigned char)p[k] < 0x80)) {
+				*len = k;
+				return (int)i;
+			}
+			s += k + (s[k] == '|');
+		}
+	}
+	return -1;
+}
+
+/* The month named by p[0..n), or -1. */
+static int month_of(const char *p, size_t n)
+{
+	size_t len;
+	int i = n ? find(months, COUNT(months), p, n, &len) : -1;
+
+	return i < 0 ? -1 : months[i].v;
+}
+
+static bool is_weekday(const char *p, size_t n)
+{
+	size_t len;
+
+	return find(weekdays, COUNT(weekdays), p, n, &len) >= 0;
+}
+
+static int two_digit_year(int yy)
+{
+	return yy < 90 ? 2000 + yy : 1900 + yy;
+}
+
+static bool is_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int month_days(int y, int m)
+{
+	static const unsigned char days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	return m == 2 && is_leap(y) ? 29 : days[m - 1];
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (Howard Hinnant's
+ * days_from_civil): exact for any year, and free of TZ and of time_t's range. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+/* Turns day-of-year yday of w->year into month and day. */
+static int set_ordinal(struct when *w, int yday)
+{
+	if (yday < 1 || yday > (is_leap(w->year) ? 366 : 365))
+		return -EINVAL;
+	for (w->mon = 1; yday > month_days(w->year, w->mon); w->mon++)
+		yday -= month_days(w->year, w->mon);
+	w->day = yday;
+	return 0;
+}
+
+/* An AM/PM marker at *pp, ending at a word boundary. */
+static bool take_ampm(const char **pp, struct when *w)
+{
+	size_t len;
+	int i = find(ampms, COUNT(ampms), *pp, 0, &len);
+
+	if (i < 0 || w->ampm != AMPM_NONE)
+		return false;
+	w->ampm = (enum ampm)(ampms[i].v & 3);
+	w->korean |= ampms[i].v > 3;
+	*pp += len;
+	return true;
+}
+
+/* A time of day: extended h[h]:mm[:ss[.frac]], or (after ISO's "T") basic hh[mm[ss[.frac]]].
+ * Fractions of a second are dropped, as feedparser does. */
+static int take_clock(const char **pp, struct when *w, bool after_t)
+{
+	const char *p = *pp;
+	size_t n = digit_len(p);
+	bool has_sec = false;
+
+	if (p[n] == ':') {
+		/* RFC 3339 wants hh; "9:05" is left to the spaced forms (MSSQL, Nate, RFC 822) */
+		if (n < (after_t ? 2u : 1u) || n > 2 || digit_len(p + n + 1) != 2)
+			return -EINVAL;
+		w->hour = dval(p, n);
+		w->min = dval(p + n + 1, 2);
+		p += n + 3;
+		if (*p == ':') {
+			if (digit_len(p + 1) != 2)
+				return -EINVAL;
+			w->sec = dval(p + 1, 2);
+			p += 3;
+			has_sec = true;
+		}
+	} else if (after_t && (n == 2 || n == 4 || n == 6)) {
+		w->hour = dval(p, 2);
+		w->min = n >= 4 ? dval(p + 2, 2) : 0;
+		w->sec = n == 6 ? dval(p + 4, 2) : 0;
+		has_sec = n == 6;
+		p += n;
+	} else {
+		return -EINVAL;
+	}
+	if (has_sec && (*p == '.' || *p == ',') && is_digit(p[1]))
+		p += 1 + digit_len(p + 1);
+	*pp = p;
+	return 0;
+}
+
+/* A numeric offset: +hh, +hhmm, +hh:mm; one-digit hours (+h, +h:mm) only where lax, which is
+ * after "GMT" ("GMT+2"). */
+static int take_offset(const char **pp, int *off, bool lax)
+{
+	const char *p = *pp;
+	int sign = *p == '-' ? -1 : 1;
+	size_t n = digit_len(++p);
+	int h, m = 0;
+
+	if (n == 4) {
+		h = dval(p, 2);
+		m = dval(p + 2, 2);
+		p += 4;
+	} else if (n == 2 || (lax && n == 1)) {
+		h = dval(p, n);
+		p += n;
+		if (*p == ':') {
+			if (digit_len(p + 1) != 2)
+				return -EINVAL;
+			m = dval(p + 1, 2);
+			p += 3;
+		}
+	} else {
+		return -EINVAL;
+	}
+	if (h > 23 || m > 59)
+		return -EINVAL;
+	*off = sign * (h * 60 + m);
+	*pp = p;
+	return 0;
+}
+
+/* A zone: numeric offset, name, military letter, GMT+h[h][[:]mm], or Etc/UTC-like names. */
+static int take_zone(const char **pp, int *off)
+{
+	const char *p = *pp;
+	bool etc = false;
+	size_t n, len;
+	int v;
+
+	if (*p == '+' || *p == '-')
+		return take_offset(pp, off, false);
+	n = alpha_len(p);
+	if (n == 3 && same(p, "etc", 3) && p[3] == '/') {
+		etc = true;
+		p += 4;
+		n = alpha_len(p);
+	}
+	if (!n)
+		return -EINVAL;
+	if (n == 1) {
+		/* RFC 822's military zones: A-I -1..-9 h, K-M -10..-12 h, N-Y +1..+12 h */
+		char c = lower(*p);
+
+		if (c == 'j')
+			return -EINVAL;
+		if (c == 'z')
+			v = 0;
+		else if (c <= 'm')
+			v = -(c - 'a' + (c < 'j')) * 60;
+		else
+			v = (c - 'm') * 60;
+	} else {
+		int i = find(zones, COUNT(zones), p, n, &len);
+
+		if (i < 0)
+			return -EINVAL;
+		v = zones[i].v;
+	}
+	if (etc && v != 0)
+		return -EINVAL;
+	p += n;
+	if ((*p == '+' || *p == '-') && !etc && find(gmt, 1, p - n, n, &len) >= 0 &&
+	    take_offset(&p, &v, true) < 0)
+		return -EINVAL;
+	*off = v;
+	*pp = p;
+	return 0;
+}
+
+/* What may follow the time: [AM/PM] [zone] [(comment)], then the end of the string. */
+static int take_tail(const char *p, struct when *w)
+{
+	p = skip_ws(p);
+	if (take_ampm(&p, w))
+		p = skip_ws(p);
+	if (*p && *p != '(') {
+		if (w->has_zone || take_zone(&p, &w->off) < 0)
+			return -EINVAL;
+		w->has_zone = true;
+		p = skip_ws(p);
+	}
+	if (*p == '(') {
+		/* RFC 822 comments, as in "+0200 (CEST)"; not nested */
+		while (*++p != ')')
+			if (!*p || *p == '(')
+				return -EINVAL;
+		p = skip_ws(p + 1);
+	}
+	return *p ? -EINVAL : 0;
+}
+
+/* An ISO 8601 date. *full tells whether it names a day, which a time may follow. */
+static int iso_date(const char **pp, struct when *w, bool *full)
+{
+	const char *p = *pp;
+	size_t n;
+
+	*full = true;
+	w->mon = w->day = 1;
+	if (*p == '-') {
+		/* -YY-MM and -YYMM: a month of a 2-digit year */
+		p++;
+		n = digit_len(p);
+		if (n == 2 && p[2] == '-' && digit_len(p + 3) == 2) {
+			w->mon = dval(p + 3, 2);
+			p += 5;
+		} else if (n == 4) {
+			w->mon = dval(p + 2, 2);
+			p += 4;
+		} else {
+			return -EINVAL;
+		}
+		w->year = two_digit_year(dval(*pp + 1, 2));
+		*full = false;
+		*pp = p;
+		return 0;
+	}
+	n = digit_len(p);
+	switch (n) {
+	case 4:
+		w->year = dval(p, 4);
+		p += 4;
+		if (*p != '-') {
+			*full = false;
+			break;
+		}
+		n = digit_len(++p);
+		if (n == 3 && p[0] == '0' && p[3] == '-') {
+			p++; /* YYYY-0MM-DD */
+			n = 2;
+		}
+		if (n == 3) {
+			if (set_ordinal(w, dval(p, 3)) < 0)
+				return -EINVAL;
+			p += 3;
+		} else if (n == 2) {
+			w->mon = dval(p, 2);
+			p += 2;
+			if (*p != '-') {
+				*full = false;
+				break;
+			}
+			if (digit_len(++p) != 2)
+				return -EINVAL;
+			w->day = dval(p, 2);
+			p += 2;
+		} else {
+			return -EINVAL;
+		}
+		break;
+	case 8: /* YYYYMMDD */
+		w->year = dval(p, 4);
+		w->mon = dval(p + 4, 2);
+		w->day = dval(p + 6, 2);
+		p += 8;
+		break;
+	case 7: /* YYYYDDD */
+		w->year = dval(p, 4);
+		if (set_ordinal(w, dval(p + 4, 3)) < 0)
+			return -EINVAL;
+		p += 7;
+		break;
+	case 6: /* YYMMDD */
+		w->year = two_digit_year(dval(p, 2));
+		w->mon = dval(p + 2, 2);
+		w->day = dval(p + 4, 2);
+		p += 6;
+		break;
+	case 5: /* YYDDD */
+		w->year = two_digit_year(dval(p, 2));
+		if (set_ordinal(w, dval(p + 2, 3)) < 0)
+			return -EINVAL;
+		p += 5;
+		break;
+	case 2: /* YY-MM-DD, YY-DDD */
+		w->year = two_digit_year(dval(p, 2));
+		p += 2;
+		if (*p != '-')
+			return -EINVAL;
+		n = digit_len(++p);
+		if (n == 3) {
+			if (set_ordinal(w, dval(p, 3)) < 0)
+				return -EINVAL;
+			p += 3;
+		} else if (n == 2 && p[2] == '-' && digit_len(p + 3) == 2) {
+			w->mon = dval(p, 2);
+			w->day = dval(p + 3, 2);
+			p += 5;
+		} else {
+			return -EINVAL;
+		}
+		break;
+	default:
+		return -EINVAL;
+	}
+	*pp = p;
+	return 0;
+}
+
+static int parse_iso(const char *p, struct when *w)
+{
+	bool full;
+
+	if (iso_date(&p, w, &full) < 0)
+		return -EINVAL;
+	if (*p == 'T' || *p == 't') {
+		p++;
+		if (!full || take_clock(&p, w, true) < 0)
+			return -EINVAL;
+		return take_tail(p, w);
+	}
+	p = skip_ws(p);
+	if (!*p)
+		return 0;
+	if (!full)
+		return -EINVAL;
+	/* MSSQL style "YYYY-MM-DD hh:mm:ss", and Nate's "YYYY-MM-DD 오후 h:mm:ss" */
+	if (take_ampm(&p, w))
+		p = skip_ws(p);
+	if (take_clock(&p, w, false) < 0)
+		return -EINVAL;
+	return take_tail(p, w);
+}
+
+/* The date of asctime and Unix date(1): "Nov  6 08:49:37 [zone] 1994", from the time on. */
+static int asctime_rest(const char *p, struct when *w)
+{
+	if (take_clock(&p, w, false) < 0)
+		return -EINVAL;
+	p = skip_ws(p);
+	if (!is_digit(*p)) {
+		if (take_zone(&p, &w->off) < 0)
+			return -EINVAL;
+		w->has_zone = true;
+		p = skip_ws(p);
+	}
+	if (digit_len(p) != 4)
+		return -EINVAL;
+	w->year = dval(p, 4);
+	return take_tail(p + 4, w);
+}
+
+/* A year of 2 or 4 digits. */
+static int take_year(const char **pp, struct when *w)
+{
+	size_t n = digit_len(*pp);
+
+	if (n != 2 && n != 4)
+		return -EINVAL;
+	w->year = n == 2 ? two_digit_year(dval(*pp, 2)) : dval(*pp, 4);
+	*pp += n;
+	return 0;
+}
+
+/* 1 or 2 digits followed by the UTF-8 marker m: the Korean "05월". */
+static int take_marked(const char **pp, const char *m, int *v)
+{
+	const char *p = skip_ws(*pp);
+	size_t n = digit_len(p);
+
+	if (n < 1 || n > 2 || strncmp(p + n, m, strlen(m)) != 0)
+		return -EINVAL;
+	*v = dval(p, n);
+	*pp = p + n + strlen(m);
+	return 0;
+}
+
+static int parse_text(const char *p, struct when *w)
+{
+	size_t n = 0;
+	int m;
+
+	/* A day name, any language before a comma; its value is never checked. */
+	while (is_alpha(p[n]) || (unsigned char)p[n] >= 0x80)
+		n++;
+	if (n && month_of(p, n) < 0) {
+		if (p[n] != ',' && !(is_weekday(p, n) && (is_space(p[n]) || p[n] == '.')))
+			return -EINVAL;
+		p = skip_seps(p + n);
+	}
+
+	n = digit_len(p);
+	if (n == 4 && strncmp(p + 4, KO_YEAR, strlen(KO_YEAR)) == 0) {
+		w->year = dval(p, 4);
+		p += 4 + strlen(KO_YEAR);
+		if (take_marked(&p, KO_MONTH, &w->mon) < 0 || take_marked(&p, KO_DAY, &w->day) < 0)
+			return -EINVAL;
+		w->korean = true;
+	} else if (n == 4 && p[4] == '/') {
+		/* YYYY/MM/DD, as Perforce writes */
+		w->year = dval(p, 4);
+		p += 5;
+		n = digit_len(p);
+		if (n < 1 || n > 2 || p[n] != '/')
+			return -EINVAL;
+		w->mon = dval(p, n);
+		p += n + 1;
+		n = digit_len(p);
+		if (n < 1 || n > 2)
+			return -EINVAL;
+		w->day = dval(p, n);
+		p += n;
+	} else if (n == 1 || n == 2) {
+		/* day month year: RFC 822, RFC 850 */
+		w->day = dval(p, n);
+		if (!(p = need_seps(p + n)))
+			return -EINVAL;
+		n = alpha_len(p);
+		if ((m = month_of(p, n)) < 0 || !(p = need_seps(p + n)) || take_year(&p, w) < 0)
+			return -EINVAL;
+		w->mon = m;
+	} else if (n == 0) {
+		/* month first: "Dec 16 2023 ...", "Nov  6 08:49:37 1994" */
+		n = alpha_len(p);
+		if ((m = month_of(p, n)) < 0 || !(p = need_seps(p + n)))
+			return -EINVAL;
+		w->mon = m;
+		n = digit_len(p);
+		if (n < 1 || n > 2)
+			return -EINVAL;
+		w->day = dval(p, n);
+		p = skip_seps(p + n);
+		n = digit_len(p);
+		if (p[n] == ':')
+			return asctime_rest(p, w);
+		if (take_year(&p, w) < 0)
+			return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
+
+	p = skip_seps(p);
+	if (!*p)
+		return 0;
+	if (take_ampm(&p, w))
+		p = skip_ws(p);
+	if (take_clock(&p, w, false) < 0)
+		return -EINVAL;
+	return take_tail(p, w);
+}
+
+/* Writes v as width digits, zero-padded. */
+static char *put_num(char *p, int v, int width)
+{
+	for (int i = width - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return p + width;
+}
+
+/* Whether curl_getdate() can compute a date of this year: it fails before 1583 (the Gregorian
+ * reform), and a 32-bit time_t ends in 1901 and 2038. */
+static bool curl_can(int year)
+{
+	return sizeof(time_t) >= 8 ? year >= 1583 : year > 1901 && year < 2038;
+}
+
+/* Seconds since the epoch of the local fields, by curl_getdate(): the project reads RFC 822
+ * dates through libcurl. curl rolls impossible fields over, takes trailing garbage and reads
+ * "0099" as 1999, so it only ever sees fields checked here, as "DD Mon YYYY hh:mm:ss GMT". */
+static int curl_local(const struct when *w, int64_t *out)
+{
+	char s[32], *p = s;
+	time_t t;
+
+	p = put_num(p, w->day, 2);
+	*p++ = ' ';
+	memcpy(p, mon_abbr[w->mon - 1], 3);
+	p += 3;
+	*p++ = ' ';
+	p = put_num(p, w->year, 4);
+	*p++ = ' ';
+	p = put_num(p, w->hour, 2);
+	*p++ = ':';
+	p = put_num(p, w->min, 2);
+	*p++ = ':';
+	p = put_num(p, w->sec, 2);
+	memcpy(p, " GMT", 5);
+	t = curl_getdate(s, NULL);
+	if (t == -1)
+		return -EINVAL;
+	/* curl keeps -1 for errors and returns 0 for 1969-12-31T23:59:59 instead */
+	if (t == 0 && w->year == 1969)
+		t = -1;
+	*out = (int64_t)t;
+	return 0;
+}
+
+/* Checks the fields against the calendar and makes the instant. */
+static int resolve(struct when *w, bool rfc822, int64_t *out)
+{
+	bool leap_sec = false;
+	int64_t t;
+
+	if (w->ampm != AMPM_NONE) {
+		if (w->hour < 1 || w->hour > 12)
+			return -EINVAL;
+		w->hour = w->hour % 12 + (w->ampm == AMPM_PM ? 12 : 0);
+	}
+	if (w->mon < 1 || w->mon > 12 || w->day < 1 || w->day > month_days(w->year, w->mon) ||
+	    w->hour > 23 || w->min > 59 || w->sec > 60)
+		return -EINVAL;
+	if (w->sec == 60) {
+		leap_sec = true;
+		w->sec = 59;
+	}
+	if (!w->has_zone)
+		w->off = w->korean ? 9 * 60 : 0;
+
+	/* ISO dates, and the years curl cannot do, take our own days */
+	if (rfc822 && curl_can(w->year)) {
+		if (curl_local(w, &t) < 0)
+			return -EINVAL;
+	} else {
+		t = days_from_civil(w->year, w->mon, w->day) * SECS_PER_DAY + w->hour * 3600 +
+		    w->min * 60 + w->sec;
+	}
+	t -= (int64_t)w->off * 60;
+	if (t < T_MIN || t > T_MAX)
+		return -EINVAL;
+	if (leap_sec && (t - T_MIN) % SECS_PER_DAY != SECS_PER_DAY - 1)
+		return -EINVAL;
+	*out = t;
+	return 0;
+}
+
+int date_parse(const char *s, int64_t *out)
+{
+	struct when w;
+
+	if (!s || !out)
+		return -EINVAL;
+	s = skip_ws(s);
+	memset(&w, 0, sizeof(w));
+	if ((is_digit(*s) || *s == '-') && parse_iso(s, &w) == 0)
+		return resolve(&w, false, out);
+	memset(&w, 0, sizeof(w));
+	if (parse_text(s, &w) == 0)
+		return resolve(&w, true, out);
+	return -EINVAL;
+}
+
+int date_format(int64_t t, char *out, size_t size)
+{
+	int y, m, d, secs;
+	char *p = out;
+
+	if (!out || size < DATE_BUFSZ || t < T_MIN || t > T_MAX) {
+		if (out && size)
+			out[0] = '\0';
+		return -ERANGE;
+	}
+	/* T_MIN is a midnight, so days counted from it floor correctly for any t in range */
+	civil_from_days((t - T_MIN) / SECS_PER_DAY + T_MIN / SECS_PER_DAY, &y, &m, &d);
+	secs = (int)((t - T_MIN) % SECS_PER_DAY);
+	p = put_num(p, y, 4);
+	*p++ = '-';
+	p = put_num(p, m, 2);
+	*p++ = '-';
+	p = put_num(p, d, 2);
+	*p++ = 'T';
+	p = put_num(p, secs / 3600, 2);
+	*p++ = ':';
+	p = put_num(p, secs / 60 % 60, 2);
+	*p++ = ':';
+	p = put_num(p, secs % 60, 2);
+	*p++ = 'Z';
+	*p = '\0';
+	return 0;
+}

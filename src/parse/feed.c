@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: MIT */
+/* The feed normalizer's front: caps the document, sniffs its format and character encoding,
+ * converts it to UTF-8 and streams it to the XML parser (or buffers a JSON Feed). */
+#include "autoconfig.h"
+
+#include "feed.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "charset.h"
+#include "feed_xml.h"
+#include "jsonfeed.h"
+#include "log.h"
+
+#define SNIFF_BYTES 1024
+
+enum state { ST_SNIFF, ST_XML, ST_JSON, ST_DONE };
+
+struct feed_parser {
+	struct feed_parser_opts opts; /* strings owned */
+	feed_article_fn fn;
+	void *ud;
+	int (*known)(void *ud, const struct article *a); /* the caller's, see counting_known */
+	void *known_ud;
+	struct feed_info info;
+	enum state state;
+	struct buf head; /* the first bytes, until the format is known; then the JSON document */
+	struct charset_conv *conv;
+	struct buf utf8;
+	struct feed_xml *xml;
+	size_t total, max_bytes;
+	size_t count;
+	char *error;
+	long error_line;
+	int failed;
+	size_t warnings;
+	char *warning;
+	long warning_line;
+	size_t json_skip; /* a UTF-8 BOM before a JSON Feed */
+	int ref_state;    /* how much of "&#" ended the previous chunk (see fix_char_refs) */
+	int lead_done;    /* leading whitespace before the first '<' was skipped */
+	long line_offset; /* newlines skipped with it, added to reported line numbers */
+};
+
+static void on_diag(void *ud, int is_error, long line, const char *msg)
+{
+	struct feed_parser *p = ud;
+
+	if (line > 0)
+		line += p->line_offset;
+	if (is_error) {
+		p->failed = 1;
+		if (!p->error) {
+			p->error = strdup(msg);
+			p->error_line = line;
+		}
+		return;
+	}
+	p->warnings++;
+	if (!p->warning) {
+		p->warning = strdup(msg);
+		p->warning_line = line;
+	}
+}
+
+static int fail(struct feed_parser *p, int err, const char *msg)
+{
+	on_diag(p, 1, 0, msg);
+	p->state = ST_DONE;
+	return err;
+}
+
+/* Items the caller knew still count as articles of the document. */
+static int counting_known(void *ud, const struct article *a)
+{
+	struct feed_parser *p = ud;
+
+	if (!p->known(p->known_ud, a))
+		return 0;
+	p->count++;
+	return 1;
+}
+
+struct feed_parser *feed_parser_new(const struct feed_parser_opts *o, feed_article_fn fn, void *ud)
+{
+	struct feed_parser *p = calloc(1, sizeof *p);
+
+	if (!p)
+		return NULL;
+	p->opts = *o;
+	p->opts.name = o->name ? strdup(o->name) : NULL;
+	p->opts.url = o->url ? strdup(o->url) : NULL;
+	p->opts.content_type = o->content_type ? strdup(o->content_type) : NULL;
+	p->max_bytes = o->max_bytes ? o->max_bytes : FEED_MAX_BYTES_DEFAULT;
+	p->fn = fn;
+	p->ud = ud;
+	if (o->known) {
+		p->known = o->known;
+		p->known_ud = o->known_ud;
+		p->opts.known = counting_known;
+		p->opts.known_ud = p;
+	}
+	feed_info_init(&p->info);
+	p->info.name = p->opts.name ? strdup(p->opts.name) : NULL;
+	p->info.url = p->opts.url ? strdup(p->opts.url) : NULL;
+	return p;
+}
+
+void feed_parser_free(struct feed_parser *p)
+{
+	if (!p)
+		return;
+	feed_xml_free(p->xml);
+	charset_conv_free(p->conv);
+	buf_fini(&p->head);
+	buf_fini(&p->utf8);
+	feed_info_fini(&p->info);
+	free((char *)p->opts.name);
+	free((char *)p->opts.url);
+	free((char *)p->opts.content_type);
+	free(p->error);
+	free(p->warning);
+	free(p);
+}
+
+static int counting_fn(void *ud, struct article *a, const struct feed_info *f)
+{
+	struct feed_parser *p = ud;
+
+	p->count++;
+	return p->fn ? p->fn(p->ud, a, f) : 0;
+}
+
+/* HTML writes character references as "&#X41;" too; XML only knows "&#x41;", and libxml2 would
+ * drop the reference. The bytes are rewritten in place (same length), across chunk edges. */
+static void fix_char_refs(struct feed_parser *p, char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		if (p->ref_state == 0) {
+			char *amp = memchr(s + i, '&', n - i);
+
+			if (!amp)
+				return;
+			i = (size_t)(amp - s) + 1;
+			p->ref_state = 1;
+			continue;
+		}
+		if (p->ref_state == 1)
+			p->ref_state = s[i] == '#' ? 2 : s[i] == '&' ? 1 : 0;
+		else {
+			if (s[i] == 'X')
+				s[i] = 'x';
+			p->ref_state = s[i] == '&' ? 1 : 0;
+		}
+		i++;
+	}
+}
+
+/* Converts n bytes to UTF-8 and pushes them to the XML parser. */
+static int xml_feed(struct feed_parser *p, const char *data, size_t n, int final)
+{
+	const char *s;
+	size_t len;
+	int rc;
+
+	buf_reset(&p->utf8);
+	if (charset_conv_feed(p->conv, data, n, final, &p->utf8) < 0)
+		return fail(p, -ENOMEM, "out of memory");
+	if (p->utf8.len)
+		fix_char_refs(p, p->utf8.data, p->utf8.len);
+	s = p->utf8.data ? p->utf8.data : "";
+	len = p->utf8.len;
+	/* Blank lines before the XML declaration are common and harmless, but libxml2 rejects
+	 * a declaration that is not at the very start. */
+	while (!p->lead_done && len && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')) {
+		if (*s == '\n')
+			p->line_offset++;
+		s++;
+		len--;
+	}
+	if (len)
+		p->lead_done = 1;
+	rc = feed_xml_push(p->xml, s, len, final);
+	/* a big chunk's converted copy is not kept around */
+	if (p->utf8.cap > (1u << 20))
+		buf_fini(&p->utf8);
+	if (rc < 0)
+		p->state = ST_DONE;
+	return rc;
+}
+
+/* Decides the format and encoding from the first bytes, then replays them. */
+static int start(struct feed_parser *p)
+{
+	const unsigned char *h = (const unsigned char *)p->head.data;
+	struct charset_guess g;
+	size_t i = 0;
+	int rc;
+
+	if (!p->head.len)
+		return fail(p, -EBADMSG, "empty document");
+	charset_detect(p->opts.content_type, h, p->head.len, &g);
+	/* JSON Feed: the first significant character is '{' (a UTF-8 BOM may precede it) */
+	if (g.bom_len == 3 || g.bom_len == 0) {
+		i = g.bom_len;
+		while (i < p->head.len && (h[i] == ' ' || h[i] == '\t' || h[i] == '\n' || h[i] == '\r'))
+			i++;
+		if (i < p->head.len && h[i] == '{') {
+			p->state = ST_JSON;
+			p->json_skip = g.bom_len;
+			return 0;
+		}
+	}
+	p->conv = charset_conv_new(g.name);
+	if (!p->conv)
+		p->conv = charset_conv_new("UTF-8");
+	p->xml = feed_xml_new(&p->opts, &p->info, counting_fn, on_diag, p);
+	if (!p->conv || !p->xml)
+		return fail(p, -ENOMEM, "out of memory");
+	p->state = ST_XML;
+	rc = xml_feed(p, p->head.data + g.bom_len, p->head.len - g.bom_len, 0);
+	buf_fini(&p->head);
+	return rc;
+}
+
+int feed_parser_push(struct feed_parser *p, const char *data, size_t n)
+{
+	int rc;
+
+	if (p->state == ST_DONE)
+		return p->failed ? -EBADMSG : -ECANCELED;
+	if (n > p->max_bytes - p->total) {
+		char msg[96];
+
+		snprintf(msg, sizeof msg, "document larger than the limit of %zu bytes", p->max_bytes);
+		rc = fail(p, -EFBIG, msg);
+		if (p->xml)
+			feed_xml_push(p->xml, "", 0, 1); /* deliver what is complete */
+		return rc;
+	}
+	p->total += n;
+	switch (p->state) {
+	case ST_SNIFF:
+		if (buf_append(&p->head, data, n) < 0)
+			return fail(p, -ENOMEM, "out of memory");
+		return p->head.len >= SNIFF_BYTES ? start(p) : 0;
+	case ST_JSON:
+		if (buf_append(&p->head, data, n) < 0)
+			return fail(p, -ENOMEM, "out of memory");
+		return 0;
+	case ST_XML:
+		return xml_feed(p, data, n, 0);
+	default:
+		return -EINVAL;
+	}
+}
+
+int feed_parser_finish(struct feed_parser *p)
+{
+	int rc = 0;
+
+	if (p->state == ST_SNIFF && (rc = start(p)) < 0)
+		return rc;
+	if (p->state == ST_JSON) {
+		char err[256] = "";
+		long line = 0;
+
+		p->state = ST_DONE;
+		rc = jsonfeed_parse(p->head.data + p->json_skip, p->head.len - p->json_skip, &p->opts, &p->info, counting_fn, p, err,
+				    sizeof err, &line);
+		buf_fini(&p->head);
+		if (rc < 0) {
+			on_diag(p, 1, line, err);
+			return rc;
+		}
+		return p->failed ? -EBADMSG : 0;
+	}
+	if (p->state == ST_XML) {
+		rc = xml_feed(p, NULL, 0, 1);
+		p->state = ST_DONE;
+		if (rc == -ECANCELED)
+			return rc;
+	}
+	if (p->xml && !feed_xml_is_feed(p->xml) && !p->failed)
+		on_diag(p, 1, 0, "not a feed: no rss, rdf:RDF or Atom feed element");
+	else if (p->xml && !feed_xml_ok(p->xml) && !p->failed)
+		on_diag(p, 1, 0, "not well-formed");
+	if (p->conv && charset_conv_errors(p->conv)) {
+		char msg[128];
+
+		snprintf(msg, sizeof msg, "%zu bytes invalid in the document's encoding were replaced",
+			 charset_conv_errors(p->conv));
+		on_diag(p, 0, 0, msg);
+	}
+	if (p->conv && charset_conv_dropped(p->conv)) {
+		char msg[128];
+
+		snprintf(msg, sizeof msg, "%zu control characters (NUL and others XML forbids) removed",
+			 charset_conv_dropped(p->conv));
+		on_diag(p, 0, 0, msg);
+	}
+	return p->failed ? -EBADMSG : 0;
+}
+
+int feed_parser_read_fd(struct feed_parser *p, int fd, const char *name)
+{
+	char chunk[65536];
+	const char *msg;
+	ssize_t n;
+	long line;
+	int rc, read_err = 0;
+
+	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			read_err = errno;
+			break;
+		}
+		if (feed_parser_push(p, chunk, (size_t)n) < 0)
+			break;
+	}
+	rc = feed_parser_finish(p);
+	if (read_err) {
+		log_err("%s: %s", name, strerror(read_err));
+		return -1;
+	}
+	if (rc < 0 && (msg = feed_parser_error(p, &line))) {
+		if (line > 0)
+			log_err("%s:%ld: %s (%zu article%s before the error)", name, line, msg, p->count,
+				p->count == 1 ? "" : "s");
+		else
+			log_err("%s: %s (%zu article%s before the error)", name, msg, p->count,
+				p->count == 1 ? "" : "s");
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+const char *feed_name_of_path(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!strcmp(path, "-"))
+		return NULL;
+	return slash ? slash + 1 : path;
+}
+
+const struct feed_info *feed_parser_info(const struct feed_parser *p)
+{
+	return &p->info;
+}
+
+const char *feed_parser_error(const struct feed_parser *p, long *line)
+{
+	if (line)
+		*line = p->error_line;
+	return p->error;
+}
+
+size_t feed_parser_warnings(const struct feed_parser *p)
+{
+	return p->warnings;
+}
+
+const char *feed_parser_first_warning(const struct feed_parser *p, long *line)
+{
+	if (line)
+		*line = p->warning_line;
+	return p->warning;
+}
+
+size_t feed_parser_count(const struct feed_parser *p)
+{
+	return p->count;
+}

@@ -1,0 +1,1032 @@
+/* SPDX-License-Identifier: MIT */
+/* HTML fragments and plain text to the seed layout's text (one line per block), using libxml2's
+ * HTML parser in SAX mode behind a tokenizer of our own that feeds it only what it needs. */
+#include "autoconfig.h"
+
+#include "html.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/HTMLparser.h>
+#include <libxml/dict.h>
+
+/*
+ * Layout rules (DESIGN.md, "The article model"), with the choices this file makes:
+ * - Blocks: p, headings, li, dt, dd, div, blockquote, figure, figcaption, section and friends,
+ *   tr, caption, br and hr each end the current line; nested lists and quotes are flattened (no
+ *   bullets, numbers, indentation or "> "), a div holding bare text is a block like any other.
+ * - Tables: a row per line, its non-empty cells joined by " | ".
+ * - pre (listing, xmp, plaintext): each source line is an output line, trimmed at both ends;
+ *   the blanks inside a line are kept as they are. In HTML_INLINE it collapses like other text.
+ * - Dropped with their content: script, style, noscript, template, head, title, applet, svg,
+ *   canvas, audio, video, select, datalist, textarea, noembed, noframes. The content of iframe
+ *   and object is the fallback text shown where they are not supported: it is kept.
+ *   Images (and their alt text) leave nothing, so an empty figure leaves no line.
+ * - Whitespace: runs of space, tab, CR, LF and FF are one space; U+00A0 is text and stays, but
+ *   a line holding nothing else (<p>&nbsp;</p>, a common spacer) is dropped as empty.
+ * - U+0080..U+009F (from &#150; and friends, or text decoded as Latin-1 that was Windows-1252)
+ *   become the Windows-1252 characters, as browsers do; the five unassigned ones stay. Other
+ *   C0 control characters and NUL are dropped (DEL, which XML allows, stays); bytes that are
+ *   not UTF-8 become U+FFFD.
+ */
+
+/* libxml2 2.9 scans its whole stack of open elements for every end tag it cannot match and for
+ * every <body> or <html> tag: deep nesting makes it quadratic. Deeper than this, we convert the
+ * input with flat_convert() instead, which keeps no stack. */
+#define DEPTH_MAX 256
+/* Longer tag names name no element we know; normalize() leaves such tags out. */
+#define NAME_MAX_LEN 32
+/* A reused parser context interns every tag name it meets; one that grew past these (odd
+ * markup, deep input) is freed rather than kept. */
+#define DICT_NAMES_MAX 4096
+#define NAME_TAB_MAX (2 * DEPTH_MAX)
+/* Remembered kinds of libxml2's interned tag names, for the conversion at hand; prime, as
+ * short names lie a few bytes apart. */
+#define KIND_CACHE 31
+
+/* Not HTML_PARSE_NOIMPLIED: without an implied body, libxml2 wraps text that follows a leading
+ * inline element ("<b>x</b> y") in a paragraph of its own. */
+#define PARSE_OPTIONS                                                                              \
+	(HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |       \
+	 HTML_PARSE_NODEFDTD | HTML_PARSE_IGNORE_ENC)
+
+enum tag_kind {
+	TAG_INLINE, /* flattened into the line: a, b, span, img, and every unknown tag */
+	TAG_BLOCK,  /* starts and ends a line */
+	TAG_CELL,   /* td, th: " | " between non-empty cells of a row */
+	TAG_PRE,    /* a block whose line breaks are kept */
+	TAG_SKIP,   /* dropped with its content */
+};
+
+struct tag {
+	const char *name;
+	unsigned char kind;
+};
+
+/* Sorted for bsearch(); names are lowercase, as libxml2 reports them. */
+static const struct tag tags[] = {
+    {"address", TAG_BLOCK},  {"applet", TAG_SKIP},    {"article", TAG_BLOCK},
+    {"aside", TAG_BLOCK},    {"audio", TAG_SKIP},     {"blockquote", TAG_BLOCK},
+    {"body", TAG_BLOCK},     {"br", TAG_BLOCK},	      {"canvas", TAG_SKIP},
+    {"caption", TAG_BLOCK},  {"center", TAG_BLOCK},   {"datalist", TAG_SKIP},
+    {"dd", TAG_BLOCK},	     {"details", TAG_BLOCK},  {"dialog", TAG_BLOCK},
+    {"dir", TAG_BLOCK},	     {"div", TAG_BLOCK},      {"dl", TAG_BLOCK},
+    {"dt", TAG_BLOCK},	     {"fieldset", TAG_BLOCK}, {"figcaption", TAG_BLOCK},
+    {"figure", TAG_BLOCK},   {"footer", TAG_BLOCK},   {"form", TAG_BLOCK},
+    {"frameset", TAG_BLOCK}, {"h1", TAG_BLOCK},	      {"h2", TAG_BLOCK},
+    {"h3", TAG_BLOCK},	     {"h4", TAG_BLOCK},	      {"h5", TAG_BLOCK},
+    {"h6", TAG_BLOCK},	     {"head", TAG_SKIP},      {"header", TAG_BLOCK},
+    {"hgroup", TAG_BLOCK},   {"hr", TAG_BLOCK},	      {"html", TAG_BLOCK},
+    {"iframe", TAG_INLINE},    {"legend", TAG_BLOCK},   {"li", TAG_BLOCK},
+    {"listing", TAG_PRE},    {"main", TAG_BLOCK},     {"marquee", TAG_BLOCK},
+    {"menu", TAG_BLOCK},     {"nav", TAG_BLOCK},      {"noembed", TAG_SKIP},
+    {"noframes", TAG_SKIP},  {"noscript", TAG_SKIP},  {"object", TAG_INLINE},
+    {"ol", TAG_BLOCK},	     {"p", TAG_BLOCK},	      {"plaintext", TAG_PRE},
+    {"pre", TAG_PRE},	     {"script", TAG_SKIP},    {"search", TAG_BLOCK},
+    {"section", TAG_BLOCK},  {"select", TAG_SKIP},    {"style", TAG_SKIP},
+    {"summary", TAG_BLOCK},  {"svg", TAG_SKIP},	      {"table", TAG_BLOCK},
+    {"tbody", TAG_BLOCK},    {"td", TAG_CELL},	      {"template", TAG_SKIP},
+    {"textarea", TAG_SKIP},  {"tfoot", TAG_BLOCK},    {"th", TAG_CELL},
+    {"thead", TAG_BLOCK},    {"title", TAG_SKIP},     {"tr", TAG_BLOCK},
+    {"ul", TAG_BLOCK},	     {"video", TAG_SKIP},     {"xmp", TAG_PRE},
+};
+
+/* Windows-1252 for U+0080..U+009F; 0 where it assigns nothing (the character stays). */
+static const unsigned short cp1252[32] = {
+    0x20ac, 0,	    0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0,	    0x017d, 0,	    0,	    0x2018, 0x2019, 0x201c, 0x201d, 0x2022,
+    0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0,	    0x017e, 0x0178,
+};
+
+/* The state of one conversion. A line is "open" once text was put on it; its separator ("\n",
+ * or " " in HTML_INLINE) is written with its first text, so that an empty block costs nothing. */
+struct conv {
+	struct buf *out;
+	enum html_mode mode;
+	size_t start;  /* out->len on entry: our text begins here */
+	size_t sep;    /* where the open line's separator begins */
+	size_t end;    /* just past the open line's last text (pre may leave blanks after it) */
+	unsigned skip; /* how deep inside dropped elements */
+	unsigned pre;  /* how deep inside pre */
+	unsigned char open;    /* a line is open */
+	unsigned char visible; /* the open line holds more than U+00A0 */
+	unsigned char space;   /* collapsed whitespace is pending */
+	unsigned char cell;    /* a cell separator is pending */
+	unsigned char started; /* libxml2 began the document (else it ran out of memory) */
+	unsigned char too_deep;
+	htmlParserCtxtPtr ctxt;
+	int err;
+	struct {
+		const xmlChar *name;
+		unsigned char kind;
+	} kinds[KIND_CACHE];
+};
+
+static int tag_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct tag *)elem)->name);
+}
+
+static enum tag_kind tag_kind(const char *name)
+{
+	const struct tag *t;
+
+	t = bsearch(name, tags, sizeof(tags) / sizeof(tags[0]), sizeof(tags[0]), tag_cmp);
+	return t ? t->kind : TAG_INLINE;
+}
+
+/* tag_kind() for libxml2's names: they are interned, so the pointer identifies the name. */
+static enum tag_kind tag_kind_interned(struct conv *c, const xmlChar *name)
+{
+	size_t slot = (uintptr_t)name % KIND_CACHE;
+
+	if (c->kinds[slot].name != name) {
+		c->kinds[slot].name = name;
+		c->kinds[slot].kind = (unsigned char)tag_kind((const char *)name);
+	}
+	return c->kinds[slot].kind;
+}
+
+/* Steps over a byte order mark, which libxml2 would drop but the other paths would keep. */
+static void skip_bom(const char **s, size_t *len)
+{
+	if (*len >= 3 && memcmp(*s, "\xef\xbb\xbf", 3) == 0) {
+		*s += 3;
+		*len -= 3;
+	}
+}
+
+static void conv_init(struct conv *c, struct buf *out, enum html_mode mode)
+{
+	memset(c, 0, sizeof(*c));
+	c->out = out;
+	c->mode = mode;
+	c->start = out->len;
+}
+
+static void truncate_to(struct conv *c, size_t len)
+{
+	c->out->len = len;
+	if (c->out->data)
+		c->out->data[len] = '\0';
+}
+
+/* Ends the open line: trims what pre left after its last text, and drops the line (with its
+ * separator) when it held nothing but no-break spaces. */
+static void boundary(struct conv *c)
+{
+	if (c->open && !c->err)
+		truncate_to(c, c->visible ? c->end : c->sep);
+	c->open = 0;
+	c->space = 0;
+	c->cell = 0;
+}
+
+static void put(struct conv *c, const void *p, size_t n, int visible)
+{
+	struct buf *out = c->out;
+	int err = 0;
+
+	if (c->err)
+		return;
+	if (!c->open) {
+		c->sep = out->len;
+		if (out->len > c->start)
+			err = buf_putc(out, c->mode == HTML_BLOCKS ? '\n' : ' ');
+		c->open = 1;
+		c->visible = 0;
+	} else if (c->cell) {
+		err = buf_append(out, " | ", 3);
+	} else if (c->space) {
+		err = buf_putc(out, ' ');
+	}
+	c->space = 0;
+	c->cell = 0;
+	if (!err)
+		err = buf_append(out, p, n);
+	c->err = err;
+	c->end = out->len;
+	c->visible |= visible;
+}
+
+static size_t utf8_put(char *d, unsigned long cp)
+{
+	if (cp < 0x80) {
+		d[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		d[0] = (char)(0xc0 | cp >> 6);
+		d[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		d[0] = (char)(0xe0 | cp >> 12);
+		d[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		d[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	d[0] = (char)(0xf0 | cp >> 18);
+	d[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	d[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	d[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* A blank inside pre: kept when inside a line, trimmed by boundary() when it ends one. */
+static void put_pre_blank(struct conv *c, unsigned char b)
+{
+	if (c->open && !c->err)
+		c->err = buf_putc(c->out, b == '\t' ? '\t' : ' ');
+}
+
+/* Appends text (valid UTF-8, whole characters) under the layout rules. */
+static void emit_text(struct conv *c, const char *text, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	int keep_lines = c->pre && c->mode == HTML_BLOCKS;
+	size_t i = 0, run;
+	char d[4];
+
+	if (c->skip)
+		return;
+	while (i < n) {
+		run = i;
+		for (;;) {
+			while (i < n && s[i] > ' ' && s[i] != 0xc2)
+				i++;
+			/* a single space between words needs no collapsing: keep it in the run */
+			if (i + 1 < n && s[i] == ' ' && i > run && s[i + 1] > ' ' &&
+			    s[i + 1] != 0xc2)
+				i++;
+			else
+				break;
+		}
+		if (i > run)
+			put(c, s + run, i - run, 1);
+		if (i >= n)
+			break;
+		switch (s[i]) {
+		case '\n':
+		case '\r':
+			if (keep_lines)
+				boundary(c);
+			else
+				c->space = 1;
+			i++;
+			break;
+		case ' ':
+		case '\t':
+		case '\f':
+			if (keep_lines)
+				put_pre_blank(c, s[i]);
+			else
+				c->space = 1;
+			i++;
+			break;
+		case 0xc2:
+			if (i + 1 < n && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f &&
+			    cp1252[s[i + 1] - 0x80])
+				put(c, d, utf8_put(d, cp1252[s[i + 1] - 0x80]), 1);
+			else if (i + 1 < n)
+				put(c, s + i, 2, s[i + 1] != 0xa0);
+			else
+				put(c, s + i, 1, 1);
+			i += 2;
+			break;
+		default: /* other control characters */
+			i++;
+			break;
+		}
+	}
+}
+
+static void tag_open(struct conv *c, enum tag_kind kind)
+{
+	if (kind == TAG_SKIP) {
+		if (c->skip < UINT_MAX)
+			c->skip++;
+		return;
+	}
+	if (c->skip)
+		return;
+	switch (kind) {
+	case TAG_BLOCK:
+		boundary(c);
+		break;
+	case TAG_PRE:
+		boundary(c);
+		if (c->pre < UINT_MAX)
+			c->pre++;
+		break;
+	case TAG_CELL:
+		if (c->open)
+			c->cell = 1;
+		break;
+	default:
+		break;
+	}
+}
+
+static void tag_close(struct conv *c, enum tag_kind kind)
+{
+	if (kind == TAG_SKIP) {
+		if (c->skip)
+			c->skip--;
+		return;
+	}
+	if (c->skip)
+		return;
+	if (kind == TAG_BLOCK || kind == TAG_PRE)
+		boundary(c);
+	if (kind == TAG_PRE && c->pre)
+		c->pre--;
+}
+
+/* ---- UTF-8 ---- */
+
+/* Length of the valid UTF-8 sequence at s, or 0 when it is invalid or cut short. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char b = s[0];
+
+	if (b < 0x80)
+		return 1;
+	if (b < 0xc2 || b > 0xf4)
+		return 0;
+	if (n < 2 || (s[1] & 0xc0) != 0x80)
+		return 0;
+	if (b < 0xe0)
+		return 2;
+	if (n < 3 || (s[2] & 0xc0) != 0x80 || (b == 0xe0 && s[1] < 0xa0) ||
+	    (b == 0xed && s[1] > 0x9f))
+		return 0;
+	if (b < 0xf0)
+		return 3;
+	if (n < 4 || (s[3] & 0xc0) != 0x80 || (b == 0xf0 && s[1] < 0x90) ||
+	    (b == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return 4;
+}
+
+/* Length of the longest prefix that is valid UTF-8 without NUL; ASCII eight bytes at a time. */
+static size_t utf8_clean_prefix(const unsigned char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	size_t i = 0, l;
+	uint64_t w;
+
+	while (i < n) {
+		if (n - i >= 8) {
+			memcpy(&w, s + i, 8);
+			if (!(w & highs) && !((w - ones) & ~w & highs)) {
+				i += 8;
+				continue;
+			}
+		}
+		if (s[i] == 0)
+			return i;
+		l = utf8_len(s + i, n - i);
+		if (!l)
+			return i;
+		i += l;
+	}
+	return n;
+}
+
+/* Points *s at text that is valid UTF-8 without NUL: the input itself when it is, else a copy in
+ * tmp with NULs dropped and each stray byte replaced by U+FFFD. */
+static int utf8_clean(const char **s, size_t len, struct buf *tmp)
+{
+	const unsigned char *p = (const unsigned char *)*s;
+	size_t i = utf8_clean_prefix(p, len), l;
+	int err = 0;
+
+	if (i == len)
+		return 0;
+	err = buf_append(tmp, p, i);
+	while (!err && i < len) {
+		if (p[i] == 0) {
+			i++;
+			continue;
+		}
+		l = utf8_clean_prefix(p + i, len - i);
+		if (l) {
+			err = buf_append(tmp, p + i, l);
+			i += l;
+		} else {
+			err = buf_append(tmp, "\xef\xbf\xbd", 3);
+			i++;
+		}
+	}
+	*s = tmp->data ? tmp->data : "";
+	return err;
+}
+
+/* ---- markup ---- */
+
+static int is_alpha(unsigned char b)
+{
+	return (b | 0x20) >= 'a' && (b | 0x20) <= 'z';
+}
+
+static int is_alnum(unsigned char b)
+{
+	return is_alpha(b) || (b >= '0' && b <= '9');
+}
+
+static int is_blank(unsigned char b)
+{
+	return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f';
+}
+
+/* The characters libxml2 takes in a tag name. */
+static int is_name_char(unsigned char b)
+{
+	return is_alnum(b) || b == ':' || b == '-' || b == '_' || b == '.';
+}
+
+/* Index of the '>' ending the start tag whose name ends at i, or n when there is none. As in
+ * libxml2, a quote opens a value only after '=', and "/>" closes the element unless the '/' ends
+ * an unquoted value. */
+static size_t tag_gt(const char *s, size_t n, size_t i, int *selfclose)
+{
+	enum { ATTRS, EQUALS, QUOTED, UNQUOTED } st = ATTRS;
+	unsigned char b, quote = 0;
+	const char *q;
+
+	*selfclose = 0;
+	for (; i < n; i++) {
+		b = (unsigned char)s[i];
+		switch (st) {
+		case ATTRS:
+			if (b == '>')
+				return i;
+			if (b == '=')
+				st = EQUALS;
+			else if (b == '/' && i + 1 < n && s[i + 1] == '>')
+				*selfclose = 1;
+			break;
+		case EQUALS:
+			if (b == '>')
+				return i;
+			if (b == '"' || b == '\'') {
+				quote = b;
+				st = QUOTED;
+				/* values are most of a tag's bytes: jump over them */
+				q = memchr(s + i + 1, quote, n - i - 1);
+				if (!q)
+					return n;
+				i = (size_t)(q - s) - 1;
+			} else if (!is_blank(b)) {
+				st = UNQUOTED;
+			}
+			break;
+		case QUOTED:
+			if (b == quote)
+				st = ATTRS;
+			break;
+		case UNQUOTED:
+			if (b == '>')
+				return i;
+			if (is_blank(b))
+				st = ATTRS;
+			break;
+		}
+	}
+	return n;
+}
+
+/* Index just past the first needle at or after i (case-insensitive), or n. */
+static size_t skip_past(const char *s, size_t n, size_t i, const char *needle)
+{
+	size_t l = strlen(needle);
+	const char *p;
+
+	while (i < n && (p = memchr(s + i, needle[0], n - i))) {
+		i = (size_t)(p - s);
+		if (n - i >= l && strncasecmp(p, needle, l) == 0)
+			return i + l;
+		i++;
+	}
+	return n;
+}
+
+/* Index just past the end tag of a script or style whose content starts at i: where libxml2
+ * (in recovery mode) ends it, at "</name" not followed by more of a name. */
+static size_t skip_raw_text(const char *s, size_t n, size_t i, const char *name)
+{
+	size_t l = strlen(name);
+	const char *gt;
+
+	for (;;) {
+		i = skip_past(s, n, i, "</");
+		if (i >= n)
+			return n;
+		if (n - i >= l && strncasecmp(s + i, name, l) == 0 &&
+		    (n - i == l || !is_name_char((unsigned char)s[i + l])))
+			break;
+	}
+	gt = memchr(s + i, '>', n - i);
+	return gt ? (size_t)(gt - s) + 1 : n;
+}
+
+/* Appends UTF-8 to out, with NULs dropped and each stray byte replaced by U+FFFD. */
+static int put_clean(struct buf *out, const char *text, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t i = 0, l;
+	int err = 0;
+
+	while (!err && i < len) {
+		l = utf8_clean_prefix(p + i, len - i);
+		if (l) {
+			err = buf_append(out, p + i, l);
+			i += l;
+		} else {
+			if (p[i])
+				err = buf_append(out, "\xef\xbf\xbd", 3);
+			i++;
+		}
+	}
+	return err;
+}
+
+/*
+ * Copies an HTML fragment to out as libxml2 gets it: every tag reduced to "<name>", "<name/>" or
+ * "</name>", comments, doctypes, processing instructions, scripts and styles left out, text
+ * cleaned to UTF-8; what libxml2 takes for text stays as it is. It tokenizes as libxml2 does,
+ * so the result parses to the same elements and text. Attributes are never used: leaving them
+ * out saves a quarter of the parse, and libxml2 2.9 is quadratic in a tag's attribute count.
+ */
+static int normalize(const char *s, size_t n, struct buf *out)
+{
+	size_t i = 0, j, k, gt;
+	const char *lt;
+	int err = 0, end, selfclose;
+
+	while (!err && i < n) {
+		lt = memchr(s + i, '<', n - i);
+		if (!lt)
+			return put_clean(out, s + i, n - i);
+		err = put_clean(out, s + i, (size_t)(lt - s) - i);
+		i = (size_t)(lt - s);
+		j = i + 1;
+		if (j < n && s[j] == '!') {
+			if (n - j >= 3 && s[j + 1] == '-' && s[j + 2] == '-') {
+				i = skip_past(s, n, j + 3, "-->");
+				continue;
+			}
+			if (n - j > 7 && strncasecmp(s + j + 1, "doctype", 7) == 0) {
+				i = skip_past(s, n, j, ">");
+				continue;
+			}
+		} else if (j < n && s[j] == '?') {
+			i = skip_past(s, n, j, ">");
+			continue;
+		}
+		end = j < n && s[j] == '/';
+		j += end;
+		if (j >= n || !is_alpha((unsigned char)s[j])) {
+			/* not a tag: libxml2 reads on as text ("a < b", "</ p>", "<!x>") */
+			if (!err)
+				err = buf_putc(out, '<');
+			i++;
+			continue;
+		}
+		for (k = j; k < n && is_name_char((unsigned char)s[k]); k++)
+			;
+		if (end) {
+			lt = memchr(s + k, '>', n - k);
+			gt = lt ? (size_t)(lt - s) : n;
+			selfclose = 0;
+		} else {
+			gt = tag_gt(s, n, k, &selfclose);
+		}
+		i = gt + (gt < n);
+		if (k - j > NAME_MAX_LEN)
+			continue; /* no element we know: as well left out */
+		if (!end && !selfclose && k - j == 6 && strncasecmp(s + j, "script", 6) == 0) {
+			i = skip_raw_text(s, n, i, "script");
+			continue;
+		}
+		if (!end && !selfclose && k - j == 5 && strncasecmp(s + j, "style", 5) == 0) {
+			i = skip_raw_text(s, n, i, "style");
+			continue;
+		}
+		if (!err)
+			err = buf_putc(out, '<');
+		if (!err && end)
+			err = buf_putc(out, '/');
+		if (!err)
+			err = buf_append(out, s + j, k - j);
+		if (!err)
+			err = buf_append(out, selfclose ? "/>" : ">", selfclose ? 2 : 1);
+	}
+	return err;
+}
+
+/* Decodes the character reference at s[0] == '&' as libxml2 does: a named one needs its ';', a
+ * numeric one does not, and one that is no XML character is dropped. Returns how many bytes it
+ * took and sets d, *dlen to its UTF-8 (maybe empty), or returns 0 for a plain '&'. */
+static size_t decode_ref(const char *s, size_t n, char *d, size_t *dlen)
+{
+	const htmlEntityDesc *ent;
+	unsigned long cp = 0;
+	char name[32];
+	size_t i = 1, k;
+	int hex = 0;
+
+	*dlen = 0;
+	if (i < n && s[i] == '#') {
+		i++;
+		if (i < n && (s[i] | 0x20) == 'x') {
+			hex = 1;
+			i++;
+		}
+		for (k = i; i < n; i++) {
+			unsigned char b = (unsigned char)s[i];
+			unsigned v;
+
+			if (b >= '0' && b <= '9')
+				v = b - '0';
+			else if (hex && (b | 0x20) >= 'a' && (b | 0x20) <= 'f')
+				v = (b | 0x20) - 'a' + 10;
+			else
+				break;
+			if (cp <= 0x10ffff)
+				cp = cp * (hex ? 16 : 10) + v;
+		}
+		if (i == k)
+			return 0;
+		if (i < n && s[i] == ';')
+			i++;
+		if (cp == 0x9 || cp == 0xa || cp == 0xd || (cp >= 0x20 && cp <= 0xd7ff) ||
+		    (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff))
+			*dlen = utf8_put(d, cp);
+		return i;
+	}
+	for (k = 0; i < n && is_alnum((unsigned char)s[i]) && k < sizeof(name) - 1; i++)
+		name[k++] = s[i];
+	name[k] = '\0';
+	if (k == 0 || i >= n || s[i] != ';')
+		return 0;
+	ent = htmlEntityLookup((const xmlChar *)name);
+	if (!ent)
+		return 0;
+	*dlen = utf8_put(d, ent->value);
+	return i + 1;
+}
+
+/* Text with character references, without libxml2. */
+static void flat_text(struct conv *c, const char *s, size_t n)
+{
+	const char *amp;
+	char d[4];
+	size_t dlen, used;
+
+	while (n && !c->skip) {
+		amp = memchr(s, '&', n);
+		if (!amp) {
+			emit_text(c, s, n);
+			return;
+		}
+		emit_text(c, s, (size_t)(amp - s));
+		n -= (size_t)(amp - s);
+		s = amp;
+		used = decode_ref(s, n, d, &dlen);
+		if (used)
+			emit_text(c, d, dlen);
+		else
+			emit_text(c, "&", used = 1);
+		s += used;
+		n -= used;
+	}
+}
+
+/*
+ * Converts normalize()d HTML without libxml2, for input nested deeper than libxml2 handles in
+ * linear time. It keeps no stack (the element structure is flat: what matters is which tags open
+ * and end blocks), so it cannot imply end tags as libxml2 does; good enough for such input.
+ */
+static void flat_convert(struct conv *c, const char *s, size_t n)
+{
+	char name[NAME_MAX_LEN + 1];
+	size_t i = 0, j, k;
+	const char *lt;
+	int end;
+
+	while (i < n) {
+		lt = memchr(s + i, '<', n - i);
+		if (!lt) {
+			flat_text(c, s + i, n - i);
+			return;
+		}
+		flat_text(c, s + i, (size_t)(lt - s) - i);
+		i = (size_t)(lt - s);
+		j = i + 1;
+		end = j < n && s[j] == '/';
+		j += end;
+		if (j >= n || !is_alpha((unsigned char)s[j])) {
+			/* libxml2 drops the "</" of "</ p>" and keeps a lone '<' */
+			if (!end)
+				emit_text(c, "<", 1);
+			i = j;
+			continue;
+		}
+		for (k = 0; j < n && is_name_char((unsigned char)s[j]) && k < NAME_MAX_LEN; j++)
+			name[k++] = (char)(is_alpha((unsigned char)s[j]) ? s[j] | 0x20 : s[j]);
+		name[k] = '\0';
+		/* normalize() left "<name>", "<name/>" or "</name>" */
+		if (end) {
+			tag_close(c, tag_kind(name));
+		} else {
+			tag_open(c, tag_kind(name));
+			if (j < n && s[j] == '/')
+				tag_close(c, tag_kind(name));
+		}
+		lt = memchr(s + j, '>', n - j);
+		i = lt ? (size_t)(lt - s) + 1 : n;
+	}
+}
+
+/* ---- libxml2 ---- */
+
+static void on_start_document(void *ctx)
+{
+	((struct conv *)ctx)->started = 1;
+}
+
+static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
+{
+	struct conv *c = ctx;
+
+	(void)atts;
+	if (c->too_deep)
+		return;
+	if (c->ctxt->nameNr > DEPTH_MAX) {
+		c->too_deep = 1;
+		xmlStopParser(c->ctxt);
+		return;
+	}
+	tag_open(c, tag_kind_interned(c, name));
+}
+
+static void on_end(void *ctx, const xmlChar *name)
+{
+	struct conv *c = ctx;
+
+	if (!c->too_deep)
+		tag_close(c, tag_kind_interned(c, name));
+}
+
+static void on_text(void *ctx, const xmlChar *s, int len)
+{
+	struct conv *c = ctx;
+
+	if (!c->too_deep && len > 0)
+		emit_text(c, (const char *)s, (size_t)len);
+}
+
+/* Parse errors are expected (feed HTML is rarely valid) and worth nothing to us; taking them
+ * here also keeps them from a structured error handler another module may have set. */
+static void on_error(void *ctx, xmlErrorPtr err)
+{
+	(void)ctx;
+	(void)err;
+}
+
+static const htmlSAXHandler sax = {
+    .startDocument = on_start_document,
+    .startElement = on_start,
+    .endElement = on_end,
+    .characters = on_text,
+    .ignorableWhitespace = on_text,
+    .cdataBlock = on_text,
+    .serror = on_error,
+    .initialized = XML_SAX2_MAGIC,
+};
+
+/* One parser context per thread, reused: creating one costs more than converting a short item. */
+static __thread htmlParserCtxtPtr cached_ctxt;
+
+static htmlParserCtxtPtr ctxt_take(void)
+{
+	htmlParserCtxtPtr ctxt = cached_ctxt;
+
+	/* Taken, not borrowed: a conversion nested in another gets a context of its own. */
+	cached_ctxt = NULL;
+	if (!ctxt) {
+		ctxt = htmlNewParserCtxt();
+		if (!ctxt)
+			return NULL;
+		*ctxt->sax = sax;
+	}
+	return ctxt;
+}
+
+static void ctxt_give(htmlParserCtxtPtr ctxt, int broken)
+{
+	/* Frees the input's copies now rather than at the next conversion. */
+	htmlCtxtReset(ctxt);
+	if (broken || cached_ctxt || xmlDictSize(ctxt->dict) > DICT_NAMES_MAX ||
+	    ctxt->nameMax > NAME_TAB_MAX) {
+		htmlFreeParserCtxt(ctxt);
+		return;
+	}
+	cached_ctxt = ctxt;
+}
+
+static int sax_convert(struct conv *c, const char *s, size_t n)
+{
+	htmlParserCtxtPtr ctxt = ctxt_take();
+	int nomem;
+
+	if (!ctxt)
+		return -ENOMEM;
+	c->ctxt = ctxt;
+	ctxt->userData = c;
+	htmlCtxtReadMemory(ctxt, s, (int)n, NULL, "UTF-8", PARSE_OPTIONS);
+	nomem = !c->started || ctxt->errNo == XML_ERR_NO_MEMORY;
+	c->ctxt = NULL;
+	ctxt_give(ctxt, nomem);
+	if (nomem)
+		return -ENOMEM;
+	if (c->too_deep) {
+		struct buf *out = c->out;
+		enum html_mode mode = c->mode;
+		size_t start = c->start;
+
+		truncate_to(c, start);
+		conv_init(c, out, mode);
+		flat_convert(c, s, n);
+	}
+	return 0;
+}
+
+int html_to_text(const char *html, size_t len, enum html_mode mode, struct buf *out)
+{
+	struct buf tmp = BUF_INIT;
+	struct conv c;
+	int err;
+
+	if (!out || (!html && len))
+		return -EINVAL;
+	conv_init(&c, out, mode);
+	skip_bom(&html, &len);
+	if (len == 0)
+		return 0;
+	if (!memchr(html, '<', len)) {
+		/* no markup: text and references, nothing for a parser to do */
+		err = utf8_clean(&html, len, &tmp);
+		if (!err)
+			flat_text(&c, html, tmp.data ? tmp.len : len);
+	} else {
+		err = normalize(html, len, &tmp);
+		if (!err && tmp.len > INT_MAX)
+			flat_convert(&c, tmp.data, tmp.len);
+		else if (!err && tmp.len)
+			err = sax_convert(&c, tmp.data, tmp.len);
+	}
+	boundary(&c);
+	buf_fini(&tmp);
+	if (!err)
+		err = c.err;
+	if (err)
+		truncate_to(&c, c.start);
+	return err;
+}
+
+int plain_to_text(const char *text, size_t len, enum html_mode mode, struct buf *out)
+{
+	struct buf tmp = BUF_INIT;
+	struct conv c;
+	size_t i, eol, k;
+	int err;
+
+	if (!out || (!text && len))
+		return -EINVAL;
+	conv_init(&c, out, mode);
+	skip_bom(&text, &len);
+	if (len == 0)
+		return 0;
+	err = utf8_clean(&text, len, &tmp);
+	if (!err && tmp.data)
+		len = tmp.len;
+	for (i = 0; !err && i < len; i = eol + 1) {
+		for (eol = i; eol < len && text[eol] != '\n' && text[eol] != '\r'; eol++)
+			;
+		if (eol < len && text[eol] == '\r' && eol + 1 < len && text[eol + 1] == '\n')
+			eol++;
+		for (k = i; k < eol && is_blank((unsigned char)text[k]); k++)
+			;
+		if (k == eol && mode == HTML_BLOCKS) {
+			boundary(&c); /* a blank line ends the block */
+			continue;
+		}
+		c.space = 1; /* line breaks inside a block are spaces */
+		emit_text(&c, text + i, eol - i);
+	}
+	boundary(&c);
+	buf_fini(&tmp);
+	if (!err)
+		err = c.err;
+	if (err)
+		truncate_to(&c, c.start);
+	return err;
+}
+
+/* ---- whether plain text is HTML ---- */
+
+/* Elements whose tags make text HTML: Python feedparser's sanitizer list (HTML 4 and 5 body
+ * elements, without script, style, frames and embedded objects), plus a few of HTML5. Sorted. */
+static const char *const html_elements[] = {
+    "a",       "abbr",	   "acronym",	 "address",  "area",	"article",  "aside",	"audio",
+    "b",       "big",	   "blockquote", "br",	     "button",	"canvas",   "caption",	"center",
+    "cite",    "code",	   "col",	 "colgroup", "command", "datagrid", "datalist", "dd",
+    "del",     "details",  "dfn",	 "dialog",   "dir",	"div",	    "dl",	"dt",
+    "em",      "fieldset", "figcaption", "figure",   "font",	"footer",   "form",	"h1",
+    "h2",      "h3",	   "h4",	 "h5",	     "h6",	"header",   "hr",	"i",
+    "img",     "input",	   "ins",	 "kbd",	     "keygen",	"label",    "legend",	"li",
+    "m",       "main",	   "map",	 "mark",     "menu",	"meter",    "multicol", "nav",
+    "nextid",  "noscript", "ol",	 "optgroup", "option",	"output",   "p",	"picture",
+    "pre",     "progress", "q",		 "rp",	     "rt",	"ruby",	    "s",	"samp",
+    "section", "select",   "small",	 "sound",    "source",	"spacer",   "span",	"strike",
+    "strong",  "sub",	   "summary",	 "sup",	     "table",	"tbody",    "td",	"textarea",
+    "tfoot",   "th",	   "thead",	 "time",     "tr",	"tt",	    "u",	"ul",
+    "var",     "video",	   "wbr",
+};
+
+static int name_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+static int is_word(unsigned char b)
+{
+	return is_alnum(b) || b == '_';
+}
+
+/* Whether s[0..n) (a tag or entity name, as Python's \w+ matches it) is in the list. */
+static int known_name(const char *s, size_t n, int lower, const char *const *list, size_t count)
+{
+	char name[16];
+	size_t i;
+
+	if (n >= sizeof(name))
+		return 0;
+	for (i = 0; i < n; i++)
+		name[i] = lower ? (char)(s[i] | (is_alpha((unsigned char)s[i]) ? 0x20 : 0)) : s[i];
+	name[n] = '\0';
+	if (list)
+		return bsearch(name, list, count, sizeof(*list), name_cmp) != NULL;
+	return htmlEntityLookup((const xmlChar *)name) != NULL;
+}
+
+/*
+ * Python feedparser's rule (a known end tag or any character reference makes text HTML; a tag
+ * or a named reference it does not know makes it plain), widened as our callers want it: a start
+ * tag of a known element counts too when its '>' is there ("<br/>", "<a href=...>").
+ */
+int html_looks_like(const char *text, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i, j, k, count = sizeof(html_elements) / sizeof(html_elements[0]);
+	int html = 0, end, selfclose;
+
+	if (!text)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (s[i] == '<') {
+			j = i + 1;
+			end = j < len && s[j] == '/';
+			j += end;
+			for (k = j; k < len && is_word(s[k]); k++)
+				;
+			if (k == j)
+				continue;
+			if (!known_name(text + j, k - j, 1, html_elements, count))
+				return 0;
+			if (end ? k < len && s[k] == '>' : tag_gt(text, len, k, &selfclose) < len)
+				html = 1;
+			i = k - 1;
+		} else if (s[i] == '&') {
+			j = i + 1;
+			end = j < len && s[j] == '#'; /* a numeric reference */
+			j += end;
+			for (k = j; k < len && is_word(s[k]); k++)
+				;
+			if (k == j || k >= len || s[k] != ';')
+				continue;
+			if (!end && !known_name(text + j, k - j, 0, NULL, 0))
+				return 0;
+			html = 1;
+			i = k;
+		}
+	}
+	return html;
+}

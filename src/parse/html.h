@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* HTML fragments -> plain text in the seed layout (one line per block), via libxml2's HTML parser. */
+#ifndef FEEDSPOOL_HTML_H
+#define FEEDSPOOL_HTML_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+enum html_mode {
+	HTML_BLOCKS, /* one line per block (paragraph, heading, list item, quote), '\n' between */
+	HTML_INLINE, /* everything on one line, blocks joined by a space (titles, names) */
+};
+
+/* Converts an HTML fragment (UTF-8) to text and appends it to out: whitespace collapsed as HTML
+ * does (U+00A0 stays), entities decoded, script/style/empty figures dropped, inline markup
+ * flattened; no leading or trailing whitespace, no empty lines, no trailing newline.
+ * Returns 0 or a negative errno code. */
+int html_to_text(const char *html, size_t len, enum html_mode mode, struct buf *out);
+
+/* Converts plain text (UTF-8) the same way: in HTML_BLOCKS, blank lines separate blocks and the
+ * whitespace inside a block collapses to single spaces; in HTML_INLINE all of it is one line. */
+int plain_to_text(const char *text, size_t len, enum html_mode mode, struct buf *out);
+
+/* Whether text declared plain (RSS titles, descriptions of unknown type) looks like HTML: it
+ * holds a known HTML element tag or a character/entity reference. */
+int html_looks_like(const char *text, size_t len);
+
+#endif

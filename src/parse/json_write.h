@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/* Writing JSON text straight into a buffer: the hot path of article output, where building
+ * Jansson values costs about 100 instructions per byte (Jansson still parses JSON Feed and serves
+ * the cold paths; tests check that both writers agree). */
+#ifndef FEEDSPOOL_JSON_WRITE_H
+#define FEEDSPOOL_JSON_WRITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+/* Appends s as a JSON string (quoted, escaped per RFC 8259), or null when s is NULL. Bytes that
+ * are not valid UTF-8 are read as windows-1252, so the output is always valid JSON. 0 or -ENOMEM. */
+int json_write_string(struct buf *out, const char *s);
+int json_write_stringn(struct buf *out, const char *s, size_t n);
+/* Appends "key": (the key is trusted: ASCII without characters that need escaping). */
+int json_write_key(struct buf *out, const char *key);
+int json_write_int(struct buf *out, int64_t v);
+
+#endif
