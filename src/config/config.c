@@ -532,14 +532,13 @@ static int slug(const char *s, struct buf *out)
  * O(n). */
 static char *unique_name(struct load *ld, const char *base)
 {
-	size_t *index = strmap_get(&ld->c->by_name, base);
 	char suffix[16], cand[NAME_MAX_LEN + 1];
+	size_t n, index, other;
 	int *next, k;
-	size_t n;
 
-	if (!index)
+	if (!strmap_get(&ld->c->by_name, base, &index))
 		return strdup(base);
-	next = &ld->fx[*index].next_suffix;
+	next = &ld->fx[index].next_suffix;
 	for (k = *next ? *next : 2;; k++) {
 		snprintf(suffix, sizeof suffix, "-%d", k);
 		n = strlen(base);
@@ -548,7 +547,7 @@ static char *unique_name(struct load *ld, const char *base)
 		while (n && base[n - 1] == '-')
 			n--;
 		snprintf(cand, sizeof cand, "%.*s%s", (int)n, base, suffix);
-		if (!strmap_get(&ld->c->by_name, cand))
+		if (!strmap_get(&ld->c->by_name, cand, &other))
 			break;
 	}
 	*next = k + 1;
@@ -588,6 +587,8 @@ static int merge_headers(const struct feed_settings *d, struct feed_settings *s)
 	char **v;
 	size_t i, j, n = 0;
 
+	if (!d->n_headers)
+		return 0; /* s's own stay as they are (and none is allocated for none) */
 	v = malloc((d->n_headers + s->n_headers + 1) * sizeof *v);
 	if (!v)
 		return -ENOMEM;
@@ -735,9 +736,9 @@ static int dir_of(const char *path, char **out)
 
 const struct feed_conf *config_feed(const struct config *c, const char *name)
 {
-	const size_t *i = c && name ? strmap_get(&c->by_name, name) : NULL;
+	size_t i;
 
-	return i ? &c->feeds[*i] : NULL;
+	return c && name && strmap_get(&c->by_name, name, &i) ? &c->feeds[i] : NULL;
 }
 
 /* Parsing */
@@ -807,7 +808,7 @@ static void begin_named(struct load *ld, const char *kind, const char *name)
 	struct config *c = ld->c;
 	struct buf suggestion = BUF_INIT;
 	int is_feed = !strcmp(kind, "feed"), rc;
-	const size_t *taken;
+	size_t taken;
 	char label[NAME_MAX_LEN + 8];
 
 	if (!*name) {
@@ -827,10 +828,9 @@ static void begin_named(struct load *ld, const char *kind, const char *name)
 		return;
 	}
 	snprintf(label, sizeof label, "%s %s", kind, name);
-	taken = strmap_get(is_feed ? &c->by_name : &ld->filter_names, name);
-	if (taken) {
+	if (strmap_get(is_feed ? &c->by_name : &ld->filter_names, name, &taken)) {
 		conf_error(ld, ld->lineno, label, NULL, "repeated %s name (first at line %d)", kind,
-			   is_feed ? c->feeds[*taken].line : c->filters[*taken].line);
+			   is_feed ? c->feeds[taken].line : c->filters[taken].line);
 		return;
 	}
 	ld->label = strdup(label);
@@ -1692,6 +1692,11 @@ void config_print(const struct config *c, FILE *out)
 			put_word(&b, "header", buf_cstr(&v));
 		}
 		buf_putc(&b, '\n');
+		/* out a piece at a time: the list of 300,000 feeds need not be in memory twice */
+		if (b.len >= 1 << 16) {
+			fputs(buf_cstr(&b), out);
+			buf_reset(&b);
+		}
 	}
 	buf_printf(&b, "\n# filters: %zu (name, plugin, on_error and the plugin's options)\n",
 		   c->n_filters);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* A map from borrowed strings to indexes: linear probing, at most half full, the hash kept in
- * the slot so that a probe compares strings only when the hashes are equal. */
+/* A map from borrowed strings to indexes: linear probing, at most three quarters full, 16-byte
+ * slots that keep 32 bits of the hash so that a probe compares strings only when those match. */
 #include "autoconfig.h"
 
 #include "strmap.h"
@@ -11,7 +11,7 @@
 
 #include <xxhash.h>
 
-static struct strmap_slot *probe(const struct strmap *m, const char *key, uint64_t h)
+static struct strmap_slot *probe(const struct strmap *m, const char *key, uint32_t h)
 {
 	size_t mask = m->cap - 1, i;
 
@@ -39,10 +39,12 @@ static int grow(struct strmap *m)
 
 int strmap_add(struct strmap *m, const char *key, size_t value, size_t *old)
 {
-	uint64_t h = XXH3_64bits(key, strlen(key));
+	uint32_t h = (uint32_t)XXH3_64bits(key, strlen(key));
 	struct strmap_slot *s;
 
-	if ((m->n + 1) * 2 > m->cap && grow(m) < 0)
+	if (value > UINT32_MAX)
+		return -EOVERFLOW;
+	if ((m->n + 1) * 4 > m->cap * 3 && grow(m) < 0)
 		return -ENOMEM;
 	s = probe(m, key, h);
 	if (s->key) {
@@ -52,19 +54,22 @@ int strmap_add(struct strmap *m, const char *key, size_t value, size_t *old)
 	}
 	s->key = key;
 	s->hash = h;
-	s->value = value;
+	s->value = (uint32_t)value;
 	m->n++;
 	return 0;
 }
 
-size_t *strmap_get(const struct strmap *m, const char *key)
+int strmap_get(const struct strmap *m, const char *key, size_t *value)
 {
 	struct strmap_slot *s;
 
 	if (!m->cap)
-		return NULL;
-	s = probe(m, key, XXH3_64bits(key, strlen(key)));
-	return s->key ? &s->value : NULL;
+		return 0;
+	s = probe(m, key, (uint32_t)XXH3_64bits(key, strlen(key)));
+	if (!s->key)
+		return 0;
+	*value = s->value;
+	return 1;
 }
 
 void strmap_fini(struct strmap *m)

@@ -9,8 +9,8 @@
 
 struct strmap_slot {
 	const char *key; /* borrowed; NULL marks an empty slot */
-	uint64_t hash;
-	size_t value;
+	uint32_t hash;	 /* of key: a probe compares strings only when these are equal */
+	uint32_t value;
 };
 
 struct strmap {
@@ -20,12 +20,12 @@ struct strmap {
 
 #define STRMAP_INIT {NULL, 0, 0}
 
-/* Adds key -> value unless key is there. The map keeps the pointer key: the string must outlive
- * the map and not change. 0 when added, 1 when key was already there (its value, unchanged, in
- * *old when old is not NULL), -ENOMEM. */
+/* Adds key -> value (below 2^32: an index) unless key is there. The map keeps the pointer key: the
+ * string must outlive the map and not change. 0 when added, 1 when key was already there (its
+ * value, unchanged, in *old when old is not NULL), -ENOMEM, -EOVERFLOW for a larger value. */
 int strmap_add(struct strmap *m, const char *key, size_t value, size_t *old);
-/* The value stored under key (which may be changed through the pointer), or NULL. */
-size_t *strmap_get(const struct strmap *m, const char *key);
+/* 1 and the value stored under key in *value, or 0 when key is not there. */
+int strmap_get(const struct strmap *m, const char *key, size_t *value);
 void strmap_fini(struct strmap *m);
 
 #endif
