@@ -84,7 +84,8 @@ for i in range(1, n + 1):
 EOF2
 }
 
-# bench_conf N PORT: the [feedspool] section and N feeds fI at http://127.0.0.1:PORT/fI.xml
+# bench_conf N PORT: the [feedspool] section and N feeds fI at http://127.0.0.1:PORT/fI.xml; new/
+# may hold every article (no back-pressure: a feed skipped for room would not be warm)
 bench_conf() {
 	echo "[feedspool]"
 	echo "state = state.db"
@@ -92,5 +93,6 @@ bench_conf() {
 	echo "format = ${FORMAT:-json}"
 	echo "max_total = 32"
 	echo "max_per_host = 32"
+	echo "max_pending = $(($1 + 1000))"
 	awk -v n="$1" -v port="$2" 'BEGIN { for (i = 1; i <= n; i++) printf "[feed f%d]\nurl = http://127.0.0.1:%d/f%d.xml\n", i, port, i }'
 }
