@@ -63,6 +63,15 @@ expect_eq "the second pass sends If-None-Match for outlet-a" \
 check "the second pass reports 'not modified' ($(cat "$TMP/once2.err"))" grep -q "not modified" "$TMP/once2.err"
 "$FEEDSPOOL" feeds -c "$TMP/seed/feedspool.conf" >"$TMP/feeds.out"
 check "feeds shows outlet-a's last result" grep -q "not modified" "$TMP/feeds.out"
+# feeds reads the state in one pass: a feed the state does not know yet is "never fetched", every
+# configured feed gets one block, in the configuration's order
+cp "$TMP/seed/feedspool.conf" "$TMP/seed/more.conf"
+printf '[feed newcomer]\nurl = %s/feed/outlet-a.rss\n' "$BASE" >>"$TMP/seed/more.conf"
+"$FEEDSPOOL" feeds -c "$TMP/seed/more.conf" >"$TMP/feeds.out"
+expect_eq "feeds: one block per configured feed, in order" \
+	"$(grep -v '^ ' "$TMP/feeds.out" | grep -v '^$' | grep -v '^filters' | tr '\n' ' ')" \
+	"$(sed -n 's/^\[feed \(.*\)\]$/\1/p' "$TMP/seed/more.conf" | tr '\n' ' ')"
+check "feeds: a feed not fetched yet says so" sh -c "grep -A2 -x newcomer '$TMP/feeds.out' | grep -q 'never fetched'"
 
 # --- statuses, redirects, timeouts, the cap ----------------------------------------------------
 config "$TMP/errors" "max_bytes = 1M" <<EOF

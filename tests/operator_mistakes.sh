@@ -178,6 +178,17 @@ conf "$D" state.db spool
 echo x >"$D/spool"
 refused "a spool that is a file" "$D/feedspool.conf" "spool $D/spool: not a directory"
 
+# --- a warning, not an error: one URL under two names ---------------------------------------
+D=$TMP/sameurl
+conf "$D" state.db spool
+printf '[feed again]\nurl = %s/feed/outlet-a.rss\n' "$BASE" >>"$D/feedspool.conf"
+"$FEEDSPOOL" check -c "$D/feedspool.conf" >"$TMP/out" 2>"$TMP/err"
+expect_eq "one URL under two names: check exits 0 ($(cat "$TMP/err"))" "$?" 0
+expect_eq "one URL under two names: check warns on stderr" "$(cat "$TMP/err")" \
+	"$D/feedspool.conf:6: warning: [feed again] url: the same URL as [feed outlet-a] ($D/feedspool.conf:4); both are fetched"
+checks=$((checks + 1))
+grep -q "^feed again " "$TMP/out" || fail "one URL under two names: both feeds are listed"
+
 # --- read-only file systems (a private mount namespace) --------------------------------------
 if [ "$FEEDSPOOL_TEST_NS" != none ] && mkdir -p "$TMP/ro" && mount -t tmpfs -o size=1m tmpfs "$TMP/ro"; then
 	D=$TMP/ro

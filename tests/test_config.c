@@ -14,6 +14,7 @@
 
 /* by path: the build tree may hold an autoconf config.h that -I. would find first */
 #include "config.h"
+#include "opml.h"
 #include "buf.h"
 #include "check.h"
 
@@ -1153,6 +1154,123 @@ static void test_export_import(void)
 	buf_fini(&want);
 }
 
+/* Many feeds: a repeated name is still refused with its exact file:line message, every name is
+ * found by config_feed, and a long list of repeatable keys keeps its order. */
+static void test_many_feeds(void)
+{
+	struct buf text = BUF_INIT, err = BUF_INIT, want = BUF_INIT;
+	struct config *c;
+	char name[32];
+	int i, ok = 1;
+
+	buf_puts(&text, "[feedspool]\n");
+	for (i = 0; i < 40; i++)
+		buf_printf(&text, "header = X-H%d: %d\n", i, i);
+	/* [feed fI] starts at line 42 + 2 * I */
+	for (i = 0; i < 50000; i++)
+		buf_printf(&text, "[feed f%d]\nurl = http://e.org/%d\n", i, i);
+	buf_puts(&text, "[filter f]\nplugin = topic\n");
+	for (i = 0; i < 100; i++)
+		buf_printf(&text, "o%d = %d\n", i, i);
+	c = load_text(buf_cstr(&text), &err);
+	CHECK(c != NULL, "50000 feeds load: %s", buf_cstr(&err));
+	if (c) {
+		CHECK(c->n_feeds == 50000, "50000 feeds (%zu)", c->n_feeds);
+		for (i = 0; ok && i < 50000; i++) {
+			snprintf(name, sizeof name, "f%d", i);
+			ok = config_feed(c, name) == &c->feeds[i] && c->feeds[i].line == 42 + 2 * i;
+		}
+		CHECK(ok, "config_feed finds %s, defined at line %d", name, 42 + 2 * (i - 1));
+		CHECK(config_feed(c, "f50000") == NULL && config_feed(c, "") == NULL &&
+		      config_feed(c, NULL) == NULL,
+		      "config_feed: no feed f50000, nor \"\", nor NULL");
+		CHECK(c->defaults.n_headers == 40 && c->feeds[49999].s.n_headers == 40,
+		      "40 default headers, in every feed (%zu, %zu)", c->defaults.n_headers,
+		      c->feeds[49999].s.n_headers);
+		CHECK_STR(c->feeds[49999].s.headers[39], "X-H39: 39", "the 40th header, in order");
+		CHECK(c->n_filters == 1 && c->filters[0].n_options == 100,
+		      "100 options of filter f (%zu)", c->n_filters ? c->filters[0].n_options : 0);
+		if (c->n_filters == 1 && c->filters[0].n_options == 100)
+			CHECK_STR(c->filters[0].options[99].value, "99", "the 100th option, in order");
+	}
+	config_free(c);
+	/* the same, f17 repeated after the filter (its options are 100 lines) */
+	buf_puts(&text, "[feed f17]\nurl = http://e.org/again\n");
+	buf_printf(&want, "t.conf:%d: [feed f17]: repeated feed name (first at line %d)",
+		   42 + 2 * 50000 + 2 + 100, 42 + 2 * 17);
+	expect_errors("a feed repeated after 50000", buf_cstr(&text), buf_cstr(&want));
+	buf_fini(&text);
+	buf_fini(&err);
+	buf_fini(&want);
+}
+
+/* Two feeds with one URL: loaded, and config_warnings names both places, OPML ones included. */
+static void test_same_url(void)
+{
+	struct buf err = BUF_INIT, w = BUF_INIT, want = BUF_INIT;
+	struct config *c;
+	size_t n;
+
+	write_file("same.opml", "<opml version=\"2.0\"><body>\n"
+				"<outline text=\"O\" xmlUrl=\"http://e.org/a\"/>\n"
+				"<outline text=\"P\" xmlUrl=\"http://e.org/p\"/>\n"
+				"</body></opml>\n");
+	c = load_text("[feedspool]\nopml = same.opml\n"
+		      "[feed a]\nurl = http://e.org/a\n"
+		      "[feed b]\nurl = http://e.org/b\n"
+		      "[feed c]\nurl = http://e.org/a\n"
+		      "[feed d]\nurl = http://e.org/a/\n",
+		      &err);
+	CHECK(c != NULL, "the same URL twice is not an error: %s", buf_cstr(&err));
+	if (c) {
+		n = config_warnings(c, &w);
+		/* t.conf is named as given, the OPML list by its resolved path; d's URL differs */
+		buf_printf(&want,
+			   "t.conf:7: warning: [feed c] url: the same URL as [feed a] (t.conf:3); "
+			   "both are fetched\n"
+			   "%s/same.opml:2: warning: [feed o] url: the same URL as [feed a] "
+			   "(t.conf:3); both are fetched\n",
+			   tmpdir);
+		CHECK(n == 2, "two warnings (%zu)", n);
+		CHECK_STR(buf_cstr(&w), buf_cstr(&want), "the same-URL warnings");
+	}
+	config_free(c);
+	c = load_text("[feedspool]\n[feed a]\nurl = http://e.org/a\n", &err);
+	buf_reset(&w);
+	CHECK(c && config_warnings(c, &w) == 0 && w.len == 0, "no warning for one feed: %s",
+	      buf_cstr(&w));
+	config_free(c);
+	buf_fini(&err);
+	buf_fini(&w);
+	buf_fini(&want);
+}
+
+/* opml_write alone: outlines without text or title are written without them. */
+static void test_opml_write(void)
+{
+	struct opml_outline v[2] = {{NULL, NULL, "http://e.org/1", 0}, {"T", "Title", "http://e.org/2", 0}};
+	struct opml_list l;
+	struct buf err = BUF_INIT;
+	FILE *f = fopen("w.opml", "w");
+	int line, rc;
+
+	CHECK(f && opml_write(v, 2, f) == 0, "opml_write");
+	if (f)
+		fclose(f);
+	rc = opml_read("w.opml", &l, &line, &err);
+	CHECK(rc == 0 && l.n == 2, "opml_read of what opml_write wrote: %d %s", rc, buf_cstr(&err));
+	if (rc == 0 && l.n == 2) {
+		CHECK(!l.v[0].text && !l.v[0].title && !strcmp(l.v[0].url, "http://e.org/1"),
+		      "outline 1: url only");
+		CHECK(l.v[1].text && l.v[1].title && !strcmp(l.v[1].text, "T") &&
+			  !strcmp(l.v[1].title, "Title") && !strcmp(l.v[1].url, "http://e.org/2"),
+		      "outline 2: text, title and url");
+	}
+	if (rc == 0)
+		opml_list_fini(&l);
+	buf_fini(&err);
+}
+
 int main(void)
 {
 	const char *env = getenv("FIXTURES");
@@ -1176,6 +1294,9 @@ int main(void)
 	test_opml_errors();
 	test_opml_many();
 	test_export_import();
+	test_many_feeds();
+	test_same_url();
+	test_opml_write();
 	if (system("rm -rf -- \"$PWD\"") != 0)
 		fprintf(stderr, "could not remove %s\n", tmpdir);
 	return check_exit();

@@ -901,6 +901,35 @@ static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *
 	return flag == FTW_DP ? rmdir(p) : unlink(p);
 }
 
+/* A text left in tmp/ by an earlier run (a crash between staging and publishing) is never
+ * published with a JSON-only restage of its id, even by a spool that has staged no text itself
+ * (which skips the text's removal and move only while it knows tmp/ holds none). */
+static void test_stale_text_at_open(void)
+{
+	const char *id = "5100000000000001";
+	char p[PATH_MAX], dir[PATH_MAX];
+	struct spool *s = open_spool("stale", 027);
+	struct buf l = BUF_INIT;
+
+	if (!s)
+		return;
+	snprintf(dir, sizeof(dir), "%s", spool_dir(s));
+	close_spool(s, "stale, before the crash");
+	write_file(path(p, dir, "tmp", "5100000000000001.txt"), "stale text");
+	s = open_spool("stale", 027);
+	if (!s)
+		return;
+	stage_sync(s, id, "{\"s\":1}", NULL, 0, "a JSON-only restage after a restart");
+	publish_sync(s, id, 0, "a JSON-only restage after a restart");
+	names(path(p, dir, "new", NULL), &l);
+	CHECK_STR(buf_cstr(&l), "5100000000000001.json",
+		  "new/ holds the JSON alone, not the stale text of an earlier run");
+	CHECK(access(path(p, dir, "tmp", "5100000000000001.txt"), F_OK) != 0,
+	      "the stale text is gone from tmp/");
+	close_spool(s, "stale");
+	buf_fini(&l);
+}
+
 int main(void)
 {
 	uv_prepare_t prepare;
@@ -924,6 +953,7 @@ int main(void)
 	test_many();
 	test_bad_ids();
 	test_recovery();
+	test_stale_text_at_open();
 	test_revision();
 	test_close();
 	test_open_errors();

@@ -3,6 +3,7 @@
  * feed), `opml export` and `opml import`. */
 #include "autoconfig.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -67,7 +68,8 @@ int cmd_check(int argc, char **argv)
 		"state database and the spool can be used by this user (nothing is created), and\n"
 		"print the resolved settings and feed list. Exit status 0 when it is valid, 1 when\n"
 		"not (every error on stderr as FILE:LINE: message, or state/spool PATH: message),\n"
-		"2 for usage errors.\n\n"
+		"2 for usage errors. Warnings (two feeds with the same URL) go to stderr as\n"
+		"FILE:LINE: warning: message and leave the status 0.\n\n"
 		"  -c, --config FILE  the configuration (default " CONFIG_DEFAULT_PATH ")\n"
 		"  -h, --help         show this help and exit\n";
 	const char *path;
@@ -111,6 +113,9 @@ int cmd_check(int argc, char **argv)
 		config_free(c);
 		return EXIT_INPUT;
 	}
+	if (config_warnings(c, &problems))
+		fputs(buf_cstr(&problems), stderr);
+	buf_fini(&problems);
 	config_print(c, stdout);
 	config_free(c);
 	return 0;
@@ -120,6 +125,105 @@ static void fmt_time(int64_t t, char *out, size_t n)
 {
 	if (t <= 0 || date_format(t, out, n) < 0)
 		snprintf(out, n, "never");
+}
+
+/* What the state knows of the configured feeds, read in one pass over the state (not a query per
+ * feed): of_feed[i] is the state of c->feeds[i], or NULL. */
+struct known {
+	struct feed_state *v;
+	size_t n;
+	const struct feed_state **of_feed;
+};
+
+struct known_walk {
+	struct known *k;
+	const struct config *c;
+	size_t cap;
+};
+
+static int on_feed_state(void *ud, const struct feed_state *f)
+{
+	struct known_walk *w = ud;
+	struct known *k = w->k;
+	struct feed_state *v;
+
+	/* a feed the configuration no longer names is left out */
+	if (!config_feed(w->c, f->name))
+		return 0;
+	if (k->n == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 64;
+		v = realloc(k->v, w->cap * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		k->v = v;
+	}
+	/* the walk's strings are its own: the copy takes them over field by field */
+	v = &k->v[k->n];
+	*v = *f;
+	v->name = f->name ? strdup(f->name) : NULL;
+	v->url = f->url ? strdup(f->url) : NULL;
+	v->etag = v->last_modified = v->pending_url = NULL;
+	v->last_result = f->last_result ? strdup(f->last_result) : NULL;
+	v->due_reason = f->due_reason ? strdup(f->due_reason) : NULL;
+	v->moved_from = f->moved_from ? strdup(f->moved_from) : NULL;
+	k->n++;
+	if (!v->name || !v->url || (f->last_result && !v->last_result) ||
+	    (f->due_reason && !v->due_reason) || (f->moved_from && !v->moved_from))
+		return -ENOMEM;
+	return 0;
+}
+
+static void known_fini(struct known *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		feed_state_fini(&k->v[i]);
+	free(k->v);
+	free(k->of_feed);
+}
+
+static int known_feeds(struct state *st, const struct config *c, struct known *k)
+{
+	struct known_walk w = {k, c, 0};
+	const struct feed_conf *f;
+	size_t i;
+	int rc;
+
+	k->of_feed = calloc(c->n_feeds ? c->n_feeds : 1, sizeof *k->of_feed);
+	if (!k->of_feed)
+		return -ENOMEM;
+	rc = state_feed_each(st, on_feed_state, &w);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < k->n; i++) {
+		f = config_feed(c, k->v[i].name);
+		k->of_feed[f - c->feeds] = &k->v[i];
+	}
+	return 0;
+}
+
+static void print_feed(const struct feed_conf *f, const struct feed_state *fs)
+{
+	char last[DATE_BUFSZ + 8], next[DATE_BUFSZ + 8];
+
+	if (!fs) {
+		printf("%s\n  url       %s\n  last      never fetched\n  next      at the "
+		       "next start (new feed)\n\n",
+		       f->name, f->url);
+		return;
+	}
+	fmt_time(fs->last_fetch, last, sizeof last);
+	fmt_time(fs->next_due, next, sizeof next);
+	printf("%s\n  url       %s%s%s\n  last      %s: %s\n  failures  %d\n  seen      %lld "
+	       "articles\n  next      %s (%s)\n",
+	       f->name, fs->url, fs->moved_from ? " (moved from " : "",
+	       fs->moved_from ? fs->moved_from : "", last, fs->last_result ? fs->last_result : "-",
+	       fs->failures, (long long)fs->articles_seen, fs->retired ? "never" : next,
+	       fs->due_reason ? fs->due_reason : "-");
+	if (fs->moved_from)
+		printf("  moved     from %s\n", fs->moved_from);
+	putchar('\n');
 }
 
 int cmd_feeds(int argc, char **argv)
@@ -135,6 +239,7 @@ int cmd_feeds(int argc, char **argv)
 	struct config *c;
 	struct state *st;
 	struct buf err = BUF_INIT;
+	struct known known = {NULL, 0, NULL};
 	size_t i;
 	int a = common_opts(argc, argv, &path, help);
 
@@ -149,31 +254,16 @@ int cmd_feeds(int argc, char **argv)
 		config_free(c);
 		return EXIT_INPUT;
 	}
-	for (i = 0; i < c->n_feeds; i++) {
-		struct feed_state fs;
-		char last[DATE_BUFSZ + 8], next[DATE_BUFSZ + 8];
-
-		feed_state_init(&fs);
-		if (state_feed_get(st, c->feeds[i].name, &fs) <= 0) {
-			printf("%s\n  url       %s\n  last      never fetched\n  next      at the "
-			       "next start (new feed)\n\n",
-			       c->feeds[i].name, c->feeds[i].url);
-			feed_state_fini(&fs);
-			continue;
-		}
-		fmt_time(fs.last_fetch, last, sizeof last);
-		fmt_time(fs.next_due, next, sizeof next);
-		printf("%s\n  url       %s%s%s\n  last      %s: %s\n  failures  %d\n  seen      %lld "
-		       "articles\n  next      %s (%s)\n",
-		       c->feeds[i].name, fs.url, fs.moved_from ? " (moved from " : "",
-		       fs.moved_from ? fs.moved_from : "", last,
-		       fs.last_result ? fs.last_result : "-", fs.failures, (long long)fs.articles_seen,
-		       fs.retired ? "never" : next, fs.due_reason ? fs.due_reason : "-");
-		if (fs.moved_from)
-			printf("  moved     from %s\n", fs.moved_from);
-		putchar('\n');
-		feed_state_fini(&fs);
+	if ((a = known_feeds(st, c, &known)) < 0) {
+		log_err("state %s: %s", c->state, a == -ENOMEM ? "out of memory" : state_error(st));
+		known_fini(&known);
+		state_close(st);
+		config_free(c);
+		return EXIT_INPUT;
 	}
+	for (i = 0; i < c->n_feeds; i++)
+		print_feed(&c->feeds[i], known.of_feed[i]);
+	known_fini(&known);
 	{
 		/* the running (or last) daemon's filter counters */
 		char *text = NULL;

@@ -93,6 +93,7 @@ enum sec_kind { SEC_NONE, SEC_SKIP, SEC_GLOBAL, SEC_FEED, SEC_FILTER };
 struct feed_extra {
 	uint32_t set; /* bit i: keys[i] was given in the section */
 	int url_line;
+	int next_suffix; /* OPML naming: the next "-N" to try after this name (0: 2) */
 };
 
 struct opml_ref {
@@ -105,18 +106,6 @@ struct error {
 	int line;
 	size_t seq;
 	char *msg;
-};
-
-/* Feed names taken, with the next suffix to try for each: OPML lists may hold thousands of
- * feeds with the same title, and naming them must not take quadratic time. */
-struct name_slot {
-	const char *name; /* borrowed from a struct feed_conf */
-	int next;
-};
-
-struct name_set {
-	struct name_slot *v;
-	size_t cap, n;
 };
 
 struct load {
@@ -137,7 +126,7 @@ struct load {
 	size_t n_opml;
 	struct error *errs;
 	size_t n_errs, errs_cap;
-	struct name_set names;
+	struct strmap filter_names; /* filter name -> index in c->filters (c->by_name for feeds) */
 	int oom;
 };
 
@@ -154,6 +143,24 @@ static int is_digit(char ch)
 static int is_lower_alnum(char ch)
 {
 	return (ch >= 'a' && ch <= 'z') || is_digit(ch);
+}
+
+/* Makes room for one more element in the array whose pointer is at pv (a T ** for a T *), which
+ * holds n elements of size bytes and was only ever grown by this function: its capacity is then
+ * 4, or n when n is a larger power of two, so n appends cost O(n), not a realloc each. The
+ * pointer is moved with memcpy: pv is not a void **. 0 or -ENOMEM. */
+static int room_for_one(void *pv, size_t n, size_t size)
+{
+	void *v, *p;
+
+	if (n && (n < 4 || (n & (n - 1))))
+		return 0;
+	memcpy(&v, pv, sizeof v);
+	p = realloc(v, (n ? n * 2 : 4) * size);
+	if (!p)
+		return -ENOMEM;
+	memcpy(pv, &p, sizeof p);
+	return 0;
 }
 
 /* Errors */
@@ -520,70 +527,19 @@ static int slug(const char *s, struct buf *out)
 	return rc;
 }
 
-static uint64_t hash_name(const char *s)
+/* base, or base-2, base-3, ... (cut to NAME_MAX_LEN) when taken: a new string or NULL. The
+ * suffix to try next is kept with the feed named base, so naming n feeds with one title costs
+ * O(n). */
+static char *unique_name(struct load *ld, const char *base)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h;
-}
-
-static struct name_slot *names_find(const struct name_set *ns, const char *name)
-{
-	size_t i;
-
-	if (!ns->cap)
-		return NULL;
-	for (i = hash_name(name) & (ns->cap - 1); ns->v[i].name; i = (i + 1) & (ns->cap - 1))
-		if (!strcmp(ns->v[i].name, name))
-			return &ns->v[i];
-	return NULL;
-}
-
-static void names_put(struct name_slot *v, size_t cap, struct name_slot slot)
-{
-	size_t i;
-
-	for (i = hash_name(slot.name) & (cap - 1); v[i].name; i = (i + 1) & (cap - 1))
-		;
-	v[i] = slot;
-}
-
-static int names_add(struct name_set *ns, const char *name)
-{
-	struct name_slot *v, slot = {name, 2};
-	size_t i, cap;
-
-	/* at most half full, so that probes stay short */
-	if ((ns->n + 1) * 2 > ns->cap) {
-		cap = ns->cap ? ns->cap * 2 : 64;
-		v = calloc(cap, sizeof *v);
-		if (!v)
-			return -ENOMEM;
-		for (i = 0; i < ns->cap; i++)
-			if (ns->v[i].name)
-				names_put(v, cap, ns->v[i]);
-		free(ns->v);
-		ns->v = v;
-		ns->cap = cap;
-	}
-	names_put(ns->v, ns->cap, slot);
-	ns->n++;
-	return 0;
-}
-
-/* base, or base-2, base-3, ... (cut to NAME_MAX_LEN) when taken: a new string or NULL. */
-static char *unique_name(struct name_set *ns, const char *base)
-{
-	struct name_slot *slot = names_find(ns, base);
 	char suffix[16], cand[NAME_MAX_LEN + 1];
-	size_t n;
-	int k;
+	size_t n, index, other;
+	int *next, k;
 
-	if (!slot)
+	if (!strmap_get(&ld->c->by_name, base, &index))
 		return strdup(base);
-	for (k = slot->next;; k++) {
+	next = &ld->fx[index].next_suffix;
+	for (k = *next ? *next : 2;; k++) {
 		snprintf(suffix, sizeof suffix, "-%d", k);
 		n = strlen(base);
 		if (n > NAME_MAX_LEN - strlen(suffix))
@@ -591,10 +547,10 @@ static char *unique_name(struct name_set *ns, const char *base)
 		while (n && base[n - 1] == '-')
 			n--;
 		snprintf(cand, sizeof cand, "%.*s%s", (int)n, base, suffix);
-		if (!names_find(ns, cand))
+		if (!strmap_get(&ld->c->by_name, cand, &other))
 			break;
 	}
-	slot->next = k + 1;
+	*next = k + 1;
 	return strdup(cand);
 }
 
@@ -613,11 +569,11 @@ static void settings_fini(struct feed_settings *s)
 
 static int add_header(struct feed_settings *s, const char *h)
 {
-	char **v = realloc(s->headers, (s->n_headers + 1) * sizeof *v);
+	char **v;
 
-	if (!v)
+	if (room_for_one(&s->headers, s->n_headers, sizeof *v) < 0)
 		return -ENOMEM;
-	s->headers = v;
+	v = s->headers;
 	v[s->n_headers] = strdup(h);
 	if (!v[s->n_headers])
 		return -ENOMEM;
@@ -631,6 +587,8 @@ static int merge_headers(const struct feed_settings *d, struct feed_settings *s)
 	char **v;
 	size_t i, j, n = 0;
 
+	if (!d->n_headers)
+		return 0; /* s's own stay as they are (and none is allocated for none) */
 	v = malloc((d->n_headers + s->n_headers + 1) * sizeof *v);
 	if (!v)
 		return -ENOMEM;
@@ -699,6 +657,7 @@ void config_free(struct config *c)
 		settings_fini(&c->feeds[i].s);
 	}
 	free(c->feeds);
+	strmap_fini(&c->by_name);
 	for (i = 0; i < c->n_filters; i++) {
 		free(c->filters[i].name);
 		free(c->filters[i].plugin);
@@ -779,10 +738,7 @@ const struct feed_conf *config_feed(const struct config *c, const char *name)
 {
 	size_t i;
 
-	for (i = 0; c && name && i < c->n_feeds; i++)
-		if (!strcmp(c->feeds[i].name, name))
-			return &c->feeds[i];
-	return NULL;
+	return c && name && strmap_get(&c->by_name, name, &i) ? &c->feeds[i] : NULL;
 }
 
 /* Parsing */
@@ -814,7 +770,10 @@ static int new_feed(struct load *ld, const char *name, const char *file, int lin
 	f->name = strdup(name);
 	f->file = strdup(file);
 	*index = c->n_feeds++;
-	return f->name && f->file ? 0 : -ENOMEM;
+	if (!f->name || !f->file)
+		return -ENOMEM;
+	/* the caller has checked that the name is not taken */
+	return strmap_add(&c->by_name, f->name, *index, NULL) < 0 ? -ENOMEM : 0;
 }
 
 static int new_filter(struct load *ld, const char *name, int line, size_t *index)
@@ -838,7 +797,9 @@ static int new_filter(struct load *ld, const char *name, int line, size_t *index
 	f->name = strdup(name);
 	f->file = strdup(c->path);
 	*index = c->n_filters++;
-	return f->name && f->file ? 0 : -ENOMEM;
+	if (!f->name || !f->file)
+		return -ENOMEM;
+	return strmap_add(&ld->filter_names, f->name, *index, NULL) < 0 ? -ENOMEM : 0;
 }
 
 /* The text of a [feed NAME] or [filter NAME] header: the new section, or an error. */
@@ -847,7 +808,7 @@ static void begin_named(struct load *ld, const char *kind, const char *name)
 	struct config *c = ld->c;
 	struct buf suggestion = BUF_INIT;
 	int is_feed = !strcmp(kind, "feed"), rc;
-	size_t i, n = is_feed ? c->n_feeds : c->n_filters;
+	size_t taken;
 	char label[NAME_MAX_LEN + 8];
 
 	if (!*name) {
@@ -867,15 +828,10 @@ static void begin_named(struct load *ld, const char *kind, const char *name)
 		return;
 	}
 	snprintf(label, sizeof label, "%s %s", kind, name);
-	for (i = 0; i < n; i++) {
-		const char *other = is_feed ? c->feeds[i].name : c->filters[i].name;
-
-		if (!strcmp(other, name)) {
-			conf_error(ld, ld->lineno, label, NULL,
-				   "repeated %s name (first at line %d)", kind,
-				   is_feed ? c->feeds[i].line : c->filters[i].line);
-			return;
-		}
+	if (strmap_get(is_feed ? &c->by_name : &ld->filter_names, name, &taken)) {
+		conf_error(ld, ld->lineno, label, NULL, "repeated %s name (first at line %d)", kind,
+			   is_feed ? c->feeds[taken].line : c->filters[taken].line);
+		return;
 	}
 	ld->label = strdup(label);
 	rc = is_feed ? new_feed(ld, name, c->path, ld->lineno, &ld->index)
@@ -984,13 +940,13 @@ static int set_value(struct load *ld, const struct key *k, void *base, const cha
 			*(char **)p = s;
 			return 0;
 		} else {
-			struct opml_ref *r = realloc(ld->opml, (ld->n_opml + 1) * sizeof *r);
+			struct opml_ref *r;
 
-			if (!r) {
+			if (room_for_one(&ld->opml, ld->n_opml, sizeof *r) < 0) {
 				free(s);
 				goto oom;
 			}
-			ld->opml = r;
+			r = ld->opml;
 			r[ld->n_opml].path = s;
 			r[ld->n_opml++].line = ld->lineno;
 			return 0;
@@ -1151,12 +1107,11 @@ static void filter_key(struct load *ld, const char *name, const char *value)
 			f->answer_timeout_ms = (uint64_t)v * 1000;
 	} else {
 		/* the plugin's own option: repeats allowed, the plugin decides what they mean */
-		o = realloc(f->options, (f->n_options + 1) * sizeof *o);
-		if (!o) {
+		if (room_for_one(&f->options, f->n_options, sizeof *o) < 0) {
 			ld->oom = 1;
 			return;
 		}
-		f->options = o;
+		o = f->options;
 		o[f->n_options].key = strdup(name);
 		o[f->n_options].value = strdup(value);
 		f->n_options++;
@@ -1364,7 +1319,7 @@ static void add_opml_feeds(struct load *ld, size_t j)
 		}
 		if (rc == 0 && !base.len)
 			rc = buf_puts(&base, "feed");
-		name = rc == 0 ? unique_name(&ld->names, buf_cstr(&base)) : NULL;
+		name = rc == 0 ? unique_name(ld, buf_cstr(&base)) : NULL;
 		if (!name || new_feed(ld, name, r->path, o->line, &index) < 0) {
 			free(name);
 			ld->oom = 1;
@@ -1376,7 +1331,7 @@ static void add_opml_feeds(struct load *ld, size_t j)
 		if (o->title || o->text)
 			f->title = strdup(o->title ? o->title : o->text);
 		if (!f->url || ((o->title || o->text) && !f->title) ||
-		    fill_defaults(&c->defaults, &f->s, 0) < 0 || names_add(&ld->names, f->name) < 0)
+		    fill_defaults(&c->defaults, &f->s, 0) < 0)
 			ld->oom = 1;
 	}
 	buf_fini(&base);
@@ -1412,8 +1367,7 @@ static void finish(struct load *ld)
 		else if ((why = url_problem(f->url, c->allow_file_urls)))
 			conf_error(ld, ld->fx[i].url_line, label, "url", "\"%.100s\" %s", f->url,
 				   why);
-		if (fill_defaults(&c->defaults, &f->s, ld->fx[i].set) < 0 ||
-		    names_add(&ld->names, f->name) < 0)
+		if (fill_defaults(&c->defaults, &f->s, ld->fx[i].set) < 0)
 			ld->oom = 1;
 	}
 	for (i = 0; i < c->n_filters; i++) {
@@ -1453,7 +1407,7 @@ static struct config *conclude(struct load *ld, struct buf *err)
 		free(ld->opml[i].path);
 	free(ld->opml);
 	free(ld->fx);
-	free(ld->names.v);
+	strmap_fini(&ld->filter_names);
 	free(ld->label);
 	free(ld->long_value);
 	free(ld->line);
@@ -1529,6 +1483,79 @@ struct config *config_from_opml(const char *opml_path, struct buf *err)
 	ld.n_opml = 0;
 	free(ref.path);
 	return conclude(&ld, err);
+}
+
+/* OPML */
+
+int opml_export(const struct config *c, FILE *out)
+{
+	struct opml_outline *v;
+	size_t i;
+	int rc;
+
+	v = calloc(c->n_feeds ? c->n_feeds : 1, sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < c->n_feeds; i++) {
+		/* text is OPML's required label and what feeds are named after on reading: the
+		 * name goes there so that importing this file gives the same names back */
+		v[i].text = c->feeds[i].name;
+		v[i].title = c->feeds[i].title ? c->feeds[i].title : c->feeds[i].name;
+		v[i].url = c->feeds[i].url;
+		v[i].line = c->feeds[i].line;
+	}
+	rc = opml_write(v, c->n_feeds, out);
+	free(v);
+	return rc;
+}
+
+int opml_import(const char *opml_path, FILE *out, struct buf *err)
+{
+	struct config *c;
+	struct buf b = BUF_INIT;
+	size_t i;
+	int rc = 0;
+
+	c = config_from_opml(opml_path, err);
+	if (!c)
+		return -EINVAL;
+	for (i = 0; i < c->n_feeds && rc == 0; i++)
+		rc = buf_printf(&b, "[feed %s]\nurl = %s\n\n", c->feeds[i].name, c->feeds[i].url);
+	if (rc == 0 && fwrite(buf_cstr(&b), 1, b.len, out) != b.len)
+		rc = -EIO;
+	buf_fini(&b);
+	config_free(c);
+	return rc < 0 ? rc : ferror(out) ? -EIO : 0;
+}
+
+/* Warnings */
+
+size_t config_warnings(const struct config *c, struct buf *out)
+{
+	struct strmap urls = STRMAP_INIT;
+	const struct feed_conf *f, *first;
+	size_t i, at, n = 0;
+	int rc;
+
+	for (i = 0; i < c->n_feeds; i++) {
+		f = &c->feeds[i];
+		rc = strmap_add(&urls, f->url, i, &at);
+		if (rc < 0) {
+			buf_printf(out, "%s: out of memory looking for repeated URLs\n", c->path);
+			n++;
+			break;
+		}
+		if (rc == 0)
+			continue;
+		first = &c->feeds[at];
+		buf_printf(out,
+			   "%s:%d: warning: [feed %s] url: the same URL as [feed %s] (%s:%d); "
+			   "both are fetched\n",
+			   f->file, f->line, f->name, first->name, first->file, first->line);
+		n++;
+	}
+	strmap_fini(&urls);
+	return n;
 }
 
 /* Printing */
@@ -1665,6 +1692,11 @@ void config_print(const struct config *c, FILE *out)
 			put_word(&b, "header", buf_cstr(&v));
 		}
 		buf_putc(&b, '\n');
+		/* out a piece at a time: the list of 300,000 feeds need not be in memory twice */
+		if (b.len >= 1 << 16) {
+			fputs(buf_cstr(&b), out);
+			buf_reset(&b);
+		}
 	}
 	buf_printf(&b, "\n# filters: %zu (name, plugin, on_error and the plugin's options)\n",
 		   c->n_filters);

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "buf.h"
+#include "strmap.h"
 
 #define CONFIG_DEFAULT_PATH SYSCONFDIR "/feedspool/feedspool.conf"
 
@@ -76,6 +77,7 @@ struct config {
 	struct feed_settings defaults;
 	struct feed_conf *feeds;
 	size_t n_feeds;
+	struct strmap by_name; /* feed name -> index in feeds, for config_feed */
 	struct filter_conf *filters;
 	size_t n_filters;
 };
@@ -90,8 +92,12 @@ struct config *config_from_opml(const char *opml_path, struct buf *err);
 void config_free(struct config *c);
 /* Prints the resolved settings and feed list (for `feedspool check`). */
 void config_print(const struct config *c, FILE *out);
-/* The feed named name, or NULL. */
+/* The feed named name, or NULL. O(1): a hash of the names. */
 const struct feed_conf *config_feed(const struct config *c, const char *name);
+/* Appends one line per feed whose URL an earlier feed already has ("FILE:LINE: warning: [feed B]
+ * url: the same URL as [feed A] (FILE:LINE); both are fetched"), for `feedspool check`; returns
+ * how many. URLs are compared as written (after file: paths are made absolute). O(n). */
+size_t config_warnings(const struct config *c, struct buf *out);
 
 /* OPML: writes the feeds as an OPML 2.0 document; reads an OPML file into [feed] sections text
  * (INI) for `opml import`. 0 or a negative errno code with a message in err. */

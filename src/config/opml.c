@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* OPML feed lists: reading their outlines (never loading a DTD or an entity), writing the
- * configured feeds as OPML 2.0, and turning a list into [feed] sections for `opml import`. */
+/* The OPML format: reading a feed list's outlines (never loading a DTD or an entity) and writing
+ * outlines as an OPML 2.0 document. What the outlines mean as feeds is config.c's business. */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -14,7 +14,6 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlwriter.h>
 
-#include "config.h"
 #include "opml.h"
 
 static int read_all(const char *path, struct buf *data, struct buf *err)
@@ -244,11 +243,11 @@ done:
 	return rc;
 }
 
-int opml_export(const struct config *c, FILE *out)
+int opml_write(const struct opml_outline *v, size_t n_outlines, FILE *out)
 {
 	xmlBufferPtr b;
 	xmlTextWriterPtr w;
-	const struct feed_conf *f;
+	const struct opml_outline *o;
 	size_t i, n;
 	int rc = -ENOMEM;
 
@@ -267,16 +266,14 @@ int opml_export(const struct config *c, FILE *out)
 	    xmlTextWriterWriteElement(w, BAD_CAST "title", BAD_CAST "feedspool feeds") < 0 ||
 	    xmlTextWriterEndElement(w) < 0 || xmlTextWriterStartElement(w, BAD_CAST "body") < 0)
 		goto done;
-	for (i = 0; i < c->n_feeds; i++) {
-		f = &c->feeds[i];
-		/* text is OPML's required label and what opml_read names feeds after: the name
-		 * goes there so that importing this file gives the same names back */
+	for (i = 0; i < n_outlines; i++) {
+		o = &v[i];
 		if (xmlTextWriterStartElement(w, BAD_CAST "outline") < 0 ||
 		    xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST "rss") < 0 ||
-		    xmlTextWriterWriteAttribute(w, BAD_CAST "text", BAD_CAST f->name) < 0 ||
-		    xmlTextWriterWriteAttribute(w, BAD_CAST "title",
-						BAD_CAST(f->title ? f->title : f->name)) < 0 ||
-		    xmlTextWriterWriteAttribute(w, BAD_CAST "xmlUrl", BAD_CAST f->url) < 0 ||
+		    (o->text && xmlTextWriterWriteAttribute(w, BAD_CAST "text", BAD_CAST o->text) < 0) ||
+		    (o->title &&
+		     xmlTextWriterWriteAttribute(w, BAD_CAST "title", BAD_CAST o->title) < 0) ||
+		    xmlTextWriterWriteAttribute(w, BAD_CAST "xmlUrl", BAD_CAST o->url) < 0 ||
 		    xmlTextWriterEndElement(w) < 0)
 			goto done;
 	}
@@ -291,18 +288,4 @@ done:
 	xmlFreeTextWriter(w);
 	xmlBufferFree(b);
 	return rc;
-}
-
-int opml_import(const char *opml_path, FILE *out, struct buf *err)
-{
-	struct config *c;
-	size_t i;
-
-	c = config_from_opml(opml_path, err);
-	if (!c)
-		return -EINVAL;
-	for (i = 0; i < c->n_feeds; i++)
-		fprintf(out, "[feed %s]\nurl = %s\n\n", c->feeds[i].name, c->feeds[i].url);
-	config_free(c);
-	return ferror(out) ? -EIO : 0;
 }

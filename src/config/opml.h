@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* OPML reading, shared by config.c (`opml = FILE` lines) and opml_import: the outlines of a feed
- * list as written, before they are named and checked as feeds. */
+/* The OPML format alone: the outlines of a feed list as written, read or written, before they are
+ * named and checked as feeds (config.c does that, and turns feeds back into outlines). */
 #ifndef FEEDSPOOL_OPML_H
 #define FEEDSPOOL_OPML_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "buf.h"
 
@@ -30,5 +31,8 @@ struct opml_list {
  * (the caller names the file). On error out is left empty. */
 int opml_read(const char *path, struct opml_list *out, int *line, struct buf *err);
 void opml_list_fini(struct opml_list *l);
+/* Writes the n outlines of v (text and title left out when NULL) as an OPML 2.0 document: 0 or a
+ * negative errno code. */
+int opml_write(const struct opml_outline *v, size_t n, FILE *out);
 
 #endif

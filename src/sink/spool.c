@@ -67,6 +67,8 @@ struct batch {
 	int jobs_left;	    /* after-work callbacks still to come (loop thread) */
 	atomic_int running; /* jobs still writing; the last one fsyncs the directory */
 	int dir_status;	    /* -ECANCELED until the directory fsync has run */
+	int txt_possible;   /* a text file may be in tmp/ (struct spool's may_have_txt) */
+	int chmod;	    /* openat's mode may be cut by the process umask: fchmod */
 	size_t nfiles;
 	struct job jobs[JOBS];
 	struct file files[];
@@ -80,6 +82,10 @@ struct spool {
 	int new_fd;
 	int cur_fd;
 	mode_t file_mode;
+	/* Whether tmp/ may hold a text file: one was there at open or has been staged since. While
+	 * not, a JSON-only article needs no removal of a stale text and no move of its text: two
+	 * path lookups in a busy directory saved per article. Loop thread; batches copy it. */
+	int may_have_txt;
 
 	struct queue stage_q; /* waiting for the next batch */
 	struct queue publish_q;
@@ -222,6 +228,7 @@ static int sweep_tmp(struct spool *s, int keep_valid, int (*claimed)(void *ud, c
 		if (parse_name(de->d_name, id, &is_txt)) {
 			int keep;
 
+			s->may_have_txt |= is_txt; /* kept or not, it may be there still */
 			if (keep_valid)
 				continue;
 			file_name(json, id, 0);
@@ -240,7 +247,8 @@ static int sweep_tmp(struct spool *s, int keep_valid, int (*claimed)(void *ud, c
 
 /* Creates tmp/name (replacing a leftover of a crashed run) and writes data: the fd or -errno,
  * with nothing left behind on error. */
-static int create_file(const struct spool *s, const char *name, const char *data, size_t len)
+static int create_file(const struct spool *s, const char *name, const char *data, size_t len,
+		       int chmod)
 {
 	const int flags = O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW;
 	ssize_t w;
@@ -255,7 +263,7 @@ static int create_file(const struct spool *s, const char *name, const char *data
 	if (fd < 0)
 		return -errno;
 	/* The spool's umask decides, even when the process umask is stricter. */
-	if (fchmod(fd, s->file_mode) != 0)
+	if (chmod && fchmod(fd, s->file_mode) != 0)
 		goto fail;
 	while (len > 0) {
 		w = write(fd, data, len);
@@ -279,19 +287,21 @@ fail:
 
 /* Writes tmp/<id>.json or tmp/<id>.txt and fsyncs it (thread pool): 0 or -errno, with nothing
  * left behind on error. */
-static int write_file(const struct spool *s, const struct item *it, int is_txt)
+static int write_file(const struct spool *s, const struct batch *b, const struct item *it,
+		      int is_txt)
 {
 	char name[NAME_MAX_LEN];
 	int fd, rc = 0;
 
-	if (!is_txt && !it->txt) {
+	if (!is_txt && !it->txt && b->txt_possible) {
 		/* A stale text file of the same id must not be published with this JSON. */
 		file_name(name, it->id, 1);
 		if (unlinkat(s->tmp_fd, name, 0) != 0 && errno != ENOENT)
 			return -errno;
 	}
 	file_name(name, it->id, is_txt);
-	fd = create_file(s, name, is_txt ? it->txt : it->json, is_txt ? it->txt_len : it->json_len);
+	fd = create_file(s, name, is_txt ? it->txt : it->json, is_txt ? it->txt_len : it->json_len,
+			 b->chmod);
 	if (fd < 0)
 		return fd;
 	/* fdatasync: a new file's size is part of what it syncs; its timestamps need not be */
@@ -313,7 +323,7 @@ static void on_stage_work(uv_work_t *req)
 
 	for (i = 0; i < j->n; i++) {
 		f = &b->files[j->first + i];
-		f->status = write_file(b->s, f->item, f->is_txt);
+		f->status = write_file(b->s, b, f->item, f->is_txt);
 	}
 	/* The last job makes the batch's new names in tmp/ durable, once for all. */
 	if (atomic_fetch_sub(&b->running, 1) == 1)
@@ -381,6 +391,27 @@ static struct item *take_queue(struct queue *q)
 	return head;
 }
 
+/* Whether openat(..., file_mode) could create a file with less than file_mode: the process
+ * umask (read from /proc, which, unlike umask(2), changes nothing another thread could see)
+ * takes bits of it away, or cannot be read. Saves an fchmod per file when not. */
+static int umask_cuts(mode_t file_mode)
+{
+	char line[128];
+	unsigned long m;
+	FILE *f = fopen("/proc/self/status", "re");
+	int cuts = 1;
+
+	if (!f)
+		return 1;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "Umask: %lo", &m) == 1) {
+			cuts = (file_mode & (mode_t)m) != 0;
+			break;
+		}
+	fclose(f);
+	return cuts;
+}
+
 static void start_stage(struct spool *s)
 {
 	struct item *it, *items;
@@ -388,8 +419,11 @@ static void start_stage(struct spool *s)
 	size_t nfiles = 0, i = 0, njobs, k;
 	int rc;
 
-	for (it = s->stage_q.head; it; it = it->next)
+	for (it = s->stage_q.head; it; it = it->next) {
 		nfiles += it->txt ? 2 : 1;
+		if (it->txt)
+			s->may_have_txt = 1;
+	}
 	items = take_queue(&s->stage_q);
 	b = calloc(1, sizeof(*b) + nfiles * sizeof(b->files[0]));
 	if (!b) {
@@ -401,6 +435,8 @@ static void start_stage(struct spool *s)
 	b->s = s;
 	b->items = items;
 	b->nfiles = nfiles;
+	b->txt_possible = s->may_have_txt;
+	b->chmod = umask_cuts(s->file_mode);
 	for (it = items; it; it = it->next) {
 		b->files[i++] = (struct file){it, 0, -ECANCELED};
 		if (it->txt)
@@ -430,17 +466,19 @@ static void start_stage(struct spool *s)
 
 /* Moves tmp/<id>.txt then tmp/<id>.json into new/: 0; 1 when the JSON already was in new/ (a
  * retry after a failed fsync of new/); -errno with new/ as it was. */
-static int move_article(const struct spool *s, const char *id)
+static int move_article(const struct spool *s, const char *id, int txt_possible)
 {
 	char txt[NAME_MAX_LEN], json[NAME_MAX_LEN];
 	struct stat st;
-	int moved_txt, rc;
+	int moved_txt = 0, rc;
 
 	file_name(txt, id, 1);
 	file_name(json, id, 0);
-	moved_txt = renameat(s->tmp_fd, txt, s->new_fd, txt) == 0;
-	if (!moved_txt && errno != ENOENT)
-		return -errno;
+	if (txt_possible) {
+		moved_txt = renameat(s->tmp_fd, txt, s->new_fd, txt) == 0;
+		if (!moved_txt && errno != ENOENT)
+			return -errno;
+	}
 	if (renameat(s->tmp_fd, json, s->new_fd, json) == 0)
 		return 0;
 	rc = -errno;
@@ -457,7 +495,7 @@ static void on_publish_work(uv_work_t *req)
 	struct item *it;
 
 	for (it = b->items; it; it = it->next)
-		it->status = move_article(b->s, it->id);
+		it->status = move_article(b->s, it->id, b->txt_possible);
 	/* One fsync of new/ for the whole batch. */
 	b->dir_status = fsync(b->s->new_fd) == 0 ? 0 : -errno;
 }
@@ -502,6 +540,7 @@ static void start_publish(struct spool *s)
 	b->s = s;
 	b->items = items;
 	b->dir_status = -ECANCELED;
+	b->txt_possible = s->may_have_txt;
 	b->jobs[0].batch = b;
 	b->jobs[0].req.data = &b->jobs[0];
 	s->publishing = b;
@@ -631,7 +670,7 @@ int spool_publish_now(struct spool *s, const char *id)
 
 	if (!s || !valid_id(id))
 		return -EINVAL;
-	rc = move_article(s, id);
+	rc = move_article(s, id, 1);
 	if (rc < 0)
 		return rc;
 	if (fsync(s->new_fd) != 0)

@@ -1,97 +1,105 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # Benchmark (not a test): `feedspool once` over 2,000 feeds served by nginx on 127.0.0.1 (copies
-# of a corpus of real feeds), with durable writes: a cold cycle (every feed new), then a warm one
-# (every feed answers 304); peak memory of each; and `newsboat -x reload` (reload-threads 16) on
-# the same list for comparison.
+# of a corpus of real feeds), 32 connections in all (max_per_host = 32: one host), durable writes:
+# a cold cycle (every feed new), then a warm one (every feed answers 304), with peak memory; and
+# `newsboat -x reload` (reload-threads 16) on the same list in the same run for comparison. RUNS
+# rounds (default 3), each with a new state and spool; then the medians and the ratio of
+# newsboat's cold cycle to feedspool's. Issue 10's floors: cold at most 2.0 s median of 3 (goal
+# 1.5 s), warm at most 0.3 s.
 #
-# Usage: [FORMAT=json|json+text] [SPOOL=DIR] [STATE=FILE] [SETTLE=60] [NEWSBOAT=0] tests/bench/daemon-nginx.sh [FEEDSPOOL] [CORPUS_DIR] [N]
-#   defaults: build/src/feedspool, ../shared/corpus/real-feeds, 2000
-# Needs: nginx (nginx-light), newsboat, time. Everything runs in a temporary directory.
+# Usage: [FORMAT=json|json+text] [RUNS=3] [SETTLE=60] [NEWSBOAT=0] [PERF=1] [KEEP=1]
+#        tests/bench/daemon-nginx.sh [FEEDSPOOL] [CORPUS_DIR] [N]
+#   defaults: build/src/feedspool, ../shared/corpus/real-feeds, 2000. PERF=1 records the last cold
+#   cycle with `perf record` and prints where its time goes.
+# Needs: nginx (nginx-light), newsboat, time (GNU), python3, curl; perf for PERF=1. Everything
+# runs in a temporary directory.
 #
 # What the cold cycle measures is feedspool, not what ran before it: the script flushes its own
-# setup writes (`sync`) before timing, and starts no sooner than 60 s after its previous run's
-# cleanup. On ext4 without a journal (as on some VMs), the inode allocator passes over every
-# inode freed in the last 60 s (300 s more while its inode-table block is not written back) one
-# by one (fs/ext4/ialloc.c, recently_deleted(), RECENTCY_MIN/RECENTCY_DIRTY): right after an
-# `rm -rf` of the previous run's thousands of files, creating the spool's files costs seconds of
-# system time that are the filesystem's. The cleanup therefore ends with `sync`, and the next run
-# waits out the rest of the 60 s. SETTLE=0 does not wait.
+# setup writes (`sync`) before timing, never removes files while it runs (each round has its own
+# spool), and starts no sooner than SETTLE seconds after its previous run's cleanup (lib.sh says
+# why).
 set -eu
 FS=$(readlink -f "${1:-build/src/feedspool}")
 CORPUS=$(readlink -f "${2:-../shared/corpus/real-feeds}")
 N=${3:-2000}
-stamp=${TMPDIR:-/tmp}/feedspool-bench.cleaned
-settle=${SETTLE:-60}
-if [ "$settle" -gt 0 ] && [ -e "$stamp" ]; then
-	left=$((settle - ($(date +%s) - $(stat -c %Y "$stamp"))))
-	if [ "$left" -gt 0 ]; then
-		echo "waiting ${left} s: the previous run's cleanup freed its inodes less than ${settle} s ago"
-		sync
-		sleep "$left"
-	fi
-fi
-tmp=$(mktemp -d)
-trap 'kill "$(cat "$tmp/nginx.pid" 2>/dev/null)" 2>/dev/null; [ -n "${KEEP:-}" ] || { rm -rf "$tmp"; sync; touch "$stamp"; }' EXIT
-mkdir -p "$tmp/www" "$tmp/run" "$tmp/nb"
-chmod 755 "$tmp" "$tmp/www" # nginx workers run as another user
+RUNS=${RUNS:-3}
+. "$(dirname "$0")/lib.sh"
 
+bench_settle
+tmp=$(mktemp -d)
+trap 'bench_cleanup "$tmp"' EXIT
+mkdir -p "$tmp/www"
 mapfile -t files < <(find "$CORPUS" -maxdepth 1 -type f ! -name '*.tsv' ! -name '*.txt' | sort)
 for i in $(seq 1 "$N"); do
 	cp "${files[$(((i - 1) % ${#files[@]}))]}" "$tmp/www/f$i.xml"
 done
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$tmp/nginx.conf" <<EOF2
-worker_processes 1;
-pid $tmp/nginx.pid;
-error_log $tmp/nginx.err;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	default_type application/xml;
-	keepalive_requests 100000;
-	server {
-		listen 127.0.0.1:$port;
-		root $tmp/www;
-	}
+bench_nginx "$tmp" "$tmp/www"
+for i in $(seq 1 "$N"); do echo "http://127.0.0.1:$bench_port/f$i.xml"; done >"$tmp/urls"
+printf 'reload-threads 16\nshow-read-feeds yes\n' >"$tmp/newsboat.conf"
+echo "feedspool: $FS ($(git -C "$(dirname "$FS")" describe --always --dirty 2>/dev/null || echo '?'))"
+echo "feeds: $N copies of $(basename "$CORPUS") ($(du -sh "$tmp/www" | cut -f1)), nginx on 127.0.0.1:$bench_port"
+
+# timed FILE CMD...: runs CMD under GNU time into FILE; sets secs, kb, user, sys
+timed() {
+	local out=$1
+	shift
+	/usr/bin/time -f '%e %M %U %S' -o "$out" "$@" || true
+	read -r secs kb user sys < <(tail -n 1 "$out")
 }
-EOF2
-nginx -c "$tmp/nginx.conf" -p "$tmp"
-for i in $(seq 50); do curl -sf "http://127.0.0.1:$port/f1.xml" >/dev/null && break; sleep 0.1; done
 
-{
-	echo "[feedspool]"
-	echo "state = ${STATE:-state.db}"
-	echo "spool = ${SPOOL:-spool}"
-	echo "format = ${FORMAT:-json}"
-	echo "max_total = 32"
-	echo "max_per_host = 32"
-	for i in $(seq 1 "$N"); do
-		printf '[feed f%s]\nurl = http://127.0.0.1:%s/f%s.xml\n' "$i" "$port" "$i"
-	done
-} >"$tmp/run/feedspool.conf"
-
-run() {
-	echo "(log: $tmp/once.err)" >&2
-	${WRAP:-} /usr/bin/time -f '%e %M %U %S' -o "$tmp/time" "$FS" once -c "$tmp/run/feedspool.conf" 2>"$tmp/once.err" || true
-	read -r secs kb user sys < <(tail -n 1 "$tmp/time")
-	echo "$1: ${secs} s wall (${user} s user, ${sys} s sys), peak RSS $((kb / 1024)) MiB; $(tail -1 "$tmp/once.err" | sed 's/^feedspool: //')"
+# once DIR WHAT: one `feedspool once` in DIR; sets secs
+once() {
+	local wrap=()
+	if [ "${PERF:-0}" = 1 ] && [ "$2" = cold ] && [ "$round" = "$RUNS" ]; then
+		wrap=(perf record -q -F 999 -g -o "$tmp/perf.data" --)
+	fi
+	(cd "$1" && timed "$1/time" "${wrap[@]}" "$FS" once -c feedspool.conf 2>"$1/once.err") || true
+	read -r secs kb user sys < <(tail -n 1 "$1/time")
+	echo "  feedspool once, $2: ${secs} s wall (${user} s user, ${sys} s sys), peak RSS $((kb / 1024)) MiB; $(tail -1 "$1/once.err" | sed 's/^feedspool: //')"
 }
-echo "feeds: $N copies of $(basename "$CORPUS") ($(du -sh "$tmp/www" | cut -f1)), nginx on 127.0.0.1:$port"
-sync # the copies above are written out now, not during the timed cycle
-run "feedspool once, cold (every feed new, fsync'd spool)"
-spooldir=${SPOOL:-spool}
-case $spooldir in /*) ;; *) spooldir=$tmp/run/$spooldir ;; esac
-echo "spool: $(ls "$spooldir/new" | grep -c '\.json$') articles written"
-run "feedspool once, warm (every feed 304)"
 
-if [ "${NEWSBOAT:-1}" != 0 ] && command -v newsboat >/dev/null; then
-	for i in $(seq 1 "$N"); do echo "http://127.0.0.1:$port/f$i.xml"; done >"$tmp/nb/urls"
-	printf 'reload-threads 16\nshow-read-feeds yes\n' >"$tmp/nb/config"
-	/usr/bin/time -f '%e %M' -o "$tmp/time" newsboat -u "$tmp/nb/urls" -c "$tmp/nb/cache.db" -C "$tmp/nb/config" -x reload >/dev/null 2>&1 || true
-	read -r secs kb < <(tail -n 1 "$tmp/time")
-	echo "newsboat -x reload (reload-threads 16), cold: ${secs} s wall, peak RSS $((kb / 1024)) MiB"
-	/usr/bin/time -f '%e %M' -o "$tmp/time" newsboat -u "$tmp/nb/urls" -c "$tmp/nb/cache.db" -C "$tmp/nb/config" -x reload >/dev/null 2>&1 || true
-	read -r secs kb < <(tail -n 1 "$tmp/time")
-	echo "newsboat -x reload (reload-threads 16), warm: ${secs} s wall, peak RSS $((kb / 1024)) MiB"
+newsboat_reload() {
+	timed "$tmp/time" newsboat -u "$tmp/urls" -c "$1/cache.db" -C "$tmp/newsboat.conf" -x reload >/dev/null 2>&1
+	echo "  newsboat -x reload (reload-threads 16), $2: ${secs} s wall, peak RSS $((kb / 1024)) MiB"
+}
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+cold=() warm=() nb_cold=() nb_warm=()
+for round in $(seq 1 "$RUNS"); do
+	d=$tmp/round$round
+	mkdir -p "$d/nb"
+	{
+		echo "[feedspool]"
+		echo "state = state.db"
+		echo "spool = spool"
+		echo "format = ${FORMAT:-json}"
+		echo "max_total = 32"
+		echo "max_per_host = 32"
+		awk -v n="$N" -v port="$bench_port" 'BEGIN { for (i = 1; i <= n; i++) printf "[feed f%d]\nurl = http://127.0.0.1:%d/f%d.xml\n", i, port, i }'
+	} >"$d/feedspool.conf"
+	echo "round $round of $RUNS"
+	sync # the setup's writes (and the previous round's) go out now, not during the timed cycle
+	once "$d" cold
+	cold+=("$secs")
+	echo "  spool: $(find "$d/spool/new" -name '*.json' | wc -l) articles written"
+	once "$d" warm
+	warm+=("$secs")
+	if [ "${NEWSBOAT:-1}" != 0 ] && command -v newsboat >/dev/null; then
+		newsboat_reload "$d/nb" cold
+		nb_cold+=("$secs")
+		newsboat_reload "$d/nb" warm
+		nb_warm+=("$secs")
+	fi
+done
+echo "medians of $RUNS: feedspool cold $(median "${cold[@]}") s, warm $(median "${warm[@]}") s"
+if [ ${#nb_cold[@]} -gt 0 ]; then
+	echo "medians of $RUNS: newsboat cold $(median "${nb_cold[@]}") s, warm $(median "${nb_warm[@]}") s"
+	echo "newsboat cold / feedspool cold: $(awk "BEGIN { printf \"%.1f\", $(median "${nb_cold[@]}") / $(median "${cold[@]}") }")x"
+fi
+if [ "${PERF:-0}" = 1 ] && [ -s "$tmp/perf.data" ]; then
+	echo "where the last cold cycle spends its time (perf report, self time):"
+	perf report -i "$tmp/perf.data" --no-children --stdio -g none --sort dso,symbol 2>/dev/null |
+		grep -E '^ +[0-9.]+%' | head -30
 fi
