@@ -63,6 +63,7 @@ for i in $(seq 50); do curl -sf "http://127.0.0.1:$port/f1.xml" >/dev/null && br
 	echo "[feedspool]"
 	echo "state = ${STATE:-state.db}"
 	echo "spool = ${SPOOL:-spool}"
+	echo "allow_private = 127.0.0.1"
 	echo "format = ${FORMAT:-json}"
 	echo "max_total = 32"
 	echo "max_per_host = 32"
