@@ -120,7 +120,7 @@ static int add_dir(struct rebuild *rb, const char *spool, const char *sub)
 static int move_aside(const char *path, char *aside, size_t n)
 {
 	static const char *const suffix[] = {"", "-wal", "-shm"};
-	char from[4096], to[4160], stamp[32];
+	char from[4216], to[4216], stamp[32];
 	time_t t = time(NULL);
 	struct tm tm;
 	int i;
