@@ -40,6 +40,7 @@ trap 'kill $server 2>/dev/null; rm -rf "$TMP"' EXIT
 	echo "[feedspool]"
 	echo "state = state.db"
 	echo "spool = spool"
+	echo "allow_private = 127.0.0.1"
 	echo "format = json+text"
 	echo "near_duplicates = no"
 	echo "jitter = 0"

@@ -17,6 +17,7 @@ cat >"$TMP/feedspool.conf" <<EOF2
 [feedspool]
 state = state.db
 spool = spool
+allow_private = 127.0.0.1
 interval = 1s
 min_interval = 1s
 jitter = 0

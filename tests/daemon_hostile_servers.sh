@@ -62,6 +62,7 @@ mkdir -p "$TMP/d"
 [feedspool]
 state = state.db
 spool = spool
+allow_private = 127.0.0.1
 format = json+text
 interval = 30m
 jitter = 0

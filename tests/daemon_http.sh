@@ -21,6 +21,7 @@ config() {
 		echo "[feedspool]"
 		echo "state = state.db"
 		echo "spool = spool"
+		echo "allow_private = 127.0.0.1"
 		echo "format = json+text"
 		echo "interval = 30m"
 		echo "jitter = 0"

@@ -25,6 +25,7 @@ conf() {
 		echo "[feedspool]"
 		echo "state = state.db"
 		echo "spool = spool"
+		echo "allow_private = 127.0.0.1"
 		echo "format = json+text"
 		for l in "$@"; do echo "$l"; done
 		echo "[feed outlet-a]"
@@ -106,7 +107,7 @@ cat >"$D/feeds.opml" <<EOF
 <outline text="..%2f..%2f$TAG" type="rss" xmlUrl="$BASE/feed/nul.json"/>
 </body></opml>
 EOF
-printf '[feedspool]\nstate = state.db\nspool = spool\nformat = json+text\nopml = feeds.opml\n' >"$D/feedspool.conf"
+printf '[feedspool]\nstate = state.db\nspool = spool\nallow_private = 127.0.0.1\nformat = json+text\nopml = feeds.opml\n' >"$D/feedspool.conf"
 "$FEEDSPOOL" check -c "$D/feedspool.conf" >"$TMP/paths-check.out" 2>&1
 expect_eq "feed names from OPML titles are accepted ($(cat "$TMP/paths-check.out"))" "$?" 0
 (cd "$D" && find . | sort) >"$TMP/paths-before"

@@ -107,6 +107,7 @@ cat >"$TMP/a/feedspool.conf" <<EOF
 [feedspool]
 state = state.db
 spool = spool
+allow_private = 127.0.0.1
 near_duplicates = no
 interval = 30m
 jitter = 0
@@ -245,6 +246,7 @@ for kind in flood silent; do
 [feedspool]
 state = state.db
 spool = spool
+allow_private = 127.0.0.1
 near_duplicates = no
 [feed b-$kind]
 url = $BASE/feed/b-$kind.xml

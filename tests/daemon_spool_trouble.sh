@@ -58,6 +58,7 @@ conf() {
 		echo "[feedspool]"
 		echo "state = state.db"
 		echo "spool = $spool"
+		echo "allow_private = 127.0.0.1"
 		echo "format = json+text"
 		echo "near_duplicates = no"
 		echo "jitter = 0"

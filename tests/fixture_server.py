@@ -20,6 +20,7 @@ Paths:
                         date, URL-encoded).
   /redirect/CODE/PATH   a redirect of that code to /PATH (PATH may be another /redirect/...).
   /loop                 a 302 redirect to itself.
+  /to?url=URL           a 302 redirect to URL (absolute; URL-encoded in the query).
   /scheme               a 302 redirect to ftp://127.0.0.1/ (clients must refuse it).
   /slow                 trickles a byte per interval: ?n=BYTES (default 10, at most 100) and
                         ?ms=INTERVAL (default 1000), with a Content-Length of n; the bytes are
@@ -264,6 +265,8 @@ class Handler(BaseHTTPRequestHandler):
             target = "/" + "/".join(parts[3:]) + ("?" + raw_query if raw_query else "")
             return self.reply(int(parts[2]), b"see " + target.encode() + b"\n",
                               headers=[("Location", target)])
+        if path == "/to" and "url" in query:
+            return self.reply(302, b"elsewhere\n", headers=[("Location", query["url"][0])])
         if path == "/loop":
             return self.reply(302, b"again\n", headers=[("Location", "/loop")])
         if path == "/scheme":

@@ -43,6 +43,7 @@ conf() {
 		for l in "$@"; do echo "$l"; done
 		echo "[feed outlet-a]"
 		echo "url = $BASE/feed/outlet-a.rss"
+		echo "allow_private = 127.0.0.1"
 	} >"$dir/feedspool.conf"
 }
 
@@ -115,11 +116,11 @@ conf "$D" state.db spool
 printf 'function filter(a)\n\tlocal x = = 1\nend\n' >"$D/bad.lua"
 printf '[filter broken]\nplugin = lua\nscript = bad.lua\n' >>"$D/feedspool.conf"
 refused "a Lua script that does not compile" "$D/feedspool.conf" \
-	"$D/feedspool.conf:6: filter broken: $D/bad.lua:2: unexpected symbol near '='"
+	"$D/feedspool.conf:7: filter broken: $D/bad.lua:2: unexpected symbol near '='"
 conf "$D" state.db spool
 printf '[filter gone]\nplugin = ./nowhere.so\n' >>"$D/feedspool.conf"
 refused "a plugin that does not exist" "$D/feedspool.conf" \
-	"$D/feedspool.conf:6: filter gone: $D/./nowhere.so: cannot load the plugin: No such file or directory"
+	"$D/feedspool.conf:7: filter gone: $D/./nowhere.so: cannot load the plugin: No such file or directory"
 
 # --- the state database --------------------------------------------------------------------
 D=$TMP/notdb

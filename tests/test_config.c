@@ -315,6 +315,7 @@ static void test_print(void)
 			"header = X-Extra: value\n"
 			"header = Accept-Language: en\n"
 			"revisions = yes\n"
+			"allow_private = no\n"
 			"\n"
 			"# feeds: 9 (name, url, interval and what differs from [feedspool])\n"
 			"feed outlet-a https://example.org/feed.xml interval=10m"
@@ -626,6 +627,22 @@ static void test_errors(void)
 	CHECK(c != NULL, "file:// allowed by allow_file_urls = yes, even set later: %s",
 	      buf_cstr(&err));
 	config_free(c);
+	/* allow_private: a default, a feed's own value replacing it, and a bad entry named */
+	c = load_text("[feedspool]\nallow_private = 127.0.0.1:8080, [::1]:80\n[feed x]\n"
+		      "url = http://e.org/\n[feed y]\nurl = http://e.org/y\nallow_private = yes\n",
+		      &err);
+	CHECK(c && !strcmp(c->feeds[0].s.allow_private, "127.0.0.1:8080, [::1]:80") &&
+		  !strcmp(c->feeds[1].s.allow_private, "yes"),
+	      "allow_private: inherited by x, replaced by y: %s", buf_cstr(&err));
+	config_free(c);
+	c = load_text("[feed x]\nurl = http://e.org/\n", &err);
+	CHECK(c && !strcmp(c->feeds[0].s.allow_private, "no"), "allow_private defaults to no");
+	config_free(c);
+	expect_errors("a host name in allow_private",
+		      "[feed x]\nurl = http://e.org/\nallow_private = 10.0.0.0/8 intranet\n",
+		      "t.conf:3: [feed x] allow_private: \"intranet\" is not an address (use yes, "
+		      "no, or ADDRESS[:PORT] and ADDRESS/PREFIX entries such as 127.0.0.1:8080, "
+		      "10.0.0.0/8, [::1]:80)");
 	expect_errors("an invalid feed name", "[feed Outlet_A]\nurl = http://e.org/\n",
 		      "t.conf:1: [feed Outlet_A]: not a valid name (use lowercase letters, digits "
 		      "and single '-', at most 64, e.g. outlet-a)");

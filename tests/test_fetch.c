@@ -158,6 +158,7 @@ static struct fetch_request request(const char *u)
 	memset(&r, 0, sizeof(r));
 	r.url = u;
 	r.user_agent = "feedspool-test/1";
+	r.allow_private = "127.0.0.1"; /* the fixture server */
 	r.connect_timeout = 2;
 	r.timeout = 10;
 	return r;
@@ -497,6 +498,109 @@ static void test_redirects(struct fetcher *f)
 		  "GET /scheme");
 	CHECK_STR(j.location, "ftp://127.0.0.1/", "GET /scheme: the refused Location");
 	job_fini(&j);
+}
+
+static void close_and_wait(struct fetcher *f);
+
+/* One fetch with the given allow_private (a fresh fetcher when fresh: no pooled connection, so
+ * the check before connect decides; otherwise the check on a reused connection may). */
+static void check_private(struct fetcher *f, int fresh, const char *u, const char *allow,
+			  const char *want)
+{
+	struct fetcher *g = fresh ? fetcher_new(&loop, 4, 2) : f;
+	struct job j = {0};
+	struct fetch_request r = request(u);
+
+	CHECK(g != NULL, "fetcher_new");
+	if (!g)
+		return;
+	r.allow_private = allow;
+	job_run(g, &j, &r);
+	if (want) {
+		/* status: 0, or the redirect's that led there */
+		CHECK(j.error == -EACCES && (j.status == 0 || j.status == 302) && j.bytes == 0,
+		      "GET %s with allow_private %s: refused, -EACCES (%d, status %d, %zu bytes)",
+		      u, allow ? allow : "unset", j.error, j.status, j.bytes);
+		CHECK_STR(j.message, want, "GET %s with allow_private %s", u,
+			  allow ? allow : "unset");
+	} else {
+		CHECK(j.error == 0 && j.status == 200 && body_is_file(&j, "outlet-a.rss"),
+		      "GET %s with allow_private %s: 200 (%d, %d, %s)", u, allow ? allow : "unset",
+		      j.status, j.error, j.message);
+	}
+	job_fini(&j);
+	if (fresh)
+		close_and_wait(g);
+}
+
+/* Internal addresses are refused unless allowed: checked after DNS, on every connection and on
+ * every redirect, with a message naming the address. */
+static void test_private_addresses(struct fetcher *f)
+{
+	char feed[128], here[64], other_ip[256], other_port[256], want[256], local[128];
+	struct fetch_request r = request(url("/feed/outlet-a.rss"));
+	struct fetch *x;
+
+	snprintf(feed, sizeof feed, "%s", url("/feed/outlet-a.rss"));
+	snprintf(here, sizeof here, "127.0.0.1:%d", port);
+	snprintf(want, sizeof want,
+		 "connection to 127.0.0.1:%d refused: loopback address "
+		 "(allow_private)",
+		 port);
+	check_private(f, 1, feed, NULL, want); /* refused before connect */
+	check_private(f, 1, feed, "no", want);
+	check_private(f, 0, feed, "127.0.0.1", NULL); /* pools a connection ... */
+	check_private(f, 0, feed, NULL, want);	      /* ... refused when reused */
+	check_private(f, 1, feed, "127.0.0.2, 10.0.0.0/8, ::1", want);
+	check_private(f, 1, feed, "yes", NULL);
+	check_private(f, 1, feed, here, NULL);
+	check_private(f, 1, feed, "127.0.0.0/8", NULL);
+	/* a name that resolves to loopback is judged by the address, not by the name */
+	snprintf(local, sizeof local, "http://localhost:%d/feed/outlet-a.rss", port);
+	check_private(f, 1, local, "127.0.0.1", NULL);
+	{
+		struct fetcher *g = fetcher_new(&loop, 4, 2);
+		struct job j = {0};
+		struct fetch_request l = request(local);
+
+		l.allow_private = NULL;
+		job_run(g, &j, &l);
+		CHECK(j.error == -EACCES && !strncmp(j.message, "connection to ", 14) &&
+			  strstr(j.message, " refused: loopback address (allow_private)"),
+		      "GET %s: refused after resolving (%d, %s)", local, j.error, j.message);
+		job_fini(&j);
+		close_and_wait(g);
+	}
+	/* redirects from an allowed address to one that is not */
+	snprintf(other_ip, sizeof other_ip,
+		 "http://127.0.0.1:%d/to?url=http%%3A%%2F%%2F127.0.0.2"
+		 "%%3A%d%%2Ffeed%%2Foutlet-a.rss",
+		 port, port);
+	snprintf(want, sizeof want,
+		 "connection to 127.0.0.2:%d refused: loopback address "
+		 "(allow_private)",
+		 port);
+	check_private(f, 0, other_ip, here, want);
+	check_private(f, 1, other_ip, here, want);
+	snprintf(other_port, sizeof other_port,
+		 "http://127.0.0.1:%d/to?url=http%%3A%%2F%%2F"
+		 "127.0.0.1%%3A%d%%2F",
+		 port, port == 65535 ? 1 : port + 1);
+	snprintf(want, sizeof want,
+		 "connection to 127.0.0.1:%d refused: loopback address "
+		 "(allow_private)",
+		 port == 65535 ? 1 : port + 1);
+	check_private(f, 1, other_port, here, want);
+	/* a redirect to an allowed address is followed */
+	snprintf(other_ip, sizeof other_ip,
+		 "http://127.0.0.1:%d/to?url=http%%3A%%2F%%2F127.0.0.1"
+		 "%%3A%d%%2Ffeed%%2Foutlet-a.rss",
+		 port, port);
+	check_private(f, 1, other_ip, here, NULL);
+	/* a bad policy is a bad request */
+	r.allow_private = "localhost";
+	x = fetcher_start(f, &r, on_data, on_done, NULL);
+	CHECK(x == NULL, "fetcher_start with allow_private = localhost: refused");
 }
 
 static void check_status(struct fetcher *f, const char *path, int status, const char *message)
@@ -959,6 +1063,7 @@ int main(void)
 		test_plain_and_conditional(f);
 		test_gzip(f);
 		test_redirects(f);
+		test_private_addresses(f);
 		test_statuses(f);
 		test_file_and_bad_requests(f);
 		test_broken_connections(f);

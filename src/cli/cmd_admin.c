@@ -65,7 +65,9 @@ int cmd_check(int argc, char **argv)
 	static const char help[] =
 		"Usage: feedspool check [-c FILE]\n"
 		"Validate the configuration (and every OPML file and filter it names), check that the\n"
-		"state database and the spool can be used by this user (nothing is created), and\n"
+		"state database and the spool can be used by this user (nothing is created; the\n"
+		"database must pass SQLite's quick_check, and no -wal, -shm, tmp/, new/ or cur/\n"
+		"may be a symbolic link), and\n"
 		"print the resolved settings and feed list. Exit status 0 when it is valid, 1 when\n"
 		"not (every error on stderr as FILE:LINE: message, or state/spool PATH: message),\n"
 		"2 for usage errors. Warnings (two feeds with the same URL) go to stderr as\n"

@@ -15,6 +15,7 @@
 #include <ini.h>
 #include <utf8proc.h>
 
+#include "addr_policy.h"
 #include "config.h"
 #include "opml.h"
 
@@ -81,6 +82,7 @@ static const struct key keys[] = {
     FEED("user_agent", K_STRING, user_agent, 0, 0),
     FEED("header", K_HEADER, headers, 0, 0),
     FEED("revisions", K_BOOL, revisions, 0, 1),
+    FEED("allow_private", K_STRING, allow_private, 0, 0),
     {"opml", K_OPML, 0, 0, 0, 0},
 };
 
@@ -561,6 +563,7 @@ static void settings_fini(struct feed_settings *s)
 	size_t i;
 
 	free(s->user_agent);
+	free(s->allow_private);
 	for (i = 0; i < s->n_headers; i++)
 		free(s->headers[i]);
 	free(s->headers);
@@ -689,7 +692,9 @@ static struct config *config_new(const char *path)
 	c->spool = strdup("/var/spool/feedspool");
 	c->plugin_dir = strdup(PKGLIBDIR);
 	c->defaults.user_agent = strdup(DEFAULT_USER_AGENT);
-	if (!c->path || !c->state || !c->spool || !c->plugin_dir || !c->defaults.user_agent) {
+	c->defaults.allow_private = strdup("no");
+	if (!c->path || !c->state || !c->spool || !c->plugin_dir || !c->defaults.user_agent ||
+	    !c->defaults.allow_private) {
 		config_free(c);
 		return NULL;
 	}
@@ -956,6 +961,15 @@ static int set_value(struct load *ld, const struct key *k, void *base, const cha
 			conf_error(ld, ld->lineno, ld->label, k->name,
 				   "empty (leave %s out for the default)", k->name);
 			return -EINVAL;
+		}
+		if (k->off == offsetof(struct feed_settings, allow_private) && k->feed) {
+			struct addr_policy ap;
+			char why[256];
+
+			if (addr_policy_parse(&ap, v, why, sizeof why) < 0) {
+				conf_error(ld, ld->lineno, ld->label, k->name, "%s", why);
+				return -EINVAL;
+			}
 		}
 		s = strdup(v);
 		if (!s)

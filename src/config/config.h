@@ -33,6 +33,8 @@ struct feed_settings {
 			       * defaults, and replace a default header of the same name */
 	size_t n_headers;
 	int revisions;        /* write changed items again as revisions (default 0) */
+	char *allow_private;  /* internal addresses the fetcher may connect to (addr_policy.h
+			       * syntax: yes, no, or ADDRESS[:PORT] and CIDR entries; default no) */
 };
 
 struct feed_conf {

@@ -457,6 +457,7 @@ static void start_fetch(struct dfeed *f)
 	req.low_speed_time = s->low_speed_time;
 	req.max_bytes = s->max_bytes;
 	req.allow_file = d->cfg->allow_file_urls;
+	req.allow_private = s->allow_private;
 	f->run = pipeline_run_begin(d->pl, f->conf->name, on_run_done, f);
 	if (!f->run) {
 		log_err("feed %s: out of memory", f->conf->name);

@@ -148,18 +148,77 @@ static int sqlite_file(const char *path, int has_wal, struct buf *err)
 	return 0;
 }
 
-static int check_state(const char *path, struct buf *err)
+/* The database's -wal and -shm, which SQLite creates beside it (and would follow if they were
+ * links): looked at whether the database exists or not. */
+static int check_sidecars(const char *path, int *has_wal, struct buf *err)
 {
 	static const char *const sidecars[] = {"-wal", "-shm"};
-	struct stat st;
 	struct buf side = BUF_INIT;
-	char *dir, *slash;
+	struct stat st;
 	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < 2; i++) {
+		buf_reset(&side);
+		buf_printf(&side, "%s%s", path, sidecars[i]);
+		if (lstat(buf_cstr(&side), &st) != 0)
+			continue;
+		if (S_ISLNK(st.st_mode)) {
+			problem(
+			    err, "state", buf_cstr(&side),
+			    "a symbolic link; refusing (remove it; SQLite creates it beside the "
+			    "database)");
+			rc = -1;
+			continue;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			problem(err, "state", buf_cstr(&side), "not a regular file; refusing");
+			rc = -1;
+			continue;
+		}
+		if (i == 0 && st.st_size > 0)
+			*has_wal = 1;
+		if (owned(&st, "state", buf_cstr(&side), err) < 0 ||
+		    usable(buf_cstr(&side), R_OK | W_OK, "state", err) < 0)
+			rc = -1;
+	}
+	buf_fini(&side);
+	return rc;
+}
+
+/* A database that exists and is not empty must pass SQLite's quick_check. */
+static int check_integrity(const char *path, const char *config, struct buf *err)
+{
+	struct buf why = BUF_INIT;
+	int rc = state_verify(path, &why);
+
+	if (rc == -EIO)
+		problem(err, "state", path,
+			"corrupt (%s); move it aside and rebuild the seen set from the spool: "
+			"feedspool state rebuild -c %s",
+			buf_cstr(&why), config);
+	else if (rc < 0)
+		problem(err, "state", path, "cannot check it: %s", buf_cstr(&why));
+	buf_fini(&why);
+	return rc < 0 ? -1 : 0;
+}
+
+static int check_state(const char *path, const char *config, struct buf *err)
+{
+	struct stat st;
+	char *dir, *slash;
 	int rc = 0, has_wal = 0;
 
+	if (check_sidecars(path, &has_wal, err) < 0)
+		rc = -1;
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		problem(err, "state", path,
+			"a symbolic link; refusing (set `state` to the file it points to)");
+		return -1;
+	}
 	if (stat(path, &st) != 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
-			return creatable(path, "state", err);
+			return creatable(path, "state", err) < 0 ? -1 : rc;
 		problem(err, "state", path, "%s", strerror(errno));
 		return -1;
 	}
@@ -169,20 +228,11 @@ static int check_state(const char *path, struct buf *err)
 	}
 	if (owned(&st, "state", path, err) < 0 || usable(path, R_OK | W_OK, "state", err) < 0)
 		return -1;
-	/* the write-ahead log and its index: SQLite creates them beside the database */
-	for (i = 0; i < 2; i++) {
-		buf_reset(&side);
-		buf_printf(&side, "%s%s", path, sidecars[i]);
-		if (stat(buf_cstr(&side), &st) != 0)
-			continue;
-		if (i == 0 && st.st_size > 0)
-			has_wal = 1;
-		if (owned(&st, "state", buf_cstr(&side), err) < 0 ||
-		    usable(buf_cstr(&side), R_OK | W_OK, "state", err) < 0)
-			rc = -1;
-	}
-	buf_fini(&side);
+	if (rc < 0)
+		return -1;
 	if (sqlite_file(path, has_wal, err) < 0)
+		return -1;
+	if ((st.st_size > 0 || has_wal) && check_integrity(path, config, err) < 0)
 		return -1;
 	if (!(dir = strdup(path))) {
 		problem(err, "state", path, "out of memory");
@@ -227,10 +277,16 @@ static int check_spool(const char *dir, struct buf *err)
 	for (i = 0; i < 3; i++) {
 		buf_reset(&sub);
 		buf_printf(&sub, "%s/%s", dir, subs[i]);
-		if (stat(buf_cstr(&sub), &st) != 0) {
+		/* the root may be a link an admin made; tmp/, new/ and cur/ must be ours */
+		if (lstat(buf_cstr(&sub), &st) != 0) {
 			if (errno == ENOENT) /* created in dir, which is writable */
 				continue;
 			problem(err, "spool", buf_cstr(&sub), "%s", strerror(errno));
+			rc = -1;
+		} else if (S_ISLNK(st.st_mode)) {
+			problem(err, "spool", buf_cstr(&sub),
+				"a symbolic link; refusing (tmp/, new/ and cur/ must be real "
+				"directories, not links to elsewhere)");
 			rc = -1;
 		} else if (!S_ISDIR(st.st_mode)) {
 			problem(err, "spool", buf_cstr(&sub), "not a directory");
@@ -250,7 +306,7 @@ int preflight_storage(const struct config *c, struct buf *err)
 {
 	int rc = 0;
 
-	if (check_state(c->state, err) < 0)
+	if (check_state(c->state, c->path, err) < 0)
 		rc = -1;
 	if (check_spool(c->spool, err) < 0)
 		rc = -1;

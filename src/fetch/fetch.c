@@ -17,6 +17,8 @@
 
 #include <curl/curl.h>
 
+#include "addr_policy.h"
+
 #define MAX_REDIRECTS 5
 /* Reads of data that came before a socket error, at most (curl reads 16 KiB at a time). */
 #define MAX_ERR_READS 1024
@@ -76,6 +78,8 @@ struct fetch {
 	char *visited[MAX_REDIRECTS + 2];
 	size_t n_visited;
 	char errbuf[CURL_ERROR_SIZE];
+	struct addr_policy policy; /* allow_private */
+	char refused[160];	   /* the last connection the policy refused */
 };
 
 static void fetcher_shutdown(struct fetcher *f);
@@ -302,6 +306,11 @@ static void describe_error(const struct fetch *x, CURLcode rc, struct fetch_resu
 	case -ECANCELED:
 		r->error = -ECANCELED;
 		set_message(r, "aborted by the receiver");
+		return;
+	}
+	if (x->refused[0] && (rc == CURLE_COULDNT_CONNECT || rc == CURLE_ABORTED_BY_CALLBACK)) {
+		r->error = -EACCES;
+		set_message(r, "%s", x->refused);
 		return;
 	}
 	curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
@@ -921,6 +930,70 @@ static int add_header(struct fetch *x, const char *name, const char *value)
 	return 0;
 }
 
+/* 0 when the policy allows sa, else -1 with the refusal kept for the result's message. */
+static int refuse(struct fetch *x, const struct sockaddr *sa)
+{
+	const char *kind = addr_policy_refuses(&x->policy, sa);
+	char where[ADDR_TEXT_MAX];
+
+	if (!kind)
+		return 0;
+	addr_format(sa, where, sizeof where);
+	snprintf(x->refused, sizeof x->refused,
+		 "connection to %s refused: %s address (allow_private)", where, kind);
+	return -1;
+}
+
+/* Every new connection, after DNS resolution and before connect: DNS rebinding or a redirect
+ * cannot reach an address the policy refuses. */
+static curl_socket_t cb_opensocket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct fetch *x = clientp;
+
+	if (purpose == CURLSOCKTYPE_IPCXN && refuse(x, &a->addr) < 0)
+		return CURL_SOCKET_BAD;
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/* Every request, on a new or a reused connection (which cb_opensocket did not see for this
+ * fetch: another fetch with another policy may have opened it). */
+static int cb_prereq(void *clientp, char *primary_ip, char *local_ip, int primary_port,
+		     int local_port)
+{
+	struct fetch *x = clientp;
+	struct sockaddr_storage ss;
+
+	(void)local_ip;
+	(void)local_port;
+	if (addr_from_text(primary_ip, primary_port, &ss) < 0) {
+		snprintf(x->refused, sizeof x->refused,
+			 "connection to %.64s port %d refused: not an IP address", primary_ip,
+			 primary_port);
+		return CURL_PREREQFUNC_ABORT;
+	}
+	if (refuse(x, (struct sockaddr *)&ss) < 0)
+		return CURL_PREREQFUNC_ABORT;
+	x->refused[0] = '\0'; /* another address of the host was refused before this one */
+	return CURL_PREREQFUNC_OK;
+}
+
+static int setup_policy(struct fetch *x, const struct fetch_request *req)
+{
+	CURL *e = x->easy;
+	char err[256];
+
+	if (addr_policy_parse(&x->policy, req->allow_private, err, sizeof err) < 0)
+		return -EINVAL;
+	if (!x->is_http)
+		return 0;
+	if (curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, cb_opensocket) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, cb_prereq) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_PREREQDATA, x) != CURLE_OK)
+		return -EINVAL;
+	return 0;
+}
+
 static int setup_easy(struct fetch *x, const struct fetch_request *req)
 {
 	CURL *e = x->easy;
@@ -971,7 +1044,7 @@ static int setup_easy(struct fetch *x, const struct fetch_request *req)
 		return -EINVAL;
 	if (vi->features & CURL_VERSION_HTTP2)
 		curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	return 0;
+	return setup_policy(x, req);
 }
 
 struct fetch *fetcher_start(struct fetcher *f, const struct fetch_request *req, fetch_data_fn data,

@@ -29,6 +29,12 @@ struct fetch_request {
 	int low_speed_limit, low_speed_time; /* bytes/s for seconds (0: no check) */
 	size_t max_bytes;                 /* body cap after decompression (0: default) */
 	int allow_file;                   /* file:// allowed for this request */
+	/* Internal addresses (loopback, private, link-local...) this request may connect to: the
+	 * allow_private syntax of addr_policy.h; NULL: none. Checked on every connection,
+	 * redirects and reused connections included, after DNS resolution; a refusal ends the
+	 * fetch with -EACCES, "connection to ADDRESS:PORT refused: KIND address (allow_private)".
+	 */
+	const char *allow_private;
 };
 
 struct fetch_result {

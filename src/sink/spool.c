@@ -818,6 +818,13 @@ void spool_close(struct spool *s, void (*on_closed)(void *ud), void *ud)
 	maybe_close(s);
 }
 
+static int is_symlink(int dir_fd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+}
+
 static void open_error(struct buf *err, const char *dir, const char *sub, const char *what, int e)
 {
 	if (err)
@@ -873,9 +880,17 @@ struct spool *spool_open(uv_loop_t *loop, const char *dir, mode_t umask, struct 
 			open_error(err, dir, subs[i], "cannot create the directory", errno);
 			goto fail;
 		}
-		*fds[i] = openat(s->dir_fd, subs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		/* the root may be an admin's symbolic link; its tmp/, new/ and cur/ may not */
+		*fds[i] =
+		    openat(s->dir_fd, subs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (*fds[i] < 0) {
-			open_error(err, dir, subs[i], "cannot open the directory", errno);
+			rc = errno == ENOTDIR && is_symlink(s->dir_fd, subs[i]) ? ELOOP : errno;
+			open_error(err, dir, subs[i],
+				   rc == ELOOP
+				       ? "a symbolic link; refusing (tmp/, new/ and cur/ must "
+					 "be real directories, not links to elsewhere)"
+				       : "cannot open the directory",
+				   rc);
 			goto fail;
 		}
 	}

@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dedup.h"
+#include "log.h"
 
 /*
  * Schema (version 3; PRAGMA user_version holds the version, migrations[] below the steps):
@@ -179,7 +181,13 @@ struct state {
 /* Keeps the message (the connection's own is overwritten by the next call) and maps the code. */
 static int fail(struct state *s, int rc)
 {
-	snprintf(s->err, sizeof s->err, "%s", sqlite3_errmsg(s->db));
+	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB)
+		snprintf(s->err, sizeof s->err,
+			 "%s (the state database is corrupt: stop feedspool and run "
+			 "`feedspool state rebuild`, see feedspool(1))",
+			 sqlite3_errmsg(s->db));
+	else
+		snprintf(s->err, sizeof s->err, "%s", sqlite3_errmsg(s->db));
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
@@ -349,19 +357,79 @@ fail:
 	return rc;
 }
 
-/* SQLite gives new files 0644 & ~umask; the seen set and feed URLs are nobody else's business. */
-static int create_private(const char *path, struct buf *err)
+/* Refuses a database, -wal or -shm that is a symbolic link or not a regular file: SQLite
+ * follows links, so a planted state.db-wal link would have it write the log elsewhere. Only
+ * looks (lstat); nothing is created, so a refused start leaves everything as it was. */
+static int refuse_links(const char *path, struct buf *err)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	int e;
+	static const char *const suffix[] = {"", "-wal", "-shm"};
+	struct buf p = BUF_INIT;
+	struct stat st;
+	int rc = 0, i;
 
-	if (fd < 0) {
-		e = errno;
-		buf_printf(err, "%s: %s", path, strerror(e));
-		return -e;
+	for (i = 0; i < 3 && !rc; i++) {
+		buf_reset(&p);
+		buf_printf(&p, "%s%s", path, suffix[i]);
+		if (lstat(buf_cstr(&p), &st) != 0) {
+			if (errno != ENOENT) {
+				rc = -errno;
+				buf_printf(err, "%s: %s", buf_cstr(&p), strerror(errno));
+			}
+		} else if (S_ISLNK(st.st_mode)) {
+			rc = -ELOOP;
+			buf_printf(err, "%s: a symbolic link; refusing (%s)", buf_cstr(&p),
+				   i ? "remove it; SQLite creates it beside the database"
+				     : "set `state` to the file it points to");
+		} else if (!S_ISREG(st.st_mode)) {
+			rc = -EINVAL;
+			buf_printf(err, "%s: not a regular file; refusing", buf_cstr(&p));
+		}
 	}
-	close(fd);
-	return 0;
+	buf_fini(&p);
+	return rc;
+}
+
+/* SQLite gives new files 0644 & ~umask, and its -wal and -shm the database's mode: the
+ * database is created 0600, and an existing one (touched, restored from a backup) and its
+ * -wal and -shm are brought back to 0600. The seen set and feed URLs are nobody else's
+ * business. */
+static int make_private(const char *path, struct buf *err)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm"};
+	struct buf p = BUF_INIT;
+	struct stat st;
+	int rc = 0, fd, i;
+
+	for (i = 0; i < 3 && !rc; i++) {
+		buf_reset(&p);
+		buf_printf(&p, "%s%s", path, suffix[i]);
+		fd = open(buf_cstr(&p), O_RDWR | O_NOFOLLOW | O_CLOEXEC | (i ? 0 : O_CREAT), 0600);
+		if (fd < 0) {
+			if (i && errno == ENOENT)
+				continue;
+			rc = -errno;
+			buf_printf(err, "%s: %s", buf_cstr(&p), strerror(errno));
+			break;
+		}
+		if (fstat(fd, &st) == 0 && (st.st_mode & 077)) {
+			if (fchmod(fd, 0600) != 0) {
+				rc = -errno;
+				buf_printf(
+				    err,
+				    "%s: mode %04o lets others read the state, and it cannot "
+				    "be changed: %s (run chmod 600 %s)",
+				    buf_cstr(&p), (unsigned)(st.st_mode & 07777), strerror(errno),
+				    buf_cstr(&p));
+			} else {
+				log_warnx(
+				    "state %s: mode %04o changed to 0600 (the state is private)",
+				    buf_cstr(&p), (unsigned)(st.st_mode & 07777));
+			}
+		}
+		close(fd);
+	}
+	buf_fini(&p);
+	return rc;
 }
 
 struct state *state_open(const char *path, int readonly, struct buf *err)
@@ -374,11 +442,13 @@ struct state *state_open(const char *path, int readonly, struct buf *err)
 		buf_printf(err, "%s: out of memory", path);
 		return NULL;
 	}
-	if (!readonly && create_private(path, err) < 0)
+	if (refuse_links(path, err) < 0 || (!readonly && make_private(path, err) < 0))
 		goto fail;
 	rc = sqlite3_open_v2(
 	    path, &s->db,
-	    readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	    SQLITE_OPEN_NOFOLLOW |
+		(readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE),
+	    NULL);
 	if (rc != SQLITE_OK) {
 		if (!s->db)
 			buf_printf(err, "%s: out of memory", path);
@@ -427,6 +497,68 @@ struct state *state_open(const char *path, int readonly, struct buf *err)
 fail:
 	state_close(s);
 	return NULL;
+}
+
+/* "file:PATH?immutable=1", PATH escaped for a URI. */
+static char *immutable_uri(const char *path)
+{
+	struct buf u = BUF_INIT;
+	const char *c;
+
+	buf_puts(&u, "file:");
+	for (c = path; *c; c++) {
+		if (*c == '%' || *c == '?' || *c == '#')
+			buf_printf(&u, "%%%02X", (unsigned char)*c);
+		else
+			buf_putc(&u, *c);
+	}
+	buf_puts(&u, "?immutable=1");
+	return buf_steal(&u);
+}
+
+int state_verify(const char *path, struct buf *err)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	struct stat wal;
+	struct buf wal_path = BUF_INIT;
+	char *uri = NULL;
+	const char *answer;
+	int rc, flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW;
+
+	/* Without a -wal (no daemon running, a clean stop) the file is the whole database: read it
+	 * as immutable, which creates no -shm. With one, SQLite must read it too (read-only). */
+	if (buf_printf(&wal_path, "%s-wal", path) < 0)
+		return -ENOMEM;
+	if (lstat(buf_cstr(&wal_path), &wal) != 0 && errno == ENOENT) {
+		if (!(uri = immutable_uri(path))) {
+			buf_fini(&wal_path);
+			return -ENOMEM;
+		}
+		flags |= SQLITE_OPEN_URI;
+	}
+	buf_fini(&wal_path);
+	rc = sqlite3_open_v2(uri ? uri : path, &db, flags, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+		rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st, NULL);
+	}
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		answer = (const char *)sqlite3_column_text(st, 0);
+		rc = answer && !strcmp(answer, "ok") ? 0 : -EIO;
+		for (; rc && answer && *answer;
+		     answer++) /* one line: "*** in database main ***\n..." */
+			buf_puts(err, *answer == '\n' ? "; " : (char[2]){*answer, 0});
+		if (rc && !answer)
+			buf_puts(err, "quick_check answered nothing");
+	} else {
+		buf_printf(err, "%s", db ? sqlite3_errmsg(db) : "out of memory");
+		rc = (rc & 0xff) == SQLITE_BUSY ? -EBUSY : -EIO;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(uri);
+	return rc;
 }
 
 void state_close(struct state *s)

@@ -46,6 +46,10 @@ void feed_state_fini(struct feed_state *f);
  * unknown id; state_error() then has SQLite's text. */
 struct state *state_open(const char *path, int readonly, struct buf *err);
 void state_close(struct state *s);
+/* Checks that the database at path is sound (PRAGMA quick_check: reads every page once, so its
+ * cost is linear in the file's size) without changing or creating anything. 0; -EIO when it is
+ * corrupt (or unreadable), with SQLite's first complaint in err; -EBUSY when locked. */
+int state_verify(const char *path, struct buf *err);
 const char *state_error(const struct state *s);
 
 /* Transactions group writes (one per batch of articles); nesting is not supported. */

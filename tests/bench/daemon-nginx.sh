@@ -74,6 +74,7 @@ for round in $(seq 1 "$RUNS"); do
 		echo "[feedspool]"
 		echo "state = state.db"
 		echo "spool = spool"
+		echo "allow_private = 127.0.0.1"
 		echo "format = ${FORMAT:-json}"
 		echo "max_total = 32"
 		echo "max_per_host = 32"

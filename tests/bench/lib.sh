@@ -90,6 +90,7 @@ bench_conf() {
 	echo "[feedspool]"
 	echo "state = state.db"
 	echo "spool = spool"
+	echo "allow_private = 127.0.0.1"
 	echo "format = ${FORMAT:-json}"
 	echo "max_total = 32"
 	echo "max_per_host = 32"
