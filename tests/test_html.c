@@ -66,7 +66,9 @@ static const struct text_case blocks[] = {
     {"<iframe src=x>fallback</iframe><p>y</p>", "fallback\ny"},
     {"safe<object data=x> <b>description</b></object>", "safe description"},
     {"<select><option>o</option></select>t<textarea>x</textarea>", "t"},
-    {"<svg><title>icon</title><text>t</text></svg>after", "after"},
+    /* inline SVG keeps its text, not its tooltip title */
+    {"<svg><title>icon</title><text>t</text></svg> after", "t after"},
+    {"<p>Fig: <svg viewBox=\"0 0 1 1\"><g><text>label</text></g></svg></p>", "Fig: label"},
     {"<video src=v>Your browser cannot play this.</video>x", "x"},
     {"a<!-- <p>x</p> -->b", "ab"},
     {"a<!-- <a href=\"x -->b<p>c\">", "ab\nc\">"},

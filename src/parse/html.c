@@ -22,10 +22,12 @@
  * - Tables: a row per line, its non-empty cells joined by " | ".
  * - pre (listing, xmp, plaintext): each source line is an output line, trimmed at both ends;
  *   the blanks inside a line are kept as they are. In HTML_INLINE it collapses like other text.
- * - Dropped with their content: script, style, noscript, template, head, title, applet, svg,
+ * - Dropped with their content: script, style, noscript, template, head, title, applet,
  *   canvas, audio, video, select, datalist, textarea, noembed, noframes. The content of iframe
  *   and object is the fallback text shown where they are not supported: it is kept.
- *   Images (and their alt text) leave nothing, so an empty figure leaves no line.
+ *   Images (and their alt text) leave nothing, so an empty figure leaves no line. Inline SVG
+ *   and MathML are inline: their text (an SVG <text>, a formula) is kept, an SVG <title>
+ *   (a tooltip) is not, as feedparser's sanitizer keeps them.
  * - Whitespace: runs of space, tab, CR, LF and FF are one space; U+00A0 is text and stays, but
  *   a line holding nothing else (<p>&nbsp;</p>, a common spacer) is dropped as empty.
  * - U+0080..U+009F (from &#150; and friends, or text decoded as Latin-1 that was Windows-1252)
@@ -88,7 +90,7 @@ static const struct tag tags[] = {
     {"ol", TAG_BLOCK},	     {"p", TAG_BLOCK},	      {"plaintext", TAG_PRE},
     {"pre", TAG_PRE},	     {"script", TAG_SKIP},    {"search", TAG_BLOCK},
     {"section", TAG_BLOCK},  {"select", TAG_SKIP},    {"style", TAG_SKIP},
-    {"summary", TAG_BLOCK},  {"svg", TAG_SKIP},	      {"table", TAG_BLOCK},
+    {"summary", TAG_BLOCK},  {"svg", TAG_INLINE},	      {"table", TAG_BLOCK},
     {"tbody", TAG_BLOCK},    {"td", TAG_CELL},	      {"template", TAG_SKIP},
     {"textarea", TAG_SKIP},  {"tfoot", TAG_BLOCK},    {"th", TAG_CELL},
     {"thead", TAG_BLOCK},    {"title", TAG_SKIP},     {"tr", TAG_BLOCK},
