@@ -765,21 +765,32 @@ static void item_emit(struct feed_xml *x)
 
 	/* identity first: an item the caller already knows needs no text */
 	a->title = to_text(it->title.s, it->title.mode, HTML_INLINE);
+	if (it->guid.s && !is_blank(it->guid.s)) {
+		a->guid = trim_dup(it->guid.s);
+		/* a permalink written as a path ("/2024/post") is relative to the document, as
+		 * feedparser resolves it; other guids are names, never URLs to resolve */
+		if (a->guid && a->guid[0] == '/' && it->guid_permalink && it->guid.base) {
+			char *r = url_resolve(it->guid.base, a->guid);
+
+			if (r) {
+				free(a->guid);
+				a->guid = r;
+			}
+		}
+	} else if (it->about) {
+		a->guid = strdup(it->about);
+	}
 	/* the link: an Atom alternate link, the RSS link, or a permalink guid */
 	if (it->link.s && !is_blank(it->link.s)) {
 		char *t = trim_dup(it->link.s);
 
 		a->url = url_resolve(it->link.base, t);
 		free(t);
-	} else if (it->guid.s && it->guid_permalink && looks_like_url(it->guid.s)) {
-		a->url = trim_dup(it->guid.s);
+	} else if (a->guid && it->guid.s && it->guid_permalink && looks_like_url(a->guid)) {
+		a->url = strdup(a->guid);
 	} else if (it->about && looks_like_url(it->about)) {
 		a->url = strdup(it->about);
 	}
-	if (it->guid.s && !is_blank(it->guid.s))
-		a->guid = trim_dup(it->guid.s);
-	else if (it->about)
-		a->guid = strdup(it->about);
 	if (it->origlink)
 		article_add_link(a, it->origlink, "original", NULL, NULL);
 	a->published = it->published;

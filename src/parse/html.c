@@ -580,7 +580,11 @@ static int normalize(const char *s, size_t n, struct buf *out)
 		j = i + 1;
 		if (j < n && s[j] == '!') {
 			if (n - j >= 3 && s[j + 1] == '-' && s[j + 2] == '-') {
+				/* a comment never closed with "-->" ends at the next '>', as older
+				 * parsers end it, rather than swallowing the rest of the text */
 				i = skip_past(s, n, j + 3, "-->");
+				if (i == n && !(n >= 3 && memcmp(s + n - 3, "-->", 3) == 0))
+					i = skip_past(s, n, j + 3, ">");
 				continue;
 			}
 			if (n - j > 7 && strncasecmp(s + j + 1, "doctype", 7) == 0) {
