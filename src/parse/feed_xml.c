@@ -910,6 +910,28 @@ static int start_link(struct feed_xml *x, const struct attrs *at)
 	return 1;
 }
 
+/* Microsoft's CDF: <CHANNEL HREF="..." LASTMOD="..."> are the feed's link and date. */
+static void cdf_channel(struct feed_xml *x, const struct attrs *at)
+{
+	char *v;
+
+	if ((v = attr_get_ci(at, "lastmod"))) {
+		set_date(&x->fupdated, &x->fupdated_rank, v, 3);
+		x->fdirty = 1;
+		free(v);
+	}
+	if ((v = attr_get_ci(at, "href"))) {
+		char *t = trim_dup(v);
+
+		if (t && *t) {
+			cand_offer(x, &x->flink, url_resolve(cur_base(x), t), M_TEXT, 1);
+			x->fdirty = 1;
+		}
+		free(t);
+		free(v);
+	}
+}
+
 static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri,
 		     int nb_ns, const xmlChar **ns, int nb_attrs, int nb_defaulted,
 		     const xmlChar **attrs)
@@ -974,8 +996,10 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
 
 	switch (el) {
 	case E_CHANNEL:
-		if (!x->in_item)
+		if (!x->in_item) {
 			x->in_feed = d;
+			cdf_channel(x, &at);
+		}
 		if (cur_lang(x) && !x->info->language)
 			x->info->language = strdup(cur_lang(x));
 		return;
