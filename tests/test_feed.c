@@ -38,6 +38,9 @@ static int keep(void *ud, struct article *a, const struct feed_info *f)
 	*c = *a;
 	/* take the strings over from the parser (the callback may) */
 	a->url = a->guid = a->title = a->standfirst = a->summary = a->body = a->language = NULL;
+	a->content_html = NULL;
+	a->images = NULL;
+	a->n_images = 0;
 	c->authors = NULL;
 	c->n_authors = 0;
 	for (i = 0; i < a->n_authors; i++)

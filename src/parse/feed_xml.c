@@ -358,6 +358,47 @@ static char *to_text(const char *s, enum fmode mode, enum html_mode layout)
 	return buf_steal(&out);
 }
 
+static int on_inline_link(void *ud, const char *href, const char *text)
+{
+	return article_add_inline_link(ud, href, text);
+}
+
+static int on_inline_image(void *ud, const char *src, const char *alt)
+{
+	return article_add_image(ud, src, alt);
+}
+
+/* to_text() in blocks for the article's body source, which also sets a->content_html and lists
+ * the inline links and images: one parse of the HTML for all of them. */
+static char *to_text_rich(const struct cand *c, struct article *a)
+{
+	struct buf out = BUF_INIT, html = BUF_INIT;
+	struct html_extra ex = {c->base, &html, on_inline_link, on_inline_image, a};
+	enum fmode mode = c->mode;
+
+	if (!c->s || mode == M_NONE)
+		return NULL;
+	if (mode == M_GUESS)
+		mode = html_looks_like(c->s, strlen(c->s)) ? M_HTML : M_TEXT;
+	if (mode == M_TEXT) {
+		plain_to_text(c->s, strlen(c->s), HTML_BLOCKS, &out);
+		charset_fix_double_utf8(&out);
+		html_from_text(buf_cstr(&out), out.len, &html);
+	} else {
+		html_convert(c->s, strlen(c->s), HTML_BLOCKS, &out, &ex);
+		charset_fix_double_utf8(&out);
+		charset_fix_double_utf8(&html);
+	}
+	free(a->content_html);
+	a->content_html = html.len ? buf_steal(&html) : NULL;
+	buf_fini(&html);
+	if (!out.len) {
+		buf_fini(&out);
+		return NULL;
+	}
+	return buf_steal(&out);
+}
+
 /* ---- attributes ------------------------------------------------------------------------- */
 
 struct attrs {
@@ -809,7 +850,13 @@ static void item_emit(struct feed_xml *x)
 		it->summary = it->subtitle;
 		memset(&it->subtitle, 0, sizeof it->subtitle);
 	}
-	summary_blocks = to_text(it->summary.s, it->summary.mode, HTML_BLOCKS);
+	/* the body's source (the content, else the summary) is read with its HTML and links */
+	if (it->content.s)
+		a->body = to_text_rich(&it->content, a);
+	if (a->body)
+		summary_blocks = to_text(it->summary.s, it->summary.mode, HTML_BLOCKS);
+	else
+		summary_blocks = to_text_rich(&it->summary, a);
 	if (summary_blocks) {
 		char *c;
 
@@ -817,8 +864,6 @@ static void item_emit(struct feed_xml *x)
 		for (c = a->summary; c && (c = strchr(c, '\n')); c++)
 			*c = ' ';
 	}
-	if (it->content.s)
-		a->body = to_text(it->content.s, it->content.mode, HTML_BLOCKS);
 	if (!a->body) {
 		a->body = summary_blocks;
 	} else {
