@@ -18,35 +18,37 @@ struct el {
 };
 
 /* Sorted for bsearch(). Elements not listed lose their tags and keep their content (what
- * html.c drops with its content, script, style, svg titles..., never reaches us). */
+ * html.c drops with its content, script, style, svg titles..., never reaches us). Void
+ * elements (embed, input...) are listed to be dropped: what libxml2 may put inside them is
+ * the text that follows them in HTML5. */
 static const struct el elements[] = {
     {"a", SAN_KEEP},	      {"abbr", SAN_KEEP},	{"acronym", SAN_KEEP},
     {"address", SAN_KEEP},    {"article", SAN_KEEP},	{"aside", SAN_KEEP},
-    {"b", SAN_KEEP},	      {"base", SAN_REMOVE},	{"bdi", SAN_KEEP},
+    {"b", SAN_KEEP},	      {"base", SAN_DROP_TAG},	{"bdi", SAN_KEEP},
     {"bdo", SAN_KEEP},	      {"big", SAN_KEEP},	{"blockquote", SAN_KEEP},
     {"br", SAN_VOID},	      {"button", SAN_REMOVE},	{"caption", SAN_KEEP},
     {"cite", SAN_KEEP},	      {"code", SAN_KEEP},	{"col", SAN_VOID},
     {"colgroup", SAN_KEEP},   {"dd", SAN_KEEP},		{"del", SAN_KEEP},
     {"details", SAN_KEEP},    {"dfn", SAN_KEEP},	{"div", SAN_KEEP},
     {"dl", SAN_KEEP},	      {"dt", SAN_KEEP},		{"em", SAN_KEEP},
-    {"embed", SAN_REMOVE},    {"figcaption", SAN_KEEP}, {"figure", SAN_KEEP},
-    {"footer", SAN_KEEP},     {"frame", SAN_REMOVE},	{"h1", SAN_KEEP},
+    {"embed", SAN_DROP_TAG},    {"figcaption", SAN_KEEP}, {"figure", SAN_KEEP},
+    {"footer", SAN_KEEP},     {"frame", SAN_DROP_TAG},	{"h1", SAN_KEEP},
     {"h2", SAN_KEEP},	      {"h3", SAN_KEEP},		{"h4", SAN_KEEP},
     {"h5", SAN_KEEP},	      {"h6", SAN_KEEP},		{"header", SAN_KEEP},
     {"hr", SAN_VOID},	      {"i", SAN_KEEP},		{"img", SAN_VOID},
-    {"input", SAN_REMOVE},    {"ins", SAN_KEEP},	{"kbd", SAN_KEEP},
-    {"keygen", SAN_REMOVE},   {"li", SAN_KEEP},		{"link", SAN_REMOVE},
-    {"main", SAN_KEEP},	      {"mark", SAN_KEEP},	{"meta", SAN_REMOVE},
-    {"ol", SAN_KEEP},	      {"p", SAN_KEEP},		{"param", SAN_REMOVE},
+    {"input", SAN_DROP_TAG},    {"ins", SAN_KEEP},	{"kbd", SAN_KEEP},
+    {"keygen", SAN_DROP_TAG},   {"li", SAN_KEEP},		{"link", SAN_DROP_TAG},
+    {"main", SAN_KEEP},	      {"mark", SAN_KEEP},	{"meta", SAN_DROP_TAG},
+    {"ol", SAN_KEEP},	      {"p", SAN_KEEP},		{"param", SAN_DROP_TAG},
     {"pre", SAN_KEEP},	      {"q", SAN_KEEP},		{"rp", SAN_KEEP},
     {"rt", SAN_KEEP},	      {"ruby", SAN_KEEP},	{"s", SAN_KEEP},
     {"samp", SAN_KEEP},	      {"section", SAN_KEEP},	{"small", SAN_KEEP},
-    {"source", SAN_REMOVE},   {"span", SAN_KEEP},	{"strike", SAN_KEEP},
+    {"source", SAN_DROP_TAG},   {"span", SAN_KEEP},	{"strike", SAN_KEEP},
     {"strong", SAN_KEEP},     {"sub", SAN_KEEP},	{"summary", SAN_KEEP},
     {"sup", SAN_KEEP},	      {"table", SAN_KEEP},	{"tbody", SAN_KEEP},
     {"td", SAN_KEEP},	      {"tfoot", SAN_KEEP},	{"th", SAN_KEEP},
     {"thead", SAN_KEEP},      {"time", SAN_KEEP},	{"tr", SAN_KEEP},
-    {"track", SAN_REMOVE},    {"tt", SAN_KEEP},		{"u", SAN_KEEP},
+    {"track", SAN_DROP_TAG},    {"tt", SAN_KEEP},		{"u", SAN_KEEP},
     {"ul", SAN_KEEP},	      {"var", SAN_KEEP},	{"wbr", SAN_VOID},
 };
 
