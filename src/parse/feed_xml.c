@@ -386,8 +386,9 @@ static char *to_text_rich(const struct cand *c, struct article *a)
 		html_from_text(buf_cstr(&out), out.len, &html);
 	} else {
 		html_convert(c->s, strlen(c->s), HTML_BLOCKS, &out, &ex);
-		charset_fix_double_utf8(&out);
-		charset_fix_double_utf8(&html);
+		/* the HTML has the text's characters: it needs repair only where the text did */
+		if (charset_fix_double_utf8(&out))
+			charset_fix_double_utf8(&html);
 	}
 	free(a->content_html);
 	a->content_html = html.len ? buf_steal(&html) : NULL;

@@ -616,17 +616,20 @@ static int copy_attrs(const char *s, size_t i, size_t gt, struct buf *out)
 									 : s[name + k]));
 		if (!err)
 			err = buf_append(out, "=\"", 2);
-		for (k = 0; !err && k < vlen; k++) {
-			unsigned char b = (unsigned char)s[v + k];
+		for (k = 0; !err && k < vlen;) {
+			size_t run = k;
+			unsigned char b;
 
+			while (k < vlen && s[v + k] != '"' && s[v + k] != '<' && s[v + k] != 0)
+				k++;
+			err = buf_append(out, s + v + run, k - run);
+			if (err || k >= vlen)
+				break;
+			b = (unsigned char)s[v + k++];
 			if (b == '"')
 				err = buf_append(out, "&quot;", 6);
 			else if (b == '<')
 				err = buf_append(out, "&lt;", 4);
-			else if (b == 0)
-				continue;
-			else
-				err = buf_putc(out, (char)b);
 		}
 		if (!err)
 			err = buf_putc(out, '"');

@@ -129,6 +129,10 @@ static void scheme_of(const char *v, char *out, size_t size)
 	out[0] = '\0';
 }
 
+#define CONTROLS                                                                                   \
+	"\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15"          \
+	"\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f "
+
 static int scheme_ok(const char *scheme, int is_href)
 {
 	return !strcmp(scheme, "http") || !strcmp(scheme, "https") || !strcmp(scheme, "ftp") ||
@@ -152,38 +156,43 @@ char *sanitize_url(const char *base, const char *v, int is_href)
 	if (!r)
 		return NULL;
 	scheme_of(r, scheme, sizeof scheme);
-	if (*scheme && !scheme_ok(scheme, is_href)) {
+	/* what did not resolve against a base is not a URL anyone can follow; without a base, a
+	 * relative reference stays, if it is one (no blanks or control characters) */
+	if (*scheme ? !scheme_ok(scheme, is_href) : base != NULL || strpbrk(r, CONTROLS) != NULL) {
 		free(r);
 		return NULL;
 	}
 	return r;
 }
 
+/* 1: escaped in text and attributes, 2: in attributes only, 3: dropped. */
+static const unsigned char special[256] = {
+    [0] = 3,	[1] = 3,    [2] = 3,	[3] = 3,    [4] = 3,	[5] = 3,    [6] = 3,	[7] = 3,
+    [8] = 3,	[11] = 3,   [12] = 3,	[13] = 3,   [14] = 3,	[15] = 3,   [16] = 3,	[17] = 3,
+    [18] = 3,	[19] = 3,   [20] = 3,	[21] = 3,   [22] = 3,	[23] = 3,   [24] = 3,	[25] = 3,
+    [26] = 3,	[27] = 3,   [28] = 3,	[29] = 3,   [30] = 3,	[31] = 3,   [127] = 3,	['&'] = 1,
+    ['<'] = 1,	['>'] = 1,  ['"'] = 2,
+};
+
 static int put_escaped(struct buf *out, const char *s, size_t n, int attr)
 {
-	size_t i, start = 0;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, start = 0;
 	int err = 0;
 
-	for (i = 0; i < n && !err; i++) {
-		unsigned char b = (unsigned char)s[i];
+	while (!err) {
 		const char *rep;
 
-		if (b == '&')
-			rep = "&amp;";
-		else if (b == '<')
-			rep = "&lt;";
-		else if (b == '>')
-			rep = "&gt;";
-		else if (b == '"' && attr)
-			rep = "&quot;";
-		else if ((b < ' ' && b != '\t' && b != '\n') || b == 0x7f)
-			rep = "";
-		else
-			continue;
+		while (i < n && (!special[u[i]] || (special[u[i]] == 2 && !attr)))
+			i++;
+		if (i >= n)
+			break;
+		rep = u[i] == '&' ? "&amp;" : u[i] == '<' ? "&lt;" : u[i] == '>' ? "&gt;"
+		      : u[i] == '"' ? "&quot;" : "";
 		err = buf_append(out, s + start, i - start);
 		if (!err)
 			err = buf_puts(out, rep);
-		start = i + 1;
+		start = ++i;
 	}
 	if (!err)
 		err = buf_append(out, s + start, n - start);
