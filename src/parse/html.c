@@ -620,16 +620,14 @@ static int copy_attrs(const char *s, size_t i, size_t gt, struct buf *out)
 			size_t run = k;
 			unsigned char b;
 
-			while (k < vlen && s[v + k] != '"' && s[v + k] != '<' && s[v + k] != 0)
+			while (k < vlen && s[v + k] != '"' && s[v + k] != '<' && s[v + k] != '>')
 				k++;
-			err = buf_append(out, s + v + run, k - run);
+			/* UTF-8 cleaned as text is: the flat path reads these bytes as text */
+			err = put_clean(out, s + v + run, k - run);
 			if (err || k >= vlen)
 				break;
 			b = (unsigned char)s[v + k++];
-			if (b == '"')
-				err = buf_append(out, "&quot;", 6);
-			else if (b == '<')
-				err = buf_append(out, "&lt;", 4);
+			err = buf_puts(out, b == '"' ? "&quot;" : b == '<' ? "&lt;" : "&gt;");
 		}
 		if (!err)
 			err = buf_putc(out, '"');
