@@ -13,7 +13,7 @@ expect_eq "every line has schema 1 and a 16-hex id" \
 	"$(jq -r 'select(.schema == 1 and (.id | test("^[0-9a-f]{16}$"))) | .id' "$TMP/lines" | wc -l | tr -d ' ')" 11
 expect_eq "all model fields are present" \
 	"$(jq -c 'keys' "$TMP/lines" | sort -u)" \
-	'["authors","body","categories","enclosures","feed","fetched","guid","id","language","links","published","schema","standfirst","summary","tags","title","topics","updated","url"]'
+	'["authors","body","categories","content_html","enclosures","feed","fetched","guid","id","images","language","links","published","schema","standfirst","summary","tags","title","topics","updated","url"]'
 expect_eq "the feed object names the feed" \
 	"$(jq -r 'select(.feed.name == "outlet-c.rdf") | .feed.title' "$TMP/lines" | sort -u)" \
 	"Outlet C — Markets & Technology"

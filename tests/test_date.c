@@ -82,6 +82,23 @@ static const struct sample rfc822[] = {
     {"2004\xeb\x85\x84 05\xec\x9b\x94 28\xec\x9d\xbc  01:31:15", "2004-05-27T16:31:15Z"},
 };
 
+/* Month (and day) names of the other languages feedparser's handlers read. */
+static const struct sample languages[] = {
+    /* Greek: "Tue, 03 Aug 2010", month as "Aug" with an accent and without */
+    {"\xce\xa4\xcf\x81\xce\xb9, 03 \xce\x91\xcf\x8d\xce\xb3 2010 08:30:00 GMT",
+     "2010-08-03T08:30:00Z"},
+    {"\xce\xa4\xcf\x81\xce\xb9, 03 \xce\x91\xcf\x85\xce\xb3 2010 08:30:00 +0300",
+     "2010-08-03T05:30:00Z"},
+    /* Greek December, no time */
+    {"\xce\xa3\xce\xb1\xce\xb2, 25 \xce\x94\xce\xb5\xce\xba 2021", "2021-12-25T00:00:00Z"},
+    /* Hungarian: ISO-like with the month's name, a one-digit day and hour */
+    {"2011-okt\xc3\xb3" "ber-5T7:45+01:00", "2011-10-05T06:45:00Z"},
+    {"2011-febru\xc3\xa1ri-28T23:05-02:00", "2011-03-01T01:05:00Z"},
+    {"2011-szeptember-30T10:00:00Z", "2011-09-30T10:00:00Z"},
+    /* Korean, Nate's AM/PM words: \xec\x98\xa4\xec\xa0\x84 is AM */
+    {"2010-03-02 \xec\x98\xa4\xec\xa0\x84 9:05:10", "2010-03-02T00:05:10Z"},
+};
+
 static const struct sample zones[] = {
     {"Thu, 01 Jan 2004 12:00:00 UT", "2004-01-01T12:00:00Z"},
     {"Thu, 01 Jan 2004 12:00:00 UTC", "2004-01-01T12:00:00Z"},
@@ -183,6 +200,11 @@ static const struct sample two_digit_years[] = {
 
 static const struct sample rejected[] = {
     {"", NULL},
+    /* a bare number that reads as two dates (YYDDD, or YYMMD cut short) is no date */
+    {"22013", NULL},
+    {"99121", NULL},
+    {"2010012", NULL},
+    {"2011-notamonth-5T7:45+01:00", NULL},
     {"   ", NULL},
     {"garbage", NULL},
     {"Thu", NULL},
@@ -441,6 +463,7 @@ static void check_hostile(void)
 int main(void)
 {
 	TABLE(rfc822);
+	TABLE(languages);
 	TABLE(zones);
 	TABLE(iso);
 	TABLE(two_digit_years);

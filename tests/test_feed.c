@@ -38,6 +38,9 @@ static int keep(void *ud, struct article *a, const struct feed_info *f)
 	*c = *a;
 	/* take the strings over from the parser (the callback may) */
 	a->url = a->guid = a->title = a->standfirst = a->summary = a->body = a->language = NULL;
+	a->content_html = NULL;
+	a->images = NULL;
+	a->n_images = 0;
 	c->authors = NULL;
 	c->n_authors = 0;
 	for (i = 0; i < a->n_authors; i++)
@@ -557,8 +560,155 @@ static void test_known(void)
 	result_free(&all);
 }
 
+
+/* Parses doc in chunks of every size in sizes[], checking the same thing each time. */
+static void parse_chunked(const char *doc, size_t chunk, struct result *r)
+{
+	struct feed_parser_opts o = {0};
+
+	o.url = "http://example.org/feed";
+	parse_opts(doc, strlen(doc), &o, chunk, r);
+}
+
+/* Bare '&' in links, guids and text is kept as text, in any chunking; CDATA and comments are
+ * left alone; real references still work. */
+static void test_bare_ampersands(void)
+{
+	static const char doc[] =
+		"<rss version=\"2.0\"><channel><title>A & B</title>"
+		"<link>http://example/?a=1&b=2&c</link>\n"
+		"<item><title>Tom & Jerry &copy; &nosuch; &#169;&#xA9;&#XA9; &amp;x</title>"
+		"<link>http://example/?a=1&b=2&c</link><guid>http://example/g?x=1&y</guid>"
+		"<!-- a & b --><description><![CDATA[<p>x &amp; y & z</p>]]></description>"
+		"<category>R&D</category></item></channel></rss>";
+	static const size_t chunks[] = {1, 2, 3, 5, 9, 64, 1 << 16};
+	struct result r;
+	size_t i;
+
+	for (i = 0; i < sizeof chunks / sizeof *chunks; i++) {
+		parse_chunked(doc, chunks[i], &r);
+		CHECK(r.n == 1, "bare &, chunks of %zu: one item, got %d (%s)", chunks[i], r.n, r.error);
+		CHECK_STR(r.feed_link, "http://example/?a=1&b=2&c", "bare & in the channel link (chunk %zu)",
+			  chunks[i]);
+		CHECK_STR(r.feed_title, "A & B", "bare & in the channel title (chunk %zu)", chunks[i]);
+		if (r.n == 1) {
+			CHECK_STR(r.v[0].url, "http://example/?a=1&b=2&c", "bare & in a link (chunk %zu)",
+				  chunks[i]);
+			CHECK_STR(r.v[0].guid, "http://example/g?x=1&y", "bare & in a guid (chunk %zu)",
+				  chunks[i]);
+			CHECK_STR(r.v[0].title, "Tom & Jerry \xc2\xa9 &nosuch; \xc2\xa9\xc2\xa9\xc2\xa9 &x",
+				  "bare & and references in text (chunk %zu)", chunks[i]);
+			CHECK_STR(r.v[0].body, "x & y & z", "CDATA untouched (chunk %zu)", chunks[i]);
+			CHECK(r.v[0].n_categories == 1 && !strcmp(r.v[0].categories[0], "R&D"),
+			      "bare & in a category (chunk %zu)", chunks[i]);
+		}
+		result_free(&r);
+	}
+}
+
+/* Which element is the summary and which the body, as feedparser decides it. */
+static void test_summary_and_content(void)
+{
+	static const struct {
+		const char *item, *summary, *body;
+	} cases[] = {
+	    {"<description>D</description><content:encoded>C</content:encoded>", "D", "C"},
+	    {"<content:encoded>C</content:encoded><description>D</description>", "D", "C"},
+	    {"<description>D1</description><description>D2</description>", "D1", "D2"},
+	    {"<summary>S</summary><description>D</description>", "S", "D"},
+	    {"<description>D</description><summary>S</summary>", "D", "S"},
+	    {"<fullitem>F</fullitem><description>D</description>", "D", "F"},
+	    {"<description>D</description><fullitem>F</fullitem>", "D", "F"},
+	    {"<dc:description>DC</dc:description><content:encoded>C</content:encoded>", "DC", "C"},
+	    {"<content:encoded>C1</content:encoded><content:encoded>C2</content:encoded>", NULL, "C1"},
+	    {"<xhtml:body><p>B</p></xhtml:body><description>D</description>", NULL, "B"},
+	    {"<description>D</description><xhtml:body><p>B</p></xhtml:body>", "D", "B"},
+	    {"<itunes:summary>I</itunes:summary><description>D</description>", "I", "D"},
+	    {"<description>D</description><content:encoded>C</content:encoded>"
+	     "<itunes:summary>I</itunes:summary>",
+	     "I", "C"},
+	};
+	char doc[1024];
+	struct result r;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		snprintf(doc, sizeof doc,
+			 "<rss version=\"2.0\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\" "
+			 "xmlns:dc=\"http://purl.org/dc/elements/1.1/\" "
+			 "xmlns:itunes=\"http://www.itunes.com/dtds/podcast-1.0.dtd\" "
+			 "xmlns:xhtml=\"http://www.w3.org/1999/xhtml\"><channel><item>%s</item></channel>"
+			 "</rss>",
+			 cases[i].item);
+		parse(doc, NULL, &r);
+		CHECK(r.n == 1, "%s: one item, got %d (%s)", cases[i].item, r.n, r.error);
+		if (r.n == 1) {
+			CHECK_STR(s(r.v[0].summary), cases[i].summary ? cases[i].summary : "(null)",
+				  "%s: the summary", cases[i].item);
+			CHECK_STR(s(r.v[0].body), cases[i].body, "%s: the body", cases[i].item);
+		}
+		result_free(&r);
+	}
+}
+
+/* Language tags, Atom type="", SVG content, escaped markup in plain text, CDF attributes. */
+static void test_fidelity_misc(void)
+{
+	static const char atom[] =
+		"<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"en_GB\"><title type=\"\">Plain "
+		"&lt;b&gt;title&lt;/b&gt;</title>"
+		"<entry><title type=\"text\">&lt;!DOCTYPE html&gt; is markup</title>"
+		"<content type=\"xhtml\" xml:lang=\"pt_BR\"><div xmlns=\"http://www.w3.org/1999/xhtml\">"
+		"<p>See <svg xmlns=\"http://www.w3.org/2000/svg\"><title>tip</title>"
+		"<text>a circle</text></svg></p></div></content></entry>"
+		"<entry><title type=\"\">Untyped</title><content type=\"image/svg+xml\">"
+		"<svg xmlns=\"http://www.w3.org/2000/svg\"><text>drawn</text></svg></content></entry>"
+		"</feed>";
+	static const char rss[] =
+		"<rss><channel><language>de_AT</language><item><title>&lt;!DOCTYPE x&gt; y</title>"
+		"<dc:language xmlns:dc=\"http://purl.org/dc/elements/1.1/\">fr_CA</dc:language>"
+		"</item></channel></rss>";
+	static const char cdf[] =
+		"<CHANNEL HREF=\"http://example.org/\" LASTMOD=\"2004-04-06T23:05:43-05:00\">"
+		"<TITLE>T</TITLE><ITEM HREF=\"/item\" LASTMOD=\"2004-04-07T01:00:00Z\"><TITLE>I</TITLE>"
+		"</ITEM></CHANNEL>";
+	struct result r;
+	char d[DATE_BUFSZ] = "";
+
+	parse(atom, NULL, &r);
+	CHECK_STR(r.feed_lang, "en-GB", "xml:lang en_GB is en-GB");
+	CHECK_STR(r.feed_title, "Plain <b>title</b>", "Atom type=\"\" is text");
+	CHECK(r.n == 2, "atom: two entries, got %d", r.n);
+	if (r.n == 2) {
+		CHECK_STR(r.v[0].title, "<!DOCTYPE html> is markup", "escaped markup in text is literal");
+		CHECK_STR(s(r.v[0].body), "See a circle", "inline SVG keeps its text, not its title");
+		CHECK_STR(r.v[1].title, "Untyped", "entry title type=\"\"");
+		CHECK_STR(s(r.v[1].body), "drawn", "SVG content (image/svg+xml) is read");
+	}
+	result_free(&r);
+	parse(rss, NULL, &r);
+	CHECK_STR(r.feed_lang, "de-AT", "<language>de_AT</language> is de-AT");
+	if (r.n == 1) {
+		CHECK_STR(r.v[0].title, "<!DOCTYPE x> y", "escaped DOCTYPE in an RSS title is literal");
+		CHECK_STR(s(r.v[0].language), "fr-CA", "item dc:language, fr_CA as fr-CA");
+	}
+	result_free(&r);
+	parse(cdf, "http://example.org/cdf.xml", &r);
+	CHECK_STR(r.feed_link, "http://example.org/", "CDF channel HREF is the feed link");
+	CHECK(r.n == 1, "cdf: one item, got %d", r.n);
+	if (r.n == 1) {
+		CHECK_STR(s(r.v[0].url), "http://example.org/item", "CDF item HREF resolved");
+		date_format(r.v[0].updated, d, sizeof d);
+		CHECK_STR(d, "2004-04-07T01:00:00Z", "CDF item LASTMOD");
+	}
+	result_free(&r);
+}
+
 int main(void)
 {
+	test_bare_ampersands();
+	test_summary_and_content();
+	test_fidelity_misc();
 	test_json_writers();
 	test_rss2();
 	test_atom();

@@ -66,7 +66,9 @@ static const struct text_case blocks[] = {
     {"<iframe src=x>fallback</iframe><p>y</p>", "fallback\ny"},
     {"safe<object data=x> <b>description</b></object>", "safe description"},
     {"<select><option>o</option></select>t<textarea>x</textarea>", "t"},
-    {"<svg><title>icon</title><text>t</text></svg>after", "after"},
+    /* inline SVG keeps its text, not its tooltip title */
+    {"<svg><title>icon</title><text>t</text></svg> after", "t after"},
+    {"<p>Fig: <svg viewBox=\"0 0 1 1\"><g><text>label</text></g></svg></p>", "Fig: label"},
     {"<video src=v>Your browser cannot play this.</video>x", "x"},
     {"a<!-- <p>x</p> -->b", "ab"},
     {"a<!-- <a href=\"x -->b<p>c\">", "ab\nc\">"},
@@ -540,8 +542,103 @@ static void test_hostile(void)
 	buf_fini(&in);
 }
 
+
+/* content_html: the allowlist, URLs made absolute, and the inline links and images. */
+struct html_case {
+	const char *in, *html;
+};
+
+static const struct html_case sanitized[] = {
+    {"<p>Read <a href=\"/doc/paper.pdf\">the paper</a> and see <img src=\"fig.png\" alt=\"Figure 1\"></p>",
+     "<p>Read <a href=\"http://ex.org/doc/paper.pdf\">the paper</a> and see "
+     "<img src=\"http://ex.org/blog/fig.png\" alt=\"Figure 1\"></p>"},
+    {"<p onclick=\"x()\" style=\"color:red\" class=\"c\" id=\"i\">t</p>", "<p>t</p>"},
+    {"<p>a<script>alert(1)</script><style>p{}</style>b</p>", "<p>ab</p>"},
+    {"<a href=\"javascript:alert(1)\">j</a><a href=\" JaVa\tScRiPt:alert(1)\">k</a>",
+     "<a>j</a><a>k</a>"},
+    {"<a href=\"vbscript:x\">v</a><img src=\"data:image/png;base64,AAAA\"><img src=\"x.png\">",
+     "<a>v</a><img src=\"http://ex.org/blog/x.png\">"},
+    {"<iframe src=\"http://evil/\">fallback</iframe><object data=\"x\">obj</object><embed src=\"e\">",
+     "fallbackobj"},
+    {"<form action=\"/x\"><input name=\"a\" value=\"v\">label<button>b</button></form>",
+     "label"},
+    {"a<!-- comment -->b", "<p>ab</p>"},
+    {"<table><tr><td colspan=\"2\" width=\"9\" onmouseover=\"x\">c</td></tr></table>",
+     "<table><tr><td colspan=\"2\">c</td></tr></table>"},
+    {"<blockquote cite=\"/src\"><q>x &amp; y &lt; z</q></blockquote>",
+     "<blockquote cite=\"http://ex.org/src\"><q>x &amp; y &lt; z</q></blockquote>"},
+    {"<a href=\"mailto:a@b.c\" title='say \"hi\"'>m</a><img src=\"mailto:a@b.c\">",
+     "<a href=\"mailto:a@b.c\" title=\"say &quot;hi&quot;\">m</a>"},
+    {"<pre><code>if (a &lt; b)\n  x();</code></pre>", "<pre><code>if (a &lt; b)\n  x();</code></pre>"},
+    {"<figure><img src=\"https://cdn.example/a.jpg\" alt=\"\"><figcaption>Cap</figcaption></figure>",
+     "<figure><img src=\"https://cdn.example/a.jpg\" alt=\"\"><figcaption>Cap</figcaption></figure>"},
+    {"<font color=red><center>x</center></font><svg><title>t</title><text>s</text></svg>",
+     "xs"},
+    {"no markup &amp; a line", "<p>no markup &amp; a line</p>"},
+    /* a reference that does not resolve against the base is no URL: dropped (found by fuzzing) */
+    {"<img src=\"~ata:image/\x08\x08png\"><a href=\"x:\x01y\">t</a>", "<a>t</a>"},
+};
+
+struct seen {
+	char text[1024];
+};
+
+static int seen_link(void *ud, const char *href, const char *text)
+{
+	struct seen *w = ud;
+	size_t n = strlen(w->text);
+
+	snprintf(w->text + n, sizeof w->text - n, "[L %s|%s]", href, text);
+	return 0;
+}
+
+static int seen_image(void *ud, const char *src, const char *alt)
+{
+	struct seen *w = ud;
+	size_t n = strlen(w->text);
+
+	snprintf(w->text + n, sizeof w->text - n, "[I %s|%s]", src, alt);
+	return 0;
+}
+
+static void test_sanitized(void)
+{
+	struct buf text = BUF_INIT, html = BUF_INIT;
+	struct seen w = {""};
+	struct html_extra x = {"http://ex.org/blog/", &html, seen_link, seen_image, &w};
+	size_t i;
+
+	for (i = 0; i < sizeof sanitized / sizeof *sanitized; i++) {
+		buf_reset(&text);
+		buf_reset(&html);
+		CHECK(html_convert(sanitized[i].in, strlen(sanitized[i].in), HTML_BLOCKS, &text, &x) == 0,
+		      "html_convert(%s) succeeds", sanitized[i].in);
+		CHECK_STR(buf_cstr(&html), sanitized[i].html, "content_html of %s", sanitized[i].in);
+	}
+	/* the links and images, absolute, in order, with their text; unsafe ones are not listed */
+	w.text[0] = '\0';
+	buf_reset(&text);
+	buf_reset(&html);
+	{
+		static const char in[] =
+			"<p>See <a href=\"../a\">the <b>first</b>\n link</a>, <a href=\"javascript:x\">"
+			"no</a> and <img src=\"/i.png\" alt=\"An image\"><img src=\"data:x\" alt=\"d\">"
+			"<a href=\"#note\"><img src=\"n.gif\"></a></p>";
+
+		html_convert(in, strlen(in), HTML_BLOCKS, &text, &x);
+		CHECK_STR(w.text,
+			  "[L http://ex.org/a|the first link][I http://ex.org/i.png|An image]"
+			  "[I http://ex.org/blog/n.gif|][L #note|]",
+			  "inline links and images of %s", in);
+		CHECK_STR(buf_cstr(&text), "See the first link, no and", "the text is as before");
+	}
+	buf_fini(&text);
+	buf_fini(&html);
+}
+
 int main(void)
 {
+	test_sanitized();
 	check_cases(blocks, sizeof(blocks) / sizeof(blocks[0]), HTML_BLOCKS, 0);
 	check_cases(inlines, sizeof(inlines) / sizeof(inlines[0]), HTML_INLINE, 0);
 	check_cases(plain_blocks, sizeof(plain_blocks) / sizeof(plain_blocks[0]), HTML_BLOCKS, 1);

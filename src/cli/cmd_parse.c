@@ -34,7 +34,8 @@ static void usage(FILE *f)
 {
 	fputs("Usage: feedspool parse [OPTION]... FILE...\n"
 	      "Parse RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and JSON Feed documents and print their\n"
-	      "articles in the spool schema, one JSON object per line. FILE - reads stdin.\n"
+	      "articles in the spool schema, one JSON object per line (with the body's sanitized\n"
+	      "HTML as content_html, its inline links and images). FILE - reads stdin.\n"
 	      "\n"
 	      "  -d, --document           print one JSON object per input instead:\n"
 	      "                           {\"feed\": {...}, \"articles\": [...]}\n"

@@ -71,8 +71,15 @@ void article_fini(struct article *a)
 		free(a->links[i].rel);
 		free(a->links[i].type);
 		free(a->links[i].title);
+		free(a->links[i].text);
 	}
 	free(a->links);
+	free(a->content_html);
+	for (i = 0; i < a->n_images; i++) {
+		free(a->images[i].src);
+		free(a->images[i].alt);
+	}
+	free(a->images);
 	for (i = 0; i < a->n_enclosures; i++) {
 		free(a->enclosures[i].url);
 		free(a->enclosures[i].type);
@@ -160,6 +167,54 @@ int article_add_link(struct article *a, const char *url, const char *rel, const 
 	l->rel = dup_or_null(rel ? rel : "alternate");
 	l->type = dup_or_null(type);
 	l->title = dup_or_null(title);
+	l->text = NULL;
+	return 0;
+}
+
+int article_add_inline_link(struct article *a, const char *url, const char *text)
+{
+	size_t i, inline_n = 0;
+	struct link *l;
+
+	if (!url || !*url)
+		return 0;
+	for (i = 0; i < a->n_links; i++) {
+		if (a->links[i].text) {
+			if (!strcmp(a->links[i].url, url))
+				return 0;
+			inline_n++;
+		}
+	}
+	if (inline_n >= ARTICLE_INLINE_MAX)
+		return 0;
+	if (article_add_link(a, url, "inline", NULL, NULL) < 0)
+		return -ENOMEM;
+	l = &a->links[a->n_links - 1];
+	l->text = strdup(text ? text : "");
+	return l->text ? 0 : -ENOMEM;
+}
+
+int article_add_image(struct article *a, const char *src, const char *alt)
+{
+	struct image *im;
+	size_t i;
+
+	if (!src || !*src || a->n_images >= ARTICLE_INLINE_MAX)
+		return 0;
+	for (i = 0; i < a->n_images; i++)
+		if (!strcmp(a->images[i].src, src))
+			return 0;
+	if (grow((void **)&a->images, a->n_images, sizeof *a->images) < 0)
+		return -ENOMEM;
+	im = &a->images[a->n_images];
+	im->src = strdup(src);
+	im->alt = strdup(alt ? alt : "");
+	if (!im->src || !im->alt) {
+		free(im->src);
+		free(im->alt);
+		return -ENOMEM;
+	}
+	a->n_images++;
 	return 0;
 }
 
@@ -355,7 +410,7 @@ json_t *feed_info_to_json(const struct feed_info *f)
 
 json_t *article_to_json(const struct article *a, json_t *feed)
 {
-	json_t *o, *cats, *links, *encs;
+	json_t *o, *cats, *links, *encs, *images;
 	size_t i;
 
 	cats = json_array();
@@ -363,9 +418,15 @@ json_t *article_to_json(const struct article *a, json_t *feed)
 		json_array_append_new(cats, jstr(a->categories[i]));
 	links = json_array();
 	for (i = 0; links && i < a->n_links; i++)
-		json_array_append_new(links, json_pack("{s:o,s:o,s:o,s:o}", "url", jstr(a->links[i].url),
-						       "rel", jstr(a->links[i].rel), "type",
-						       jstr(a->links[i].type), "title", jstr(a->links[i].title)));
+		json_array_append_new(links, json_pack("{s:o,s:o,s:o,s:o,s:o}", "url",
+						       jstr(a->links[i].url), "rel", jstr(a->links[i].rel),
+						       "type", jstr(a->links[i].type), "title",
+						       jstr(a->links[i].title), "text",
+						       jstr(a->links[i].text)));
+	images = json_array();
+	for (i = 0; images && i < a->n_images; i++)
+		json_array_append_new(images, json_pack("{s:o,s:o}", "src", jstr(a->images[i].src),
+							"alt", jstr(a->images[i].alt)));
 	encs = json_array();
 	for (i = 0; encs && i < a->n_enclosures; i++) {
 		const struct enclosure *e = &a->enclosures[i];
@@ -375,7 +436,8 @@ json_t *article_to_json(const struct article *a, json_t *feed)
 						      e->length >= 0 ? json_integer(e->length) : json_null()));
 	}
 	/* "revision" only for a revision (s:o* leaves the key out for NULL), right after the id */
-	o = json_pack("{s:i,s:s,s:o*,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+	o = json_pack("{s:i,s:s,s:o*,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
+		      "s:o,s:o}",
 		      "schema", ARTICLE_SCHEMA, "id", a->id, "revision",
 		      a->revision > 0 ? json_integer(a->revision) : NULL, "feed",
 		      feed ? json_incref(feed) : json_null(), "url", jstr(a->url), "guid", jstr(a->guid),
@@ -383,7 +445,8 @@ json_t *article_to_json(const struct article *a, json_t *feed)
 		      persons_json(a->authors, a->n_authors), "published", jdate(a->published),
 		      "updated", jdate(a->updated), "fetched", jdate(a->fetched), "language",
 		      jstr(a->language), "categories", cats ? cats : json_array(), "summary",
-		      jstr(a->summary), "body", jstr(a->body), "links", links ? links : json_array(),
+		      jstr(a->summary), "body", jstr(a->body), "content_html", jstr(a->content_html),
+		      "links", links ? links : json_array(), "images", images ? images : json_array(),
 		      "enclosures", encs ? encs : json_array(), "topics", json_array());
 	if (o) {
 		json_t *topics = json_object_get(o, "topics"), *tags = json_array();
@@ -472,6 +535,8 @@ int article_write_json(const struct article *a, const char *feed_json, struct bu
 	rc |= json_write_string(out, a->summary);
 	rc |= buf_puts(out, ",\"body\":");
 	rc |= json_write_string(out, a->body);
+	rc |= buf_puts(out, ",\"content_html\":");
+	rc |= json_write_string(out, a->content_html);
 	rc |= buf_puts(out, ",\"links\":[");
 	for (i = 0; i < a->n_links; i++) {
 		const struct link *l = &a->links[i];
@@ -484,6 +549,16 @@ int article_write_json(const struct article *a, const char *feed_json, struct bu
 		rc |= json_write_string(out, l->type);
 		rc |= buf_puts(out, ",\"title\":");
 		rc |= json_write_string(out, l->title);
+		rc |= buf_puts(out, ",\"text\":");
+		rc |= json_write_string(out, l->text);
+		rc |= buf_putc(out, '}');
+	}
+	rc |= buf_puts(out, "],\"images\":[");
+	for (i = 0; i < a->n_images; i++) {
+		rc |= buf_puts(out, i ? ",{\"src\":" : "{\"src\":");
+		rc |= json_write_string(out, a->images[i].src);
+		rc |= buf_puts(out, ",\"alt\":");
+		rc |= json_write_string(out, a->images[i].alt);
 		rc |= buf_putc(out, '}');
 	}
 	rc |= buf_puts(out, "],\"enclosures\":[");

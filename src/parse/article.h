@@ -24,7 +24,16 @@ struct enclosure {
 
 struct link {
 	char *url, *rel, *type, *title;
+	char *text; /* an inline link's text (rel "inline"); NULL for the feed's links */
 };
+
+/* An image inline in the article's HTML: absolute src, alt text ("" when none). */
+struct image {
+	char *src, *alt;
+};
+
+/* At most this many inline links and images are listed per article. */
+#define ARTICLE_INLINE_MAX 1000
 
 /* A topic a filter plugin found: its name, score and the phrases that matched. */
 struct topic {
@@ -64,6 +73,9 @@ struct article {
 	size_t n_links;
 	struct enclosure *enclosures;
 	size_t n_enclosures;
+	char *content_html; /* the body's source HTML, sanitized (sanitize.c); NULL when none */
+	struct image *images;
+	size_t n_images;
 	struct topic *topics; /* added by filter plugins */
 	size_t n_topics;
 	char **tags;
@@ -81,6 +93,10 @@ int article_add_category(struct article *a, const char *term);
 int person_list_add(struct person **v, size_t *n, const char *name, const char *email, const char *uri);
 int article_add_link(struct article *a, const char *url, const char *rel, const char *type,
 		     const char *title);
+/* An inline link of the content (rel "inline") and an inline image; a URL already listed is
+ * skipped, and so is everything past ARTICLE_INLINE_MAX. */
+int article_add_inline_link(struct article *a, const char *url, const char *text);
+int article_add_image(struct article *a, const char *src, const char *alt);
 /* Skips an enclosure whose url is already listed. */
 int article_add_enclosure(struct article *a, const char *url, const char *type, int64_t length);
 

@@ -60,6 +60,7 @@ struct when {
 	int off; /* minutes east of UTC */
 	bool has_zone;
 	bool korean; /* written with Korean date words: the zone defaults to KST */
+	bool named;  /* an ISO-like date with a month name: its hour may have one digit */
 	enum ampm ampm;
 };
 
@@ -78,6 +79,20 @@ static const struct name months[] = {
     {"apr|april|abr|avr", 4},	     {"may|mai|mag|mei", 5},  {"jun|june|giu|juin", 6},
     {"jul|july|lug|juil", 7},	     {"aug|august|ago", 8},   {"sep|sept|september|set", 9},
     {"oct|october|out|okt|ott", 10}, {"nov|november", 11},    {"dec|december|dez|dic", 12},
+    /* Greek abbreviations (as written, capitalized) and Hungarian names, which feedparser
+     * reads; "m\u00e1ujus" is its spelling of m\u00e1jus */
+    {"\u0399\u03b1\u03bd|janu\u00e1r", 1},
+    {"\u03a6\u03b5\u03b2|febru\u00e1r|febru\u00e1ri", 2},
+    {"\u039c\u03ac\u03ce|\u039c\u03b1\u03ce|m\u00e1rcius", 3},
+    {"\u0391\u03c0\u03c1|\u00e1prilis", 4},
+    {"\u039c\u03ac\u03b9|\u039c\u03b1\u03ca|\u039c\u03b1\u03b9|m\u00e1jus|m\u00e1ujus", 5},
+    {"\u0399\u03bf\u03cd\u03bd|\u0399\u03bf\u03bd|j\u00fanius", 6},
+    {"\u0399\u03bf\u03cd\u03bb|\u0399\u03bf\u03bb|j\u00falius", 7},
+    {"\u0391\u03cd\u03b3|\u0391\u03c5\u03b3|augusztus", 8},
+    {"\u03a3\u03b5\u03c0|szeptember", 9},
+    {"\u039f\u03ba\u03c4|okt\u00f3ber", 10},
+    {"\u039d\u03bf\u03ad|\u039d\u03bf\u03b5", 11},
+    {"\u0394\u03b5\u03ba", 12},
 };
 
 static const struct name weekdays[] = {
@@ -190,6 +205,16 @@ static size_t alpha_len(const char *p)
 	size_t n = 0;
 
 	while (is_alpha(p[n]))
+		n++;
+	return n;
+}
+
+/* A word's length: ASCII letters and any non-ASCII bytes (Greek, Hungarian month names). */
+static size_t word_len(const char *p)
+{
+	size_t n = 0;
+
+	while (is_alpha(p[n]) || (unsigned char)p[n] >= 0x80)
 		n++;
 	return n;
 }
@@ -463,6 +488,16 @@ static int take_tail(const char *p, struct when *w)
 	return *p ? -EINVAL : 0;
 }
 
+/* Whether digits ("22013") also read as a YYMMDD or YYYYMMDD cut short (22-01-3): an ordinal
+ * date written without hyphens is taken only when it cannot be that (month 13 or more, as in
+ * "03335"); a number that could be two dates is not a date. p points at the YY. */
+static bool starts_yymmdd(const char *p)
+{
+	int mm = dval(p + 2, 2);
+
+	return mm >= 1 && mm <= 12;
+}
+
 /* An ISO 8601 date. *full tells whether it names a day, which a time may follow. */
 static int iso_date(const char **pp, struct when *w, bool *full)
 {
@@ -499,6 +534,18 @@ static int iso_date(const char **pp, struct when *w, bool *full)
 			break;
 		}
 		n = digit_len(++p);
+		if (n == 0 && word_len(p) && month_of(p, word_len(p)) > 0) {
+			/* YYYY-<month name>-D[D]: feedparser's Hungarian form ("2004-j\u00falius-13") */
+			w->mon = month_of(p, word_len(p));
+			p += word_len(p);
+			n = *p == '-' ? digit_len(p + 1) : 0;
+			if (n < 1 || n > 2)
+				return -EINVAL;
+			w->day = dval(p + 1, n);
+			p += 1 + n;
+			w->named = true;
+			break;
+		}
 		if (n == 3 && p[0] == '0' && p[3] == '-') {
 			p++; /* YYYY-0MM-DD */
 			n = 2;
@@ -529,6 +576,8 @@ static int iso_date(const char **pp, struct when *w, bool *full)
 		p += 8;
 		break;
 	case 7: /* YYYYDDD */
+		if (starts_yymmdd(p + 2))
+			return -EINVAL;
 		w->year = dval(p, 4);
 		if (set_ordinal(w, dval(p + 4, 3)) < 0)
 			return -EINVAL;
@@ -541,6 +590,8 @@ static int iso_date(const char **pp, struct when *w, bool *full)
 		p += 6;
 		break;
 	case 5: /* YYDDD */
+		if (starts_yymmdd(p))
+			return -EINVAL;
 		w->year = two_digit_year(dval(p, 2));
 		if (set_ordinal(w, dval(p + 2, 3)) < 0)
 			return -EINVAL;
@@ -579,7 +630,7 @@ static int parse_iso(const char *p, struct when *w)
 		return -EINVAL;
 	if (*p == 'T' || *p == 't') {
 		p++;
-		if (!full || take_clock(&p, w, true) < 0)
+		if (!full || take_clock(&p, w, !w->named) < 0)
 			return -EINVAL;
 		return take_tail(p, w);
 	}
@@ -679,13 +730,13 @@ static int parse_text(const char *p, struct when *w)
 		w->day = dval(p, n);
 		if (!(p = need_seps(p + n)))
 			return -EINVAL;
-		n = alpha_len(p);
+		n = word_len(p);
 		if ((m = month_of(p, n)) < 0 || !(p = need_seps(p + n)) || take_year(&p, w) < 0)
 			return -EINVAL;
 		w->mon = m;
 	} else if (n == 0) {
 		/* month first: "Dec 16 2023 ...", "Nov  6 08:49:37 1994" */
-		n = alpha_len(p);
+		n = word_len(p);
 		if ((m = month_of(p, n)) < 0 || !(p = need_seps(p + n)))
 			return -EINVAL;
 		w->mon = m;

@@ -15,6 +15,7 @@
 #include "charset.h"
 #include "feed_xml.h"
 #include "jsonfeed.h"
+#include "xml_fix.h"
 #include "log.h"
 
 #define SNIFF_BYTES 1024
@@ -42,7 +43,8 @@ struct feed_parser {
 	char *warning;
 	long warning_line;
 	size_t json_skip; /* a UTF-8 BOM before a JSON Feed */
-	int ref_state;    /* how much of "&#" ended the previous chunk (see fix_char_refs) */
+	struct xml_fix fix; /* bare '&' and "&#X41;" repaired before libxml2 */
+	int bare_warned;
 	int lead_done;    /* leading whitespace before the first '<' was skipped */
 	long line_offset; /* newlines skipped with it, added to reported line numbers */
 };
@@ -106,6 +108,7 @@ struct feed_parser *feed_parser_new(const struct feed_parser_opts *o, feed_artic
 		p->opts.known_ud = p;
 	}
 	feed_info_init(&p->info);
+	xml_fix_init(&p->fix);
 	p->info.name = p->opts.name ? strdup(p->opts.name) : NULL;
 	p->info.url = p->opts.url ? strdup(p->opts.url) : NULL;
 	return p;
@@ -119,6 +122,7 @@ void feed_parser_free(struct feed_parser *p)
 	charset_conv_free(p->conv);
 	buf_fini(&p->head);
 	buf_fini(&p->utf8);
+	xml_fix_fini(&p->fix);
 	feed_info_fini(&p->info);
 	free((char *)p->opts.name);
 	free((char *)p->opts.url);
@@ -136,33 +140,6 @@ static int counting_fn(void *ud, struct article *a, const struct feed_info *f)
 	return p->fn ? p->fn(p->ud, a, f) : 0;
 }
 
-/* HTML writes character references as "&#X41;" too; XML only knows "&#x41;", and libxml2 would
- * drop the reference. The bytes are rewritten in place (same length), across chunk edges. */
-static void fix_char_refs(struct feed_parser *p, char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		if (p->ref_state == 0) {
-			char *amp = memchr(s + i, '&', n - i);
-
-			if (!amp)
-				return;
-			i = (size_t)(amp - s) + 1;
-			p->ref_state = 1;
-			continue;
-		}
-		if (p->ref_state == 1)
-			p->ref_state = s[i] == '#' ? 2 : s[i] == '&' ? 1 : 0;
-		else {
-			if (s[i] == 'X')
-				s[i] = 'x';
-			p->ref_state = s[i] == '&' ? 1 : 0;
-		}
-		i++;
-	}
-}
-
 /* Converts n bytes to UTF-8 and pushes them to the XML parser. */
 static int xml_feed(struct feed_parser *p, const char *data, size_t n, int final)
 {
@@ -173,10 +150,12 @@ static int xml_feed(struct feed_parser *p, const char *data, size_t n, int final
 	buf_reset(&p->utf8);
 	if (charset_conv_feed(p->conv, data, n, final, &p->utf8) < 0)
 		return fail(p, -ENOMEM, "out of memory");
-	if (p->utf8.len)
-		fix_char_refs(p, p->utf8.data, p->utf8.len);
-	s = p->utf8.data ? p->utf8.data : "";
-	len = p->utf8.len;
+	if (xml_fix_run(&p->fix, p->utf8.data ? p->utf8.data : "", p->utf8.len, final, &s, &len) < 0)
+		return fail(p, -ENOMEM, "out of memory");
+	if (p->fix.bare && !p->bare_warned) {
+		p->bare_warned = 1;
+		on_diag(p, 0, 0, "a bare '&' (not a reference) read as text");
+	}
 	/* Blank lines before the XML declaration are common and harmless, but libxml2 rejects
 	 * a declaration that is not at the very start. */
 	while (!p->lead_done && len && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')) {

@@ -178,7 +178,13 @@ struct raw_item {
 	char *lang;
 	struct article a; /* authors, categories, links and enclosures go straight here */
 	int has_alternate;
-	int summary_el, description_seen;
+	/* feedparser's model: the first summary-like element is the summary, a second one (before
+	 * any full content) the content; full content (content:encoded, Atom content...) marks the
+	 * summary as taken, and a summary-like element after it replaces the summary. */
+	int has_content;    /* a content:encoded, fullitem or Atom content was seen */
+	int summary_taken;  /* a summary was given, or copied from the content */
+	int summary_depth;  /* the depth it was given at: a deeper one does not replace it */
+	struct cand subtitle; /* itunes:subtitle: the summary when nothing else gives one */
 	/* the Atom author being read */
 	struct person author;
 };
@@ -315,6 +321,22 @@ static char *trim_dup(const char *s)
 	return strndup(s, n);
 }
 
+/* A language tag as RFC 5646 writes it: "en_US" (a locale name) becomes "en-US". NULL when
+ * blank. */
+static char *lang_dup(const char *s)
+{
+	char *t = trim_dup(s), *c;
+
+	if (t && !*t) {
+		free(t);
+		return NULL;
+	}
+	for (c = t; c && *c; c++)
+		if (*c == '_')
+			*c = '-';
+	return t;
+}
+
 /* Converts a collected text to plain text in the given layout; NULL when it holds nothing. */
 static char *to_text(const char *s, enum fmode mode, enum html_mode layout)
 {
@@ -329,6 +351,48 @@ static char *to_text(const char *s, enum fmode mode, enum html_mode layout)
 	else
 		html_to_text(s, strlen(s), layout, &out);
 	charset_fix_double_utf8(&out);
+	if (!out.len) {
+		buf_fini(&out);
+		return NULL;
+	}
+	return buf_steal(&out);
+}
+
+static int on_inline_link(void *ud, const char *href, const char *text)
+{
+	return article_add_inline_link(ud, href, text);
+}
+
+static int on_inline_image(void *ud, const char *src, const char *alt)
+{
+	return article_add_image(ud, src, alt);
+}
+
+/* to_text() in blocks for the article's body source, which also sets a->content_html and lists
+ * the inline links and images: one parse of the HTML for all of them. */
+static char *to_text_rich(const struct cand *c, struct article *a)
+{
+	struct buf out = BUF_INIT, html = BUF_INIT;
+	struct html_extra ex = {c->base, &html, on_inline_link, on_inline_image, a};
+	enum fmode mode = c->mode;
+
+	if (!c->s || mode == M_NONE)
+		return NULL;
+	if (mode == M_GUESS)
+		mode = html_looks_like(c->s, strlen(c->s)) ? M_HTML : M_TEXT;
+	if (mode == M_TEXT) {
+		plain_to_text(c->s, strlen(c->s), HTML_BLOCKS, &out);
+		charset_fix_double_utf8(&out);
+		html_from_text(buf_cstr(&out), out.len, &html);
+	} else {
+		html_convert(c->s, strlen(c->s), HTML_BLOCKS, &out, &ex);
+		/* the HTML has the text's characters: it needs repair only where the text did */
+		if (charset_fix_double_utf8(&out))
+			charset_fix_double_utf8(&html);
+	}
+	free(a->content_html);
+	a->content_html = html.len ? buf_steal(&html) : NULL;
+	buf_fini(&html);
 	if (!out.len) {
 		buf_fini(&out);
 		return NULL;
@@ -417,6 +481,10 @@ static enum fmode atom_mode(const struct attrs *at, int is_content)
 	enum fmode m = M_TEXT;
 	int b64 = 0;
 
+	if (type && is_blank(type)) {
+		free(type);
+		type = NULL; /* type="" says nothing: text, the default */
+	}
 	if (type) {
 		if (!strcasecmp(type, "html") || !strcasecmp(type, "text/html"))
 			m = M_HTML;
@@ -452,8 +520,12 @@ static enum fmode unbase64(char **s, enum fmode m)
 
 	if (m != M_B64_TEXT && m != M_B64_HTML)
 		return m;
-	if (base64_decode(*s, strlen(*s), &out) < 0 || !utf8_valid(buf_cstr(&out), out.len) ||
-	    memchr(buf_cstr(&out), 0, out.len)) {
+	if (base64_decode(*s, strlen(*s), &out) < 0) {
+		/* not base64 after all: the text as it is, as feedparser keeps it */
+		buf_fini(&out);
+		return m == M_B64_HTML ? M_HTML : M_TEXT;
+	}
+	if (!utf8_valid(buf_cstr(&out), out.len) || memchr(buf_cstr(&out), 0, out.len)) {
 		buf_fini(&out);
 		return M_NONE; /* binary, not text */
 	}
@@ -639,6 +711,7 @@ static void item_reset(struct raw_item *it)
 	cand_free(&it->title);
 	cand_free(&it->summary);
 	cand_free(&it->content);
+	cand_free(&it->subtitle);
 	cand_free(&it->link);
 	cand_free(&it->guid);
 	free(it->about);
@@ -734,21 +807,32 @@ static void item_emit(struct feed_xml *x)
 
 	/* identity first: an item the caller already knows needs no text */
 	a->title = to_text(it->title.s, it->title.mode, HTML_INLINE);
+	if (it->guid.s && !is_blank(it->guid.s)) {
+		a->guid = trim_dup(it->guid.s);
+		/* a permalink written as a path ("/2024/post") is relative to the document, as
+		 * feedparser resolves it; other guids are names, never URLs to resolve */
+		if (a->guid && a->guid[0] == '/' && it->guid_permalink && it->guid.base) {
+			char *r = url_resolve(it->guid.base, a->guid);
+
+			if (r) {
+				free(a->guid);
+				a->guid = r;
+			}
+		}
+	} else if (it->about) {
+		a->guid = strdup(it->about);
+	}
 	/* the link: an Atom alternate link, the RSS link, or a permalink guid */
 	if (it->link.s && !is_blank(it->link.s)) {
 		char *t = trim_dup(it->link.s);
 
 		a->url = url_resolve(it->link.base, t);
 		free(t);
-	} else if (it->guid.s && it->guid_permalink && looks_like_url(it->guid.s)) {
-		a->url = trim_dup(it->guid.s);
+	} else if (a->guid && it->guid.s && it->guid_permalink && looks_like_url(a->guid)) {
+		a->url = strdup(a->guid);
 	} else if (it->about && looks_like_url(it->about)) {
 		a->url = strdup(it->about);
 	}
-	if (it->guid.s && !is_blank(it->guid.s))
-		a->guid = trim_dup(it->guid.s);
-	else if (it->about)
-		a->guid = strdup(it->about);
 	if (it->origlink)
 		article_add_link(a, it->origlink, "original", NULL, NULL);
 	a->published = it->published;
@@ -763,7 +847,17 @@ static void item_emit(struct feed_xml *x)
 		return;
 	}
 	/* the summary is converted once: its inline form is its blocks joined by spaces */
-	summary_blocks = to_text(it->summary.s, it->summary.mode, HTML_BLOCKS);
+	if (!it->summary.s && !it->content.s && it->subtitle.s) {
+		it->summary = it->subtitle;
+		memset(&it->subtitle, 0, sizeof it->subtitle);
+	}
+	/* the body's source (the content, else the summary) is read with its HTML and links */
+	if (it->content.s)
+		a->body = to_text_rich(&it->content, a);
+	if (a->body)
+		summary_blocks = to_text(it->summary.s, it->summary.mode, HTML_BLOCKS);
+	else
+		summary_blocks = to_text_rich(&it->summary, a);
 	if (summary_blocks) {
 		char *c;
 
@@ -771,8 +865,6 @@ static void item_emit(struct feed_xml *x)
 		for (c = a->summary; c && (c = strchr(c, '\n')); c++)
 			*c = ' ';
 	}
-	if (it->content.s)
-		a->body = to_text(it->content.s, it->content.mode, HTML_BLOCKS);
 	if (!a->body) {
 		a->body = summary_blocks;
 	} else {
@@ -803,14 +895,12 @@ static void push_base_lang(struct feed_xml *x, struct frame *f, const struct att
 		}
 	}
 	if ((v = attr_get(at, xml_ns, "lang"))) {
-		char *t = trim_dup(v);
+		char *t = lang_dup(v);
 
 		free(v);
-		if (t && *t) {
+		if (t) {
 			x->langs[x->nlangs++] = t;
 			f->set_lang = 1;
-		} else {
-			free(t);
 		}
 	}
 }
@@ -864,6 +954,28 @@ static int start_link(struct feed_xml *x, const struct attrs *at)
 	free(href);
 	free(title);
 	return 1;
+}
+
+/* Microsoft's CDF: <CHANNEL HREF="..." LASTMOD="..."> are the feed's link and date. */
+static void cdf_channel(struct feed_xml *x, const struct attrs *at)
+{
+	char *v;
+
+	if ((v = attr_get_ci(at, "lastmod"))) {
+		set_date(&x->fupdated, &x->fupdated_rank, v, 3);
+		x->fdirty = 1;
+		free(v);
+	}
+	if ((v = attr_get_ci(at, "href"))) {
+		char *t = trim_dup(v);
+
+		if (t && *t) {
+			cand_offer(x, &x->flink, url_resolve(cur_base(x), t), M_TEXT, 1);
+			x->fdirty = 1;
+		}
+		free(t);
+		free(v);
+	}
 }
 
 static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri,
@@ -930,8 +1042,10 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
 
 	switch (el) {
 	case E_CHANNEL:
-		if (!x->in_item)
+		if (!x->in_item) {
 			x->in_feed = d;
+			cdf_channel(x, &at);
+		}
 		if (cur_lang(x) && !x->info->language)
 			x->info->language = strdup(cur_lang(x));
 		return;
@@ -1116,8 +1230,8 @@ static void end_feed_field(struct feed_xml *x, enum el el, char *s)
 		return;
 	case E_LANGUAGE:
 	case E_DC_LANGUAGE:
-		if (!fi->language && !is_blank(s))
-			fi->language = trim_dup(s);
+		if (!fi->language)
+			fi->language = lang_dup(s);
 		break;
 	case E_LASTBUILDDATE:
 	case E_UPDATED:
@@ -1174,6 +1288,57 @@ static void end_feed_field(struct feed_xml *x, enum el el, char *s)
 	free(s);
 }
 
+static void cand_set(struct feed_xml *x, struct cand *c, char *s, enum fmode mode)
+{
+	cand_free(c);
+	cand_offer(x, c, s, mode, 1);
+}
+
+/* description, summary, dc:description, itunes:summary, media:description. */
+static void item_summary_like(struct feed_xml *x, char *s, enum fmode m)
+{
+	struct raw_item *it = &x->item;
+
+	if (it->summary_taken && !it->has_content) {
+		/* a second summary before any full content is the content */
+		it->has_content = 1;
+		if (!it->content.s)
+			cand_set(x, &it->content, s, m);
+		else
+			free(s);
+		return;
+	}
+	if (it->summary_taken && x->depth > it->summary_depth) {
+		free(s);
+		return;
+	}
+	cand_set(x, &it->summary, s, m);
+	it->summary_taken = 1;
+	it->summary_depth = x->depth;
+}
+
+/* content:encoded, fullitem, Atom content (full = 1); body, xhtml:body (full = 0). The first
+ * one is the content; it stands for the summary until one is given. */
+static void item_content_like(struct feed_xml *x, char *s, enum fmode m, int full)
+{
+	struct raw_item *it = &x->item;
+
+	if (full)
+		it->has_content = 1;
+	if (m == M_NONE || is_blank(s)) {
+		free(s);
+		return;
+	}
+	if (!it->summary_taken) {
+		it->summary_taken = 1;
+		it->summary_depth = x->depth;
+	}
+	if (!it->content.s)
+		cand_set(x, &it->content, s, m);
+	else
+		free(s);
+}
+
 /* Item-level fields. */
 static void end_item_field(struct feed_xml *x, enum el el, char *s)
 {
@@ -1188,46 +1353,22 @@ static void end_item_field(struct feed_xml *x, enum el el, char *s)
 		cand_offer(x, &it->title, s, M_GUESS, 1);
 		return;
 	case E_DESCRIPTION:
-		/* an RSS item with both <summary> and <description>: the description is the body */
-		if (it->summary_el) {
-			cand_offer(x, &it->content, s, m, 1);
-			return;
-		}
-		it->description_seen = 1;
-		cand_offer(x, &it->summary, s, m, 4);
-		return;
 	case E_SUMMARY:
-		if (it->description_seen && !it->summary_el && it->summary.s) {
-			cand_offer(x, &it->content, it->summary.s, it->summary.mode, 1);
-			it->summary.s = NULL;
-			cand_free(&it->summary);
-		}
-		it->summary_el = 1;
-		cand_offer(x, &it->summary, s, m, 4);
-		return;
 	case E_DC_DESCRIPTION:
-		cand_offer(x, &it->summary, s, m, 3);
-		return;
 	case E_ITUNES_SUMMARY:
 	case E_MEDIA_DESCRIPTION:
-		cand_offer(x, &it->summary, s, m, x->in_group ? 1 : 2);
+		item_summary_like(x, s, m);
 		return;
 	case E_ITUNES_SUBTITLE:
-		cand_offer(x, &it->summary, s, m, 1);
+		cand_offer(x, &it->subtitle, s, m, 1);
 		return;
 	case E_MEDIA_TITLE:
 		cand_offer(x, &it->title, s, M_GUESS, 0);
 		return;
 	case E_CONTENT_ENCODED:
 	case E_CONTENT:
-		if (m == M_NONE || is_blank(s)) {
-			free(s);
-			return;
-		}
-		cand_offer(x, &it->content, s, m, 3);
-		return;
 	case E_XHTML_BODY:
-		cand_offer(x, &it->content, s, m, 2);
+		item_content_like(x, s, m, el != E_XHTML_BODY);
 		return;
 	case E_LINK:
 		if (!is_blank(s))
@@ -1268,6 +1409,16 @@ static void end_item_field(struct feed_xml *x, enum el el, char *s)
 	case E_DCT_MODIFIED:
 		set_date(&it->updated, &it->updated_rank, s, 3);
 		break;
+	case E_LANGUAGE:
+	case E_DC_LANGUAGE: {
+		char *t = lang_dup(s);
+
+		if (t) {
+			free(it->lang);
+			it->lang = t;
+		}
+		break;
+	}
 	case E_RSS_AUTHOR:
 	case E_DC_CREATOR:
 	case E_ITUNES_AUTHOR:

@@ -14,6 +14,8 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/dict.h>
 
+#include "sanitize.h"
+
 /*
  * Layout rules (DESIGN.md, "The article model"), with the choices this file makes:
  * - Blocks: p, headings, li, dt, dd, div, blockquote, figure, figcaption, section and friends,
@@ -22,10 +24,12 @@
  * - Tables: a row per line, its non-empty cells joined by " | ".
  * - pre (listing, xmp, plaintext): each source line is an output line, trimmed at both ends;
  *   the blanks inside a line are kept as they are. In HTML_INLINE it collapses like other text.
- * - Dropped with their content: script, style, noscript, template, head, title, applet, svg,
+ * - Dropped with their content: script, style, noscript, template, head, title, applet,
  *   canvas, audio, video, select, datalist, textarea, noembed, noframes. The content of iframe
  *   and object is the fallback text shown where they are not supported: it is kept.
- *   Images (and their alt text) leave nothing, so an empty figure leaves no line.
+ *   Images (and their alt text) leave nothing, so an empty figure leaves no line. Inline SVG
+ *   and MathML are inline: their text (an SVG <text>, a formula) is kept, an SVG <title>
+ *   (a tooltip) is not, as feedparser's sanitizer keeps them.
  * - Whitespace: runs of space, tab, CR, LF and FF are one space; U+00A0 is text and stays, but
  *   a line holding nothing else (<p>&nbsp;</p>, a common spacer) is dropped as empty.
  * - U+0080..U+009F (from &#150; and friends, or text decoded as Latin-1 that was Windows-1252)
@@ -88,7 +92,7 @@ static const struct tag tags[] = {
     {"ol", TAG_BLOCK},	     {"p", TAG_BLOCK},	      {"plaintext", TAG_PRE},
     {"pre", TAG_PRE},	     {"script", TAG_SKIP},    {"search", TAG_BLOCK},
     {"section", TAG_BLOCK},  {"select", TAG_SKIP},    {"style", TAG_SKIP},
-    {"summary", TAG_BLOCK},  {"svg", TAG_SKIP},	      {"table", TAG_BLOCK},
+    {"summary", TAG_BLOCK},  {"svg", TAG_INLINE},	      {"table", TAG_BLOCK},
     {"tbody", TAG_BLOCK},    {"td", TAG_CELL},	      {"template", TAG_SKIP},
     {"textarea", TAG_SKIP},  {"tfoot", TAG_BLOCK},    {"th", TAG_CELL},
     {"thead", TAG_BLOCK},    {"title", TAG_SKIP},     {"tr", TAG_BLOCK},
@@ -120,9 +124,17 @@ struct conv {
 	unsigned char too_deep;
 	htmlParserCtxtPtr ctxt;
 	int err;
+	/* the sanitized HTML, links and images (NULL x: text only) */
+	const struct html_extra *x;
+	size_t hstart;     /* x->html->len on entry */
+	unsigned hremove;  /* how deep inside elements removed with their content */
+	unsigned a_depth;  /* how deep inside kept <a> elements */
+	char *a_href;      /* the outermost <a>'s URL, while its text is being read */
+	size_t a_text;     /* where that text begins in out */
+	unsigned char html_done; /* libxml2 made the HTML (else it is made from the text) */
 	struct {
 		const xmlChar *name;
-		unsigned char kind;
+		unsigned char kind, san;
 	} kinds[KIND_CACHE];
 };
 
@@ -147,8 +159,15 @@ static enum tag_kind tag_kind_interned(struct conv *c, const xmlChar *name)
 	if (c->kinds[slot].name != name) {
 		c->kinds[slot].name = name;
 		c->kinds[slot].kind = (unsigned char)tag_kind((const char *)name);
+		c->kinds[slot].san = (unsigned char)sanitize_element((const char *)name);
 	}
 	return c->kinds[slot].kind;
+}
+
+/* sanitize_element() of an interned name just looked up with tag_kind_interned(). */
+static enum san_el san_interned(struct conv *c, const xmlChar *name)
+{
+	return (enum san_el)c->kinds[(uintptr_t)name % KIND_CACHE].san;
 }
 
 /* Steps over a byte order mark, which libxml2 would drop but the other paths would keep. */
@@ -556,14 +575,75 @@ static int put_clean(struct buf *out, const char *text, size_t len)
 	return err;
 }
 
+/* Copies the attributes of a start tag (s[i..gt)) that the sanitizer may keep, as
+ * ' name="value"' with the name lowercased; the value keeps its references for libxml2. */
+static int copy_attrs(const char *s, size_t i, size_t gt, struct buf *out)
+{
+	size_t name, nlen, v, vlen, k;
+	const char *q;
+	int err = 0;
+
+	while (!err && i < gt) {
+		while (i < gt && (is_blank((unsigned char)s[i]) || s[i] == '/'))
+			i++;
+		for (name = i; i < gt && !is_blank((unsigned char)s[i]) && s[i] != '=' && s[i] != '/';
+		     i++)
+			;
+		nlen = i - name;
+		while (i < gt && is_blank((unsigned char)s[i]))
+			i++;
+		v = vlen = 0;
+		if (i < gt && s[i] == '=') {
+			i++;
+			while (i < gt && is_blank((unsigned char)s[i]))
+				i++;
+			if (i < gt && (s[i] == '"' || s[i] == '\'')) {
+				q = memchr(s + i + 1, s[i], gt - i - 1);
+				v = i + 1;
+				vlen = (q ? (size_t)(q - s) : gt) - v;
+				i = v + vlen + 1;
+			} else {
+				for (v = i; i < gt && !is_blank((unsigned char)s[i]); i++)
+					;
+				vlen = i - v;
+			}
+		}
+		if (!nlen || !sanitize_attribute_known(s + name, nlen))
+			continue;
+		err = buf_putc(out, ' ');
+		for (k = 0; !err && k < nlen; k++)
+			err = buf_putc(out, (char)(is_alpha((unsigned char)s[name + k]) ? s[name + k] | 0x20
+									 : s[name + k]));
+		if (!err)
+			err = buf_append(out, "=\"", 2);
+		for (k = 0; !err && k < vlen;) {
+			size_t run = k;
+			unsigned char b;
+
+			while (k < vlen && s[v + k] != '"' && s[v + k] != '<' && s[v + k] != '>')
+				k++;
+			/* UTF-8 cleaned as text is: the flat path reads these bytes as text */
+			err = put_clean(out, s + v + run, k - run);
+			if (err || k >= vlen)
+				break;
+			b = (unsigned char)s[v + k++];
+			err = buf_puts(out, b == '"' ? "&quot;" : b == '<' ? "&lt;" : "&gt;");
+		}
+		if (!err)
+			err = buf_putc(out, '"');
+	}
+	return err;
+}
+
 /*
  * Copies an HTML fragment to out as libxml2 gets it: every tag reduced to "<name>", "<name/>" or
  * "</name>", comments, doctypes, processing instructions, scripts and styles left out, text
  * cleaned to UTF-8; what libxml2 takes for text stays as it is. It tokenizes as libxml2 does,
- * so the result parses to the same elements and text. Attributes are never used: leaving them
- * out saves a quarter of the parse, and libxml2 2.9 is quadratic in a tag's attribute count.
+ * so the result parses to the same elements and text. Attributes are left out unless
+ * keep_attrs, and then all but the few the sanitizer keeps: that saves a quarter of the parse,
+ * and libxml2 2.9 is quadratic in a tag's attribute count.
  */
-static int normalize(const char *s, size_t n, struct buf *out)
+static int normalize(const char *s, size_t n, struct buf *out, int keep_attrs)
 {
 	size_t i = 0, j, k, gt;
 	const char *lt;
@@ -578,7 +658,11 @@ static int normalize(const char *s, size_t n, struct buf *out)
 		j = i + 1;
 		if (j < n && s[j] == '!') {
 			if (n - j >= 3 && s[j + 1] == '-' && s[j + 2] == '-') {
+				/* a comment never closed with "-->" ends at the next '>', as older
+				 * parsers end it, rather than swallowing the rest of the text */
 				i = skip_past(s, n, j + 3, "-->");
+				if (i == n && !(n >= 3 && memcmp(s + n - 3, "-->", 3) == 0))
+					i = skip_past(s, n, j + 3, ">");
 				continue;
 			}
 			if (n - j > 7 && strncasecmp(s + j + 1, "doctype", 7) == 0) {
@@ -624,6 +708,8 @@ static int normalize(const char *s, size_t n, struct buf *out)
 			err = buf_putc(out, '/');
 		if (!err)
 			err = buf_append(out, s + j, k - j);
+		if (!err && keep_attrs && !end && gt > k)
+			err = copy_attrs(s, k, gt, out);
 		if (!err)
 			err = buf_append(out, selfclose ? "/>" : ">", selfclose ? 2 : 1);
 	}
@@ -754,6 +840,153 @@ static void flat_convert(struct conv *c, const char *s, size_t n)
 	}
 }
 
+/* ---- the sanitized HTML ---- */
+
+static void hput(struct conv *c, const char *s, size_t n)
+{
+	if (!c->err)
+		c->err = buf_append(c->x->html, s, n);
+}
+
+static const char *att_value(const xmlChar **atts, const char *name)
+{
+	for (; atts && atts[0]; atts += 2)
+		if (!strcmp((const char *)atts[0], name))
+			return atts[1] ? (const char *)atts[1] : "";
+	return NULL;
+}
+
+/* An <img>: listed and kept only with a safe src. Returns 0 to leave it out. */
+static int html_img(struct conv *c, const xmlChar **atts)
+{
+	const char *src = att_value(atts, "src"), *alt = att_value(atts, "alt");
+	char *u = src ? sanitize_url(c->x->base, src, 0) : NULL;
+
+	if (!u)
+		return 0;
+	if (c->x->on_image && c->x->on_image(c->x->ud, u, alt ? alt : "") && !c->err)
+		c->err = -ENOMEM;
+	free(u);
+	return 1;
+}
+
+static void html_attrs(struct conv *c, const char *el, const xmlChar **atts)
+{
+	const char *v;
+	char *u;
+
+	for (; atts && atts[0]; atts += 2) {
+		v = atts[1] ? (const char *)atts[1] : "";
+		switch (sanitize_attribute(el, (const char *)atts[0])) {
+		case SAN_ATTR_TEXT:
+			u = NULL;
+			break;
+		case SAN_ATTR_URL:
+			if (!(u = sanitize_url(c->x->base, v, !strcmp((const char *)atts[0], "href"))))
+				continue;
+			v = u;
+			if (!strcmp(el, "a") && c->a_depth == 0 && !c->a_href)
+				c->a_href = strdup(u);
+			break;
+		default:
+			continue;
+		}
+		hput(c, " ", 1);
+		hput(c, (const char *)atts[0], strlen((const char *)atts[0]));
+		hput(c, "=\"", 2);
+		if (!c->err)
+			c->err = sanitize_put_attr(c->x->html, v, strlen(v));
+		hput(c, "\"", 1);
+		free(u);
+	}
+}
+
+static void html_start(struct conv *c, const xmlChar *name, enum san_el what,
+		       const xmlChar **atts)
+{
+	const char *el = (const char *)name;
+
+	if (c->skip || c->hremove || what == SAN_REMOVE) {
+		if (!c->skip && what == SAN_REMOVE)
+			c->hremove++;
+		return;
+	}
+	if (what == SAN_DROP_TAG || (!strcmp(el, "img") && !html_img(c, atts)))
+		return;
+	hput(c, "<", 1);
+	hput(c, el, strlen(el));
+	html_attrs(c, el, atts);
+	hput(c, ">", 1);
+	if (!strcmp(el, "a")) {
+		if (c->a_depth++ == 0)
+			c->a_text = c->out->len;
+	}
+}
+
+/* The text of a link just closed: its text rendering, on one line. */
+static void link_done(struct conv *c)
+{
+	struct buf t = BUF_INIT;
+	size_t from = c->a_text < c->out->len ? c->a_text : c->out->len;
+
+	if (c->a_href && c->x->on_link) {
+		if (plain_to_text(c->out->data ? c->out->data + from : "", c->out->len - from,
+				  HTML_INLINE, &t) < 0 ||
+		    c->x->on_link(c->x->ud, c->a_href, buf_cstr(&t)))
+			c->err = c->err ? c->err : -ENOMEM;
+	}
+	buf_fini(&t);
+	free(c->a_href);
+	c->a_href = NULL;
+}
+
+static void html_end(struct conv *c, const xmlChar *name, enum san_el what)
+{
+	const char *el = (const char *)name;
+
+	if (c->skip)
+		return;
+	if (c->hremove) {
+		if (what == SAN_REMOVE)
+			c->hremove--;
+		return;
+	}
+	if (what != SAN_KEEP)
+		return;
+	hput(c, "</", 2);
+	hput(c, el, strlen(el));
+	hput(c, ">", 1);
+	if (!strcmp(el, "a") && c->a_depth && --c->a_depth == 0)
+		link_done(c);
+}
+
+static void html_text(struct conv *c, const char *s, size_t n)
+{
+	if (!c->skip && !c->hremove && !c->err)
+		c->err = sanitize_put_text(c->x->html, s, n);
+}
+
+int html_from_text(const char *text, size_t len, struct buf *html)
+{
+	size_t i = 0, eol;
+	int err = 0;
+
+	while (!err && i < len) {
+		const char *nl = memchr(text + i, '\n', len - i);
+
+		eol = nl ? (size_t)(nl - text) : len;
+		if (eol > i) {
+			err = buf_append(html, "<p>", 3);
+			if (!err)
+				err = sanitize_put_text(html, text + i, eol - i);
+			if (!err)
+				err = buf_append(html, "</p>", 4);
+		}
+		i = eol + 1;
+	}
+	return err;
+}
+
 /* ---- libxml2 ---- */
 
 static void on_start_document(void *ctx)
@@ -765,7 +998,6 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 {
 	struct conv *c = ctx;
 
-	(void)atts;
 	if (c->too_deep)
 		return;
 	if (c->ctxt->nameNr > DEPTH_MAX) {
@@ -774,22 +1006,33 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 		return;
 	}
 	tag_open(c, tag_kind_interned(c, name));
+	if (c->x && c->x->html)
+		html_start(c, name, san_interned(c, name), atts);
 }
 
 static void on_end(void *ctx, const xmlChar *name)
 {
 	struct conv *c = ctx;
 
-	if (!c->too_deep)
-		tag_close(c, tag_kind_interned(c, name));
+	enum tag_kind kind;
+
+	if (c->too_deep)
+		return;
+	kind = tag_kind_interned(c, name);
+	if (c->x && c->x->html)
+		html_end(c, name, san_interned(c, name));
+	tag_close(c, kind);
 }
 
 static void on_text(void *ctx, const xmlChar *s, int len)
 {
 	struct conv *c = ctx;
 
-	if (!c->too_deep && len > 0)
+	if (!c->too_deep && len > 0) {
+		if (c->x && c->x->html)
+			html_text(c, (const char *)s, (size_t)len);
 		emit_text(c, (const char *)s, (size_t)len);
+	}
 }
 
 /* Parse errors are expected (feed HTML is rarely valid) and worth nothing to us; taking them
@@ -856,19 +1099,24 @@ static int sax_convert(struct conv *c, const char *s, size_t n)
 	ctxt_give(ctxt, nomem);
 	if (nomem)
 		return -ENOMEM;
+	c->html_done = c->x && c->x->html && !c->too_deep;
 	if (c->too_deep) {
 		struct buf *out = c->out;
 		enum html_mode mode = c->mode;
+		const struct html_extra *x = c->x;
 		size_t start = c->start;
 
 		truncate_to(c, start);
+		free(c->a_href);
 		conv_init(c, out, mode);
+		c->x = x;
 		flat_convert(c, s, n);
 	}
 	return 0;
 }
 
-int html_to_text(const char *html, size_t len, enum html_mode mode, struct buf *out)
+int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *out,
+		 const struct html_extra *x)
 {
 	struct buf tmp = BUF_INIT;
 	struct conv c;
@@ -877,6 +1125,8 @@ int html_to_text(const char *html, size_t len, enum html_mode mode, struct buf *
 	if (!out || (!html && len))
 		return -EINVAL;
 	conv_init(&c, out, mode);
+	c.x = x;
+	c.hstart = x && x->html ? x->html->len : 0;
 	skip_bom(&html, &len);
 	if (len == 0)
 		return 0;
@@ -886,7 +1136,7 @@ int html_to_text(const char *html, size_t len, enum html_mode mode, struct buf *
 		if (!err)
 			flat_text(&c, html, tmp.data ? tmp.len : len);
 	} else {
-		err = normalize(html, len, &tmp);
+		err = normalize(html, len, &tmp, x && x->html);
 		if (!err && tmp.len > INT_MAX)
 			flat_convert(&c, tmp.data, tmp.len);
 		else if (!err && tmp.len)
@@ -894,11 +1144,28 @@ int html_to_text(const char *html, size_t len, enum html_mode mode, struct buf *
 	}
 	boundary(&c);
 	buf_fini(&tmp);
+	free(c.a_href);
 	if (!err)
 		err = c.err;
-	if (err)
+	if (!err && x && x->html && !c.html_done) {
+		/* no markup, or too deep for libxml2: the HTML is the text's paragraphs */
+		x->html->len = c.hstart;
+		err = html_from_text(out->data ? out->data + c.start : "", out->len - c.start,
+				     x->html);
+	}
+	if (err) {
 		truncate_to(&c, c.start);
+		if (x && x->html && x->html->data) {
+			x->html->len = c.hstart;
+			x->html->data[c.hstart] = '\0';
+		}
+	}
 	return err;
+}
+
+int html_to_text(const char *html, size_t len, enum html_mode mode, struct buf *out)
+{
+	return html_convert(html, len, mode, out, NULL);
 }
 
 int plain_to_text(const char *text, size_t len, enum html_mode mode, struct buf *out)

@@ -18,6 +18,25 @@ enum html_mode {
  * Returns 0 or a negative errno code. */
 int html_to_text(const char *html, size_t len, enum html_mode mode, struct buf *out);
 
+/* What a conversion may make besides the text, in the same parse: the sanitized HTML (the
+ * allowlist of sanitize.c) and the inline links and images, their URLs made absolute against
+ * base and filtered as the HTML's are. Callbacks get borrowed strings; a non-zero return is
+ * -ENOMEM. */
+struct html_extra {
+	const char *base;  /* the URL relative references resolve against (NULL: left relative) */
+	struct buf *html;  /* the sanitized HTML is appended here (NULL: not made) */
+	int (*on_link)(void *ud, const char *href, const char *text);
+	int (*on_image)(void *ud, const char *src, const char *alt);
+	void *ud;
+};
+
+/* html_to_text() that also makes what x asks for (x may be NULL). */
+int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *out,
+		 const struct html_extra *x);
+
+/* Appends text (the text rendering's lines) as HTML: a paragraph per line, escaped. */
+int html_from_text(const char *text, size_t len, struct buf *html);
+
 /* Converts plain text (UTF-8) the same way: in HTML_BLOCKS, blank lines separate blocks and the
  * whitespace inside a block collapses to single spaces; in HTML_INLINE all of it is one line. */
 int plain_to_text(const char *text, size_t len, enum html_mode mode, struct buf *out);

@@ -24,9 +24,24 @@ static int escape_valid(struct buf *out, const char *s, size_t n)
 	int rc = 0;
 
 	while (i < n) {
-		unsigned char c = (unsigned char)s[i];
+		unsigned char c;
 		char e[7];
 
+		/* eight bytes at a time while none is '"', '\\' or below 0x20 */
+		while (n - i >= 8) {
+			const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+			uint64_t w, q, b;
+
+			memcpy(&w, s + i, 8);
+			q = w ^ (ones * '"');
+			b = w ^ (ones * '\\');
+			if ((((w - ones * 0x20) | (q - ones) | (b - ones)) & ~w & highs) != 0)
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
+		c = (unsigned char)s[i];
 		if (!needs_escape[c]) {
 			i++;
 			continue;

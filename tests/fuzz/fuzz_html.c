@@ -5,7 +5,10 @@
  * HTML_BLOCKS; bit 1: plain_to_text instead of html_to_text. html_looks_like runs on every input.
  * Invariants checked (html.h, and the layout tests/test_html.c checks): the output is UTF-8
  * without NUL or C0 control characters but the line breaks (and tabs kept inside pre), has no
- * leading or trailing whitespace, no empty line, no line break at all in HTML_INLINE. */
+ * leading or trailing whitespace, no empty line, no line break at all in HTML_INLINE.
+ * Bit 2: html_convert() also makes the sanitized HTML, which must hold only allowlisted elements
+ * and attributes (sanitize.c), no comment, no unescaped '<' in text, and no URL with a scheme
+ * other than http, https, ftp or mailto (no javascript:, vbscript:, data:). */
 #include "autoconfig.h"
 
 #include <string.h>
@@ -13,6 +16,84 @@
 #include "charset.h"
 #include "fuzz.h"
 #include "html.h"
+#include "sanitize.h"
+
+/* The sanitized HTML is checked with its own grammar: <name( attr="value")*> or </name>, text
+ * without '<'. */
+static void check_url(const char *v, size_t n)
+{
+	char scheme[16];
+	size_t i, k = 0;
+
+	for (i = 0; i < n && v[i] != ':' && v[i] != '/' && v[i] != '?' && v[i] != '#'; i++)
+		if (k + 1 < sizeof scheme)
+			scheme[k++] = (char)(v[i] | 0x20);
+	scheme[k] = '\0';
+	if (i == n || v[i] != ':')
+		return; /* relative */
+	FUZZ_ASSERT(!strcmp(scheme, "http") || !strcmp(scheme, "https") || !strcmp(scheme, "ftp") ||
+			    !strcmp(scheme, "mailto"),
+		    "a URL with scheme \"%s\" survived: %.*s", scheme, (int)n, v);
+}
+
+static void check_tag(const char *t, size_t n)
+{
+	char el[33], at[33];
+	size_t i = 1, k = 0;
+	enum san_attr kind;
+
+	FUZZ_ASSERT(n > 2 && t[n - 1] == '>', "a tag that does not end: %.*s", (int)n, t);
+	if (t[i] == '/')
+		i++;
+	FUZZ_ASSERT(t[i] != '!', "a comment or declaration survived: %.*s", (int)n, t);
+	while (i < n && t[i] != ' ' && t[i] != '>' && k + 1 < sizeof el)
+		el[k++] = t[i++];
+	el[k] = '\0';
+	FUZZ_ASSERT(sanitize_element(el) == SAN_KEEP || sanitize_element(el) == SAN_VOID,
+		    "element <%s> is not on the allowlist: %.*s", el, (int)n, t);
+	while (i < n && t[i] == ' ') {
+		const char *v, *q;
+
+		for (k = 0, i++; i < n && t[i] != '=' && k + 1 < sizeof at; i++)
+			at[k++] = t[i];
+		at[k] = '\0';
+		FUZZ_ASSERT(i + 1 < n && t[i] == '=' && t[i + 1] == '"', "attribute %s unquoted", at);
+		kind = sanitize_attribute(el, at);
+		FUZZ_ASSERT(kind != SAN_ATTR_NO, "attribute %s on <%s> is not on the allowlist", at, el);
+		v = t + i + 2;
+		q = memchr(v, '"', n - i - 2);
+		FUZZ_ASSERT(q != NULL, "attribute %s has no closing quote", at);
+		if (kind == SAN_ATTR_URL)
+			check_url(v, (size_t)(q - v));
+		i = (size_t)(q - t) + 1;
+	}
+	FUZZ_ASSERT(t[i] == '>', "junk in a tag: %.*s", (int)n, t);
+}
+
+static void check_html(const struct buf *h)
+{
+	size_t i = 0;
+	const char *gt;
+
+	while (i < h->len) {
+		if (h->data[i] != '<') {
+			i++;
+			continue;
+		}
+		gt = memchr(h->data + i, '>', h->len - i);
+		FUZZ_ASSERT(gt != NULL, "an unescaped '<' in the text at %zu", i);
+		check_tag(h->data + i, (size_t)(gt - h->data) - i + 1);
+		i = (size_t)(gt - h->data) + 1;
+	}
+}
+
+static int no_link(void *ud, const char *a, const char *b)
+{
+	(void)ud;
+	check_url(a, strlen(a));
+	(void)b;
+	return 0;
+}
 
 static int blank(char c)
 {
@@ -34,7 +115,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s = (const char *)data + 1;
 	len = size - 1;
 	(void)html_looks_like(s, len);
-	rc = plain ? plain_to_text(s, len, mode, &out) : html_to_text(s, len, mode, &out);
+	if (data[0] & 4 && !plain) {
+		struct buf html = BUF_INIT;
+		struct html_extra x = {"http://example.org/a/", &html, no_link, no_link, NULL};
+
+		rc = html_convert(s, len, mode, &out, &x);
+		check_html(&html);
+		buf_fini(&html);
+	} else {
+		rc = plain ? plain_to_text(s, len, mode, &out) : html_to_text(s, len, mode, &out);
+	}
 	FUZZ_ASSERT(rc == 0, "%s returned %d", plain ? "plain_to_text" : "html_to_text", rc);
 	FUZZ_ASSERT(utf8_valid(out.data, out.len), "the output is not UTF-8");
 	for (i = 0; i < out.len; i++) {

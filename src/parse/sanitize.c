@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+/* The HTML allowlist of content_html: text structure, links, images, tables, figures, code,
+ * quotes and lists stay; scripts, styles, event handlers, style attributes, frames, objects,
+ * embeds, forms and unsafe URLs go. html.c applies it while it converts the HTML to text. */
+#include "autoconfig.h"
+
+#include "sanitize.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "url.h"
+
+struct el {
+	const char *name;
+	unsigned char what;
+};
+
+/* Sorted for bsearch(). Elements not listed lose their tags and keep their content (what
+ * html.c drops with its content, script, style, svg titles..., never reaches us). Void
+ * elements (embed, input...) are listed to be dropped: what libxml2 may put inside them is
+ * the text that follows them in HTML5. */
+static const struct el elements[] = {
+    {"a", SAN_KEEP},	      {"abbr", SAN_KEEP},	{"acronym", SAN_KEEP},
+    {"address", SAN_KEEP},    {"article", SAN_KEEP},	{"aside", SAN_KEEP},
+    {"b", SAN_KEEP},	      {"base", SAN_DROP_TAG},	{"bdi", SAN_KEEP},
+    {"bdo", SAN_KEEP},	      {"big", SAN_KEEP},	{"blockquote", SAN_KEEP},
+    {"br", SAN_VOID},	      {"button", SAN_REMOVE},	{"caption", SAN_KEEP},
+    {"cite", SAN_KEEP},	      {"code", SAN_KEEP},	{"col", SAN_VOID},
+    {"colgroup", SAN_KEEP},   {"dd", SAN_KEEP},		{"del", SAN_KEEP},
+    {"details", SAN_KEEP},    {"dfn", SAN_KEEP},	{"div", SAN_KEEP},
+    {"dl", SAN_KEEP},	      {"dt", SAN_KEEP},		{"em", SAN_KEEP},
+    {"embed", SAN_DROP_TAG},    {"figcaption", SAN_KEEP}, {"figure", SAN_KEEP},
+    {"footer", SAN_KEEP},     {"frame", SAN_DROP_TAG},	{"h1", SAN_KEEP},
+    {"h2", SAN_KEEP},	      {"h3", SAN_KEEP},		{"h4", SAN_KEEP},
+    {"h5", SAN_KEEP},	      {"h6", SAN_KEEP},		{"header", SAN_KEEP},
+    {"hr", SAN_VOID},	      {"i", SAN_KEEP},		{"img", SAN_VOID},
+    {"input", SAN_DROP_TAG},    {"ins", SAN_KEEP},	{"kbd", SAN_KEEP},
+    {"keygen", SAN_DROP_TAG},   {"li", SAN_KEEP},		{"link", SAN_DROP_TAG},
+    {"main", SAN_KEEP},	      {"mark", SAN_KEEP},	{"meta", SAN_DROP_TAG},
+    {"ol", SAN_KEEP},	      {"p", SAN_KEEP},		{"param", SAN_DROP_TAG},
+    {"pre", SAN_KEEP},	      {"q", SAN_KEEP},		{"rp", SAN_KEEP},
+    {"rt", SAN_KEEP},	      {"ruby", SAN_KEEP},	{"s", SAN_KEEP},
+    {"samp", SAN_KEEP},	      {"section", SAN_KEEP},	{"small", SAN_KEEP},
+    {"source", SAN_DROP_TAG},   {"span", SAN_KEEP},	{"strike", SAN_KEEP},
+    {"strong", SAN_KEEP},     {"sub", SAN_KEEP},	{"summary", SAN_KEEP},
+    {"sup", SAN_KEEP},	      {"table", SAN_KEEP},	{"tbody", SAN_KEEP},
+    {"td", SAN_KEEP},	      {"tfoot", SAN_KEEP},	{"th", SAN_KEEP},
+    {"thead", SAN_KEEP},      {"time", SAN_KEEP},	{"tr", SAN_KEEP},
+    {"track", SAN_DROP_TAG},    {"tt", SAN_KEEP},		{"u", SAN_KEEP},
+    {"ul", SAN_KEEP},	      {"var", SAN_KEEP},	{"wbr", SAN_VOID},
+};
+
+/* Attributes: "*" for every kept element, else the one element that may carry it. */
+static const struct {
+	const char *attr, *element;
+	unsigned char what;
+} attributes[] = {
+    {"alt", "img", SAN_ATTR_TEXT},	 {"cite", "*", SAN_ATTR_URL},
+    {"colspan", "*", SAN_ATTR_TEXT},	 {"datetime", "*", SAN_ATTR_TEXT},
+    {"dir", "*", SAN_ATTR_TEXT},	 {"headers", "*", SAN_ATTR_TEXT},
+    {"height", "img", SAN_ATTR_TEXT},	 {"href", "a", SAN_ATTR_URL},
+    {"lang", "*", SAN_ATTR_TEXT},	 {"reversed", "ol", SAN_ATTR_TEXT},
+    {"rowspan", "*", SAN_ATTR_TEXT},	 {"scope", "*", SAN_ATTR_TEXT},
+    {"span", "*", SAN_ATTR_TEXT},	 {"src", "img", SAN_ATTR_URL},
+    {"start", "ol", SAN_ATTR_TEXT},	 {"title", "*", SAN_ATTR_TEXT},
+    {"type", "ol", SAN_ATTR_TEXT},	 {"value", "li", SAN_ATTR_TEXT},
+    {"width", "img", SAN_ATTR_TEXT},
+};
+
+static int el_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct el *)elem)->name);
+}
+
+enum san_el sanitize_element(const char *name)
+{
+	const struct el *e = bsearch(name, elements, sizeof elements / sizeof *elements,
+				     sizeof *elements, el_cmp);
+
+	return e ? (enum san_el)e->what : SAN_DROP_TAG;
+}
+
+enum san_attr sanitize_attribute(const char *element, const char *attr)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof attributes / sizeof *attributes; i++)
+		if (!strcmp(attributes[i].attr, attr))
+			return attributes[i].element[0] == '*' || !strcmp(attributes[i].element, element)
+				       ? (enum san_attr)attributes[i].what
+				       : SAN_ATTR_NO;
+	return SAN_ATTR_NO;
+}
+
+int sanitize_attribute_known(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof attributes / sizeof *attributes; i++)
+		if (strlen(attributes[i].attr) == len && !strncasecmp(attributes[i].attr, name, len))
+			return 1;
+	return 0;
+}
+
+/* The scheme of a URL as a browser reads it: ASCII blanks and control characters anywhere in
+ * it ignored ("java\tscript:"), lowercased, into out; "" when the URL has none (relative). */
+static void scheme_of(const char *v, char *out, size_t size)
+{
+	size_t k = 0;
+
+	for (; *v; v++) {
+		unsigned char b = (unsigned char)*v;
+
+		if (b <= ' ')
+			continue;
+		if (b == ':') {
+			out[k] = '\0';
+			return;
+		}
+		if (!((b | 0x20) >= 'a' && (b | 0x20) <= 'z') &&
+		    !(k && ((b >= '0' && b <= '9') || b == '+' || b == '-' || b == '.')))
+			break;
+		if (k + 1 >= size)
+			break;
+		out[k++] = (char)(b | 0x20);
+	}
+	out[0] = '\0';
+}
+
+#define CONTROLS                                                                                   \
+	"\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15"          \
+	"\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f "
+
+static int scheme_ok(const char *scheme, int is_href)
+{
+	return !strcmp(scheme, "http") || !strcmp(scheme, "https") || !strcmp(scheme, "ftp") ||
+	       (is_href && !strcmp(scheme, "mailto"));
+}
+
+char *sanitize_url(const char *base, const char *v, int is_href)
+{
+	char scheme[16], *r;
+
+	while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r' || *v == '\f')
+		v++;
+	if (!*v)
+		return NULL;
+	scheme_of(v, scheme, sizeof scheme);
+	if (*scheme)
+		return scheme_ok(scheme, is_href) ? strdup(v) : NULL;
+	if (*v == '#' && is_href)
+		return strdup(v); /* a fragment of the article itself */
+	r = url_resolve(base, v);
+	if (!r)
+		return NULL;
+	scheme_of(r, scheme, sizeof scheme);
+	/* what did not resolve against a base is not a URL anyone can follow; without a base, a
+	 * relative reference stays, if it is one (no blanks or control characters) */
+	if (*scheme ? !scheme_ok(scheme, is_href) : base != NULL || strpbrk(r, CONTROLS) != NULL) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* 1: escaped in text and attributes, 2: in attributes only, 3: dropped. */
+static const unsigned char special[256] = {
+    [0] = 3,	[1] = 3,    [2] = 3,	[3] = 3,    [4] = 3,	[5] = 3,    [6] = 3,	[7] = 3,
+    [8] = 3,	[11] = 3,   [12] = 3,	[13] = 3,   [14] = 3,	[15] = 3,   [16] = 3,	[17] = 3,
+    [18] = 3,	[19] = 3,   [20] = 3,	[21] = 3,   [22] = 3,	[23] = 3,   [24] = 3,	[25] = 3,
+    [26] = 3,	[27] = 3,   [28] = 3,	[29] = 3,   [30] = 3,	[31] = 3,   [127] = 3,	['&'] = 1,
+    ['<'] = 1,	['>'] = 1,  ['"'] = 2,
+};
+
+static int put_escaped(struct buf *out, const char *s, size_t n, int attr)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, start = 0;
+	int err = 0;
+
+	while (!err) {
+		const char *rep;
+
+		while (i < n && (!special[u[i]] || (special[u[i]] == 2 && !attr)))
+			i++;
+		if (i >= n)
+			break;
+		rep = u[i] == '&' ? "&amp;" : u[i] == '<' ? "&lt;" : u[i] == '>' ? "&gt;"
+		      : u[i] == '"' ? "&quot;" : "";
+		err = buf_append(out, s + start, i - start);
+		if (!err)
+			err = buf_puts(out, rep);
+		start = ++i;
+	}
+	if (!err)
+		err = buf_append(out, s + start, n - start);
+	return err;
+}
+
+int sanitize_put_text(struct buf *out, const char *s, size_t n)
+{
+	return put_escaped(out, s, n, 0);
+}
+
+int sanitize_put_attr(struct buf *out, const char *s, size_t n)
+{
+	return put_escaped(out, s, n, 1);
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* Repairs the two reference slips real feeds make, in the byte stream before libxml2 sees it:
+ * a bare '&' (a URL's "?a=1&b=2", "Tom & Jerry") and HTML's "&#X41;". */
+#ifndef FEEDSPOOL_XML_FIX_H
+#define FEEDSPOOL_XML_FIX_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/*
+ * An '&' that does not start a reference ("&name;", "&#123;", "&#x7b;") is not well-formed
+ * XML; libxml2's recovery drops it with the name after it ("?a=1&b=2" becomes "?a=1=2"). Read
+ * as feed readers read it (Python feedparser's loose parser keeps it as text), it becomes
+ * "&amp;". Inside comments, CDATA sections and processing instructions nothing is changed.
+ * "&#X41;" becomes "&#x41;", which XML spells that way.
+ */
+struct xml_fix {
+	int state;         /* text, comment, CDATA or processing instruction */
+	struct buf carry;  /* bytes held back until what they start is known */
+	struct buf out;    /* the repaired bytes of the last call */
+	size_t bare;       /* bare '&' rewritten so far */
+};
+
+void xml_fix_init(struct xml_fix *f);
+void xml_fix_fini(struct xml_fix *f);
+/* Repairs the next n bytes (UTF-8); final = 1 at the document's end. Sets *res, *reslen to the
+ * bytes to parse now (borrowed until the next call): a few bytes of an unfinished reference or
+ * markup may be held back for the next call. 0 or -ENOMEM. */
+int xml_fix_run(struct xml_fix *f, const char *s, size_t n, int final, const char **res,
+		size_t *reslen);
+
+#endif
