@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/* The extractor's last passes: which siblings of the chosen element belong to the article,
+ * and what inside it is still not article text (link lists, share bars, forms, image strips,
+ * the title repeated as a heading). */
+#include "autoconfig.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include <libxml/tree.h>
+
+#include "extract_impl.h"
+
+static double link_density(const struct xinfo *x)
+{
+	return x->text ? (double)x->link / (double)x->text : 0;
+}
+
+/* Whether a short block ends like a sentence (". " inside or a final '.'). */
+static int sentence(xmlNodePtr n)
+{
+	xmlChar *c = xmlNodeGetContent(n);
+	size_t len;
+	int yes = 0;
+
+	if (c) {
+		len = strlen((const char *)c);
+		while (len && isspace(c[len - 1]))
+			len--;
+		yes = (len && c[len - 1] == '.') || strstr((const char *)c, ". ");
+	}
+	xmlFree(c);
+	return yes;
+}
+
+static int same_class(xmlNodePtr a, xmlNodePtr b)
+{
+	xmlChar *x = xmlGetProp(a, (const xmlChar *)"class");
+	xmlChar *y = xmlGetProp(b, (const xmlChar *)"class");
+	int yes = x && y && *x && !strcmp((const char *)x, (const char *)y);
+
+	xmlFree(x);
+	xmlFree(y);
+	return yes;
+}
+
+static int belongs(xmlNodePtr s, xmlNodePtr top, double threshold)
+{
+	const struct xinfo *x = xinfo_of(s), *tx = xinfo_of(top);
+	double bonus = same_class(s, top) ? tx->score * 0.2 : 0;
+
+	if (!x)
+		return 0;
+	if (x->scored && x->score + bonus >= threshold)
+		return 1;
+	if (!extract_is(s, "p"))
+		return 0;
+	if (x->text > 80 && link_density(x) < 0.25)
+		return 1;
+	return x->text > 0 && x->text <= 80 && !x->link && sentence(s);
+}
+
+size_t extract_siblings(struct xtree *t, xmlNodePtr top, xmlNodePtr *out, size_t max)
+{
+	double threshold = xinfo_of(top)->score * 0.2;
+	xmlNodePtr s;
+	size_t n = 0;
+
+	if (threshold < 10)
+		threshold = 10;
+	if (top == t->body || !top->parent || !xinfo_of(top->parent)) {
+		out[0] = top;
+		return 1;
+	}
+	for (s = top->parent->children; s && n < max; s = s->next)
+		if (s == top || (s->type == XML_ELEMENT_NODE && belongs(s, top, threshold)))
+			out[n++] = s;
+	return n;
+}
+
+static int heading(xmlNodePtr n)
+{
+	const char *s = (const char *)n->name;
+
+	return n->type == XML_ELEMENT_NODE && s[0] == 'h' && s[1] >= '1' && s[1] <= '6' && !s[2];
+}
+
+/* Whether a container holds more navigation, images or forms than text (readability's
+ * conditional cleaning, with its thresholds). */
+static int junk(const struct xtree *t, xmlNodePtr n)
+{
+	const struct xinfo *x = xinfo_of(n);
+	int weight = extract_class_weight(t, n), list;
+	double ld;
+
+	if (!x)
+		return 0;
+	if (weight < 0)
+		return 1;
+	if (x->commas >= 10)
+		return 0;
+	list = extract_is(n, "ul") || extract_is(n, "ol");
+	ld = link_density(x);
+	if (x->img > 1 && x->p * 2 < x->img)
+		return 1;
+	if (!list && x->li > x->p + 100)
+		return 1;
+	if (x->input > x->p / 3)
+		return 1;
+	if (!list && x->text < PARA_MIN && (x->img == 0 || x->img > 2))
+		return 1;
+	if (!list && weight < 25 && ld > 0.2)
+		return 1;
+	if (weight >= 25 && ld > 0.5)
+		return 1;
+	return (x->embed == 1 && x->text < 75) || x->embed > 1;
+}
+
+static int conditional(xmlNodePtr n)
+{
+	static const char *const tags[] = {"form", "fieldset", "table", "ul", "ol",
+					   "div",  "section",  "figure"};
+	size_t i;
+
+	for (i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
+		if (extract_is(n, tags[i]))
+			return 1;
+	return 0;
+}
+
+/* Whether a heading is the page's title again, or a link list's label. */
+static int bad_heading(struct xtree *t, xmlNodePtr n)
+{
+	const struct xinfo *x = xinfo_of(n);
+	xmlChar *c;
+	int same;
+
+	if (!x || extract_class_weight(t, n) < 0 || link_density(x) > 0.33)
+		return 1;
+	if (!t->title || !*t->title)
+		return 0;
+	c = xmlNodeGetContent(n);
+	same = c && !strncmp((const char *)c + strspn((const char *)c, " \t\r\n"), t->title,
+			     strlen(t->title));
+	xmlFree(c);
+	return same;
+}
+
+void extract_clean(struct xtree *t, xmlNodePtr root)
+{
+	xmlNodePtr n, next;
+
+	if (root->type != XML_ELEMENT_NODE)
+		return;
+	extract_measure(t, root);
+	for (n = root; n; n = next) {
+		int go = n != root && n->type == XML_ELEMENT_NODE && xinfo_of(n) &&
+			 !xinfo_of(n)->keep &&
+			 ((conditional(n) && (t->flags & CLEAN_CONDITIONALLY) && junk(t, n)) || (heading(n) && bad_heading(t, n)));
+
+		next = extract_next(n, root, go);
+		if (go) {
+			xmlUnlinkNode(n);
+			xmlFreeNode(n);
+		}
+	}
+}
