@@ -44,12 +44,22 @@ static int same_class(xmlNodePtr a, xmlNodePtr b)
 	return yes;
 }
 
-static int belongs(xmlNodePtr s, xmlNodePtr top, double threshold)
+/* Whether s opens with a heading marked as boilerplate ("related posts", "more stories"). */
+static int teaser_head(const struct xtree *t, xmlNodePtr s)
+{
+	xmlNodePtr c;
+
+	for (c = s->children; c && c->type != XML_ELEMENT_NODE; c = c->next)
+		;
+	return c && c->name[0] == 'h' && extract_class_weight(t, c) < 0;
+}
+
+static int belongs(const struct xtree *t, xmlNodePtr s, xmlNodePtr top, double threshold)
 {
 	const struct xinfo *x = xinfo_of(s), *tx = xinfo_of(top);
 	double bonus = same_class(s, top) ? tx->score * 0.2 : 0;
 
-	if (!x)
+	if (!x || x->articles > 1 || teaser_head(t, s))
 		return 0;
 	if (x->scored && x->score + bonus >= threshold)
 		return 1;
@@ -73,7 +83,7 @@ size_t extract_siblings(struct xtree *t, xmlNodePtr top, xmlNodePtr *out, size_t
 		return 1;
 	}
 	for (s = top->parent->children; s && n < max; s = s->next)
-		if (s == top || (s->type == XML_ELEMENT_NODE && belongs(s, top, threshold)))
+		if (s == top || (s->type == XML_ELEMENT_NODE && belongs(t, s, top, threshold)))
 			out[n++] = s;
 	return n;
 }

@@ -14,6 +14,9 @@ struct xinfo {
 	size_t text;	  /* characters of text inside it, whitespace runs counted once */
 	size_t link;	  /* of which inside links */
 	unsigned commas;  /* commas in its text */
+	size_t own;	  /* text of its own: in text nodes and inline elements directly inside */
+	unsigned own_commas;
+	unsigned articles; /* article elements below it */
 	unsigned paras;	  /* paragraphs of real text below it (at least PARA_MIN characters) */
 	unsigned p, img, li, input, embed; /* elements of these kinds below it */
 	signed char weight; /* class/id and semantic signals, -50..50 */

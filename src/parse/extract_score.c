@@ -69,6 +69,8 @@ static void count_kind(xmlNodePtr e, struct xinfo *x)
 {
 	if (extract_is(e, "a"))
 		x->link = x->text;
+	else if (extract_is(e, "article"))
+		x->articles++;
 	else if (extract_is(e, "p"))
 		x->p++;
 	else if (extract_is(e, "img"))
@@ -83,8 +85,13 @@ static void count_kind(xmlNodePtr e, struct xinfo *x)
 		x->paras++;
 }
 
-static void add_up(struct xinfo *to, const struct xinfo *x)
+static void add_up(struct xinfo *to, const struct xinfo *x, int inline_child)
 {
+	if (inline_child) {
+		to->own += x->text;
+		to->own_commas += x->commas;
+	}
+	to->articles += x->articles;
 	to->text += x->text;
 	to->link += x->link;
 	to->commas += x->commas;
@@ -117,7 +124,13 @@ void extract_measure(struct xtree *t, xmlNodePtr root)
 			if (k < t->n)
 				v[k++] = n;
 		} else if (n->type == XML_TEXT_NODE && n->content && xinfo_of(n->parent)) {
-			count_text((const char *)n->content, xinfo_of(n->parent));
+			struct xinfo *p = xinfo_of(n->parent);
+			size_t t0 = p->text;
+			unsigned c0 = p->commas;
+
+			count_text((const char *)n->content, p);
+			p->own += p->text - t0;
+			p->own_commas += p->commas - c0;
 		}
 	}
 	for (i = k; i-- > 0;) {
@@ -125,7 +138,7 @@ void extract_measure(struct xtree *t, xmlNodePtr root)
 
 		count_kind(v[i], x);
 		if (v[i] != root && xinfo_of(v[i]->parent))
-			add_up(xinfo_of(v[i]->parent), x);
+			add_up(xinfo_of(v[i]->parent), x, !extract_is_block(v[i]));
 	}
 	free(v);
 }
@@ -180,24 +193,33 @@ static double link_density(const struct xinfo *x)
 	return x->text ? (double)x->link / (double)x->text : 0;
 }
 
-/* Scores every paragraph into its ancestors. */
+/* Adds a paragraph's score s to the ancestors from a on. */
+static void score_up(const struct xtree *t, xmlNodePtr a, double s)
+{
+	int level;
+
+	for (level = 0; a && xinfo_of(a) && level < LEVELS; a = a->parent, level++) {
+		candidate(t, a);
+		xinfo_of(a)->score += s / (level == 0 ? 1 : level == 1 ? 2 : level * 3);
+	}
+}
+
+/* Scores every paragraph into its ancestors. Text standing directly in a container that also
+ * holds blocks (paragraphs made with <br>) counts as paragraphs of that container. */
 static void score_paragraphs(struct xtree *t)
 {
-	xmlNodePtr n, a;
+	xmlNodePtr n;
 
 	for (n = t->body; n; n = extract_next(n, t->body, 0)) {
 		const struct xinfo *x = xinfo_of(n);
-		double s;
-		int level;
 
-		if (!x || x->text < PARA_MIN || !paragraph(n))
+		if (!x || x->text < PARA_MIN)
 			continue;
-		s = 1 + x->commas + (x->text / 100 < 3 ? (double)(x->text / 100) : 3);
-		for (a = n->parent, level = 0; a && xinfo_of(a) && level < LEVELS;
-		     a = a->parent, level++) {
-			candidate(t, a);
-			xinfo_of(a)->score += s / (level == 0 ? 1 : level == 1 ? 2 : level * 3);
-		}
+		if (paragraph(n))
+			score_up(t, n->parent,
+				 1 + x->commas + (x->text / 100 < 3 ? (double)(x->text / 100) : 3));
+		else if (x->own >= PARA_MIN && !extract_is(n, "a"))
+			score_up(t, n, 1 + x->own_commas + (double)(x->own / 100));
 	}
 }
 
