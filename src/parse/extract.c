@@ -204,6 +204,8 @@ static int render(struct xtree *t, struct extract *x)
 		return 0;
 	n = extract_siblings(t, top, parts, PARTS_MAX);
 	for (i = 0; i < n && !rc; i++) {
+		if (extract_title_repeat(t, parts[i]))
+			continue;
 		extract_clean(t, parts[i]);
 		rc = dump(t->doc, parts[i], &x->html);
 	}

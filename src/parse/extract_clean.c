@@ -138,8 +138,32 @@ static int conditional(xmlNodePtr n)
 	return 0;
 }
 
+/* Whether text (a node's content) is the title again: the same words, ignoring case, spaces
+ * and what follows the title's last letter ("Title..." and "Title…"). */
+static int same_as_title(const char *c, const char *title)
+{
+	size_t i = 0, j = 0, nt = strlen(title);
+
+	while (nt && !isalnum((unsigned char)title[nt - 1]) && !(title[nt - 1] & 0x80))
+		nt--;
+	for (;;) {
+		while (c[i] && isspace((unsigned char)c[i]))
+			i++;
+		while (j < nt && isspace((unsigned char)title[j]))
+			j++;
+		if (j >= nt)
+			break;
+		if (!c[i] || tolower((unsigned char)c[i]) != tolower((unsigned char)title[j]))
+			return 0;
+		i++, j++;
+	}
+	while (c[i] && (isspace((unsigned char)c[i]) || ispunct((unsigned char)c[i])))
+		i++;
+	return !c[i] || (unsigned char)c[i] >= 0x80;
+}
+
 /* Whether a heading is the page's title again, or a link list's label. */
-static int bad_heading(struct xtree *t, xmlNodePtr n)
+static int bad_heading(const struct xtree *t, xmlNodePtr n)
 {
 	const struct xinfo *x = xinfo_of(n);
 	xmlChar *c;
@@ -150,10 +174,14 @@ static int bad_heading(struct xtree *t, xmlNodePtr n)
 	if (!t->title || !*t->title)
 		return 0;
 	c = xmlNodeGetContent(n);
-	same = c && !strncmp((const char *)c + strspn((const char *)c, " \t\r\n"), t->title,
-			     strlen(t->title));
+	same = c && same_as_title((const char *)c, t->title);
 	xmlFree(c);
 	return same;
+}
+
+int extract_title_repeat(const struct xtree *t, xmlNodePtr n)
+{
+	return heading(n) && bad_heading(t, n);
 }
 
 void extract_clean(struct xtree *t, xmlNodePtr root)

@@ -16,7 +16,7 @@ static const char *const drop_tags[] = {
     "applet", "aside",	"audio",    "button", "canvas", "datalist", "dialog", "embed",
     "footer", "iframe", "input",    "link",   "meta",	"nav",	    "noscript", "object",
     "option", "script", "select",   "style",  "svg",	"template", "textarea", "video",
-    "head",   "menu",	"figcaption",	"noembed", "noframes", "map",  "picture",
+    "head",   "menu",	"figcaption", "label",	"noembed", "noframes", "map",  "picture",
 };
 
 static const char *const drop_roles[] = {
