@@ -223,7 +223,7 @@ static void tree_fini(struct xtree *t)
 
 /* One pass: parse, prune, score, render, doing what flags say. */
 static int pass(const char *page, size_t len, const char *url, const char *charset,
-		unsigned flags, struct extract *x)
+		unsigned flags, unsigned *effects, struct extract *x)
 {
 	struct xtree t = {0};
 	int rc = -ENOMEM;
@@ -234,6 +234,7 @@ static int pass(const char *page, size_t len, const char *url, const char *chars
 		return 0; /* nothing libxml2 could read: no article */
 	}
 	t.flags = flags;
+	t.effects = effects;
 	if (tree_index(&t))
 		goto out;
 	if (!x->title.len && (rc = find_title(&t, x)))
@@ -260,14 +261,18 @@ int extract_page(const char *page, size_t len, const char *url, const char *char
 	};
 	struct buf text = BUF_INIT, html = BUF_INIT;
 	size_t i, best = 0;
+	unsigned effects = 0;
 	int rc = 0;
 
 	buf_reset(&x->title);
 	if (len > EXTRACT_INPUT_MAX)
 		len = EXTRACT_INPUT_MAX;
 	for (i = 0; i < sizeof(passes) / sizeof(passes[0]) && !rc; i++) {
-		rc = pass(page, len, url, charset, passes[i], x);
+		rc = pass(page, len, url, charset, passes[i], &effects, x);
 		if (rc || x->text.len >= TEXT_MIN)
+			break;
+		/* the next pass leaves out steps: pointless if those steps changed nothing */
+		if (i + 1 < sizeof(passes) / sizeof(passes[0]) && !(effects & ~passes[i + 1]))
 			break;
 		if (i == 0 || x->text.len > best) {
 			best = x->text.len;

@@ -9,7 +9,7 @@
 #include "buf.h"
 
 /* Pages larger than this are cut here before parsing (their tail is rarely article text). */
-#define EXTRACT_INPUT_MAX (4u << 20)
+#define EXTRACT_INPUT_MAX (2u << 20)
 
 struct extract {
 	struct buf title; /* one line, no line break; empty when the page names none */

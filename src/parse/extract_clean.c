@@ -126,7 +126,8 @@ static int junk(const struct xtree *t, xmlNodePtr n)
 	return (x->embed == 1 && x->text < 75) || x->embed > 1;
 }
 
-static int conditional(xmlNodePtr n)
+/* Whether n is a container that conditional cleaning drops. */
+static int conditional(const struct xtree *t, xmlNodePtr n)
 {
 	static const char *const tags[] = {"form", "fieldset", "table", "ul", "ol",
 					   "div",  "section",  "figure"};
@@ -134,8 +135,11 @@ static int conditional(xmlNodePtr n)
 
 	for (i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
 		if (extract_is(n, tags[i]))
-			return 1;
-	return 0;
+			break;
+	if (i == sizeof(tags) / sizeof(tags[0]) || !junk(t, n))
+		return 0;
+	*t->effects |= CLEAN_CONDITIONALLY;
+	return (t->flags & CLEAN_CONDITIONALLY) != 0;
 }
 
 /* Whether text (a node's content) is the title again: the same words, ignoring case, spaces
@@ -193,8 +197,7 @@ void extract_clean(struct xtree *t, xmlNodePtr root)
 	extract_measure(t, root);
 	for (n = root; n; n = next) {
 		int go = n != root && n->type == XML_ELEMENT_NODE && xinfo_of(n) &&
-			 !xinfo_of(n)->keep &&
-			 ((conditional(n) && (t->flags & CLEAN_CONDITIONALLY) && junk(t, n)) || (heading(n) && bad_heading(t, n)));
+			 !xinfo_of(n)->keep && (heading(n) ? bad_heading(t, n) : conditional(t, n));
 
 		next = extract_next(n, root, go);
 		if (go) {

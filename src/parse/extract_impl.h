@@ -35,6 +35,7 @@ struct xinfo {
 struct xtree {
 	xmlDocPtr doc;
 	unsigned flags;
+	unsigned *effects; /* the flags that changed something in this pass */
 	xmlNodePtr body;
 	struct xinfo *info; /* one per element, in document order */
 	size_t n;

@@ -93,7 +93,8 @@ static void class_id(xmlNodePtr n, char *out, size_t cap)
 			continue;
 		for (; *v && o + 2 < cap; v++)
 			out[o++] = (char)tolower((unsigned char)*v);
-		out[o++] = ' ';
+		if (o + 1 < cap)
+			out[o++] = ' ';
 	}
 	out[o] = '\0';
 }
@@ -112,6 +113,8 @@ int extract_class_weight(const struct xtree *t, xmlNodePtr n)
 		w -= 25;
 	if (has_any(ci, good_words, N(good_words)))
 		w += 25;
+	if (w)
+		*t->effects |= WEIGHT_CLASSES;
 	return w;
 }
 
@@ -213,9 +216,10 @@ static int doomed(const struct xtree *t, xmlNodePtr n)
 		return 1;
 	if (extract_is(n, "header") && x->paras < 2)
 		return 1;
-	if (!(t->flags & STRIP_UNLIKELY) || structural(n))
+	if (structural(n) || !extract_unlikely(n))
 		return 0;
-	return extract_unlikely(n);
+	*t->effects |= STRIP_UNLIKELY;
+	return t->flags & STRIP_UNLIKELY;
 }
 
 void extract_prune(struct xtree *t)
