@@ -70,16 +70,24 @@ static int tree_index(struct xtree *t)
 	t->info = calloc(t->n ? t->n : 1, sizeof(*t->info));
 	if (!t->info)
 		return -ENOMEM;
-	for (n = root; n; n = extract_next(n, root, 0)) {
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		n->_private = &t->info[i++];
-		if (!t->body && extract_is(n, "body"))
-			t->body = n;
-	}
-	if (!t->body)
-		t->body = root;
+	for (n = root; n; n = extract_next(n, root, 0))
+		if (n->type == XML_ELEMENT_NODE)
+			n->_private = &t->info[i++];
 	return 0;
+}
+
+/* The body element, else the root; looked for again after pruning, which may have removed a
+ * body that odd markup put in the head. */
+static void find_body(struct xtree *t)
+{
+	xmlNodePtr root = xmlDocGetRootElement(t->doc), n;
+
+	t->body = root;
+	for (n = root; n; n = extract_next(n, root, 0))
+		if (extract_is(n, "body")) {
+			t->body = n;
+			return;
+		}
 }
 
 static const char *attr(xmlNodePtr n, const char *name)
@@ -191,6 +199,24 @@ static int dump(xmlDocPtr doc, xmlNodePtr n, struct buf *out)
 	return rc;
 }
 
+/* Drops a first line that repeats the title (a bold line, not a heading, above the text). */
+static void drop_title_line(const struct xtree *t, struct buf *text)
+{
+	char *nl = text->len ? strchr(text->data, '\n') : NULL;
+	size_t first;
+
+	if (!nl || !t->title || !*t->title)
+		return;
+	first = (size_t)(nl - text->data);
+	*nl = '\0';
+	if (extract_same_as_title(text->data, t->title)) {
+		memmove(text->data, nl + 1, text->len - first);
+		text->len -= first + 1;
+		return;
+	}
+	*nl = '\n';
+}
+
 static int render(struct xtree *t, struct extract *x)
 {
 	xmlNodePtr parts[PARTS_MAX], top;
@@ -211,6 +237,8 @@ static int render(struct xtree *t, struct extract *x)
 	}
 	if (!rc)
 		rc = html_to_text(x->html.data, x->html.len, HTML_BLOCKS, &x->text);
+	if (!rc)
+		drop_title_line(t, &x->text);
 	return rc;
 }
 
@@ -242,6 +270,7 @@ static int pass(const char *page, size_t len, const char *url, const char *chars
 	t.title = buf_cstr(&x->title);
 	extract_measure(&t, xmlDocGetRootElement(t.doc));
 	extract_prune(&t);
+	find_body(&t);
 	extract_measure(&t, xmlDocGetRootElement(t.doc));
 	rc = render(&t, x);
 out:
@@ -287,6 +316,10 @@ int extract_page(const char *page, size_t len, const char *url, const char *char
 		buf_reset(&x->html);
 		rc = buf_append(&x->text, text.data, text.len);
 		rc = rc ? rc : buf_append(&x->html, html.data, html.len);
+	}
+	if (!rc && x->text.len < PARA_MIN) { /* a word or two from a menu: no article */
+		buf_reset(&x->text);
+		buf_reset(&x->html);
 	}
 	buf_fini(&text);
 	buf_fini(&html);

@@ -144,7 +144,7 @@ static int conditional(const struct xtree *t, xmlNodePtr n)
 
 /* Whether text (a node's content) is the title again: the same words, ignoring case, spaces
  * and what follows the title's last letter ("Title..." and "Title…"). */
-static int same_as_title(const char *c, const char *title)
+int extract_same_as_title(const char *c, const char *title)
 {
 	size_t i = 0, j = 0, nt = strlen(title);
 
@@ -178,7 +178,7 @@ static int bad_heading(const struct xtree *t, xmlNodePtr n)
 	if (!t->title || !*t->title)
 		return 0;
 	c = xmlNodeGetContent(n);
-	same = c && same_as_title((const char *)c, t->title);
+	same = c && extract_same_as_title((const char *)c, t->title);
 	xmlFree(c);
 	return same;
 }

@@ -69,6 +69,9 @@ void extract_prune(struct xtree *t);
 xmlNodePtr extract_choose(struct xtree *t);
 /* The article's elements: top and the siblings that belong with it; their count. */
 size_t extract_siblings(struct xtree *t, xmlNodePtr top, xmlNodePtr *out, size_t max);
+/* Whether text c (up to its end or a line break) is title again, give or take case, spaces
+ * and trailing punctuation. */
+int extract_same_as_title(const char *c, const char *title);
 /* Whether n is a heading repeating the title (or a boilerplate heading): not article text. */
 int extract_title_repeat(const struct xtree *t, xmlNodePtr n);
 /* Drops what the article's element still holds that is not its text. */
