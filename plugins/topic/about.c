@@ -8,12 +8,14 @@
 
 static const char *const part_names[ABOUT_PARTS] = {"title", "lead", "share", "density",
 						     "others"};
-static const double part_default[ABOUT_PARTS] = {0.4, 0.3, 0.4, 0.2, 0.5};
+static const double part_default[ABOUT_PARTS] = {0.5, 0.2, 0.5, 0.15, 0.3};
+/* Mentions per 100 words at which the density part counts in full. */
+#define DENSITY_FULL 2.0
 
 void about_rules_init(struct about_rules *r)
 {
 	memcpy(r->weight, part_default, sizeof r->weight);
-	r->threshold = 0.5;
+	r->threshold = 0.4;
 	r->lead = 1;
 }
 
@@ -66,7 +68,8 @@ double about_score(const struct about_rules *r, const struct about_counts *c,
 	part[ABOUT_LEAD] = c->lead ? r->weight[ABOUT_LEAD] : 0;
 	part[ABOUT_SHARE] =
 	    c->paras ? r->weight[ABOUT_SHARE] * c->subject_paras / (double)c->paras : 0;
-	part[ABOUT_DENSITY] = r->weight[ABOUT_DENSITY] * (density < 1 ? density : 1);
+	part[ABOUT_DENSITY] =
+	    r->weight[ABOUT_DENSITY] * (density < DENSITY_FULL ? density / DENSITY_FULL : 1);
 	part[ABOUT_OTHERS] = named ? -r->weight[ABOUT_OTHERS] * c->other_paras / (double)named : 0;
 	for (i = 0; i < ABOUT_PARTS; i++)
 		sum += part[i];

@@ -10,7 +10,7 @@ enum about_part {
 	ABOUT_TITLE,   /* the subject is named in the title */
 	ABOUT_LEAD,    /* in the standfirst or the lead paragraph(s) */
 	ABOUT_SHARE,   /* the share of the body's paragraphs that name it */
-	ABOUT_DENSITY, /* its mentions per 100 words (1 or more counts in full) */
+	ABOUT_DENSITY, /* its mentions per 100 words (2 or more count in full) */
 	ABOUT_OTHERS,  /* subtracted: the share of the paragraphs naming a subject that name
 			  only other subjects */
 	ABOUT_PARTS,
