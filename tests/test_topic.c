@@ -162,6 +162,14 @@ static void test_rule_errors(void)
 	expect_error("topic bad/name\n", "bad.rules:1: topic: 'bad/name' is not a topic name");
 	expect_error("# nothing\n", "bad.rules: no topic defined");
 	expect_error("topic t\nphrase 1 a\nrequire a | | b\n", "bad.rules:3: empty term");
+	expect_error("topic t\nphrase 1 a\nsubject a\nabout colour 1\n",
+		     "bad.rules:4: about: unknown 'colour'");
+	expect_error("topic t\nphrase 1 a\nsubject a\nabout title 11\n",
+		     "bad.rules:4: about title: weight 11 is out of range");
+	expect_error("topic t\nphrase 1 a\nabout lead-paragraphs 0.5\n",
+		     "bad.rules:3: about lead-paragraphs: 0.5 is out of range");
+	expect_error("topic t\nphrase 1 a\nother b\n", "bad.rules:3: other: topic 't' has no subject");
+	expect_error("topic t\nphrase 1 a\nsubject\n", "bad.rules:3: subject: expected");
 	/* several errors are all reported, each with its line */
 	expect_error("topic t\nphrase 1 a\ncap 0\nfield title -1\n",
 		     "bad.rules:3: cap: 0 is not a whole number from 1 to 1000\n"
@@ -285,6 +293,52 @@ static void test_matching(void)
 		      "match limit: an error, kept (on_error = keep)");
 		filter_chain_free(ch);
 	}
+	buf_fini(&err);
+}
+
+/* ---- aboutness ---------------------------------------------------------------------------- */
+
+static void test_aboutness(void)
+{
+	struct buf err = BUF_INIT;
+	struct filter_chain *ch;
+	struct result r;
+
+	write_file("a.rules", "topic gadget\n"
+			      "threshold 3\n"
+			      "phrase 3 Widget Pro\n"
+			      "phrase 0 rival = Gizmo Max\n"
+			      "subject Widget Pro\n"
+			      "other Gizmo Max\n");
+	ch = topic_chain(&err, (const char *const[]){"rules=a.rules", NULL});
+	CHECK(ch != NULL, "a.rules loads: %s", buf_cstr(&err));
+	if (!ch)
+		return;
+	CHECK(keeps(ch, "Widget Pro review", "It is good.\nIt is cheap.", &r),
+	      "the subject in the title is enough: %s", r.reason);
+	CHECK_STR(r.reason,
+		  "topics: gadget 9 >= 3: Widget Pro +9 (title); about 0.50 >= 0.4 (title +0.50, "
+		  "lead +0.00, share 0/2 +0.00, density 0.00/100 words +0.00, others 0/0 +0.00)",
+		  "the aboutness and its parts explain the verdict");
+	CHECK(!keeps(ch, "Ten gadgets of the year",
+		     "One. Two.\nThree and four.\nFive, six.\nThe Widget Pro, seven.\nEight.\n"
+		     "Nine.\nTen, and some more words to make this a longer article.",
+		     &r),
+	      "a passing mention in a round-up: %s", r.reason);
+	CHECK(strstr(r.reason, "about 0.22 < 0.4 (title +0.00, lead +0.00, share 1/7 +0.07, "
+			       "density ") != NULL,
+	      "the round-up's aboutness: %s", r.reason);
+	CHECK(keeps(ch, "A new desk toy", "The Widget Pro is out.\nThe Widget Pro is fast.\nBuy it.",
+		    &r),
+	      "the lead and a share of the paragraphs: %s", r.reason);
+	CHECK(!keeps(ch, "Gizmo Max review",
+		     "The Gizmo Max beats the Widget Pro.\nThe Gizmo Max is fast.\n"
+		     "The Gizmo Max is quiet.\nThe Gizmo Max is cheap.\nWe like the Gizmo Max.",
+		     &r),
+	      "a rival's review that compares against it: %s", r.reason);
+	CHECK(strstr(r.reason, "others 4/5 -0.24)") != NULL, "other subjects count against: %s",
+	      r.reason);
+	filter_chain_free(ch);
 	buf_fini(&err);
 }
 
@@ -536,11 +590,12 @@ int main(void)
 		return 99;
 	test_rule_errors();
 	test_matching();
+	test_aboutness();
 	test_seeds();
 	test_labelled();
 	{
 		static const char *const files[] = {"bad.rules", "ok.rules", "m.rules", "n.rules",
-						    "slow.rules"};
+						    "slow.rules", "a.rules"};
 		char path[4300];
 		size_t i;
 
