@@ -11,6 +11,9 @@
 
 #include "extract_impl.h"
 
+/* Blocks this long or longer are text, whatever words they hold. */
+#define BOILER_MAX 250
+
 static double link_density(const struct xinfo *x)
 {
 	return x->text ? (double)x->link / (double)x->text : 0;
@@ -183,6 +186,46 @@ static int bad_heading(const struct xtree *t, xmlNodePtr n)
 	return same;
 }
 
+/* Words of short blocks that are about the site, not the story (lowercase). */
+static const char *const boiler_phrases[] = {
+    "follow us",      "follow him",	 "follow her",	   "follow me",
+    "subscribe to",   "sign up for",	 "click here",	   "clicking here",
+    "all rights reserved", "tell us what you think", "join our", "let us know",
+    "getty images",   "about the author", "share this",	   "read more:",
+    "related:",	      "recommended:",	 "advertisement",
+};
+
+static int has_boiler_phrase(xmlNodePtr n)
+{
+	xmlChar *c = xmlNodeGetContent(n);
+	size_t i;
+	int yes = 0;
+
+	for (i = 0; c && c[i]; i++)
+		c[i] = (xmlChar)tolower(c[i]);
+	for (i = 0; c && !yes && i < sizeof(boiler_phrases) / sizeof(boiler_phrases[0]); i++)
+		yes = strstr((const char *)c, boiler_phrases[i]) != NULL;
+	xmlFree(c);
+	return yes;
+}
+
+/* Whether a short block is a link (a related story) or a line about the site. */
+static int boiler_block(xmlNodePtr n)
+{
+	const struct xinfo *x = xinfo_of(n);
+	xmlNodePtr c;
+
+	if (!x || x->text >= BOILER_MAX || !x->text)
+		return 0;
+	if (!extract_is(n, "p") && !extract_is(n, "li") && !extract_is(n, "dd") &&
+	    !extract_is(n, "div") && !heading(n))
+		return 0;
+	for (c = n->children; c; c = c->next)
+		if (extract_is_block(c))
+			return 0;
+	return link_density(x) >= 0.6 || has_boiler_phrase(n);
+}
+
 int extract_title_repeat(const struct xtree *t, xmlNodePtr n)
 {
 	return heading(n) && bad_heading(t, n);
@@ -197,7 +240,8 @@ void extract_clean(struct xtree *t, xmlNodePtr root)
 	extract_measure(t, root);
 	for (n = root; n; n = next) {
 		int go = n != root && n->type == XML_ELEMENT_NODE && xinfo_of(n) &&
-			 !xinfo_of(n)->keep && (heading(n) ? bad_heading(t, n) : conditional(t, n));
+			 !xinfo_of(n)->keep &&
+			 ((heading(n) && bad_heading(t, n)) || boiler_block(n) || conditional(t, n));
 
 		next = extract_next(n, root, go);
 		if (go) {
