@@ -13,6 +13,7 @@
 
 /* Blocks this long or longer are text, whatever words they hold. */
 #define BOILER_MAX 250
+#define BYLINE_MAX 120
 
 static double link_density(const struct xinfo *x)
 {
@@ -195,11 +196,26 @@ static const char *const boiler_phrases[] = {
     "related:",	      "recommended:",	 "advertisement",
 };
 
+/* How bylines and datelines begin (as written, case and all). */
+static const char *const byline_starts[] = {"By ", "BY ", "Published ", "Updated ", "Posted "};
+
+/* Whether a short block is a byline or dateline ("By Ann Lee | May 2, 2019"). */
+static int byline(const xmlChar *c, size_t len)
+{
+	size_t i;
+
+	c += strspn((const char *)c, " \t\r\n");
+	for (i = 0; len < BYLINE_MAX && i < sizeof(byline_starts) / sizeof(byline_starts[0]); i++)
+		if (!strncmp((const char *)c, byline_starts[i], strlen(byline_starts[i])))
+			return 1;
+	return 0;
+}
+
 static int has_boiler_phrase(xmlNodePtr n)
 {
 	xmlChar *c = xmlNodeGetContent(n);
 	size_t i;
-	int yes = 0;
+	int yes = c && byline(c, xinfo_of(n)->text);
 
 	for (i = 0; c && c[i]; i++)
 		c[i] = (xmlChar)tolower(c[i]);
