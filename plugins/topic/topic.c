@@ -16,6 +16,8 @@
 
 #include <feedspool/plugin.h>
 
+#include "about.h"
+
 #define RULES_MAX_BYTES (1u << 20) /* one rules file */
 #define RULES_MAX_ERRORS 10	   /* reported before giving up on a file */
 #define NAME_MAX_BYTES 64	   /* a topic's name */
@@ -63,7 +65,11 @@ struct term {
 	char *name_norm; /* a pattern's folded name */
 	unsigned count[N_FIELDS];
 	size_t last[N_FIELDS]; /* 1 + the token where it last matched, against double counts */
+	unsigned char role;    /* ROLE_SUBJECT, ROLE_OTHER: named by a subject or other line */
 };
+
+#define ROLE_SUBJECT 1
+#define ROLE_OTHER 2
 
 /* Terms any one of which is enough; written as text until the topic ends. */
 struct group {
@@ -90,6 +96,12 @@ struct topic {
 	size_t n_require;
 	struct veto *vetoes;
 	size_t n_vetoes;
+	struct group subject, other; /* aboutness: on when subject names a term */
+	struct about_rules about;
+	/* per article: what aboutness counts, and per body paragraph ROLE_* bits */
+	struct about_counts ac;
+	unsigned char *marks;
+	size_t marks_cap;
 };
 
 /* A word that starts an alias, or is one run together: where to look next. */
@@ -104,6 +116,7 @@ struct entry {
 struct tok {
 	const char *p;
 	size_t len;
+	unsigned para; /* the line (block) of the field it is in */
 };
 
 struct state {
@@ -347,6 +360,7 @@ static int is_word_cp(utf8proc_int32_t cp)
 static int words(struct state *st, const char *s, size_t n)
 {
 	size_t i = 0, start = 0;
+	unsigned para = 0;
 	int in = 0;
 
 	st->n_toks = 0;
@@ -379,9 +393,12 @@ static int words(struct state *st, const char *s, size_t n)
 				return -ENOMEM;
 			st->toks[st->n_toks].p = s + start;
 			st->toks[st->n_toks].len = i - start;
+			st->toks[st->n_toks].para = para;
 			st->n_toks++;
 			in = 0;
 		}
+		if (i < n && s[i] == '\n')
+			para++;
 		i += (size_t)k;
 	}
 	return 0;
@@ -651,6 +668,39 @@ static void kw_require(struct reader *r, char *rest)
 	group_read(r, g, rest);
 }
 
+/* subject/other TERM [| TERM]...: several lines add up. */
+static void kw_subject(struct reader *r, char *rest)
+{
+	if (!*trim(rest)) {
+		rerr(r, "subject: expected 'subject TERM [| TERM]...'");
+		return;
+	}
+	group_read(r, &r->t->subject, rest);
+}
+
+static void kw_other(struct reader *r, char *rest)
+{
+	if (!*trim(rest)) {
+		rerr(r, "other: expected 'other TERM [| TERM]...'");
+		return;
+	}
+	group_read(r, &r->t->other, rest);
+}
+
+static void kw_about(struct reader *r, char *rest)
+{
+	char *name = next_word(&rest), *w = next_word(&rest), err[160];
+	double d;
+
+	if (!name || !w || next_word(&rest)) {
+		rerr(r, "about: expected 'about title|lead|share|density|others|threshold|"
+			"lead-paragraphs NUMBER'");
+		return;
+	}
+	if (number(r, w, "about", &d) == 0 && about_set(&r->t->about, name, d, err, sizeof err))
+		rerr(r, "%s", err);
+}
+
 /* The position of the word "unless" in s, or NULL. */
 static char *find_unless(char *s)
 {
@@ -746,6 +796,18 @@ static void topic_end(struct reader *r)
 		return;
 	for (i = 0; i < t->n_require; i++)
 		group_resolve(r, t, &t->require[i]);
+	group_resolve(r, t, &t->subject);
+	group_resolve(r, t, &t->other);
+	for (i = 0; t->subject.idx && i < t->subject.n; i++)
+		if (t->subject.idx[i] != SIZE_MAX)
+			t->terms[t->subject.idx[i]].role |= ROLE_SUBJECT;
+	for (i = 0; t->other.idx && i < t->other.n; i++)
+		if (t->other.idx[i] != SIZE_MAX)
+			t->terms[t->other.idx[i]].role |= ROLE_OTHER;
+	if (t->other.n && !t->subject.n) {
+		r->line = t->other.line;
+		rerr(r, "other: topic '%s' has no subject line", t->name);
+	}
 	for (i = 0; i < t->n_vetoes; i++) {
 		group_resolve(r, t, &t->vetoes[i].any);
 		group_resolve(r, t, &t->vetoes[i].unless);
@@ -803,6 +865,7 @@ static void kw_topic(struct reader *r, char *rest)
 	t->file = strrchr(r->file, '/') ? strrchr(r->file, '/') + 1 : r->file;
 	t->threshold = 1;
 	t->cap = 3;
+	about_rules_init(&t->about);
 	for (i = 0; i < N_FIELDS; i++)
 		t->fw[i] = field_default[i];
 	r->t = t;
@@ -870,6 +933,9 @@ static void read_line(struct reader *r, char *line)
 		{"pattern", kw_pattern},
 		{"require", kw_require},
 		{"veto", kw_veto},
+		{"subject", kw_subject},
+		{"other", kw_other},
+		{"about", kw_about},
 	};
 	char *s = trim(line), *kw;
 	size_t i;
@@ -887,7 +953,7 @@ static void read_line(struct reader *r, char *line)
 	if (i == sizeof kws / sizeof *kws) {
 		rerr(r,
 		     "unknown keyword '%s' (topic, threshold, cap, field, phrase, pattern, "
-		     "require, veto)",
+		     "require, veto, subject, other, about)",
 		     kw);
 		return;
 	}
@@ -1042,6 +1108,9 @@ static void state_free(struct state *st)
 			group_fini(&t->vetoes[j].unless);
 		}
 		free(t->vetoes);
+		group_fini(&t->subject);
+		group_fini(&t->other);
+		free(t->marks);
 		free(t->name);
 	}
 	free(st->topics);
@@ -1131,6 +1200,23 @@ static void topic_fini(void *state)
 	state_free(state);
 }
 
+/* Records for aboutness a match of term t of topic tp in field f, paragraph para. */
+static void about_hit(struct topic *tp, const struct term *t, enum field f, unsigned para)
+{
+	if (!t->role || !tp->subject.n)
+		return;
+	if (t->role & ROLE_SUBJECT) {
+		if (f == F_TITLE)
+			tp->ac.title = 1;
+		else if (f == F_STANDFIRST || (f == F_BODY && para < tp->about.lead))
+			tp->ac.lead = 1;
+		if (f == F_BODY)
+			tp->ac.mentions++;
+	}
+	if (f == F_BODY && para < tp->ac.paras)
+		tp->marks[para] |= t->role;
+}
+
 /* Counts the aliases in the words of field f. */
 static void match_words(struct state *st, enum field f)
 {
@@ -1161,6 +1247,7 @@ static void match_words(struct state *st, enum field f)
 				continue; /* another alias already matched here */
 			t->last[f] = i + 1;
 			t->count[f]++;
+			about_hit(&st->topics[en->topic], t, f, T[i].para);
 		}
 	}
 }
@@ -1176,7 +1263,8 @@ static int match_patterns(struct state *st, enum field f, const char *s, size_t 
 
 		for (j = 0; j < tp->n_terms; j++) {
 			struct term *t = &tp->terms[j];
-			PCRE2_SIZE off = 0, *ov;
+			PCRE2_SIZE off = 0, *ov, seen = 0;
+			unsigned para = 0;
 			int rc;
 
 			if (!t->re)
@@ -1199,6 +1287,9 @@ static int match_patterns(struct state *st, enum field f, const char *s, size_t 
 				}
 				t->count[f]++;
 				ov = pcre2_get_ovector_pointer(st->md);
+				for (; seen < ov[0]; seen++)
+					para += s[seen] == '\n';
+				about_hit(tp, t, f, para);
 				off = ov[1];
 				if (ov[1] == ov[0]) { /* empty match: step one character */
 					off++;
@@ -1275,6 +1366,50 @@ static void explain_terms(struct state *st, const struct topic *tp, const size_t
 		str_printf(&st->reason, ", and %zu more", n - REASON_TERMS);
 }
 
+/* Sizes every topic's paragraph marks for a body of paras lines of words words; 0 or -ENOMEM. */
+static int about_start(struct state *st, unsigned paras, size_t words)
+{
+	size_t i;
+
+	for (i = 0; i < st->n_topics; i++) {
+		struct topic *tp = &st->topics[i];
+
+		if (!tp->subject.n)
+			continue;
+		if (paras > tp->marks_cap) {
+			unsigned char *m = realloc(tp->marks, paras);
+
+			if (!m)
+				return -ENOMEM;
+			tp->marks = m;
+			tp->marks_cap = paras;
+		}
+		if (paras)
+			memset(tp->marks, 0, paras);
+		tp->ac.paras = paras;
+		tp->ac.words = words;
+	}
+	return 0;
+}
+
+/* Whether topic tp (with a subject line) is what the article is about; explains why. */
+static int about_judge(struct state *st, const struct topic *tp)
+{
+	struct about_counts c = tp->ac;
+	double part[ABOUT_PARTS], score;
+	char line[400];
+	unsigned i;
+
+	for (i = 0; i < c.paras; i++) {
+		c.subject_paras += (tp->marks[i] & ROLE_SUBJECT) != 0;
+		c.other_paras += tp->marks[i] == ROLE_OTHER;
+	}
+	score = about_score(&tp->about, &c, part);
+	about_explain(&tp->about, &c, part, score, line, sizeof line);
+	str_printf(&st->reason, "; %s", line);
+	return score >= tp->about.threshold;
+}
+
 /* Scores topic tp; annotates it when it matches. Returns 1 when it matches. */
 static int judge(struct state *st, const struct topic *tp, struct feedspool_call *call)
 {
@@ -1325,8 +1460,21 @@ static int judge(struct state *st, const struct topic *tp, struct feedspool_call
 	}
 	if (vetoed || missing || score < tp->threshold)
 		return 0;
+	if (tp->subject.n && !about_judge(st, tp))
+		return 0;
 	st->host->annotate_topic(call, tp->name, score, matched, n_matched);
 	return 1;
+}
+
+/* The lines of a body (its blocks): one more than its line breaks. */
+static unsigned lines(const char *s, size_t n)
+{
+	const char *end = s + n, *p;
+	unsigned k = 1;
+
+	for (p = s; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+		k++;
+	return k;
 }
 
 static enum feedspool_verdict topic_filter(void *state, const struct feedspool_article *a,
@@ -1340,12 +1488,14 @@ static enum feedspool_verdict topic_filter(void *state, const struct feedspool_a
 	text[F_TITLE] = a->title;
 	text[F_STANDFIRST] = a->standfirst;
 	text[F_BODY] = a->body && *a->body ? a->body : a->summary;
-	for (i = 0; i < st->n_topics; i++)
+	for (i = 0; i < st->n_topics; i++) {
+		memset(&st->topics[i].ac, 0, sizeof st->topics[i].ac);
 		for (j = 0; j < st->topics[i].n_terms; j++) {
 			memset(st->topics[i].terms[j].count, 0,
 			       sizeof st->topics[i].terms[j].count);
 			memset(st->topics[i].terms[j].last, 0, sizeof st->topics[i].terms[j].last);
 		}
+	}
 	for (f = 0; f < N_FIELDS; f++) {
 		char *folded;
 		int rc;
@@ -1357,6 +1507,8 @@ static enum feedspool_verdict topic_filter(void *state, const struct feedspool_a
 			return FEEDSPOOL_ERROR;
 		}
 		rc = words(st, folded, len);
+		if (rc == 0 && f == F_BODY)
+			rc = about_start(st, lines(folded, len), st->n_toks);
 		if (rc == 0)
 			match_words(st, (enum field)f);
 		if (rc == 0)

@@ -15,5 +15,6 @@ int cmd_check(int argc, char **argv);
 int cmd_feeds(int argc, char **argv);
 int cmd_opml(int argc, char **argv);
 int cmd_state(int argc, char **argv); /* state rebuild */
+int cmd_extract(int argc, char **argv);
 
 #endif

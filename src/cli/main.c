@@ -23,6 +23,7 @@ static const struct {
 	{"opml", cmd_opml, "export the feeds as OPML, or import an OPML file's feeds"},
 	{"parse", cmd_parse, "parse feed documents and print their articles as JSON"},
 	{"filter", cmd_filter, "run feed documents through the configured filters and print verdicts"},
+	{"extract", cmd_extract, "print the main article of web pages (the full-text extractor)"},
 	{"date", cmd_date, "print feed dates read on stdin in UTC (a diagnostic for feed authors)"},
 };
 
