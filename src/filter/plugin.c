@@ -1111,9 +1111,13 @@ static int scope_check(const struct config *c, const struct filter_conf *fc, str
 				  fc->file ? fc->file : "?", fc->feeds_line, fc->name, p);
 			continue;
 		}
-		err_prefix(err, fc);
-		buf_printf(err, "feeds: no feed named %s (feeds = names or patterns of [feed] "
-				"sections or OPML feeds; see feedspool check)", p);
+		if (err->len && err->data[err->len - 1] != '\n')
+			buf_putc(err, '\n');
+		buf_printf(err,
+			   "%s:%d: filter %s: feeds: no feed named %s (feeds = names or patterns "
+			   "of [feed] sections or OPML feeds; see feedspool check)",
+			   fc->file ? fc->file : "?", fc->feeds_line ? fc->feeds_line : fc->line,
+			   fc->name ? fc->name : "?", p);
 		rc = -1;
 	}
 	for (i = 0; i < fc->n_categories; i++) {
