@@ -40,6 +40,7 @@ struct filter_cmd {
 	struct filter_chain *chain;
 	uv_loop_t loop;
 	int all;
+	const char *feed; /* --feed: the feed every input belongs to */
 	struct item *head, **tail;
 	size_t waiting; /* items whose verdict is not known yet */
 	size_t kept, dropped;
@@ -58,6 +59,9 @@ static void usage(FILE *f)
 	    "  -c, --config FILE  the configuration (default " CONFIG_DEFAULT_PATH ")\n"
 	    "  -a, --all          print dropped articles too (\"verdict\": \"drop\", with the\n"
 	    "                     filter that dropped them and why)\n"
+	    "  -f, --feed NAME    the inputs are documents of the feed NAME (its name in the\n"
+	    "                     articles, and the filters scoped to it judge them); default:\n"
+	    "                     each file's base name\n"
 	    "  -s, --stats        print each filter's counters on stderr at the end\n"
 	    "  -h, --help         show this help and exit\n"
 	    "\n"
@@ -191,7 +195,7 @@ static int filter_one(struct filter_cmd *cmd, const char *path, int64_t fetched)
 		log_err("%s: %s", path, strerror(errno));
 		return -1;
 	}
-	o.name = feed_name_of_path(path);
+	o.name = cmd->feed ? cmd->feed : feed_name_of_path(path);
 	o.fetched = fetched;
 	if (!(p = feed_parser_new(&o, on_article, cmd))) {
 		log_err("%s: out of memory", name);
@@ -245,6 +249,7 @@ int cmd_filter(int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"all", no_argument, NULL, 'a'},
+	    {"feed", required_argument, NULL, 'f'},
 	    {"stats", no_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -256,13 +261,16 @@ int cmd_filter(int argc, char **argv)
 	int ch, i, failed = 0, stats = 0;
 	int64_t fetched;
 
-	while ((ch = getopt_long(argc, argv, "+c:ash", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:af:sh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			config_path = optarg;
 			break;
 		case 'a':
 			cmd.all = 1;
+			break;
+		case 'f':
+			cmd.feed = optarg;
 			break;
 		case 's':
 			stats = 1;
