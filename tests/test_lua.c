@@ -200,7 +200,8 @@ static void test_fields(void)
 	    {"https://example.org/a", "alternate", NULL, NULL},
 	    {"https://example.org/c", "replies", "text/html", NULL},
 	};
-	static const struct feedspool_enclosure enc[] = {{"https://example.org/a.mp3", "audio/mpeg", 42}};
+	static const struct feedspool_enclosure enc[] = {
+	    {"https://example.org/a.mp3", "audio/mpeg", 42}};
 	static const char *const matched[] = {"DGX Spark", "GB10"};
 	static const struct feedspool_topic topics[] = {{"dgx-spark", 2.5, matched, 2}};
 	static const char *const tags[] = {"hardware", "seen"};

@@ -588,15 +588,17 @@ static void test_view(const char *dir)
 		  "topics=dgx-spark:1.5:alpha+beta tags=hardware\n",
 		  "each filter sees revision, feed, links, and what the filters before it added");
 	free(t);
-	/* the JSON the second filter got is what the spool writes (the chain added nothing since) */
+	/* the JSON the second filter got is what the spool writes (the chain added nothing since)
+	 */
 	fj = feed_info_to_json(&fi);
 	feed = json_dumps(fj, JSON_COMPACT);
 	article_write_json(&a, feed, &want);
 	buf_putc(&want, '\n');
 	expect = buf_steal(&want);
 	t = slurp(json);
-	CHECK_STR(t, expect, "article_json() is the spool writer's text, the first filter's "
-			     "topic and tag included");
+	CHECK_STR(t, expect,
+		  "article_json() is the spool writer's text, the first filter's "
+		  "topic and tag included");
 	CHECK(strstr(t, "\"revision\":2") && strstr(t, "\"feed\":{\"name\":\"example\"") &&
 		  strstr(t, "\"links\":[{\"url\":\"https://example.org/a\""),
 	      "it has the revision, the feed object and the links: %s", t);
@@ -770,9 +772,9 @@ static void test_scope(const char *tracefile)
 	k.f[0].feeds = typo;
 	k.f[0].n_feeds = 1;
 	k.f[0].feeds_line = 12;
-	expect_refused(&k, "feeds = alpah",
-		       (const char *const[]){"test.conf:12: filter typo: feeds: no feed named alpah",
-					     NULL});
+	expect_refused(
+	    &k, "feeds = alpah",
+	    (const char *const[]){"test.conf:12: filter typo: feeds: no feed named alpah", NULL});
 	conf_fini(&k);
 	conf_init(&k);
 	conf_feed(&k, "alpha", "News");

@@ -118,8 +118,8 @@ struct feedspool_article {
 	size_t n_enclosures;
 	int64_t published, updated, fetched;
 	/* ABI 1.1: test with FEEDSPOOL_ARTICLE_HAS() before reading (a 1.0 host has none). */
-	int revision;			     /* 0: the first version; n: the nth revision */
-	const struct feedspool_feed *feed;   /* NULL when the feed is unknown */
+	int revision;			    /* 0: the first version; n: the nth revision */
+	const struct feedspool_feed *feed;  /* NULL when the feed is unknown */
 	const struct feedspool_link *links; /* the item's links, as in the spool */
 	size_t n_links;
 	/* what the filters before this one in the chain added, in order (this filter's own

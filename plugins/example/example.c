@@ -82,8 +82,8 @@ static int example_init(const struct feedspool_host *host, const struct feedspoo
 			dst = &ex->unless;
 		} else {
 			/* an error logged during init() becomes the configuration error */
-			host->log(host, FEEDSPOOL_LOG_ERR, "unknown option '%s' (word, tag, unless)",
-				  options[i].key);
+			host->log(host, FEEDSPOOL_LOG_ERR,
+				  "unknown option '%s' (word, tag, unless)", options[i].key);
 			example_free(ex);
 			return -EINVAL;
 		}

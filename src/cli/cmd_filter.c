@@ -247,12 +247,9 @@ static void loop_close(uv_loop_t *loop)
 int cmd_filter(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"all", no_argument, NULL, 'a'},
-	    {"feed", required_argument, NULL, 'f'},
-	    {"stats", no_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'}, {"all", no_argument, NULL, 'a'},
+	    {"feed", required_argument, NULL, 'f'},   {"stats", no_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
 	const char *config_path = CONFIG_DEFAULT_PATH;
 	struct filter_cmd cmd = {0};

@@ -394,7 +394,8 @@ static const char *host_article_json(struct feedspool_call *handle, size_t *len)
 	if (len)
 		*len = 0;
 	if (!c) {
-		log_err("a plugin called article_json() with a call handle that is not in progress");
+		log_err(
+		    "a plugin called article_json() with a call handle that is not in progress");
 		return NULL;
 	}
 	if (!c->json) {
@@ -773,9 +774,9 @@ static int run_feed(struct run *r, const struct feed_info *src)
 	r->view.feed_name = d->name;
 	r->view.feed_url = d->url;
 	r->view.feed_title = d->title;
-	fc = d->name && r->chain->n_cats ? bsearch(d->name, r->chain->cats, r->chain->n_cats,
-						   sizeof *fc, cmp_category)
-					 : NULL;
+	fc = d->name && r->chain->n_cats
+		 ? bsearch(d->name, r->chain->cats, r->chain->n_cats, sizeof *fc, cmp_category)
+		 : NULL;
 	r->category = fc ? fc->category : NULL;
 	return 0;
 }
