@@ -622,6 +622,53 @@ static void test_view(const char *dir)
 	unlink(json);
 }
 
+/* article_json() of a deferred call: the text until the answer, refused after it (the handle's
+ * token is no longer in progress), like every other use of a stale handle. */
+static void test_json_deferred(const char *dir)
+{
+	char json[4200], jopt[4300], *t, *log, *expect;
+	struct buf want = BUF_INIT;
+	struct conf k;
+	struct filter_chain *ch;
+	struct article a;
+	struct result r = {0};
+	uv_loop_t loop;
+
+	snprintf(json, sizeof json, "%s/json-deferred", dir);
+	snprintf(jopt, sizeof jopt, "json=%s", json);
+	clear(json);
+	uv_loop_init(&loop);
+	conf_init(&k);
+	conf_add(&k, "slow", plugpath("testplug"), ON_ERROR_KEEP, "verdict=pending", jopt, NULL);
+	ch = chain(&k, &loop);
+	if (!ch)
+		return;
+	article(&a, "later");
+	filter_chain_run(ch, &a, NULL, on_done, &r);
+	capture_start();
+	uv_run(&loop, UV_RUN_DEFAULT);
+	log = capture_end();
+	CHECK(r.calls == 1 && r.outcome == FILTER_KEEP, "the deferred keep arrives");
+	t = slurp(json);
+	article_write_json(&a, NULL, &want);
+	expect = buf_steal(&want);
+	buf_printf(&want, "%s\n%s\n(none)\n", expect, expect);
+	free(expect);
+	CHECK_STR(t, buf_cstr(&want),
+		  "the spool's JSON in filter() and before complete(); refused after it");
+	CHECK(strstr(log, "article_json() with a call handle that is not in progress") != NULL,
+	      "the stale handle is logged: got '%s'", log);
+	buf_fini(&want);
+	free(t);
+	free(log);
+	article_fini(&a);
+	filter_chain_free(ch);
+	conf_fini(&k);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	unlink(json);
+}
+
 /* A plugin built against the ABI 1.0 header loads and works in this host, beside new ones. */
 static void test_old_minor(const char *dir)
 {
@@ -813,6 +860,7 @@ int main(void)
 	test_scope(tracefile);
 	if (mkdtemp(dir)) {
 		test_view(dir);
+		test_json_deferred(dir);
 		test_old_minor(dir);
 		rmdir(dir);
 	}

@@ -137,6 +137,8 @@ bad:
 	return -EINVAL;
 }
 
+static void write_json(const struct state *st, struct feedspool_call *call);
+
 static void on_close(uv_handle_t *h)
 {
 	free(h->data);
@@ -160,7 +162,11 @@ static void on_timer(uv_timer_t *t)
 
 	unlink_pend(p);
 	trace(st, "complete", NULL);
+	if (st->json)
+		write_json(st, p->call); /* still in progress: the text */
 	st->host->complete(p->call, st->answer);
+	if (st->json)
+		write_json(st, p->call); /* a handle whose call is over: refused */
 	uv_close((uv_handle_t *)t, on_close);
 }
 
