@@ -23,6 +23,8 @@
 
 /* Articles waiting for a deferred verdict before reading stops to let them finish. */
 #define MAX_WAITING 256
+/* How long the plugins' own shutdown may take at the end (an exec co-process: 2 s at most). */
+#define CLOSE_WAIT_MS 5000
 
 struct filter_cmd;
 
@@ -232,9 +234,23 @@ static void on_walk(uv_handle_t *h, void *arg)
 		uv_close(h, NULL);
 }
 
-/* Closes the loop; a plugin that left handles open gets them closed for it. */
+static void on_close_deadline(uv_timer_t *t)
+{
+	uv_stop(t->loop);
+}
+
+/* Closes the loop: what the plugins' fini() started (an exec co-process reaped, its pipes
+ * closed) runs to its end, for at most CLOSE_WAIT_MS; a plugin that left handles open after
+ * that gets them closed for it. */
 static void loop_close(uv_loop_t *loop)
 {
+	uv_timer_t deadline;
+
+	uv_timer_init(loop, &deadline);
+	uv_timer_start(&deadline, on_close_deadline, CLOSE_WAIT_MS, 0);
+	uv_unref((uv_handle_t *)&deadline);
+	uv_run(loop, UV_RUN_DEFAULT);
+	uv_close((uv_handle_t *)&deadline, NULL);
 	uv_run(loop, UV_RUN_NOWAIT);
 	if (uv_loop_close(loop) == UV_EBUSY) {
 		log_warnx("filter: a plugin left event-loop handles open after fini()");
