@@ -394,8 +394,15 @@ static const char *host_article_json(struct feedspool_call *handle, size_t *len)
 	if (len)
 		*len = 0;
 	if (!c) {
-		log_err(
-		    "a plugin called article_json() with a call handle that is not in progress");
+		const char *name = ended_filter(handle);
+
+		if (name)
+			log_err("filter %s: article_json() for an article whose call is over "
+				"(answered, abandoned or timed out): refused",
+				name);
+		else
+			log_err("a plugin called article_json() with a call handle that is not in "
+				"progress");
 		return NULL;
 	}
 	if (!c->json) {
