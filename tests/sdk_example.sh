@@ -100,13 +100,31 @@ FEEDSPOOL_PLUGIN_DIR=$plugins "$bin" filter -c "$TMP/conf/example.conf" \
 	"$SEEDS/outlet-a.rss" "$SEEDS/outlet-b.atom" "$SEEDS/outlet-c.rdf" >"$TMP/kept" 2>"$TMP/err"
 expect_eq "without --all the dropped article is not printed" "$(wc -l <"$TMP/kept" | tr -d ' ')" 10
 
+# unless = TAG: an earlier filter (here a Lua script) vouching for an article saves it
+printf 'function filter(a) return "keep", nil, {"trusted"} end\n' >"$TMP/conf/vouch.lua"
+cat >"$TMP/conf/unless.conf" <<EOF
+[filter vouch]
+plugin = lua
+script = vouch.lua
+
+[filter no-apache]
+plugin = ./example.so
+word = APACHE
+unless = trusted
+EOF
+FEEDSPOOL_PLUGIN_DIR=$plugins "$bin" filter -c "$TMP/conf/unless.conf" --all \
+	"$SEEDS/outlet-a.rss" "$SEEDS/outlet-b.atom" "$SEEDS/outlet-c.rdf" >"$TMP/unless" 2>"$TMP/err"
+expect_eq "unless: an article an earlier filter tagged is kept, with the reason" \
+	"$(jq -r 'select(.title | startswith("Apache")) | [.verdict, .reason] | @tsv' "$TMP/unless")" \
+	"keep	no-apache: the title has the word, but an earlier filter vouched"
+
 # an init failure is a configuration error naming the section's file and line
 printf '[filter no-apache]\nplugin = ./example.so\ncolour = red\n' >"$TMP/conf/bad.conf"
 "$bin" filter -c "$TMP/conf/bad.conf" "$SEEDS/outlet-a.rss" >"$TMP/out" 2>"$TMP/err"
 expect_eq "a configuration error exits 1" "$?" 1
 expect_eq "it prints no article" "$(cat "$TMP/out")" ""
 case $(cat "$TMP/err") in
-*"bad.conf:1: filter no-apache: unknown option 'colour' (word, tag)"*) checks=$((checks + 1)) ;;
+*"bad.conf:1: filter no-apache: unknown option 'colour' (word, tag, unless)"*) checks=$((checks + 1)) ;;
 *) fail "the init error names file, line and filter: got '$(cat "$TMP/err")'" ;;
 esac
 finish

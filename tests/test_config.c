@@ -1286,6 +1286,57 @@ static void test_opml_write(void)
 	if (rc == 0)
 		opml_list_fini(&l);
 	buf_fini(&err);
+/* [filter] feeds = and categories = (the filter's scope), [feed] category =. */
+static void test_scope_keys(void)
+{
+	struct buf err = BUF_INIT;
+	struct config *c;
+	const struct filter_conf *f;
+	char *printed;
+
+	c = load_text("[feed lwn]\nurl = https://lwn.net/rss\ncategory = Tech News\n"
+		      "[feed phoronix]\nurl = https://phoronix.com/rss\n"
+		      "[filter spark]\nplugin = topic\nfeeds = lwn, tech-*  blog-?\n"
+		      "rules = a.rules\nfeeds = phoronix\ncategories = Tech News, Science ,\n"
+		      "[filter all]\nplugin = lua\n",
+		      &err);
+	CHECK(c != NULL, "a scoped filter loads: %s", buf_cstr(&err));
+	if (!c)
+		return;
+	CHECK_STR(c->feeds[0].category, "Tech News", "[feed lwn] category, blanks kept");
+	CHECK(c->feeds[1].category == NULL, "no category: NULL");
+	f = &c->filters[0];
+	CHECK(f->n_feeds == 4 && !strcmp(f->feeds[0], "lwn") && !strcmp(f->feeds[1], "tech-*") &&
+		  !strcmp(f->feeds[2], "blog-?") && !strcmp(f->feeds[3], "phoronix"),
+	      "feeds: split on commas and blanks, a repeat appends (%zu)", f->n_feeds);
+	CHECK(f->feeds_line == 8, "feeds: the line of its first use (%d)", f->feeds_line);
+	CHECK(f->n_categories == 2 && !strcmp(f->categories[0], "Tech News") &&
+		  !strcmp(f->categories[1], "Science"),
+	      "categories: split on commas only, trimmed (%zu)", f->n_categories);
+	CHECK(f->categories_line == 11, "categories: its line (%d)", f->categories_line);
+	CHECK(f->n_options == 1 && !strcmp(f->options[0].key, "rules"),
+	      "feeds and categories are not plugin options (%zu)", f->n_options);
+	CHECK(c->filters[1].n_feeds == 0 && c->filters[1].n_categories == 0,
+	      "a filter without scope has none");
+	printed = print_text(c);
+	CHECK(strstr(printed, "feed lwn https://lwn.net/rss category=\"Tech News\"") &&
+		  strstr(printed, "feeds=lwn feeds=tech-* feeds=blog-? feeds=phoronix "
+				  "categories=\"Tech News\" categories=Science rules=a.rules"),
+	      "check prints the category and the scope: %s", printed);
+	free(printed);
+	config_free(c);
+	buf_fini(&err);
+
+	expect_errors("a bad feed pattern", "[filter f]\nplugin = topic\nfeeds = lwn, Big_Feed\n",
+		      "t.conf:3: [filter f] feeds: \"Big_Feed\" is not a feed name or pattern "
+		      "(lowercase letters, digits, '-', and * ? [...])");
+	expect_errors("an empty scope", "[filter f]\nplugin = topic\nfeeds = ,\ncategories =\n",
+		      "t.conf:3: [filter f] feeds: \",\" is not a list of feed names or patterns\n"
+		      "t.conf:4: [filter f] categories: \"\" is not a list of categories");
+	expect_errors("a repeated category",
+		      "[feed x]\nurl = http://a.org/\ncategory = A\ncategory = B\n",
+		      "t.conf:4: [feed x] category: repeated (first at line 3; only header and opml "
+		      "may repeat)");
 }
 
 int main(void)
@@ -1307,6 +1358,7 @@ int main(void)
 	test_values();
 	test_feed_values();
 	test_errors();
+	test_scope_keys();
 	test_many_errors();
 	test_opml_errors();
 	test_opml_many();

@@ -12,6 +12,7 @@
 
 #include <feedspool/plugin.h>
 
+#include "article.h"
 #include "check.h"
 
 #define MAX_CALLS 64
@@ -37,6 +38,10 @@ static char *logs[MAX_LOGS];
 static int n_logs;
 static const struct feedspool_plugin *plugin;
 static char config_dir[4096];
+/* The article being judged, as the host's article_json() writes it: with the spool's writer. */
+static struct article cur;
+static struct feed_info cur_feed;
+static struct buf cur_json;
 
 static void host_log(const struct feedspool_host *h, enum feedspool_log_level level,
 		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -88,6 +93,20 @@ static void host_complete(struct feedspool_call *call, enum feedspool_verdict ve
 	call->order = ++n_completed;
 }
 
+static const char *host_article_json(struct feedspool_call *call, size_t *len)
+{
+	json_t *fj = feed_info_to_json(&cur_feed);
+	char *feed = json_dumps(fj, JSON_COMPACT);
+
+	(void)call;
+	buf_reset(&cur_json);
+	article_write_json(&cur, feed, &cur_json);
+	free(feed);
+	json_decref(fj);
+	*len = cur_json.len;
+	return buf_cstr(&cur_json);
+}
+
 static struct feedspool_host host = {
     .size = sizeof(struct feedspool_host),
     .abi_major = FEEDSPOOL_PLUGIN_ABI_MAJOR,
@@ -98,6 +117,7 @@ static struct feedspool_host host = {
     .complete = host_complete,
     .config_dir = config_dir,
     .loop = &loop,
+    .article_json = host_article_json,
 };
 
 /* Loop helpers: run until a condition holds, never longer than a watchdog allows. */
@@ -222,6 +242,19 @@ static enum feedspool_verdict judge(void *state, int i, const char *title)
 {
 	struct feedspool_article a = article(title);
 
+	article_fini(&cur);
+	feed_info_fini(&cur_feed);
+	cur.title = strdup(title);
+	strcpy(cur.id, "0123456789abcdef");
+	cur.url = strdup(a.url);
+	cur.summary = strdup(a.summary);
+	cur.body = strdup(a.body);
+	cur.published = a.published;
+	article_add_category(&cur, "gpu");
+	article_add_category(&cur, "ai");
+	person_list_add(&cur.authors, &cur.n_authors, "Ada", "ada@example.org", NULL);
+	cur_feed.name = strdup(a.feed_name);
+
 	return plugin->filter(state, &a, &calls[i]);
 }
 
@@ -267,8 +300,9 @@ static void test_verdicts(void)
 	CHECK_STR(calls[1].topics, "", "a drop without topics has none");
 	CHECK(calls[2].verdict == FEEDSPOOL_ERROR, "the verdict \"error\" is ERROR (%s)",
 	      verdict_name(calls[2].verdict));
-	CHECK_STR(calls[3].topics, "echo 2.5 caf\xef\xbf\xbd \"quoted\"\nnew line,Example feed;",
-		  "a title with invalid UTF-8, quotes and a newline goes there and back");
+	CHECK_STR(calls[3].topics, "echo 2.5 caf\xc3\xa9 \"quoted\"\nnew line,Example feed;",
+		  "a title with invalid UTF-8 (read as windows-1252, as the spool writes it), "
+		  "quotes and a newline goes there and back");
 	for (i = 0; i < 40; i++) {
 		if (calls[i].order != i + 1 || calls[i].done != 1)
 			ordered = false;
@@ -476,6 +510,24 @@ static void test_bad_options(void)
 	CHECK(open_handles() == 0, "failed inits leave no handle (%d)", open_handles());
 }
 
+/* A host of ABI 1.0 has no article_json(): the exec plugin says so instead of sending another
+ * shape of article. */
+static void test_old_host(void)
+{
+	void *s;
+
+	reset();
+	host.abi_minor = 0;
+	host.article_json = NULL;
+	s = start("command", "/bin/cat", NULL);
+	CHECK(s == NULL, "init on a host without article_json() fails");
+	CHECK(log_count("no article_json()") == 1, "and says why");
+	if (s)
+		stop(s, "old host");
+	host.abi_minor = FEEDSPOOL_PLUGIN_ABI_MINOR;
+	host.article_json = host_article_json;
+}
+
 int main(void)
 {
 	const char *dir = getenv("FEEDSPOOL_PLUGIN_DIR"), *fixtures = getenv("FIXTURES");
@@ -505,11 +557,15 @@ int main(void)
 	test_flood_and_garbage();
 	test_stubborn();
 	test_bad_options();
+	test_old_host();
 
 	uv_close((uv_handle_t *)&watchdog, NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	CHECK(uv_loop_close(&loop) == 0, "no handle leaked: uv_loop_close() == 0");
 	reset();
+	article_fini(&cur);
+	feed_info_fini(&cur_feed);
+	buf_fini(&cur_json);
 	dlclose(so);
 	return check_exit();
 }

@@ -176,12 +176,82 @@ static void test_verdicts(void *s)
 		  "topics: name, score, matched; a topic without score or matched gets 1 and none");
 	CHECK_STR(c.tags,
 		  "feed=Example feed;cats=gpu,ai;ncats=2;author=Ada;published=1700000000;"
-		  "updated=nil;fields=9;calls=1;load=2;kb=yes;year=2023;clock=number;",
+		  "updated=nil;fields=14;calls=1;load=2;kb=yes;year=2023;clock=number;",
 		  "tags built from every article field the script reads");
 	v = judge(s, "drop this", &c);
 	CHECK(v == FEEDSPOOL_DROP, "\"drop this\" is dropped (%s)", verdict_name(v));
 	CHECK_STR(c.topics, "", "a drop without topics has none");
 	CHECK(c.done == 0, "complete() is never called for a synchronous answer");
+}
+
+/* The fields ABI 1.1 added, and what a 1.0 host (a smaller article) leaves of them. */
+static void test_fields(void)
+{
+	static const struct feedspool_person fauthors[] = {{"Feed Author", NULL, NULL}};
+	static const struct feedspool_feed feed = {
+	    .size = sizeof(struct feedspool_feed),
+	    .name = "example",
+	    .url = "https://example.org/feed",
+	    .updated = 1700000100,
+	    .authors = fauthors,
+	    .n_authors = 1,
+	};
+	static const struct feedspool_link links[] = {
+	    {"https://example.org/a", "alternate", NULL, NULL},
+	    {"https://example.org/c", "replies", "text/html", NULL},
+	};
+	static const struct feedspool_enclosure enc[] = {
+	    {"https://example.org/a.mp3", "audio/mpeg", 42}};
+	static const char *const matched[] = {"DGX Spark", "GB10"};
+	static const struct feedspool_topic topics[] = {{"dgx-spark", 2.5, matched, 2}};
+	static const char *const tags[] = {"hardware", "seen"};
+	struct feedspool_article a = {
+	    .size = sizeof(struct feedspool_article),
+	    .id = "id-2",
+	    .title = "fields",
+	    .feed_name = "example",
+	    .enclosures = enc,
+	    .n_enclosures = 1,
+	    .published = INT64_MIN,
+	    .updated = INT64_MIN,
+	    .fetched = 1700000200,
+	    .revision = 2,
+	    .feed = &feed,
+	    .links = links,
+	    .n_links = 2,
+	    .topics = topics,
+	    .n_topics = 1,
+	    .tags = tags,
+	    .n_tags = 2,
+	};
+	struct feedspool_call c;
+	enum feedspool_verdict v;
+	void *s = start("script", "fields.lua", NULL);
+
+	CHECK(s != NULL, "init with script = fields.lua");
+	if (!s)
+		return;
+	memset(&c, 0, sizeof(c));
+	v = plugin->filter(s, &a, &c);
+	CHECK(v == FEEDSPOOL_KEEP, "kept: an earlier filter found dgx-spark (%s)", verdict_name(v));
+	CHECK_STR(c.tags,
+		  "rev=2;fetched=1700000200;feed=example|https://example.org/feed|nil|1700000100|"
+		  "Feed Author;links=https://example.org/a alternate,https://example.org/c "
+		  "replies;enc=https://example.org/a.mp3 audio/mpeg 42;topics=dgx-spark 2.5 "
+		  "DGX Spark+GB10;tags=hardware+seen;",
+		  "the script reads revision, fetched, feed, links, enclosures, topics and tags");
+
+	/* a 1.0 host fills the article up to fetched: the new fields read as empty */
+	a.size = offsetof(struct feedspool_article, revision);
+	memset(&c, 0, sizeof(c));
+	v = plugin->filter(s, &a, &c);
+	CHECK(v == FEEDSPOOL_DROP, "on a 1.0 host there are no topics: dropped (%s)",
+	      verdict_name(v));
+	CHECK_STR(c.tags,
+		  "rev=0;fetched=1700000200;feed=nil;links=;enc=https://example.org/a.mp3 "
+		  "audio/mpeg 42;topics=;tags=;",
+		  "on a 1.0 host the script sees the 1.0 fields and empty new ones");
+	plugin->fini(s);
 }
 
 static void test_sandbox(void *s)
@@ -331,6 +401,7 @@ int main(void)
 		plugin->fini(s);
 	}
 	test_init_errors();
+	test_fields();
 
 	uv_run(&loop, UV_RUN_DEFAULT);
 	CHECK(uv_loop_close(&loop) == 0, "no handle left on the loop");

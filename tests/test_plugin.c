@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The plugin host: the loader's refusals (each naming the file and the reason), init failures as
  * configuration errors, the chain's order, first drop, on_error, garbage verdicts, deferred and
- * re-entrant answers, abandonment, annotations and counters, with the test plugins of
- * tests/plugins/testplug.c. */
+ * re-entrant answers, abandonment, annotations and counters, the article view of ABI 1.1 (what
+ * earlier filters added, the spool's JSON), a plugin built against ABI 1.0, and filter scope,
+ * with the test plugins of tests/plugins/testplug.c. */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -32,6 +33,7 @@ struct conf {
 	struct config c;
 	struct filter_conf f[MAX_FILTERS];
 	struct filter_option o[MAX_FILTERS][MAX_OPTS];
+	struct feed_conf feeds[4];
 };
 
 static const char *plugdir(void)
@@ -523,9 +525,328 @@ static void test_deferred(const char *tracefile)
 	CHECK(uv_loop_close(&loop) == 0, "no handle left open");
 }
 
+/* An article with the fields ABI 1.1 added, and its feed. */
+static void rich_article(struct article *a, struct feed_info *fi, const char *title)
+{
+	article(a, title);
+	a->revision = 2;
+	a->url = strdup("https://example.org/a");
+	article_add_link(a, "https://example.org/a", "alternate", "text/html", NULL);
+	article_add_link(a, "https://example.org/c", "replies", NULL, "Comments");
+	feed_info_init(fi);
+	fi->name = strdup("example");
+	fi->url = strdup("https://example.org/feed");
+	fi->link = strdup("https://example.org/");
+	fi->subtitle = strdup("Examples");
+	person_list_add(&fi->authors, &fi->n_authors, "Ed", NULL, NULL);
+}
+
+/* A later filter sees what earlier ones added (topics, tags) and the fields ABI 1.1 added, in
+ * the C view and in article_json(), which is the spool writer's text. */
+static void test_view(const char *dir)
+{
+	char view[4200], json[4200], vopt[4300], jopt[4300], *t, *expect;
+	struct conf k;
+	struct filter_chain *ch;
+	struct article a;
+	struct feed_info fi;
+	struct result r = {0};
+	struct buf want = BUF_INIT;
+	json_t *fj;
+	char *feed;
+
+	snprintf(view, sizeof view, "%s/view", dir);
+	snprintf(json, sizeof json, "%s/json", dir);
+	snprintf(vopt, sizeof vopt, "view=%s", view);
+	snprintf(jopt, sizeof jopt, "json=%s", json);
+	clear(view);
+	clear(json);
+	conf_init(&k);
+	conf_add(&k, "first", plugpath("testplug"), ON_ERROR_KEEP, vopt, "match=Spark",
+		 "topic=dgx-spark", "tag=hardware", NULL);
+	conf_add(&k, "second", plugpath("testplug"), ON_ERROR_KEEP, vopt, jopt,
+		 "require=topic:dgx-spark", NULL);
+	conf_add(&k, "third", plugpath("testplug"), ON_ERROR_KEEP, vopt, "require=tag:hardware",
+		 NULL);
+	ch = chain(&k, NULL);
+	if (!ch)
+		return;
+	rich_article(&a, &fi, "DGX Spark ships");
+	filter_chain_run(ch, &a, &fi, on_done, &r);
+	CHECK(r.calls == 1 && r.outcome == FILTER_KEEP, "kept: the later filters found the first "
+							"one's topic and tag");
+	t = slurp(view);
+	CHECK_STR(t,
+		  "first rev=2 feed=example|https://example.org/|Examples|1 "
+		  "links=https://example.org/a(alternate),https://example.org/c(replies) topics= "
+		  "tags=\n"
+		  "second rev=2 feed=example|https://example.org/|Examples|1 "
+		  "links=https://example.org/a(alternate),https://example.org/c(replies) "
+		  "topics=dgx-spark:1.5:alpha+beta tags=hardware\n"
+		  "third rev=2 feed=example|https://example.org/|Examples|1 "
+		  "links=https://example.org/a(alternate),https://example.org/c(replies) "
+		  "topics=dgx-spark:1.5:alpha+beta tags=hardware\n",
+		  "each filter sees revision, feed, links, and what the filters before it added");
+	free(t);
+	/* the JSON the second filter got is what the spool writes (the chain added nothing since)
+	 */
+	fj = feed_info_to_json(&fi);
+	feed = json_dumps(fj, JSON_COMPACT);
+	article_write_json(&a, feed, &want);
+	buf_putc(&want, '\n');
+	expect = buf_steal(&want);
+	t = slurp(json);
+	CHECK_STR(t, expect,
+		  "article_json() is the spool writer's text, the first filter's "
+		  "topic and tag included");
+	CHECK(strstr(t, "\"revision\":2") && strstr(t, "\"feed\":{\"name\":\"example\"") &&
+		  strstr(t, "\"links\":[{\"url\":\"https://example.org/a\""),
+	      "it has the revision, the feed object and the links: %s", t);
+	free(t);
+	free(expect);
+	free(feed);
+	json_decref(fj);
+	article_fini(&a);
+
+	memset(&r, 0, sizeof r);
+	clear(view);
+	article(&a, "Starship stacks");
+	filter_chain_run(ch, &a, &fi, on_done, &r);
+	CHECK(r.calls == 1 && r.outcome == FILTER_DROP && !strcmp(r.by, "second"),
+	      "dropped by the second filter: the first found no topic (%s)", r.by);
+	article_fini(&a);
+	feed_info_fini(&fi);
+	filter_chain_free(ch);
+	conf_fini(&k);
+	unlink(view);
+	unlink(json);
+}
+
+/* article_json() of a deferred call: the text until the answer, refused after it (the handle's
+ * token is no longer in progress), like every other use of a stale handle. */
+static void test_json_deferred(const char *dir)
+{
+	char json[4200], jopt[4300], *t, *log, *expect;
+	struct buf want = BUF_INIT;
+	struct conf k;
+	struct filter_chain *ch;
+	struct article a;
+	struct result r = {0};
+	uv_loop_t loop;
+
+	snprintf(json, sizeof json, "%s/json-deferred", dir);
+	snprintf(jopt, sizeof jopt, "json=%s", json);
+	clear(json);
+	uv_loop_init(&loop);
+	conf_init(&k);
+	conf_add(&k, "slow", plugpath("testplug"), ON_ERROR_KEEP, "verdict=pending", jopt, NULL);
+	ch = chain(&k, &loop);
+	if (!ch)
+		return;
+	article(&a, "later");
+	filter_chain_run(ch, &a, NULL, on_done, &r);
+	capture_start();
+	uv_run(&loop, UV_RUN_DEFAULT);
+	log = capture_end();
+	CHECK(r.calls == 1 && r.outcome == FILTER_KEEP, "the deferred keep arrives");
+	t = slurp(json);
+	article_write_json(&a, NULL, &want);
+	expect = buf_steal(&want);
+	buf_printf(&want, "%s\n%s\n(none)\n", expect, expect);
+	free(expect);
+	CHECK_STR(t, buf_cstr(&want),
+		  "the spool's JSON in filter() and before complete(); refused after it");
+	CHECK(strstr(log, "filter slow: article_json() for an article whose call is over") != NULL,
+	      "the stale handle is logged: got '%s'", log);
+	buf_fini(&want);
+	free(t);
+	free(log);
+	article_fini(&a);
+	filter_chain_free(ch);
+	conf_fini(&k);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	unlink(json);
+}
+
+/* A plugin built against the ABI 1.0 header loads and works in this host, beside new ones. */
+static void test_old_minor(const char *dir)
+{
+	char view[4200], vopt[4300], *t;
+	struct conf k;
+	struct filter_chain *ch;
+	struct article a;
+	struct feed_info fi;
+	struct result r = {0};
+
+	snprintf(view, sizeof view, "%s/view-old", dir);
+	snprintf(vopt, sizeof vopt, "view=%s", view);
+	clear(view);
+	conf_init(&k);
+	conf_add(&k, "old", plugpath("testplug_abi10"), ON_ERROR_KEEP, vopt, "match=Spark",
+		 "verdict=drop", "topic=old-topic", "tag=old-tag", "reason=an old plugin", NULL);
+	conf_add(&k, "new", plugpath("testplug"), ON_ERROR_KEEP, vopt, NULL);
+	ch = chain(&k, NULL);
+	if (!ch)
+		return;
+	rich_article(&a, &fi, "Starship stacks");
+	a.fetched = 1700000000;
+	article_add_enclosure(&a, "https://example.org/a.mp3", "audio/mpeg", 42);
+	filter_chain_run(ch, &a, &fi, on_done, &r);
+	CHECK(r.calls == 1 && r.outcome == FILTER_KEEP, "the 1.0 plugin keeps what it does not "
+							"match");
+	t = slurp(view);
+	CHECK_STR(t,
+		  "old abi-1.0 size-ok=1 feed=example enc=1 fetched=1700000000\n"
+		  "new rev=2 feed=example|https://example.org/|Examples|1 "
+		  "links=https://example.org/a(alternate),https://example.org/c(replies) topics= "
+		  "tags=\n",
+		  "the 1.0 plugin reads its fields through its own struct; the next one sees 1.1");
+	free(t);
+	article_fini(&a);
+	clear(view);
+	memset(&r, 0, sizeof r);
+	article(&a, "DGX Spark ships");
+	filter_chain_run(ch, &a, &fi, on_done, &r);
+	CHECK(r.calls == 1 && r.outcome == FILTER_DROP && !strcmp(r.by, "old") &&
+		  !strcmp(r.reason, "old: an old plugin"),
+	      "the 1.0 plugin drops, with its reason");
+	CHECK(a.n_topics == 1 && !strcmp(a.topics[0].name, "old-topic") && a.n_tags == 1,
+	      "its annotations reach the article");
+	article_fini(&a);
+	feed_info_fini(&fi);
+	filter_chain_free(ch);
+	conf_fini(&k);
+	unlink(view);
+}
+
+/* Adds a configured feed to k. */
+static void conf_feed(struct conf *k, const char *name, const char *category)
+{
+	struct feed_conf *f = &k->feeds[k->c.n_feeds++];
+
+	memset(f, 0, sizeof *f);
+	f->name = (char *)name;
+	f->category = (char *)category;
+	k->c.feeds = k->feeds;
+}
+
+/* Runs one article of feed `feed` through ch; the trace file says who judged it. */
+static char *judged_by(struct filter_chain *ch, const char *feed, const char *tracefile)
+{
+	struct article a;
+	struct feed_info fi;
+	struct result r = {0};
+
+	clear(tracefile);
+	article(&a, "x");
+	feed_info_init(&fi);
+	fi.name = feed ? strdup(feed) : NULL;
+	filter_chain_run(ch, &a, feed ? &fi : NULL, on_done, &r);
+	CHECK(r.calls == 1, "%s: done once", feed);
+	article_fini(&a);
+	feed_info_fini(&fi);
+	return slurp(tracefile);
+}
+
+/* feeds = and categories = scope a filter; names that name no feed are refused. */
+static void test_scope(const char *tracefile)
+{
+	char tr[4200], *t, *log;
+	char *alpha[] = {"alpha"}, *b_star[] = {"b*", "nomatch-*"}, *news[] = {"News"};
+	char *typo[] = {"alpah"}, *nocat[] = {"Sport*"};
+	struct conf k;
+	struct filter_chain *ch;
+	struct buf err = BUF_INIT;
+
+	snprintf(tr, sizeof tr, "trace=%s", tracefile);
+	conf_init(&k);
+	conf_feed(&k, "alpha", NULL);
+	conf_feed(&k, "beta", "News");
+	conf_feed(&k, "gamma", "News");
+	conf_feed(&k, "delta", "Tech");
+	conf_add(&k, "only-alpha", plugpath("testplug"), ON_ERROR_KEEP, tr, NULL);
+	k.f[0].feeds = alpha;
+	k.f[0].n_feeds = 1;
+	conf_add(&k, "b-feeds", plugpath("testplug"), ON_ERROR_KEEP, tr, NULL);
+	k.f[1].feeds = b_star;
+	k.f[1].n_feeds = 2;
+	k.f[1].feeds_line = 21;
+	conf_add(&k, "news", plugpath("testplug"), ON_ERROR_KEEP, tr, NULL);
+	k.f[2].categories = news;
+	k.f[2].n_categories = 1;
+	conf_add(&k, "alpha-or-news", plugpath("testplug"), ON_ERROR_KEEP, tr, NULL);
+	k.f[3].feeds = alpha;
+	k.f[3].n_feeds = 1;
+	k.f[3].categories = news;
+	k.f[3].n_categories = 1;
+	conf_add(&k, "all", plugpath("testplug"), ON_ERROR_KEEP, tr, NULL);
+	capture_start();
+	ch = filter_chain_new(&k.c, NULL, &err);
+	log = capture_end();
+	CHECK(ch != NULL, "the scoped chain builds: %s", buf_cstr(&err));
+	CHECK(strstr(log, "test.conf:21: filter b-feeds: feeds: pattern nomatch-* matches no "
+			  "configured feed") != NULL,
+	      "a pattern that matches no feed is warned about: got '%s'", log);
+	free(log);
+	if (!ch)
+		return;
+	t = judged_by(ch, "alpha", tracefile);
+	CHECK_STR(t, "only-alpha filter x\nalpha-or-news filter x\nall filter x\n",
+		  "alpha: judged by the filters scoped to it and the unscoped one");
+	free(t);
+	t = judged_by(ch, "beta", tracefile);
+	CHECK_STR(t, "b-feeds filter x\nnews filter x\nalpha-or-news filter x\nall filter x\n",
+		  "beta: b* and its category News");
+	free(t);
+	t = judged_by(ch, "gamma", tracefile);
+	CHECK_STR(t, "news filter x\nalpha-or-news filter x\nall filter x\n",
+		  "gamma: its category only");
+	free(t);
+	t = judged_by(ch, "delta", tracefile);
+	CHECK_STR(t, "all filter x\n", "delta (Tech): only the unscoped filter");
+	free(t);
+	t = judged_by(ch, NULL, tracefile);
+	CHECK_STR(t, "all filter x\n", "no feed: only the unscoped filter");
+	free(t);
+	filter_chain_free(ch);
+	conf_fini(&k);
+
+	/* a name that names no feed is an error; a category no feed has, a warning */
+	conf_init(&k);
+	conf_feed(&k, "alpha", "News");
+	conf_add(&k, "typo", plugpath("testplug"), ON_ERROR_KEEP, NULL);
+	k.f[0].feeds = typo;
+	k.f[0].n_feeds = 1;
+	k.f[0].feeds_line = 12;
+	expect_refused(
+	    &k, "feeds = alpah",
+	    (const char *const[]){"test.conf:12: filter typo: feeds: no feed named alpah", NULL});
+	conf_fini(&k);
+	conf_init(&k);
+	conf_feed(&k, "alpha", "News");
+	conf_add(&k, "nocat", plugpath("testplug"), ON_ERROR_KEEP, NULL);
+	k.f[0].categories = nocat;
+	k.f[0].n_categories = 1;
+	k.f[0].categories_line = 13;
+	capture_start();
+	ch = filter_chain_new(&k.c, NULL, &err);
+	log = capture_end();
+	CHECK(ch != NULL, "a category no feed has is no error");
+	CHECK(strstr(log, "test.conf:13: filter nocat: categories: Sport* matches no feed's "
+			  "category") != NULL,
+	      "but a warning naming file and line: got '%s'", log);
+	free(log);
+	filter_chain_free(ch);
+	conf_fini(&k);
+	buf_fini(&err);
+	clear(tracefile);
+}
+
 int main(void)
 {
 	char tracefile[] = "/tmp/feedspool-test-plugin-trace.XXXXXX";
+	char dir[] = "/tmp/feedspool-test-plugin-dir.XXXXXX";
 	int fd = mkstemp(tracefile);
 
 	if (fd < 0)
@@ -536,6 +857,13 @@ int main(void)
 	test_order(tracefile);
 	test_errors();
 	test_deferred(tracefile);
+	test_scope(tracefile);
+	if (mkdtemp(dir)) {
+		test_view(dir);
+		test_json_deferred(dir);
+		test_old_minor(dir);
+		rmdir(dir);
+	}
 	unlink(tracefile);
 	return check_exit();
 }

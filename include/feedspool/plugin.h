@@ -33,7 +33,11 @@
  *
  * Versioning: a new member is only ever added at the end of a struct, using a reserved slot or
  * growing the size, with a minor bump; the host reads `size` to know which members a plugin
- * has. A change that breaks this is a major bump, and the host refuses other majors.
+ * has, and a plugin reads the size of what the host fills (FEEDSPOOL_ARTICLE_HAS) or the host's
+ * abi_minor. A change that breaks this is a major bump, and the host refuses other majors.
+ * ABI 1.1 added to the article: revision, feed (the whole feed object), links, and the topics
+ * and tags of earlier filters; to the host: article_json. A plugin built against 1.0 loads and
+ * works unchanged.
  */
 #ifndef FEEDSPOOL_PLUGIN_H
 #define FEEDSPOOL_PLUGIN_H
@@ -46,7 +50,7 @@ extern "C" {
 #endif
 
 #define FEEDSPOOL_PLUGIN_ABI_MAJOR 1
-#define FEEDSPOOL_PLUGIN_ABI_MINOR 0
+#define FEEDSPOOL_PLUGIN_ABI_MINOR 1
 
 /* The verdict of one filter on one article. */
 enum feedspool_verdict {
@@ -73,14 +77,39 @@ struct feedspool_enclosure {
 	int64_t length; /* -1 when unknown */
 };
 
-/* A read-only view of one article (the article model of feedspool(1)). Strings are UTF-8 and
- * NUL-terminated; an absent one is NULL. Dates are seconds since the epoch, INT64_MIN when
- * unknown. */
+/* Since ABI 1.1. The elements of an array (links, topics, authors, enclosures) never grow: a new
+ * member of an element would come as a new array. */
+struct feedspool_link {
+	const char *url, *rel, *type, *title; /* rel, type and title may be NULL */
+};
+
+/* Since ABI 1.1: a topic an earlier filter of the chain added (annotate_topic). */
+struct feedspool_topic {
+	const char *name;
+	double score;
+	const char *const *matched; /* the phrases that matched; NULL when n_matched is 0 */
+	size_t n_matched;
+};
+
+/* Since ABI 1.1: the feed an article came from, the spool's "feed" object. */
+struct feedspool_feed {
+	size_t size; /* sizeof the struct the host filled: members past it do not exist */
+	const char *name, *url, *title, *link, *language, *subtitle;
+	int64_t updated;
+	const struct feedspool_person *authors;
+	size_t n_authors;
+};
+
+/* A read-only view of one article: the fields of the spool schema (feedspool(1), ARTICLE
+ * SCHEMA), the same that the exec plugin's co-processes get as JSON (host->article_json).
+ * Strings are UTF-8 and NUL-terminated; an absent one is NULL. title, standfirst, summary and
+ * body are plain text (body: one line per block), not HTML. Dates are seconds since the epoch,
+ * INT64_MIN when unknown (the spool writes them as ISO 8601 strings). */
 struct feedspool_article {
 	size_t size; /* sizeof the struct the host filled: members past it do not exist */
 	const char *id, *url, *guid;
 	const char *title, *standfirst, *summary, *body, *language;
-	const char *feed_name, *feed_url, *feed_title;
+	const char *feed_name, *feed_url, *feed_title; /* the same as feed->name, url, title */
 	const struct feedspool_person *authors;
 	size_t n_authors;
 	const char *const *categories;
@@ -88,7 +117,23 @@ struct feedspool_article {
 	const struct feedspool_enclosure *enclosures;
 	size_t n_enclosures;
 	int64_t published, updated, fetched;
+	/* ABI 1.1: test with FEEDSPOOL_ARTICLE_HAS() before reading (a 1.0 host has none). */
+	int revision;			    /* 0: the first version; n: the nth revision */
+	const struct feedspool_feed *feed;  /* NULL when the feed is unknown */
+	const struct feedspool_link *links; /* the item's links, as in the spool */
+	size_t n_links;
+	/* what the filters before this one in the chain added, in order (this filter's own
+	 * annotations are not in them until the next filter) */
+	const struct feedspool_topic *topics;
+	size_t n_topics;
+	const char *const *tags;
+	size_t n_tags;
 };
+
+/* Whether a struct the host filled (an article or a feed) has member m: true when the host's
+ * ABI minor is the one that added it, or later. */
+#define FEEDSPOOL_HAS(p, type, m) ((p)->size >= offsetof(type, m) + sizeof(((type *)0)->m))
+#define FEEDSPOOL_ARTICLE_HAS(a, m) FEEDSPOOL_HAS(a, struct feedspool_article, m)
 
 /* One key = value pair from the filter's configuration section (plugin, on_error and
  * answer_timeout excluded), in the order written. */
@@ -129,7 +174,14 @@ struct feedspool_host {
 	 * logged at debug level); call it before the verdict is known. Returns 0 or a negative
 	 * errno code. */
 	int (*explain)(struct feedspool_call *call, const char *reason);
-	void *reserved[6];
+	/* ABI 1.1 (NULL on a 1.0 host): the call's article as one line of JSON (no newline), the
+	 * very text the spool's <id>.json holds (feedspool(1), ARTICLE SCHEMA), with the topics and
+	 * tags added so far (by the filters before this one, and by this one if it annotated
+	 * before the first request). Sets *len (may be NULL) to its length. The text is
+	 * the host's, valid until the call's verdict is known; NULL (and *len 0) for a call handle
+	 * that is not in progress or when memory runs out. */
+	const char *(*article_json)(struct feedspool_call *call, size_t *len);
+	void *reserved[5];
 };
 
 /* The descriptor a plugin exports as `feedspool_plugin_descriptor`. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* An example feedspool filter plugin: drops the articles whose title contains a configured word
- * (ignoring ASCII case), tagging them first. Build it out of the tree with:
+ * (ignoring ASCII case), tagging them first, unless an earlier filter of the chain tagged them
+ * with the `unless` tag. Build it out of the tree with:
  *
  *   cc -shared -fPIC $(pkg-config --cflags feedspool-plugin) -o example.so example.c
  *
@@ -10,6 +11,7 @@
  *   plugin = /path/to/example.so
  *   word = rumour
  *   tag = rumour-mill
+ *   unless = trusted       ; a tag an earlier filter gives (optional)
  */
 #include <ctype.h>
 #include <errno.h>
@@ -20,7 +22,7 @@
 
 struct example {
 	const struct feedspool_host *host; /* valid until fini() */
-	char *word, *tag;                  /* our copies: options are borrowed during init() */
+	char *word, *tag, *unless;         /* our copies: options are borrowed during init() */
 };
 
 /* Whether s contains word, ignoring ASCII case. */
@@ -38,10 +40,25 @@ static int contains(const char *s, const char *word)
 	return 0;
 }
 
+/* Whether an earlier filter tagged the article with tag. The tags came with ABI 1.1: a 1.0 host
+ * fills a smaller article, without them. */
+static int tagged(const struct feedspool_article *article, const char *tag)
+{
+	size_t i;
+
+	if (!tag || !FEEDSPOOL_ARTICLE_HAS(article, tags))
+		return 0;
+	for (i = 0; i < article->n_tags; i++)
+		if (!strcmp(article->tags[i], tag))
+			return 1;
+	return 0;
+}
+
 static void example_free(struct example *ex)
 {
 	free(ex->word);
 	free(ex->tag);
+	free(ex->unless);
 	free(ex);
 }
 
@@ -61,10 +78,12 @@ static int example_init(const struct feedspool_host *host, const struct feedspoo
 			dst = &ex->word;
 		} else if (!strcmp(options[i].key, "tag")) {
 			dst = &ex->tag;
+		} else if (!strcmp(options[i].key, "unless")) {
+			dst = &ex->unless;
 		} else {
 			/* an error logged during init() becomes the configuration error */
-			host->log(host, FEEDSPOOL_LOG_ERR, "unknown option '%s' (word, tag)",
-				  options[i].key);
+			host->log(host, FEEDSPOOL_LOG_ERR,
+				  "unknown option '%s' (word, tag, unless)", options[i].key);
 			example_free(ex);
 			return -EINVAL;
 		}
@@ -90,6 +109,10 @@ static enum feedspool_verdict example_filter(void *state, const struct feedspool
 
 	if (!article->title || !contains(article->title, ex->word))
 		return FEEDSPOOL_KEEP;
+	if (tagged(article, ex->unless)) {
+		ex->host->explain(call, "the title has the word, but an earlier filter vouched");
+		return FEEDSPOOL_KEEP;
+	}
 	/* annotations are copied by the host; they stay on the article even when it is dropped */
 	ex->host->annotate_tag(call, ex->tag ? ex->tag : "example");
 	ex->host->explain(call, "the title has the configured word");

@@ -31,7 +31,6 @@
 
 /* A member of a host struct exists only if the host's struct is big enough to hold it. */
 #define HAS(p, type, m) ((p)->size >= offsetof(type, m) + sizeof((p)->m))
-#define ART(a, m, dflt) (HAS(a, struct feedspool_article, m) ? (a)->m : (dflt))
 
 struct buf {
 	char *data;
@@ -337,130 +336,19 @@ static int resolve_program(const struct feedspool_host *host, const char *prog, 
 
 /* Articles as JSON */
 
-/* Decodes one UTF-8 sequence as Jansson accepts it; returns its length, 0 if invalid. */
-static size_t utf8_len(const unsigned char *s)
+/* Appends the article's JSON line to b: the host's own text, the spool's <id>.json, so that a
+ * co-process reads exactly what a spool reader reads (and `feedspool parse` prints). */
+static int article_write(struct exec *ex, struct buf *b, struct feedspool_call *call)
 {
-	unsigned c = s[0], n, cp, i;
+	size_t len;
+	const char *json = ex->host->article_json(call, &len);
 
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/* A JSON string of s with every invalid byte replaced by U+FFFD. */
-static json_t *json_string_repaired(const char *s)
-{
-	size_t len = strlen(s), i = 0, o = 0, n;
-	char *t = malloc(len * 3 + 1);
-	json_t *j;
-
-	if (!t)
-		return NULL;
-	while (i < len) {
-		n = utf8_len((const unsigned char *)s + i);
-		if (n) {
-			memcpy(t + o, s + i, n);
-			o += n;
-			i += n;
-		} else {
-			memcpy(t + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
-		}
-	}
-	j = json_stringn(t, o);
-	free(t);
-	return j;
-}
-
-/* A string member: null when absent, repaired when not UTF-8. */
-static json_t *jstr(const char *s)
-{
-	json_t *j;
-
-	if (!s)
-		return json_null();
-	j = json_string(s);
-	return j ? j : json_string_repaired(s);
-}
-
-static json_t *jdate(int64_t t)
-{
-	return t == INT64_MIN ? json_null() : json_integer(t);
-}
-
-static int on_dump(const char *s, size_t len, void *data)
-{
-	return buf_add(data, s, len) < 0 ? -1 : 0;
-}
-
-/* Appends the article's JSON line to b. */
-static int article_write(struct buf *b, const struct feedspool_article *a)
-{
-	const char *const *cats = ART(a, categories, NULL);
-	const struct feedspool_person *au = ART(a, authors, NULL);
-	size_t n_cats = cats ? ART(a, n_categories, 0) : 0, n_au = au ? ART(a, n_authors, 0) : 0;
-	size_t i, old = b->len;
-	json_t *o, *arr;
-	int bad = 0;
-
-	o = json_object();
-	if (!o)
+	if (!json || memchr(json, '\n', len))
+		return -EINVAL; /* the host logged why; a newline would break the line protocol */
+	if (buf_reserve(b, len + 1) < 0)
 		return -ENOMEM;
-	bad |= json_object_set_new(o, "id", jstr(ART(a, id, NULL)));
-	bad |= json_object_set_new(o, "title", jstr(ART(a, title, NULL)));
-	bad |= json_object_set_new(o, "standfirst", jstr(ART(a, standfirst, NULL)));
-	bad |= json_object_set_new(o, "summary", jstr(ART(a, summary, NULL)));
-	bad |= json_object_set_new(o, "body", jstr(ART(a, body, NULL)));
-	bad |= json_object_set_new(o, "url", jstr(ART(a, url, NULL)));
-	bad |= json_object_set_new(o, "guid", jstr(ART(a, guid, NULL)));
-	bad |= json_object_set_new(o, "language", jstr(ART(a, language, NULL)));
-	bad |= json_object_set_new(o, "feed", jstr(ART(a, feed_name, NULL)));
-	bad |= json_object_set_new(o, "feed_url", jstr(ART(a, feed_url, NULL)));
-	bad |= json_object_set_new(o, "feed_title", jstr(ART(a, feed_title, NULL)));
-	bad |= json_object_set_new(o, "published", jdate(ART(a, published, INT64_MIN)));
-	bad |= json_object_set_new(o, "updated", jdate(ART(a, updated, INT64_MIN)));
-	arr = json_array();
-	for (i = 0; arr && i < n_cats; i++)
-		bad |= json_array_append_new(arr, jstr(cats[i]));
-	bad |= json_object_set_new(o, "categories", arr);
-	arr = json_array();
-	for (i = 0; arr && i < n_au; i++) {
-		json_t *p = json_object();
-
-		if (p && au[i].name)
-			bad |= json_object_set_new(p, "name", jstr(au[i].name));
-		if (p && au[i].email)
-			bad |= json_object_set_new(p, "email", jstr(au[i].email));
-		if (p && au[i].uri)
-			bad |= json_object_set_new(p, "uri", jstr(au[i].uri));
-		bad |= json_array_append_new(arr, p);
-	}
-	bad |= json_object_set_new(o, "authors", arr);
-	if (!bad)
-		bad =
-		    json_dump_callback(o, on_dump, b, JSON_COMPACT) < 0 || buf_add(b, "\n", 1) < 0;
-	json_decref(o);
-	if (bad) {
-		b->len = old;
-		return -ENOMEM;
-	}
+	buf_add(b, json, len);
+	buf_add(b, "\n", 1);
 	return 0;
 }
 
@@ -1187,6 +1075,13 @@ static int exec_init(const struct feedspool_host *host, const struct feedspool_o
 		host->log(host, FEEDSPOOL_LOG_ERR, "the host offers no event loop");
 		return -ENOTSUP;
 	}
+	if (host->abi_minor < 1 || !HAS(host, struct feedspool_host, article_json) ||
+	    !host->article_json) {
+		host->log(host, FEEDSPOOL_LOG_ERR,
+			  "the host offers no article_json() (plugin ABI 1.1): this feedspool is "
+			  "older than the exec plugin");
+		return -ENOTSUP;
+	}
 	ex = calloc(1, sizeof(*ex));
 	if (!ex)
 		return -ENOMEM;
@@ -1253,8 +1148,9 @@ static enum feedspool_verdict exec_filter(void *state, const struct feedspool_ar
 		ex->full_logged = true;
 		return FEEDSPOOL_ERROR;
 	}
-	if (article_write(&c->wnext, article) < 0) {
-		xlog(ex, FEEDSPOOL_LOG_ERR, "out of memory writing an article");
+	(void)article;
+	if (article_write(ex, &c->wnext, call) < 0) {
+		xlog(ex, FEEDSPOOL_LOG_ERR, "cannot write the article to the co-process");
 		return FEEDSPOOL_ERROR;
 	}
 	queue_push(ex, call);

@@ -387,14 +387,114 @@ static void set_date(lua_State *L, const char *key, int64_t t)
 	lua_setfield(L, -2, key);
 }
 
+/* A read-only list of strings. */
+static void push_strings(lua_State *L, const char *const *v, size_t n)
+{
+	size_t i;
+
+	lua_createtable(L, (int)n, 0);
+	for (i = 0; v && i < n; i++) {
+		lua_pushstring(L, v[i]);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	make_readonly(L);
+}
+
+static void push_persons(lua_State *L, const struct feedspool_person *v, size_t n)
+{
+	size_t i;
+
+	lua_createtable(L, (int)n, 0);
+	for (i = 0; v && i < n; i++) {
+		lua_createtable(L, 0, 3);
+		set_string(L, "name", v[i].name);
+		set_string(L, "email", v[i].email);
+		set_string(L, "uri", v[i].uri);
+		make_readonly(L);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	make_readonly(L);
+}
+
+/* The spool's feed object (ABI 1.1). */
+static void push_feed(lua_State *L, const struct feedspool_feed *f)
+{
+	lua_createtable(L, 0, 8);
+	set_string(L, "name", f->name);
+	set_string(L, "url", f->url);
+	set_string(L, "title", f->title);
+	set_string(L, "link", f->link);
+	set_string(L, "language", f->language);
+	set_string(L, "subtitle", f->subtitle);
+	set_date(L, "updated", f->updated);
+	push_persons(L, f->authors, f->n_authors);
+	lua_setfield(L, -2, "authors");
+	make_readonly(L);
+}
+
+static void push_links(lua_State *L, const struct feedspool_link *v, size_t n)
+{
+	size_t i;
+
+	lua_createtable(L, (int)n, 0);
+	for (i = 0; v && i < n; i++) {
+		lua_createtable(L, 0, 4);
+		set_string(L, "url", v[i].url);
+		set_string(L, "rel", v[i].rel);
+		set_string(L, "type", v[i].type);
+		set_string(L, "title", v[i].title);
+		make_readonly(L);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	make_readonly(L);
+}
+
+static void push_enclosures(lua_State *L, const struct feedspool_enclosure *v, size_t n)
+{
+	size_t i;
+
+	lua_createtable(L, (int)n, 0);
+	for (i = 0; v && i < n; i++) {
+		lua_createtable(L, 0, 3);
+		set_string(L, "url", v[i].url);
+		set_string(L, "type", v[i].type);
+		if (v[i].length >= 0) {
+			lua_pushinteger(L, (lua_Integer)v[i].length);
+			lua_setfield(L, -2, "length");
+		}
+		make_readonly(L);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	make_readonly(L);
+}
+
+/* The topics earlier filters added (ABI 1.1), shaped like the topics a script returns. */
+static void push_topics(lua_State *L, const struct feedspool_topic *v, size_t n)
+{
+	size_t i;
+
+	lua_createtable(L, (int)n, 0);
+	for (i = 0; v && i < n; i++) {
+		lua_createtable(L, 0, 3);
+		set_string(L, "name", v[i].name);
+		lua_pushnumber(L, (lua_Number)v[i].score);
+		lua_setfield(L, -2, "score");
+		push_strings(L, v[i].matched, v[i].n_matched);
+		lua_setfield(L, -2, "matched");
+		make_readonly(L);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	make_readonly(L);
+}
+
 static void push_article(lua_State *L, const struct feedspool_article *a)
 {
 	const char *const *cats = ART(a, categories, NULL);
 	const struct feedspool_person *au = ART(a, authors, NULL);
-	size_t n_cats = cats ? ART(a, n_categories, 0) : 0, n_au = au ? ART(a, n_authors, 0) : 0;
-	size_t i;
+	const struct feedspool_enclosure *enc = ART(a, enclosures, NULL);
+	const struct feedspool_feed *feed = ART(a, feed, NULL);
 
-	lua_createtable(L, 0, 16);
+	lua_createtable(L, 0, 24);
 	set_string(L, "id", ART(a, id, NULL));
 	set_string(L, "title", ART(a, title, NULL));
 	set_string(L, "standfirst", ART(a, standfirst, NULL));
@@ -408,24 +508,26 @@ static void push_article(lua_State *L, const struct feedspool_article *a)
 	set_string(L, "feed_title", ART(a, feed_title, NULL));
 	set_date(L, "published", ART(a, published, INT64_MIN));
 	set_date(L, "updated", ART(a, updated, INT64_MIN));
-	lua_createtable(L, (int)n_cats, 0);
-	for (i = 0; i < n_cats; i++) {
-		lua_pushstring(L, cats[i]);
-		lua_rawseti(L, -2, (lua_Integer)i + 1);
-	}
-	make_readonly(L);
+	set_date(L, "fetched", ART(a, fetched, INT64_MIN));
+	push_strings(L, cats, cats ? ART(a, n_categories, 0) : 0);
 	lua_setfield(L, -2, "categories");
-	lua_createtable(L, (int)n_au, 0);
-	for (i = 0; i < n_au; i++) {
-		lua_createtable(L, 0, 3);
-		set_string(L, "name", au[i].name);
-		set_string(L, "email", au[i].email);
-		set_string(L, "uri", au[i].uri);
-		make_readonly(L);
-		lua_rawseti(L, -2, (lua_Integer)i + 1);
-	}
-	make_readonly(L);
+	push_persons(L, au, au ? ART(a, n_authors, 0) : 0);
 	lua_setfield(L, -2, "authors");
+	push_enclosures(L, enc, enc ? ART(a, n_enclosures, 0) : 0);
+	lua_setfield(L, -2, "enclosures");
+	/* ABI 1.1; on an older host the lists are empty and revision is 0 */
+	lua_pushinteger(L, (lua_Integer)ART(a, revision, 0));
+	lua_setfield(L, -2, "revision");
+	if (feed && feed->size >= offsetof(struct feedspool_feed, n_authors) + sizeof(size_t)) {
+		push_feed(L, feed);
+		lua_setfield(L, -2, "feed");
+	}
+	push_links(L, ART(a, links, NULL), ART(a, n_links, 0));
+	lua_setfield(L, -2, "links");
+	push_topics(L, ART(a, topics, NULL), ART(a, n_topics, 0));
+	lua_setfield(L, -2, "topics");
+	push_strings(L, ART(a, tags, NULL), ART(a, n_tags, 0));
+	lua_setfield(L, -2, "tags");
 	make_readonly(L);
 }
 

@@ -23,6 +23,8 @@
 
 /* Articles waiting for a deferred verdict before reading stops to let them finish. */
 #define MAX_WAITING 256
+/* How long the plugins' own shutdown may take at the end (an exec co-process: 2 s at most). */
+#define CLOSE_WAIT_MS 5000
 
 struct filter_cmd;
 
@@ -40,6 +42,7 @@ struct filter_cmd {
 	struct filter_chain *chain;
 	uv_loop_t loop;
 	int all;
+	const char *feed; /* --feed: the feed every input belongs to */
 	struct item *head, **tail;
 	size_t waiting; /* items whose verdict is not known yet */
 	size_t kept, dropped;
@@ -58,6 +61,9 @@ static void usage(FILE *f)
 	    "  -c, --config FILE  the configuration (default " CONFIG_DEFAULT_PATH ")\n"
 	    "  -a, --all          print dropped articles too (\"verdict\": \"drop\", with the\n"
 	    "                     filter that dropped them and why)\n"
+	    "  -f, --feed NAME    the inputs are documents of the feed NAME (its name in the\n"
+	    "                     articles, and the filters scoped to it judge them); default:\n"
+	    "                     each file's base name\n"
 	    "  -s, --stats        print each filter's counters on stderr at the end\n"
 	    "  -h, --help         show this help and exit\n"
 	    "\n"
@@ -191,7 +197,7 @@ static int filter_one(struct filter_cmd *cmd, const char *path, int64_t fetched)
 		log_err("%s: %s", path, strerror(errno));
 		return -1;
 	}
-	o.name = feed_name_of_path(path);
+	o.name = cmd->feed ? cmd->feed : feed_name_of_path(path);
 	o.fetched = fetched;
 	if (!(p = feed_parser_new(&o, on_article, cmd))) {
 		log_err("%s: out of memory", name);
@@ -228,9 +234,23 @@ static void on_walk(uv_handle_t *h, void *arg)
 		uv_close(h, NULL);
 }
 
-/* Closes the loop; a plugin that left handles open gets them closed for it. */
+static void on_close_deadline(uv_timer_t *t)
+{
+	uv_stop(t->loop);
+}
+
+/* Closes the loop: what the plugins' fini() started (an exec co-process reaped, its pipes
+ * closed) runs to its end, for at most CLOSE_WAIT_MS; a plugin that left handles open after
+ * that gets them closed for it. */
 static void loop_close(uv_loop_t *loop)
 {
+	uv_timer_t deadline;
+
+	uv_timer_init(loop, &deadline);
+	uv_timer_start(&deadline, on_close_deadline, CLOSE_WAIT_MS, 0);
+	uv_unref((uv_handle_t *)&deadline);
+	uv_run(loop, UV_RUN_DEFAULT);
+	uv_close((uv_handle_t *)&deadline, NULL);
 	uv_run(loop, UV_RUN_NOWAIT);
 	if (uv_loop_close(loop) == UV_EBUSY) {
 		log_warnx("filter: a plugin left event-loop handles open after fini()");
@@ -243,11 +263,9 @@ static void loop_close(uv_loop_t *loop)
 int cmd_filter(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"all", no_argument, NULL, 'a'},
-	    {"stats", no_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'}, {"all", no_argument, NULL, 'a'},
+	    {"feed", required_argument, NULL, 'f'},   {"stats", no_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
 	const char *config_path = CONFIG_DEFAULT_PATH;
 	struct filter_cmd cmd = {0};
@@ -256,13 +274,16 @@ int cmd_filter(int argc, char **argv)
 	int ch, i, failed = 0, stats = 0;
 	int64_t fetched;
 
-	while ((ch = getopt_long(argc, argv, "+c:ash", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:af:sh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			config_path = optarg;
 			break;
 		case 'a':
 			cmd.all = 1;
+			break;
+		case 'f':
+			cmd.feed = optarg;
 			break;
 		case 's':
 			stats = 1;

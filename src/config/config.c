@@ -88,6 +88,7 @@ static const struct key keys[] = {
 
 #define N_KEYS (sizeof keys / sizeof keys[0])
 #define URL_SLOT N_KEYS /* where a [feed] section's url is counted in struct load's seen */
+#define CATEGORY_SLOT (N_KEYS + 1) /* and its category */
 
 enum sec_kind { SEC_NONE, SEC_SKIP, SEC_GLOBAL, SEC_FEED, SEC_FILTER };
 
@@ -120,7 +121,7 @@ struct load {
 	enum sec_kind kind;
 	char *label; /* "feed NAME": the section in messages */
 	size_t index;
-	int seen[N_KEYS + 1]; /* line of each key's first use in the section; 0 unused */
+	int seen[N_KEYS + 2]; /* line of each key's first use in the section; 0 unused */
 	int global_line;
 	struct feed_extra *fx; /* parallel to c->feeds */
 	size_t feeds_cap, filters_cap;
@@ -656,6 +657,7 @@ void config_free(struct config *c)
 		free(c->feeds[i].name);
 		free(c->feeds[i].url);
 		free(c->feeds[i].title);
+		free(c->feeds[i].category);
 		free(c->feeds[i].file);
 		settings_fini(&c->feeds[i].s);
 	}
@@ -670,6 +672,12 @@ void config_free(struct config *c)
 			free(c->filters[i].options[j].value);
 		}
 		free(c->filters[i].options);
+		for (j = 0; j < c->filters[i].n_feeds; j++)
+			free(c->filters[i].feeds[j]);
+		free(c->filters[i].feeds);
+		for (j = 0; j < c->filters[i].n_categories; j++)
+			free(c->filters[i].categories[j]);
+		free(c->filters[i].categories);
 	}
 	free(c->filters);
 	settings_fini(&c->defaults);
@@ -1071,6 +1079,17 @@ static void feed_key(struct load *ld, const char *name, const char *value)
 		ld->fx[ld->index].url_line = ld->lineno;
 		return;
 	}
+	if (!strcmp(name, "category")) {
+		if (!first_use(ld, CATEGORY_SLOT, name))
+			return;
+		if (!*value) {
+			bad_value(ld, name, value, "a category");
+			return;
+		}
+		if (!(f->category = strdup(value)))
+			ld->oom = 1;
+		return;
+	}
 	i = find_key(name);
 	if (i < 0) {
 		conf_error(ld, ld->lineno, ld->label, name, "unknown key");
@@ -1085,6 +1104,54 @@ static void feed_key(struct load *ld, const char *name, const char *value)
 		return;
 	if (set_value(ld, &keys[i], &f->s, value) == 0)
 		ld->fx[ld->index].set |= 1u << i;
+}
+
+/* Appends the items of a `feeds` (names or patterns, separated by commas or blanks) or
+ * `categories` (separated by commas: a category may hold blanks) list to *v. */
+static void scope_list(struct load *ld, const char *key, const char *value, char ***v, size_t *n,
+		       int *line)
+{
+	const char *seps = key[0] == 'f' ? ", \t" : ",", *p = value, *e;
+	size_t len, i;
+	char *item, **nv;
+
+	if (!*line)
+		*line = ld->lineno;
+	for (;;) {
+		while (*p && strchr(seps, *p))
+			p++;
+		while (is_space(*p))
+			p++;
+		if (!*p)
+			break;
+		for (e = p; *e && !strchr(seps, *e); e++)
+			;
+		for (len = (size_t)(e - p); len && is_space(p[len - 1]); len--)
+			;
+		if (!len) {
+			p = e;
+			continue;
+		}
+		for (i = 0; key[0] == 'f' && i < len; i++)
+			if (!is_lower_alnum(p[i]) && !strchr("-*?[]!", p[i])) {
+				conf_error(ld, ld->lineno, ld->label, key,
+					   "\"%.*s\" is not a feed name or pattern (lowercase "
+					   "letters, digits, '-', and * ? [...])",
+					   (int)(len > 100 ? 100 : len), p);
+				return;
+			}
+		if (!(item = strndup(p, len)) || !(nv = realloc(*v, (*n + 1) * sizeof *nv))) {
+			free(item);
+			ld->oom = 1;
+			return;
+		}
+		*v = nv;
+		nv[(*n)++] = item;
+		p = e;
+	}
+	if (!*n)
+		bad_value(ld, key, value, key[0] == 'f' ? "a list of feed names or patterns"
+							: "a list of categories");
 }
 
 static void filter_key(struct load *ld, const char *name, const char *value)
@@ -1110,6 +1177,11 @@ static void filter_key(struct load *ld, const char *name, const char *value)
 			f->on_error = ON_ERROR_DROP;
 		else
 			bad_value(ld, name, value, "keep or drop");
+	} else if (!strcmp(name, "feeds")) {
+		scope_list(ld, name, value, &f->feeds, &f->n_feeds, &f->feeds_line);
+	} else if (!strcmp(name, "categories")) {
+		scope_list(ld, name, value, &f->categories, &f->n_categories,
+			   &f->categories_line);
 	} else if (!strcmp(name, "answer_timeout")) {
 		unsigned long long v;
 
@@ -1689,6 +1761,8 @@ void config_print(const struct config *c, FILE *out)
 		const struct feed_conf *f = &c->feeds[i];
 
 		buf_printf(&b, "feed %s %s", f->name, f->url);
+		if (f->category)
+			put_word(&b, "category", f->category);
 		for (j = 0; j < N_KEYS; j++) {
 			k = &keys[j];
 			if (!k->feed || k->type == K_HEADER ||
@@ -1727,6 +1801,10 @@ void config_print(const struct config *c, FILE *out)
 				 (unsigned long long)(fl->answer_timeout_ms / 1000));
 			put_word(&b, "answer_timeout", t);
 		}
+		for (j = 0; j < fl->n_feeds; j++)
+			put_word(&b, "feeds", fl->feeds[j]);
+		for (j = 0; j < fl->n_categories; j++)
+			put_word(&b, "categories", fl->categories[j]);
 		for (j = 0; j < fl->n_options; j++)
 			put_word(&b, fl->options[j].key, fl->options[j].value);
 		buf_putc(&b, '\n');

@@ -42,6 +42,7 @@ struct feed_conf {
 		      * made unique) */
 	char *url;   /* http(s), or file:// when allow_file */
 	char *title; /* OPML title, informative */
+	char *category; /* `category = TEXT`: what [filter] sections may be scoped to; NULL */
 	struct feed_settings s;
 	char *file;  /* where it was defined (config file or OPML file) and the line */
 	int line;
@@ -58,6 +59,11 @@ struct filter_conf {
 	uint64_t answer_timeout_ms;    /* a deferred answer's deadline; 0: the default (60 s) */
 	struct filter_option *options; /* every other key of the section, in order */
 	size_t n_options;
+	/* its scope: the feeds it judges, by name (`feeds`) or by category (`categories`), as
+	 * fnmatch(3) patterns; both empty: every feed */
+	char **feeds, **categories;
+	size_t n_feeds, n_categories;
+	int feeds_line, categories_line; /* where each was (first) given */
 	char *file;
 	int line;
 };

@@ -5,6 +5,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -52,12 +53,19 @@ struct plugin_so {
 	const struct feedspool_plugin *desc;
 };
 
+/* A list of shell patterns (fnmatch), owned. */
+struct patterns {
+	char **v;
+	size_t n;
+};
+
 /* One [filter NAME] section: an instance of a plugin. */
 struct filter {
 	struct feedspool_host host; /* handed to the plugin; host_of() finds the filter from it */
 	struct filter_chain *chain;
 	char *name;
 	struct plugin_so *so;
+	struct patterns feeds, categories; /* its scope; both empty: every feed */
 	enum on_error on_error;
 	uint64_t answer_timeout_ms;
 	void *state;
@@ -80,6 +88,8 @@ struct call {
 	int answered;  /* complete() was called from inside filter() */
 	int verdict;
 	uint64_t deadline; /* uv_now() by which a deferred answer must come */
+	char *json;	   /* article_json()'s text, made on the first request */
+	size_t json_len;
 };
 
 /* One article on its way through the chain. */
@@ -90,7 +100,15 @@ struct run {
 	struct feedspool_article view;
 	struct feedspool_person *persons;
 	struct feedspool_enclosure *encs;
-	char *feed; /* the three feed strings, back to back */
+	struct feedspool_link *links;
+	struct feedspool_topic *topics; /* the view of a->topics and a->tags, refreshed before */
+	const char **tags;		/* each filter (a->tags moves as tags are added) */
+	size_t topics_cap, tags_cap;
+	struct feed_info feed; /* a copy: a deferred answer may outlive the caller's */
+	struct feedspool_feed feedv;
+	struct feedspool_person *feed_persons;
+	const char *category; /* the feed's category in the configuration (chain-owned) */
+	char *feed_json;      /* the feed object's JSON text, made on the first article_json() */
 	size_t next_filter;
 	struct call *call; /* the pending call, if any */
 	struct buf reason;
@@ -98,9 +116,16 @@ struct run {
 	void *ud;
 };
 
+/* A configured feed's category, for the filters scoped by category (sorted by name). */
+struct feed_category {
+	char *name, *category;
+};
+
 struct filter_chain {
 	struct filter *filters;
 	size_t n_filters;
+	struct feed_category *cats;
+	size_t n_cats;
 	struct plugin_so *sos;
 	struct run *runs;
 	size_t n_runs;
@@ -193,6 +218,7 @@ static void call_free(struct call *c)
 		calls_live = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	free(c->json);
 	free(c);
 }
 
@@ -344,6 +370,58 @@ static int host_explain(struct feedspool_call *handle, const char *reason)
 	return 0;
 }
 
+/* The feed object's JSON text of run r, made once per run; NULL without a feed or memory. */
+static const char *run_feed_json(struct run *r)
+{
+	json_t *j;
+
+	if (r->feed_json || !r->view.feed)
+		return r->feed_json;
+	if ((j = feed_info_to_json(&r->feed))) {
+		r->feed_json = json_dumps(j, JSON_COMPACT);
+		json_decref(j);
+	}
+	return r->feed_json;
+}
+
+/* The article as the spool writes it (the same writer), for plugins that hand it on as JSON. */
+static const char *host_article_json(struct feedspool_call *handle, size_t *len)
+{
+	struct call *c = call_find(handle);
+	struct buf b = BUF_INIT;
+	const char *feed;
+
+	if (len)
+		*len = 0;
+	if (!c) {
+		const char *name = ended_filter(handle);
+
+		if (name)
+			log_err("filter %s: article_json() for an article whose call is over "
+				"(answered, abandoned or timed out): refused",
+				name);
+		else
+			log_err("a plugin called article_json() with a call handle that is not in "
+				"progress");
+		return NULL;
+	}
+	if (!c->json) {
+		feed = run_feed_json(c->run);
+		if ((c->run->view.feed && !feed) || article_write_json(c->run->a, feed, &b) < 0 ||
+		    !b.data) {
+			log_err("filter %s: article %s: out of memory writing its JSON", c->f->name,
+				c->run->a->id);
+			buf_fini(&b);
+			return NULL;
+		}
+		c->json_len = b.len;
+		c->json = buf_steal(&b);
+	}
+	if (len)
+		*len = c->json_len;
+	return c->json;
+}
+
 /* Applies verdict v of filter f on article id; returns 1 when it drops the article. */
 static int apply(struct filter *f, int v, const char *id)
 {
@@ -377,7 +455,12 @@ static void run_free(struct run *r)
 {
 	free(r->persons);
 	free(r->encs);
-	free(r->feed);
+	free(r->links);
+	free(r->topics);
+	free(r->tags);
+	free(r->feed_persons);
+	free(r->feed_json);
+	feed_info_fini(&r->feed);
 	buf_fini(&r->reason);
 	free(r);
 }
@@ -520,6 +603,70 @@ static void host_complete(struct feedspool_call *handle, enum feedspool_verdict 
 
 /* ---- the chain ------------------------------------------------------------------------------- */
 
+static int matches(const struct patterns *p, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s && i < p->n; i++)
+		if (fnmatch(p->v[i], s, 0) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether filter f judges the articles of the feed with this name and category: every feed's
+ * when it has no scope, else those its feeds or categories patterns match. */
+static int in_scope(const struct filter *f, const char *feed, const char *category)
+{
+	if (!f->feeds.n && !f->categories.n)
+		return 1;
+	return matches(&f->feeds, feed) || matches(&f->categories, category);
+}
+
+/* Grows *v (of *cap elements of size sz) to hold n; 0 or -ENOMEM. */
+static int grow(void *v, size_t *cap, size_t n, size_t sz)
+{
+	void *p;
+	size_t c = *cap ? *cap : 4;
+
+	if (n <= *cap)
+		return 0;
+	while (c < n)
+		c *= 2;
+	if (!(p = realloc(*(void **)v, c * sz)))
+		return -ENOMEM;
+	*(void **)v = p;
+	*cap = c;
+	return 0;
+}
+
+/* Shows the next filter the topics and tags the article has now (those of the filters before
+ * it). Between two calls only: a filter's view must not move while it runs. */
+static int view_annotations(struct run *r)
+{
+	const struct article *a = r->a;
+	struct feedspool_article *v = &r->view;
+	size_t i;
+
+	if (grow(&r->topics, &r->topics_cap, a->n_topics, sizeof *r->topics) < 0 ||
+	    grow(&r->tags, &r->tags_cap, a->n_tags, sizeof *r->tags) < 0) {
+		log_err("filters: article %s: out of memory", a->id);
+		return -ENOMEM;
+	}
+	for (i = 0; i < a->n_topics; i++) {
+		r->topics[i].name = a->topics[i].name;
+		r->topics[i].score = a->topics[i].score;
+		r->topics[i].matched = (const char *const *)a->topics[i].matched;
+		r->topics[i].n_matched = a->topics[i].matched ? a->topics[i].n_matched : 0;
+	}
+	for (i = 0; i < a->n_tags; i++)
+		r->tags[i] = a->tags[i];
+	v->topics = a->n_topics ? r->topics : NULL;
+	v->n_topics = a->n_topics;
+	v->tags = a->n_tags ? (const char *const *)r->tags : NULL;
+	v->n_tags = a->n_tags;
+	return 0;
+}
+
 /* Runs the filters from r->next_filter on, until one goes pending or the article is done. A
  * loop rather than recursion for synchronous answers; a deferred answer re-enters here. */
 static void run_step(struct run *r)
@@ -528,10 +675,15 @@ static void run_step(struct run *r)
 
 	while (r->next_filter < ch->n_filters) {
 		struct filter *f = &ch->filters[r->next_filter];
-		struct call *c = call_new(r, f);
+		struct call *c;
 		uint64_t t0;
 		int v;
 
+		if (!in_scope(f, r->feed.name, r->category)) {
+			r->next_filter++;
+			continue;
+		}
+		c = view_annotations(r) < 0 ? NULL : call_new(r, f);
 		if (!c) {
 			log_err("filter %s: out of memory", f->name);
 			v = FEEDSPOOL_ERROR;
@@ -569,7 +721,74 @@ static void run_step(struct run *r)
 	run_finish(r, FILTER_KEEP, NULL);
 }
 
-/* Fills the plugin's read-only view of a. */
+static int cmp_category(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct feed_category *)elem)->name);
+}
+
+static int cmp_category_elems(const void *a, const void *b)
+{
+	return strcmp(((const struct feed_category *)a)->name,
+		      ((const struct feed_category *)b)->name);
+}
+
+/* Copies what the view and the JSON show of the feed; 0 or -ENOMEM. */
+static int run_feed(struct run *r, const struct feed_info *src)
+{
+	struct feed_info *d = &r->feed;
+	struct feedspool_feed *v = &r->feedv;
+	const struct feed_category *fc;
+	size_t i;
+	int rc = 0;
+
+	feed_info_init(d);
+	if (!src)
+		return 0;
+#define DUP(x) rc |= src->x && !(d->x = strdup(src->x))
+	DUP(name);
+	DUP(url);
+	DUP(title);
+	DUP(link);
+	DUP(language);
+	DUP(subtitle);
+#undef DUP
+	d->updated = src->updated;
+	for (i = 0; rc == 0 && i < src->n_authors; i++)
+		rc = person_list_add(&d->authors, &d->n_authors, src->authors[i].name,
+				     src->authors[i].email, src->authors[i].uri) < 0;
+	if (rc)
+		return -ENOMEM;
+	if (d->n_authors && !(r->feed_persons = calloc(d->n_authors, sizeof *r->feed_persons)))
+		return -ENOMEM;
+	for (i = 0; i < d->n_authors; i++) {
+		r->feed_persons[i].name = d->authors[i].name;
+		r->feed_persons[i].email = d->authors[i].email;
+		r->feed_persons[i].uri = d->authors[i].uri;
+	}
+	*v = (struct feedspool_feed){
+	    .size = sizeof *v,
+	    .name = d->name,
+	    .url = d->url,
+	    .title = d->title,
+	    .link = d->link,
+	    .language = d->language,
+	    .subtitle = d->subtitle,
+	    .updated = d->updated,
+	    .authors = d->n_authors ? r->feed_persons : NULL,
+	    .n_authors = d->n_authors,
+	};
+	r->view.feed = v;
+	r->view.feed_name = d->name;
+	r->view.feed_url = d->url;
+	r->view.feed_title = d->title;
+	fc = d->name && r->chain->n_cats
+		 ? bsearch(d->name, r->chain->cats, r->chain->n_cats, sizeof *fc, cmp_category)
+		 : NULL;
+	r->category = fc ? fc->category : NULL;
+	return 0;
+}
+
+/* Fills the plugin's read-only view of a (the annotations: view_annotations). */
 static int run_view(struct run *r, const struct feed_info *feed)
 {
 	const struct article *a = r->a;
@@ -585,27 +804,8 @@ static int run_view(struct run *r, const struct feed_info *feed)
 	v->summary = a->summary;
 	v->body = a->body;
 	v->language = a->language;
-	if (feed) {
-		const char *s[3] = {feed->name, feed->url, feed->title};
-		const char **d[3] = {&v->feed_name, &v->feed_url, &v->feed_title};
-		size_t len[3], total = 0;
-		char *p;
-
-		for (i = 0; i < 3; i++) {
-			len[i] = s[i] ? strlen(s[i]) + 1 : 0;
-			total += len[i];
-		}
-		if (total) {
-			if (!(p = r->feed = malloc(total)))
-				return -ENOMEM;
-			for (i = 0; i < 3; i++)
-				if (s[i]) {
-					memcpy(p, s[i], len[i]);
-					*d[i] = p;
-					p += len[i];
-				}
-		}
-	}
+	if (run_feed(r, feed) < 0)
+		return -ENOMEM;
 	if (a->n_authors) {
 		if (!(r->persons = calloc(a->n_authors, sizeof *r->persons)))
 			return -ENOMEM;
@@ -630,9 +830,22 @@ static int run_view(struct run *r, const struct feed_info *feed)
 		v->enclosures = r->encs;
 		v->n_enclosures = a->n_enclosures;
 	}
+	if (a->n_links) {
+		if (!(r->links = calloc(a->n_links, sizeof *r->links)))
+			return -ENOMEM;
+		for (i = 0; i < a->n_links; i++) {
+			r->links[i].url = a->links[i].url;
+			r->links[i].rel = a->links[i].rel;
+			r->links[i].type = a->links[i].type;
+			r->links[i].title = a->links[i].title;
+		}
+		v->links = r->links;
+		v->n_links = a->n_links;
+	}
 	v->published = a->published;
 	v->updated = a->updated;
 	v->fetched = a->fetched;
+	v->revision = a->revision;
 	return 0;
 }
 
@@ -857,6 +1070,101 @@ static char *config_dir_of(const struct config *c)
 	return strndup(c->path, (size_t)(slash - c->path));
 }
 
+static int has_wildcard(const char *s)
+{
+	return s[strcspn(s, "*?[")] != '\0';
+}
+
+/* Copies a list of patterns; 0 or -ENOMEM. */
+static int patterns_copy(struct patterns *p, char *const *v, size_t n)
+{
+	if (!n)
+		return 0;
+	if (!(p->v = calloc(n, sizeof *p->v)))
+		return -ENOMEM;
+	for (p->n = 0; p->n < n; p->n++)
+		if (!(p->v[p->n] = strdup(v[p->n])))
+			return -ENOMEM;
+	return 0;
+}
+
+static void patterns_fini(struct patterns *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		free(p->v[i]);
+	free(p->v);
+}
+
+/* Checks fc's scope against the configured feeds: a name without wildcards that names no feed
+ * is an error (a typo would leave the filter judging nothing, silently); a pattern or a
+ * category that matches no feed is only warned about (it may be written for feeds to come).
+ * 0, or -1 with the reason in err. */
+static int scope_check(const struct config *c, const struct filter_conf *fc, struct buf *err)
+{
+	size_t i, j;
+	int rc = 0;
+
+	for (i = 0; i < fc->n_feeds; i++) {
+		const char *p = fc->feeds[i];
+
+		for (j = 0; j < c->n_feeds; j++)
+			if (fnmatch(p, c->feeds[j].name, 0) == 0)
+				break;
+		if (j < c->n_feeds)
+			continue;
+		if (has_wildcard(p)) {
+			log_warnx("%s:%d: filter %s: feeds: pattern %s matches no configured feed",
+				  fc->file ? fc->file : "?", fc->feeds_line, fc->name, p);
+			continue;
+		}
+		if (err->len && err->data[err->len - 1] != '\n')
+			buf_putc(err, '\n');
+		buf_printf(err,
+			   "%s:%d: filter %s: feeds: no feed named %s (feeds = names or patterns "
+			   "of [feed] sections or OPML feeds; see feedspool check)",
+			   fc->file ? fc->file : "?", fc->feeds_line ? fc->feeds_line : fc->line,
+			   fc->name ? fc->name : "?", p);
+		rc = -1;
+	}
+	for (i = 0; i < fc->n_categories; i++) {
+		for (j = 0; j < c->n_feeds; j++)
+			if (c->feeds[j].category &&
+			    fnmatch(fc->categories[i], c->feeds[j].category, 0) == 0)
+				break;
+		if (j == c->n_feeds)
+			log_warnx("%s:%d: filter %s: categories: %s matches no feed's category",
+				  fc->file ? fc->file : "?", fc->categories_line, fc->name,
+				  fc->categories[i]);
+	}
+	return rc;
+}
+
+/* The configured feeds' categories, sorted by feed name, for the filters scoped by category. */
+static int categories_copy(struct filter_chain *ch, const struct config *c)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->n_filters && !c->filters[i].n_categories; i++)
+		;
+	if (i == c->n_filters)
+		return 0; /* no filter needs them */
+	if (c->n_feeds && !(ch->cats = calloc(c->n_feeds, sizeof *ch->cats)))
+		return -ENOMEM;
+	for (i = 0; i < c->n_feeds; i++) {
+		if (!c->feeds[i].category)
+			continue;
+		j = ch->n_cats++;
+		ch->cats[j].name = strdup(c->feeds[i].name);
+		ch->cats[j].category = strdup(c->feeds[i].category);
+		if (!ch->cats[j].name || !ch->cats[j].category)
+			return -ENOMEM;
+	}
+	qsort(ch->cats, ch->n_cats, sizeof *ch->cats, cmp_category_elems);
+	return 0;
+}
+
 /* Creates the instance for fc; 0, or -1 with the reason in err. */
 static int filter_init(struct filter_chain *ch, const struct config *c,
 		       const struct filter_conf *fc, struct filter *f, void *uv_loop,
@@ -886,8 +1194,13 @@ static int filter_init(struct filter_chain *ch, const struct config *c,
 		return -1;
 	f->so = so_get(ch, path, fc, err);
 	free(path);
-	if (!f->so)
+	if (!f->so || scope_check(c, fc, err) < 0)
 		return -1;
+	if (patterns_copy(&f->feeds, fc->feeds, fc->n_feeds) < 0 ||
+	    patterns_copy(&f->categories, fc->categories, fc->n_categories) < 0) {
+		conf_error(err, fc, "out of memory");
+		return -1;
+	}
 	f->host.size = sizeof f->host;
 	f->host.abi_major = FEEDSPOOL_PLUGIN_ABI_MAJOR;
 	f->host.abi_minor = FEEDSPOOL_PLUGIN_ABI_MINOR;
@@ -899,6 +1212,7 @@ static int filter_init(struct filter_chain *ch, const struct config *c,
 	f->host.loop = uv_loop;
 	f->host.name = f->name;
 	f->host.explain = host_explain;
+	f->host.article_json = host_article_json;
 	if (fc->n_options && !(opts = calloc(fc->n_options, sizeof *opts))) {
 		conf_error(err, fc, "out of memory");
 		return -1;
@@ -961,6 +1275,8 @@ struct filter_chain *filter_chain_new(const struct config *c, void *uv_loop, str
 	}
 	if (c->n_filters && !(ch->filters = calloc(c->n_filters, sizeof *ch->filters)))
 		goto enomem;
+	if (categories_copy(ch, c) < 0)
+		goto enomem;
 	ch->n_filters = c->n_filters;
 	for (i = 0; i < c->n_filters; i++)
 		if (filter_init(ch, c, &c->filters[i], &ch->filters[i], uv_loop, err) < 0)
@@ -1014,7 +1330,14 @@ void filter_chain_free(struct filter_chain *ch)
 		if (f->live)
 			f->so->desc->fini(f->state);
 		free(f->name);
+		patterns_fini(&f->feeds);
+		patterns_fini(&f->categories);
 	}
+	for (i = 0; i < ch->n_cats; i++) {
+		free(ch->cats[i].name);
+		free(ch->cats[i].category);
+	}
+	free(ch->cats);
 	while ((so = ch->sos)) {
 		ch->sos = so->next;
 		dlclose(so->handle);

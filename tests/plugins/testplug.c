@@ -26,6 +26,9 @@ struct state {
 	enum how how;
 	enum feedspool_verdict answer; /* for pending and sync */
 	char *match, *tag, *topic, *reason, *trace;
+	char *view;    /* a file where each call writes what it sees of the ABI 1.1 fields */
+	char *require; /* "topic:NAME" or "tag:NAME": keep only what an earlier filter marked */
+	char *json;    /* a file where each call writes host->article_json() */
 	struct pend *pending;
 };
 
@@ -61,6 +64,9 @@ static void state_free(struct state *st)
 	free(st->topic);
 	free(st->reason);
 	free(st->trace);
+	free(st->view);
+	free(st->require);
+	free(st->json);
 	free(st);
 }
 
@@ -105,6 +111,12 @@ static int t_init(const struct feedspool_host *host, const struct feedspool_opti
 			dst = &st->reason;
 		} else if (!strcmp(o[i].key, "trace")) {
 			dst = &st->trace;
+		} else if (!strcmp(o[i].key, "view")) {
+			dst = &st->view;
+		} else if (!strcmp(o[i].key, "require")) {
+			dst = &st->require;
+		} else if (!strcmp(o[i].key, "json")) {
+			dst = &st->json;
 		} else {
 			goto bad;
 		}
@@ -124,6 +136,8 @@ bad:
 	state_free(st);
 	return -EINVAL;
 }
+
+static void write_json(const struct state *st, struct feedspool_call *call);
 
 static void on_close(uv_handle_t *h)
 {
@@ -148,9 +162,106 @@ static void on_timer(uv_timer_t *t)
 
 	unlink_pend(p);
 	trace(st, "complete", NULL);
+	if (st->json)
+		write_json(st, p->call); /* still in progress: the text */
 	st->host->complete(p->call, st->answer);
+	if (st->json)
+		write_json(st, p->call); /* a handle whose call is over: refused */
 	uv_close((uv_handle_t *)t, on_close);
 }
+
+#if FEEDSPOOL_PLUGIN_ABI_MINOR == 0
+/* Built against ABI 1.0 (tests/plugins/abi-1.0): what such a plugin sees, through its own
+ * smaller struct. */
+static void write_view(const struct state *st, const struct feedspool_article *a)
+{
+	FILE *out;
+
+	if (!(out = fopen(st->view, "a")))
+		return;
+	fprintf(out, "%s abi-1.0 size-ok=%d feed=%s enc=%zu fetched=%lld\n", st->host->name,
+		a->size >= sizeof *a, a->feed_name ? a->feed_name : "-", a->n_enclosures,
+		(long long)a->fetched);
+	fclose(out);
+}
+
+static int required(const struct state *st, const struct feedspool_article *a)
+{
+	(void)st;
+	(void)a;
+	return 0;
+}
+
+static void write_json(const struct state *st, struct feedspool_call *call)
+{
+	(void)st;
+	(void)call;
+}
+#else
+/* Writes what the call sees of the fields ABI 1.1 added. */
+static void write_view(const struct state *st, const struct feedspool_article *a)
+{
+	const struct feedspool_feed *f;
+	size_t i, j;
+	FILE *out;
+
+	if (!(out = fopen(st->view, "a")))
+		return;
+	fprintf(out, "%s", st->host->name);
+	if (!FEEDSPOOL_ARTICLE_HAS(a, tags)) {
+		fprintf(out, " old host\n");
+		fclose(out);
+		return;
+	}
+	f = a->feed;
+	fprintf(out, " rev=%d feed=%s|%s|%s|%zu links=", a->revision, f ? f->name : "-",
+		f && f->link ? f->link : "-", f && f->subtitle ? f->subtitle : "-",
+		f ? f->n_authors : 0);
+	for (i = 0; i < a->n_links; i++)
+		fprintf(out, "%s%s(%s)", i ? "," : "", a->links[i].url,
+			a->links[i].rel ? a->links[i].rel : "-");
+	fprintf(out, " topics=");
+	for (i = 0; i < a->n_topics; i++) {
+		fprintf(out, "%s%s:%g:", i ? "," : "", a->topics[i].name, a->topics[i].score);
+		for (j = 0; j < a->topics[i].n_matched; j++)
+			fprintf(out, "%s%s", j ? "+" : "", a->topics[i].matched[j]);
+	}
+	fprintf(out, " tags=");
+	for (i = 0; i < a->n_tags; i++)
+		fprintf(out, "%s%s", i ? "," : "", a->tags[i]);
+	fprintf(out, "\n");
+	fclose(out);
+}
+
+/* Whether an earlier filter marked the article as st->require says. */
+static int required(const struct state *st, const struct feedspool_article *a)
+{
+	int topic = !strncmp(st->require, "topic:", 6);
+	const char *want = st->require + (topic ? 6 : 4);
+	size_t i;
+
+	if (!FEEDSPOOL_ARTICLE_HAS(a, n_tags))
+		return 0;
+	for (i = 0; topic && i < a->n_topics; i++)
+		if (!strcmp(a->topics[i].name, want))
+			return 1;
+	for (i = 0; !topic && i < a->n_tags; i++)
+		if (!strcmp(a->tags[i], want))
+			return 1;
+	return 0;
+}
+
+static void write_json(const struct state *st, struct feedspool_call *call)
+{
+	const char *j = st->host->article_json ? st->host->article_json(call, NULL) : NULL;
+	FILE *out;
+
+	if ((out = fopen(st->json, "a"))) {
+		fprintf(out, "%s\n", j ? j : "(none)");
+		fclose(out);
+	}
+}
+#endif
 
 __attribute__((unused)) static enum feedspool_verdict
 t_filter(void *state, const struct feedspool_article *a, struct feedspool_call *call)
@@ -160,6 +271,12 @@ t_filter(void *state, const struct feedspool_article *a, struct feedspool_call *
 	struct pend *p;
 
 	trace(st, "filter", a->title);
+	if (st->view)
+		write_view(st, a);
+	if (st->json)
+		write_json(st, call);
+	if (st->require && !required(st, a))
+		return FEEDSPOOL_DROP;
 	if (st->match && (!a->title || !strstr(a->title, st->match)))
 		return FEEDSPOOL_KEEP;
 	if (st->tag)
@@ -210,7 +327,7 @@ static void t_fini(void *state)
 	state_free(st);
 }
 
-#if !defined(TESTPLUG_DEFECT)
+#if !defined(TESTPLUG_DEFECT) || TESTPLUG_DEFECT == 5 /* 5: built against ABI 1.0 */
 FEEDSPOOL_PLUGIN("testplug", "1.0", "verdicts on demand, for the tests", t_init, t_filter, t_fini);
 #elif TESTPLUG_DEFECT == 1 /* another ABI major */
 __attribute__((visibility("default"))) const struct feedspool_plugin feedspool_plugin_descriptor = {
