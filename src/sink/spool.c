@@ -858,6 +858,8 @@ struct spool *spool_open(uv_loop_t *loop, const char *dir, mode_t umask, struct 
 			goto fail;
 		}
 	}
+	if (created) /* a new spool: its directory too, whoever made it */
+		set_dir_mode(s->dir_fd, ".", dir_mode);
 	if (created && fsync(s->dir_fd) != 0) {
 		open_error(err, dir, NULL, "fsync", errno);
 		goto fail;
