@@ -65,9 +65,12 @@ expect_eq "and the daemon exits 0" "$(sed -n 's/^EXIT //p' "$TMP/messages")" 0
 
 if command -v systemd-analyze >/dev/null 2>&1; then
 	# the unit as installed, with ExecStart pointing at this build and its man page findable
-	mkdir -p "$TMP/man/man1"
+	mkdir -p "$TMP/man/man1" "$TMP/man/man5"
 	cp "$SRC/src/cli/feedspool.1" "$TMP/man/man1/"
-	sed "s|^ExecStart=/usr/bin/feedspool|ExecStart=$FEEDSPOOL|" "$SRC/etc/feedspool.service" >"$TMP/feedspool.service"
+	cp "$SRC/src/config/feedspool.conf.5" "$SRC/src/sink/feedspool-spool.5" "$TMP/man/man5/"
+	# (generated from etc/feedspool.service.in by make, with the configured paths)
+	sed "s|^ExecStart=[^ ]*/feedspool |ExecStart=$FEEDSPOOL |" "${top_builddir:-.}/etc/feedspool.service" >"$TMP/feedspool.service"
+	check "the unit's ExecStart was replaced" grep -q "^ExecStart=$FEEDSPOOL run" "$TMP/feedspool.service"
 	MANPATH=$TMP/man systemd-analyze verify "$TMP/feedspool.service" >"$TMP/verify" 2>&1
 	expect_eq "systemd-analyze verify passes ($(cat "$TMP/verify"))" "$?" 0
 	exposure=$(systemd-analyze security --offline=true "$TMP/feedspool.service" 2>/dev/null |

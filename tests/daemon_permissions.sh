@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # File permissions and paths. Spool files are 0666 & ~umask whatever the process umask (default
-# umask 027: 0640; `umask = 077`: 0600; `umask = 022`: 0644), tmp/ new/ cur/ 0777 & ~umask &
-# 0750; the state database and its -wal and -shm are 0600. And nothing from a feed becomes a
+# umask 027: 0640; `umask = 077`: 0600; `umask = 022`: 0644), tmp/ new/ cur/ 2770 when the
+# group may read the files (so it may take them), 0700 when not, plus 0005 for others; the state database and its -wal and -shm are 0600. And nothing from a feed becomes a
 # path: guids, links, titles and ids full of "../", "/", very long strings, a NUL, and feed
 # names from OPML titles full of "../" leave only "<16 hex digits>.json|txt" files in new/ and
 # nothing anywhere else.
@@ -42,9 +42,9 @@ for u in default 077 022; do
 	(umask 000 && exec "$FEEDSPOOL" once -c "$D/feedspool.conf") 2>"$TMP/paths-once.err"
 	expect_eq "umask $u: once succeeds ($(cat "$TMP/paths-once.err"))" "$?" 0
 	case $u in
-	default) f=640 d=750 ;;
+	default) f=640 d=2770 ;;
 	077) f=600 d=700 ;;
-	022) f=644 d=750 ;;
+	022) f=644 d=2775 ;;
 	esac
 	expect_eq "umask $u: articles were written" "$(ls "$D/spool/new" | grep -c '\.json$')" 3
 	expect_eq "umask $u: spool files are $f" "$(modes "$D"/spool/new/*)" "$f "

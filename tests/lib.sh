@@ -99,7 +99,24 @@ need() {
 	command -v "$1" >/dev/null 2>&1 || { echo "SKIP: $1 is not installed" >&2; exit 77; }
 }
 
+# validate_spool_files: every article JSON file left under $TMP (in a spool's new/ or cur/)
+# must match etc/feedspool-article.schema.json; one check, when python3-jsonschema is there.
+# A test that leaves invalid files there on purpose sets NO_SCHEMA_CHECK=1.
+validate_spool_files() {
+	[ -z "${NO_SCHEMA_CHECK:-}" ] && [ -d "$TMP" ] || return 0
+	python3 -c 'import jsonschema' 2>/dev/null || return 0
+	find "$TMP" -type f \( -path '*/new/*' -o -path '*/cur/*' \) -name '[0-9a-f]*.json' \
+		-print0 >"$TMP/.spool-files" 2>/dev/null
+	[ -s "$TMP/.spool-files" ] || return 0
+	xargs -0 python3 "${top_srcdir:-.}/tests/tools/validate_articles.py" \
+		"${top_srcdir:-.}/etc/feedspool-article.schema.json" <"$TMP/.spool-files" >"$TMP/.schema.out" 2>&1
+	_rc=$?
+	checks=$((checks + 1))
+	[ $_rc -eq 0 ] || fail "spool files that do not match the article schema: $(head -5 "$TMP/.schema.out")"
+}
+
 finish() {
+	validate_spool_files
 	echo "$checks checks, $failures failed" >&2
 	[ "$checks" -gt 0 ] || exit 99
 	[ "$failures" -eq 0 ]

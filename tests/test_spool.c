@@ -177,10 +177,10 @@ static void test_one(void)
 	if (!s)
 		return;
 	dir = spool_dir(s);
-	CHECK(mode_of(path(p, dir, "tmp", NULL)) == 0750 &&
-		  mode_of(path(p, dir, "new", NULL)) == 0750 &&
-		  mode_of(path(p, dir, "cur", NULL)) == 0750,
-	      "umask 027 (process umask 077): tmp/, new/, cur/ are 0750 (tmp %o)",
+	CHECK(mode_of(path(p, dir, "tmp", NULL)) == 02770 &&
+		  mode_of(path(p, dir, "new", NULL)) == 02770 &&
+		  mode_of(path(p, dir, "cur", NULL)) == 02770,
+	      "umask 027 (process umask 077): tmp/, new/, cur/ are 2770 (tmp %o)",
 	      (unsigned)mode_of(path(p, dir, "tmp", NULL)));
 	CHECK(spool_pending(s) == 0, "a new spool has nothing pending (%zu)", spool_pending(s));
 

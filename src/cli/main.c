@@ -21,6 +21,7 @@ static const struct {
 	{"feeds", cmd_feeds, "show every feed's last fetch, failures and next due time"},
 	{"state", cmd_state, "rebuild the state database from the spool (after corruption)"},
 	{"opml", cmd_opml, "export the feeds as OPML, or import an OPML file's feeds"},
+	{"take", cmd_take, "claim the articles in the spool's new/ and print them (JSON, text, mbox)"},
 	{"parse", cmd_parse, "parse feed documents and print their articles as JSON"},
 	{"filter", cmd_filter, "run feed documents through the configured filters and print verdicts"},
 	{"extract", cmd_extract, "print the main article of web pages (the full-text extractor)"},

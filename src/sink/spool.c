@@ -832,10 +832,28 @@ static void open_error(struct buf *err, const char *dir, const char *sub, const 
 			   strerror(e));
 }
 
+/* Directories follow the files: whoever may read the articles may take them (list new/, read,
+ * rename into cur/), so a group that may read the files gets rwx and the setgid bit (new files
+ * keep the spool's group). umask 027: directories 2770, files 0640; 077: 0700 and 0600. */
+static mode_t dir_mode_for(mode_t umask)
+{
+	return 0700 | (umask & 040 ? 0 : 02070) | (umask & 004 ? 0 : 0005);
+}
+
+/* chmod only when the mode differs: a sandbox may refuse setting the setgid bit (systemd's
+ * RestrictSUIDSGID), which a directory also gets from a setgid parent. */
+static void set_dir_mode(int at, const char *name, mode_t mode)
+{
+	struct stat st;
+
+	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & 07777) != mode)
+		(void)fchmodat(at, name, mode, 0);
+}
+
 struct spool *spool_open(uv_loop_t *loop, const char *dir, mode_t umask, struct buf *err)
 {
 	static const char *const subs[] = {"tmp", "new", "cur"};
-	const mode_t dir_mode = 0750 & ~umask;
+	const mode_t dir_mode = dir_mode_for(umask);
 	struct stat st_tmp, st_new;
 	struct spool *s;
 	int *fds[3], created = 0, rc;
@@ -861,8 +879,8 @@ struct spool *spool_open(uv_loop_t *loop, const char *dir, mode_t umask, struct 
 	fds[2] = &s->cur_fd;
 
 	/* chmod after mkdir: the spool's umask decides, not the process's. */
-	if (mkdir(dir, dir_mode) == 0)
-		(void)chmod(dir, dir_mode);
+	if (mkdir(dir, dir_mode & 0777) == 0)
+		set_dir_mode(AT_FDCWD, dir, dir_mode);
 	else if (errno != EEXIST) {
 		open_error(err, dir, NULL, "cannot create the directory", errno);
 		goto fail;
@@ -873,9 +891,9 @@ struct spool *spool_open(uv_loop_t *loop, const char *dir, mode_t umask, struct 
 		goto fail;
 	}
 	for (i = 0; i < 3; i++) {
-		if (mkdirat(s->dir_fd, subs[i], dir_mode) == 0) {
+		if (mkdirat(s->dir_fd, subs[i], dir_mode & 0777) == 0) {
 			created = 1;
-			(void)fchmodat(s->dir_fd, subs[i], dir_mode, 0);
+			set_dir_mode(s->dir_fd, subs[i], dir_mode);
 		} else if (errno != EEXIST) {
 			open_error(err, dir, subs[i], "cannot create the directory", errno);
 			goto fail;
@@ -894,6 +912,8 @@ struct spool *spool_open(uv_loop_t *loop, const char *dir, mode_t umask, struct 
 			goto fail;
 		}
 	}
+	if (created) /* a new spool: its directory too, whoever made it */
+		set_dir_mode(s->dir_fd, ".", dir_mode);
 	if (created && fsync(s->dir_fd) != 0) {
 		open_error(err, dir, NULL, "fsync", errno);
 		goto fail;

@@ -13,8 +13,9 @@
 
 struct spool;
 
-/* Creates the directory, tmp/, new/ and cur/ when missing (mode 0750 & ~umask; files get
- * 0666 & ~umask, whatever the process umask) and removes from tmp/ the names that are no
+/* Creates the directory, tmp/, new/ and cur/ when missing (files get 0666 & ~umask, whatever
+ * the process umask; directories 0700, plus 2070 when the group may read the files and 0005
+ * when others may: 2770 for umask 027, so the group can take articles) and removes from tmp/ the names that are no
  * article's ("<id>.json", "<id>.txt"). Staged articles stay for recovery (spool_locate,
  * spool_publish_now, spool_clean_tmp). Fails when tmp/ or new/ is not a writable directory or
  * they are on different file systems. NULL with a message in err. */
