@@ -19,6 +19,7 @@ static const struct {
 	{"once", cmd_run, "fetch every feed once, write new articles to the spool, and exit"},
 	{"check", cmd_check, "validate a configuration and print the resolved feed list"},
 	{"feeds", cmd_feeds, "show every feed's last fetch, failures and next due time"},
+	{"ctl", cmd_ctl, "refresh, pause or resume feeds of a running daemon, or ask its status"},
 	{"opml", cmd_opml, "export the feeds as OPML, or import an OPML file's feeds"},
 	{"parse", cmd_parse, "parse feed documents and print their articles as JSON"},
 	{"filter", cmd_filter, "run feed documents through the configured filters and print verdicts"},
