@@ -20,6 +20,7 @@ static const struct {
 	{"check", cmd_check, "validate a configuration and print the resolved feed list"},
 	{"feeds", cmd_feeds, "show every feed's last fetch, failures and next due time"},
 	{"state", cmd_state, "rebuild the state database from the spool (after corruption)"},
+	{"ctl", cmd_ctl, "refresh, pause or resume feeds of a running daemon, or ask its status"},
 	{"opml", cmd_opml, "export the feeds as OPML, or import an OPML file's feeds"},
 	{"take", cmd_take, "claim the articles in the spool's new/ and print them (JSON, text, mbox)"},
 	{"parse", cmd_parse, "parse feed documents and print their articles as JSON"},
