@@ -62,32 +62,41 @@ restart_postgres() {
 }
 
 # start_nats: nats-server with JetStream, its store in $TMP/nats, on 127.0.0.1:$NATS_PORT;
-# sets NATS_URL and nats_pid.
+# sets NATS_URL and writes $TMP/nats/restart, a script that restarts it (same port and store)
+# and returns once it is ready again.
 start_nats() {
 	command -v nats-server >/dev/null 2>&1 || { echo "SKIP: no nats-server (apt-get install nats-server)"; exit 77; }
 	mkdir -p "$TMP/nats"
 	NATS_PORT=${NATS_PORT:-$(free_port)}
-	nats-server -js -a 127.0.0.1 -p "$NATS_PORT" -sd "$TMP/nats" -l "$TMP/nats/server.log" \
-		</dev/null >/dev/null 2>&1 &
-	nats_pid=$!
 	NATS_URL="nats://127.0.0.1:$NATS_PORT"
-	_i=0
-	until grep -q 'Server is ready' "$TMP/nats/server.log" 2>/dev/null; do
-		_i=$((_i + 1))
-		if [ $_i -ge 600 ] || ! kill -0 $nats_pid 2>/dev/null; then
-			echo "nats-server did not start: $(tail -5 "$TMP/nats/server.log" 2>/dev/null)" >&2
-			exit 99
-		fi
-		sleep 0.05 # polling for the ready line, not timing a race
-	done
+	cat >"$TMP/nats/start" <<EOS
+#!/bin/sh
+# starts nats-server in the background; returns once its log says it is ready
+n=\$(grep -c 'Server is ready' "$TMP/nats/server.log" 2>/dev/null || true)
+nats-server -js -a 127.0.0.1 -p $NATS_PORT -sd "$TMP/nats" -l "$TMP/nats/server.log" \\
+	-P "$TMP/nats/pid" </dev/null >/dev/null 2>&1 &
+i=0
+while m=\$(grep -c 'Server is ready' "$TMP/nats/server.log" 2>/dev/null); [ "\${m:-0}" -le "\${n:-0}" ]; do
+	i=\$((i + 1))
+	[ \$i -lt 600 ] || { echo "nats-server did not start" >&2; exit 1; }
+	sleep 0.05 # polling for the ready line, not timing a race
+done
+EOS
+	cat >"$TMP/nats/stop" <<EOS
+#!/bin/sh
+# stops nats-server and returns once it is gone
+pid=\$(cat "$TMP/nats/pid" 2>/dev/null) || exit 0
+kill "\$pid" 2>/dev/null
+while kill -0 "\$pid" 2>/dev/null; do sleep 0.05; done # waiting for the exit, not timing a race
+rm -f "$TMP/nats/pid"
+EOS
+	printf '#!/bin/sh\nsh "%s/nats/stop" && sh "%s/nats/start"\n' "$TMP" "$TMP" >"$TMP/nats/restart"
+	sh "$TMP/nats/start" || { tail -5 "$TMP/nats/server.log" >&2; exit 99; }
 	engine_pids="$engine_pids nats"
 }
 
 stop_nats() {
-	[ -n "${nats_pid:-}" ] || return 0
-	kill "$nats_pid" 2>/dev/null
-	wait "$nats_pid" 2>/dev/null
-	nats_pid=
+	sh "$TMP/nats/stop"
 }
 
 # stop_engines: stops every server started above (for the EXIT trap)

@@ -181,7 +181,7 @@ static void test_concurrent_claims(struct pg_conn *c1, struct pg_conn *c2)
 {
 	struct answer a = {0}, b = {0}, r = {0};
 	struct pg_feed_conf many[40];
-	char names[40][8], urls[40][32];
+	char names[40][16], urls[40][48];
 
 	for (int i = 0; i < 40; i++) {
 		snprintf(names[i], sizeof names[i], "m%02d", i);
