@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* One PostgreSQL connection driven by the libuv loop: libpq's non-blocking connect and query
+ * API on PQsocket() watched by a uv_poll_t, a FIFO of queries sent one at a time, and
+ * reconnection with backoff when the server goes away. The loop never waits for the database.
+ *
+ * A query either completes (its callback gets the result, which the callback does not free)
+ * or fails (the callback gets NULL and a message): while the server is away every query fails
+ * at once, so callers stop their intake (nothing is lost: what was not recorded is fetched
+ * again) and the connection probes the server with growing delays (0.25 s to 30 s). */
+#ifndef FEEDSPOOL_PG_CONN_H
+#define FEEDSPOOL_PG_CONN_H
+
+#include <libpq-fe.h>
+#include <uv.h>
+
+struct pg_conn;
+
+/* res: the query's result (PGRES_COMMAND_OK or PGRES_TUPLES_OK; borrowed for the call), or NULL
+ * with err set (a server error, or the connection is down). */
+typedef void (*pg_result_fn)(void *ud, const PGresult *res, const char *err);
+/* The connection came up (up = 1) or went down (up = 0, msg says why). */
+typedef void (*pg_state_fn)(void *ud, int up, const char *msg);
+
+/* Starts connecting to uri (any libpq connection string or URI). NULL on allocation failure. */
+struct pg_conn *pg_conn_new(uv_loop_t *loop, const char *uri, pg_state_fn on_state, void *ud);
+/* Queues a query with text parameters (copied); fn is called exactly once, from the loop (never
+ * from inside this call). 0, or -ENOMEM. */
+int pg_conn_query(struct pg_conn *c, const char *sql, int nparams, const char *const *params,
+		  pg_result_fn fn, void *ud);
+/* 1 when connected and idle-or-working, 0 while connecting or away. */
+int pg_conn_up(const struct pg_conn *c);
+/* Queries queued or in flight. */
+unsigned pg_conn_pending(const struct pg_conn *c);
+/* Fails every queued query, closes the connection and frees c once its handles are closed. */
+void pg_conn_free(struct pg_conn *c);
+
+#endif
