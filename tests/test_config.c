@@ -1286,6 +1286,8 @@ static void test_opml_write(void)
 	if (rc == 0)
 		opml_list_fini(&l);
 	buf_fini(&err);
+}
+
 /* [filter] feeds = and categories = (the filter's scope), [feed] category =. */
 static void test_scope_keys(void)
 {
