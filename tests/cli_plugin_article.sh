@@ -38,7 +38,7 @@ expect_eq "the feed object names each document" \
 	"$(jq -r .feed.name "$TMP/recorded" | sort -u | tr '\n' ' ')" "outlet-a.rss outlet-b.atom outlet-c.rdf "
 expect_eq "the recorded lines are the spool schema's keys, in its order" \
 	"$(jq -c 'keys_unsorted' "$TMP/recorded" | sort -u)" \
-	'["schema","id","feed","url","guid","title","standfirst","authors","published","updated","fetched","language","categories","summary","body","links","enclosures","topics","tags"]'
+	'["schema","id","feed","url","guid","title","standfirst","authors","published","updated","fetched","language","categories","summary","body","content_html","links","images","enclosures","topics","tags"]'
 expect_eq "the verdicts are those of parse | co-process" \
 	"$(jq -r .verdict "$TMP/out" | sort | uniq -c | tr -s ' ')" " $n keep"
 

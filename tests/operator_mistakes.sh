@@ -186,7 +186,7 @@ printf '[feed again]\nurl = %s/feed/outlet-a.rss\n' "$BASE" >>"$D/feedspool.conf
 "$FEEDSPOOL" check -c "$D/feedspool.conf" >"$TMP/out" 2>"$TMP/err"
 expect_eq "one URL under two names: check exits 0 ($(cat "$TMP/err"))" "$?" 0
 expect_eq "one URL under two names: check warns on stderr" "$(cat "$TMP/err")" \
-	"$D/feedspool.conf:6: warning: [feed again] url: the same URL as [feed outlet-a] ($D/feedspool.conf:4); both are fetched"
+	"$D/feedspool.conf:7: warning: [feed again] url: the same URL as [feed outlet-a] ($D/feedspool.conf:4); both are fetched"
 checks=$((checks + 1))
 grep -q "^feed again " "$TMP/out" || fail "one URL under two names: both feeds are listed"
 
