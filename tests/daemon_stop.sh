@@ -14,8 +14,8 @@ trap 'kill $server $daemon 2>/dev/null; rm -rf "$TMP"' EXIT
 printf '[feedspool]\nstate = %s/state.db\nspool = %s/spool\nnear_duplicates = no\nmax_pending = 1000000\n[feed big]\nurl = %s/feed/big.rss\n[feed small]\nurl = %s/feed/small.rss\n' \
 	"$TMP" "$TMP" "$BASE" "$BASE" >"$TMP/feedspool.conf"
 
-# more than the small feed's 20 articles in new/: the big feed's run is under way
-written() { [ "$(ls "$TMP/spool/new" 2>/dev/null | grep -c '\.json$')" -ge $(($1 + 20)) ]; }
+# more than the small feed's 20 articles in tmp/ and new/: the big feed's run is under way
+written() { [ "$(ls "$TMP/spool/tmp" "$TMP/spool/new" 2>/dev/null | grep -c '\.json$')" -ge $(($1 + 20)) ]; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # stop_during SIGNAL N: starts `run`, waits until the big feed's run is under way, sends the
