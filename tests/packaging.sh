@@ -96,6 +96,7 @@ cat >"$TMP/feedspool.conf" <<EOF
 [feedspool]
 state = /var/lib/feedspool/state.db
 spool = /var/lib/feedspool/spool
+allow_private = 127.0.0.1
 interval = 1h
 [feed outlet-a]
 url = $BASE/feed/outlet-a.rss

@@ -4,6 +4,7 @@
 
 #include "url.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,4 +203,30 @@ done:
 	buf_fini(&q);
 	curl_url_cleanup(h);
 	return res;
+}
+
+char *url_host(const char *url)
+{
+	CURLU *h = curl_url();
+	char *host = NULL, *port = NULL, *out = NULL;
+
+	if (h && curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK && host) {
+		size_t n = strlen(host) + 1, i;
+
+		/* an explicit port makes another server */
+		if (curl_url_get(h, CURLUPART_PORT, &port, 0) != CURLUE_OK)
+			port = NULL;
+		if ((out = malloc(n + (port ? strlen(port) + 1 : 0)))) {
+			for (i = 0; host[i]; i++)
+				out[i] = (char)tolower((unsigned char)host[i]);
+			out[i] = '\0';
+			if (port)
+				strcat(strcat(out, ":"), port);
+		}
+	}
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(h);
+	return out;
 }

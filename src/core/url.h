@@ -16,4 +16,8 @@ char *url_canonical(const char *url);
 /* Whether url is absolute with a scheme curl understands. */
 int url_is_absolute(const char *url);
 
+/* The server of an absolute URL: its host, lowercased (IPv6 in brackets), and ":port" when the
+ * URL names a port; a new string, NULL when the URL has no host (file://) or memory runs out. */
+char *url_host(const char *url);
+
 #endif

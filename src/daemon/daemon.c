@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The daemon's life: one libuv loop runs the schedule of every feed, fetches (curl multi),
- * streams each body into the normalizer and hands articles to the pipeline; signals stop (TERM,
- * INT) or reload (HUP) it; systemd hears READY, STATUS, RELOADING, STOPPING and WATCHDOG. */
+/* The daemon process: start-up order, the loop and its timers, signals (TERM/INT stop, HUP
+ * reload = swap the configuration and filter chain, then reconcile the feeds), systemd
+ * notification and `once`'s summary. Each feed's life is feeds.c's; the outcome policy is
+ * outcome.c's. */
 #include "autoconfig.h"
 
 #include "daemon.h"
@@ -23,8 +24,7 @@
 #endif
 
 #include "config.h"
-#include "date.h"
-#include "feed.h"
+#include "feeds.h"
 #include "fetch.h"
 #include "log.h"
 #include "pipeline.h"
@@ -35,39 +35,8 @@
 #include "spool.h"
 #include "state.h"
 
-#define STOP_GRACE_MS 4500  /* in-flight work is abandoned after this, well within 5 s */
+#define STOP_GRACE_MS 1500 /* in-flight work is abandoned after this, well within 5 s */
 #define TICK_MAX_MS 60000
-
-struct daemon;
-
-struct dfeed {
-	struct daemon *d;
-	const struct feed_conf *conf;
-	struct feed_state st;
-	int busy, removed, done_once;
-	int not_fetched; /* `once` could not start it (storage trouble, back-pressure) */
-	/* the fetch in progress */
-	struct fetch *fetch;
-	struct feed_parser *parser;
-	struct feed_run *run;
-	int64_t started_ms;
-	int status, error, permanent_redirect;
-	char message[256];
-	char *etag, *last_modified, *cache_control, *redirect_target, *content_type;
-	int64_t expires, retry_after;
-	int parse_failed;
-	char parse_message[300];
-	/* hints from the document, for the schedule */
-	int ttl_minutes, sy_frequency;
-	char *sy_period;
-	uint32_t skip_hours;
-	uint8_t skip_days;
-};
-
-struct hold {
-	char *host;
-	int64_t until;
-};
 
 struct daemon {
 	uv_loop_t loop;
@@ -78,16 +47,13 @@ struct daemon {
 	struct pipeline *pl;
 	struct filter_chain *chain;
 	struct fetcher *fetcher;
-	struct dfeed **feeds;
-	size_t n_feeds;
-	struct hold *holds;
-	size_t n_holds;
+	struct feeds *feeds;
 	uv_timer_t tick, status_timer, watchdog_timer, stop_timer, expire_timer;
 	uv_signal_t sig_term, sig_int, sig_hup;
 	int stopping, closing;
 	int held_back; /* back-pressure: fetches wait for readers */
-	size_t active;
 	size_t once_total, once_done, once_failed;
+	struct buf failed; /* `once`'s summary: " (a, b, c)" */
 	int exit_code;
 };
 
@@ -107,59 +73,6 @@ static void notify(const char *msg)
 
 static void arm_tick(struct daemon *d);
 static void maybe_finish(struct daemon *d);
-
-/* ---- host holds (429/503 with Retry-After) -------------------------------------------------- */
-
-static char *host_of(const char *url)
-{
-	const char *p = strstr(url, "://"), *e;
-
-	if (!p)
-		return NULL;
-	p += 3;
-	e = p + strcspn(p, "/?#");
-	return strndup(p, (size_t)(e - p));
-}
-
-static int64_t host_hold(struct daemon *d, const char *url)
-{
-	char *h = host_of(url);
-	int64_t until = 0;
-	size_t i;
-
-	for (i = 0; h && i < d->n_holds; i++)
-		if (!strcasecmp(d->holds[i].host, h) && d->holds[i].until > until)
-			until = d->holds[i].until;
-	free(h);
-	return until > now_s() ? until : 0;
-}
-
-static void host_hold_set(struct daemon *d, const char *url, int64_t until)
-{
-	char *h = host_of(url);
-	struct hold *v;
-	size_t i;
-
-	if (!h)
-		return;
-	for (i = 0; i < d->n_holds; i++) {
-		if (!strcasecmp(d->holds[i].host, h)) {
-			if (until > d->holds[i].until)
-				d->holds[i].until = until;
-			free(h);
-			return;
-		}
-	}
-	v = realloc(d->holds, (d->n_holds + 1) * sizeof *v);
-	if (!v) {
-		free(h);
-		return;
-	}
-	d->holds = v;
-	d->holds[d->n_holds].host = h;
-	d->holds[d->n_holds++].until = until;
-	log_info("host %s asked to wait: holding its feeds until %lld", h, (long long)until);
-}
 
 /* ---- the filter chain, as the pipeline's judge ------------------------------------------------ */
 
@@ -207,7 +120,7 @@ static void status_line(struct daemon *d, char *out, size_t n)
 	snprintf(out, n,
 		 "%zu feeds, %zu fetching; %" PRIu64 " new, %" PRIu64 " duplicate, %" PRIu64
 		 " dropped, %" PRIu64 " failed; %zu in new/",
-		 d->n_feeds, d->active, t.fresh, t.duplicate, t.dropped, t.failed,
+		 feeds_count(d->feeds), feeds_busy(d->feeds), t.fresh, t.duplicate, t.dropped, t.failed,
 		 spool_pending(d->sp));
 }
 
@@ -283,25 +196,6 @@ static void on_watchdog(uv_timer_t *t)
 	notify("WATCHDOG=1");
 }
 
-/* " (a, b, c)": the feeds that failed or were not fetched in this `once` pass, for its summary
- * (at most 20). */
-static void failed_names(struct daemon *d, struct buf *out)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < d->n_feeds; i++) {
-		if (!d->feeds[i]->done_once ||
-		    (d->feeds[i]->st.failures == 0 && !d->feeds[i]->not_fetched))
-			continue;
-		if (n++ < 20)
-			buf_printf(out, "%s%s", n == 1 ? " (" : ", ", d->feeds[i]->conf->name);
-	}
-	if (n > 20)
-		buf_printf(out, " and %zu more", n - 20);
-	if (n > 0)
-		buf_putc(out, ')');
-}
-
 static void progress(struct daemon *d)
 {
 	struct pipeline_totals t;
@@ -314,419 +208,96 @@ static void progress(struct daemon *d)
 	fflush(stderr);
 }
 
-/* ---- one fetch -------------------------------------------------------------------------------- */
+/* ---- what the feeds report ------------------------------------------------------------------ */
 
-static void fetch_reset(struct dfeed *f)
+static void on_recorded(void *ud, const struct feeds_report *r)
 {
-	free(f->etag);
-	free(f->last_modified);
-	free(f->cache_control);
-	free(f->redirect_target);
-	free(f->content_type);
-	free(f->sy_period);
-	f->etag = f->last_modified = f->cache_control = f->redirect_target = f->content_type = NULL;
-	f->sy_period = NULL;
-	f->status = f->error = f->permanent_redirect = f->parse_failed = 0;
-	f->expires = f->retry_after = 0;
-	f->ttl_minutes = f->sy_frequency = 0;
-	f->skip_hours = 0;
-	f->skip_days = 0;
-	f->message[0] = f->parse_message[0] = '\0';
-}
+	struct daemon *d = ud;
 
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
-static int on_article(void *ud, struct article *a, const struct feed_info *fi)
-{
-	struct dfeed *f = ud;
-
-	pipeline_run_article(f->run, a, fi);
-	return 0;
-}
-
-static int on_known(void *ud, const struct article *a)
-{
-	struct dfeed *f = ud;
-
-	return pipeline_run_known(f->run, a);
-}
-
-static int on_data(void *ud, const char *data, size_t n)
-{
-	struct dfeed *f = ud;
-
-	if (!f->parser) {
-		struct feed_parser_opts po = {0};
-
-		po.name = f->conf->name;
-		po.url = fetch_effective_url(f->fetch) ? fetch_effective_url(f->fetch) : f->st.url;
-		po.content_type = fetch_content_type(f->fetch);
-		po.max_bytes = f->conf->s.max_bytes;
-		po.fetched = now_s();
-		po.known = on_known;
-		po.known_ud = f;
-		f->parser = feed_parser_new(&po, on_article, f);
-		if (!f->parser)
-			return 1;
-	}
-	/* a document that cannot be parsed further is not worth downloading further */
-	return feed_parser_push(f->parser, data, n) < 0 && feed_parser_error(f->parser, NULL) ? 1 : 0;
-}
-
-static void save_hints(struct dfeed *f)
-{
-	const struct feed_info *fi = feed_parser_info(f->parser);
-
-	f->ttl_minutes = fi->ttl_minutes;
-	f->sy_frequency = fi->sy_frequency;
-	f->sy_period = dup_or_null(fi->sy_period);
-	f->skip_hours = fi->skip_hours;
-	f->skip_days = fi->skip_days;
-}
-
-static void feed_finished(struct dfeed *f, const struct feed_run_result *r);
-
-static void on_run_done(void *ud, const struct feed_run_result *r)
-{
-	feed_finished(ud, r);
-}
-
-static void on_fetched(void *ud, const struct fetch_result *r)
-{
-	struct dfeed *f = ud;
-
-	f->fetch = NULL;
-	f->status = r->status;
-	f->error = r->error;
-	f->permanent_redirect = r->permanent_redirect;
-	snprintf(f->message, sizeof f->message, "%s", r->message);
-	f->etag = dup_or_null(r->etag);
-	f->last_modified = dup_or_null(r->last_modified);
-	f->cache_control = dup_or_null(r->cache_control);
-	f->redirect_target = dup_or_null(r->redirect_target);
-	f->expires = r->expires;
-	f->retry_after = r->retry_after;
-	/* on_data stopped the transfer because the document is broken: that is the result, not
-	 * curl's "aborted by the receiver" */
-	if (f->error && f->parser && feed_parser_error(f->parser, NULL)) {
-		f->error = 0;
-		if (!f->status)
-			f->status = 200; /* a file: URL, which has no status of its own */
-	}
-	if (f->parser) {
-		long line = 0;
-		const char *e;
-
-		if (feed_parser_finish(f->parser) < 0 && (e = feed_parser_error(f->parser, &line))) {
-			f->parse_failed = 1;
-			if (line > 0)
-				snprintf(f->parse_message, sizeof f->parse_message, "line %ld: %s", line, e);
-			else
-				snprintf(f->parse_message, sizeof f->parse_message, "%s", e);
-		}
-		save_hints(f);
-		feed_parser_free(f->parser);
-		f->parser = NULL;
-	} else if (r->status == 200 && !r->error) {
-		f->parse_failed = 1;
-		snprintf(f->parse_message, sizeof f->parse_message, "empty document");
-	}
-	pipeline_run_end(f->run);
-}
-
-static void start_fetch(struct dfeed *f)
-{
-	struct daemon *d = f->d;
-	const struct feed_settings *s = &f->conf->s;
-	struct fetch_request req;
-
-	memset(&req, 0, sizeof req);
-	fetch_reset(f);
-	req.url = f->st.url;
-	req.etag = f->st.etag;
-	req.last_modified = f->st.last_modified;
-	req.user_agent = s->user_agent;
-	req.headers = (const char *const *)s->headers;
-	req.n_headers = s->n_headers;
-	req.connect_timeout = s->connect_timeout;
-	req.timeout = s->timeout;
-	req.low_speed_limit = s->low_speed_limit;
-	req.low_speed_time = s->low_speed_time;
-	req.max_bytes = s->max_bytes;
-	req.allow_file = d->cfg->allow_file_urls;
-	req.allow_private = s->allow_private;
-	f->run = pipeline_run_begin(d->pl, f->conf->name, on_run_done, f);
-	if (!f->run) {
-		log_err("feed %s: out of memory", f->conf->name);
+	if (!d->o || d->o->mode != DAEMON_ONCE)
 		return;
-	}
-	pipeline_run_set_revisions(f->run, s->revisions);
-	f->busy = 1;
-	d->active++;
-	f->started_ms = (int64_t)uv_now(&d->loop);
-	f->fetch = fetcher_start(d->fetcher, &req, on_data, on_fetched, f);
-	if (!f->fetch) {
-		snprintf(f->message, sizeof f->message, "cannot start the transfer");
-		f->error = -EINVAL;
-		pipeline_run_end(f->run);
-	}
+	d->once_done++;
+	if (!r->ok || r->not_fetched)
+		d->once_failed++;
+	progress(d);
 }
 
-/* The outcome of a fetch, once every article it brought is recorded: the feed's state, its next
- * due time, and one log line. */
-static void feed_finished(struct dfeed *f, const struct feed_run_result *r)
+static void on_settled(void *ud)
 {
-	struct daemon *d = f->d;
-	struct feed_state *st = &f->st;
-	struct schedule_input in;
-	char result[480], why[64], due[DATE_BUFSZ] = "", revs[48] = "", deferred[48] = "";
-	int ok, local, save_validators = 0;
-	int64_t now = now_s();
+	struct daemon *d = ud;
 
-	f->busy = 0;
-	f->run = NULL;
-	d->active--;
-	st->last_fetch = now;
-	st->last_status = f->status;
-	ok = !f->error && (f->status == 200 || f->status == 304) && !f->parse_failed && !r->error;
-	/* the document was fine, but the spool or the state could not take its articles */
-	local = r->local && !f->error && f->status == 200 && !f->parse_failed;
-	if (f->error) {
-		snprintf(result, sizeof result, "error: %s", f->message);
-	} else if (f->status == 304) {
-		snprintf(result, sizeof result, "not modified");
-		save_validators = 1;
-	} else if (f->status == 200) {
-		if (r->revisions)
-			snprintf(revs, sizeof revs, " (%zu revision%s)", r->revisions,
-				 r->revisions == 1 ? "" : "s");
-		if (r->deferred)
-			snprintf(deferred, sizeof deferred, ", %zu changed but deferred",
-				 r->deferred);
-		if (f->parse_failed)
-			snprintf(result, sizeof result, "error: %s (%zu new%s)", f->parse_message,
-				 r->fresh, revs);
-		else if (r->error)
-			snprintf(result, sizeof result, "error: %s (%zu new%s, kept for a retry)",
-				 r->message, r->fresh, revs);
-		else
-			snprintf(result, sizeof result,
-				 "ok: %zu new%s, %zu duplicate, %zu dropped%s", r->fresh, revs,
-				 r->duplicate, r->dropped, deferred);
-		/* validators only when everything the document held is safely recorded (and no
-		 * changed article waits to be looked at again) */
-		save_validators = !f->parse_failed && !r->error && !r->deferred;
-	} else {
-		snprintf(result, sizeof result, "error: %s", f->message[0] ? f->message : "HTTP error");
-	}
-	if (save_validators && f->status == 200) {
-		free(st->etag);
-		free(st->last_modified);
-		st->etag = dup_or_null(f->etag);
-		st->last_modified = dup_or_null(f->last_modified);
-	} else if (save_validators && f->status == 304) {
-		/* refreshed when the 304 carries new ones; otherwise the old ones still hold */
-		if (f->etag) {
-			free(st->etag);
-			st->etag = strdup(f->etag);
-		}
-		if (f->last_modified) {
-			free(st->last_modified);
-			st->last_modified = strdup(f->last_modified);
-		}
-	}
-	/* permanent redirects move the feed when they hold on the next fetch too */
-	if (!f->error && f->redirect_target && f->permanent_redirect && (ok || f->status == 304)) {
-		if (st->pending_url && !strcmp(st->pending_url, f->redirect_target)) {
-			log_info("feed %s: moved permanently from %s to %s", f->conf->name, st->url,
-				 f->redirect_target);
-			free(st->moved_from);
-			st->moved_from = st->url;
-			st->url = st->pending_url;
-			st->pending_url = NULL;
-			/* validators belonged to the old address */
-			free(st->etag);
-			free(st->last_modified);
-			st->etag = st->last_modified = NULL;
-		} else {
-			free(st->pending_url);
-			st->pending_url = strdup(f->redirect_target);
-			log_info("feed %s: permanent redirect to %s (moved if it holds next time)",
-				 f->conf->name, f->redirect_target);
-		}
-	} else if (!f->error && st->pending_url) {
-		free(st->pending_url);
-		st->pending_url = NULL;
-	}
-	if (f->status == 410) {
-		st->retired = 1;
-		log_info("feed %s: 410 Gone: retired (remove it from the configuration)", f->conf->name);
-	}
-	if ((f->status == 429 || f->status == 503) && f->retry_after > now)
-		host_hold_set(d, st->url, f->retry_after);
-	if (!local)
-		st->failures = ok ? 0 : st->failures + 1;
-	if (ok)
-		st->last_success = now;
-	st->articles_seen += (int64_t)r->seen;
-	free(st->last_result);
-	st->last_result = strdup(result);
-
-	memset(&in, 0, sizeof in);
-	in.now = now;
-	in.interval = f->conf->s.interval;
-	in.jitter = f->conf->s.jitter;
-	in.min_interval = f->conf->s.min_interval;
-	in.max_backoff = f->conf->s.max_backoff;
-	in.failures = st->failures;
-	in.ttl_minutes = f->ttl_minutes;
-	in.sy_period = f->sy_period;
-	in.sy_frequency = f->sy_frequency;
-	in.skip_hours = f->skip_hours;
-	in.skip_days = f->skip_days;
-	in.cache_control = f->cache_control;
-	in.expires = f->expires;
-	in.retry_after = f->retry_after > now ? f->retry_after : host_hold(d, st->url);
-	in.random = ((uint64_t)rand() << 31) ^ (uint64_t)rand();
-	st->next_due = schedule_next(&in, why, sizeof why);
-	if (local) {
-		/* fetched again as soon as the pipeline accepts articles (on_resume) */
-		st->next_due = now;
-		snprintf(why, sizeof why, "retry once the spool and state can be written");
-	}
-	free(st->due_reason);
-	st->due_reason = strdup(st->retired ? "retired (410 Gone)" : why);
-	/* joins the batch after the articles' records: validators never run ahead of them */
-	if (pipeline_txn(d->pl) < 0)
-		log_debug("feed %s: its state is saved after its next fetch (the state cannot be "
-			  "written now)",
-			  f->conf->name);
-	else if (state_feed_put(d->st, st) < 0)
-		log_err("feed %s: cannot save its state: %s", f->conf->name, state_error(d->st));
-	date_format(st->next_due, due, sizeof due);
-	if (d->o->mode == DAEMON_ONCE) {
-		d->once_done++;
-		if (!ok)
-			d->once_failed++;
-		if (d->o->progress)
-			progress(d);
-		else
-			log_info("feed %s: %s (%.1f s)", f->conf->name, result,
-				 ((double)uv_now(&d->loop) - (double)f->started_ms) / 1000.0);
-	} else {
-		log_info("feed %s: %s; next %s (%s)", f->conf->name, result, due, st->due_reason);
-	}
-	f->done_once = 1;
 	maybe_finish(d);
 	arm_tick(d);
 }
 
+static size_t max_busy(const struct daemon *d)
+{
+	return (size_t)d->cfg->max_total * 4;
+}
+
 /* ---- the schedule ----------------------------------------------------------------------------- */
-
-static int feed_due(struct daemon *d, struct dfeed *f, int64_t now)
-{
-	if (f->busy || f->removed || f->st.retired)
-		return 0;
-	if (d->o->mode == DAEMON_ONCE)
-		return !f->done_once;
-	if (f->st.next_due > now)
-		return 0;
-	return host_hold(d, f->st.url) == 0;
-}
-
-/* `once` never waits: the feeds it cannot fetch now are reported, and count as failed. */
-static void once_skip(struct daemon *d, const char *why)
-{
-	int64_t now = now_s();
-	size_t i;
-
-	for (i = 0; i < d->n_feeds; i++) {
-		struct dfeed *f = d->feeds[i];
-
-		if (!feed_due(d, f, now))
-			continue;
-		f->done_once = 1;
-		f->not_fetched = 1;
-		d->once_done++;
-		d->once_failed++;
-		log_warnx("feed %s: not fetched: %s", f->conf->name, why);
-	}
-	maybe_finish(d);
-}
 
 static void on_resume(void *ud)
 {
 	arm_tick(ud);
 }
 
-static void on_tick(uv_timer_t *t)
+/* Back-pressure and storage trouble: 1 when no fetch may start now. */
+static int held(struct daemon *d)
 {
-	struct daemon *d = t->data;
-	int64_t now = now_s();
-	size_t i, limit = (size_t)d->cfg->max_total * 4;
-
-	if (d->stopping)
-		return;
 	if (pipeline_stalled(d->pl)) {
 		/* storage trouble (logged by the pipeline): it calls on_resume once it is over */
 		if (d->o->mode == DAEMON_ONCE)
-			once_skip(d, "the spool or the state cannot be written");
-		return;
+			feeds_skip_due(d->feeds, now_s(), "the spool or the state cannot be written");
+		return 1;
 	}
 	if (spool_pending(d->sp) >= (size_t)d->cfg->max_pending || pipeline_waiting(d->pl)) {
-		/* back-pressure: readers are behind; what is fetched now would only wait in tmp/ */
+		/* readers are behind; what is fetched now would only wait in tmp/ */
 		if (d->o->mode == DAEMON_ONCE) {
-			once_skip(d, "new/ is full (max_pending)");
-			return;
+			feeds_skip_due(d->feeds, now_s(), "new/ is full (max_pending)");
+			return 1;
 		}
 		if (!d->held_back)
 			log_warnx("spool: new/ holds %zu articles (max_pending %d), %zu more wait in "
 				  "tmp/: fetches wait for readers",
 				  spool_pending(d->sp), d->cfg->max_pending, pipeline_waiting(d->pl));
 		d->held_back = 1;
-		uv_timer_start(&d->tick, on_tick, 1000, 0);
-		return;
+		return 2;
 	}
 	if (d->held_back) {
 		d->held_back = 0;
 		log_info("spool: new/ has room again (%zu articles): fetches go on",
 			 spool_pending(d->sp));
 	}
-	for (i = 0; i < d->n_feeds && d->active < limit; i++)
-		if (feed_due(d, d->feeds[i], now))
-			start_fetch(d->feeds[i]);
+	return 0;
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+	int h;
+
+	if (d->stopping)
+		return;
+	if ((h = held(d))) {
+		if (h == 2)
+			uv_timer_start(&d->tick, on_tick, 1000, 0);
+		maybe_finish(d);
+		return;
+	}
+	feeds_start_due(d->feeds, now_s(), max_busy(d));
 	arm_tick(d);
 }
 
+/* One timer for the whole schedule: the earliest due time (the heap's top). */
 static void arm_tick(struct daemon *d)
 {
-	int64_t now = now_s(), next = INT64_MAX;
+	int64_t now = now_s(), next;
 	uint64_t ms;
-	size_t i;
 
 	if (d->stopping || d->closing)
 		return;
-	for (i = 0; i < d->n_feeds; i++) {
-		struct dfeed *f = d->feeds[i];
-		int64_t due;
-
-		if (f->busy || f->removed || f->st.retired)
-			continue;
-		if (d->o->mode == DAEMON_ONCE) {
-			if (f->done_once)
-				continue;
-			due = now;
-		} else {
-			due = f->st.next_due;
-			if (host_hold(d, f->st.url) > due)
-				due = host_hold(d, f->st.url);
-		}
-		if (due < next)
-			next = due;
-	}
+	next = feeds_next_due(d->feeds);
 	if (next == INT64_MAX) {
 		uv_timer_stop(&d->tick);
 		return;
@@ -734,160 +305,57 @@ static void arm_tick(struct daemon *d)
 	ms = next <= now ? 0 : (uint64_t)(next - now) * 1000;
 	if (ms > TICK_MAX_MS)
 		ms = TICK_MAX_MS;
-	/* while the connection pool is full, look again as transfers end (arm_tick is called) */
-	if (ms == 0 && d->active >= (size_t)d->cfg->max_total * 4)
+	/* while the connection pool is full, look again as attempts end (on_settled) */
+	if (ms == 0 && feeds_busy(d->feeds) >= max_busy(d)) {
+		uv_timer_stop(&d->tick);
 		return;
+	}
 	uv_timer_start(&d->tick, on_tick, ms, 0);
-}
-
-/* ---- feeds from the configuration, with their state -------------------------------------- */
-
-static struct dfeed *feed_new(struct daemon *d, const struct feed_conf *fc)
-{
-	struct dfeed *f = calloc(1, sizeof *f);
-	int rc;
-
-	if (!f)
-		return NULL;
-	f->d = d;
-	f->conf = fc;
-	feed_state_init(&f->st);
-	rc = state_feed_get(d->st, fc->name, &f->st);
-	if (rc <= 0) {
-		feed_state_init(&f->st);
-		f->st.name = strdup(fc->name);
-		f->st.url = strdup(fc->url);
-		f->st.next_due = now_s();
-		f->st.due_reason = strdup("new feed");
-	} else if (!f->st.moved_from && strcmp(f->st.url, fc->url) != 0) {
-		/* the configuration changed the address: start afresh there */
-		free(f->st.url);
-		f->st.url = strdup(fc->url);
-		free(f->st.etag);
-		free(f->st.last_modified);
-		f->st.etag = f->st.last_modified = NULL;
-		f->st.retired = 0;
-		f->st.next_due = now_s();
-	}
-	return f;
-}
-
-static void feed_free(struct dfeed *f)
-{
-	if (!f)
-		return;
-	feed_state_fini(&f->st);
-	fetch_reset(f);
-	free(f);
-}
-
-static int load_feeds(struct daemon *d)
-{
-	size_t i;
-
-	d->feeds = calloc(d->cfg->n_feeds ? d->cfg->n_feeds : 1, sizeof *d->feeds);
-	if (!d->feeds)
-		return -ENOMEM;
-	for (i = 0; i < d->cfg->n_feeds; i++) {
-		if (!(d->feeds[i] = feed_new(d, &d->cfg->feeds[i])))
-			return -ENOMEM;
-		d->n_feeds++;
-		/* a retired feed (410 Gone) is not fetched again, not even by `once` */
-		if (!d->feeds[i]->st.retired)
-			d->once_total++;
-	}
-	return 0;
 }
 
 /* ---- reload (SIGHUP) ------------------------------------------------------------------------- */
 
+/* The filter chain of c, or NULL without filters: 0, or -EINVAL (err says why). */
+static int chain_for(struct daemon *d, const struct config *c, struct filter_chain **out,
+		     struct buf *err)
+{
+	*out = NULL;
+	if (!c->n_filters)
+		return 0;
+	*out = filter_chain_new(c, &d->loop, err);
+	return *out ? 0 : -EINVAL;
+}
+
 static void reload(struct daemon *d)
 {
 	struct buf err = BUF_INIT;
-	struct config *c;
-	struct dfeed **feeds;
-	size_t i, j, n = 0;
+	struct filter_chain *ch = NULL;
+	struct config *c, *old;
 
 	notify("RELOADING=1");
 	log_info("reloading %s", d->o->config_path);
 	c = config_load(d->o->config_path, &err);
-	if (!c) {
+	if (!c || chain_for(d, c, &ch, &err) < 0) {
 		log_err("reload refused, the running configuration stays:\n%s", buf_cstr(&err));
-		buf_fini(&err);
-		notify("READY=1");
-		return;
+		config_free(c);
+		goto out;
 	}
-	if (c->n_filters) {
-		struct filter_chain *ch = filter_chain_new(c, &d->loop, &err);
-
-		if (!ch) {
-			log_err("reload refused, the running configuration stays:\n%s", buf_cstr(&err));
-			buf_fini(&err);
-			config_free(c);
-			notify("READY=1");
-			return;
-		}
-		/* pending calls of the old chain complete as errors (their on_error applies) */
-		filter_chain_free(d->chain);
-		d->chain = ch;
-	} else {
-		filter_chain_free(d->chain);
-		d->chain = NULL;
-	}
-	pipeline_set_judge(d->pl, d->chain ? judge : NULL, d);
-	buf_fini(&err);
 	if (strcmp(c->state, d->cfg->state) || strcmp(c->spool, d->cfg->spool))
 		log_warnx("reload: state and spool paths change only with a restart");
-	feeds = calloc(c->n_feeds + d->n_feeds + 1, sizeof *feeds);
-	if (!feeds) {
-		config_free(c);
-		notify("READY=1");
-		return;
-	}
-	for (i = 0; i < c->n_feeds; i++) {
-		struct dfeed *f = NULL;
-
-		for (j = 0; j < d->n_feeds; j++)
-			if (d->feeds[j] && !strcmp(d->feeds[j]->conf->name, c->feeds[i].name)) {
-				f = d->feeds[j];
-				d->feeds[j] = NULL;
-				break;
-			}
-		if (f) {
-			if (strcmp(f->conf->url, c->feeds[i].url) != 0 && !f->busy) {
-				free(f->st.url);
-				f->st.url = strdup(c->feeds[i].url);
-				f->st.next_due = now_s();
-			}
-			f->conf = &c->feeds[i];
-		} else {
-			f = feed_new(d, &c->feeds[i]);
-			log_info("reload: new feed %s", c->feeds[i].name);
-		}
-		if (f)
-			feeds[n++] = f;
-	}
-	for (j = 0; j < d->n_feeds; j++) {
-		struct dfeed *f = d->feeds[j];
-
-		if (!f)
-			continue;
-		log_info("reload: feed %s removed (its state is kept)", f->conf->name);
-		if (f->busy) {
-			/* finishing: the fetch keeps its settings copy; cancel it */
-			f->removed = 1;
-			fetcher_cancel(f->fetch);
-		}
-		feed_free(f);
-	}
-	free(d->feeds);
-	d->feeds = feeds;
-	d->n_feeds = n;
-	pipeline_set_config(d->pl, c);
-	config_free(d->cfg);
+	/* pending calls of the old chain complete as errors (their on_error applies) */
+	filter_chain_free(d->chain);
+	d->chain = ch;
+	pipeline_set_judge(d->pl, d->chain ? judge : NULL, d);
+	old = d->cfg;
 	d->cfg = c;
-	notify("READY=1");
+	pipeline_set_config(d->pl, c);
+	if (feeds_reconcile(d->feeds, c) < 0)
+		log_err("reload: out of memory: some feeds are not up to date");
+	config_free(old); /* no feed points into it any more */
 	arm_tick(d);
+out:
+	buf_fini(&err);
+	notify("READY=1");
 }
 
 /* ---- stopping --------------------------------------------------------------------------------- */
@@ -920,12 +388,13 @@ static void shutdown_loop(struct daemon *d)
 	uv_close((uv_handle_t *)&d->sig_term, on_closed_noop);
 	uv_close((uv_handle_t *)&d->sig_int, on_closed_noop);
 	uv_close((uv_handle_t *)&d->sig_hup, on_closed_noop);
+	feeds_close(d->feeds);
 	fetcher_close(d->fetcher, on_fetcher_closed, d);
 }
 
 static void maybe_finish(struct daemon *d)
 {
-	if (d->closing || d->active || !pipeline_idle(d->pl))
+	if (d->closing || feeds_busy(d->feeds) || !pipeline_idle(d->pl))
 		return;
 	if (d->stopping) {
 		shutdown_loop(d);
@@ -946,22 +415,23 @@ static void on_pipeline_idle(void *ud)
 static void on_stop_timer(uv_timer_t *t)
 {
 	struct daemon *d = t->data;
-	size_t i;
+	size_t n = feeds_busy(d->feeds);
 
-	log_warnx("stopping: abandoning %zu transfer%s still running", d->active,
-		  d->active == 1 ? "" : "s");
-	for (i = 0; i < d->n_feeds; i++)
-		if (d->feeds[i]->fetch)
-			fetcher_cancel(d->feeds[i]->fetch);
+	log_warnx("stopping: abandoning %zu fetch%s still running (not recorded: fetched again "
+		  "next time)",
+		  n, n == 1 ? "" : "es");
+	feeds_abandon(d->feeds);
 }
 
 static void stop(struct daemon *d, const char *why)
 {
+	size_t n = feeds_busy(d->feeds);
+
 	if (d->stopping)
 		return;
 	d->stopping = 1;
 	notify("STOPPING=1");
-	log_info("%s: stopping (%zu transfer%s in flight)", why, d->active, d->active == 1 ? "" : "s");
+	log_info("%s: stopping (%zu fetch%s in flight)", why, n, n == 1 ? "" : "es");
 	uv_timer_stop(&d->tick);
 	uv_timer_start(&d->stop_timer, on_stop_timer, STOP_GRACE_MS, 0);
 	maybe_finish(d);
@@ -971,6 +441,8 @@ static void on_signal(uv_signal_t *s, int signum)
 {
 	struct daemon *d = s->data;
 
+	if (d->closing)
+		return;
 	if (signum == SIGHUP)
 		reload(d);
 	else
@@ -1024,6 +496,146 @@ static void log_lines(struct buf *err)
 	}
 }
 
+/* Start-up up to the feeds: configuration, checks, lock, filter chain, state, spool. Nothing is
+ * created before everything that can be checked is: a refused start leaves no trace. */
+static int open_storage(struct daemon *d, struct instance_lock *lock, struct buf *err)
+{
+	d->cfg = config_load(d->o->config_path, err);
+	if (!d->cfg) {
+		log_err("%s", buf_cstr(err));
+		return -EINVAL;
+	}
+	buf_reset(err);
+	if (preflight_storage(d->cfg, err) < 0 ||
+	    instance_lock(lock, d->cfg->state, d->cfg->spool, 0, err) < 0 ||
+	    chain_for(d, d->cfg, &d->chain, err) < 0) {
+		log_lines(err);
+		return -EINVAL;
+	}
+	buf_reset(err);
+	make_parent(d->cfg->state);
+	if (!(d->st = state_open(d->cfg->state, 0, err))) {
+		log_err("state %s", buf_cstr(err));
+		return -EINVAL;
+	}
+	buf_reset(err);
+	mkdir_p(d->cfg->spool);
+	if (!(d->sp = spool_open(&d->loop, d->cfg->spool, d->cfg->umask, err))) {
+		log_err("%s", buf_cstr(err));
+		return -EINVAL;
+	}
+	/* what did not exist before is locked now that it does (two first starts at once) */
+	if (instance_lock(lock, d->cfg->state, d->cfg->spool, 1, err) < 0) {
+		log_lines(err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The pipeline, the fetcher and the feeds (reconciled with the configuration), recovery. */
+static int open_feeds(struct daemon *d)
+{
+	struct feeds_env env = {0};
+	struct feeds_cbs cbs = {on_recorded, on_settled};
+
+	d->pl = pipeline_new(&d->loop, d->st, d->sp, d->cfg);
+	d->fetcher = fetcher_new(&d->loop, d->cfg->max_total, d->cfg->max_per_host);
+	env.loop = &d->loop;
+	env.st = d->st;
+	env.pl = d->pl;
+	env.fetcher = d->fetcher;
+	env.once = d->o->mode == DAEMON_ONCE;
+	env.quiet = d->o->progress;
+	if (!d->pl || !d->fetcher || !(d->feeds = feeds_new(&env, &cbs, d)) ||
+	    feeds_reconcile(d->feeds, d->cfg) < 0) {
+		log_err("out of memory");
+		return -ENOMEM;
+	}
+	/* a retired feed (410 Gone) is not fetched again, not even by `once` */
+	d->once_total = feeds_due_count(d->feeds);
+	pipeline_on_idle(d->pl, on_pipeline_idle, d);
+	pipeline_on_resume(d->pl, on_resume, d);
+	if (d->chain)
+		pipeline_set_judge(d->pl, judge, d);
+	if (pipeline_recover(d->pl) < 0) {
+		log_err("state %s: recovery failed: %s", d->cfg->state, state_error(d->st));
+		return -EIO;
+	}
+	return 0;
+}
+
+static void start_handles(struct daemon *d)
+{
+	uv_timer_init(&d->loop, &d->tick);
+	uv_timer_init(&d->loop, &d->status_timer);
+	uv_timer_init(&d->loop, &d->watchdog_timer);
+	uv_timer_init(&d->loop, &d->stop_timer);
+	uv_timer_init(&d->loop, &d->expire_timer);
+	d->tick.data = d->status_timer.data = d->watchdog_timer.data = d->stop_timer.data = d;
+	d->expire_timer.data = d;
+	if (d->o->mode == DAEMON_RUN) {
+		uv_timer_start(&d->expire_timer, on_expire, 60000, 86400000);
+		uv_unref((uv_handle_t *)&d->expire_timer);
+	}
+	uv_signal_init(&d->loop, &d->sig_term);
+	uv_signal_init(&d->loop, &d->sig_int);
+	uv_signal_init(&d->loop, &d->sig_hup);
+	d->sig_term.data = d->sig_int.data = d->sig_hup.data = d;
+	uv_signal_start(&d->sig_term, on_signal, SIGTERM);
+	uv_signal_start(&d->sig_int, on_signal, SIGINT);
+	uv_signal_start(&d->sig_hup, on_signal, SIGHUP);
+	uv_timer_start(&d->status_timer, on_status_timer, 0, 5000);
+	uv_unref((uv_handle_t *)&d->status_timer);
+#ifdef HAVE_SYSTEMD
+	{
+		uint64_t usec = 0;
+
+		if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000) {
+			uv_timer_start(&d->watchdog_timer, on_watchdog, 0, usec / 2000);
+			uv_unref((uv_handle_t *)&d->watchdog_timer);
+		}
+	}
+#endif
+}
+
+static void once_summary(struct daemon *d)
+{
+	struct pipeline_totals t;
+	char revs[48] = "";
+
+	feeds_failed_names(d->feeds, &d->failed);
+	pipeline_totals(d->pl, &t);
+	if (t.revisions)
+		snprintf(revs, sizeof revs, " (%" PRIu64 " revision%s)", t.revisions,
+			 t.revisions == 1 ? "" : "s");
+	log_info("%zu feed%s, %zu failed%s; %" PRIu64 " new%s, %" PRIu64 " duplicate, %" PRIu64
+		 " dropped",
+		 d->once_done, d->once_done == 1 ? "" : "s", d->once_failed, buf_cstr(&d->failed),
+		 t.fresh, revs, t.duplicate, t.dropped);
+}
+
+/* Every module closes its own handles; the loop runs until they are closed. */
+static void teardown(struct daemon *d, struct instance_lock *lock)
+{
+	if (d->fetcher && !d->closing)
+		fetcher_close(d->fetcher, NULL, NULL);
+	if (d->feeds && !d->closing)
+		feeds_close(d->feeds);
+	filter_chain_free(d->chain);
+	if (d->pl)
+		pipeline_free(d->pl);
+	if (d->sp)
+		spool_close(d->sp, NULL, NULL);
+	uv_run(&d->loop, UV_RUN_DEFAULT);
+	feeds_free(d->feeds);
+	if (d->st)
+		state_close(d->st);
+	instance_unlock(lock); /* after the database is closed (see instance.c) */
+	config_free(d->cfg);
+	uv_loop_close(&d->loop);
+	buf_fini(&d->failed);
+}
+
 int daemon_main(const struct daemon_opts *o)
 {
 	struct daemon d;
@@ -1031,99 +643,18 @@ int daemon_main(const struct daemon_opts *o)
 	struct buf err = BUF_INIT;
 	char line[256];
 	int rc = 2;
-	size_t i;
 
 	memset(&d, 0, sizeof d);
 	d.o = o;
+	buf_init(&d.failed);
 	/* a co-process (the exec filter) that dies must not kill the daemon through a write */
 	signal(SIGPIPE, SIG_IGN);
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 	if (uv_loop_init(&d.loop) < 0)
 		return 2;
-	d.cfg = config_load(o->config_path, &err);
-	if (!d.cfg) {
-		log_err("%s", buf_cstr(&err));
+	if (open_storage(&d, &lock, &err) < 0 || open_feeds(&d) < 0)
 		goto out;
-	}
-	buf_reset(&err);
-	/* nothing is created before everything that can be checked is: a refused start leaves
-	 * no trace (and fetches nothing) */
-	if (preflight_storage(d.cfg, &err) < 0 ||
-	    instance_lock(&lock, d.cfg->state, d.cfg->spool, 0, &err) < 0) {
-		log_lines(&err);
-		goto out;
-	}
-	buf_reset(&err);
-	if (d.cfg->n_filters) {
-		d.chain = filter_chain_new(d.cfg, &d.loop, &err);
-		if (!d.chain) {
-			log_lines(&err);
-			goto out;
-		}
-	}
-	buf_reset(&err);
-	make_parent(d.cfg->state);
-	d.st = state_open(d.cfg->state, 0, &err);
-	if (!d.st) {
-		log_err("state %s", buf_cstr(&err));
-		goto out;
-	}
-	buf_reset(&err);
-	mkdir_p(d.cfg->spool);
-	d.sp = spool_open(&d.loop, d.cfg->spool, d.cfg->umask, &err);
-	if (!d.sp) {
-		log_err("%s", buf_cstr(&err));
-		goto out;
-	}
-	/* what did not exist before is locked now that it does (two first starts at once) */
-	if (instance_lock(&lock, d.cfg->state, d.cfg->spool, 1, &err) < 0) {
-		log_lines(&err);
-		goto out;
-	}
-	d.pl = pipeline_new(&d.loop, d.st, d.sp, d.cfg);
-	d.fetcher = fetcher_new(&d.loop, d.cfg->max_total, d.cfg->max_per_host);
-	if (!d.pl || !d.fetcher || load_feeds(&d) < 0) {
-		log_err("out of memory");
-		goto out;
-	}
-	pipeline_on_idle(d.pl, on_pipeline_idle, &d);
-	pipeline_on_resume(d.pl, on_resume, &d);
-	if (d.chain)
-		pipeline_set_judge(d.pl, judge, &d);
-	if (pipeline_recover(d.pl) < 0) {
-		log_err("state %s: recovery failed: %s", d.cfg->state, state_error(d.st));
-		goto out;
-	}
-	uv_timer_init(&d.loop, &d.tick);
-	uv_timer_init(&d.loop, &d.status_timer);
-	uv_timer_init(&d.loop, &d.watchdog_timer);
-	uv_timer_init(&d.loop, &d.stop_timer);
-	uv_timer_init(&d.loop, &d.expire_timer);
-	d.tick.data = d.status_timer.data = d.watchdog_timer.data = d.stop_timer.data = &d;
-	d.expire_timer.data = &d;
-	if (o->mode == DAEMON_RUN) {
-		uv_timer_start(&d.expire_timer, on_expire, 60000, 86400000);
-		uv_unref((uv_handle_t *)&d.expire_timer);
-	}
-	uv_signal_init(&d.loop, &d.sig_term);
-	uv_signal_init(&d.loop, &d.sig_int);
-	uv_signal_init(&d.loop, &d.sig_hup);
-	d.sig_term.data = d.sig_int.data = d.sig_hup.data = &d;
-	uv_signal_start(&d.sig_term, on_signal, SIGTERM);
-	uv_signal_start(&d.sig_int, on_signal, SIGINT);
-	uv_signal_start(&d.sig_hup, on_signal, SIGHUP);
-	uv_timer_start(&d.status_timer, on_status_timer, 0, 5000);
-	uv_unref((uv_handle_t *)&d.status_timer);
-#ifdef HAVE_SYSTEMD
-	{
-		uint64_t usec = 0;
-
-		if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000) {
-			uv_timer_start(&d.watchdog_timer, on_watchdog, 0, usec / 2000);
-			uv_unref((uv_handle_t *)&d.watchdog_timer);
-		}
-	}
-#endif
+	start_handles(&d);
 	status_line(&d, line, sizeof line);
 	log_info("started: %s", line);
 	notify("READY=1");
@@ -1134,45 +665,12 @@ int daemon_main(const struct daemon_opts *o)
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 	pipeline_flush(d.pl);
 	rc = o->mode == DAEMON_ONCE && d.once_failed ? 1 : 0;
-	if (o->mode == DAEMON_ONCE) {
-		struct pipeline_totals t;
-		struct buf names = BUF_INIT;
-		char revs[48] = "";
-
-		failed_names(&d, &names);
-		pipeline_totals(d.pl, &t);
-		if (t.revisions)
-			snprintf(revs, sizeof revs, " (%" PRIu64 " revision%s)", t.revisions,
-				 t.revisions == 1 ? "" : "s");
-		log_info("%zu feed%s, %zu failed%s; %" PRIu64 " new%s, %" PRIu64
-			 " duplicate, %" PRIu64 " dropped",
-			 d.once_done, d.once_done == 1 ? "" : "s", d.once_failed, buf_cstr(&names),
-			 t.fresh, revs, t.duplicate, t.dropped);
-		buf_fini(&names);
-	} else {
+	if (o->mode == DAEMON_ONCE)
+		once_summary(&d);
+	else
 		log_info("stopped");
-	}
 out:
-	if (d.fetcher && !d.closing)
-		fetcher_close(d.fetcher, NULL, NULL);
-	filter_chain_free(d.chain);
-	if (d.pl)
-		pipeline_free(d.pl);
-	if (d.sp)
-		spool_close(d.sp, NULL, NULL);
-	/* every module closes its own handles; the loop runs until they are closed */
-	uv_run(&d.loop, UV_RUN_DEFAULT);
-	for (i = 0; i < d.n_feeds; i++)
-		feed_free(d.feeds[i]);
-	free(d.feeds);
-	for (i = 0; i < d.n_holds; i++)
-		free(d.holds[i].host);
-	free(d.holds);
-	if (d.st)
-		state_close(d.st);
-	instance_unlock(&lock); /* after the database is closed (see instance.c) */
-	config_free(d.cfg);
-	uv_loop_close(&d.loop);
+	teardown(&d, &lock);
 	buf_fini(&err);
 	return rc;
 }

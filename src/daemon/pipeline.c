@@ -776,6 +776,11 @@ void pipeline_run_set_revisions(struct feed_run *r, int on)
 	r->revisions = on;
 }
 
+size_t pipeline_run_pending(const struct feed_run *r)
+{
+	return r->outstanding;
+}
+
 void pipeline_run_end(struct feed_run *r)
 {
 	r->ended = 1;

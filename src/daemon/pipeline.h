@@ -80,6 +80,9 @@ void pipeline_run_set_revisions(struct feed_run *r, int on);
 int pipeline_run_known(struct feed_run *r, const struct article *a);
 /* Hands over one article (the pipeline takes its contents; a is left empty). */
 void pipeline_run_article(struct feed_run *r, struct article *a, const struct feed_info *f);
+/* The run's backlog: articles handed over and not yet recorded, dropped or failed. The caller
+ * stops handing over articles while it is high (flow control: a run holds O(1) articles). */
+size_t pipeline_run_pending(const struct feed_run *r);
 /* No more articles: done() fires once every article has been written, recorded, dropped or
  * has failed. */
 void pipeline_run_end(struct feed_run *r);

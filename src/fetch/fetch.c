@@ -62,6 +62,8 @@ struct fetch {
 	int timeout, connect_timeout, low_speed_limit, low_speed_time;
 	size_t max_bytes;
 	int cancelled;
+	int paused;	 /* the data callback asked to pause: curl keeps the chunk until resumed */
+	CURLcode resume_rc; /* what curl_easy_pause answered when the transfer failed there */
 	int abort_error; /* why a callback stopped the transfer */
 	/* The response being received; a redirect chain resets these at each "HTTP/" line. */
 	int status;
@@ -587,6 +589,8 @@ static void on_reap(uv_timer_t *t)
 		next = x->next;
 		if (x->cancelled || f->closing)
 			fetch_finish(x, CURLE_ABORTED_BY_CALLBACK);
+		else if (x->resume_rc)
+			fetch_finish(x, x->resume_rc); /* the transfer failed as it resumed */
 	}
 	if (!f->closing || f->shut)
 		return;
@@ -842,7 +846,7 @@ static size_t cb_write(char *p, size_t size, size_t nmemb, void *userdata)
 	struct fetch *x = userdata;
 	size_t n = size * nmemb;
 
-	if (x->cancelled || x->f->closing)
+	if (x->cancelled || x->resume_rc || x->f->closing)
 		return 0;
 	/* Counted after decompression: a small compressed body cannot grow past the cap. */
 	if (n > x->max_bytes - x->body_seen) {
@@ -852,9 +856,19 @@ static size_t cb_write(char *p, size_t size, size_t nmemb, void *userdata)
 	x->body_seen += n;
 	if (x->is_http && x->status != 200)
 		return n; /* error pages and redirect bodies are read and dropped */
-	if (x->data && x->data(x->ud, p, n) != 0) {
-		x->abort_error = -ECANCELED;
-		return 0;
+	if (x->data) {
+		int rc = x->data(x->ud, p, n);
+
+		if (rc == FETCH_PAUSE && !x->cancelled && !x->f->closing) {
+			/* not taken: curl delivers the same chunk again on fetch_resume */
+			x->body_seen -= n;
+			x->paused = 1;
+			return CURL_WRITEFUNC_PAUSE;
+		}
+		if (rc != 0) {
+			x->abort_error = -ECANCELED;
+			return 0;
+		}
 	}
 	if (x->cancelled || x->f->closing)
 		return 0; /* cancelled from inside the data callback */
@@ -1114,6 +1128,30 @@ void fetcher_cancel(struct fetch *x)
 	/* Only a flag here: this may run inside a curl callback, where the handle cannot go. */
 	x->cancelled = 1;
 	uv_timer_start(&x->f->reaper, on_reap, 0, 0);
+}
+
+void fetch_resume(struct fetch *x)
+{
+	if (!x || !x->paused || x->cancelled || x->f->closing)
+		return;
+	x->paused = 0;
+	/* may deliver the held chunk to the data callback at once, which may pause again; a
+	 * failure there (the size cap) ends the transfer with that result */
+	if ((x->resume_rc = curl_easy_pause(x->easy, CURLPAUSE_CONT)) != CURLE_OK)
+		uv_timer_start(&x->f->reaper, on_reap, 0, 0);
+}
+
+int fetch_paused(const struct fetch *x)
+{
+	return x && x->paused;
+}
+
+int fetch_can_pause(const struct fetch *x)
+{
+	/* curl keeps what arrives while paused: for an encoded body that is the decoded rest of a
+	 * network read (a gzip bomb's megabytes), for file:// the rest of the file */
+	return x && x->is_http && !(x->encoding && *x->encoding &&
+				    strcasecmp(x->encoding, "identity") != 0);
 }
 
 size_t fetcher_active(const struct fetcher *f)

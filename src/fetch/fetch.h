@@ -59,7 +59,9 @@ struct fetch_result {
  * past it (-EPROTO) is an error; data that arrived before a reset is still delivered.
  * expires is 1 (long past) for an invalid Expires such as "0". */
 
-/* Body data as it arrives (decompressed). Return non-zero to abort the transfer. */
+/* Body data as it arrives (decompressed). Return 0 to take it, FETCH_PAUSE to leave it and
+ * pause the transfer (the same data comes again after fetch_resume), anything else to abort. */
+#define FETCH_PAUSE 2
 typedef int (*fetch_data_fn)(void *ud, const char *data, size_t n);
 /* Called once per fetch, from the loop; the result's strings live until it returns. */
 typedef void (*fetch_done_fn)(void *ud, const struct fetch_result *r);
@@ -77,6 +79,14 @@ const char *fetch_effective_url(const struct fetch *x);
  * fetcher_cancel), so this is safe from any callback. x is invalid once done has returned.
  * A data callback returning non-zero also ends the fetch with -ECANCELED. */
 void fetcher_cancel(struct fetch *x);
+/* Resumes a transfer its data callback paused; the held data may be delivered before this
+ * returns (the callback may pause again). Not from inside a data callback. The transfer's
+ * timeout keeps running while it is paused: the time is the feed's own. */
+void fetch_resume(struct fetch *x);
+int fetch_paused(const struct fetch *x);
+/* Whether pausing holds little (an HTTP body without Content-Encoding): otherwise the data
+ * callback should take what comes (it is capped by max_bytes anyway). */
+int fetch_can_pause(const struct fetch *x);
 size_t fetcher_active(const struct fetcher *f);
 /* Cancels everything and closes the handles; on_closed once the uv handles are closed. Safe
  * from any callback; f is freed before on_closed runs, and no fetch may start meanwhile. */
