@@ -70,6 +70,7 @@ static const struct key keys[] = {
     GLOBAL("umask", K_OCTAL, umask, 0, 0777),
     GLOBAL("allow_file_urls", K_BOOL, allow_file_urls, 0, 1),
     GLOBAL("near_duplicates", K_BOOL, near_duplicates, 0, 1),
+    GLOBAL("metrics", K_STRING, metrics, 0, 0),
     FEED("interval", K_DURATION, interval, 1, 365 * DAY),
     FEED("jitter", K_DURATION, jitter, 0, 365 * DAY),
     FEED("min_interval", K_DURATION, min_interval, 1, DAY),
@@ -686,6 +687,7 @@ void config_free(struct config *c)
 	free(c->state);
 	free(c->spool);
 	free(c->plugin_dir);
+	free(c->metrics);
 	free(c);
 }
 
@@ -698,10 +700,11 @@ static struct config *config_new(const char *path)
 	c->path = strdup(path);
 	c->state = strdup("/var/lib/feedspool/state.db");
 	c->spool = strdup("/var/spool/feedspool");
+	c->metrics = strdup("no");
 	c->plugin_dir = strdup(PKGLIBDIR);
 	c->defaults.user_agent = strdup(DEFAULT_USER_AGENT);
 	c->defaults.allow_private = strdup("no");
-	if (!c->path || !c->state || !c->spool || !c->plugin_dir || !c->defaults.user_agent ||
+	if (!c->path || !c->state || !c->spool || !c->metrics || !c->plugin_dir || !c->defaults.user_agent ||
 	    !c->defaults.allow_private) {
 		config_free(c);
 		return NULL;

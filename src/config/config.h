@@ -81,6 +81,7 @@ struct config {
 	int retention_days;   /* seen entries kept after their item left the feed (default 90) */
 	mode_t umask;         /* for spool files (default 027: files 0640) */
 	int allow_file_urls;  /* file:// feed URLs allowed (default no) */
+	char *metrics;        /* "no" (default), or ADDRESS:PORT for /metrics and /healthz */
 	int near_duplicates;  /* SimHash dedup on (default yes) */
 	struct feed_settings defaults;
 	struct feed_conf *feeds;
