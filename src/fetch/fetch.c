@@ -40,6 +40,7 @@ struct fetcher {
 	CURLM *multi;
 	uv_timer_t timer;  /* curl's one timeout */
 	uv_timer_t reaper; /* runs cancellations and the close from the loop, outside curl */
+	uv_timer_t deadlines; /* the transfers' own timeouts, which a pause stops (see below) */
 	struct fetch *fetches;
 	size_t n_fetches;
 	struct fsock *socks;
@@ -64,6 +65,9 @@ struct fetch {
 	int cancelled;
 	int paused;	 /* the data callback asked to pause: curl keeps the chunk until resumed */
 	CURLcode resume_rc; /* what curl_easy_pause answered when the transfer failed there */
+	/* The whole-transfer timeout is kept here, not by curl: time paused while the caller
+	 * catches up is not the transfer's. */
+	uint64_t deadline_ms, paused_at;
 	int abort_error; /* why a callback stopped the transfer */
 	/* The response being received; a redirect chain resets these at each "HTTP/" line. */
 	int status;
@@ -85,6 +89,7 @@ struct fetch {
 };
 
 static void fetcher_shutdown(struct fetcher *f);
+static void on_deadlines(uv_timer_t *t);
 
 /* Handle bookkeeping: the fetcher goes once every uv handle it opened is closed. */
 
@@ -863,6 +868,7 @@ static size_t cb_write(char *p, size_t size, size_t nmemb, void *userdata)
 			/* not taken: curl delivers the same chunk again on fetch_resume */
 			x->body_seen -= n;
 			x->paused = 1;
+			x->paused_at = uv_now(x->f->loop);
 			return CURL_WRITEFUNC_PAUSE;
 		}
 		if (rc != 0) {
@@ -905,7 +911,9 @@ struct fetcher *fetcher_new(uv_loop_t *loop, int max_total, int max_per_host)
 	f->timer.data = f;
 	uv_timer_init(loop, &f->reaper);
 	f->reaper.data = f;
-	f->open_handles = 2;
+	uv_timer_init(loop, &f->deadlines);
+	f->deadlines.data = f;
+	f->open_handles = 3;
 	return f;
 
 fail_multi:
@@ -1033,7 +1041,7 @@ static int setup_easy(struct fetch *x, const struct fetch_request *req)
 	    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "") != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)x->connect_timeout) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)x->timeout) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_TIMEOUT, 0L) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max_bytes) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)x) != CURLE_OK ||
@@ -1100,6 +1108,9 @@ struct fetch *fetcher_start(struct fetcher *f, const struct fetch_request *req, 
 		f->fetches->prev = x;
 	f->fetches = x;
 	f->n_fetches++;
+	x->deadline_ms = uv_now(f->loop) + (uint64_t)x->timeout * 1000;
+	if (!uv_is_active((uv_handle_t *)&f->deadlines))
+		uv_timer_start(&f->deadlines, on_deadlines, 250, 250);
 	return x;
 
 fail:
@@ -1130,11 +1141,30 @@ void fetcher_cancel(struct fetch *x)
 	uv_timer_start(&x->f->reaper, on_reap, 0, 0);
 }
 
+/* Every 250 ms while transfers run: a transfer past its own deadline ends as a timeout. */
+static void on_deadlines(uv_timer_t *t)
+{
+	struct fetcher *f = t->data;
+	uint64_t now = uv_now(f->loop);
+	struct fetch *x;
+
+	for (x = f->fetches; x; x = x->next) {
+		if (x->paused || x->cancelled || x->resume_rc || now < x->deadline_ms)
+			continue;
+		x->resume_rc = CURLE_OPERATION_TIMEDOUT;
+		x->errbuf[0] = '\0';
+		uv_timer_start(&f->reaper, on_reap, 0, 0);
+	}
+	if (!f->fetches)
+		uv_timer_stop(t);
+}
+
 void fetch_resume(struct fetch *x)
 {
 	if (!x || !x->paused || x->cancelled || x->f->closing)
 		return;
 	x->paused = 0;
+	x->deadline_ms += uv_now(x->f->loop) - x->paused_at;
 	/* may deliver the held chunk to the data callback at once, which may pause again; a
 	 * failure there (the size cap) ends the transfer with that result */
 	if ((x->resume_rc = curl_easy_pause(x->easy, CURLPAUSE_CONT)) != CURLE_OK)
@@ -1170,6 +1200,8 @@ static void fetcher_shutdown(struct fetcher *f)
 	uv_timer_stop(&f->timer);
 	uv_close((uv_handle_t *)&f->timer, on_timer_closed);
 	uv_close((uv_handle_t *)&f->reaper, on_timer_closed);
+	uv_timer_stop(&f->deadlines);
+	uv_close((uv_handle_t *)&f->deadlines, on_timer_closed);
 }
 
 void fetcher_close(struct fetcher *f, void (*on_closed)(void *ud), void *ud)
