@@ -27,7 +27,7 @@ server=$!
 while ! grep -q '^PORT ' "$TMP/server.out" 2>/dev/null; do sleep 0.1; done
 BASE=http://127.0.0.1:$(sed -n 's/^PORT //p' "$TMP/server.out")
 {
-	printf '[feedspool]\nstate = %s/state.db\nspool = %s/spool\nnear_duplicates = no\n' "$TMP" "$TMP"
+	printf '[feedspool]\nstate = %s/state.db\nspool = %s/spool\nallow_private = 127.0.0.1\nnear_duplicates = no\n' "$TMP" "$TMP"
 	printf 'max_pending = 100000000\nmax_per_host = 8\ninterval = 1d\njitter = 0\n'
 	awk -v n="$N" -v b="$BASE" 'BEGIN { for (i = 0; i < n; i++) printf "[feed f%d]\nurl = %s/feed/one.rss?max_age=86400&i=%d\n", i, b, i }'
 } >"$TMP/feedspool.conf"
