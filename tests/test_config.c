@@ -302,6 +302,7 @@ static void test_print(void)
 			"umask = 077\n"
 			"allow_file_urls = yes\n"
 			"near_duplicates = no\n"
+			"metrics = no\n"
 			"interval = 1h\n"
 			"jitter = 90s\n"
 			"min_interval = 2m\n"

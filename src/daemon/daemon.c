@@ -26,7 +26,9 @@
 #include "config.h"
 #include "feeds.h"
 #include "fetch.h"
+#include "ctl.h"
 #include "log.h"
+#include "ops.h"
 #include "pipeline.h"
 #include "plugin.h"
 #include "instance.h"
@@ -48,6 +50,7 @@ struct daemon {
 	struct filter_chain *chain;
 	struct fetcher *fetcher;
 	struct feeds *feeds;
+	struct ops *ops; /* `run`: metrics and the control socket */
 	uv_timer_t tick, status_timer, watchdog_timer, stop_timer, expire_timer;
 	uv_signal_t sig_term, sig_int, sig_hup;
 	int stopping, closing;
@@ -214,6 +217,7 @@ static void on_recorded(void *ud, const struct feeds_report *r)
 {
 	struct daemon *d = ud;
 
+	ops_recorded(d->ops, r);
 	if (!d->o || d->o->mode != DAEMON_ONCE)
 		return;
 	d->once_done++;
@@ -388,6 +392,8 @@ static void shutdown_loop(struct daemon *d)
 	uv_close((uv_handle_t *)&d->sig_term, on_closed_noop);
 	uv_close((uv_handle_t *)&d->sig_int, on_closed_noop);
 	uv_close((uv_handle_t *)&d->sig_hup, on_closed_noop);
+	ops_stop(d->ops);
+	d->ops = NULL;
 	feeds_close(d->feeds);
 	fetcher_close(d->fetcher, on_fetcher_closed, d);
 }
@@ -598,6 +604,26 @@ static void start_handles(struct daemon *d)
 #endif
 }
 
+static void kick(void *ud)
+{
+	arm_tick(ud);
+}
+
+/* `run`: the metrics (when configured) and the control socket beside the state. */
+static int start_ops(struct daemon *d, struct buf *err)
+{
+	struct ops_env env = {&d->loop, d->feeds, d->pl, d->sp, &d->chain, kick, d};
+	char *path;
+
+	if (d->o->mode != DAEMON_RUN)
+		return 0;
+	if (!(path = ctl_path_for(d->cfg->state)))
+		return -ENOMEM;
+	d->ops = ops_start(&env, d->cfg->metrics, path, err);
+	free(path);
+	return d->ops ? 0 : -EINVAL;
+}
+
 static void once_summary(struct daemon *d)
 {
 	struct pipeline_totals t;
@@ -617,6 +643,7 @@ static void once_summary(struct daemon *d)
 /* Every module closes its own handles; the loop runs until they are closed. */
 static void teardown(struct daemon *d, struct instance_lock *lock)
 {
+	ops_stop(d->ops);
 	if (d->fetcher && !d->closing)
 		fetcher_close(d->fetcher, NULL, NULL);
 	if (d->feeds && !d->closing)
@@ -654,6 +681,10 @@ int daemon_main(const struct daemon_opts *o)
 		return 2;
 	if (open_storage(&d, &lock, &err) < 0 || open_feeds(&d) < 0)
 		goto out;
+	if (start_ops(&d, &err) < 0) {
+		log_err("%s", buf_cstr(&err));
+		goto out;
+	}
 	start_handles(&d);
 	status_line(&d, line, sizeof line);
 	log_info("started: %s", line);

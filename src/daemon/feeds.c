@@ -43,6 +43,7 @@ struct attempt {
 	size_t len, off, cap;
 	int fetched, ended, abandoned, parse_stopped;
 	uint64_t started_ms, fetched_ms;
+	size_t bytes; /* body bytes received */
 };
 
 struct feed {
@@ -52,6 +53,8 @@ struct feed {
 	struct feed_state st;
 	enum phase phase;
 	int twin;		/* another feed has its URL: not fetched */
+	int paused;		/* by `feedspool ctl pause`: not scheduled (kept across reloads) */
+	int refresh;		/* `ctl refresh` while busy: due again right after this attempt */
 	int seen, done_once, failed; /* `once`: its fetch failed or could not start */
 	struct attempt at;
 	struct heap_node due;	/* in the heap while waiting to be due */
@@ -274,7 +277,8 @@ static void schedule(struct feed *f)
 {
 	struct feeds *fs = f->fs;
 
-	if (f->phase != IDLE || f->st.retired || f->twin || (fs->env.once && f->done_once)) {
+	if (f->phase != IDLE || f->st.retired || f->twin || f->paused ||
+	    (fs->env.once && f->done_once)) {
 		heap_remove(&fs->due, &f->due);
 		return;
 	}
@@ -396,6 +400,7 @@ static void on_fetched(void *ud, const struct fetch_result *r)
 	a->fetch = NULL;
 	a->fetched = 1;
 	a->fetched_ms = uv_now(f->fs->env.loop);
+	a->bytes = r->bytes;
 	/* with the log line of its outcome, how long recording took after the transfer */
 	log_debug("fetch of feed %s done after %.2f s (%s)", f->name,
 		  (double)(a->fetched_ms - a->started_ms) / 1000.0, r->message);
@@ -506,6 +511,10 @@ static void record(struct feed *f, const struct feed_run_result *r)
 	log_events(f, &o);
 	if (o.hold_until)
 		host_hold_set(fs, f->st.url, o.hold_until);
+	if (f->refresh) { /* `ctl refresh` came while it was busy */
+		f->refresh = 0;
+		f->st.next_due = in.now;
+	}
 	save_state(f);
 	date_format(f->st.next_due, due, sizeof due);
 	log_debug("feed %s recorded %.2f s after its fetch", f->name,
@@ -520,6 +529,11 @@ static void record(struct feed *f, const struct feed_run_result *r)
 	rep.name = f->name;
 	rep.ok = o.ok;
 	rep.result = o.result;
+	rep.status = a->fo.status;
+	rep.transfer_failed = a->fo.error != 0;
+	rep.parse_failed = a->fo.parse_failed;
+	rep.bytes = a->bytes;
+	rep.seconds = (double)(now_ms - a->started_ms) / 1000.0;
 	if (fs->cbs.recorded)
 		fs->cbs.recorded(fs->ud, &rep);
 }
@@ -889,4 +903,101 @@ void feeds_free(struct feeds *fs)
 	smap_fini(&fs->holds);
 	heap_fini(&fs->due);
 	free(fs);
+}
+
+/* ---- control (`feedspool ctl`) ---------------------------------------------------------------- */
+
+static struct feed *configured(const struct feeds *fs, const char *name, struct buf *err)
+{
+	struct feed *f = smap_get(&fs->by_name, name);
+
+	if (!f || !f->conf) {
+		buf_printf(err, "no feed named %s", name);
+		return NULL;
+	}
+	return f;
+}
+
+/* Due now: an idle feed is fetched at the next turn of the schedule, a busy one once more
+ * right after its attempt (its outcome would otherwise set the next due time). */
+static void refresh_one(struct feed *f)
+{
+	f->st.next_due = now_s();
+	free(f->st.due_reason);
+	f->st.due_reason = strdup("refresh (feedspool ctl)");
+	if (f->phase == IDLE)
+		schedule(f);
+	else
+		f->refresh = 1;
+}
+
+int feeds_refresh(struct feeds *fs, const char *name, struct buf *err)
+{
+	struct feed *f;
+
+	if (name) {
+		if (!(f = configured(fs, name, err)))
+			return -ENOENT;
+		if (f->paused || f->twin || f->st.retired) {
+			buf_printf(err, "feed %s is %s", name,
+				   f->paused ? "paused (resume it first)" :
+				   f->twin ? "not fetched (another feed has its URL)" : "retired (410 Gone)");
+			return -EPERM;
+		}
+		refresh_one(f);
+		return 0;
+	}
+	for (f = fs->head; f; f = f->next)
+		if (f->conf && !f->paused && !f->twin && !f->st.retired)
+			refresh_one(f);
+	return 0;
+}
+
+int feeds_pause(struct feeds *fs, const char *name, int paused, struct buf *err)
+{
+	struct feed *f = configured(fs, name, err);
+
+	if (!f)
+		return -ENOENT;
+	f->paused = paused;
+	schedule(f); /* out of the heap while paused; back with its own due time on resume */
+	return 0;
+}
+
+static const char *phase_name(enum phase p)
+{
+	return p == IDLE ? "idle" : p == FETCHING ? "fetching" : p == DRAINING ? "draining" : "removed";
+}
+
+json_t *feeds_status(const struct feeds *fs)
+{
+	json_t *arr = json_array();
+	char due[DATE_BUFSZ], ok[DATE_BUFSZ];
+
+	for (const struct feed *f = fs->head; arr && f; f = f->next) {
+		if (!f->conf)
+			continue;
+		date_format(f->st.next_due, due, sizeof due);
+		date_format(f->st.last_success, ok, sizeof ok);
+		json_array_append_new(
+			arr, json_pack("{ss ss ss sb sb sb si ss* ss* ss* ss*}", "name", f->name, "url",
+				       f->conf->url, "state", phase_name(f->phase), "paused", f->paused,
+				       "twin", f->twin, "retired", f->st.retired, "failures",
+				       f->st.failures, "last_result", f->st.last_result, "last_success",
+				       f->st.last_success ? ok : NULL, "next_due",
+				       f->paused || f->twin || f->st.retired ? NULL : due, "due_reason",
+				       f->st.due_reason));
+	}
+	return arr;
+}
+
+void feeds_counts(const struct feeds *fs, size_t *failing, size_t *paused)
+{
+	*failing = *paused = 0;
+	for (const struct feed *f = fs->head; f; f = f->next) {
+		if (!f->conf)
+			continue;
+		*failing += f->st.failures > 0;
+		*paused += f->paused;
+	}
 }

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 #include <uv.h>
 
 #include "buf.h"
@@ -41,6 +42,11 @@ struct feeds_report {
 	int ok;
 	int not_fetched;
 	const char *result;
+	/* for the metrics: the response's status (0: none), whether the transfer or the parse
+	 * failed, the body's bytes, and the attempt's time from its start to its outcome */
+	int status, transfer_failed, parse_failed;
+	size_t bytes;
+	double seconds;
 };
 
 struct feeds_cbs {
@@ -79,5 +85,14 @@ void feeds_failed_names(const struct feeds *fs, struct buf *out);
 size_t feeds_count(const struct feeds *fs); /* configured feeds */
 size_t feeds_busy(const struct feeds *fs);  /* attempts in flight, removed feeds' included */
 size_t feeds_due_count(const struct feeds *fs); /* feeds in the schedule (not retired, no twin) */
+
+/* `feedspool ctl`: fetch a feed (NULL: every feed not paused) now; stop or restart scheduling
+ * one (kept across reloads, not restarts). 0, or -ENOENT/-EPERM with the reason in err. */
+int feeds_refresh(struct feeds *fs, const char *name, struct buf *err);
+int feeds_pause(struct feeds *fs, const char *name, int paused, struct buf *err);
+/* Every configured feed's state as a new JSON array (`ctl status`). */
+json_t *feeds_status(const struct feeds *fs);
+/* Feeds whose last fetch failed, and paused feeds (the metrics). */
+void feeds_counts(const struct feeds *fs, size_t *failing, size_t *paused);
 
 #endif
