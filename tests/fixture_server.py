@@ -337,6 +337,8 @@ class Handler(BaseHTTPRequestHandler):
             ctype = "application/rss+xml"
         elif name.endswith(".atom"):
             ctype = "application/atom+xml"
+        elif name.endswith(".html"):
+            ctype = "text/html; charset=utf-8"
         if use_gzip:
             STATS.gzipped()
             return self.reply(200, gzip.compress(body), ctype,

@@ -84,10 +84,12 @@ static const struct key keys[] = {
     FEED("header", K_HEADER, headers, 0, 0),
     FEED("revisions", K_BOOL, revisions, 0, 1),
     FEED("allow_private", K_STRING, allow_private, 0, 0),
+    FEED("fulltext", K_STRING, fulltext, 0, 0),
     {"opml", K_OPML, 0, 0, 0, 0},
 };
 
 #define N_KEYS (sizeof keys / sizeof keys[0])
+_Static_assert(N_KEYS <= 64, "struct feed_extra's set has a bit per key");
 #define URL_SLOT N_KEYS /* where a [feed] section's url is counted in struct load's seen */
 #define CATEGORY_SLOT (N_KEYS + 1) /* and its category */
 
@@ -95,7 +97,7 @@ enum sec_kind { SEC_NONE, SEC_SKIP, SEC_GLOBAL, SEC_FEED, SEC_FILTER };
 
 /* What the parse knows of a [feed] section beyond struct feed_conf. */
 struct feed_extra {
-	uint32_t set; /* bit i: keys[i] was given in the section */
+	uint64_t set; /* bit i: keys[i] was given in the section */
 	int url_line;
 	int next_suffix; /* OPML naming: the next "-N" to try after this name (0: 2) */
 };
@@ -566,6 +568,7 @@ static void settings_fini(struct feed_settings *s)
 
 	free(s->user_agent);
 	free(s->allow_private);
+	free(s->fulltext);
 	for (i = 0; i < s->n_headers; i++)
 		free(s->headers[i]);
 	free(s->headers);
@@ -621,14 +624,14 @@ static int merge_headers(const struct feed_settings *d, struct feed_settings *s)
 }
 
 /* Every feed setting not in set (a bit per keys[] index) is copied from the defaults d. */
-static int fill_defaults(const struct feed_settings *d, struct feed_settings *s, uint32_t set)
+static int fill_defaults(const struct feed_settings *d, struct feed_settings *s, uint64_t set)
 {
 	const struct key *k;
 	size_t i;
 
 	for (i = 0; i < N_KEYS; i++) {
 		k = &keys[i];
-		if (!k->feed || k->type == K_HEADER || (set & (1u << i)))
+		if (!k->feed || k->type == K_HEADER || (set & (UINT64_C(1) << i)))
 			continue;
 		if (k->type == K_STRING) {
 			char **p = (char **)((char *)s + k->off);
@@ -704,8 +707,9 @@ static struct config *config_new(const char *path)
 	c->plugin_dir = strdup(PKGLIBDIR);
 	c->defaults.user_agent = strdup(DEFAULT_USER_AGENT);
 	c->defaults.allow_private = strdup("no");
+	c->defaults.fulltext = strdup("no");
 	if (!c->path || !c->state || !c->spool || !c->metrics || !c->plugin_dir || !c->defaults.user_agent ||
-	    !c->defaults.allow_private) {
+	    !c->defaults.allow_private || !c->defaults.fulltext) {
 		config_free(c);
 		return NULL;
 	}
@@ -973,6 +977,9 @@ static int set_value(struct load *ld, const struct key *k, void *base, const cha
 				   "empty (leave %s out for the default)", k->name);
 			return -EINVAL;
 		}
+		if (k->feed && k->off == offsetof(struct feed_settings, fulltext) && strcmp(v, "no") &&
+		    strcmp(v, "yes") && strcmp(v, "auto"))
+			return bad_value(ld, k->name, v, "no, yes or auto");
 		if (k->off == offsetof(struct feed_settings, allow_private) && k->feed) {
 			struct addr_policy ap;
 			char why[256];
@@ -1106,7 +1113,7 @@ static void feed_key(struct load *ld, const char *name, const char *value)
 	if (keys[i].type != K_HEADER && !first_use(ld, (size_t)i, name))
 		return;
 	if (set_value(ld, &keys[i], &f->s, value) == 0)
-		ld->fx[ld->index].set |= 1u << i;
+		ld->fx[ld->index].set |= UINT64_C(1) << i;
 }
 
 /* Appends the items of a `feeds` (names or patterns, separated by commas or blanks) or

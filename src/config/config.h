@@ -35,6 +35,7 @@ struct feed_settings {
 	int revisions;        /* write changed items again as revisions (default 0) */
 	char *allow_private;  /* internal addresses the fetcher may connect to (addr_policy.h
 			       * syntax: yes, no, or ADDRESS[:PORT] and CIDR entries; default no) */
+	char *fulltext;       /* "no" (default), "yes" or "auto": fetch the linked page's text */
 };
 
 struct feed_conf {

@@ -26,6 +26,7 @@
 #include "config.h"
 #include "feeds.h"
 #include "fetch.h"
+#include "fulltext.h"
 #include "ctl.h"
 #include "log.h"
 #include "ops.h"
@@ -77,9 +78,12 @@ static void notify(const char *msg)
 static void arm_tick(struct daemon *d);
 static void maybe_finish(struct daemon *d);
 
-/* ---- the filter chain, as the pipeline's judge ------------------------------------------------ */
+/* ---- the full text and the filter chain, as the pipeline's judge ---------------------------- */
 
 struct judging {
+	struct daemon *d;
+	struct article *a;
+	const struct feed_info *f;
 	pipeline_judge_done done;
 	void *job;
 };
@@ -96,21 +100,50 @@ static void on_chain_done(void *ud, enum filter_outcome outcome, const char *dro
 	free(j);
 }
 
+static void run_chain(struct judging *j)
+{
+	if (!j->d->chain) {
+		j->done(j->job, 1);
+		free(j);
+	} else if (filter_chain_run(j->d->chain, j->a, j->f, on_chain_done, j) < 0) {
+		j->done(j->job, 1); /* no memory to judge: keep, as on_error = keep would */
+		free(j);
+	}
+}
+
+static void on_fulltext(void *ud)
+{
+	run_chain(ud);
+}
+
+/* Articles go through the judge when there is a filter chain or a feed asks for full text. */
+static int needs_judge(const struct config *c, const struct filter_chain *chain)
+{
+	if (chain || strcmp(c->defaults.fulltext, "no"))
+		return 1;
+	for (size_t i = 0; i < c->n_feeds; i++)
+		if (strcmp(c->feeds[i].s.fulltext, "no"))
+			return 1;
+	return 0;
+}
+
 static void judge(void *ud, struct article *a, const struct feed_info *f, pipeline_judge_done done,
 		  void *job)
 {
 	struct daemon *d = ud;
 	struct judging *j = malloc(sizeof *j);
+	const struct feed_conf *fc;
 
-	if (j) {
-		/* set before running: the chain may answer before filter_chain_run returns */
-		j->done = done;
-		j->job = job;
+	if (!j) {
+		done(job, 1);
+		return;
 	}
-	if (!j || !d->chain || filter_chain_run(d->chain, a, f, on_chain_done, j) < 0) {
-		free(j);
-		done(job, 1); /* no memory to judge: keep, as on_error = keep would */
-	}
+	/* set before running: the chain may answer before filter_chain_run returns */
+	*j = (struct judging){d, a, f, done, job};
+	fc = config_feed(d->cfg, f->name);
+	if (fc && fulltext_wanted(a, fc) && fulltext_start(d->fetcher, a, fc, on_fulltext, j) == 0)
+		return;
+	run_chain(j);
 }
 
 /* ---- status ----------------------------------------------------------------------------------- */
@@ -349,7 +382,7 @@ static void reload(struct daemon *d)
 	/* pending calls of the old chain complete as errors (their on_error applies) */
 	filter_chain_free(d->chain);
 	d->chain = ch;
-	pipeline_set_judge(d->pl, d->chain ? judge : NULL, d);
+	pipeline_set_judge(d->pl, needs_judge(c, d->chain) ? judge : NULL, d);
 	old = d->cfg;
 	d->cfg = c;
 	pipeline_set_config(d->pl, c);
@@ -561,7 +594,7 @@ static int open_feeds(struct daemon *d)
 	d->once_total = feeds_due_count(d->feeds);
 	pipeline_on_idle(d->pl, on_pipeline_idle, d);
 	pipeline_on_resume(d->pl, on_resume, d);
-	if (d->chain)
+	if (needs_judge(d->cfg, d->chain))
 		pipeline_set_judge(d->pl, judge, d);
 	if (pipeline_recover(d->pl) < 0) {
 		log_err("state %s: recovery failed: %s", d->cfg->state, state_error(d->st));

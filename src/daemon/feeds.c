@@ -572,6 +572,20 @@ static void on_run_done(void *ud, const struct feed_run_result *r)
 		fs->cbs.settled(fs->ud);
 }
 
+void feeds_fill_request(struct fetch_request *req, const struct feed_settings *s)
+{
+	memset(req, 0, sizeof *req);
+	req->user_agent = s->user_agent;
+	req->headers = (const char *const *)s->headers;
+	req->n_headers = s->n_headers;
+	req->connect_timeout = s->connect_timeout;
+	req->timeout = s->timeout;
+	req->low_speed_limit = s->low_speed_limit;
+	req->low_speed_time = s->low_speed_time;
+	req->max_bytes = s->max_bytes;
+	req->allow_private = s->allow_private;
+}
+
 static void start(struct feed *f)
 {
 	struct feeds *fs = f->fs;
@@ -579,20 +593,11 @@ static void start(struct feed *f)
 	struct attempt *a = &f->at;
 	struct fetch_request req;
 
-	memset(&req, 0, sizeof req);
+	feeds_fill_request(&req, s);
 	req.url = f->st.url;
 	req.etag = f->st.etag;
 	req.last_modified = f->st.last_modified;
-	req.user_agent = s->user_agent;
-	req.headers = (const char *const *)s->headers;
-	req.n_headers = s->n_headers;
-	req.connect_timeout = s->connect_timeout;
-	req.timeout = s->timeout;
-	req.low_speed_limit = s->low_speed_limit;
-	req.low_speed_time = s->low_speed_time;
-	req.max_bytes = s->max_bytes;
 	req.allow_file = fs->cfg->allow_file_urls;
-	req.allow_private = s->allow_private;
 	attempt_fini(a);
 	if (!(a->run = pipeline_run_begin(fs->env.pl, f->name, on_run_done, f))) {
 		log_err("feed %s: out of memory: tried again in a minute", f->name);

@@ -86,6 +86,10 @@ size_t feeds_count(const struct feeds *fs); /* configured feeds */
 size_t feeds_busy(const struct feeds *fs);  /* attempts in flight, removed feeds' included */
 size_t feeds_due_count(const struct feeds *fs); /* feeds in the schedule (not retired, no twin) */
 
+/* A request with a feed's fetch settings (user agent, headers, timeouts, caps, private
+ * addresses); the caller sets the URL and the rest. */
+void feeds_fill_request(struct fetch_request *req, const struct feed_settings *s);
+
 /* `feedspool ctl`: fetch a feed (NULL: every feed not paused) now; stop or restart scheduling
  * one (kept across reloads, not restarts). 0, or -ENOENT/-EPERM with the reason in err. */
 int feeds_refresh(struct feeds *fs, const char *name, struct buf *err);
