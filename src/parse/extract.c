@@ -55,7 +55,9 @@ xmlNodePtr extract_next(xmlNodePtr n, xmlNodePtr root, int skip)
 
 int extract_is(xmlNodePtr n, const char *name)
 {
-	return n && n->type == XML_ELEMENT_NODE && n->name && !strcmp((const char *)n->name, name);
+	/* the first letters differ for most pairs: no call then */
+	return n && n->type == XML_ELEMENT_NODE && n->name && n->name[0] == (xmlChar)name[0] &&
+	       !strcmp((const char *)n->name, name);
 }
 
 /* Gives every element its xinfo; elements created later have none (xinfo_of() is NULL). */

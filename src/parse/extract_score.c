@@ -27,7 +27,7 @@ int extract_is_block(xmlNodePtr n)
 	if (!n || n->type != XML_ELEMENT_NODE)
 		return 0;
 	for (i = 0; i < sizeof(block_tags) / sizeof(block_tags[0]); i++)
-		if (!strcmp((const char *)n->name, block_tags[i]))
+		if (extract_is(n, block_tags[i]))
 			return 1;
 	return 0;
 }
