@@ -12,6 +12,7 @@
 
 #include <libxml/HTMLparser.h>
 #include <libxml/HTMLtree.h>
+#include <libxml/xmlerror.h>
 #include <libxml/xmlsave.h>
 
 #include "extract_impl.h"
@@ -280,9 +281,33 @@ out:
 	return rc;
 }
 
-/* Passes from the strictest on, until one finds enough text; else the one that found most. */
+/* libxml2 reports encoding errors on stderr whatever the parse options say: a page is not
+ * the operator's business, so they are silenced while we work (and the handler restored). */
+static void quiet(void *ctx, xmlErrorPtr e)
+{
+	(void)ctx;
+	(void)e;
+}
+
+static int passes_run(const char *page, size_t len, const char *url, const char *charset,
+		      struct extract *x);
+
 int extract_page(const char *page, size_t len, const char *url, const char *charset,
 		 struct extract *x)
+{
+	xmlStructuredErrorFunc saved = xmlStructuredError;
+	void *saved_ctx = xmlStructuredErrorContext;
+	int rc;
+
+	xmlSetStructuredErrorFunc(NULL, quiet);
+	rc = passes_run(page, len, url, charset, x);
+	xmlSetStructuredErrorFunc(saved_ctx, saved);
+	return rc;
+}
+
+/* Passes from the strictest on, until one finds enough text; else the one that found most. */
+static int passes_run(const char *page, size_t len, const char *url, const char *charset,
+		      struct extract *x)
 {
 	static const unsigned passes[] = {
 	    STRIP_UNLIKELY | WEIGHT_CLASSES | CLEAN_CONDITIONALLY,
