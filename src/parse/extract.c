@@ -97,8 +97,7 @@ static const char *attr(xmlNodePtr n, const char *name)
 {
 	xmlAttrPtr a = xmlHasProp(n, (const xmlChar *)name);
 
-	return a && a->children && a->children->content ? (const char *)a->children->content
-							 : NULL;
+	return a && a->children && a->children->content ? (const char *)a->children->content : NULL;
 }
 
 /* The og:title (or twitter:title) of the page, else its <title>; NULL if none. */
@@ -143,8 +142,8 @@ static size_t words_in(const char *s, size_t n)
 /* Drops a site name after (or before) a separator: "Story - Site" -> "Story". */
 static void strip_site(struct buf *b)
 {
-	static const char *const seps[] = {" | ", " - ", " \xe2\x80\x93 ", " \xe2\x80\x94 ",
-					   " :: ", " \xc2\xbb ", " / "};
+	static const char *const seps[] = {
+	    " | ", " - ", " \xe2\x80\x93 ", " \xe2\x80\x94 ", " :: ", " \xc2\xbb ", " / "};
 	const char *s = buf_cstr(b), *cut = NULL;
 	size_t i, keep;
 
@@ -253,8 +252,8 @@ static void tree_fini(struct xtree *t)
 }
 
 /* One pass: parse, prune, score, render, doing what flags say. */
-static int pass(const char *page, size_t len, const char *url, const char *charset,
-		unsigned flags, unsigned *effects, struct extract *x)
+static int pass(const char *page, size_t len, const char *url, const char *charset, unsigned flags,
+		unsigned *effects, struct extract *x)
 {
 	struct xtree t = {0};
 	int rc = -ENOMEM;

@@ -15,9 +15,10 @@
 #define LEVELS 5
 
 static const char *const block_tags[] = {
-    "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "fieldset",
-    "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
-    "li", "main", "nav", "ol", "p", "pre", "section", "table", "tr", "td", "ul",
+    "address",	"article", "aside",   "blockquote", "dd", "div",  "dl",	 "dt",
+    "fieldset", "figure",  "footer",  "form",	    "h1", "h2",	  "h3",	 "h4",
+    "h5",	"h6",	   "header",  "hr",	    "li", "main", "nav", "ol",
+    "p",	"pre",	   "section", "table",	    "tr", "td",	  "ul",
 };
 
 int extract_is_block(xmlNodePtr n)
