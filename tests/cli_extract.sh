@@ -57,6 +57,11 @@ open(os.path.join(d, "junk.html"), "wb").write(bytes(range(256)) * 2000)
 open(os.path.join(d, "empty.html"), "w").write("")
 open(os.path.join(d, "huge.html"), "w").write("<html><body><p>" + "word, " * 1000000 + "</p>")
 PY
+printf '<html><head><meta charset="iso-2022-jp"></head><body><p>\033$B\377\377\000</p></body></html>' \
+	>"$TMP/badenc.html"
+"$FEEDSPOOL" extract "$TMP/badenc.html" >/dev/null 2>"$TMP/err"
+expect_eq "a page that is not in its declared encoding: exit 0" "$?" 0
+expect_eq "and libxml2's encoding errors do not reach stderr" "$(cat "$TMP/err")" ""
 for page in deep pb tables junk empty huge; do
 	timeout 20 "$FEEDSPOOL" extract "$TMP/$page.html" >/dev/null 2>"$TMP/err"
 	expect_eq "hostile page $page.html: exits 0 within 20 s" "$?" 0

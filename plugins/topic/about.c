@@ -6,8 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const part_names[ABOUT_PARTS] = {"title", "lead", "share", "density",
-						     "others"};
+static const char *const part_names[ABOUT_PARTS] = {"title", "lead", "share", "density", "others"};
 static const double part_default[ABOUT_PARTS] = {0.5, 0.2, 0.5, 0.15, 0.3};
 /* Mentions per 100 words at which the density part counts in full. */
 #define DENSITY_FULL 2.0
@@ -82,8 +81,9 @@ void about_explain(const struct about_rules *r, const struct about_counts *c,
 	double density = c->words ? 100.0 * (double)c->mentions / (double)c->words : 0;
 	size_t o;
 
-	o = (size_t)snprintf(buf, cap, "about %.2f %s %g (title %+.2f, lead %+.2f, share %u/%u %+.2f, "
-				      "density %.2f/100 words %+.2f, others %u/%u %+.2f)",
+	o = (size_t)snprintf(buf, cap,
+			     "about %.2f %s %g (title %+.2f, lead %+.2f, share %u/%u %+.2f, "
+			     "density %.2f/100 words %+.2f, others %u/%u %+.2f)",
 			     score, score >= r->threshold ? ">=" : "<", r->threshold,
 			     part[ABOUT_TITLE], part[ABOUT_LEAD], c->subject_paras, c->paras,
 			     part[ABOUT_SHARE], density, part[ABOUT_DENSITY], c->other_paras,

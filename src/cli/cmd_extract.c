@@ -59,8 +59,7 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static int one(const char *path, const char *url, const char *charset, int flags,
-	       struct extract *x)
+static int one(const char *path, const char *url, const char *charset, int flags, struct extract *x)
 {
 	struct buf page = BUF_INIT;
 	int rc = slurp(path, &page);
@@ -95,8 +94,7 @@ int cmd_extract(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"url", required_argument, NULL, 'u'}, {"charset", required_argument, NULL, 'c'},
 	    {"html", no_argument, NULL, 'H'},	   {"time", no_argument, NULL, 'T'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},	   {NULL, 0, NULL, 0},
 	};
 	const char *url = NULL, *charset = NULL;
 	struct extract x;
@@ -104,12 +102,24 @@ int cmd_extract(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "u:c:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'u': url = optarg; break;
-		case 'c': charset = optarg; break;
-		case 'H': flags |= OUT_HTML; break;
-		case 'T': flags |= OUT_TIME; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return EXIT_USAGE;
+		case 'u':
+			url = optarg;
+			break;
+		case 'c':
+			charset = optarg;
+			break;
+		case 'H':
+			flags |= OUT_HTML;
+			break;
+		case 'T':
+			flags |= OUT_TIME;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {

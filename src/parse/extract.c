@@ -12,6 +12,7 @@
 
 #include <libxml/HTMLparser.h>
 #include <libxml/HTMLtree.h>
+#include <libxml/xmlerror.h>
 #include <libxml/xmlsave.h>
 
 #include "extract_impl.h"
@@ -55,7 +56,9 @@ xmlNodePtr extract_next(xmlNodePtr n, xmlNodePtr root, int skip)
 
 int extract_is(xmlNodePtr n, const char *name)
 {
-	return n && n->type == XML_ELEMENT_NODE && n->name && !strcmp((const char *)n->name, name);
+	/* the first letters differ for most pairs: no call then */
+	return n && n->type == XML_ELEMENT_NODE && n->name && n->name[0] == (xmlChar)name[0] &&
+	       !strcmp((const char *)n->name, name);
 }
 
 /* Gives every element its xinfo; elements created later have none (xinfo_of() is NULL). */
@@ -94,8 +97,7 @@ static const char *attr(xmlNodePtr n, const char *name)
 {
 	xmlAttrPtr a = xmlHasProp(n, (const xmlChar *)name);
 
-	return a && a->children && a->children->content ? (const char *)a->children->content
-							 : NULL;
+	return a && a->children && a->children->content ? (const char *)a->children->content : NULL;
 }
 
 /* The og:title (or twitter:title) of the page, else its <title>; NULL if none. */
@@ -140,8 +142,8 @@ static size_t words_in(const char *s, size_t n)
 /* Drops a site name after (or before) a separator: "Story - Site" -> "Story". */
 static void strip_site(struct buf *b)
 {
-	static const char *const seps[] = {" | ", " - ", " \xe2\x80\x93 ", " \xe2\x80\x94 ",
-					   " :: ", " \xc2\xbb ", " / "};
+	static const char *const seps[] = {
+	    " | ", " - ", " \xe2\x80\x93 ", " \xe2\x80\x94 ", " :: ", " \xc2\xbb ", " / "};
 	const char *s = buf_cstr(b), *cut = NULL;
 	size_t i, keep;
 
@@ -250,8 +252,8 @@ static void tree_fini(struct xtree *t)
 }
 
 /* One pass: parse, prune, score, render, doing what flags say. */
-static int pass(const char *page, size_t len, const char *url, const char *charset,
-		unsigned flags, unsigned *effects, struct extract *x)
+static int pass(const char *page, size_t len, const char *url, const char *charset, unsigned flags,
+		unsigned *effects, struct extract *x)
 {
 	struct xtree t = {0};
 	int rc = -ENOMEM;
@@ -278,9 +280,33 @@ out:
 	return rc;
 }
 
-/* Passes from the strictest on, until one finds enough text; else the one that found most. */
+/* libxml2 reports encoding errors on stderr whatever the parse options say: a page is not
+ * the operator's business, so they are silenced while we work (and the handler restored). */
+static void quiet(void *ctx, xmlErrorPtr e)
+{
+	(void)ctx;
+	(void)e;
+}
+
+static int passes_run(const char *page, size_t len, const char *url, const char *charset,
+		      struct extract *x);
+
 int extract_page(const char *page, size_t len, const char *url, const char *charset,
 		 struct extract *x)
+{
+	xmlStructuredErrorFunc saved = xmlStructuredError;
+	void *saved_ctx = xmlStructuredErrorContext;
+	int rc;
+
+	xmlSetStructuredErrorFunc(NULL, quiet);
+	rc = passes_run(page, len, url, charset, x);
+	xmlSetStructuredErrorFunc(saved_ctx, saved);
+	return rc;
+}
+
+/* Passes from the strictest on, until one finds enough text; else the one that found most. */
+static int passes_run(const char *page, size_t len, const char *url, const char *charset,
+		      struct extract *x)
 {
 	static const unsigned passes[] = {
 	    STRIP_UNLIKELY | WEIGHT_CLASSES | CLEAN_CONDITIONALLY,

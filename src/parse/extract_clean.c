@@ -133,8 +133,8 @@ static int junk(const struct xtree *t, xmlNodePtr n)
 /* Whether n is a container that conditional cleaning drops. */
 static int conditional(const struct xtree *t, xmlNodePtr n)
 {
-	static const char *const tags[] = {"form", "fieldset", "table", "ul", "ol",
-					   "div",  "section",  "figure"};
+	static const char *const tags[] = {"form", "fieldset", "table",	  "ul",
+					   "ol",   "div",      "section", "figure"};
 	size_t i;
 
 	for (i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
@@ -189,11 +189,10 @@ static int bad_heading(const struct xtree *t, xmlNodePtr n)
 
 /* Words of short blocks that are about the site, not the story (lowercase). */
 static const char *const boiler_phrases[] = {
-    "follow us",      "follow him",	 "follow her",	   "follow me",
-    "subscribe to",   "sign up for",	 "click here",	   "clicking here",
-    "all rights reserved", "tell us what you think", "join our", "let us know",
-    "getty images",   "about the author", "share this",	   "read more:",
-    "related:",	      "recommended:",	 "advertisement",
+    "follow us",   "follow him",  "follow her",	   "follow me",		  "subscribe to",
+    "sign up for", "click here",  "clicking here", "all rights reserved", "tell us what you think",
+    "join our",	   "let us know", "getty images",  "about the author",	  "share this",
+    "read more:",  "related:",	  "recommended:",  "advertisement",
 };
 
 /* How bylines and datelines begin (as written, case and all). */
@@ -255,9 +254,9 @@ void extract_clean(struct xtree *t, xmlNodePtr root)
 		return;
 	extract_measure(t, root);
 	for (n = root; n; n = next) {
-		int go = n != root && n->type == XML_ELEMENT_NODE && xinfo_of(n) &&
-			 !xinfo_of(n)->keep &&
-			 ((heading(n) && bad_heading(t, n)) || boiler_block(n) || conditional(t, n));
+		int go =
+		    n != root && n->type == XML_ELEMENT_NODE && xinfo_of(n) && !xinfo_of(n)->keep &&
+		    ((heading(n) && bad_heading(t, n)) || boiler_block(n) || conditional(t, n));
 
 		next = extract_next(n, root, go);
 		if (go) {

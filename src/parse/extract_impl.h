@@ -10,26 +10,26 @@
 
 /* What we know of one element, hung on its node's _private. */
 struct xinfo {
-	double score;	  /* readability score from the paragraphs below it */
-	size_t text;	  /* characters of text inside it, whitespace runs counted once */
-	size_t link;	  /* of which inside links */
-	unsigned commas;  /* commas in its text */
-	size_t own;	  /* text of its own: in text nodes and inline elements directly inside */
+	double score;	 /* readability score from the paragraphs below it */
+	size_t text;	 /* characters of text inside it, whitespace runs counted once */
+	size_t link;	 /* of which inside links */
+	unsigned commas; /* commas in its text */
+	size_t own;	 /* text of its own: in text nodes and inline elements directly inside */
 	unsigned own_commas;
 	unsigned articles; /* article elements below it */
-	unsigned paras;	  /* paragraphs of real text below it (at least PARA_MIN characters) */
+	unsigned paras;	   /* paragraphs of real text below it (at least PARA_MIN characters) */
 	unsigned p, img, li, input, embed; /* elements of these kinds below it */
-	signed char weight; /* class/id and semantic signals, -50..50 */
-	unsigned char scored; /* score was initialized (it is a candidate) */
-	unsigned char keep;   /* holds the page's marked article body: never pruned */
+	signed char weight;		   /* class/id and semantic signals, -50..50 */
+	unsigned char scored;		   /* score was initialized (it is a candidate) */
+	unsigned char keep;		   /* holds the page's marked article body: never pruned */
 };
 
 /* Shorter blocks are not paragraphs of text. */
 #define PARA_MIN 25
 
 /* What a pass does; when the strictest pass finds too little text, the next drops a step. */
-#define STRIP_UNLIKELY 1 /* drop elements whose class/id says boilerplate */
-#define WEIGHT_CLASSES 2 /* score class/id signals */
+#define STRIP_UNLIKELY 1      /* drop elements whose class/id says boilerplate */
+#define WEIGHT_CLASSES 2      /* score class/id signals */
 #define CLEAN_CONDITIONALLY 4 /* drop containers holding more links, images, forms than text */
 
 struct xtree {

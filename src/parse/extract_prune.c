@@ -13,43 +13,43 @@
 
 /* Never article text, whatever they hold. */
 static const char *const drop_tags[] = {
-    "applet", "aside",	"audio",    "button", "canvas", "datalist", "dialog", "embed",
-    "footer", "iframe", "input",    "link",   "meta",	"nav",	    "noscript", "object",
-    "option", "script", "select",   "style",  "svg",	"template", "textarea", "video",
-    "head",   "menu",	"figcaption", "label",	"noembed", "noframes", "map",  "picture",
+    "applet", "aside",	"audio",      "button", "canvas",  "datalist", "dialog",   "embed",
+    "footer", "iframe", "input",      "link",	"meta",	   "nav",      "noscript", "object",
+    "option", "script", "select",     "style",	"svg",	   "template", "textarea", "video",
+    "head",   "menu",	"figcaption", "label",	"noembed", "noframes", "map",	   "picture",
 };
 
 static const char *const drop_roles[] = {
-    "navigation", "complementary", "banner", "contentinfo", "menu", "menubar",
+    "navigation", "complementary", "banner", "contentinfo", "menu",    "menubar",
     "dialog",	  "alertdialog",   "search", "toolbar",	    "tablist",
 };
 
 /* Parts of class and id names. Boilerplate that no article holds (removed before scoring): */
 static const char *const unlikely_words[] = {
-    "comment",	 "disqus",     "share",	     "sharing",	   "social",	  "related",
-    "recommend", "sidebar",    "cookie",     "consent",	   "gdpr",	  "newsletter",
-    "subscribe", "signup",     "sign-up",    "promo",	   "sponsor",	  "-ad-",
-    "ad-slot",	 "adslot",     "ad-container", "advert",   "breadcrumb",  "pagination",
-    "pager",	 "popup",      "modal",	     "outbrain",   "taboola",	  "footer",
-    "masthead",	 "menu",       "navbar",     "banner",	   "skyscraper",  "byline",
-    "dateline",	 "share-bar",  "toolbar",    "most-popular", "mostpopular", "trending",
-    "more-stories", "paywall", "login",	     "skip-link",  "inline-ad",	  "header",
-    "supplement", "extra",     "community",  "replies",	   "remark",	  "combx",
-    "shoutbox",	 "agegate",    "rss",	     "legends",	   "cover-wrap",  "ai2html",
-    "caption",	 "credit",     "gallery",    "carousel",   "slideshow",	  "lightbox",
+    "comment",	    "disqus",	 "share",	 "sharing",	 "social",	"related",
+    "recommend",    "sidebar",	 "cookie",	 "consent",	 "gdpr",	"newsletter",
+    "subscribe",    "signup",	 "sign-up",	 "promo",	 "sponsor",	"-ad-",
+    "ad-slot",	    "adslot",	 "ad-container", "advert",	 "breadcrumb",	"pagination",
+    "pager",	    "popup",	 "modal",	 "outbrain",	 "taboola",	"footer",
+    "masthead",	    "menu",	 "navbar",	 "banner",	 "skyscraper",	"byline",
+    "dateline",	    "share-bar", "toolbar",	 "most-popular", "mostpopular", "trending",
+    "more-stories", "paywall",	 "login",	 "skip-link",	 "inline-ad",	"header",
+    "supplement",   "extra",	 "community",	 "replies",	 "remark",	"combx",
+    "shoutbox",	    "agegate",	 "rss",		 "legends",	 "cover-wrap",	"ai2html",
+    "caption",	    "credit",	 "gallery",	 "carousel",	 "slideshow",	"lightbox",
 };
 
 /* Whole class names of content not shown (or shown to screen readers only). */
 static const char *const hidden_classes[] = {
-    "hidden", "hide", "sr-only", "visually-hidden", "visuallyhidden", "screen-reader-text",
+    "hidden",	 "hide",   "sr-only",	"visually-hidden", "visuallyhidden", "screen-reader-text",
     "invisible", "d-none", "is-hidden", "offscreen",
 };
 
 /* Less sure signs of boilerplate (a negative weight only): */
 static const char *const bad_words[] = {
-    "comment", "share",	  "related", "sidebar", "footer",  "masthead", "promo",	  "sponsor",
-    "banner",  "outbrain", "tags",   "meta",	"contact", "shopping", "scroll", "-ad-",
-    "social",  "cookie",  "gdpr",    "media",	"combx",   "shoutbox", "skyscraper",
+    "comment", "share",	   "related", "sidebar", "footer",  "masthead", "promo",      "sponsor",
+    "banner",  "outbrain", "tags",    "meta",	 "contact", "shopping", "scroll",     "-ad-",
+    "social",  "cookie",   "gdpr",    "media",	 "combx",   "shoutbox", "skyscraper",
 };
 
 /* Article bodies: */
@@ -131,8 +131,7 @@ static const char *prop(xmlNodePtr n, const char *name)
 {
 	xmlAttrPtr a = xmlHasProp(n, (const xmlChar *)name);
 
-	return a && a->children && a->children->content ? (const char *)a->children->content
-							 : NULL;
+	return a && a->children && a->children->content ? (const char *)a->children->content : NULL;
 }
 
 static int hidden_class(xmlNodePtr n)

@@ -15,9 +15,10 @@
 #define LEVELS 5
 
 static const char *const block_tags[] = {
-    "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "fieldset",
-    "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
-    "li", "main", "nav", "ol", "p", "pre", "section", "table", "tr", "td", "ul",
+    "address",	"article", "aside",   "blockquote", "dd", "div",  "dl",	 "dt",
+    "fieldset", "figure",  "footer",  "form",	    "h1", "h2",	  "h3",	 "h4",
+    "h5",	"h6",	   "header",  "hr",	    "li", "main", "nav", "ol",
+    "p",	"pre",	   "section", "table",	    "tr", "td",	  "ul",
 };
 
 int extract_is_block(xmlNodePtr n)
@@ -27,7 +28,7 @@ int extract_is_block(xmlNodePtr n)
 	if (!n || n->type != XML_ELEMENT_NODE)
 		return 0;
 	for (i = 0; i < sizeof(block_tags) / sizeof(block_tags[0]); i++)
-		if (!strcmp((const char *)n->name, block_tags[i]))
+		if (extract_is(n, block_tags[i]))
 			return 1;
 	return 0;
 }

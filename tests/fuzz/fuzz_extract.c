@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_text(&x.text);
 	rc = extract_page((const char *)data, size, "http://example.org/a/", NULL, &y);
 	FUZZ_ASSERT(rc == 0 && x.text.len == y.text.len && x.title.len == y.title.len &&
-			    (!x.text.len || !memcmp(x.text.data, y.text.data, x.text.len)),
+			(!x.text.len || !memcmp(x.text.data, y.text.data, x.text.len)),
 		    "a second extraction differs");
 	extract_fini(&x);
 	extract_fini(&y);
