@@ -754,7 +754,6 @@ static void test_scope(const char *tracefile)
 {
 	char tr[4200], *t, *log;
 	char *alpha[] = {"alpha"}, *b_star[] = {"b*", "nomatch-*"}, *news[] = {"News"};
-	char *typo[] = {"alpah"}, *nocat[] = {"Sport*"};
 	struct conf k;
 	struct filter_chain *ch;
 	struct buf err = BUF_INIT;
@@ -811,8 +810,18 @@ static void test_scope(const char *tracefile)
 	free(t);
 	filter_chain_free(ch);
 	conf_fini(&k);
+	buf_fini(&err);
+	clear(tracefile);
+}
 
-	/* a name that names no feed is an error; a category no feed has, a warning */
+/* A name that names no feed is an error; a category no feed has, a warning. */
+static void test_scope_errors(void)
+{
+	char *typo[] = {"alpah"}, *nocat[] = {"Sport*"}, *log;
+	struct conf k;
+	struct filter_chain *ch;
+	struct buf err = BUF_INIT;
+
 	conf_init(&k);
 	conf_feed(&k, "alpha", "News");
 	conf_add(&k, "typo", plugpath("testplug"), ON_ERROR_KEEP, NULL);
@@ -840,7 +849,6 @@ static void test_scope(const char *tracefile)
 	filter_chain_free(ch);
 	conf_fini(&k);
 	buf_fini(&err);
-	clear(tracefile);
 }
 
 int main(void)
@@ -858,6 +866,7 @@ int main(void)
 	test_errors();
 	test_deferred(tracefile);
 	test_scope(tracefile);
+	test_scope_errors();
 	if (mkdtemp(dir)) {
 		test_view(dir);
 		test_json_deferred(dir);

@@ -1165,6 +1165,23 @@ static int categories_copy(struct filter_chain *ch, const struct config *c)
 	return 0;
 }
 
+/* What the host offers filter f's plugin. */
+static void host_init(struct filter *f, const struct filter_chain *ch, void *uv_loop)
+{
+	f->host.size = sizeof f->host;
+	f->host.abi_major = FEEDSPOOL_PLUGIN_ABI_MAJOR;
+	f->host.abi_minor = FEEDSPOOL_PLUGIN_ABI_MINOR;
+	f->host.log = host_log;
+	f->host.annotate_topic = host_annotate_topic;
+	f->host.annotate_tag = host_annotate_tag;
+	f->host.complete = host_complete;
+	f->host.config_dir = ch->config_dir;
+	f->host.loop = uv_loop;
+	f->host.name = f->name;
+	f->host.explain = host_explain;
+	f->host.article_json = host_article_json;
+}
+
 /* Creates the instance for fc; 0, or -1 with the reason in err. */
 static int filter_init(struct filter_chain *ch, const struct config *c,
 		       const struct filter_conf *fc, struct filter *f, void *uv_loop,
@@ -1201,18 +1218,7 @@ static int filter_init(struct filter_chain *ch, const struct config *c,
 		conf_error(err, fc, "out of memory");
 		return -1;
 	}
-	f->host.size = sizeof f->host;
-	f->host.abi_major = FEEDSPOOL_PLUGIN_ABI_MAJOR;
-	f->host.abi_minor = FEEDSPOOL_PLUGIN_ABI_MINOR;
-	f->host.log = host_log;
-	f->host.annotate_topic = host_annotate_topic;
-	f->host.annotate_tag = host_annotate_tag;
-	f->host.complete = host_complete;
-	f->host.config_dir = ch->config_dir;
-	f->host.loop = uv_loop;
-	f->host.name = f->name;
-	f->host.explain = host_explain;
-	f->host.article_json = host_article_json;
+	host_init(f, ch, uv_loop);
 	if (fc->n_options && !(opts = calloc(fc->n_options, sizeof *opts))) {
 		conf_error(err, fc, "out of memory");
 		return -1;
