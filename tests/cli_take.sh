@@ -88,6 +88,8 @@ os.utime(p, (0, 0))  # the oldest: taken first
 EOF
 
 # --- mbox, read by Python's mailbox -----------------------------------------------------------
+# the two non-ASCII titles among the 20 oldest, taken first (after the hand-made one)
+for f in $(grep -l 'Ünïcode title' "$TMP"/spool/new/*.json); do touch -d @1 "$f"; done
 "$FEEDSPOOL" take -s "$TMP/spool" --max 20 --format mbox >"$TMP/out.mbox"
 expect_eq "take --format mbox exits 0" "$?" 0
 python3 - "$TMP/out.mbox" "$TMP/spool/cur" >"$TMP/mailbox.out" 2>&1 <<'EOF'

@@ -9,13 +9,18 @@
 DEST=$TMP/dest
 # a sub-make of its own: the one running the tests may have handed us its job server
 mk() { (cd "$top_builddir" && env -u MAKEFLAGS -u MFLAGS ${MAKE:-make} "$@" DESTDIR="$DEST") >>"$TMP/make.log" 2>&1; }
-var() { sed -n "s|^$1 = ||p" "$top_builddir/Makefile" | head -1; }
+# var NAME: a directory variable of the Makefile, ${prefix} and ${exec_prefix} expanded
+var() {
+	sed -n "s|^$1 = ||p" "$top_builddir/Makefile" | head -1 |
+		sed "s|\${exec_prefix}|$exec_prefix|g; s|\${prefix}|$prefix|g"
+}
+prefix=$(sed -n 's|^prefix = ||p' "$top_builddir/Makefile" | head -1)
+exec_prefix=$(sed -n 's|^exec_prefix = ||p' "$top_builddir/Makefile" | head -1 | sed "s|\${prefix}|$prefix|g")
 
 mk install
 expect_eq "make install succeeds ($(tail -3 "$TMP/make.log"))" "$?" 0
-prefix=$(var prefix)
-bindir=$(var bindir | sed "s|\${exec_prefix}|$prefix|; s|\${prefix}|$prefix|")
-sysconfdir=$(var sysconfdir | sed "s|\${prefix}|$prefix|")
+bindir=$(var bindir)
+sysconfdir=$(var sysconfdir)
 unit=$DEST$(var systemdsystemunitdir)/feedspool.service
 check "the unit is installed in systemd's unit directory ($unit)" test -f "$unit"
 check "ExecStart names the installed program" grep -qx "ExecStart=$bindir/feedspool run -c $sysconfdir/feedspool/feedspool.conf" "$unit"
