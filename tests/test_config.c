@@ -1201,7 +1201,7 @@ static void test_many_feeds(void)
 		}
 		CHECK(ok, "config_feed finds %s, defined at line %d", name, 42 + 2 * (i - 1));
 		CHECK(config_feed(c, "f50000") == NULL && config_feed(c, "") == NULL &&
-		      config_feed(c, NULL) == NULL,
+			  config_feed(c, NULL) == NULL,
 		      "config_feed: no feed f50000, nor \"\", nor NULL");
 		CHECK(c->defaults.n_headers == 40 && c->feeds[49999].s.n_headers == 40,
 		      "40 default headers, in every feed (%zu, %zu)", c->defaults.n_headers,
@@ -1210,7 +1210,8 @@ static void test_many_feeds(void)
 		CHECK(c->n_filters == 1 && c->filters[0].n_options == 100,
 		      "100 options of filter f (%zu)", c->n_filters ? c->filters[0].n_options : 0);
 		if (c->n_filters == 1 && c->filters[0].n_options == 100)
-			CHECK_STR(c->filters[0].options[99].value, "99", "the 100th option, in order");
+			CHECK_STR(c->filters[0].options[99].value, "99",
+				  "the 100th option, in order");
 	}
 	config_free(c);
 	/* the same, f17 repeated after the filter (its options are 100 lines) */
@@ -1267,7 +1268,8 @@ static void test_same_url(void)
 /* opml_write alone: outlines without text or title are written without them. */
 static void test_opml_write(void)
 {
-	struct opml_outline v[2] = {{NULL, NULL, "http://e.org/1", 0}, {"T", "Title", "http://e.org/2", 0}};
+	struct opml_outline v[2] = {{NULL, NULL, "http://e.org/1", 0},
+				    {"T", "Title", "http://e.org/2", 0}};
 	struct opml_list l;
 	struct buf err = BUF_INIT;
 	FILE *f = fopen("w.opml", "w");

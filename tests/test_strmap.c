@@ -16,7 +16,7 @@
 int main(void)
 {
 	struct strmap m = STRMAP_INIT;
-	char(*keys)[16] = malloc(MANY * sizeof *keys);
+	char(*keys)[24] = malloc(MANY * sizeof *keys);
 	size_t v = 0, old = 0;
 	int i, ok = 1, rc;
 

@@ -270,7 +270,8 @@ int opml_write(const struct opml_outline *v, size_t n_outlines, FILE *out)
 		o = &v[i];
 		if (xmlTextWriterStartElement(w, BAD_CAST "outline") < 0 ||
 		    xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST "rss") < 0 ||
-		    (o->text && xmlTextWriterWriteAttribute(w, BAD_CAST "text", BAD_CAST o->text) < 0) ||
+		    (o->text &&
+		     xmlTextWriterWriteAttribute(w, BAD_CAST "text", BAD_CAST o->text) < 0) ||
 		    (o->title &&
 		     xmlTextWriterWriteAttribute(w, BAD_CAST "title", BAD_CAST o->title) < 0) ||
 		    xmlTextWriterWriteAttribute(w, BAD_CAST "xmlUrl", BAD_CAST o->url) < 0 ||
