@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "dedup.h"
+#include "dedup_decide.h"
 #include "log.h"
 #include "pipeline_impl.h"
 
@@ -400,11 +401,53 @@ static void count_duplicate(struct feed_run *r)
 
 static int is_known(struct pipeline *p, const struct article *a, const char *feed)
 {
-	char alias[17];
+	return dedup_known(p->st, feed, a) > 0;
+}
 
-	if (state_seen_has(p->st, a->id) > 0)
+/* Near-duplicate dedup (dedup_near decides) and the reservation: 0 when a is reserved (go on
+ * and stage it), 1 when it was settled here (a duplicate, recorded as an alias), negative on
+ * error. */
+static int reserve(struct job *j)
+{
+	struct pipeline *p = j->p;
+	struct feed_run *r = j->run;
+	struct dedup_verdict v;
+	struct state_seen_new n;
+	int64_t now = (int64_t)time(NULL);
+	int rc = 0;
+
+	memset(&v, 0, sizeof v);
+	if (p->c->near_duplicates &&
+	    (rc = dedup_near(p->st, &r->dedup, &j->a, now - (int64_t)p->c->retention_days * 86400,
+			     &v)) < 0) {
+		dedup_verdict_fini(&v);
+		return rc;
+	}
+	memset(&n, 0, sizeof n);
+	n.id = j->a.id;
+	n.feed = r->feed;
+	n.guid = j->a.guid;
+	n.simhash = j->simhash = v.simhash;
+	n.sketch = v.sketch.len ? v.sketch.data : NULL;
+	n.sketch_len = v.sketch.len;
+	if (v.duplicate) {
+		/* the first copy wins; this one is remembered as its alias, with why */
+		n.status = SEEN_ALIAS;
+		n.alias_of = v.match;
+		n.why = v.why;
+		n.sketch = NULL;
+		n.sketch_len = 0;
+		state_seen_add_sketch(p->st, &n, now);
+		log_debug("%s: %s is a near-duplicate of %s (%s)", r->feed, j->a.id, v.match, v.why);
+		dedup_verdict_fini(&v);
 		return 1;
-	return a->guid && state_alias_get(p->st, feed, a->guid, alias) > 0;
+	}
+	n.status = SEEN_RESERVED;
+	n.keys = v.keys;
+	n.n_keys = v.n_keys;
+	rc = state_seen_add_sketch(p->st, &n, now);
+	dedup_verdict_fini(&v);
+	return rc;
 }
 
 /* Keeps a job's feed info alive across an asynchronous verdict. */
@@ -417,7 +460,6 @@ static void after_judge(struct job *j, const struct feed_info *f, int keep)
 {
 	struct pipeline *p = j->p;
 	struct feed_run *r = j->run;
-	char near[17];
 	int rc;
 
 	if (!keep) {
@@ -455,23 +497,12 @@ static void after_judge(struct job *j, const struct feed_info *f, int keep)
 		job_free(j);
 		return;
 	}
-	if (p->c->near_duplicates && j->a.body) {
-		int64_t since = (int64_t)time(NULL) - (int64_t)p->c->retention_days * 86400;
-
-		j->simhash = dedup_simhash(j->a.body, strlen(j->a.body));
-		if (j->simhash &&
-		    state_near_find(p->st, j->simhash, DEDUP_MAX_DISTANCE, since, near) > 0) {
-			/* the first copy wins; this one is remembered as its alias */
-			state_seen_add(p->st, j->a.id, r->feed, j->a.guid, j->simhash, SEEN_ALIAS, near,
-				       (int64_t)time(NULL));
-			log_debug("%s: %s is a near-duplicate of %s", r->feed, j->a.id, near);
-			count_duplicate(r);
-			job_free(j);
-			return;
-		}
+	rc = reserve(j);
+	if (rc == 1) {
+		count_duplicate(r);
+		job_free(j);
+		return;
 	}
-	rc = state_seen_add(p->st, j->a.id, r->feed, j->a.guid, j->simhash, SEEN_RESERVED, NULL,
-			    (int64_t)time(NULL));
 	touched_add(p, j->a.id); /* just recorded with last_seen = now */
 	if (rc < 0) {
 		state_failed(p, rc);
@@ -660,6 +691,11 @@ static void finish_runs(struct pipeline *p)
 		p->finishing = r->next;
 		r->finished = 1;
 		p->live_runs--;
+		/* the boilerplate this run learned joins the open batch (or waits for the next run) */
+		if (txn(p) == 0 && dedup_run_fini(&r->dedup, p->st, (int64_t)time(NULL)) < 0)
+			log_warnx("%s: cannot save the boilerplate learned: %s", r->feed,
+				  state_error(p->st));
+		dedup_run_fini(&r->dedup, NULL, 0);
 		if (r->done)
 			r->done(r->ud, &r->res);
 		idset_fini(&r->ids);
@@ -765,6 +801,7 @@ struct feed_run *pipeline_run_begin(struct pipeline *p, const char *feed_name, f
 		return NULL;
 	r->p = p;
 	r->feed = strdup(feed_name);
+	dedup_run_init(&r->dedup, feed_name);
 	r->done = done;
 	r->ud = ud;
 	p->live_runs++;

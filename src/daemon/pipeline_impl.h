@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "dedup_decide.h"
 #include "idset.h"
 #include "pipeline.h"
 
@@ -33,6 +34,7 @@ struct feed_run {
 	char unknown[17]; /* the id pipeline_run_known just found unknown ("" none) */
 	int revisions;	  /* the feed has revisions on */
 	struct idset ids; /* with revisions: the ids this document brought so far */
+	struct dedup_run dedup; /* the feed's boilerplate (bounded) */
 	struct feed_run_result res;
 	struct feed_run *next; /* runs waiting to finish after a commit */
 };
