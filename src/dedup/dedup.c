@@ -52,6 +52,7 @@ struct simhash {
 	uint32_t unit_words;
 	int word_digits;	 /* the word being read is all digits so far */
 	int title;		 /* reading a title: words go to sk->title */
+	int word_digit;		 /* the word being read has a digit ("Q3", "2024") */
 	uint64_t window[SHINGLE]; /* the last SHINGLE word hashes, oldest first */
 	size_t words;
 	/* the word being read */
@@ -96,7 +97,7 @@ static void sketch_word(struct simhash *sh, uint64_t h)
 	if (sh->title) {
 		if (sk->n_title < DEDUP_TITLE_MAX)
 			sk->title[sk->n_title++] =
-			    ((uint32_t)h & 0x7fffffffu) | (sh->word_digits ? 0x80000000u : 0);
+			    ((uint32_t)h & 0x7fffffffu) | (sh->word_digit ? 0x80000000u : 0);
 		return;
 	}
 	sh->unit = XXH3_64bits_withSeed(&h, sizeof h, sh->unit);
@@ -118,6 +119,16 @@ static void unit_end(struct simhash *sh)
 		    (sh->unit << 16) | (sh->unit_words > 0xffff ? 0xffff : sh->unit_words);
 	sh->unit = 0;
 	sh->unit_words = 0;
+}
+
+/* A dash after the first few words of a sentence ends a dateline or credit ("LONDON (Reuters)
+ * -", "WASHINGTON (AP) —"): the sentence is the words after it, as in the copy without one. */
+static void dateline(struct simhash *sh)
+{
+	if (sh->sk && !sh->title && sh->unit_words && sh->unit_words <= 5) {
+		sh->unit = 0;
+		sh->unit_words = 0;
+	}
 }
 
 static void add_shingle(struct simhash *sh)
@@ -147,6 +158,7 @@ static void word_end(struct simhash *sh)
 	sh->chunk_len = 0;
 	sh->word_seed = 0;
 	sh->word_digits = 1;
+	sh->word_digit = 0;
 }
 
 static void word_add(struct simhash *sh, utf8proc_int32_t cp)
@@ -157,6 +169,8 @@ static void word_add(struct simhash *sh, utf8proc_int32_t cp)
 	}
 	if (!(cp >= '0' && cp <= '9'))
 		sh->word_digits = 0;
+	else
+		sh->word_digit = 1;
 	if (cp < 0x80)
 		sh->chunk[sh->chunk_len++] = (unsigned char)cp;
 	else
@@ -179,6 +193,8 @@ static void feed_ascii(struct simhash *sh, unsigned char c, int next)
 		word_end(sh);
 		if (c == '.' || c == '!' || c == '?' || c == '\n')
 			unit_end(sh);
+		else if (c == '-' && next == ' ')
+			dateline(sh);
 	}
 }
 
@@ -186,6 +202,8 @@ static void feed_char(struct simhash *sh, utf8proc_int32_t cp)
 {
 	if (!is_word_char(cp)) {
 		word_end(sh);
+		if (cp == 0x2014 || cp == 0x2013) /* em and en dashes */
+			dateline(sh);
 		/* ideographic full stop, fullwidth ! and ?, the paragraph separator */
 		if (cp == 0x3002 || cp == 0xff01 || cp == 0xff1f || cp == 0x2029 || cp == 0x2026)
 			unit_end(sh);

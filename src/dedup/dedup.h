@@ -86,6 +86,8 @@ struct dedup_match {
 	unsigned shared;	   /* distinctive words in sentences both have */
 	unsigned words_new, words_old; /* distinctive words of each */
 	unsigned title_shared, title_new, title_old;
+	unsigned lead_shared, lead_words; /* the smaller text's lead, shared / all */
+	int first_shared;		  /* its first distinctive sentence is shared */
 	int title_ok;	      /* compatible titles */
 	int numbers_conflict; /* the bodies' numbers disagree */
 	int same_feed;

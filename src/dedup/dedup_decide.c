@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <xxhash.h>
 
 #include "log.h"
@@ -159,6 +160,12 @@ int dedup_near(struct state *st, struct dedup_run *d, const struct article *a, i
 		/* counted after the decision, and only for distinct articles: a copy's sentences are
 		 * the story's, not the feed's boilerplate */
 		dedup_boiler_count(&d->boiler, x);
+		/* recorded at once (in the open batch): other feeds' checks discount it too */
+		if (d->feed) {
+			struct boiler_save bs = {st, d->feed, (int64_t)time(NULL), 0};
+
+			dedup_boiler_each_changed(&d->boiler, save_one, &bs);
+		}
 	}
 	rc = dedup_sketch_encode(x, &v->sketch);
 done:

@@ -11,7 +11,8 @@
 #include <string.h>
 
 /*
- * Evidence. Units (sentences) of fewer than MIN_UNIT_WORDS words say nothing ("Read more.");
+ * Evidence. Units (sentences) of fewer than MIN_UNIT_WORDS words say nothing ("Read more.",
+ * "About Acme Corp");
  * a unit that is boilerplate in either article's feed (seen in DEDUP_BOILER_MIN articles of it:
  * teasers, sign-up lines, "About the company") carries no weight. What is left is each article's
  * distinctive text; "shared" counts the distinctive words of the new article's units that the
@@ -23,17 +24,25 @@
  *    a correction of one sentence, a credit line), or
  *  - long body: at least LONG_SHARED distinctive words are shared and the larger distinctive
  *    text is at least LONG_PCT per cent shared (a syndicated copy under another headline, one
- *    paragraph more or less): boilerplate of that length would have been learned.
+ *    paragraph more or less): boilerplate of that length would have been learned; and the
+ *    smaller text's first distinctive sentence is in the other (its story, not an appendix);
+ * and in both cases the lead agrees: at least half of the first LEAD_WORDS distinctive words of
+ * the smaller text are shared (two press releases that share a long "About" paragraph, not yet
+ * learned as boilerplate, differ in their leads; a copy's dateline is dropped by the sketch).
  * Never when their bodies' numbers disagree (a template with other figures), and, for two
- * articles of one feed (distinct guids and links), only by body+title.
+ * articles of one feed (distinct guids and links), only by body+title. Titles are compatible
+ * when they cite the same numbers ("Q3", "2024") and share at least TITLE_PCT per cent of the
+ * shorter's words and TITLE_UNION_PCT per cent of all their words.
  */
-#define MIN_UNIT_WORDS 3
+#define MIN_UNIT_WORDS 4
 #define MIN_SHARED 20
 #define CONTAIN_PCT 85
 #define LONG_SHARED 50
 #define LONG_PCT 70
 #define TITLE_PCT 60
 #define KEY_MIN_WORDS 5
+#define LEAD_WORDS 40
+#define TITLE_UNION_PCT 40
 
 /* ---- boilerplate ------------------------------------------------------------------------ */
 
@@ -247,7 +256,26 @@ static int titles_compatible(const struct dedup_sketch *x, const struct dedup_sk
 	m->title_old = y->n_title;
 	if (cn != nx || cn != ny || !least)
 		return 0;
-	return w >= (least < 2 ? least : 2) && w * 100 >= TITLE_PCT * least;
+	return w >= (least < 2 ? least : 2) && w * 100 >= TITLE_PCT * least &&
+	       w * 100 >= TITLE_UNION_PCT * (wx + wy - w);
+}
+
+/* The lead of s (its first LEAD_WORDS distinctive words): how many are in units o has too. */
+static void lead(const struct dedup_sketch *s, const struct dedup_sketch *o,
+		 const struct dedup_boiler *b1, const struct dedup_boiler *b2, struct dedup_match *m)
+{
+	uint16_t i;
+
+	m->lead_words = m->lead_shared = 0;
+	for (i = 0; i < s->n_units && m->lead_words < LEAD_WORDS; i++) {
+		if (!distinctive(s->units[i], b1, b2))
+			continue;
+		if (has_unit(o, DEDUP_UNIT_HASH(s->units[i]))) {
+			m->first_shared |= !m->lead_words;
+			m->lead_shared += DEDUP_UNIT_WORDS(s->units[i]);
+		}
+		m->lead_words += DEDUP_UNIT_WORDS(s->units[i]);
+	}
 }
 
 /* Numbers that disagree: both bodies cite several and share fewer than half of them. */
@@ -278,11 +306,16 @@ enum dedup_rule dedup_compare(const struct dedup_sketch *x, const struct dedup_b
 	m.distance = most ? 100 - (int)(m.shared * 100 / most) : 100;
 	if (m.shared > least) /* a repeated unit in y: never more than all */
 		m.shared = least;
-	if (m.numbers_conflict || !least) {
+	if (m.words_new <= m.words_old)
+		lead(x, y, bx, by, &m);
+	else
+		lead(y, x, bx, by, &m);
+	if (m.numbers_conflict || !least || m.lead_shared * 2 < m.lead_words) {
 		m.rule = DEDUP_NONE;
 	} else if (m.title_ok && m.shared >= MIN_SHARED && m.shared * 100 >= CONTAIN_PCT * least) {
 		m.rule = DEDUP_BODY_TITLE;
-	} else if (!same_feed && m.shared >= LONG_SHARED && m.shared * 100 >= LONG_PCT * most) {
+	} else if (!same_feed && m.first_shared && m.shared >= LONG_SHARED &&
+		   m.shared * 100 >= LONG_PCT * most) {
 		m.rule = DEDUP_LONG_BODY;
 	}
 	if (out)
@@ -307,8 +340,10 @@ void dedup_match_describe(const struct dedup_match *m, char *out, size_t size)
 	unsigned most = m->words_new > m->words_old ? m->words_new : m->words_old;
 
 	snprintf(out, size,
-		 "%s: %u of %u distinctive words shared (distance %d), title %u/%u word%s%s%s%s",
-		 dedup_rule_name(m->rule), m->shared, most, m->distance, m->title_shared,
+		 "%s: %u of %u distinctive words shared (distance %d), lead %u/%u, title %u/%u "
+		 "word%s%s%s%s",
+		 dedup_rule_name(m->rule), m->shared, most, m->distance, m->lead_shared,
+		 m->lead_words, m->title_shared,
 		 m->title_new > m->title_old ? m->title_new : m->title_old,
 		 m->title_ok ? " (compatible)" : "", m->numbers_conflict ? ", numbers disagree" : "",
 		 m->same_feed ? ", same feed" : "", "");

@@ -51,7 +51,7 @@ def nxt():
 # ---- same story ----------------------------------------------------------------------------
 for n in range(12):  # syndicated copies: credit line, new headline
     a = nxt(); o, p = rnd.sample(outlets, 2)
-    hi = rnd.randint(3, len(a["paras"]))
+    hi = 2 if n % 4 == 0 else rnd.randint(3, len(a["paras"]))
     b = body(a, 0, hi)
     new_title = rnd.choice(["What to know: ", "Explained: ", "", "Report: "]) + " ".join(
         a["title"].split()[: max(3, len(a["title"].split()) - 2)])
@@ -148,9 +148,9 @@ for n in range(10):  # empty descriptions
     case("distinct", "empty description", its)
 templates = [
     ("{co} reports third-quarter revenue of ${r} million",
-     "{co} on Thursday reported revenue of ${r} million for the third quarter, compared with ${p} million a year earlier. Net income was ${ni} million, or {eps} cents per share. Operating margin came in at {m} percent. The company said it expects fourth-quarter revenue between ${lo} million and ${hi} million. Shares rose {s} percent in after-hours trading. {co} will hold a conference call with analysts at 5 p.m. Eastern time to discuss the results."),
+     "{co} on Thursday reported revenue of ${r} million for the third quarter, compared with ${p} million a year earlier. Net income was ${ni} million, or {eps} cents per share. Operating margin came in at {m} percent. The company said it expects fourth-quarter revenue between ${lo} million and ${hi} million. Shares rose {s} percent in after-hours trading. The company continues to invest in new products and expand into international markets, and management reiterated its long-term strategy of disciplined growth and returning cash to shareholders through dividends and buybacks. {co} will hold a conference call with analysts at 5 p.m. Eastern time to discuss the results."),
     ("Weather for {day}: high of {h}, low of {l}",
-     "Expect a high of {h} degrees and a low of {l} degrees on {day}. Winds from the {dir} at {w} miles per hour, with gusts up to {g}. The chance of rain is {r} percent, and humidity will hover around {hum} percent. Sunrise is at 6:{sr} a.m. and sunset at 7:{ss} p.m. The air quality index is expected to stay at {aq}, which is considered moderate for sensitive groups."),
+     "Expect a high of {h} degrees and a low of {l} degrees on {day}. Winds from the {dir} at {w} miles per hour, with gusts up to {g}. The chance of rain is {r} percent, and humidity will hover around {hum} percent. Sunrise is at 6:{sr} a.m. and sunset at 7:{ss} p.m. The air quality index is expected to stay at {aq}, which is considered moderate for sensitive groups. Residents are reminded to stay hydrated, check on elderly neighbors and never leave children or pets in parked cars, even for a few minutes."),
     ("Jobless claims {dirw} to {c} in week ending {day}",
      "Initial claims for state unemployment benefits {dirw} by {d} to a seasonally adjusted {c} for the week ended {day}, the Labor Department said on Thursday. Economists polled had forecast {f} claims for the latest week. The four-week moving average, considered a better measure of labor market trends, was {ma}. Continuing claims, a proxy for hiring, stood at {cc} million in the prior week."),
     ("{team} beat {opp} {a}-{b}",
@@ -180,15 +180,33 @@ for n in range(12):  # same template, other numbers
     case("distinct", "same template, other numbers", its)
 about = ["About {co}\n\n{co} is a global leader in cloud-based supply chain software, serving more than 4,000 customers in 60 countries. Founded in 1998 and headquartered in Austin, Texas, the company helps manufacturers, retailers and logistics providers plan, source and deliver products more efficiently. For more information, visit our website or follow us on LinkedIn and X.",
          "About {co}\n\n{co} develops medical imaging systems used in hospitals and clinics around the world. Its products include ultrasound, computed tomography and magnetic resonance scanners, as well as software that helps radiologists read scans faster and more accurately. The company employs about 12,000 people and is listed on the Nasdaq stock exchange."]
+def lead_sentence(p):
+    # the first sentence of at least 8 words (a dateline such as "HAYWARD, Calif." is none)
+    out = ""
+    for sent in re.split(r"(?<=[.!?])\s+", p):
+        out = (out + " " + sent).strip()
+        if len(out.split()) >= 8:
+            break
+    return out
 for n in range(10):  # press releases sharing a long About paragraph
     co = cos[n % len(cos)]
     ab = about[n % 2].format(co=co)
+    if n % 2:
+        ab += ("\n\nForward-looking statements\n\nThis press release contains forward-looking statements "
+               "within the meaning of the Private Securities Litigation Reform Act of 1995, including "
+               "statements about expected growth, product plans and market conditions. Actual results may "
+               "differ materially from those described because of risks and uncertainties, including those "
+               "detailed in the company's filings with the Securities and Exchange Commission. The company "
+               "undertakes no obligation to update these statements.\n\nMedia contact: press@" +
+               co.split()[0].lower() + ".example")
     its = []
     for m in range(2 + n % 2):
         a = nxt()
         its.append(item(f"{co.split()[0].lower()}-news{'-wire' if m % 2 else ''}",
                         f"{co} " + a["title"][0].lower() + a["title"][1:],
-                        f"https://press{n}.example/release/{m}", a["paras"][0] + "\n\n" + ab))
+                        f"https://press{n}.example/release/{m}",
+                        (lead_sentence(a["paras"][0]) if n % 3 == 0 else a["paras"][0])
+                        + "\n\n" + ab))
     case("distinct", "press release with shared About", its)
 trans = json.load(open(sys.argv[2]))
 for n, t in enumerate(trans["translations"]):  # translations
