@@ -14,5 +14,6 @@ int cmd_run(int argc, char **argv); /* run and once */
 int cmd_check(int argc, char **argv);
 int cmd_feeds(int argc, char **argv);
 int cmd_opml(int argc, char **argv);
+int cmd_dedup(int argc, char **argv);
 
 #endif

@@ -22,6 +22,7 @@ static const struct {
 	{"opml", cmd_opml, "export the feeds as OPML, or import an OPML file's feeds"},
 	{"parse", cmd_parse, "parse feed documents and print their articles as JSON"},
 	{"filter", cmd_filter, "run feed documents through the configured filters and print verdicts"},
+	{"dedup", cmd_dedup, "explain the near-duplicate decisions: which article, rule, distance"},
 	{"date", cmd_date, "print feed dates read on stdin in UTC (a diagnostic for feed authors)"},
 };
 
