@@ -100,7 +100,9 @@ static void sketch_word(struct simhash *sh, uint64_t h)
 			    ((uint32_t)h & 0x7fffffffu) | (sh->word_digit ? 0x80000000u : 0);
 		return;
 	}
-	sh->unit = XXH3_64bits_withSeed(&h, sizeof h, sh->unit);
+	/* order-dependent mixing of the word hashes (already XXH3): cheap, and enough for 48 bits */
+	sh->unit = (sh->unit ^ h) * 0x9e3779b97f4a7c15ull;
+	sh->unit ^= sh->unit >> 29;
 	sh->unit_words++;
 	sk->words++;
 	if (sh->word_digits && sk->n_nums < DEDUP_NUMS_MAX)

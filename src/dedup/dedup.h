@@ -22,6 +22,9 @@ int dedup_distance(uint64_t a, uint64_t b);
 #define DEDUP_NUMS_MAX 32
 #define DEDUP_UNITS_MAX 160
 #define DEDUP_KEYS 6
+/* Looked up: the smallest DEDUP_LOOKUPS hashes of a new article's distinctive units, which hold
+ * the stored keys (its DEDUP_KEYS smallest) of a copy unless it has many units of its own. */
+#define DEDUP_LOOKUPS 10
 
 /* What the rules need of an article. Units are the body's sentences (and lines), each as its
  * 48-bit hash over its normalized words shifted left 16, or'ed with its number of words. */
@@ -69,9 +72,13 @@ int dedup_boiler_is(const struct dedup_boiler *b, uint64_t h);
 void dedup_boiler_each_changed(struct dedup_boiler *b, void (*fn)(void *ud, uint64_t h, uint32_t n),
 			       void *ud);
 
+/* The same for the units of one article only (cheap: after each article). */
+void dedup_boiler_each_changed_of(struct dedup_boiler *b, const struct dedup_sketch *sk,
+				  void (*fn)(void *ud, uint64_t h, uint32_t n), void *ud);
+
 /* The lookup keys of an article: the hashes of up to DEDUP_KEYS of its distinctive units (not
  * boilerplate, at least 5 words), chosen by smallest hash (so that copies choose alike). With
- * all = 1, every distinctive unit (up to DEDUP_UNITS_MAX): what to look up. The number. */
+ * all = 1, up to cap of them (DEDUP_LOOKUPS: what to look up). The number. */
 size_t dedup_sketch_keys(const struct dedup_sketch *sk, const struct dedup_boiler *b, int all,
 			 uint64_t *keys, size_t cap);
 

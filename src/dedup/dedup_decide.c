@@ -73,6 +73,8 @@ int dedup_known(struct state *st, const char *feed, const struct article *a)
 		return rc;
 	if (a->guid && (rc = state_alias_get(st, feed, a->guid, id)) != 0)
 		return rc;
+	if (!state_has_v3_ids(st))
+		return 0;
 	legacy_id(a, id);
 	return id[0] && strcmp(id, a->id) ? state_seen_has(st, id) : 0;
 }
@@ -132,7 +134,7 @@ int dedup_near(struct state *st, struct dedup_run *d, const struct article *a, i
 	struct dedup_sketch *x = malloc(sizeof *x);
 	struct compare *c = malloc(sizeof *c);
 	const char *body = a->body ? a->body : a->summary;
-	uint64_t look[DEDUP_UNITS_MAX];
+	uint64_t look[DEDUP_LOOKUPS];
 	size_t n;
 	int rc = -ENOMEM;
 
@@ -145,7 +147,7 @@ int dedup_near(struct state *st, struct dedup_run *d, const struct article *a, i
 	}
 	dedup_sketch_make(x, a->title, body);
 	v->simhash = x->simhash;
-	n = dedup_sketch_keys(x, &d->boiler, 1, look, DEDUP_UNITS_MAX);
+	n = dedup_sketch_keys(x, &d->boiler, 1, look, DEDUP_LOOKUPS);
 	memset(c, 0, sizeof *c);
 	c->st = st;
 	c->d = d;
@@ -164,7 +166,7 @@ int dedup_near(struct state *st, struct dedup_run *d, const struct article *a, i
 		if (d->feed) {
 			struct boiler_save bs = {st, d->feed, (int64_t)time(NULL), 0};
 
-			dedup_boiler_each_changed(&d->boiler, save_one, &bs);
+			dedup_boiler_each_changed_of(&d->boiler, x, save_one, &bs);
 		}
 	}
 	rc = dedup_sketch_encode(x, &v->sketch);

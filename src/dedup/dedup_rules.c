@@ -136,6 +136,21 @@ void dedup_boiler_each_changed(struct dedup_boiler *b, void (*fn)(void *ud, uint
 	}
 }
 
+void dedup_boiler_each_changed_of(struct dedup_boiler *b, const struct dedup_sketch *sk,
+				  void (*fn)(void *ud, uint64_t h, uint32_t n), void *ud)
+{
+	struct dedup_boiler_slot *s;
+	uint16_t i;
+
+	for (i = 0; i < sk->n_units; i++) {
+		s = slot(b, DEDUP_UNIT_HASH(sk->units[i]), 0);
+		if (s && s->n >= DEDUP_BOILER_MIN && s->n != s->saved) {
+			fn(ud, s->h - 1, s->n);
+			s->saved = s->n;
+		}
+	}
+}
+
 /* ---- keys ---------------------------------------------------------------------------------- */
 
 static int distinctive(uint64_t u, const struct dedup_boiler *b1, const struct dedup_boiler *b2)

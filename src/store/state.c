@@ -104,7 +104,9 @@ static const char *const migrations[] = {
     "CREATE TABLE sketch_key (h INTEGER NOT NULL, id TEXT NOT NULL,"
     " PRIMARY KEY (h, id)) WITHOUT ROWID;"
     "CREATE TABLE boiler (feed TEXT NOT NULL, h INTEGER NOT NULL, n INTEGER NOT NULL,"
-    " last_seen INTEGER NOT NULL, PRIMARY KEY (feed, h)) WITHOUT ROWID;",
+    " last_seen INTEGER NOT NULL, PRIMARY KEY (feed, h)) WITHOUT ROWID;"
+    /* ids recorded under the older link rules exist: dedup looks those up too */
+    "INSERT INTO meta (key, value) SELECT 'v3_ids', '1' WHERE EXISTS (SELECT 1 FROM seen);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STATE_SCHEMA_VERSION,
@@ -223,6 +225,7 @@ static const char *const statements[ST_COUNT] = {
 struct state {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
+	int v3_ids; /* ids recorded before schema version 4 may be in the seen set */
 	char err[512];
 };
 
@@ -471,6 +474,12 @@ struct state *state_open(const char *path, int readonly, struct buf *err)
 				   sqlite3_errmsg(s->db));
 			goto fail;
 		}
+	}
+	{
+		char *v = NULL;
+
+		s->v3_ids = state_meta_get(s, "v3_ids", &v) == 1;
+		free(v);
 	}
 	return s;
 
@@ -1082,4 +1091,9 @@ int state_why_each(struct state *s, const char *feed, state_why_fn fn, void *ud)
 		sqlite3_reset(st);
 	} while (rc == 0 && n == PAGE);
 	return rc;
+}
+
+int state_has_v3_ids(const struct state *s)
+{
+	return s->v3_ids;
 }

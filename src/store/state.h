@@ -146,6 +146,10 @@ struct state_why {
 typedef int (*state_why_fn)(void *ud, const struct state_why *w);
 int state_why_each(struct state *s, const char *feed, state_why_fn fn, void *ud);
 
+/* Whether the seen set held rows when it was migrated to version 4 (ids made under the older
+ * link rules, url_canonical_v3, may be recorded). */
+int state_has_v3_ids(const struct state *s);
+
 /* Forgets entries not touched since before; returns how many, or negative. */
 int state_expire(struct state *s, int64_t before);
 
