@@ -171,7 +171,7 @@ static void on_published(void *ud, int status)
 		return;
 	}
 	if (status < 0) {
-		stall(p, status, "spool %s: moving %s from tmp/ into new/: %s", spool_dir(p->sp),
+		stall(p, status, "spool %s: moving %s from tmp/ into new/: %s", sink_name(p->sink),
 		      n->id, strerror(-status));
 		/* back to the front of the queue: published once the spool can be written */
 		n->next = p->waiting;
@@ -195,13 +195,13 @@ void pipeline_drain(struct pipeline *p)
 	struct pub *n;
 
 	while (!p->stalled && !p->closing && (n = p->waiting) &&
-	       spool_pending(p->sp) + p->publishing < max) {
+	       sink_pending(p->sink) + p->publishing < max) {
 		p->waiting = n->next;
 		if (!p->waiting)
 			p->waiting_tail = &p->waiting;
 		p->n_waiting--;
 		p->publishing++;
-		if (spool_publish(p->sp, n->id, on_published, n) < 0) {
+		if (sink_publish(p->sink, n->id, on_published, n) < 0) {
 			p->publishing--;
 			log_err("spool: cannot publish %s (published at the next start)", n->id);
 			free(n);
@@ -247,7 +247,7 @@ static void on_probe_work(uv_work_t *req)
 {
 	struct probe *pr = req->data;
 
-	pr->status = spool_probe(pr->dir);
+	pr->status = pr->fn(pr->dir);
 }
 
 /* The spool can be written again; now the state, and the reservations left behind. */
@@ -271,7 +271,7 @@ static void on_probe_after(uv_work_t *req, int status)
 		return;
 	log_info("spool %s and state %s can be written again: accepting articles (%llu refused "
 		 "meanwhile; their feeds are fetched again)",
-		 spool_dir(p->sp), p->c->state, (unsigned long long)p->refused);
+		 sink_name(p->sink), p->c->state, (unsigned long long)p->refused);
 	p->stalled = 0;
 	for (i = 0; i < p->n_orphans; i++) {
 		if (txn(p) < 0 ||
@@ -302,7 +302,8 @@ static void on_retry(uv_timer_t *t)
 		return;
 	pr->p = p;
 	pr->req.data = pr;
-	if (!(pr->dir = strdup(spool_dir(p->sp))) ||
+	pr->fn = p->sink->ops->probe;
+	if (!(pr->dir = strdup(p->sink->ops->probe_arg(p->sink))) ||
 	    uv_queue_work(p->loop, &pr->req, on_probe_work, on_probe_after) != 0) {
 		free(pr->dir);
 		free(pr);
@@ -321,8 +322,8 @@ static void on_staged(void *ud, int status)
 
 	if (status < 0) {
 		if (status != -ENOMEM && status != -ESHUTDOWN)
-			stall(p, status, "spool %s/%s: %s", spool_dir(p->sp),
-			      spool_last_failure(p->sp), strerror(-status));
+			stall(p, status, "spool %s/%s: %s", sink_name(p->sink),
+			      p->sink->ops->last_failure(p->sink), strerror(-status));
 		run_fail(j->run, status, "spool");
 		p->totals.failed++;
 		if (!j->a.revision) /* a revision's row is the previous version's: it stays */
@@ -365,7 +366,7 @@ static int stage(struct job *j, const struct feed_info *f)
 		j->hash = article_text_hash(buf_cstr(&txt), txt.len);
 	if (rc == 0) {
 		j->stage = J_STAGING;
-		rc = spool_stage(p->sp, j->a.id, json.data, json.len,
+		rc = sink_stage(p->sink, j->a.id, json.data, json.len,
 				 p->c->format == SPOOL_JSON_TEXT ? buf_cstr(&txt) : NULL, txt.len,
 				 on_staged, j);
 	}
@@ -830,7 +831,10 @@ struct pipeline *pipeline_new(uv_loop_t *loop, struct state *st, struct spool *s
 		return NULL;
 	p->loop = loop;
 	p->st = st;
-	p->sp = sp;
+	if (!(p->sink = sink_spool_new(sp))) {
+		free(p);
+		return NULL;
+	}
 	p->c = c;
 	p->waiting_tail = &p->waiting;
 	uv_idle_init(loop, &p->kick);
@@ -879,6 +883,7 @@ static void maybe_free(struct pipeline *p)
 	if (p->handles || p->publishing || p->probe)
 		return;
 	free(p->orphans);
+	sink_free(p->sink);
 	free(p);
 }
 

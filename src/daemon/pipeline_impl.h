@@ -10,6 +10,7 @@
 #include "dedup_decide.h"
 #include "idset.h"
 #include "pipeline.h"
+#include "sink.h"
 
 enum job_stage { J_JUDGING, J_STAGING, J_RECORDED };
 
@@ -50,14 +51,15 @@ struct pub {
 struct probe {
 	uv_work_t req;
 	struct pipeline *p;
-	char *dir;
+	int (*fn)(const char *arg); /* the sink's probe */
+	char *dir;		    /* its argument */
 	int status;
 };
 
 struct pipeline {
 	uv_loop_t *loop;
 	struct state *st;
-	struct spool *sp;
+	struct sink *sink; /* the spool, through the sink interface */
 	const struct config *c;
 	pipeline_judge_fn judge;
 	void *judge_ud;
