@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "dedup.h"
+#include <errno.h>
 #include "idset.h"
 
 #define MAX_BODIES 32
@@ -286,8 +287,102 @@ static void test_idset(void)
 	idset_fini(&set);
 }
 
+/* ---- the rules (dedup_rules.c) ---------------------------------------------------------- */
+
+static const char story[] =
+    "The city council voted on Tuesday to build protected bike lanes along Main Street.\n"
+    "About 120 parking spaces will be removed to make room for the lanes.\n"
+    "Supporters said the lanes will make cycling safer for commuters and schoolchildren.\n"
+    "Several shop owners warned that losing parking could hurt their business.\n"
+    "Construction is scheduled to begin next spring and should take four months.";
+
+static enum dedup_rule cmp(const char *t1, const char *b1, const char *t2, const char *b2,
+			   const struct dedup_boiler *bx, int same_feed, struct dedup_match *m)
+{
+	static struct dedup_sketch x, y;
+
+	dedup_sketch_make(&x, t1, b1);
+	dedup_sketch_make(&y, t2, b2);
+	return dedup_compare(&x, bx, &y, NULL, same_feed, m);
+}
+
+static void test_rules(void)
+{
+	static const char teaser[] =
+	    "Read the full story on our website. Subscribe for more news every day from our newsroom.";
+	static struct dedup_sketch sk, back;
+	struct dedup_boiler b;
+	struct dedup_match m;
+	struct buf enc = BUF_INIT, copy = BUF_INIT;
+	enum dedup_rule r;
+
+	/* the teasers: different titles, the same short teaser */
+	r = cmp("Council approves bridge budget", teaser, "Hospital opens emergency wing", teaser,
+		NULL, 1, &m);
+	CHECK(r == DEDUP_NONE, "two teasers with other titles: expected distinct, got %s",
+	      dedup_rule_name(r));
+	r = cmp("Council approves bridge budget", teaser, "Hospital opens emergency wing", teaser,
+		NULL, 0, &m);
+	CHECK(r == DEDUP_NONE, "two teasers in two feeds: expected distinct (too short), got %s",
+	      dedup_rule_name(r));
+	/* a syndicated copy with a credit line and a new headline */
+	buf_printf(&copy, "%s\nThis article originally appeared on Example News.", story);
+	r = cmp("Cyclists win: Main Street gets lanes", buf_cstr(&copy),
+		"City council approves new bike lanes on Main Street", story, NULL, 0, &m);
+	CHECK(r == DEDUP_BODY_TITLE || r == DEDUP_LONG_BODY || r == DEDUP_NONE,
+	      "a rule is named");
+	/* the body is 60 words: long enough with a compatible title, and the title alone moved */
+	r = cmp("Council approves new bike lanes on Main Street", buf_cstr(&copy),
+		"City council approves new bike lanes on Main Street", story, NULL, 0, &m);
+	CHECK(r == DEDUP_BODY_TITLE, "a credited copy, compatible title: expected body+title, got %s",
+	      dedup_rule_name(r));
+	/* a wire dateline is not a difference */
+	buf_reset(&copy);
+	buf_printf(&copy, "WASHINGTON (AP) - %s", story);
+	r = cmp("Council approves new bike lanes on Main Street", buf_cstr(&copy),
+		"City council approves new bike lanes on Main Street", story, NULL, 1, &m);
+	CHECK(r == DEDUP_BODY_TITLE && m.shared == m.words_new,
+	      "a dateline: expected every word shared, got %u of %u", m.shared, m.words_new);
+	/* the same template with other numbers, same title words */
+	r = cmp("Jobless claims fall to 210,000",
+		"Initial claims fell by 12,000 to 210,000 for the week ended May 4, the department "
+		"said. Economists had forecast 215,000 claims. The four-week average was 212,500.",
+		"Jobless claims fall to 231,000",
+		"Initial claims fell by 3,000 to 231,000 for the week ended May 11, the department "
+		"said. Economists had forecast 225,000 claims. The four-week average was 228,750.",
+		NULL, 0, &m);
+	CHECK(r == DEDUP_NONE && !m.title_ok, "a template with other numbers: expected distinct");
+	CHECK(!cmp("Q3 results", story, "Q4 results", story, NULL, 1, &m) && !m.title_ok,
+	      "titles citing other numbers (Q3, Q4) are not compatible");
+	/* boilerplate learned from two distinct articles of the feed carries no weight */
+	dedup_boiler_init(&b);
+	dedup_sketch_make(&sk, "One", story);
+	dedup_boiler_count(&b, &sk);
+	r = cmp("Budget vote delayed again", story, "Library opens a rooftop terrace", story, &b, 0,
+		&m);
+	CHECK(r == DEDUP_LONG_BODY || r == DEDUP_NONE, "counted once: not yet boilerplate");
+	dedup_boiler_count(&b, &sk);
+	r = cmp("City council approves new bike lanes on Main Street", story,
+		"City council approves new bike lanes on Main Street", story, &b, 0, &m);
+	CHECK(r == DEDUP_NONE && m.words_new == 0,
+	      "counted twice: boilerplate, no distinctive words left (got %u)", m.words_new);
+	dedup_boiler_fini(&b);
+	/* the stored form round-trips */
+	dedup_sketch_make(&sk, "City council approves new bike lanes", story);
+	CHECK(dedup_sketch_encode(&sk, &enc) == 0 &&
+		  dedup_sketch_decode(enc.data, enc.len, &back) == 0 && back.n_units == sk.n_units &&
+		  back.n_title == sk.n_title && back.words == sk.words &&
+		  !memcmp(back.units, sk.units, sk.n_units * sizeof *sk.units),
+	      "encode then decode: expected the same sketch");
+	CHECK(dedup_sketch_decode(enc.data, enc.len - 1, &back) == -EINVAL,
+	      "a truncated sketch: expected -EINVAL");
+	buf_fini(&enc);
+	buf_fini(&copy);
+}
+
 int main(void)
 {
+	test_rules();
 	test_idset();
 	test_distance();
 	test_short();

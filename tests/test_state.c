@@ -239,8 +239,8 @@ static void test_migration(void)
 	fresh("v2.db");
 	CHECK(exec_on(v2_schema) == SQLITE_OK, "making %s with the version 2 schema", path);
 	s = state_open(path, 1, &err);
-	CHECK(s == NULL && strstr(buf_cstr(&err), "version 2 is older than 3"),
-	      "%s (version 2) read-only: expected a refusal naming versions 2 and 3, got \"%s\"",
+	CHECK(s == NULL && strstr(buf_cstr(&err), "version 2 is older than 4"),
+	      "%s (version 2) read-only: expected a refusal naming versions 2 and 4, got \"%s\"",
 	      path, buf_cstr(&err));
 	state_close(s);
 	CHECK(query_int("PRAGMA user_version") == 2, "%s: expected read-only to leave version 2",
@@ -249,7 +249,7 @@ static void test_migration(void)
 	s = open_ok(0);
 	if (!s)
 		goto out;
-	CHECK(query_int("PRAGMA user_version") == 3, "%s after opening: expected user_version 3",
+	CHECK(query_int("PRAGMA user_version") == 4, "%s after opening: expected user_version 4",
 	      path);
 	CHECK(query_int("SELECT count(*) FROM seen") == 3,
 	      "%s after the migration: expected the 3 seen rows", path);
@@ -299,6 +299,101 @@ static void test_migration(void)
 	state_close(s);
 out:
 	buf_fini(&err);
+}
+
+/* Version 3 as it is on disk: version 2 and its migration 2 -> 3, verbatim, with rows. */
+static const char v3_extra[] =
+    "ALTER TABLE seen ADD COLUMN content_hash INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE seen ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE seen SET content_hash = 77, revision = 1 WHERE id = 'a2a2a2a2a2a2a2a2';"
+    "PRAGMA user_version = 3;";
+
+struct cands {
+	int n, with_sketch;
+	char last[17];
+};
+
+static void on_cand(void *ud, const char *id, const char *feed, const void *sketch, size_t len)
+{
+	struct cands *c = ud;
+
+	(void)feed;
+	c->n++;
+	c->with_sketch += sketch && len == 3;
+	snprintf(c->last, sizeof c->last, "%s", id);
+}
+
+static void on_boiler(void *ud, uint64_t h, uint32_t n)
+{
+	if (h == 0x123456789abcull)
+		*(uint32_t *)ud = n;
+}
+
+static int on_why(void *ud, const struct state_why *w)
+{
+	if (!strcmp(w->id, "d4d4d4d4d4d4d4d4") && w->alias_of &&
+	    !strcmp(w->alias_of, "c4c4c4c4c4c4c4c4") && w->why && !strcmp(w->why, "long body") &&
+	    w->of_feed && !strcmp(w->of_feed, "outlet-b"))
+		(*(int *)ud)++;
+	return 0;
+}
+
+/* An upgrade from version 3 (issue 11): rows kept with no sketch (never merged on), the new
+ * tables and columns usable, expiry of keys and boilerplate. */
+static void test_migration_v3(void)
+{
+	static const uint64_t keys[] = {0x1111, 0x2222};
+	struct state_seen_new n = {"c4c4c4c4c4c4c4c4", "outlet-b", "g-c4", 0, SEEN_WRITTEN, NULL,
+				   "abc", 3, keys, 2, NULL};
+	struct seen_entry e;
+	struct cands c = {0, 0, ""};
+	struct state *s;
+	uint32_t count = 0;
+	int rc, whys = 0;
+
+	fresh("v3.db");
+	CHECK(exec_on(v2_schema) == SQLITE_OK && exec_on(v3_extra) == SQLITE_OK,
+	      "making %s with the version 3 schema", path);
+	s = open_ok(0);
+	if (!s)
+		return;
+	CHECK(query_int("PRAGMA user_version") == 4, "%s: expected user_version 4", path);
+	CHECK(query_int("SELECT count(*) FROM seen WHERE sketch IS NULL AND why IS NULL") == 3,
+	      "%s after the migration: expected the 3 rows kept, no sketch, no why", path);
+	CHECK(state_seen_get(s, "a2a2a2a2a2a2a2a2", "outlet-a", &e) == 1 && e.content_hash == 77 &&
+		  e.revision == 1,
+	      "seen_get a2 after the migration: expected its content hash 77 and revision 1");
+	rc = state_near_candidates(s, keys, 2, 81985529216486895ull, 0, on_cand, &c);
+	CHECK(rc == 0 && c.n == 1 && c.with_sketch == 0 && !strcmp(c.last, "a2a2a2a2a2a2a2a2"),
+	      "candidates after the migration: expected a2 alone, without a sketch; got %d, %d",
+	      rc, c.n);
+	rc = state_seen_add_sketch(s, &n, 200);
+	CHECK(rc == 0, "seen_add_sketch c4: expected 0, got %d (%s)", rc, state_error(s));
+	memset(&c, 0, sizeof c);
+	rc = state_near_candidates(s, keys + 1, 1, 0, 0, on_cand, &c);
+	CHECK(rc == 0 && c.n == 1 && c.with_sketch == 1 && !strcmp(c.last, "c4c4c4c4c4c4c4c4"),
+	      "candidates by key 0x2222: expected c4 with its sketch; got %d, %d", rc, c.n);
+	n.id = "d4d4d4d4d4d4d4d4";
+	n.feed = "outlet-a";
+	n.status = SEEN_ALIAS;
+	n.alias_of = "c4c4c4c4c4c4c4c4";
+	n.why = "long body";
+	n.keys = NULL;
+	n.n_keys = 0;
+	CHECK(state_seen_add_sketch(s, &n, 200) == 0, "seen_add_sketch d4 (an alias with why)");
+	CHECK(state_why_each(s, "outlet-a", on_why, &whys) == 0 && whys == 1,
+	      "why_each outlet-a: expected d4, an alias of c4 (outlet-b) by \"long body\"");
+	CHECK(state_boiler_put(s, "outlet-a", 0x123456789abcull, 2, 200) == 0 &&
+		  state_boiler_put(s, "outlet-a", 0x123456789abcull, 1, 210) == 0 &&
+		  state_boiler_each(s, "outlet-a", on_boiler, &count) == 0 && count == 2,
+	      "boiler put 2 then 1: expected the count to stay 2, got %u", count);
+	/* expiry takes the old rows, their keys and the boilerplate not seen since */
+	rc = state_expire(s, 205);
+	CHECK(rc == 5, "expire before 205: expected the 5 seen rows, got %d", rc);
+	CHECK(query_int("SELECT count(*) FROM sketch_key") == 0 &&
+		  query_int("SELECT count(*) FROM boiler") == 1,
+	      "expire: expected no keys left, the boilerplate seen at 210 kept");
+	state_close(s);
 }
 
 struct walk {
@@ -857,6 +952,7 @@ int main(void)
 	test_open();
 	test_versions();
 	test_migration();
+	test_migration_v3();
 	fresh("main.db");
 	s = open_ok(0);
 	if (s) {

@@ -56,6 +56,27 @@ int main(void)
 	canonical("HTTP:/%31?a&&b", "http://0.0.0.1/?a&b");
 	canonical("http://0.0.0.1/?a&b", "http://0.0.0.1/?a&b");
 	CHECK(url_canonical("HTTP:/bx%7f.1/om") == NULL, "a host holding DEL has no canonical form");
+	/* link variants of one story (issue 11) */
+	canonical("https://www.example.com/news/story-1/", "http://example.com/news/story-1");
+	canonical("https://m.example.com/news/story-1", "http://example.com/news/story-1");
+	canonical("https://amp.example.com/news/story-1/amp/", "http://example.com/news/story-1");
+	canonical("http://example.com/amp/news/story-1", "http://example.com/news/story-1");
+	canonical("http://example.com/news/story-1?outputType=amp", "http://example.com/news/story-1");
+	canonical("http://example.com/news/story-1?id=3&amp", "http://example.com/news/story-1?id=3");
+	canonical("http://www.www.example.com//", "http://example.com/");
+	canonical("http://www.com/x", "http://www.com/x");
+	canonical("http://feedproxy.example.net/r?url=https%3A%2F%2Fwww.example.com%2Fnews%2Fstory-1%2F"
+		  "%3Futm_source%3Drss",
+		  "http://example.com/news/story-1");
+	canonical("https://www.google.com/url?sa=t&q=https://example.com/a/&ved=2",
+		  "http://example.com/a");
+	canonical("http://example.com/search?q=cats", "http://example.com/search?q=cats");
+	{
+		char *v3 = url_canonical_v3("https://www.example.com/a/?amp");
+
+		CHECK_STR(v3, "http://www.example.com/a/?amp", "url_canonical_v3 keeps the old form");
+		free(v3);
+	}
 	CHECK(url_is_absolute("https://x.example/"), "absolute");
 	CHECK(!url_is_absolute("x.example/path"), "not absolute");
 	return check_exit();

@@ -18,5 +18,6 @@ int cmd_state(int argc, char **argv); /* state rebuild */
 int cmd_extract(int argc, char **argv);
 int cmd_take(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
+int cmd_dedup(int argc, char **argv);
 
 #endif

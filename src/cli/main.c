@@ -26,6 +26,7 @@ static const struct {
 	{"parse", cmd_parse, "parse feed documents and print their articles as JSON"},
 	{"filter", cmd_filter, "run feed documents through the configured filters and print verdicts"},
 	{"extract", cmd_extract, "print the main article of web pages (the full-text extractor)"},
+	{"dedup", cmd_dedup, "explain the near-duplicate decisions: which article, rule, distance"},
 	{"date", cmd_date, "print feed dates read on stdin in UTC (a diagnostic for feed authors)"},
 };
 

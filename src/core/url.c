@@ -107,8 +107,15 @@ char *url_resolve(const char *base, const char *ref)
 	return res;
 }
 
+/* Whether a query parameter only selects the AMP rendering ("outputType=amp", "amp", "amp=1"). */
+static int is_amp_param(const char *p, size_t n)
+{
+	return (n == 14 && strncasecmp(p, "outputType=amp", 14) == 0) ||
+	       (n == 3 && strncasecmp(p, "amp", 3) == 0) || (n == 5 && strncasecmp(p, "amp=1", 5) == 0);
+}
+
 /* Rebuilds the query without tracking parameters; "" when none is left. */
-static int clean_query(const char *q, struct buf *out)
+static int clean_query(const char *q, int v3, struct buf *out)
 {
 	const char *p = q, *amp, *eq;
 	size_t n, name_len;
@@ -118,7 +125,7 @@ static int clean_query(const char *q, struct buf *out)
 		n = amp ? (size_t)(amp - p) : strlen(p);
 		eq = memchr(p, '=', n);
 		name_len = eq ? (size_t)(eq - p) : n;
-		if (n && !is_tracking(p, name_len)) {
+		if (n && !is_tracking(p, name_len) && (v3 || !is_amp_param(p, n))) {
 			if (out->len && buf_putc(out, '&') < 0)
 				return -1;
 			if (buf_append(out, p, n) < 0)
@@ -129,13 +136,152 @@ static int clean_query(const char *q, struct buf *out)
 	return 0;
 }
 
-char *url_canonical(const char *url)
+/* Query parameters whose value, when it is an absolute http(s) URL, is where a redirect wrapper
+ * (feedproxy-style "?url=", Google's "/url?q=", Facebook's "l.php?u=") sends the reader. */
+static const char *const wrapper_params[] = {"url", "u", "q", "dest", "destination", "target",
+					     "redirect", "redirect_url", "to", NULL};
+
+static int is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* Percent-decodes s[0..n) into a new string. */
+static char *pct_decode(const char *s, size_t n)
+{
+	char *out = malloc(n + 1), *o = out;
+	size_t i;
+
+	if (!out)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && is_hex(s[i + 1]) && is_hex(s[i + 2])) {
+			char hex[3] = {s[i + 1], s[i + 2], 0};
+
+			*o++ = (char)strtol(hex, NULL, 16);
+			i += 2;
+		} else {
+			*o++ = s[i] == '+' ? ' ' : s[i];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* The target of a redirect wrapper's query, a new string, or NULL when q wraps nothing. */
+static char *wrapped_target(const char *q)
+{
+	const char *p = q, *amp, *eq;
+	size_t n, i;
+
+	while (*p) {
+		amp = strchr(p, '&');
+		n = amp ? (size_t)(amp - p) : strlen(p);
+		eq = memchr(p, '=', n);
+		for (i = 0; eq && wrapper_params[i]; i++) {
+			char *v;
+
+			if (strlen(wrapper_params[i]) != (size_t)(eq - p) ||
+			    strncasecmp(p, wrapper_params[i], (size_t)(eq - p)) != 0)
+				continue;
+			v = pct_decode(eq + 1, n - (size_t)(eq + 1 - p));
+			if (v && (strncasecmp(v, "http://", 7) == 0 || strncasecmp(v, "https://", 8) == 0))
+				return v;
+			free(v);
+		}
+		p += n + (amp ? 1 : 0);
+	}
+	return NULL;
+}
+
+/* Host variants of one site: "www.", "m.", "mobile." and "amp." are dropped (all of them, so
+ * that the result is its own canonical form) as long as a name with a dot is left. */
+static void strip_host(char *host)
+{
+	static const char *const prefixes[] = {"www.", "m.", "mobile.", "amp.", NULL};
+	int again = 1;
+	size_t i, n;
+
+	while (again) {
+		again = 0;
+		for (i = 0; prefixes[i]; i++) {
+			n = strlen(prefixes[i]);
+			if (strncmp(host, prefixes[i], n) == 0 && strchr(host + n, '.')) {
+				memmove(host, host + n, strlen(host + n) + 1);
+				again = 1;
+			}
+		}
+	}
+}
+
+/* AMP and slash variants of one page: "/amp/" segments, a final "/amp", trailing slashes. */
+static void strip_path(char *path)
+{
+	char *s;
+	size_t n;
+
+	while ((s = strstr(path, "/amp/")))
+		memmove(s, s + 4, strlen(s + 4) + 1);
+	n = strlen(path);
+	if (n >= 4 && strcmp(path + n - 4, "/amp") == 0)
+		path[n -= 4] = '\0';
+	while (n > 1 && path[n - 1] == '/')
+		path[--n] = '\0';
+	if (n == 0)
+		strcpy(path, "/");
+}
+
+static char *canonical(const char *url, int depth, int v3);
+
+/* Host, path and query rewritten into their identity form. 0, 1 when the URL is a redirect
+ * wrapper (*target set), or -1. */
+static int normalize_parts(CURLU *h, struct buf *q, int depth, int v3, char **target)
+{
+	char *host = NULL, *path = NULL, *query = NULL, *c;
+	int rc = 0;
+
+	if (curl_url_get(h, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
+		char *w = v3 ? NULL : wrapped_target(query);
+
+		if (w) {
+			*target = canonical(w, depth + 1, 0);
+			free(w);
+			rc = *target ? 1 : -1;
+			goto done;
+		}
+		if (clean_query(query, v3, q) < 0) {
+			rc = -1;
+			goto done;
+		}
+		curl_url_set(h, CURLUPART_QUERY, q->len ? q->data : NULL, 0);
+	}
+	if (curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		for (c = host; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+		if (!v3)
+			strip_host(host);
+		curl_url_set(h, CURLUPART_HOST, host, 0);
+	}
+	if (!v3 && curl_url_get(h, CURLUPART_PATH, &path, 0) == CURLUE_OK) {
+		strip_path(path);
+		curl_url_set(h, CURLUPART_PATH, path, 0);
+	}
+done:
+	curl_free(host);
+	curl_free(path);
+	curl_free(query);
+	return rc;
+}
+
+static char *canonical(const char *url, int depth, int v3)
 {
 	CURLU *h;
-	char *scheme = NULL, *query = NULL, *out = NULL, *res = NULL;
+	char *scheme = NULL, *out = NULL, *res = NULL, *target = NULL;
 	struct buf q = BUF_INIT;
+	int rc;
 
-	if (!url)
+	if (!url || depth > 3)
 		return NULL;
 	h = curl_url();
 	if (!h)
@@ -159,27 +305,9 @@ char *url_canonical(const char *url)
 			curl_url_set(h, CURLUPART_PORT, NULL, 0);
 		curl_free(port);
 	}
-	if (curl_url_get(h, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
-		if (clean_query(query, &q) < 0)
-			goto done;
-		curl_url_set(h, CURLUPART_QUERY, q.len ? q.data : NULL, 0);
-	}
-	{
-		char *host = NULL;
-
-		if (curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-			char *c;
-			int upper = 0;
-
-			for (c = host; *c; c++)
-				if (*c >= 'A' && *c <= 'Z') {
-					*c = (char)(*c - 'A' + 'a');
-					upper = 1;
-				}
-			if (upper)
-				curl_url_set(h, CURLUPART_HOST, host, 0);
-		}
-		curl_free(host);
+	if ((rc = normalize_parts(h, &q, depth, v3, &target)) != 0) {
+		res = target; /* the wrapped URL's canonical form, or NULL */
+		goto done;
 	}
 	/* Read back once more when the URL has %-escapes, so that the form is its own canonical
 	 * form: curl decodes those of a host but normalizes the result ("%31" is "1", then
@@ -198,7 +326,6 @@ char *url_canonical(const char *url)
 	res = strdup(out);
 done:
 	curl_free(out);
-	curl_free(query);
 	curl_free(scheme);
 	buf_fini(&q);
 	curl_url_cleanup(h);
@@ -229,4 +356,14 @@ char *url_host(const char *url)
 	curl_free(port);
 	curl_url_cleanup(h);
 	return out;
+}
+
+char *url_canonical(const char *url)
+{
+	return canonical(url, 0, 0);
+}
+
+char *url_canonical_v3(const char *url)
+{
+	return canonical(url, 0, 1);
 }

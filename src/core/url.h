@@ -9,9 +9,15 @@ char *url_resolve(const char *base, const char *ref);
 
 /* The canonical form of an absolute http(s) URL, for identity only: lowercase scheme and host,
  * "http" for https, no default port, no fragment, no tracking parameters (utm_*, fbclid, gclid,
- * mc_cid, mc_eid, ...), the remaining query kept in order. Returns a new string, or NULL when url
- * is not an absolute http(s) URL. */
+ * mc_cid, mc_eid, ...), the remaining query kept in order; the host without "www.", "m.",
+ * "mobile." or "amp."; the path without "/amp/" segments, a final "/amp" or trailing slashes; no
+ * "outputType=amp"/"amp" parameter; and a redirect wrapper (a "url", "u", "q"... parameter holding
+ * an absolute http(s) URL: feedproxy-style links) stands for its target. Returns a new string, or
+ * NULL when url is not an absolute http(s) URL. */
 char *url_canonical(const char *url);
+/* The canonical form as state schemas before version 4 computed it (no host, path, AMP or
+ * wrapper rules): ids recorded then are still recognized. */
+char *url_canonical_v3(const char *url);
 
 /* Whether url is absolute with a scheme curl understands. */
 int url_is_absolute(const char *url);

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "dedup.h"
+#include "dedup_decide.h"
 #include "log.h"
 #include "pipeline_impl.h"
 
@@ -170,7 +171,7 @@ static void on_published(void *ud, int status)
 		return;
 	}
 	if (status < 0) {
-		stall(p, status, "spool %s: moving %s from tmp/ into new/: %s", spool_dir(p->sp),
+		stall(p, status, "spool %s: moving %s from tmp/ into new/: %s", sink_name(p->sink),
 		      n->id, strerror(-status));
 		/* back to the front of the queue: published once the spool can be written */
 		n->next = p->waiting;
@@ -194,13 +195,13 @@ void pipeline_drain(struct pipeline *p)
 	struct pub *n;
 
 	while (!p->stalled && !p->closing && (n = p->waiting) &&
-	       spool_pending(p->sp) + p->publishing < max) {
+	       sink_pending(p->sink) + p->publishing < max) {
 		p->waiting = n->next;
 		if (!p->waiting)
 			p->waiting_tail = &p->waiting;
 		p->n_waiting--;
 		p->publishing++;
-		if (spool_publish(p->sp, n->id, on_published, n) < 0) {
+		if (sink_publish(p->sink, n->id, on_published, n) < 0) {
 			p->publishing--;
 			log_err("spool: cannot publish %s (published at the next start)", n->id);
 			free(n);
@@ -246,7 +247,7 @@ static void on_probe_work(uv_work_t *req)
 {
 	struct probe *pr = req->data;
 
-	pr->status = spool_probe(pr->dir);
+	pr->status = pr->fn(pr->dir);
 }
 
 /* The spool can be written again; now the state, and the reservations left behind. */
@@ -270,7 +271,7 @@ static void on_probe_after(uv_work_t *req, int status)
 		return;
 	log_info("spool %s and state %s can be written again: accepting articles (%llu refused "
 		 "meanwhile; their feeds are fetched again)",
-		 spool_dir(p->sp), p->c->state, (unsigned long long)p->refused);
+		 sink_name(p->sink), p->c->state, (unsigned long long)p->refused);
 	p->stalled = 0;
 	for (i = 0; i < p->n_orphans; i++) {
 		if (txn(p) < 0 ||
@@ -301,7 +302,8 @@ static void on_retry(uv_timer_t *t)
 		return;
 	pr->p = p;
 	pr->req.data = pr;
-	if (!(pr->dir = strdup(spool_dir(p->sp))) ||
+	pr->fn = p->sink->ops->probe;
+	if (!(pr->dir = strdup(p->sink->ops->probe_arg(p->sink))) ||
 	    uv_queue_work(p->loop, &pr->req, on_probe_work, on_probe_after) != 0) {
 		free(pr->dir);
 		free(pr);
@@ -320,8 +322,8 @@ static void on_staged(void *ud, int status)
 
 	if (status < 0) {
 		if (status != -ENOMEM && status != -ESHUTDOWN)
-			stall(p, status, "spool %s/%s: %s", spool_dir(p->sp),
-			      spool_last_failure(p->sp), strerror(-status));
+			stall(p, status, "spool %s/%s: %s", sink_name(p->sink),
+			      p->sink->ops->last_failure(p->sink), strerror(-status));
 		run_fail(j->run, status, "spool");
 		p->totals.failed++;
 		if (!j->a.revision) /* a revision's row is the previous version's: it stays */
@@ -364,7 +366,7 @@ static int stage(struct job *j, const struct feed_info *f)
 		j->hash = article_text_hash(buf_cstr(&txt), txt.len);
 	if (rc == 0) {
 		j->stage = J_STAGING;
-		rc = spool_stage(p->sp, j->a.id, json.data, json.len,
+		rc = sink_stage(p->sink, j->a.id, json.data, json.len,
 				 p->c->format == SPOOL_JSON_TEXT ? buf_cstr(&txt) : NULL, txt.len,
 				 on_staged, j);
 	}
@@ -400,11 +402,53 @@ static void count_duplicate(struct feed_run *r)
 
 static int is_known(struct pipeline *p, const struct article *a, const char *feed)
 {
-	char alias[17];
+	return dedup_known(p->st, feed, a) > 0;
+}
 
-	if (state_seen_has(p->st, a->id) > 0)
+/* Near-duplicate dedup (dedup_near decides) and the reservation: 0 when a is reserved (go on
+ * and stage it), 1 when it was settled here (a duplicate, recorded as an alias), negative on
+ * error. */
+static int reserve(struct job *j)
+{
+	struct pipeline *p = j->p;
+	struct feed_run *r = j->run;
+	struct dedup_verdict v;
+	struct state_seen_new n;
+	int64_t now = (int64_t)time(NULL);
+	int rc = 0;
+
+	memset(&v, 0, sizeof v);
+	if (p->c->near_duplicates &&
+	    (rc = dedup_near(p->st, &r->dedup, &j->a, now - (int64_t)p->c->retention_days * 86400,
+			     &v)) < 0) {
+		dedup_verdict_fini(&v);
+		return rc;
+	}
+	memset(&n, 0, sizeof n);
+	n.id = j->a.id;
+	n.feed = r->feed;
+	n.guid = j->a.guid;
+	n.simhash = j->simhash = v.simhash;
+	n.sketch = v.sketch.len ? v.sketch.data : NULL;
+	n.sketch_len = v.sketch.len;
+	if (v.duplicate) {
+		/* the first copy wins; this one is remembered as its alias, with why */
+		n.status = SEEN_ALIAS;
+		n.alias_of = v.match;
+		n.why = v.why;
+		n.sketch = NULL;
+		n.sketch_len = 0;
+		state_seen_add_sketch(p->st, &n, now);
+		log_debug("%s: %s is a near-duplicate of %s (%s)", r->feed, j->a.id, v.match, v.why);
+		dedup_verdict_fini(&v);
 		return 1;
-	return a->guid && state_alias_get(p->st, feed, a->guid, alias) > 0;
+	}
+	n.status = SEEN_RESERVED;
+	n.keys = v.keys;
+	n.n_keys = v.n_keys;
+	rc = state_seen_add_sketch(p->st, &n, now);
+	dedup_verdict_fini(&v);
+	return rc;
 }
 
 /* Keeps a job's feed info alive across an asynchronous verdict. */
@@ -417,7 +461,6 @@ static void after_judge(struct job *j, const struct feed_info *f, int keep)
 {
 	struct pipeline *p = j->p;
 	struct feed_run *r = j->run;
-	char near[17];
 	int rc;
 
 	if (!keep) {
@@ -455,23 +498,12 @@ static void after_judge(struct job *j, const struct feed_info *f, int keep)
 		job_free(j);
 		return;
 	}
-	if (p->c->near_duplicates && j->a.body) {
-		int64_t since = (int64_t)time(NULL) - (int64_t)p->c->retention_days * 86400;
-
-		j->simhash = dedup_simhash(j->a.body, strlen(j->a.body));
-		if (j->simhash &&
-		    state_near_find(p->st, j->simhash, DEDUP_MAX_DISTANCE, since, near) > 0) {
-			/* the first copy wins; this one is remembered as its alias */
-			state_seen_add(p->st, j->a.id, r->feed, j->a.guid, j->simhash, SEEN_ALIAS, near,
-				       (int64_t)time(NULL));
-			log_debug("%s: %s is a near-duplicate of %s", r->feed, j->a.id, near);
-			count_duplicate(r);
-			job_free(j);
-			return;
-		}
+	rc = reserve(j);
+	if (rc == 1) {
+		count_duplicate(r);
+		job_free(j);
+		return;
 	}
-	rc = state_seen_add(p->st, j->a.id, r->feed, j->a.guid, j->simhash, SEEN_RESERVED, NULL,
-			    (int64_t)time(NULL));
 	touched_add(p, j->a.id); /* just recorded with last_seen = now */
 	if (rc < 0) {
 		state_failed(p, rc);
@@ -660,6 +692,11 @@ static void finish_runs(struct pipeline *p)
 		p->finishing = r->next;
 		r->finished = 1;
 		p->live_runs--;
+		/* the boilerplate this run learned joins the open batch (or waits for the next run) */
+		if (txn(p) == 0 && dedup_run_fini(&r->dedup, p->st, (int64_t)time(NULL)) < 0)
+			log_warnx("%s: cannot save the boilerplate learned: %s", r->feed,
+				  state_error(p->st));
+		dedup_run_fini(&r->dedup, NULL, 0);
 		if (r->done)
 			r->done(r->ud, &r->res);
 		idset_fini(&r->ids);
@@ -765,6 +802,7 @@ struct feed_run *pipeline_run_begin(struct pipeline *p, const char *feed_name, f
 		return NULL;
 	r->p = p;
 	r->feed = strdup(feed_name);
+	dedup_run_init(&r->dedup, feed_name);
 	r->done = done;
 	r->ud = ud;
 	p->live_runs++;
@@ -798,7 +836,10 @@ struct pipeline *pipeline_new(uv_loop_t *loop, struct state *st, struct spool *s
 		return NULL;
 	p->loop = loop;
 	p->st = st;
-	p->sp = sp;
+	if (!(p->sink = sink_spool_new(sp))) {
+		free(p);
+		return NULL;
+	}
 	p->c = c;
 	p->waiting_tail = &p->waiting;
 	uv_idle_init(loop, &p->kick);
@@ -847,6 +888,7 @@ static void maybe_free(struct pipeline *p)
 	if (p->handles || p->publishing || p->probe)
 		return;
 	free(p->orphans);
+	sink_free(p->sink);
 	free(p);
 }
 

@@ -7,8 +7,10 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "dedup_decide.h"
 #include "idset.h"
 #include "pipeline.h"
+#include "sink.h"
 
 enum job_stage { J_JUDGING, J_STAGING, J_RECORDED };
 
@@ -33,6 +35,7 @@ struct feed_run {
 	char unknown[17]; /* the id pipeline_run_known just found unknown ("" none) */
 	int revisions;	  /* the feed has revisions on */
 	struct idset ids; /* with revisions: the ids this document brought so far */
+	struct dedup_run dedup; /* the feed's boilerplate (bounded) */
 	struct feed_run_result res;
 	struct feed_run *next; /* runs waiting to finish after a commit */
 };
@@ -48,14 +51,15 @@ struct pub {
 struct probe {
 	uv_work_t req;
 	struct pipeline *p;
-	char *dir;
+	int (*fn)(const char *arg); /* the sink's probe */
+	char *dir;		    /* its argument */
 	int status;
 };
 
 struct pipeline {
 	uv_loop_t *loop;
 	struct state *st;
-	struct spool *sp;
+	struct sink *sink; /* the spool, through the sink interface */
 	const struct config *c;
 	pipeline_judge_fn judge;
 	void *judge_ud;

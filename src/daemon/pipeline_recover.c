@@ -41,7 +41,7 @@ static int staged_is(struct pipeline *p, const char *id, int revision)
 	json_t *o = NULL, *v;
 	int rc;
 
-	rc = spool_read_staged(p->sp, id, &b);
+	rc = p->sink->ops->read_staged(p->sink, id, &b);
 	if (rc < 0) {
 		rc = rc == -ENOENT ? 0 : -1;
 	} else if (!b.len || b.data[b.len - 1] != '\n') {
@@ -55,7 +55,7 @@ static int staged_is(struct pipeline *p, const char *id, int revision)
 	if (rc < 0)
 		log_warnx("recovery: cannot read %s/tmp/%s.json to check its revision (%d): "
 			  "publishing it",
-			  spool_dir(p->sp), id, revision);
+			  sink_name(p->sink), id, revision);
 	json_decref(o);
 	buf_fini(&b);
 	return rc;
@@ -66,31 +66,30 @@ static int recover_spooling(void *ud, const char *id)
 	struct recovery *rv = ud;
 	struct pipeline *p = rv->p;
 	struct seen_entry e;
-	enum spool_where where;
+	enum sink_found where;
 
 	/* A first version is published once it is in new/ or cur/. A revision's JSON there may
 	 * be the older version's: tmp/ alone says whether it still waits to replace it. */
 	if (state_seen_get(p->st, id, NULL, &e) <= 0)
 		e.revision = 0;
-	where = e.revision ? SPOOL_IN_TMP : spool_locate(p->sp, id);
-	if (where == SPOOL_IN_TMP && staged_is(p, id, e.revision) == 0)
-		where = SPOOL_NOWHERE;
+	where = p->sink->ops->find(p->sink, id, e.revision);
+	if (where == SINK_STAGED && staged_is(p, id, e.revision) == 0)
+		where = SINK_NOTHING;
 	switch (where) {
-	case SPOOL_IN_TMP:
-		if (spool_pending(p->sp) >= (size_t)p->c->max_pending) {
+	case SINK_STAGED:
+		if (sink_pending(p->sink) >= (size_t)p->c->max_pending) {
 			/* back-pressure holds at start-up too: it waits in tmp/ */
 			if (pipeline_wait_publish(p, id) == 0)
 				rv->waiting++;
 			return 0;
 		}
-		if (spool_publish_now(p->sp, id) < 0) {
+		if (p->sink->ops->publish_now(p->sink, id) < 0) {
 			log_err("recovery: cannot publish %s from tmp/", id);
 			return 0;
 		}
 		break;
-	case SPOOL_IN_NEW:
-	case SPOOL_IN_CUR:
-	case SPOOL_NOWHERE: /* published (then taken by a reader, for a first version) */
+	case SINK_PUBLISHED:
+	case SINK_NOTHING: /* published (then taken by a reader, for a first version) */
 		break;
 	}
 	state_seen_set_status(p->st, id, SEEN_WRITTEN);
@@ -138,7 +137,7 @@ int pipeline_recover(struct pipeline *p)
 		qsort(cl.ids, cl.n, sizeof *cl.ids, cmp_id);
 	}
 	if (!p->n_waiting || cl.ids)
-		spool_clean_tmp(p->sp, waiting_claimed, &cl);
+		p->sink->ops->clean(p->sink, waiting_claimed, &cl);
 	free(cl.ids);
 	if (rv.settled)
 		log_info("recovery: %d recorded article%s settled (left by an unclean stop, or "

@@ -17,7 +17,7 @@
 #include "log.h"
 
 /*
- * Schema (version 3; PRAGMA user_version holds the version, migrations[] below the steps):
+ * Schema (version 4; PRAGMA user_version holds the version, migrations[] below the steps):
  *
  * feeds: one row per configured name, kept until state_feed_delete.
  *
@@ -44,6 +44,14 @@
  *    share a band exactly (four index searches; about 4n / 65536 random candidates for n rows)
  *    and checks the full Hamming distance in C. Generated columns keep one source of truth (a
  *    band cannot disagree with simhash) and cost nothing to store.
+ * Version 4 (issue 11's dedup rules):
+ *  - seen.sketch: the article's dedup sketch (dedup_sketch_encode: title words, sentence
+ *    hashes, numbers), NULL for rows from before; seen.why: for a near-duplicate alias, the rule
+ *    and distance that merged it (`feedspool dedup`);
+ *  - sketch_key (h, id): up to DEDUP_KEYS sentence hashes of each accepted article, the lookup
+ *    that finds a copy's candidates; rows whose article expired are removed by state_expire;
+ *  - boiler (feed, h, n, last_seen): the sentences seen in n >= 2 articles of a feed (its
+ *    boilerplate, discounted by the rules), expired like the seen set.
  * seen.feed deliberately has no foreign key to feeds: identity is across feeds, and the ids of a
  * deleted feed must still stop its articles from being written again if it comes back.
  */
@@ -92,6 +100,15 @@ static const char *const migrations[] = {
     /* 2 -> 3: what was accepted of each article, for revisions (0: unknown, the rows before) */
     "ALTER TABLE seen ADD COLUMN content_hash INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE seen ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;",
+    /* 3 -> 4: what the dedup rules need (sketches, their lookup keys, per-feed boilerplate) */
+    "ALTER TABLE seen ADD COLUMN sketch BLOB;"
+    "ALTER TABLE seen ADD COLUMN why TEXT;"
+    "CREATE TABLE sketch_key (h INTEGER NOT NULL, id TEXT NOT NULL,"
+    " PRIMARY KEY (h, id)) WITHOUT ROWID;"
+    "CREATE TABLE boiler (feed TEXT NOT NULL, h INTEGER NOT NULL, n INTEGER NOT NULL,"
+    " last_seen INTEGER NOT NULL, PRIMARY KEY (feed, h)) WITHOUT ROWID;"
+    /* ids recorded under the older link rules exist: dedup looks those up too */
+    "INSERT INTO meta (key, value) SELECT 'v3_ids', '1' WHERE EXISTS (SELECT 1 FROM seen);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STATE_SCHEMA_VERSION,
@@ -129,6 +146,15 @@ enum {
 	ST_SEEN_TOUCH,
 	ST_NEAR,
 	ST_EXPIRE,
+	ST_SEEN_ADD_SKETCH,
+	ST_KEY_ADD,
+	ST_KEY_FIND,
+	ST_NEAR_SKETCH,
+	ST_BOILER_GET,
+	ST_BOILER_PUT,
+	ST_WHY_PAGE,
+	ST_EXPIRE_KEYS,
+	ST_EXPIRE_BOILER,
 	ST_COUNT
 };
 
@@ -170,11 +196,38 @@ static const char *const statements[ST_COUNT] = {
 		" UNION ALL SELECT id, simhash, first_seen FROM seen WHERE band3 = ?4"
 		" AND simhash != 0 AND status != 3 AND last_seen >= ?5",
     [ST_EXPIRE] = "DELETE FROM seen WHERE last_seen < ?1",
+    [ST_SEEN_ADD_SKETCH] = "INSERT INTO seen (id, feed, guid, simhash, status, alias_of,"
+			   " first_seen, last_seen, sketch, why)"
+			   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)",
+    [ST_KEY_ADD] = "INSERT OR IGNORE INTO sketch_key (h, id) VALUES (?1, ?2)",
+    [ST_KEY_FIND] = "SELECT s.id, s.feed, s.sketch FROM sketch_key k JOIN seen s ON s.id = k.id"
+		    " WHERE k.h = ?1 AND s.status != 3 AND s.last_seen >= ?2 AND s.sketch IS NOT NULL"
+		    " LIMIT 16",
+    [ST_NEAR_SKETCH] =
+	"SELECT id, simhash, feed, sketch FROM seen WHERE band0 = ?1 AND simhash != 0"
+	" AND status != 3 AND last_seen >= ?5"
+	" UNION ALL SELECT id, simhash, feed, sketch FROM seen WHERE band1 = ?2"
+	" AND simhash != 0 AND status != 3 AND last_seen >= ?5"
+	" UNION ALL SELECT id, simhash, feed, sketch FROM seen WHERE band2 = ?3"
+	" AND simhash != 0 AND status != 3 AND last_seen >= ?5"
+	" UNION ALL SELECT id, simhash, feed, sketch FROM seen WHERE band3 = ?4"
+	" AND simhash != 0 AND status != 3 AND last_seen >= ?5 LIMIT 64",
+    [ST_BOILER_GET] = "SELECT h, n FROM boiler WHERE feed = ?1 ORDER BY n DESC LIMIT 1024",
+    [ST_BOILER_PUT] = "INSERT INTO boiler (feed, h, n, last_seen) VALUES (?1, ?2, ?3, ?4)"
+		      " ON CONFLICT (feed, h) DO UPDATE SET n = max(n, ?3), last_seen = ?4",
+    [ST_WHY_PAGE] = "SELECT a.id, a.feed, a.guid, a.alias_of, a.why, a.first_seen, o.feed, o.guid"
+		    " FROM seen a LEFT JOIN seen o ON o.id = a.alias_of"
+		    " WHERE a.status = 3 AND a.why IS NOT NULL AND (?1 IS NULL OR a.feed = ?1)"
+		    " AND a.id > ?2 ORDER BY a.id LIMIT " STR(PAGE),
+    [ST_EXPIRE_KEYS] = "DELETE FROM sketch_key WHERE NOT EXISTS"
+		       " (SELECT 1 FROM seen WHERE seen.id = sketch_key.id)",
+    [ST_EXPIRE_BOILER] = "DELETE FROM boiler WHERE last_seen < ?1",
 };
 
 struct state {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
+	int v3_ids; /* ids recorded before schema version 4 may be in the seen set */
 	char err[512];
 };
 
@@ -491,6 +544,12 @@ struct state *state_open(const char *path, int readonly, struct buf *err)
 				   sqlite3_errmsg(s->db));
 			goto fail;
 		}
+	}
+	{
+		char *v = NULL;
+
+		s->v3_ids = state_meta_get(s, "v3_ids", &v) == 1;
+		free(v);
 	}
 	return s;
 
@@ -1003,7 +1062,170 @@ int state_expire(struct state *s, int64_t before)
 	sqlite3_stmt *st = s->st[ST_EXPIRE];
 	int rc;
 
+	int n;
+
 	sqlite3_bind_int64(st, 1, before);
 	rc = run(s, st);
-	return rc < 0 ? rc : sqlite3_changes(s->db);
+	if (rc < 0)
+		return rc;
+	n = sqlite3_changes(s->db);
+	sqlite3_bind_int64(s->st[ST_EXPIRE_BOILER], 1, before);
+	if ((rc = run(s, s->st[ST_EXPIRE_BOILER])) < 0)
+		return rc;
+	/* the lookup keys of expired articles (a scan, so only when some expired) */
+	if (n > 0 && (rc = run(s, s->st[ST_EXPIRE_KEYS])) < 0)
+		return rc;
+	return n;
+}
+
+/* ---- version 4: the dedup rules' records ----------------------------------------------------- */
+
+int state_seen_add_sketch(struct state *s, const struct state_seen_new *n, int64_t now)
+{
+	sqlite3_stmt *st = s->st[ST_SEEN_ADD_SKETCH];
+	int rc;
+	size_t i;
+
+	if (!n->id || !n->feed)
+		return -EINVAL;
+	sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, n->feed, -1, SQLITE_STATIC);
+	bind_text(st, 3, n->guid);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)n->simhash);
+	sqlite3_bind_int(st, 5, (int)n->status);
+	bind_text(st, 6, n->alias_of);
+	sqlite3_bind_int64(st, 7, now);
+	if (n->sketch)
+		sqlite3_bind_blob(st, 8, n->sketch, (int)n->sketch_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 8);
+	bind_text(st, 9, n->why);
+	if ((rc = run(s, st)) < 0)
+		return rc;
+	for (i = 0; i < n->n_keys; i++) {
+		sqlite3_bind_int64(s->st[ST_KEY_ADD], 1, (sqlite3_int64)n->keys[i]);
+		sqlite3_bind_text(s->st[ST_KEY_ADD], 2, n->id, -1, SQLITE_STATIC);
+		if ((rc = run(s, s->st[ST_KEY_ADD])) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Calls fn for each row (id, feed, sketch) of st not yet in seen_ids; 0 or negative. */
+static int candidate_rows(struct state *s, sqlite3_stmt *st, int id_col, int feed_col,
+			  int sketch_col, char (*seen_ids)[17], size_t *n_seen, size_t cap,
+			  state_candidate_fn fn, void *ud)
+{
+	int rc;
+	size_t i;
+	char id[17];
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (copy_id(s, st, id_col, id) < 0)
+			continue;
+		for (i = 0; i < *n_seen; i++)
+			if (!memcmp(seen_ids[i], id, 17))
+				break;
+		if (i < *n_seen || *n_seen >= cap)
+			continue;
+		memcpy(seen_ids[(*n_seen)++], id, 17);
+		fn(ud, id, (const char *)sqlite3_column_text(st, feed_col),
+		   sqlite3_column_blob(st, sketch_col), (size_t)sqlite3_column_bytes(st, sketch_col));
+	}
+	rc = rc == SQLITE_DONE ? 0 : fail(s, rc);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int state_near_candidates(struct state *s, const uint64_t *keys, size_t n_keys, uint64_t simhash,
+			  int64_t since, state_candidate_fn fn, void *ud)
+{
+	char ids[STATE_MAX_CANDIDATES][17];
+	size_t n = 0, i;
+	int rc = 0, k;
+
+	for (i = 0; i < n_keys && rc == 0; i++) {
+		sqlite3_bind_int64(s->st[ST_KEY_FIND], 1, (sqlite3_int64)keys[i]);
+		sqlite3_bind_int64(s->st[ST_KEY_FIND], 2, since);
+		rc = candidate_rows(s, s->st[ST_KEY_FIND], 0, 1, 2, ids, &n, STATE_MAX_CANDIDATES,
+				    fn, ud);
+	}
+	if (rc == 0 && simhash) {
+		for (k = 0; k < 4; k++)
+			sqlite3_bind_int(s->st[ST_NEAR_SKETCH], k + 1,
+					 (int)((simhash >> (16 * k)) & 0xffff));
+		sqlite3_bind_int64(s->st[ST_NEAR_SKETCH], 5, since);
+		rc = candidate_rows(s, s->st[ST_NEAR_SKETCH], 0, 2, 3, ids, &n,
+				    STATE_MAX_CANDIDATES, fn, ud);
+	}
+	return rc;
+}
+
+int state_boiler_each(struct state *s, const char *feed,
+		      void (*fn)(void *ud, uint64_t h, uint32_t n), void *ud)
+{
+	sqlite3_stmt *st = s->st[ST_BOILER_GET];
+	int rc;
+
+	sqlite3_bind_text(st, 1, feed, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(ud, (uint64_t)sqlite3_column_int64(st, 0), (uint32_t)sqlite3_column_int(st, 1));
+	rc = rc == SQLITE_DONE ? 0 : fail(s, rc);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int state_boiler_put(struct state *s, const char *feed, uint64_t h, uint32_t n, int64_t now)
+{
+	sqlite3_stmt *st = s->st[ST_BOILER_PUT];
+
+	sqlite3_bind_text(st, 1, feed, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)h);
+	sqlite3_bind_int(st, 3, (int)n);
+	sqlite3_bind_int64(st, 4, now);
+	return run(s, st);
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+int state_why_each(struct state *s, const char *feed, state_why_fn fn, void *ud)
+{
+	sqlite3_stmt *st = s->st[ST_WHY_PAGE];
+	char after[17] = "";
+	int rc, n;
+
+	do {
+		/* one page, then the callbacks: read-only callers, rows stay valid till reset */
+		n = 0;
+		bind_text(st, 1, feed);
+		sqlite3_bind_text(st, 2, after, -1, SQLITE_TRANSIENT);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			struct state_why w = {col_text(st, 0), col_text(st, 1), col_text(st, 2),
+					      col_text(st, 3), col_text(st, 4),
+					      sqlite3_column_int64(st, 5), col_text(st, 6),
+					      col_text(st, 7)};
+
+			if (copy_id(s, st, 0, after) < 0)
+				break;
+			n++;
+			if ((rc = fn(ud, &w)) != 0)
+				break;
+		}
+		if (rc == SQLITE_DONE)
+			rc = 0;
+		else if (rc == SQLITE_ROW)
+			rc = 0;
+		else if (rc > 0)
+			rc = fail(s, rc);
+		sqlite3_reset(st);
+	} while (rc == 0 && n == PAGE);
+	return rc;
+}
+
+int state_has_v3_ids(const struct state *s)
+{
+	return s->v3_ids;
 }

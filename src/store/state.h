@@ -11,7 +11,7 @@
 
 #include "buf.h"
 
-#define STATE_SCHEMA_VERSION 3
+#define STATE_SCHEMA_VERSION 4
 /* The largest max_distance state_near_find accepts: 4 bands of 16 bits, so within 3 bits at
  * least one band is equal. */
 #define STATE_NEAR_MAX_DISTANCE 3
@@ -112,6 +112,47 @@ int state_near_find(struct state *s, uint64_t h, int max_distance, int64_t since
  * 0 when absent. */
 int state_meta_put(struct state *s, const char *key, const char *value);
 int state_meta_get(struct state *s, const char *key, char **value);
+
+/* Version 4: what the dedup rules keep (dedup.h). */
+struct state_seen_new {
+	const char *id, *feed, *guid; /* guid may be NULL */
+	uint64_t simhash;
+	enum seen_status status;
+	const char *alias_of;		/* may be NULL */
+	const void *sketch;		/* dedup_sketch_encode, may be NULL */
+	size_t sketch_len;
+	const uint64_t *keys;		/* lookup keys of an accepted article (sketch_key) */
+	size_t n_keys;
+	const char *why;		/* an alias's rule and distance, may be NULL */
+};
+/* Records an article as state_seen_add does, with its sketch, keys and why. */
+int state_seen_add_sketch(struct state *s, const struct state_seen_new *n, int64_t now);
+/* The accepted articles (not aliases) seen after since that share a lookup key with keys, or
+ * whose SimHash shares a 16-bit band with simhash (0: none): fn(ud, id, feed, sketch, len) for
+ * each, at most STATE_MAX_CANDIDATES, sketch NULL for rows from before version 4. */
+#define STATE_MAX_CANDIDATES 48
+typedef void (*state_candidate_fn)(void *ud, const char *id, const char *feed, const void *sketch,
+				   size_t len);
+int state_near_candidates(struct state *s, const uint64_t *keys, size_t n_keys, uint64_t simhash,
+			  int64_t since, state_candidate_fn fn, void *ud);
+/* A feed's boilerplate sentences (hash, count), most frequent first (at most 1024). */
+int state_boiler_each(struct state *s, const char *feed,
+		      void (*fn)(void *ud, uint64_t h, uint32_t n), void *ud);
+/* Raises a boilerplate count (never lowers it) and marks it seen now. */
+int state_boiler_put(struct state *s, const char *feed, uint64_t h, uint32_t n, int64_t now);
+/* The near-duplicate decisions recorded (aliases with a why), of one feed or all (feed NULL),
+ * by id; the strings are valid during the call. A nonzero return of fn stops the walk. */
+struct state_why {
+	const char *id, *feed, *guid, *alias_of, *why;
+	int64_t first_seen;
+	const char *of_feed, *of_guid; /* the matched article's, NULL when it expired */
+};
+typedef int (*state_why_fn)(void *ud, const struct state_why *w);
+int state_why_each(struct state *s, const char *feed, state_why_fn fn, void *ud);
+
+/* Whether the seen set held rows when it was migrated to version 4 (ids made under the older
+ * link rules, url_canonical_v3, may be recorded). */
+int state_has_v3_ids(const struct state *s);
 
 /* Forgets entries not touched since before; returns how many, or negative. */
 int state_expire(struct state *s, int64_t before);

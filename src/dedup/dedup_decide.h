@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* Every dedup decision the pipeline asks for: a known id (or an id recorded before the link
+ * rules of schema version 4), a (feed, guid) alias, a near-duplicate by the rules of dedup.h. */
+#ifndef FEEDSPOOL_DEDUP_DECIDE_H
+#define FEEDSPOOL_DEDUP_DECIDE_H
+
+#include <stdint.h>
+
+#include "article.h"
+#include "buf.h"
+#include "dedup.h"
+#include "state.h"
+
+/* What one run of one feed keeps for dedup: its boilerplate (bounded, not per item). */
+struct dedup_run {
+	char *feed;
+	struct dedup_boiler boiler;
+	int loaded;
+};
+void dedup_run_init(struct dedup_run *d, const char *feed);
+/* Saves the boilerplate learned (in the open transaction) and frees it. */
+int dedup_run_fini(struct dedup_run *d, struct state *st, int64_t now);
+
+/* 1 when a is already known (its id, its id as recorded before version 4, or its (feed, guid)
+ * alias), 0 when not, negative on error. */
+int dedup_known(struct state *st, const char *feed, const struct article *a);
+
+/* The near-duplicate answer for an article about to be accepted. */
+struct dedup_verdict {
+	int duplicate;	 /* 1: a copy of match */
+	char match[17];
+	char why[200];	 /* the rule and distance (debug log, `feedspool dedup`) */
+	uint64_t simhash;
+	struct buf sketch; /* encoded, to record with the article */
+	uint64_t keys[DEDUP_KEYS];
+	size_t n_keys;
+};
+void dedup_verdict_fini(struct dedup_verdict *v);
+/* Sketches a, compares it with the candidates the state finds (seen after since), and, when it
+ * is distinct, counts its sentences into the run's boilerplate. 0 with v filled, or negative. */
+int dedup_near(struct state *st, struct dedup_run *d, const struct article *a, int64_t since,
+	       struct dedup_verdict *v);
+
+#endif
