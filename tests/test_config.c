@@ -318,6 +318,7 @@ static void test_print(void)
 			"revisions = yes\n"
 			"allow_private = no\n"
 			"fulltext = no\n"
+			"catchup = no\n"
 			"\n"
 			"# feeds: 9 (name, url, interval and what differs from [feedspool])\n"
 			"feed outlet-a https://example.org/feed.xml interval=10m"

@@ -15,11 +15,13 @@
 static void usage(FILE *f, const char *cmd)
 {
 	if (!strcmp(cmd, "once"))
-		fputs("Usage: feedspool once [-c FILE] [-v]\n"
+		fputs("Usage: feedspool once [-c FILE] [-v] [--catchup]\n"
 		      "Fetch every feed of the configuration once, write the new articles to the spool,\n"
 		      "and exit: 0 when every feed succeeded, 1 when some failed (summary on stderr).\n"
 		      "On a terminal a live progress line shows feeds done, new articles and errors;\n"
-		      "otherwise one log line per feed.\n",
+		      "otherwise one log line per feed.\n"
+		      "  --catchup          for feeds never fetched with success: record their items\n"
+		      "                     as seen and write none (a first run, a migration)\n",
 		      f);
 	else
 		fputs("Usage: feedspool run [-c FILE] [-v]\n"
@@ -38,10 +40,11 @@ int cmd_run(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"catchup", no_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct daemon_opts o = {CONFIG_DEFAULT_PATH, DAEMON_RUN, 0};
+	struct daemon_opts o = {CONFIG_DEFAULT_PATH, DAEMON_RUN, 0, 0};
 	int c;
 
 	if (!strcmp(argv[0], "once")) {
@@ -55,6 +58,13 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'v':
 			log_set_level(LOG_LVL_DEBUG);
+			break;
+		case 'C':
+			if (o.mode != DAEMON_ONCE) {
+				usage(stderr, argv[0]);
+				return EXIT_USAGE;
+			}
+			o.catchup = 1;
 			break;
 		case 'h':
 			usage(stdout, argv[0]);

@@ -85,6 +85,7 @@ static const struct key keys[] = {
     FEED("revisions", K_BOOL, revisions, 0, 1),
     FEED("allow_private", K_STRING, allow_private, 0, 0),
     FEED("fulltext", K_STRING, fulltext, 0, 0),
+    FEED("catchup", K_BOOL, catchup, 0, 1),
     {"opml", K_OPML, 0, 0, 0, 0},
 };
 

@@ -36,6 +36,7 @@ struct feed_settings {
 	char *allow_private;  /* internal addresses the fetcher may connect to (addr_policy.h
 			       * syntax: yes, no, or ADDRESS[:PORT] and CIDR entries; default no) */
 	char *fulltext;       /* "no" (default), "yes" or "auto": fetch the linked page's text */
+	int catchup;          /* the first successful fetch records the items, writes none (0) */
 };
 
 struct feed_conf {

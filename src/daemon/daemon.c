@@ -585,6 +585,7 @@ static int open_feeds(struct daemon *d)
 	env.fetcher = d->fetcher;
 	env.once = d->o->mode == DAEMON_ONCE;
 	env.quiet = d->o->progress;
+	env.catchup = d->o->catchup;
 	if (!d->pl || !d->fetcher || !(d->feeds = feeds_new(&env, &cbs, d)) ||
 	    feeds_reconcile(d->feeds, d->cfg) < 0) {
 		log_err("out of memory");
@@ -660,17 +661,19 @@ static int start_ops(struct daemon *d, struct buf *err)
 static void once_summary(struct daemon *d)
 {
 	struct pipeline_totals t;
-	char revs[48] = "";
+	char revs[48] = "", caught[48] = "";
 
 	feeds_failed_names(d->feeds, &d->failed);
 	pipeline_totals(d->pl, &t);
 	if (t.revisions)
 		snprintf(revs, sizeof revs, " (%" PRIu64 " revision%s)", t.revisions,
 			 t.revisions == 1 ? "" : "s");
+	if (t.caught_up)
+		snprintf(caught, sizeof caught, ", %" PRIu64 " caught up", t.caught_up);
 	log_info("%zu feed%s, %zu failed%s; %" PRIu64 " new%s, %" PRIu64 " duplicate, %" PRIu64
-		 " dropped",
+		 " dropped%s",
 		 d->once_done, d->once_done == 1 ? "" : "s", d->once_failed, buf_cstr(&d->failed),
-		 t.fresh, revs, t.duplicate, t.dropped);
+		 t.fresh, revs, t.duplicate, t.dropped, caught);
 }
 
 /* Every module closes its own handles; the loop runs until they are closed. */

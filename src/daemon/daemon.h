@@ -13,6 +13,7 @@ struct daemon_opts {
 	const char *config_path;
 	enum daemon_mode mode;
 	int progress; /* `once` on a terminal: a live progress line */
+	int catchup;  /* `once --catchup`: every feed's first success records its items, writes none */
 };
 
 /* Runs the daemon; returns the process exit status: 0, 1 when some feed failed (once), or 2

@@ -606,6 +606,8 @@ static void start(struct feed *f)
 		return;
 	}
 	pipeline_run_set_revisions(a->run, s->revisions);
+	/* catch-up: the first successful fetch records what the feed lists, writes none of it */
+	pipeline_run_set_catchup(a->run, (s->catchup || fs->env.catchup) && !f->st.last_success);
 	f->phase = FETCHING;
 	fs->busy++;
 	a->started_ms = uv_now(fs->env.loop);

@@ -34,6 +34,7 @@ struct feeds_env {
 	struct fetcher *fetcher;
 	int once;  /* `once`: every feed is due now and fetched once */
 	int quiet; /* no per-feed log line (`once --progress`) */
+	int catchup; /* `once --catchup`: as if every feed had `catchup = yes` */
 };
 
 /* One feed's fetch, recorded (or, with not_fetched, never started). Borrowed for the call. */

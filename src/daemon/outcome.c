@@ -56,7 +56,7 @@ void fetch_outcome_fini(struct fetch_outcome *fo)
 static int describe(const struct fetch_outcome *fo, const struct feed_run_result *r, char *out,
 		    size_t n)
 {
-	char revs[48] = "", deferred[48] = "";
+	char revs[48] = "", deferred[48] = "", caught[64] = "";
 
 	if (fo->error) {
 		snprintf(out, n, "error: %s", fo->message);
@@ -75,14 +75,16 @@ static int describe(const struct fetch_outcome *fo, const struct feed_run_result
 			 r->revisions == 1 ? "" : "s");
 	if (r->deferred)
 		snprintf(deferred, sizeof deferred, ", %zu changed but deferred", r->deferred);
+	if (r->caught_up)
+		snprintf(caught, sizeof caught, ", %zu caught up (recorded, not written)", r->caught_up);
 	if (fo->parse_failed)
 		snprintf(out, n, "error: %s (%zu new%s)", fo->parse_message, r->fresh, revs);
 	else if (r->error)
 		snprintf(out, n, "error: %s (%zu new%s, kept for a retry)", r->message, r->fresh,
 			 revs);
 	else
-		snprintf(out, n, "ok: %zu new%s, %zu duplicate, %zu dropped%s", r->fresh, revs,
-			 r->duplicate, r->dropped, deferred);
+		snprintf(out, n, "ok: %zu new%s, %zu duplicate, %zu dropped%s%s", r->fresh, revs,
+			 r->duplicate, r->dropped, deferred, caught);
 	/* only when everything the document held is safely recorded (and no changed article
 	 * waits to be looked at again) */
 	return !fo->parse_failed && !r->error && !r->deferred;

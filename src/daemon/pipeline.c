@@ -631,6 +631,28 @@ duplicate:
 	return 1;
 }
 
+/* Catch-up (a feed's first fetch with `catchup`): the article is recorded as written, with
+ * what dedup keeps of it, but neither judged nor written: a reader starts from what comes next. */
+static void catch_up(struct job *j)
+{
+	struct pipeline *p = j->p;
+	struct feed_run *r = j->run;
+	int rc = reserve(j);
+
+	if (rc == 1) {
+		count_duplicate(r);
+	} else if (rc < 0 || (rc = state_seen_set_status(p->st, j->a.id, SEEN_WRITTEN)) < 0) {
+		state_failed(p, rc);
+		run_fail(r, rc, "state");
+		p->totals.failed++;
+	} else {
+		touched_add(p, j->a.id);
+		r->res.caught_up++;
+		p->totals.caught_up++;
+	}
+	job_free(j);
+}
+
 void pipeline_run_article(struct feed_run *r, struct article *a, const struct feed_info *f)
 {
 	struct pipeline *p = r->p;
@@ -666,6 +688,10 @@ void pipeline_run_article(struct feed_run *r, struct article *a, const struct fe
 	j->stage = J_JUDGING;
 	r->outstanding++;
 	p->live_jobs++;
+	if (r->catchup) {
+		catch_up(j);
+		return;
+	}
 	if (p->judge) {
 		struct judged *jd = calloc(1, sizeof *jd);
 
@@ -807,6 +833,11 @@ struct feed_run *pipeline_run_begin(struct pipeline *p, const char *feed_name, f
 	r->ud = ud;
 	p->live_runs++;
 	return r;
+}
+
+void pipeline_run_set_catchup(struct feed_run *r, int on)
+{
+	r->catchup = on;
 }
 
 void pipeline_run_set_revisions(struct feed_run *r, int on)

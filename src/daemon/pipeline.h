@@ -45,6 +45,7 @@ struct feed_run_result {
 	size_t duplicate; /* known id, (feed, guid) alias, or near-duplicate */
 	size_t dropped;   /* by a filter */
 	size_t failed;    /* could not be written or recorded: the feed must be fetched again */
+	size_t caught_up; /* recorded as seen without being written (catch-up) */
 	int error;        /* the first error (negative errno), 0 when none */
 	int local;        /* the failure is the spool's or the state's (storage trouble), not the
 			   * feed's: fetch it again once they can be written */
@@ -71,6 +72,10 @@ int pipeline_recover(struct pipeline *p);
 /* One fetched document of one feed. */
 struct feed_run *pipeline_run_begin(struct pipeline *p, const char *feed_name, feed_run_done_fn done,
 				    void *ud);
+/* Catch-up: every article new to the state is recorded as written (with what near-duplicate
+ * dedup keeps) but neither judged nor written to the spool; counted in caught_up. Set before the
+ * first article. */
+void pipeline_run_set_catchup(struct feed_run *r, int on);
 /* Whether the run's feed has revisions on (default off): set before the first article. */
 void pipeline_run_set_revisions(struct feed_run *r, int on);
 /* Before the article is made in full (its text): 1 when its id or (feed, guid) is already known
@@ -107,6 +112,7 @@ int pipeline_flush(struct pipeline *p);
 struct pipeline_totals {
 	uint64_t fresh, duplicate, dropped, failed;
 	uint64_t revisions; /* counted in fresh too */
+	uint64_t caught_up;
 };
 void pipeline_totals(const struct pipeline *p, struct pipeline_totals *t);
 

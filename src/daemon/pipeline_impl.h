@@ -34,6 +34,7 @@ struct feed_run {
 	int ended, finished;
 	char unknown[17]; /* the id pipeline_run_known just found unknown ("" none) */
 	int revisions;	  /* the feed has revisions on */
+	int catchup;	  /* record the articles as seen, write none (pipeline_run_set_catchup) */
 	struct idset ids; /* with revisions: the ids this document brought so far */
 	struct dedup_run dedup; /* the feed's boilerplate (bounded) */
 	struct feed_run_result res;
