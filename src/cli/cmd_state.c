@@ -18,6 +18,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "dedup.h"
+#include "dedup_decide.h"
 #include "instance.h"
 #include "log.h"
 #include "state.h"
@@ -38,15 +39,53 @@ static int is_id(const char *s)
 	return s[16] == '\0';
 }
 
+/* Records an article as written with what near-duplicate dedup keeps of it (its SimHash,
+ * sketch and lookup keys, computed as the pipeline does), so that copies of it are still
+ * caught. */
+static int record(struct rebuild *rb, json_t *o, const char *id, const char *feed, const char *guid)
+{
+	struct article a;
+	struct dedup_run run;
+	struct dedup_verdict v;
+	struct state_seen_new n = {0};
+	int rc;
+
+	article_init(&a);
+	memset(&v, 0, sizeof v);
+	snprintf(a.id, sizeof a.id, "%s", id);
+	a.title = (char *)json_string_value(json_object_get(o, "title"));
+	a.body = (char *)json_string_value(json_object_get(o, "body"));
+	a.guid = (char *)guid;
+	dedup_run_init(&run, feed);
+	rc = dedup_near(rb->st, &run, &a, 0, &v);
+	if (rc >= 0) {
+		n.id = id;
+		n.feed = feed;
+		n.guid = guid;
+		n.simhash = v.simhash;
+		n.status = SEEN_WRITTEN;
+		n.sketch = v.sketch.len ? v.sketch.data : NULL;
+		n.sketch_len = v.sketch.len;
+		n.keys = v.keys;
+		n.n_keys = v.n_keys;
+		rc = state_seen_add_sketch(rb->st, &n, rb->now);
+	}
+	if (rc >= 0)
+		rc = dedup_run_fini(&run, rb->st, rb->now);
+	else
+		dedup_run_fini(&run, rb->st, rb->now);
+	dedup_verdict_fini(&v);
+	return rc;
+}
+
 /* Records one article file: its id, feed and guid (the (feed, guid) alias lookup works again),
- * as written, at its highest revision seen, with its body's SimHash. 0, 1 when skipped (said why),
+ * as written, at its highest revision seen, with its dedup sketch. 0, 1 when skipped (said why),
  * negative on a state error. */
 static int add_file(struct rebuild *rb, int dir_fd, const char *dir, const char *name)
 {
 	json_error_t je;
 	json_t *o;
-	const char *id, *feed, *guid, *body;
-	uint64_t simhash;
+	const char *id, *feed, *guid;
 	struct seen_entry seen;
 	int fd, rc, revision;
 
@@ -61,9 +100,6 @@ static int add_file(struct rebuild *rb, int dir_fd, const char *dir, const char 
 	feed = json_string_value(json_object_get(json_object_get(o, "feed"), "name"));
 	guid = json_string_value(json_object_get(o, "guid"));
 	revision = (int)json_integer_value(json_object_get(o, "revision"));
-	body = json_string_value(json_object_get(o, "body"));
-	/* as the pipeline computes it, so that near-duplicates of it are still caught */
-	simhash = body ? dedup_simhash(body, strlen(body)) : 0;
 	if (!o || !id || !is_id(id) || !feed) {
 		log_warnx("%s/%s: skipped: %s", dir, name,
 			  o ? "not a feedspool article (no id or feed name)" : je.text);
@@ -72,7 +108,7 @@ static int add_file(struct rebuild *rb, int dir_fd, const char *dir, const char 
 	}
 	rc = state_seen_get(rb->st, id, NULL, &seen);
 	if (rc == 0)
-		rc = state_seen_add(rb->st, id, feed, guid, simhash, SEEN_WRITTEN, NULL, rb->now);
+		rc = record(rb, o, id, feed, guid);
 	if (rc >= 0 && (rc == 0 || revision > seen.revision))
 		rc = state_seen_update(rb->st, id, SEEN_WRITTEN, 0, revision);
 	json_decref(o);
