@@ -844,8 +844,10 @@ int feeds_reconcile(struct feeds *fs, const struct config *c)
 	for (f = fs->head; f; f = f->next)
 		f->seen = 0;
 	smap_fini(&fs->by_url);
-	for (i = 0; i < c->n_feeds && rc == 0; i++)
-		rc = reconcile_one(fs, &c->feeds[i]);
+	/* on to the end whatever fails: every feed kept must point into c afterwards */
+	for (i = 0; i < c->n_feeds; i++)
+		if (reconcile_one(fs, &c->feeds[i]) < 0)
+			rc = -ENOMEM;
 	for (f = fs->head; f; f = next) {
 		next = f->next;
 		if (!f->seen && f->phase != REMOVED)
