@@ -3,7 +3,8 @@
 # One article shape for every kind of plugin, through the real host (`feedspool filter`): an
 # exec co-process reads exactly the spool schema that `feedspool parse` prints (so parse output
 # piped into it tests it), later filters (C, Lua, exec) read the topics and tags earlier ones
-# added, and [filter] feeds/categories scope a filter to its feeds.
+# added, C and Lua see the article's HTML (content_html, links' text, images) as the JSON has
+# it, and [filter] feeds/categories scope a filter to its feeds.
 . "${top_srcdir:-.}/tests/lib.sh"
 need jq
 need python3
@@ -71,7 +72,50 @@ expect_eq "the others dropped by exec, after Lua tagged them lua-saw-nothing" \
 	"$(jq -c 'select(.verdict == "drop") | [.dropped_by, .tags]' "$TMP/chain" | sort -u)" \
 	'["exec-gate",["lua-saw-nothing"]]'
 
-# 3. scope: a filter judges only the feeds its feeds/categories name
+# 3. the article's HTML: C and Lua see the content_html, the links' text and the images that the
+# spool's JSON (parse) has, article by article
+cat >"$TMP/html.conf" <<EOF
+[filter c-html]
+plugin = $TEST_PLUGIN_DIR/testplug.so
+html = $TMP/c-html
+
+[filter lua-html]
+plugin = lua
+script = $FIXTURES/lua/html.lua
+EOF
+"$FEEDSPOOL" filter -c "$TMP/html.conf" --all $FEEDS >"$TMP/html" 2>"$TMP/err"
+expect_eq "the HTML chain exits 0" "$?" 0
+check "the seed feeds have images and inline links with text" \
+	test "$(jq -s '[.[].images[]] | length' "$TMP/parsed")" -gt 0 -a \
+	"$(jq -s '[.[].links[] | select(.text)] | length' "$TMP/parsed")" -gt 0
+expect_eq "the C view: content_html, each link's text, the images, as in the JSON" \
+	"$(cat "$TMP/c-html")" \
+	"$(jq -r '"html=\(.content_html // "(null)")",
+		(.links[] | "link \(.url) \(.rel // "-") text=\(.text // "-")"),
+		(.images[] | "image \(.src) alt=\(.alt)")' "$TMP/parsed")"
+# html.lua shows content_html as "BYTES:FNV-1a-32" (a tag is at most 256 bytes)
+expect_eq "the Lua table: content_html, each link's text, the images, as in the JSON" \
+	"$(jq -c .tags "$TMP/html")" \
+	"$(python3 -c '
+import json, sys
+def digest(s):
+    if s is None:
+        return "nil"
+    b, h = s.encode(), 0x811C9DC5
+    for c in b:
+        h = ((h ^ c) * 0x01000193) & 0xFFFFFFFF
+    return "%d:%08x" % (len(b), h)
+def nil(v):
+    return "nil" if v is None else v
+for line in sys.stdin:
+    a = json.loads(line)
+    print(json.dumps(["html=" + digest(a["content_html"]),
+        "links=" + ",".join("%s %s %s" % (l["url"], nil(l["rel"]), nil(l["text"])) for l in a["links"]),
+        "images=" + ",".join("%s %s" % (i["src"], nil(i["alt"])) for i in a["images"])],
+        ensure_ascii=False, separators=(",", ":")))
+' <"$TMP/parsed")"
+
+# 4. scope: a filter judges only the feeds its feeds/categories name
 cat >"$TMP/scope.conf" <<EOF
 [feed alpha]
 url = https://example.org/alpha

@@ -176,7 +176,7 @@ static void test_verdicts(void *s)
 		  "topics: name, score, matched; a topic without score or matched gets 1 and none");
 	CHECK_STR(c.tags,
 		  "feed=Example feed;cats=gpu,ai;ncats=2;author=Ada;published=1700000000;"
-		  "updated=nil;fields=14;calls=1;load=2;kb=yes;year=2023;clock=number;",
+		  "updated=nil;fields=15;calls=1;load=2;kb=yes;year=2023;clock=number;",
 		  "tags built from every article field the script reads");
 	v = judge(s, "drop this", &c);
 	CHECK(v == FEEDSPOOL_DROP, "\"drop this\" is dropped (%s)", verdict_name(v));
@@ -251,6 +251,63 @@ static void test_fields(void)
 		  "rev=0;fetched=1700000200;feed=nil;links=;enc=https://example.org/a.mp3 "
 		  "audio/mpeg 42;topics=;tags=;",
 		  "on a 1.0 host the script sees the 1.0 fields and empty new ones");
+	plugin->fini(s);
+}
+
+/* The article's HTML (ABI 1.1's last members): content_html, images, and each link's text; and
+ * what a host that fills the article only up to n_tags leaves of them. */
+static void test_html(void)
+{
+	static const struct feedspool_link links[] = {
+	    {"https://example.org/a", "alternate", NULL, NULL},
+	    {"https://example.org/doc/paper.pdf", "inline", NULL, NULL},
+	};
+	static const char *const texts[] = {NULL, "the paper"};
+	static const struct feedspool_image images[] = {
+	    {"https://example.org/fig.png", "Figure 1"},
+	    {"https://example.org/2.jpg", ""},
+	};
+	struct feedspool_article a = {
+	    .size = sizeof(struct feedspool_article),
+	    .id = "id-3",
+	    .title = "html",
+	    .published = INT64_MIN,
+	    .updated = INT64_MIN,
+	    .fetched = INT64_MIN,
+	    .links = links,
+	    .n_links = 2,
+	    .content_html =
+		"<p>Read <a href=\"https://example.org/doc/paper.pdf\">the paper</a></p>",
+	    .link_texts = texts,
+	    .images = images,
+	    .n_images = 2,
+	};
+	struct feedspool_call c;
+	enum feedspool_verdict v;
+	void *s = start("script", "html.lua", NULL);
+
+	CHECK(s != NULL, "init with script = html.lua");
+	if (!s)
+		return;
+	memset(&c, 0, sizeof(c));
+	v = plugin->filter(s, &a, &c);
+	CHECK(v == FEEDSPOOL_KEEP, "kept (%s)", verdict_name(v));
+	/* content_html as html.lua shows it: its length and FNV-1a-32 (python3 computed it) */
+	CHECK_STR(c.tags,
+		  "html=69:b45bed8f;links=https://example.org/a alternate "
+		  "nil,https://example.org/doc/paper.pdf inline the paper;"
+		  "images=https://example.org/fig.png Figure 1,https://example.org/2.jpg ;",
+		  "the script reads content_html, the images and each link's text");
+
+	/* a host whose article ends at n_tags: no content_html, texts or images */
+	a.size = offsetof(struct feedspool_article, content_html);
+	memset(&c, 0, sizeof(c));
+	v = plugin->filter(s, &a, &c);
+	CHECK(v == FEEDSPOOL_KEEP, "kept (%s)", verdict_name(v));
+	CHECK_STR(c.tags,
+		  "html=nil;links=https://example.org/a alternate "
+		  "nil,https://example.org/doc/paper.pdf inline nil;images=;",
+		  "on an older host the script sees no HTML, no texts and no images");
 	plugin->fini(s);
 }
 
@@ -402,6 +459,7 @@ int main(void)
 	}
 	test_init_errors();
 	test_fields();
+	test_html();
 
 	uv_run(&loop, UV_RUN_DEFAULT);
 	CHECK(uv_loop_close(&loop) == 0, "no handle left on the loop");

@@ -2,8 +2,8 @@
 /* The plugin host: the loader's refusals (each naming the file and the reason), init failures as
  * configuration errors, the chain's order, first drop, on_error, garbage verdicts, deferred and
  * re-entrant answers, abandonment, annotations and counters, the article view of ABI 1.1 (what
- * earlier filters added, the spool's JSON), a plugin built against ABI 1.0, and filter scope,
- * with the test plugins of tests/plugins/testplug.c. */
+ * earlier filters added, the spool's JSON, the article's HTML), a plugin built against ABI 1.0,
+ * and filter scope, with the test plugins of tests/plugins/testplug.c. */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include "check.h"
+#include "feed.h"
 #include "plugin.h"
 
 #define MAX_FILTERS 8
@@ -669,6 +670,83 @@ static void test_json_deferred(const char *dir)
 	unlink(json);
 }
 
+/* What an item's HTML content gives the C view: content_html, the inline links with their texts
+ * (link_texts, parallel to links) and the images, as the normalizer made them, beside a plugin
+ * built against ABI 1.0 that knows none of them. */
+struct html_run {
+	struct filter_chain *ch;
+	struct result r;
+	char *content_html;
+};
+
+static int html_item(void *ud, struct article *a, const struct feed_info *f)
+{
+	struct html_run *h = ud;
+
+	h->content_html = a->content_html ? strdup(a->content_html) : NULL;
+	filter_chain_run(h->ch, a, f, on_done, &h->r);
+	return 0;
+}
+
+static void test_html(const char *dir)
+{
+	static const char doc[] =
+	    "<?xml version=\"1.0\"?>\n"
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>T</title><id>urn:t</id>"
+	    "<updated>2026-01-01T00:00:00Z</updated>\n"
+	    "<entry><title>Paper</title><id>urn:p1</id><updated>2026-01-01T00:00:00Z</updated>\n"
+	    "<link rel=\"alternate\" href=\"https://example.org/post\"/>\n"
+	    "<link rel=\"replies\" href=\"/post/comments\" title=\"Comments\"/>\n"
+	    "<summary>Short.</summary>\n"
+	    "<content type=\"html\">&lt;p onclick=\"x()\"&gt;Read &lt;a "
+	    "href=\"/doc/paper.pdf\"&gt;the paper&lt;/a&gt; and see &lt;img src=\"fig.png\" "
+	    "alt=\"Figure 1\"&gt;&lt;script&gt;x()&lt;/script&gt; and &lt;img "
+	    "src=\"/img/2.jpg\"&gt;&lt;/p&gt;</content>\n"
+	    "</entry></feed>\n";
+	static const char html[] =
+	    "<p>Read <a href=\"https://example.org/doc/paper.pdf\">the paper</a> and see <img "
+	    "src=\"https://example.org/blog/fig.png\" alt=\"Figure 1\"> and <img "
+	    "src=\"https://example.org/img/2.jpg\"></p>";
+	char out[4200], opt[4300], want[4096], *t;
+	struct feed_parser_opts o = {.name = "example", .url = "https://example.org/blog/feed.xml"};
+	struct html_run h = {0};
+	struct feed_parser *p;
+	struct conf k;
+
+	snprintf(out, sizeof out, "%s/html", dir);
+	snprintf(opt, sizeof opt, "html=%s", out);
+	clear(out);
+	conf_init(&k);
+	conf_add(&k, "old", plugpath("testplug_abi10"), ON_ERROR_KEEP, opt, NULL);
+	conf_add(&k, "new", plugpath("testplug"), ON_ERROR_KEEP, opt, NULL);
+	h.ch = chain(&k, NULL);
+	if (!h.ch)
+		return;
+	p = feed_parser_new(&o, html_item, &h);
+	CHECK(p && feed_parser_push(p, doc, sizeof doc - 1) == 0 && feed_parser_finish(p) == 0,
+	      "the feed parses");
+	feed_parser_free(p);
+	CHECK(h.r.calls == 1 && h.r.outcome == FILTER_KEEP, "one article, kept by both filters");
+	CHECK_STR(h.content_html, html, "the normalizer's content_html (the test's premise)");
+	snprintf(want, sizeof want,
+		 "html=%s\n"
+		 "link https://example.org/post alternate text=-\n"
+		 "link https://example.org/post/comments replies text=-\n"
+		 "link https://example.org/doc/paper.pdf inline text=the paper\n"
+		 "image https://example.org/blog/fig.png alt=Figure 1\n"
+		 "image https://example.org/img/2.jpg alt=\n",
+		 html);
+	t = slurp(out);
+	CHECK_STR(t, want,
+		  "the C view has content_html, each link's text (the inline one's) and the "
+		  "images; the 1.0 plugin before it ran and saw none of them");
+	free(t);
+	free(h.content_html);
+	filter_chain_free(h.ch);
+	conf_fini(&k);
+	unlink(out);
+}
+
 /* A plugin built against the ABI 1.0 header loads and works in this host, beside new ones. */
 static void test_old_minor(const char *dir)
 {
@@ -871,6 +949,7 @@ int main(void)
 		test_view(dir);
 		test_json_deferred(dir);
 		test_old_minor(dir);
+		test_html(dir);
 		rmdir(dir);
 	}
 	unlink(tracefile);

@@ -35,9 +35,11 @@
  * growing the size, with a minor bump; the host reads `size` to know which members a plugin
  * has, and a plugin reads the size of what the host fills (FEEDSPOOL_ARTICLE_HAS) or the host's
  * abi_minor. A change that breaks this is a major bump, and the host refuses other majors.
- * ABI 1.1 added to the article: revision, feed (the whole feed object), links, and the topics
- * and tags of earlier filters; to the host: article_json. A plugin built against 1.0 loads and
- * works unchanged.
+ * ABI 1.1 added to the article: revision, feed (the whole feed object), links, the topics and
+ * tags of earlier filters, content_html, link_texts and images; to the host: article_json. A
+ * plugin built against 1.0 loads and works unchanged. (content_html, link_texts and images came
+ * after the other 1.1 members but before 1.1 was released, so they stay in minor 1.1; a plugin
+ * tests them with FEEDSPOOL_ARTICLE_HAS like every member past fetched.)
  */
 #ifndef FEEDSPOOL_PLUGIN_H
 #define FEEDSPOOL_PLUGIN_H
@@ -83,6 +85,12 @@ struct feedspool_link {
 	const char *url, *rel, *type, *title; /* rel, type and title may be NULL */
 };
 
+/* Since ABI 1.1: an image inline in the article's HTML (content_html). */
+struct feedspool_image {
+	const char *src; /* absolute */
+	const char *alt; /* "" when the image has none */
+};
+
 /* Since ABI 1.1: a topic an earlier filter of the chain added (annotate_topic). */
 struct feedspool_topic {
 	const char *name;
@@ -103,8 +111,9 @@ struct feedspool_feed {
 /* A read-only view of one article: the fields of the spool schema (feedspool(1), ARTICLE
  * SCHEMA), the same that the exec plugin's co-processes get as JSON (host->article_json).
  * Strings are UTF-8 and NUL-terminated; an absent one is NULL. title, standfirst, summary and
- * body are plain text (body: one line per block), not HTML. Dates are seconds since the epoch,
- * INT64_MIN when unknown (the spool writes them as ISO 8601 strings). */
+ * body are plain text (body: one line per block), not HTML (the HTML is content_html). Dates
+ * are seconds since the epoch, INT64_MIN when unknown (the spool writes them as ISO 8601
+ * strings). */
 struct feedspool_article {
 	size_t size; /* sizeof the struct the host filled: members past it do not exist */
 	const char *id, *url, *guid;
@@ -120,7 +129,7 @@ struct feedspool_article {
 	/* ABI 1.1: test with FEEDSPOOL_ARTICLE_HAS() before reading (a 1.0 host has none). */
 	int revision;			    /* 0: the first version; n: the nth revision */
 	const struct feedspool_feed *feed;  /* NULL when the feed is unknown */
-	const struct feedspool_link *links; /* the item's links, as in the spool */
+	const struct feedspool_link *links; /* as in the spool: the item's, then inline */
 	size_t n_links;
 	/* what the filters before this one in the chain added, in order (this filter's own
 	 * annotations are not in them until the next filter) */
@@ -128,6 +137,15 @@ struct feedspool_article {
 	size_t n_topics;
 	const char *const *tags;
 	size_t n_tags;
+	/* the body's source HTML, sanitized (the spool's "content_html"); NULL when none */
+	const char *content_html;
+	/* the text of each link, parallel to links (n_links entries): an inline link's (rel
+	 * "inline", a link in content_html) text, NULL for the item's own links; NULL when
+	 * n_links is 0. An array of its own because the elements of links never grow. */
+	const char *const *link_texts;
+	/* the images in content_html: absolute src, each once, at most 1000 */
+	const struct feedspool_image *images;
+	size_t n_images;
 };
 
 /* Whether a struct the host filled (an article or a feed) has member m: true when the host's

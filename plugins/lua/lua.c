@@ -432,17 +432,20 @@ static void push_feed(lua_State *L, const struct feedspool_feed *f)
 	make_readonly(L);
 }
 
-static void push_links(lua_State *L, const struct feedspool_link *v, size_t n)
+/* The links, each with its text (texts: parallel to v, NULL on a host without them). */
+static void push_links(lua_State *L, const struct feedspool_link *v, const char *const *texts,
+		       size_t n)
 {
 	size_t i;
 
 	lua_createtable(L, (int)n, 0);
 	for (i = 0; v && i < n; i++) {
-		lua_createtable(L, 0, 4);
+		lua_createtable(L, 0, 5);
 		set_string(L, "url", v[i].url);
 		set_string(L, "rel", v[i].rel);
 		set_string(L, "type", v[i].type);
 		set_string(L, "title", v[i].title);
+		set_string(L, "text", texts ? texts[i] : NULL);
 		make_readonly(L);
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
@@ -462,6 +465,21 @@ static void push_enclosures(lua_State *L, const struct feedspool_enclosure *v, s
 			lua_pushinteger(L, (lua_Integer)v[i].length);
 			lua_setfield(L, -2, "length");
 		}
+		make_readonly(L);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	make_readonly(L);
+}
+
+static void push_images(lua_State *L, const struct feedspool_image *v, size_t n)
+{
+	size_t i;
+
+	lua_createtable(L, (int)n, 0);
+	for (i = 0; v && i < n; i++) {
+		lua_createtable(L, 0, 2);
+		set_string(L, "src", v[i].src);
+		set_string(L, "alt", v[i].alt);
 		make_readonly(L);
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
@@ -494,7 +512,7 @@ static void push_article(lua_State *L, const struct feedspool_article *a)
 	const struct feedspool_enclosure *enc = ART(a, enclosures, NULL);
 	const struct feedspool_feed *feed = ART(a, feed, NULL);
 
-	lua_createtable(L, 0, 24);
+	lua_createtable(L, 0, 26);
 	set_string(L, "id", ART(a, id, NULL));
 	set_string(L, "title", ART(a, title, NULL));
 	set_string(L, "standfirst", ART(a, standfirst, NULL));
@@ -515,19 +533,23 @@ static void push_article(lua_State *L, const struct feedspool_article *a)
 	lua_setfield(L, -2, "authors");
 	push_enclosures(L, enc, enc ? ART(a, n_enclosures, 0) : 0);
 	lua_setfield(L, -2, "enclosures");
-	/* ABI 1.1; on an older host the lists are empty and revision is 0 */
+	/* ABI 1.1; on an older host the lists are empty, revision is 0 and content_html and the
+	 * links' text are nil */
 	lua_pushinteger(L, (lua_Integer)ART(a, revision, 0));
 	lua_setfield(L, -2, "revision");
 	if (feed && feed->size >= offsetof(struct feedspool_feed, n_authors) + sizeof(size_t)) {
 		push_feed(L, feed);
 		lua_setfield(L, -2, "feed");
 	}
-	push_links(L, ART(a, links, NULL), ART(a, n_links, 0));
+	push_links(L, ART(a, links, NULL), ART(a, link_texts, NULL), ART(a, n_links, 0));
 	lua_setfield(L, -2, "links");
 	push_topics(L, ART(a, topics, NULL), ART(a, n_topics, 0));
 	lua_setfield(L, -2, "topics");
 	push_strings(L, ART(a, tags, NULL), ART(a, n_tags, 0));
 	lua_setfield(L, -2, "tags");
+	set_string(L, "content_html", ART(a, content_html, NULL));
+	push_images(L, ART(a, images, NULL), ART(a, n_images, 0));
+	lua_setfield(L, -2, "images");
 	make_readonly(L);
 }
 

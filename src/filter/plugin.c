@@ -101,6 +101,8 @@ struct run {
 	struct feedspool_person *persons;
 	struct feedspool_enclosure *encs;
 	struct feedspool_link *links;
+	const char **link_texts;
+	struct feedspool_image *images;
 	struct feedspool_topic *topics; /* the view of a->topics and a->tags, refreshed before */
 	const char **tags;		/* each filter (a->tags moves as tags are added) */
 	size_t topics_cap, tags_cap;
@@ -456,6 +458,8 @@ static void run_free(struct run *r)
 	free(r->persons);
 	free(r->encs);
 	free(r->links);
+	free(r->link_texts);
+	free(r->images);
 	free(r->topics);
 	free(r->tags);
 	free(r->feed_persons);
@@ -788,6 +792,42 @@ static int run_feed(struct run *r, const struct feed_info *src)
 	return 0;
 }
 
+/* Fills the view's links with their texts (link_texts), content_html and images; 0 or -ENOMEM. */
+static int run_view_html(struct run *r)
+{
+	const struct article *a = r->a;
+	struct feedspool_article *v = &r->view;
+	size_t i;
+
+	v->content_html = a->content_html;
+	if (a->n_links) {
+		if (!(r->links = calloc(a->n_links, sizeof *r->links)) ||
+		    !(r->link_texts = calloc(a->n_links, sizeof *r->link_texts)))
+			return -ENOMEM;
+		for (i = 0; i < a->n_links; i++) {
+			r->links[i].url = a->links[i].url;
+			r->links[i].rel = a->links[i].rel;
+			r->links[i].type = a->links[i].type;
+			r->links[i].title = a->links[i].title;
+			r->link_texts[i] = a->links[i].text;
+		}
+		v->links = r->links;
+		v->link_texts = r->link_texts;
+		v->n_links = a->n_links;
+	}
+	if (a->n_images) {
+		if (!(r->images = calloc(a->n_images, sizeof *r->images)))
+			return -ENOMEM;
+		for (i = 0; i < a->n_images; i++) {
+			r->images[i].src = a->images[i].src;
+			r->images[i].alt = a->images[i].alt;
+		}
+		v->images = r->images;
+		v->n_images = a->n_images;
+	}
+	return 0;
+}
+
 /* Fills the plugin's read-only view of a (the annotations: view_annotations). */
 static int run_view(struct run *r, const struct feed_info *feed)
 {
@@ -830,18 +870,8 @@ static int run_view(struct run *r, const struct feed_info *feed)
 		v->enclosures = r->encs;
 		v->n_enclosures = a->n_enclosures;
 	}
-	if (a->n_links) {
-		if (!(r->links = calloc(a->n_links, sizeof *r->links)))
-			return -ENOMEM;
-		for (i = 0; i < a->n_links; i++) {
-			r->links[i].url = a->links[i].url;
-			r->links[i].rel = a->links[i].rel;
-			r->links[i].type = a->links[i].type;
-			r->links[i].title = a->links[i].title;
-		}
-		v->links = r->links;
-		v->n_links = a->n_links;
-	}
+	if (run_view_html(r) < 0)
+		return -ENOMEM;
 	v->published = a->published;
 	v->updated = a->updated;
 	v->fetched = a->fetched;

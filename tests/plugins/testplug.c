@@ -29,6 +29,7 @@ struct state {
 	char *view;    /* a file where each call writes what it sees of the ABI 1.1 fields */
 	char *require; /* "topic:NAME" or "tag:NAME": keep only what an earlier filter marked */
 	char *json;    /* a file where each call writes host->article_json() */
+	char *html;    /* a file where each call writes content_html, link texts and images */
 	struct pend *pending;
 };
 
@@ -67,6 +68,7 @@ static void state_free(struct state *st)
 	free(st->view);
 	free(st->require);
 	free(st->json);
+	free(st->html);
 	free(st);
 }
 
@@ -117,6 +119,8 @@ static int t_init(const struct feedspool_host *host, const struct feedspool_opti
 			dst = &st->require;
 		} else if (!strcmp(o[i].key, "json")) {
 			dst = &st->json;
+		} else if (!strcmp(o[i].key, "html")) {
+			dst = &st->html;
 		} else {
 			goto bad;
 		}
@@ -197,6 +201,12 @@ static void write_json(const struct state *st, struct feedspool_call *call)
 	(void)st;
 	(void)call;
 }
+
+static void write_html(const struct state *st, const struct feedspool_article *a)
+{
+	(void)st;
+	(void)a;
+}
 #else
 /* Writes what the call sees of the fields ABI 1.1 added. */
 static void write_view(const struct state *st, const struct feedspool_article *a)
@@ -251,6 +261,32 @@ static int required(const struct state *st, const struct feedspool_article *a)
 	return 0;
 }
 
+/* Writes what the call sees of the article's HTML: content_html, the links' texts (one line per
+ * link, "-" for none) and the images. */
+static void write_html(const struct state *st, const struct feedspool_article *a)
+{
+	size_t i;
+	FILE *out;
+
+	if (!(out = fopen(st->html, "a")))
+		return;
+	if (!FEEDSPOOL_ARTICLE_HAS(a, n_images)) {
+		fprintf(out, "%s no html\n", st->host->name);
+		fclose(out);
+		return;
+	}
+	fprintf(out, "html=%s\n", a->content_html ? a->content_html : "(null)");
+	for (i = 0; i < a->n_links; i++)
+		fprintf(out, "link %s %s text=%s\n", a->links[i].url,
+			a->links[i].rel ? a->links[i].rel : "-",
+			!a->link_texts	   ? "(no link_texts)"
+			: a->link_texts[i] ? a->link_texts[i]
+					   : "-");
+	for (i = 0; i < a->n_images; i++)
+		fprintf(out, "image %s alt=%s\n", a->images[i].src, a->images[i].alt);
+	fclose(out);
+}
+
 static void write_json(const struct state *st, struct feedspool_call *call)
 {
 	const char *j = st->host->article_json ? st->host->article_json(call, NULL) : NULL;
@@ -275,6 +311,8 @@ t_filter(void *state, const struct feedspool_article *a, struct feedspool_call *
 		write_view(st, a);
 	if (st->json)
 		write_json(st, call);
+	if (st->html)
+		write_html(st, a);
 	if (st->require && !required(st, a))
 		return FEEDSPOOL_DROP;
 	if (st->match && (!a->title || !strstr(a->title, st->match)))
