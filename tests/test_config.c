@@ -317,6 +317,7 @@ static void test_print(void)
 			"header = Accept-Language: en\n"
 			"revisions = yes\n"
 			"allow_private = no\n"
+			"tls_verify = yes\n"
 			"\n"
 			"# feeds: 9 (name, url, interval and what differs from [feedspool])\n"
 			"feed outlet-a https://example.org/feed.xml interval=10m"
