@@ -42,7 +42,15 @@ Paths:
                         usually reaches the client before it has read the data.
   /badlength            a 200 announcing 100000 bytes, 1000 sent, then a clean close; ?long=1
                         announces 1000 bytes and sends 2000 (in one write), then closes.
-  /stats                JSON: "requests" per path, "max_connections" (concurrent connections
+  /auth/USER/SHA/NAME   /feed/NAME to a request with HTTP Basic credentials USER:PASSWORD where
+                        SHA is the SHA-256 (hex) of PASSWORD (so that the password is not in
+                        the URL); 401 with "WWW-Authenticate: Basic" otherwise.
+  /cookie/K/V/NAME      /feed/NAME to a request whose Cookie header holds K=V; 403 otherwise.
+  http://HOST/PATH      a request in absolute form (the server used as an HTTP proxy): answered
+                        as PATH, whatever HOST is (nothing is forwarded), and HOST counted in
+                        "proxied".
+  /stats                JSON: "requests" per path, "proxied" (hosts asked for through the
+                        server as a proxy), "max_connections" (concurrent connections
                         seen), "max_concurrent" per path prefix ("/slow", ...: requests being
                         answered at the same time), "gzip_responses", and "conditional": per path,
                         one {"If-None-Match": v, "If-Modified-Since": v} per request, in
@@ -51,6 +59,7 @@ Paths:
 """
 
 import argparse
+import base64
 import email.utils
 import gzip
 import hashlib
@@ -96,6 +105,7 @@ class Stats:
             self.max_concurrent = dict(self.active)
             self.gzip_responses = 0
             self.conditional = {}
+            self.proxied = {}
 
     def connect(self, delta):
         with self.lock:
@@ -115,6 +125,10 @@ class Stats:
         with self.lock:
             self.active[prefix] = max(0, self.active.get(prefix, 0) - 1)
 
+    def proxy(self, host):
+        with self.lock:
+            self.proxied[host] = self.proxied.get(host, 0) + 1
+
     def gzipped(self):
         with self.lock:
             self.gzip_responses += 1
@@ -127,6 +141,7 @@ class Stats:
                 "max_concurrent": self.max_concurrent,
                 "gzip_responses": self.gzip_responses,
                 "conditional": self.conditional,
+                "proxied": self.proxied,
             }, indent=1, sort_keys=True)
 
 
@@ -224,6 +239,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         url = urllib.parse.urlsplit(self.path)
+        if url.scheme == "http" and url.netloc:
+            STATS.proxy(url.netloc)
         path = url.path
         query = urllib.parse.parse_qs(url.query)
         parts = path.split("/")
@@ -253,6 +270,21 @@ class Handler(BaseHTTPRequestHandler):
             return self.serve_file(parts[2], False, self.query_int(query, "max_age", 300, -1, 86400))
         if prefix_is(parts, "gzip") and len(parts) == 3:
             return self.serve_file(parts[2], True, self.query_int(query, "max_age", 300, -1, 86400))
+        if prefix_is(parts, "auth") and len(parts) == 5:
+            try:
+                user, _, pw = base64.b64decode(
+                    self.headers.get("Authorization", "").removeprefix("Basic ")).partition(b":")
+            except ValueError:
+                user, pw = b"", b""
+            if user != parts[2].encode() or hashlib.sha256(pw).hexdigest() != parts[3]:
+                return self.reply(401, b"credentials needed\n",
+                                  headers=[("WWW-Authenticate", 'Basic realm="fixture"')])
+            return self.serve_file(parts[4], False)
+        if prefix_is(parts, "cookie") and len(parts) == 5:
+            cookies = [c.strip() for c in self.headers.get("Cookie", "").split(";")]
+            if "%s=%s" % (parts[2], parts[3]) not in cookies:
+                return self.reply(403, b"cookie needed\n")
+            return self.serve_file(parts[4], False)
         if prefix_is(parts, "status") and len(parts) == 3 and parts[2].isdigit():
             headers = []
             if "retry_after" in query:

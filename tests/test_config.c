@@ -319,6 +319,7 @@ static void test_print(void)
 			"allow_private = no\n"
 			"fulltext = no\n"
 			"catchup = no\n"
+			"tls_verify = yes\n"
 			"\n"
 			"# feeds: 9 (name, url, interval and what differs from [feedspool])\n"
 			"feed outlet-a https://example.org/feed.xml interval=10m"
@@ -1346,6 +1347,71 @@ static void test_scope_keys(void)
 		      "may repeat)");
 }
 
+/* Credentials: a password read from its file or credential, inherited as a pair, never printed;
+ * one of the two per section; modes others may use refused. */
+static void test_credentials(void)
+{
+	struct buf err = BUF_INIT;
+	struct config *c;
+	char *out, cred[PATH_MAX + 8];
+
+	write_file("pw", "hunter2-default\n");
+	write_file("pw2", "hunter2-feed\r\n");
+	CHECK(chmod("pw", 0600) == 0 && chmod("pw2", 0640) == 0 && mkdir("creds", 0700) == 0,
+	      "setup");
+	write_file("creds/api", "hunter2-cred");
+	CHECK(chmod("creds/api", 0400) == 0, "setup");
+	snprintf(cred, sizeof cred, "%s/creds", tmpdir);
+	setenv("CREDENTIALS_DIRECTORY", cred, 1);
+	c = load_text("[feedspool]\nusername = u\npassword_file = pw\nproxy = none\n"
+		      "[feed a]\nurl = http://a.example/\n"
+		      "[feed b]\nurl = http://b.example/\npassword_file = pw2\ntls_verify = no\n"
+		      "[feed c]\nurl = http://c.example/\nusername = v\npassword_credential = api\n"
+		      "proxy = socks5h://pu:proxy-hunter2@p.example:1080\n"
+		      "[feed d]\nurl = http://u:url-hunter2@d.example/x\ncookie_file = jar\n",
+		      &err);
+	CHECK(c != NULL, "credentials load: %s", buf_cstr(&err));
+	if (c) {
+		CHECK_STR(c->feeds[0].s.password, "hunter2-default", "a inherits the password");
+		CHECK_STR(c->feeds[0].s.username, "u", "a inherits the username");
+		CHECK_STR(c->feeds[1].s.password, "hunter2-feed", "b's own file, CRLF removed");
+		CHECK(c->feeds[1].s.tls_verify == 0 && c->feeds[0].s.tls_verify == 1, "tls_verify");
+		CHECK_STR(c->feeds[2].s.password, "hunter2-cred", "c's credential");
+		CHECK(c->feeds[2].s.password_file == NULL, "c takes no password_file from the defaults");
+		CHECK_STR(c->feeds[3].s.proxy, "none", "d inherits proxy = none");
+		CHECK(c->feeds[3].s.cookie_file && c->feeds[3].s.cookie_file[0] == '/',
+		      "cookie_file is made absolute");
+		out = print_text(c);
+		CHECK(!strstr(out, "hunter2"), "check shows no secret:\n%s", out);
+		CHECK(strstr(out, "password_credential=api") != NULL, "check names the credential");
+		CHECK(strstr(out, "feed d http://d.example/x") != NULL, "the URL without userinfo");
+		CHECK(strstr(out, "proxy=socks5h://p.example:1080") != NULL, "the proxy without it");
+		free(out);
+		config_free(c);
+	}
+	expect_errors("both", "[feed x]\nurl = http://x/\npassword_file = pw\npassword_credential = api\n",
+		      "t.conf:4: [feed x] password_credential: a password is already given (use one of "
+		      "password_file and password_credential)");
+	CHECK(chmod("pw", 0660) == 0, "chmod");
+	c = load_text("[feedspool]\npassword_file = pw\n", &err);
+	CHECK(c == NULL && starts_with(buf_cstr(&err), "t.conf:2: [feedspool] password_file: ") &&
+		      strstr(buf_cstr(&err), "mode 0660 lets its group write it"),
+	      "a group-writable password file is refused: %s", buf_cstr(&err));
+	config_free(c);
+	write_file("empty", "\n");
+	CHECK(chmod("empty", 0600) == 0, "chmod");
+	c = load_text("[feedspool]\npassword_file = empty\n", &err);
+	CHECK(c == NULL && strstr(buf_cstr(&err), "empty: empty"), "an empty password: %s",
+	      buf_cstr(&err));
+	config_free(c);
+	c = load_text("[feedspool]\npassword_credential = ../pw\n", &err);
+	CHECK(c == NULL && strstr(buf_cstr(&err), "is not a credential name"), "a path: %s",
+	      buf_cstr(&err));
+	config_free(c);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	buf_fini(&err);
+}
+
 int main(void)
 {
 	const char *env = getenv("FIXTURES");
@@ -1373,6 +1439,7 @@ int main(void)
 	test_many_feeds();
 	test_same_url();
 	test_opml_write();
+	test_credentials();
 	if (system("rm -rf -- \"$PWD\"") != 0)
 		fprintf(stderr, "could not remove %s\n", tmpdir);
 	return check_exit();

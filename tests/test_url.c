@@ -23,8 +23,30 @@ static void canonical(const char *url, const char *want)
 	free(got);
 }
 
+static void strip(const char *url, const char *want)
+{
+	char *got = url_strip_userinfo(url);
+
+	CHECK_STR(got, want, "url_strip_userinfo(%s)", url);
+	CHECK(url_has_userinfo(url) == (strcmp(url, want) != 0), "url_has_userinfo(%s)", url);
+	free(got);
+}
+
 int main(void)
 {
+	strip("http://user:secret@example.com/feed", "http://example.com/feed");
+	strip("https://user@example.com:8443/a?b=c@d#e@f", "https://example.com:8443/a?b=c@d#e@f");
+	strip("http://us%40er:p@ss:w@example.com/", "http://example.com/");
+	strip("http://user:pw@[::1]:8080/x", "http://[::1]:8080/x");
+	strip("socks5h://proxyuser:pw@127.0.0.1:1080", "socks5h://127.0.0.1:1080");
+	strip("HTTP://a:b@Example.COM", "HTTP://Example.COM");
+	strip("http://example.com/p@th", "http://example.com/p@th");
+	strip("http://example.com/?u=a:b@c", "http://example.com/?u=a:b@c");
+	strip("file:///tmp/a@b.xml", "file:///tmp/a@b.xml");
+	strip("mailto:x@y", "mailto:x@y");
+	strip("not a url user:pw@host", "not a url user:pw@host");
+	strip("", "");
+	CHECK(url_strip_userinfo(NULL) == NULL, "NULL stays NULL");
 	resolve("http://a/b/c/d;p?q", "g", "http://a/b/c/g");
 	resolve("http://a/b/c/d;p?q", "../g", "http://a/b/g");
 	resolve("http://a/b/c/d;p?q", "/g", "http://a/g");

@@ -19,6 +19,7 @@
 
 #include <uv.h>
 #include "state.h"
+#include "url.h"
 
 /* Parses "-c FILE" (and --help) for the commands below; returns the index of the first operand,
  * or -1 (help shown, exit 0) / -2 (usage error). */
@@ -163,11 +164,11 @@ static int on_feed_state(void *ud, const struct feed_state *f)
 	v = &k->v[k->n];
 	*v = *f;
 	v->name = f->name ? strdup(f->name) : NULL;
-	v->url = f->url ? strdup(f->url) : NULL;
+	v->url = f->url ? url_strip_userinfo(f->url) : NULL; /* credentials are not shown */
 	v->etag = v->last_modified = v->pending_url = NULL;
 	v->last_result = f->last_result ? strdup(f->last_result) : NULL;
 	v->due_reason = f->due_reason ? strdup(f->due_reason) : NULL;
-	v->moved_from = f->moved_from ? strdup(f->moved_from) : NULL;
+	v->moved_from = f->moved_from ? url_strip_userinfo(f->moved_from) : NULL;
 	k->n++;
 	if (!v->name || !v->url || (f->last_result && !v->last_result) ||
 	    (f->due_reason && !v->due_reason) || (f->moved_from && !v->moved_from))
@@ -210,9 +211,12 @@ static void print_feed(const struct feed_conf *f, const struct feed_state *fs)
 	char last[DATE_BUFSZ + 8], next[DATE_BUFSZ + 8];
 
 	if (!fs) {
+		char *url = url_strip_userinfo(f->url);
+
 		printf("%s\n  url       %s\n  last      never fetched\n  next      at the "
 		       "next start (new feed)\n\n",
-		       f->name, f->url);
+		       f->name, url ? url : "");
+		free(url);
 		return;
 	}
 	fmt_time(fs->last_fetch, last, sizeof last);

@@ -18,6 +18,8 @@
 #include "addr_policy.h"
 #include "config.h"
 #include "opml.h"
+#include "secret.h"
+#include "url.h"
 
 #define DAY 86400
 #define GIB (1 << 30)
@@ -37,6 +39,7 @@ enum ktype {
 	K_STRING,   /* char * */
 	K_HEADER,   /* repeatable: the headers of struct feed_settings */
 	K_OPML,	    /* repeatable: an OPML file read once the whole file is parsed */
+	K_SECRET,   /* char *: a password file or credential name, read into password */
 };
 
 struct key {
@@ -86,6 +89,15 @@ static const struct key keys[] = {
     FEED("allow_private", K_STRING, allow_private, 0, 0),
     FEED("fulltext", K_STRING, fulltext, 0, 0),
     FEED("catchup", K_BOOL, catchup, 0, 1),
+    FEED("username", K_STRING, username, 0, 0),
+    FEED("password_file", K_SECRET, password_file, 0, 0),
+    FEED("password_credential", K_SECRET, password_credential, 0, 0),
+    FEED("proxy", K_STRING, proxy, 0, 0),
+    FEED("cookie_file", K_PATH, cookie_file, 0, 0),
+    FEED("ca_file", K_PATH, ca_file, 0, 0),
+    FEED("client_cert", K_PATH, client_cert, 0, 0),
+    FEED("client_key", K_PATH, client_key, 0, 0),
+    FEED("tls_verify", K_BOOL, tls_verify, 0, 1),
     {"opml", K_OPML, 0, 0, 0, 0},
 };
 
@@ -570,6 +582,15 @@ static void settings_fini(struct feed_settings *s)
 	free(s->user_agent);
 	free(s->allow_private);
 	free(s->fulltext);
+	free(s->username);
+	free(s->password_file);
+	free(s->password_credential);
+	secret_free(s->password);
+	free(s->proxy);
+	free(s->cookie_file);
+	free(s->ca_file);
+	free(s->client_cert);
+	free(s->client_key);
 	for (i = 0; i < s->n_headers; i++)
 		free(s->headers[i]);
 	free(s->headers);
@@ -624,7 +645,27 @@ static int merge_headers(const struct feed_settings *d, struct feed_settings *s)
 	return 0;
 }
 
-/* Every feed setting not in set (a bit per keys[] index) is copied from the defaults d. */
+/* The bits of set that name a password (password_file, password_credential). */
+static uint64_t secret_bits(uint64_t set)
+{
+	uint64_t m = 0;
+	size_t i;
+
+	for (i = 0; i < N_KEYS; i++)
+		if (keys[i].type == K_SECRET)
+			m |= (uint64_t)1 << i;
+	return set & m;
+}
+
+/* *p becomes a copy of src (NULL stays NULL). */
+static int copy_string(char **p, const char *src)
+{
+	*p = src ? strdup(src) : NULL;
+	return src && !*p ? -ENOMEM : 0;
+}
+
+/* Every feed setting not in set (a bit per keys[] index) is copied from the defaults d; a feed
+ * that names a password takes none of the defaults' password keys. */
 static int fill_defaults(const struct feed_settings *d, struct feed_settings *s, uint64_t set)
 {
 	const struct key *k;
@@ -632,13 +673,12 @@ static int fill_defaults(const struct feed_settings *d, struct feed_settings *s,
 
 	for (i = 0; i < N_KEYS; i++) {
 		k = &keys[i];
-		if (!k->feed || k->type == K_HEADER || (set & (UINT64_C(1) << i)))
+		if (!k->feed || k->type == K_HEADER || (set & ((uint64_t)1 << i)) ||
+		    (k->type == K_SECRET && secret_bits(set)))
 			continue;
-		if (k->type == K_STRING) {
-			char **p = (char **)((char *)s + k->off);
-
-			*p = strdup(*(char *const *)((const char *)d + k->off));
-			if (!*p)
+		if (k->type == K_STRING || k->type == K_PATH || k->type == K_SECRET) {
+			if (copy_string((char **)((char *)s + k->off),
+					*(char *const *)((const char *)d + k->off)) < 0)
 				return -ENOMEM;
 		} else if (k->type == K_SIZE) {
 			*(size_t *)((char *)s + k->off) =
@@ -647,6 +687,8 @@ static int fill_defaults(const struct feed_settings *d, struct feed_settings *s,
 			*(int *)((char *)s + k->off) = *(const int *)((const char *)d + k->off);
 		}
 	}
+	if (!secret_bits(set) && copy_string(&s->password, d->password) < 0)
+		return -ENOMEM;
 	return merge_headers(d, s);
 }
 
@@ -723,6 +765,7 @@ static struct config *config_new(const char *path)
 	c->allow_file_urls = 0;
 	c->near_duplicates = 1;
 	c->defaults.interval = 1800;
+	c->defaults.tls_verify = 1;
 	c->defaults.jitter = 300;
 	c->defaults.min_interval = 300;
 	c->defaults.max_backoff = DAY;
@@ -937,6 +980,45 @@ static int bad_value(struct load *ld, const char *key, const char *v, const char
 	return -EINVAL;
 }
 
+/* password_file = PATH or password_credential = NAME: the secret is read now (at start and at
+ * each reload) into base's password, the path or name kept for check. */
+static int set_secret(struct load *ld, const struct key *k, void *base, const char *v)
+{
+	struct feed_settings *s = base;
+	int file = k->off == offsetof(struct feed_settings, password_file);
+	char why[512], *where, *pw = NULL;
+	int rc;
+
+	if (!*v)
+		return bad_value(ld, k->name, v, file ? "a path" : "a credential name");
+	if (s->password) {
+		conf_error(ld, ld->lineno, ld->label, k->name,
+			   "a password is already given (use one of password_file and "
+			   "password_credential)");
+		return -EINVAL;
+	}
+	where = file ? resolve(ld->c->dir, v) : strdup(v);
+	if (!where)
+		goto oom;
+	rc = file ? secret_read_file(where, &pw, why, sizeof why)
+		  : secret_read_credential(where, &pw, why, sizeof why);
+	if (rc == -ENOMEM) {
+		free(where);
+		goto oom;
+	}
+	if (rc < 0) {
+		conf_error(ld, ld->lineno, ld->label, k->name, "%s", why);
+		free(where);
+		return -EINVAL;
+	}
+	*(char **)((char *)base + k->off) = where;
+	s->password = pw;
+	return 0;
+oom:
+	ld->oom = 1;
+	return -ENOMEM;
+}
+
 /* Parses v as keys[] entry k into the field k names in base. 0, or -EINVAL with the error
  * reported. */
 static int set_value(struct load *ld, const struct key *k, void *base, const char *v)
@@ -996,6 +1078,8 @@ static int set_value(struct load *ld, const struct key *k, void *base, const cha
 		free(*(char **)p);
 		*(char **)p = s;
 		return 0;
+	case K_SECRET:
+		return set_secret(ld, k, base, v);
 	case K_HEADER:
 		if (!is_header(v))
 			return bad_value(ld, k->name, v, expected(k->type));
@@ -1665,7 +1749,16 @@ static void put_value(struct buf *b, const struct key *k, const void *base)
 	switch (k->type) {
 	case K_PATH:
 	case K_STRING:
-		buf_puts(b, *(char *const *)p);
+	case K_SECRET:
+		if (*(char *const *)p && k->feed &&
+		    k->off == offsetof(struct feed_settings, proxy)) {
+			char *bare = url_strip_userinfo(*(char *const *)p);
+
+			buf_puts(b, bare ? bare : "");
+			free(bare);
+		} else if (*(char *const *)p) {
+			buf_puts(b, *(char *const *)p);
+		}
 		return;
 	case K_FORMAT:
 		buf_puts(b, *(const enum spool_format *)p == SPOOL_JSON ? "json" : "json+text");
@@ -1695,8 +1788,11 @@ static int same_value(const struct key *k, const void *a, const void *b)
 {
 	const void *pa = (const char *)a + k->off, *pb = (const char *)b + k->off;
 
-	if (k->type == K_STRING)
-		return !strcmp(*(char *const *)pa, *(char *const *)pb);
+	if (k->type == K_STRING || k->type == K_PATH || k->type == K_SECRET) {
+		const char *sa = *(char *const *)pa, *sb = *(char *const *)pb;
+
+		return sa == sb || (sa && sb && !strcmp(sa, sb));
+	}
 	if (k->type == K_SIZE)
 		return *(const size_t *)pa == *(const size_t *)pb;
 	return *(const int *)pa == *(const int *)pb;
@@ -1760,7 +1856,11 @@ void config_print(const struct config *c, FILE *out)
 				put_header(&b, c->defaults.headers[j]);
 				buf_putc(&b, '\n');
 			}
-		} else if (k->type != K_OPML) {
+		} else if (k->type != K_OPML &&
+			   !((k->type == K_STRING || k->type == K_PATH || k->type == K_SECRET) &&
+			     !*(char *const *)((const char *)(k->feed ? (const void *)&c->defaults
+								       : (const void *)c) +
+					       k->off))) {
 			buf_printf(&b, "%s = ", k->name);
 			put_value(&b, k, k->feed ? (const void *)&c->defaults : (const void *)c);
 			buf_putc(&b, '\n');
@@ -1771,7 +1871,10 @@ void config_print(const struct config *c, FILE *out)
 	for (i = 0; i < c->n_feeds; i++) {
 		const struct feed_conf *f = &c->feeds[i];
 
-		buf_printf(&b, "feed %s %s", f->name, f->url);
+		char *bare = url_strip_userinfo(f->url);
+
+		buf_printf(&b, "feed %s %s", f->name, bare ? bare : "");
+		free(bare);
 		if (f->category)
 			put_word(&b, "category", f->category);
 		for (j = 0; j < N_KEYS; j++) {

@@ -37,6 +37,15 @@ struct feed_settings {
 			       * syntax: yes, no, or ADDRESS[:PORT] and CIDR entries; default no) */
 	char *fulltext;       /* "no" (default), "yes" or "auto": fetch the linked page's text */
 	int catchup;          /* the first successful fetch records the items, writes none (0) */
+	/* Credentials and network: NULL when not set. */
+	char *username;       /* with it, a user:password@ in the feed URL is not used */
+	char *password_file;  /* where password came from (shown by check): a path, ... */
+	char *password_credential; /* ... or a systemd credential's name */
+	char *password;       /* the secret read from either at load: never shown or written */
+	char *proxy;          /* a curl proxy URL, or "none"; NULL: curl's environment variables */
+	char *cookie_file;    /* a Netscape cookie file curl reads (never written) */
+	char *ca_file, *client_cert, *client_key; /* PEM files for TLS */
+	int tls_verify;       /* verify the server's certificate and name (default yes) */
 };
 
 struct feed_conf {

@@ -15,6 +15,7 @@
 #include <libxml/xmlwriter.h>
 
 #include "opml.h"
+#include "url.h"
 
 static int read_all(const char *path, struct buf *data, struct buf *err)
 {
@@ -243,6 +244,19 @@ done:
 	return rc;
 }
 
+/* xmlUrl, without the user:password@ the configuration may hold: exports carry no credentials. */
+static int write_url(xmlTextWriterPtr w, const char *url)
+{
+	char *bare = url_strip_userinfo(url);
+	int rc;
+
+	if (!bare)
+		return -1;
+	rc = xmlTextWriterWriteAttribute(w, BAD_CAST "xmlUrl", BAD_CAST bare);
+	free(bare);
+	return rc;
+}
+
 int opml_write(const struct opml_outline *v, size_t n_outlines, FILE *out)
 {
 	xmlBufferPtr b;
@@ -274,7 +288,7 @@ int opml_write(const struct opml_outline *v, size_t n_outlines, FILE *out)
 		     xmlTextWriterWriteAttribute(w, BAD_CAST "text", BAD_CAST o->text) < 0) ||
 		    (o->title &&
 		     xmlTextWriterWriteAttribute(w, BAD_CAST "title", BAD_CAST o->title) < 0) ||
-		    xmlTextWriterWriteAttribute(w, BAD_CAST "xmlUrl", BAD_CAST o->url) < 0 ||
+		    write_url(w, o->url) < 0 ||
 		    xmlTextWriterEndElement(w) < 0)
 			goto done;
 	}

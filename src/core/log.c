@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "url.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -62,12 +63,14 @@ static int journal_send(int lvl, const char *url, const char *msg)
 	char prio[16], ident[64], feed[256 + 5], *fields[5];
 	struct iovec iov[5];
 	struct buf m = BUF_INIT, u = BUF_INIT;
+	char *bare = url ? url_strip_userinfo(url) : NULL; /* credentials stay out of the journal */
 	size_t n = 0;
 	int rc = -1;
 
 	snprintf(prio, sizeof prio, "PRIORITY=%d", lvl);
 	snprintf(ident, sizeof ident, "SYSLOG_IDENTIFIER=%s", prog);
-	if (buf_printf(&m, "MESSAGE=%s", msg) < 0 || (url && buf_printf(&u, "URL=%s", url) < 0))
+	if (buf_printf(&m, "MESSAGE=%s", msg) < 0 ||
+	    (url && (!bare || buf_printf(&u, "URL=%s", bare) < 0)))
 		goto out;
 	fields[n++] = m.data;
 	fields[n++] = prio;
@@ -81,6 +84,7 @@ static int journal_send(int lvl, const char *url, const char *msg)
 		iov[i] = (struct iovec){fields[i], strlen(fields[i])};
 	rc = sd_journal_sendv(iov, (int)n);
 out:
+	free(bare);
 	buf_fini(&m);
 	buf_fini(&u);
 	return rc;

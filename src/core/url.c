@@ -367,3 +367,48 @@ char *url_canonical_v3(const char *url)
 {
 	return canonical(url, 0, 1);
 }
+
+/* Where the userinfo of url starts and how long it is, '@' included; 0 when there is none. */
+static size_t userinfo_span(const char *url, const char **at)
+{
+	const char *p = strstr(url, "://"), *auth, *end, *last = NULL;
+
+	if (!p || !has_scheme(url) || (size_t)(p - url) != strcspn(url, ":"))
+		return 0;
+	auth = p + 3;
+	end = auth + strcspn(auth, "/?#");
+	for (p = auth; p < end; p++)
+		if (*p == '@')
+			last = p;
+	if (!last)
+		return 0;
+	*at = auth;
+	return (size_t)(last + 1 - auth);
+}
+
+int url_has_userinfo(const char *url)
+{
+	const char *at;
+
+	return url && userinfo_span(url, &at) > 0;
+}
+
+char *url_strip_userinfo(const char *url)
+{
+	const char *at = NULL;
+	size_t n, head;
+	char *out;
+
+	if (!url)
+		return NULL;
+	n = userinfo_span(url, &at);
+	if (!n)
+		return strdup(url);
+	head = (size_t)(at - url);
+	out = malloc(strlen(url) - n + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, url, head);
+	strcpy(out + head, at + n);
+	return out;
+}

@@ -26,4 +26,12 @@ int url_is_absolute(const char *url);
  * URL names a port; a new string, NULL when the URL has no host (file://) or memory runs out. */
 char *url_host(const char *url);
 
+/* url without its userinfo ("user:password@" before the host), for showing: everything else is
+ * kept exactly as written. Works on any "scheme://authority" URL (proxy URLs too) and leaves
+ * other strings as they are. A new string (free()), NULL only when url is NULL or memory runs
+ * out. The one place credentials are taken out of a URL that is shown, logged or written. */
+char *url_strip_userinfo(const char *url);
+/* Whether url has a userinfo part that url_strip_userinfo would remove. */
+int url_has_userinfo(const char *url);
+
 #endif

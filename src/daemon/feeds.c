@@ -463,14 +463,25 @@ static void abandon(struct feed *f)
 		work_update(f);
 }
 
+/* Addresses in log lines go without their user:password@. */
 static void log_events(struct feed *f, const struct outcome *o)
 {
-	if (o->events & OUTCOME_MOVED)
-		log_info("feed %s: moved permanently from %s to %s", f->name, f->st.moved_from,
-			 f->st.url);
-	if (o->events & OUTCOME_REDIRECT_SEEN)
+	char *from, *to;
+
+	if (o->events & OUTCOME_MOVED) {
+		from = url_strip_userinfo(f->st.moved_from);
+		to = url_strip_userinfo(f->st.url);
+		log_info("feed %s: moved permanently from %s to %s", f->name, from ? from : "?",
+			 to ? to : "?");
+		free(from);
+		free(to);
+	}
+	if (o->events & OUTCOME_REDIRECT_SEEN) {
+		to = url_strip_userinfo(f->st.pending_url);
 		log_info("feed %s: permanent redirect to %s (moved if it holds next time)", f->name,
-			 f->st.pending_url);
+			 to ? to : "?");
+		free(to);
+	}
 	if (o->events & OUTCOME_RETIRED)
 		log_info("feed %s: 410 Gone: retired (remove it from the configuration)", f->name);
 }
@@ -584,6 +595,11 @@ void feeds_fill_request(struct fetch_request *req, const struct feed_settings *s
 	req->low_speed_time = s->low_speed_time;
 	req->max_bytes = s->max_bytes;
 	req->allow_private = s->allow_private;
+	req->proxy = s->proxy && !strcmp(s->proxy, "none") ? "" : s->proxy;
+	req->ca_file = s->ca_file;
+	req->client_cert = s->client_cert;
+	req->client_key = s->client_key;
+	req->tls_insecure = !s->tls_verify;
 }
 
 static void start(struct feed *f)
@@ -598,6 +614,10 @@ static void start(struct feed *f)
 	req.etag = f->st.etag;
 	req.last_modified = f->st.last_modified;
 	req.allow_file = fs->cfg->allow_file_urls;
+	/* the feed's credentials go to the feed's own URL only (not to pages fulltext fetches) */
+	req.username = s->username;
+	req.password = s->password;
+	req.cookie_file = s->cookie_file;
 	attempt_fini(a);
 	if (!(a->run = pipeline_run_begin(fs->env.pl, f->name, on_run_done, f))) {
 		log_err("feed %s: out of memory: tried again in a minute", f->name);
@@ -725,14 +745,16 @@ static int url_changed(const struct feed *f, const char *url)
 static int url_change(struct feed *f, const char *url)
 {
 	struct feed_state *st = &f->st;
-	char *u = strdup(url), *why = strdup("URL changed");
+	char *u = strdup(url), *why = strdup("URL changed"), *bare = url_strip_userinfo(url);
 
-	if (!u || !why) {
+	if (!u || !why || !bare) {
 		free(u);
 		free(why);
+		free(bare);
 		return -ENOMEM;
 	}
-	log_info("feed %s: new URL %s (validators cleared)", f->name, url);
+	log_info("feed %s: new URL %s (validators cleared)", f->name, bare);
+	free(bare);
 	free(st->url);
 	st->url = u;
 	free(st->etag);
@@ -986,16 +1008,19 @@ json_t *feeds_status(const struct feeds *fs)
 	for (const struct feed *f = fs->head; arr && f; f = f->next) {
 		if (!f->conf)
 			continue;
+		char *url = url_strip_userinfo(f->conf->url); /* no credentials shown */
+
 		date_format(f->st.next_due, due, sizeof due);
 		date_format(f->st.last_success, ok, sizeof ok);
 		json_array_append_new(
-			arr, json_pack("{ss ss ss sb sb sb si ss* ss* ss* ss*}", "name", f->name, "url",
-				       f->conf->url, "state", phase_name(f->phase), "paused", f->paused,
+			arr, json_pack("{ss* ss ss sb sb sb si ss* ss* ss* ss*}", "name", f->name, "url",
+				       url, "state", phase_name(f->phase), "paused", f->paused,
 				       "twin", f->twin, "retired", f->st.retired, "failures",
 				       f->st.failures, "last_result", f->st.last_result, "last_success",
 				       f->st.last_success ? ok : NULL, "next_due",
 				       f->paused || f->twin || f->st.retired ? NULL : due, "due_reason",
 				       f->st.due_reason));
+		free(url);
 	}
 	return arr;
 }

@@ -18,6 +18,7 @@
 #include <curl/curl.h>
 
 #include "addr_policy.h"
+#include "url.h"
 
 #define MAX_REDIRECTS 5
 /* Reads of data that came before a socket error, at most (curl reads 16 KiB at a time). */
@@ -1016,6 +1017,44 @@ static int setup_policy(struct fetch *x, const struct fetch_request *req)
 	return 0;
 }
 
+/* Credentials, proxy, cookies and TLS. curl copies every string. */
+static int setup_network(struct fetch *x, const struct fetch_request *req)
+{
+	CURL *e = x->easy;
+	char *bare;
+	int rc = 0;
+
+	if (req->username) {
+		/* the configured account, not the URL's: curl would otherwise mix the two */
+		if (!(bare = url_strip_userinfo(req->url)))
+			return -ENOMEM;
+		if (curl_easy_setopt(e, CURLOPT_URL, bare) != CURLE_OK ||
+		    curl_easy_setopt(e, CURLOPT_USERNAME, req->username) != CURLE_OK ||
+		    curl_easy_setopt(e, CURLOPT_PASSWORD, req->password ? req->password : "") !=
+			CURLE_OK ||
+		    curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_ANY) != CURLE_OK)
+			rc = -EINVAL;
+		free(bare);
+		if (rc < 0)
+			return rc;
+	}
+	if (req->proxy && curl_easy_setopt(e, CURLOPT_PROXY, req->proxy) != CURLE_OK)
+		return -EINVAL;
+	if (req->cookie_file && curl_easy_setopt(e, CURLOPT_COOKIEFILE, req->cookie_file) != CURLE_OK)
+		return -EINVAL;
+	if (req->ca_file && curl_easy_setopt(e, CURLOPT_CAINFO, req->ca_file) != CURLE_OK)
+		return -EINVAL;
+	if (req->client_cert && curl_easy_setopt(e, CURLOPT_SSLCERT, req->client_cert) != CURLE_OK)
+		return -EINVAL;
+	if (req->client_key && curl_easy_setopt(e, CURLOPT_SSLKEY, req->client_key) != CURLE_OK)
+		return -EINVAL;
+	if (req->tls_insecure &&
+	    (curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L) != CURLE_OK ||
+	     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L) != CURLE_OK))
+		return -EINVAL;
+	return 0;
+}
+
 static int setup_easy(struct fetch *x, const struct fetch_request *req)
 {
 	CURL *e = x->easy;
@@ -1066,6 +1105,8 @@ static int setup_easy(struct fetch *x, const struct fetch_request *req)
 		return -EINVAL;
 	if (vi->features & CURL_VERSION_HTTP2)
 		curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	if (setup_network(x, req) < 0)
+		return -EINVAL;
 	return setup_policy(x, req);
 }
 

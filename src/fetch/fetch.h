@@ -35,6 +35,19 @@ struct fetch_request {
 	 * fetch with -EACCES, "connection to ADDRESS:PORT refused: KIND address (allow_private)".
 	 */
 	const char *allow_private;
+	/* Credentials and network (NULL: not set). username and password authenticate to the
+	 * feed's server (curl's auth: Basic, or what the server offers that curl can do; sent to
+	 * the first host only, not across redirects); with username set, a user:password@ in url
+	 * is ignored, else that userinfo authenticates. proxy: a curl proxy URL, "" for none at
+	 * all; NULL leaves curl's environment variables (http_proxy, https_proxy, no_proxy...)
+	 * in charge. cookie_file: a Netscape cookie file curl reads (never written). ca_file,
+	 * client_cert, client_key: PEM files. tls_insecure: skip verifying the server's
+	 * certificate and name (tls_verify = no). */
+	const char *username, *password;
+	const char *proxy;
+	const char *cookie_file;
+	const char *ca_file, *client_cert, *client_key;
+	int tls_insecure;
 };
 
 struct fetch_result {

@@ -17,6 +17,7 @@
 #include "jsonfeed.h"
 #include "xml_fix.h"
 #include "log.h"
+#include "url.h"
 
 #define SNIFF_BYTES 1024
 
@@ -96,7 +97,8 @@ struct feed_parser *feed_parser_new(const struct feed_parser_opts *o, feed_artic
 		return NULL;
 	p->opts = *o;
 	p->opts.name = o->name ? strdup(o->name) : NULL;
-	p->opts.url = o->url ? strdup(o->url) : NULL;
+	/* without its user:password@: feed.url, relative links and identities never hold it */
+	p->opts.url = o->url ? url_strip_userinfo(o->url) : NULL;
 	p->opts.content_type = o->content_type ? strdup(o->content_type) : NULL;
 	p->max_bytes = o->max_bytes ? o->max_bytes : FEED_MAX_BYTES_DEFAULT;
 	p->fn = fn;

@@ -14,7 +14,8 @@
 
 struct feed_parser_opts {
 	const char *name;         /* the feed's name, for feed.name (copied) */
-	const char *url;          /* the document's address: base of relative links (copied) */
+	const char *url;          /* the document's address: base of relative links and feed.url
+				   * (copied without its user:password@) */
 	const char *content_type; /* HTTP Content-Type, for its charset (copied) */
 	size_t max_bytes;         /* 0: FEED_MAX_BYTES_DEFAULT */
 	size_t max_field;         /* 0: FEED_MAX_FIELD_DEFAULT; longer fields are cut */
