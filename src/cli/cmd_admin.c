@@ -297,9 +297,12 @@ int cmd_opml(int argc, char **argv)
 {
 	static const char help[] =
 		"Usage: feedspool opml export [-c FILE]\n"
-		"       feedspool opml import OPMLFILE\n"
-		"export prints the configured feeds as an OPML 2.0 document; import prints the\n"
-		"[feed NAME] sections for every feed of an OPML file, to add to a configuration.\n";
+		"       feedspool opml import OPMLFILE|-\n"
+		"export prints the configured feeds as an OPML 2.0 document (each feed's title and\n"
+		"link as title and htmlUrl, its category as the folder outline it is in); import\n"
+		"prints the [feed NAME] sections (url, title, category, link) for every feed of an\n"
+		"OPML file (- reads the standard input), to add to a configuration. A feed whose\n"
+		"xmlUrl an earlier one has is left out with a warning naming both on stderr.\n";
 	struct buf err = BUF_INIT;
 	const char *path;
 	struct config *c;
@@ -320,9 +323,14 @@ int cmd_opml(int argc, char **argv)
 		return rc < 0 ? EXIT_INPUT : 0;
 	}
 	if (!strcmp(argv[1], "import") && argc == 3) {
-		rc = opml_import(argv[2], stdout, &err);
+		struct buf warn = BUF_INIT;
+
+		rc = opml_import(argv[2], stdout, &warn, &err);
+		if (warn.len)
+			fputs(buf_cstr(&warn), stderr);
 		if (rc < 0)
 			log_err("%s", buf_cstr(&err));
+		buf_fini(&warn);
 		buf_fini(&err);
 		return rc < 0 ? EXIT_INPUT : 0;
 	}
