@@ -252,11 +252,10 @@ static void print_feed(const struct feed_conf *f, const struct feed_state *fs)
 	fmt_time(fs->last_fetch, last, sizeof last);
 	fmt_time(fs->next_due, next, sizeof next);
 	fmt_time(fs->last_success, ok, sizeof ok);
-	printf("%s\n  url       %s%s%s\n  last      %s: %s\n  success   %s\n  failures  %d%s\n"
+	printf("%s\n  url       %s%s%s\n  last      %s: %s\n  success   %s\n  failures  %d\n"
 	       "  seen      %lld articles\n  next      %s (%s)\n",
 	       f->name, url ? url : "?", from ? " (moved from " : "", from ? from : "", last,
-	       fs->last_result ? fs->last_result : "-", ok, fs->failures,
-	       failing(fs) ? " (failing)" : "", (long long)fs->articles_seen,
+	       fs->last_result ? fs->last_result : "-", ok, fs->failures, (long long)fs->articles_seen,
 	       fs->retired ? "never" : next, fs->due_reason ? fs->due_reason : "-");
 	if (from)
 		printf("  moved     from %s\n", from);
