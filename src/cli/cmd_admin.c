@@ -255,8 +255,9 @@ static void print_feed(const struct feed_conf *f, const struct feed_state *fs)
 	printf("%s\n  url       %s%s%s\n  last      %s: %s\n  success   %s\n  failures  %d\n"
 	       "  seen      %lld articles\n  next      %s (%s)\n",
 	       f->name, url ? url : "?", from ? " (moved from " : "", from ? from : "", last,
-	       fs->last_result ? fs->last_result : "-", ok, fs->failures, (long long)fs->articles_seen,
-	       fs->retired ? "never" : next, fs->due_reason ? fs->due_reason : "-");
+	       fs->last_result ? fs->last_result : "-", ok, fs->failures,
+	       (long long)fs->articles_seen, fs->retired ? "never" : next,
+	       fs->due_reason ? fs->due_reason : "-");
 	if (from)
 		printf("  moved     from %s\n", from);
 	putchar('\n');
@@ -291,8 +292,8 @@ static json_t *feed_json(const struct feed_conf *f, const struct feed_state *fs)
 		      jtime(fs ? fs->last_success : 0), "failures", fs ? fs->failures : 0,
 		      "articles_seen", (json_int_t)(fs ? fs->articles_seen : 0), "next_due",
 		      jtime(fs && !fs->retired ? fs->next_due : 0), "reason",
-		      jstr_or_null(fs ? fs->due_reason : "new feed"), "retired",
-		      fs && fs->retired, "failing", failing(fs));
+		      jstr_or_null(fs ? fs->due_reason : "new feed"), "retired", fs && fs->retired,
+		      "failing", failing(fs));
 	free(url);
 	return o;
 }
@@ -345,8 +346,7 @@ static int print_json(const struct config *c, const struct known *known, json_t 
 		if (!o || json_array_append_new(arr, o) < 0)
 			goto done;
 	}
-	if (json_object_set_new(doc, "filters", filters ? json_incref(filters) : json_array()) <
-	    0)
+	if (json_object_set_new(doc, "filters", filters ? json_incref(filters) : json_array()) < 0)
 		goto done;
 	if (json_dumpf(doc, stdout, JSON_INDENT(2)) < 0)
 		goto done;

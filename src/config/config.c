@@ -1078,11 +1078,12 @@ static void text_key(struct load *ld, struct feed_conf *f, const char *name, con
 {
 	size_t slot = name[0] == 'c' ? CATEGORY_SLOT : name[0] == 't' ? TITLE_SLOT : LINK_SLOT;
 	char **dst = name[0] == 'c' ? &f->category : name[0] == 't' ? &f->title : &f->link;
+	const char *what = name[0] == 'c' ? "a category" : name[0] == 't' ? "a title" : "a URL";
 
 	if (!first_use(ld, slot, name))
 		return;
 	if (!*value) {
-		bad_value(ld, name, value, name[0] == 'c' ? "a category" : name[0] == 't' ? "a title" : "a URL");
+		bad_value(ld, name, value, what);
 		return;
 	}
 	if (slot == LINK_SLOT && !url_is_absolute(value)) {
@@ -1679,8 +1680,8 @@ static int import_feed(const struct config *c, size_t i, struct strmap *urls, st
 		return buf_printf(warn,
 				  "%s:%d: warning: outline \"%.60s\" (feed %s): the same xmlUrl as "
 				  "feed %s (line %d); left out\n",
-				  f->file, f->line, f->title ? f->title : f->name, f->name, first->name,
-				  first->line);
+				  f->file, f->line, f->title ? f->title : f->name, f->name,
+				  first->name, first->line);
 	}
 	rc = buf_printf(b, "[feed %s]\n", f->name);
 	if (rc == 0)
