@@ -238,8 +238,9 @@ static void test_good(void)
 		   "code Stra\xc3\x9f"
 		   "e",
 		   11);
+	/* a title with no Latin letter: a stable hash of it, never the host name */
 	check_feed(
-	    c, 6, "news-example-jp", "https://news.example.jp/rss",
+	    c, 6, "feed-4aa72b29", "https://news.example.jp/rss",
 	    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x83\x8b\xe3\x83\xa5\xe3\x83\xbc\xe3\x82\xb9",
 	    14);
 	check_feed(c, 7, "only-a-title", "http://t.example.net/", "Only a title", 15);
@@ -327,10 +328,10 @@ static void test_print(void)
 			"feed local file:///tmp/feed.xml interval=1h max_bytes=1G"
 			" header=\"X-Extra: other\"\n"
 			"feed outlet-a-2 https://mirror.example.org/a.xml interval=1h\n"
-			"feed tech-news https://tech.example.com/rss?x=1&y=2 interval=1h\n"
-			"feed tech-news-2 https://other.example.com/feed interval=1h\n"
-			"feed unicode-strasse https://u.example.de/feed interval=1h\n"
-			"feed news-example-jp https://news.example.jp/rss interval=1h\n"
+			"feed tech-news https://tech.example.com/rss?x=1&y=2 category=News interval=1h\n"
+			"feed tech-news-2 https://other.example.com/feed category=News/Deep interval=1h\n"
+			"feed unicode-strasse https://u.example.de/feed category=News/Deep interval=1h\n"
+			"feed feed-4aa72b29 https://news.example.jp/rss interval=1h\n"
 			"feed only-a-title http://t.example.net/ interval=1h\n"
 			"feed tech-news-3 https://third.example.com/feed interval=1h\n"
 			"\n"
@@ -1001,7 +1002,7 @@ static void test_opml_many(void)
 
 static void test_export_import(void)
 {
-	struct buf err = BUF_INIT, want = BUF_INIT;
+	struct buf err = BUF_INIT, want = BUF_INIT, warn = BUF_INIT;
 	struct config *c, *back;
 	FILE *f;
 	char *text;
@@ -1053,14 +1054,17 @@ static void test_export_import(void)
 	/* opml_import: [feed] sections, loading back to the same feeds */
 	f = fopen("import.conf", "w");
 	fputs("[feedspool]\nallow_file_urls = yes\n\n", f);
-	rc = opml_import("export.opml", f, &err);
+	rc = opml_import("export.opml", f, &warn, &err);
 	fclose(f);
 	CHECK(rc == 0, "opml_import of the export: %d %s", rc, buf_cstr(&err));
 	text = read_text("import.conf");
 	CHECK(starts_with(text, "[feedspool]\nallow_file_urls = yes\n\n"
-				"[feed outlet-a]\nurl = https://example.org/feed.xml\n\n"
-				"[feed local]\nurl = file:///tmp/feed.xml\n\n"
-				"[feed outlet-a-2]\nurl = https://mirror.example.org/a.xml\n\n"),
+				"[feed outlet-a]\nurl = https://example.org/feed.xml\ntitle = outlet-a\n\n"
+				"[feed local]\nurl = file:///tmp/feed.xml\ntitle = local\n\n"
+				"[feed outlet-a-2]\nurl = https://mirror.example.org/a.xml\n"
+				"title = Outlet A (mirror)\n\n"
+				"[feed tech-news]\nurl = https://tech.example.com/rss?x=1&y=2\n"
+				"title = Tech News\ncategory = News\n\n"),
 	      "opml_import writes [feed] sections:\n%s", text);
 	free(text);
 	back = config_load("import.conf", &err);
@@ -1079,17 +1083,23 @@ static void test_export_import(void)
 
 	/* opml_import of the fixture: no [feed outlet-a] here, so "Outlet A" is outlet-a */
 	f = open_memstream(&text, &i);
-	rc = opml_import(fixture("feeds.opml"), f, &err);
+	rc = opml_import(fixture("feeds.opml"), f, &warn, &err);
 	fclose(f);
 	CHECK(rc == 0, "opml_import of feeds.opml: %d %s", rc, buf_cstr(&err));
 	CHECK_STR(text,
-		  "[feed outlet-a]\nurl = https://mirror.example.org/a.xml\n\n"
-		  "[feed tech-news]\nurl = https://tech.example.com/rss?x=1&y=2\n\n"
-		  "[feed tech-news-2]\nurl = https://other.example.com/feed\n\n"
-		  "[feed unicode-strasse]\nurl = https://u.example.de/feed\n\n"
-		  "[feed news-example-jp]\nurl = https://news.example.jp/rss\n\n"
-		  "[feed only-a-title]\nurl = http://t.example.net/\n\n"
-		  "[feed tech-news-3]\nurl = https://third.example.com/feed\n\n",
+		  "[feed outlet-a]\nurl = https://mirror.example.org/a.xml\n"
+		  "title = Outlet A (mirror)\n\n"
+		  "[feed tech-news]\nurl = https://tech.example.com/rss?x=1&y=2\n"
+		  "title = Tech News\ncategory = News\n\n"
+		  "[feed tech-news-2]\nurl = https://other.example.com/feed\n"
+		  "title = Tech News\ncategory = News/Deep\n\n"
+		  "[feed unicode-strasse]\nurl = https://u.example.de/feed\n"
+		  "title = \xc3\x9cn\xc3\xaf" "code Stra\xc3\x9f" "e\ncategory = News/Deep\n\n"
+		  "[feed feed-4aa72b29]\nurl = https://news.example.jp/rss\n"
+		  "title = \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x83\x8b\xe3\x83\xa5\xe3\x83\xbc"
+		  "\xe3\x82\xb9\n\n"
+		  "[feed only-a-title]\nurl = http://t.example.net/\ntitle = Only a title\n\n"
+		  "[feed tech-news-3]\nurl = https://third.example.com/feed\ntitle = Tech News\n\n",
 		  "opml_import of feeds.opml");
 	free(text);
 
@@ -1120,7 +1130,7 @@ static void test_export_import(void)
 
 	buf_reset(&err);
 	f = open_memstream(&text, &i);
-	rc = opml_import("missing.opml", f, &err);
+	rc = opml_import("missing.opml", f, &warn, &err);
 	fclose(f);
 	CHECK(rc < 0, "opml_import of a missing file fails (%d)", rc);
 	CHECK_STR(buf_cstr(&err), "missing.opml: cannot read: No such file or directory",
@@ -1131,7 +1141,7 @@ static void test_export_import(void)
 	write_file("bad.opml", "<opml version=\"2.0\"><body>\n<outline xmlUrl=\"gopher://x/\"/>\n"
 			       "<outline text=\"f\" xmlUrl=\"file:///f.xml\"/></body></opml>\n");
 	f = open_memstream(&text, &i);
-	rc = opml_import("bad.opml", f, &err);
+	rc = opml_import("bad.opml", f, &warn, &err);
 	fclose(f);
 	CHECK(rc < 0, "opml_import of a list with a bad url fails (%d)", rc);
 	CHECK_STR(buf_cstr(&err),
@@ -1163,9 +1173,9 @@ static void test_export_import(void)
 	config_free(c);
 	buf_reset(&err);
 	f = open_memstream(&text, &i);
-	rc = opml_import("sub/rel.opml", f, &err);
+	rc = opml_import("sub/rel.opml", f, &warn, &err);
 	fclose(f);
-	buf_printf(&want, "\n\n");
+	buf_printf(&want, "\ntitle = rel\n\n");
 	buf_reset(&err);
 	CHECK(rc == 0 && starts_with(text, "[feed rel]\nurl = file://") &&
 		      !strcmp(text + strlen("[feed rel]\nurl = "), buf_cstr(&want)),
@@ -1173,6 +1183,7 @@ static void test_export_import(void)
 	free(text);
 	buf_fini(&err);
 	buf_fini(&want);
+	buf_fini(&warn);
 }
 
 /* Many feeds: a repeated name is still refused with its exact file:line message, every name is
@@ -1270,8 +1281,8 @@ static void test_same_url(void)
 /* opml_write alone: outlines without text or title are written without them. */
 static void test_opml_write(void)
 {
-	struct opml_outline v[2] = {{NULL, NULL, "http://e.org/1", 0},
-				    {"T", "Title", "http://e.org/2", 0}};
+	struct opml_outline v[2] = {{.url = "http://e.org/1"},
+				    {.text = "T", .title = "Title", .url = "http://e.org/2"}};
 	struct opml_list l;
 	struct buf err = BUF_INIT;
 	FILE *f = fopen("w.opml", "w");
@@ -1292,6 +1303,132 @@ static void test_opml_write(void)
 	if (rc == 0)
 		opml_list_fini(&l);
 	buf_fini(&err);
+}
+
+/* OPML categories (folders and the category attribute), titles, htmlUrl, names of titles with no
+ * Latin letter, repeated URLs, and the round trip import -> export -> import. */
+static void test_opml_categories(void)
+{
+	struct buf err = BUF_INIT, warn = BUF_INIT;
+	struct config *c, *back, *again;
+	const struct feed_conf *f;
+	char *text, *text2;
+	size_t i, len;
+	FILE *out;
+	int rc;
+
+	write_file("cats.opml",
+		   "<opml version=\"2.0\"><body>\n"
+		   "<outline text=\"Tech\">\n"
+		   " <outline title=\"Linux\">\n"
+		   "  <outline text=\"LWN\" title=\"LWN.net\" xmlUrl=\"https://lwn.net/rss\" "
+		   "htmlUrl=\"https://lwn.net/\"/>\n"
+		   " </outline>\n"
+		   " <outline text=\"HN\" xmlUrl=\"https://hn.example/rss\"/>\n"
+		   "</outline>\n"
+		   "<outline text=\"Attr\" category=\" /Science/Space , /Other\" "
+		   "xmlUrl=\"https://space.example/rss\"/>\n"
+		   "<outline text=\"\xd0\x9d\xd0\xbe\xd0\xb2\xd0\xbe\xd1\x81\xd1\x82\xd0\xb8\" "
+		   "xmlUrl=\"https://ru.example/rss\"/>\n"
+		   "<outline text=\"\xd0\x9f\xd0\xbe\xd0\xb3\xd0\xbe\xd0\xb4\xd0\xb0\" "
+		   "xmlUrl=\"https://ru.example/weather\"/>\n"
+		   "<outline text=\"Caf\xc3\xa9 Cr\xc3\xa8me\" xmlUrl=\"https://cafe.example/rss\"/>\n"
+		   "<outline text=\"Again\" xmlUrl=\"https://hn.example/rss\"/>\n"
+		   "</body></opml>\n");
+	c = config_from_opml("cats.opml", &err);
+	CHECK(c && c->n_feeds == 7, "cats.opml: 7 feeds (%zu) %s", c ? c->n_feeds : 0,
+	      buf_cstr(&err));
+	if (!c || c->n_feeds != 7) {
+		config_free(c);
+		return;
+	}
+	f = &c->feeds[0];
+	CHECK_STR(f->name, "lwn", "a feed named after its text");
+	CHECK_STR(f->title, "LWN.net", "its title kept");
+	CHECK_STR(f->category, "Tech/Linux", "nested folders (text, else title) are the category");
+	CHECK_STR(f->link, "https://lwn.net/", "htmlUrl kept as link");
+	CHECK_STR(c->feeds[1].category, "Tech", "the outer folder's category");
+	CHECK(c->feeds[1].link == NULL, "no htmlUrl, no link");
+	CHECK_STR(c->feeds[2].category, "Science/Space",
+		  "the first path of a category attribute, without its leading '/'");
+	CHECK(!strncmp(c->feeds[3].name, "feed-", 5) && strlen(c->feeds[3].name) == 13 &&
+		  strspn(c->feeds[3].name + 5, "0123456789abcdef") == 8,
+	      "a Cyrillic title gives feed- and 8 hex digits, not the host: %s", c->feeds[3].name);
+	CHECK(strncmp(c->feeds[4].name, "feed-", 5) == 0 &&
+		  strcmp(c->feeds[3].name, c->feeds[4].name) != 0,
+	      "another Cyrillic title, another hash: %s, %s", c->feeds[3].name,
+	      c->feeds[4].name);
+	CHECK_STR(c->feeds[5].name, "cafe-creme", "accents are stripped");
+	CHECK(c->feeds[3].category == NULL, "a top-level outline has no category");
+
+	/* import: the repeated URL left out with a warning naming both */
+	out = open_memstream(&text, &len);
+	rc = opml_import("cats.opml", out, &warn, &err);
+	fclose(out);
+	CHECK(rc == 0, "opml_import of cats.opml: %s", buf_cstr(&err));
+	CHECK_STR(buf_cstr(&warn),
+		  "cats.opml:12: warning: outline \"Again\" (feed again): the same xmlUrl as feed hn "
+		  "(line 6); left out\n",
+		  "a repeated URL is reported, naming both feeds");
+	CHECK(strstr(text, "[feed lwn]\nurl = https://lwn.net/rss\ntitle = LWN.net\n"
+			   "category = Tech/Linux\nlink = https://lwn.net/\n\n") != NULL,
+	      "import writes title, category and link:\n%s", text);
+	CHECK(!strstr(text, "[feed again]"), "the repeated URL is not imported:\n%s", text);
+
+	/* round trip: the imported sections, exported, imported again give the same sections */
+	write_file("rt.conf", text);
+	back = config_load("rt.conf", &err);
+	CHECK(back && back->n_feeds == 6, "the import loads (%zu): %s", back ? back->n_feeds : 0,
+	      buf_cstr(&err));
+	if (back) {
+		CHECK_STR(back->feeds[0].title, "LWN.net", "title = loads");
+		CHECK_STR(back->feeds[0].link, "https://lwn.net/", "link = loads");
+		out = fopen("rt.opml", "w");
+		rc = opml_export(back, out);
+		fclose(out);
+		CHECK(rc == 0, "export of the import");
+		text2 = read_text("rt.opml");
+		CHECK(strstr(text2, "<outline text=\"Tech/Linux\" title=\"Tech/Linux\">\n"
+				    "      <outline type=\"rss\" text=\"lwn\" title=\"LWN.net\" "
+				    "xmlUrl=\"https://lwn.net/rss\" htmlUrl=\"https://lwn.net/\"/>\n"
+				    "    </outline>\n") != NULL,
+		      "export writes a folder per category, title and htmlUrl:\n%s", text2);
+		free(text2);
+		again = config_from_opml("rt.opml", &err);
+		CHECK(again && again->n_feeds == back->n_feeds, "the export reads back: %s",
+		      buf_cstr(&err));
+		for (i = 0; again && i < back->n_feeds; i++) {
+			f = config_feed(again, back->feeds[i].name);
+			CHECK(f != NULL, "round trip keeps %s", back->feeds[i].name);
+			if (!f)
+				continue;
+			CHECK_STR(f->url, back->feeds[i].url, "round trip: url of %s", f->name);
+			CHECK_STR(f->title, back->feeds[i].title, "round trip: title of %s", f->name);
+			CHECK(back->feeds[i].category ? f->category && !strcmp(f->category,
+							back->feeds[i].category) : !f->category,
+			      "round trip: category of %s", f->name);
+			CHECK(back->feeds[i].link ? f->link && !strcmp(f->link, back->feeds[i].link)
+						  : !f->link,
+			      "round trip: link of %s", f->name);
+		}
+		config_free(again);
+		out = open_memstream(&text2, &len);
+		buf_reset(&warn);
+		rc = opml_import("rt.opml", out, &warn, &err);
+		fclose(out);
+		CHECK(rc == 0 && !warn.len, "import of the export: %s%s", buf_cstr(&err),
+		      buf_cstr(&warn));
+		CHECK_STR(text2, text, "import -> export -> import gives the same sections");
+		free(text2);
+	}
+	config_free(back);
+	free(text);
+	config_free(c);
+
+	expect_errors("a link that is not a URL", "[feed x]\nurl = http://x.org/\nlink = x.org\n",
+		      "t.conf:3: [feed x] link: \"x.org\" is not an absolute URL (the site's page)");
+	buf_fini(&err);
+	buf_fini(&warn);
 }
 
 /* [filter] feeds = and categories = (the filter's scope), [feed] category =. */
@@ -1440,6 +1577,7 @@ int main(void)
 	test_same_url();
 	test_opml_write();
 	test_credentials();
+	test_opml_categories();
 	if (system("rm -rf -- \"$PWD\"") != 0)
 		fprintf(stderr, "could not remove %s\n", tmpdir);
 	return check_exit();

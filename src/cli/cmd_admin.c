@@ -206,51 +206,198 @@ static int known_feeds(struct state *st, const struct config *c, struct known *k
 	return 0;
 }
 
+/* Whether the feed is failing: its last fetch failed. */
+static int failing(const struct feed_state *fs)
+{
+	return fs && fs->failures > 0;
+}
+
 static void print_feed(const struct feed_conf *f, const struct feed_state *fs)
 {
-	char last[DATE_BUFSZ + 8], next[DATE_BUFSZ + 8];
+	char last[DATE_BUFSZ + 8], next[DATE_BUFSZ + 8], ok[DATE_BUFSZ + 8];
+	char *url = url_strip_userinfo(fs ? fs->url : f->url), *from;
 
 	if (!fs) {
-		char *url = url_strip_userinfo(f->url);
-
 		printf("%s\n  url       %s\n  last      never fetched\n  next      at the "
 		       "next start (new feed)\n\n",
-		       f->name, url ? url : "");
+		       f->name, url ? url : "?");
 		free(url);
 		return;
 	}
+	from = fs->moved_from ? url_strip_userinfo(fs->moved_from) : NULL;
 	fmt_time(fs->last_fetch, last, sizeof last);
 	fmt_time(fs->next_due, next, sizeof next);
-	printf("%s\n  url       %s%s%s\n  last      %s: %s\n  failures  %d\n  seen      %lld "
-	       "articles\n  next      %s (%s)\n",
-	       f->name, fs->url, fs->moved_from ? " (moved from " : "",
-	       fs->moved_from ? fs->moved_from : "", last, fs->last_result ? fs->last_result : "-",
-	       fs->failures, (long long)fs->articles_seen, fs->retired ? "never" : next,
+	fmt_time(fs->last_success, ok, sizeof ok);
+	printf("%s\n  url       %s%s%s\n  last      %s: %s\n  success   %s\n  failures  %d\n"
+	       "  seen      %lld articles\n  next      %s (%s)\n",
+	       f->name, url ? url : "?", from ? " (moved from " : "", from ? from : "", last,
+	       fs->last_result ? fs->last_result : "-", ok, fs->failures,
+	       (long long)fs->articles_seen, fs->retired ? "never" : next,
 	       fs->due_reason ? fs->due_reason : "-");
-	if (fs->moved_from)
-		printf("  moved     from %s\n", fs->moved_from);
+	if (from)
+		printf("  moved     from %s\n", from);
 	putchar('\n');
+	free(url);
+	free(from);
+}
+
+/* A time as RFC 3339 UTC, null for never. */
+static json_t *jtime(int64_t t)
+{
+	char s[DATE_BUFSZ];
+
+	return t > 0 && date_format(t, s, sizeof s) == 0 ? json_string(s) : json_null();
+}
+
+static json_t *jstr_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* One feed's object for `feeds --json`. */
+static json_t *feed_json(const struct feed_conf *f, const struct feed_state *fs)
+{
+	char *url = url_strip_userinfo(fs ? fs->url : f->url);
+	json_t *o;
+
+	o = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:i,s:I,s:o,s:o,s:b,s:b}", "name", f->name,
+		      "url", jstr_or_null(url), "title", jstr_or_null(f->title), "category",
+		      jstr_or_null(f->category), "link", jstr_or_null(f->link), "last_fetch",
+		      jtime(fs ? fs->last_fetch : 0), "last_result",
+		      jstr_or_null(fs ? fs->last_result : NULL), "last_success",
+		      jtime(fs ? fs->last_success : 0), "failures", fs ? fs->failures : 0,
+		      "articles_seen", (json_int_t)(fs ? fs->articles_seen : 0), "next_due",
+		      jtime(fs && !fs->retired ? fs->next_due : 0), "reason",
+		      jstr_or_null(fs ? fs->due_reason : "new feed"), "retired", fs && fs->retired,
+		      "failing", failing(fs));
+	free(url);
+	return o;
+}
+
+/* The running (or last) daemon's filter counters, as the state keeps them (a JSON array), or
+ * NULL. */
+static json_t *filter_counters(struct state *st)
+{
+	char *text = NULL;
+	json_t *arr = NULL;
+
+	if (state_meta_get(st, "filters", &text) > 0)
+		arr = json_loads(text, 0, NULL);
+	free(text);
+	if (arr && !json_is_array(arr)) {
+		json_decref(arr);
+		arr = NULL;
+	}
+	return arr;
+}
+
+static void print_filters(json_t *arr)
+{
+	size_t k;
+
+	printf("filters (counters since the daemon started)\n");
+	for (k = 0; k < json_array_size(arr); k++) {
+		json_t *f = json_array_get(arr, k);
+
+		printf("  %-16s kept %lld, dropped %lld, errors %lld, %.1f ms in the plugin\n",
+		       json_string_value(json_object_get(f, "name")),
+		       (long long)json_integer_value(json_object_get(f, "kept")),
+		       (long long)json_integer_value(json_object_get(f, "dropped")),
+		       (long long)json_integer_value(json_object_get(f, "errors")),
+		       json_real_value(json_object_get(f, "ms")));
+	}
+}
+
+/* `feeds --json`: {"feeds": [...], "filters": [...]} on one document. 0 or -ENOMEM. */
+static int print_json(const struct config *c, const struct known *known, json_t *filters)
+{
+	json_t *doc = json_object(), *arr = json_array(), *o;
+	size_t i;
+	int rc = -ENOMEM;
+
+	if (!doc || !arr || json_object_set(doc, "feeds", arr) < 0)
+		goto done;
+	for (i = 0; i < c->n_feeds; i++) {
+		o = feed_json(&c->feeds[i], known->of_feed[i]);
+		if (!o || json_array_append_new(arr, o) < 0)
+			goto done;
+	}
+	if (json_object_set_new(doc, "filters", filters ? json_incref(filters) : json_array()) < 0)
+		goto done;
+	if (json_dumpf(doc, stdout, JSON_INDENT(2)) < 0)
+		goto done;
+	putchar('\n');
+	rc = 0;
+done:
+	json_decref(arr);
+	json_decref(doc);
+	return rc;
+}
+
+/* Prints the feeds (and filter counters) as text or JSON; 1 when a feed is failing, else 0. */
+static int show(struct state *st, const struct config *c, const struct known *known, int as_json)
+{
+	json_t *filters = filter_counters(st);
+	size_t i;
+	int any_failing = 0;
+
+	for (i = 0; i < c->n_feeds; i++)
+		any_failing |= failing(known->of_feed[i]);
+	if (as_json) {
+		if (print_json(c, known, filters) < 0) {
+			log_err("feeds: out of memory");
+			any_failing = 1;
+		}
+	} else {
+		for (i = 0; i < c->n_feeds; i++)
+			print_feed(&c->feeds[i], known->of_feed[i]);
+		if (filters)
+			print_filters(filters);
+	}
+	json_decref(filters);
+	return any_failing ? EXIT_INPUT : 0;
 }
 
 int cmd_feeds(int argc, char **argv)
 {
 	static const char help[] =
-		"Usage: feedspool feeds [-c FILE]\n"
-		"Print one block per configured feed: its URL, the last fetch and its result,\n"
-		"consecutive failures, articles seen, and when it is due next and why. Reads the\n"
-		"state database read-only; safe while the daemon runs.\n\n"
+		"Usage: feedspool feeds [-c FILE] [--json]\n"
+		"Print one block per configured feed: its URL, the last fetch and its result, the\n"
+		"last success, consecutive failures, articles seen, and when it is due next and why.\n"
+		"Reads the state database read-only; safe while the daemon runs. Exit status 1 when\n"
+		"a feed is failing (its last fetch failed) or the configuration or the state cannot\n"
+		"be read, 0 otherwise, 2 for usage errors.\n\n"
 		"  -c, --config FILE  the configuration (default " CONFIG_DEFAULT_PATH ")\n"
+		"      --json         one JSON document: {\"feeds\": [...], \"filters\": [...]}\n"
 		"  -h, --help         show this help and exit\n";
-	const char *path;
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *path = CONFIG_DEFAULT_PATH;
 	struct config *c;
 	struct state *st;
 	struct buf err = BUF_INIT;
 	struct known known = {NULL, 0, NULL};
-	size_t i;
-	int a = common_opts(argc, argv, &path, help);
+	int a, as_json = 0, rc;
 
-	if (a < 0)
-		return a == -1 ? 0 : EXIT_USAGE;
+	optind = 1;
+	while ((a = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
+		if (a == 'c')
+			path = optarg;
+		else if (a == 'j')
+			as_json = 1;
+		else {
+			fputs(help, a == 'h' ? stdout : stderr);
+			return a == 'h' ? 0 : EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		log_err("feeds: unexpected argument '%s'", argv[optind]);
+		return EXIT_USAGE;
+	}
 	if (!(c = load(path)))
 		return EXIT_INPUT;
 	st = state_open(c->state, 1, &err);
@@ -262,48 +409,26 @@ int cmd_feeds(int argc, char **argv)
 	}
 	if ((a = known_feeds(st, c, &known)) < 0) {
 		log_err("state %s: %s", c->state, a == -ENOMEM ? "out of memory" : state_error(st));
-		known_fini(&known);
-		state_close(st);
-		config_free(c);
-		return EXIT_INPUT;
+		rc = EXIT_INPUT;
+	} else {
+		rc = show(st, c, &known, as_json);
 	}
-	for (i = 0; i < c->n_feeds; i++)
-		print_feed(&c->feeds[i], known.of_feed[i]);
 	known_fini(&known);
-	{
-		/* the running (or last) daemon's filter counters */
-		char *text = NULL;
-		json_t *arr;
-		size_t k;
-
-		if (state_meta_get(st, "filters", &text) > 0 && (arr = json_loads(text, 0, NULL))) {
-			printf("filters (counters since the daemon started)\n");
-			for (k = 0; k < json_array_size(arr); k++) {
-				json_t *f = json_array_get(arr, k);
-
-				printf("  %-16s kept %lld, dropped %lld, errors %lld, %.1f ms in the plugin\n",
-				       json_string_value(json_object_get(f, "name")),
-				       (long long)json_integer_value(json_object_get(f, "kept")),
-				       (long long)json_integer_value(json_object_get(f, "dropped")),
-				       (long long)json_integer_value(json_object_get(f, "errors")),
-				       json_real_value(json_object_get(f, "ms")));
-			}
-			json_decref(arr);
-		}
-		free(text);
-	}
 	state_close(st);
 	config_free(c);
-	return 0;
+	return rc;
 }
 
 int cmd_opml(int argc, char **argv)
 {
 	static const char help[] =
 		"Usage: feedspool opml export [-c FILE]\n"
-		"       feedspool opml import OPMLFILE\n"
-		"export prints the configured feeds as an OPML 2.0 document; import prints the\n"
-		"[feed NAME] sections for every feed of an OPML file, to add to a configuration.\n";
+		"       feedspool opml import OPMLFILE|-\n"
+		"export prints the configured feeds as an OPML 2.0 document (each feed's title and\n"
+		"link as title and htmlUrl, its category as the folder outline it is in); import\n"
+		"prints the [feed NAME] sections (url, title, category, link) for every feed of an\n"
+		"OPML file (- reads the standard input), to add to a configuration. A feed whose\n"
+		"xmlUrl an earlier one has is left out with a warning naming both on stderr.\n";
 	struct buf err = BUF_INIT;
 	const char *path;
 	struct config *c;
@@ -324,9 +449,14 @@ int cmd_opml(int argc, char **argv)
 		return rc < 0 ? EXIT_INPUT : 0;
 	}
 	if (!strcmp(argv[1], "import") && argc == 3) {
-		rc = opml_import(argv[2], stdout, &err);
+		struct buf warn = BUF_INIT;
+
+		rc = opml_import(argv[2], stdout, &warn, &err);
+		if (warn.len)
+			fputs(buf_cstr(&warn), stderr);
 		if (rc < 0)
 			log_err("%s", buf_cstr(&err));
+		buf_fini(&warn);
 		buf_fini(&err);
 		return rc < 0 ? EXIT_INPUT : 0;
 	}

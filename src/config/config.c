@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 #include <ini.h>
 #include <utf8proc.h>
+#include <xxhash.h>
 
 #include "addr_policy.h"
 #include "config.h"
@@ -105,6 +106,8 @@ static const struct key keys[] = {
 _Static_assert(N_KEYS <= 64, "struct feed_extra's set has a bit per key");
 #define URL_SLOT N_KEYS /* where a [feed] section's url is counted in struct load's seen */
 #define CATEGORY_SLOT (N_KEYS + 1) /* and its category */
+#define TITLE_SLOT (N_KEYS + 2)    /* its title */
+#define LINK_SLOT (N_KEYS + 3)     /* its link */
 
 enum sec_kind { SEC_NONE, SEC_SKIP, SEC_GLOBAL, SEC_FEED, SEC_FILTER };
 
@@ -137,7 +140,7 @@ struct load {
 	enum sec_kind kind;
 	char *label; /* "feed NAME": the section in messages */
 	size_t index;
-	int seen[N_KEYS + 2]; /* line of each key's first use in the section; 0 unused */
+	int seen[N_KEYS + 4]; /* line of each key's first use in the section; 0 unused */
 	int global_line;
 	struct feed_extra *fx; /* parallel to c->feeds */
 	size_t feeds_cap, filters_cap;
@@ -705,6 +708,7 @@ void config_free(struct config *c)
 		free(c->feeds[i].url);
 		free(c->feeds[i].title);
 		free(c->feeds[i].category);
+		free(c->feeds[i].link);
 		free(c->feeds[i].file);
 		settings_fini(&c->feeds[i].s);
 	}
@@ -1160,6 +1164,27 @@ static void global_key(struct load *ld, const char *name, const char *value)
 	set_value(ld, &keys[i], keys[i].feed ? (void *)&c->defaults : (void *)c, value);
 }
 
+/* category, title and link: free text kept as written (link must be a URL). */
+static void text_key(struct load *ld, struct feed_conf *f, const char *name, const char *value)
+{
+	size_t slot = name[0] == 'c' ? CATEGORY_SLOT : name[0] == 't' ? TITLE_SLOT : LINK_SLOT;
+	char **dst = name[0] == 'c' ? &f->category : name[0] == 't' ? &f->title : &f->link;
+	const char *what = name[0] == 'c' ? "a category" : name[0] == 't' ? "a title" : "a URL";
+
+	if (!first_use(ld, slot, name))
+		return;
+	if (!*value) {
+		bad_value(ld, name, value, what);
+		return;
+	}
+	if (slot == LINK_SLOT && !url_is_absolute(value)) {
+		bad_value(ld, name, value, "an absolute URL (the site's page)");
+		return;
+	}
+	if (!(*dst = strdup(value)))
+		ld->oom = 1;
+}
+
 static void feed_key(struct load *ld, const char *name, const char *value)
 {
 	struct feed_conf *f = &ld->c->feeds[ld->index];
@@ -1174,15 +1199,8 @@ static void feed_key(struct load *ld, const char *name, const char *value)
 		ld->fx[ld->index].url_line = ld->lineno;
 		return;
 	}
-	if (!strcmp(name, "category")) {
-		if (!first_use(ld, CATEGORY_SLOT, name))
-			return;
-		if (!*value) {
-			bad_value(ld, name, value, "a category");
-			return;
-		}
-		if (!(f->category = strdup(value)))
-			ld->oom = 1;
+	if (!strcmp(name, "category") || !strcmp(name, "title") || !strcmp(name, "link")) {
+		text_key(ld, f, name, value);
 		return;
 	}
 	i = find_key(name);
@@ -1442,6 +1460,43 @@ static char *file_url_in(const char *dir, const char *url)
 	return u;
 }
 
+static int dup_opt(char **dst, const char *s)
+{
+	*dst = s ? strdup(s) : NULL;
+	return s && !*dst ? -ENOMEM : 0;
+}
+
+/* The name an outline's feed is given before it is made unique, in base (emptied first): the slug
+ * of its text, else of its title (accents stripped); a label with no Latin letter or digit (a
+ * Cyrillic or Chinese title) gives "feed-" and 8 hex digits of a hash of the label, the same on
+ * every import; an outline with no label is named after its host. 0 or -ENOMEM. */
+static int opml_base_name(const struct opml_outline *o, struct buf *base)
+{
+	const char *label = o->text ? o->text : o->title;
+	char *host;
+	int rc;
+
+	buf_reset(base);
+	rc = slug(o->text ? o->text : "", base);
+	if (rc == 0 && !base->len && o->title)
+		rc = slug(o->title, base);
+	if (rc == 0 && !base->len && label)
+		rc = buf_printf(base, "feed-%08x", (unsigned)XXH32(label, strlen(label), 0));
+	if (rc == 0 && !base->len) {
+		CURLU *u = curl_url();
+
+		host = NULL;
+		if (u && curl_url_set(u, CURLUPART_URL, o->url, 0) == CURLUE_OK)
+			curl_url_get(u, CURLUPART_HOST, &host, 0);
+		rc = slug(host ? host : "", base);
+		curl_free(host);
+		curl_url_cleanup(u);
+	}
+	if (rc == 0 && !base->len)
+		rc = buf_puts(base, "feed");
+	return rc;
+}
+
 /* The feeds of ld->opml[j], named after their text (or title, or host) made unique. */
 static void add_opml_feeds(struct load *ld, size_t j)
 {
@@ -1452,7 +1507,7 @@ static void add_opml_feeds(struct load *ld, size_t j)
 	const struct opml_outline *o;
 	struct feed_conf *f;
 	const char *why, *label;
-	char *name, *host = NULL, *dir = NULL;
+	char *name, *dir = NULL;
 	size_t i, index;
 	int line, rc;
 
@@ -1484,22 +1539,7 @@ static void add_opml_feeds(struct load *ld, size_t j)
 				 "outline \"%.60s\": xmlUrl \"%.100s\" %s", label, o->url, why);
 			continue;
 		}
-		buf_reset(&base);
-		rc = slug(o->text ? o->text : "", &base);
-		if (rc == 0 && !base.len && o->title)
-			rc = slug(o->title, &base);
-		if (rc == 0 && !base.len) {
-			CURLU *u = curl_url();
-
-			host = NULL;
-			if (u && curl_url_set(u, CURLUPART_URL, o->url, 0) == CURLUE_OK)
-				curl_url_get(u, CURLUPART_HOST, &host, 0);
-			rc = slug(host ? host : "", &base);
-			curl_free(host);
-			curl_url_cleanup(u);
-		}
-		if (rc == 0 && !base.len)
-			rc = buf_puts(&base, "feed");
+		rc = opml_base_name(o, &base);
 		name = rc == 0 ? unique_name(ld, buf_cstr(&base)) : NULL;
 		if (!name || new_feed(ld, name, r->path, o->line, &index) < 0) {
 			free(name);
@@ -1509,9 +1549,8 @@ static void add_opml_feeds(struct load *ld, size_t j)
 		free(name);
 		f = &c->feeds[index];
 		f->url = file_url_in(dir ? dir : c->dir, o->url);
-		if (o->title || o->text)
-			f->title = strdup(o->title ? o->title : o->text);
-		if (!f->url || ((o->title || o->text) && !f->title) ||
+		if (!f->url || dup_opt(&f->title, o->title ? o->title : o->text) < 0 ||
+		    dup_opt(&f->category, o->category) < 0 || dup_opt(&f->link, o->html_url) < 0 ||
 		    fill_defaults(&c->defaults, &f->s, 0) < 0)
 			ld->oom = 1;
 	}
@@ -1683,6 +1722,8 @@ int opml_export(const struct config *c, FILE *out)
 		v[i].text = c->feeds[i].name;
 		v[i].title = c->feeds[i].title ? c->feeds[i].title : c->feeds[i].name;
 		v[i].url = c->feeds[i].url;
+		v[i].html_url = c->feeds[i].link;
+		v[i].category = c->feeds[i].category;
 		v[i].line = c->feeds[i].line;
 	}
 	rc = opml_write(v, c->n_feeds, out);
@@ -1690,9 +1731,65 @@ int opml_export(const struct config *c, FILE *out)
 	return rc;
 }
 
-int opml_import(const char *opml_path, FILE *out, struct buf *err)
+/* "key = value" for a [feed] section: a value from an OPML attribute on one line, and without
+ * what inih would take for an inline comment (blanks before a ';'). */
+static int put_ini(struct buf *b, const char *key, const char *v)
+{
+	size_t blanks = 0;
+	int rc;
+
+	if (!v)
+		return 0;
+	rc = buf_printf(b, "%s = ", key);
+	for (; *v && rc == 0; v++) {
+		if ((unsigned char)*v < 0x20 || *v == ' ') {
+			blanks++;
+			continue;
+		}
+		if (blanks && *v != ';')
+			rc = buf_putc(b, ' ');
+		blanks = 0;
+		if (rc == 0)
+			rc = buf_putc(b, *v);
+	}
+	return rc == 0 ? buf_putc(b, '\n') : rc;
+}
+
+/* The [feed] section of f, or a warning when an earlier feed (in urls) has its URL. */
+static int import_feed(const struct config *c, size_t i, struct strmap *urls, struct buf *b,
+		       struct buf *warn)
+{
+	const struct feed_conf *f = &c->feeds[i], *first;
+	size_t at;
+	int rc;
+
+	rc = strmap_add(urls, f->url, i, &at);
+	if (rc < 0)
+		return rc;
+	if (rc == 1) {
+		first = &c->feeds[at];
+		return buf_printf(warn,
+				  "%s:%d: warning: outline \"%.60s\" (feed %s): the same xmlUrl as "
+				  "feed %s (line %d); left out\n",
+				  f->file, f->line, f->title ? f->title : f->name, f->name,
+				  first->name, first->line);
+	}
+	rc = buf_printf(b, "[feed %s]\n", f->name);
+	if (rc == 0)
+		rc = put_ini(b, "url", f->url);
+	if (rc == 0)
+		rc = put_ini(b, "title", f->title);
+	if (rc == 0)
+		rc = put_ini(b, "category", f->category);
+	if (rc == 0)
+		rc = put_ini(b, "link", f->link);
+	return rc == 0 ? buf_putc(b, '\n') : rc;
+}
+
+int opml_import(const char *opml_path, FILE *out, struct buf *warn, struct buf *err)
 {
 	struct config *c;
+	struct strmap urls = STRMAP_INIT;
 	struct buf b = BUF_INIT;
 	size_t i;
 	int rc = 0;
@@ -1701,9 +1798,14 @@ int opml_import(const char *opml_path, FILE *out, struct buf *err)
 	if (!c)
 		return -EINVAL;
 	for (i = 0; i < c->n_feeds && rc == 0; i++)
-		rc = buf_printf(&b, "[feed %s]\nurl = %s\n\n", c->feeds[i].name, c->feeds[i].url);
+		rc = import_feed(c, i, &urls, &b, warn);
 	if (rc == 0 && fwrite(buf_cstr(&b), 1, b.len, out) != b.len)
 		rc = -EIO;
+	if (rc == -ENOMEM)
+		buf_puts(err, "out of memory");
+	else if (rc < 0)
+		buf_printf(err, "cannot write: %s", strerror(-rc));
+	strmap_fini(&urls);
 	buf_fini(&b);
 	config_free(c);
 	return rc < 0 ? rc : ferror(out) ? -EIO : 0;

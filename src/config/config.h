@@ -52,8 +52,10 @@ struct feed_conf {
 	char *name;  /* unique; a-z, 0-9 and single '-'; [feed NAME] or from OPML (its text or title,
 		      * made unique) */
 	char *url;   /* http(s), or file:// when allow_file */
-	char *title; /* OPML title, informative */
-	char *category; /* `category = TEXT`: what [filter] sections may be scoped to; NULL */
+	char *title; /* `title = TEXT` or the OPML title (else text): informative; NULL */
+	char *category; /* `category = TEXT` or the OPML folders it is in (or its category
+			 * attribute): what [filter] sections may be scoped to; NULL */
+	char *link;  /* `link = URL` or the OPML htmlUrl: the site's page, informative; NULL */
 	struct feed_settings s;
 	char *file;  /* where it was defined (config file or OPML file) and the line */
 	int line;
@@ -119,9 +121,11 @@ const struct feed_conf *config_feed(const struct config *c, const char *name);
  * how many. URLs are compared as written (after file: paths are made absolute). O(n). */
 size_t config_warnings(const struct config *c, struct buf *out);
 
-/* OPML: writes the feeds as an OPML 2.0 document; reads an OPML file into [feed] sections text
- * (INI) for `opml import`. 0 or a negative errno code with a message in err. */
+/* OPML: writes the feeds as an OPML 2.0 document (title, category and link back as title,
+ * folders and htmlUrl); reads an OPML file ("-": the standard input) into [feed] sections text
+ * (INI: url, title, category, link) for `opml import`, a feed whose URL an earlier one has left
+ * out with a warning naming both in warn. 0 or a negative errno code with a message in err. */
 int opml_export(const struct config *c, FILE *out);
-int opml_import(const char *opml_path, FILE *out, struct buf *err);
+int opml_import(const char *opml_path, FILE *out, struct buf *warn, struct buf *err);
 
 #endif

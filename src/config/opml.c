@@ -16,19 +16,21 @@
 
 #include "opml.h"
 #include "url.h"
+#include "strmap.h"
 
 static int read_all(const char *path, struct buf *data, struct buf *err)
 {
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
 	if (fd < 0) {
 		rc = -errno;
 		buf_puts(err, strerror(-rc));
 		return rc;
 	}
 	rc = buf_read_fd(data, fd, OPML_MAX_BYTES);
-	close(fd);
+	if (fd != STDIN_FILENO)
+		close(fd);
 	if (rc == -EFBIG)
 		buf_puts(err, "larger than 16 MiB, too large for a feed list");
 	else if (rc == -ENOMEM)
@@ -103,7 +105,29 @@ static int get_attr(xmlDocPtr doc, xmlNodePtr n, const char *name, int keep_blan
 	return 0;
 }
 
-static int add_outline(xmlDocPtr doc, xmlNodePtr n, char *url, struct opml_list *out)
+/* The first path of a `category` attribute ("/a/b,/c" gives "a/b"): 0 or -ENOMEM. */
+static int first_category(char **cat)
+{
+	char *s = *cat, *p = s;
+	size_t len;
+
+	if (!s)
+		return 0;
+	len = strcspn(s, ",");
+	while (len && (is_space(s[len - 1]) || s[len - 1] == '/'))
+		len--;
+	while (len && (is_space(*p) || *p == '/')) {
+		p++;
+		len--;
+	}
+	*cat = len ? strndup(p, len) : NULL;
+	free(s);
+	return len && !*cat ? -ENOMEM : 0;
+}
+
+/* Adds the outline n with its url (taken over) and the folders it is in (path, "" for none). */
+static int add_outline(xmlDocPtr doc, xmlNodePtr n, char *url, const struct buf *path,
+		       struct opml_list *out)
 {
 	struct opml_outline *o, *v;
 	size_t cap;
@@ -124,14 +148,40 @@ static int add_outline(xmlDocPtr doc, xmlNodePtr n, char *url, struct opml_list 
 	o->line = (int)xmlGetLineNo(n);
 	out->n++;
 	if (get_attr(doc, n, "text", 0, &o->text) < 0 ||
-	    get_attr(doc, n, "title", 0, &o->title) < 0)
+	    get_attr(doc, n, "title", 0, &o->title) < 0 ||
+	    get_attr(doc, n, "htmlUrl", 0, &o->html_url) < 0)
 		return -ENOMEM;
-	return 0;
+	if (path->len)
+		return (o->category = strdup(path->data)) ? 0 : -ENOMEM;
+	if (get_attr(doc, n, "category", 0, &o->category) < 0)
+		return -ENOMEM;
+	return first_category(&o->category);
 }
 
-/* Depth is bounded by libxml2's own nesting limit (256 without XML_PARSE_HUGE). */
-static int walk(xmlDocPtr doc, xmlNodePtr n, struct opml_list *out)
+/* Appends a folder outline's label (text, else title; '/' before it unless first) to path. */
+static int push_folder(xmlDocPtr doc, xmlNodePtr n, struct buf *path)
 {
+	char *label;
+	int rc;
+
+	if (get_attr(doc, n, "text", 0, &label) < 0)
+		return -ENOMEM;
+	if (!label && get_attr(doc, n, "title", 0, &label) < 0)
+		return -ENOMEM;
+	if (!label)
+		return 0;
+	rc = path->len ? buf_putc(path, '/') : 0;
+	if (rc == 0)
+		rc = buf_puts(path, label);
+	free(label);
+	return rc;
+}
+
+/* Depth is bounded by libxml2's own nesting limit (256 without XML_PARSE_HUGE). path holds the
+ * folders n is in. */
+static int walk(xmlDocPtr doc, xmlNodePtr n, struct buf *path, struct opml_list *out)
+{
+	size_t len = path->len;
 	char *url;
 	int rc;
 
@@ -140,9 +190,16 @@ static int walk(xmlDocPtr doc, xmlNodePtr n, struct opml_list *out)
 			continue;
 		if (get_attr(doc, n, "xmlUrl", 1, &url) < 0)
 			return -ENOMEM;
-		if (url && (rc = add_outline(doc, n, url, out)) < 0)
+		if (url && (rc = add_outline(doc, n, url, path, out)) < 0)
 			return rc;
-		if ((rc = walk(doc, n->children, out)) < 0)
+		/* an outline without a feed is a folder: what it holds is in its category */
+		if (!url && n->children && (rc = push_folder(doc, n, path)) < 0)
+			return rc;
+		rc = walk(doc, n->children, path, out);
+		path->len = len;
+		if (path->data)
+			path->data[len] = '\0';
+		if (rc < 0)
 			return rc;
 	}
 	return 0;
@@ -170,6 +227,8 @@ void opml_list_fini(struct opml_list *l)
 		free(l->v[i].text);
 		free(l->v[i].title);
 		free(l->v[i].url);
+		free(l->v[i].html_url);
+		free(l->v[i].category);
 	}
 	free(l->v);
 	l->v = NULL;
@@ -178,7 +237,7 @@ void opml_list_fini(struct opml_list *l)
 
 int opml_read(const char *path, struct opml_list *out, int *line, struct buf *err)
 {
-	struct buf data = BUF_INIT;
+	struct buf data = BUF_INIT, path_in = BUF_INIT;
 	struct xml_error xe = {0, 0, ""};
 	xmlParserCtxtPtr ctxt = NULL;
 	xmlDocPtr doc = NULL;
@@ -232,7 +291,7 @@ int opml_read(const char *path, struct opml_list *out, int *line, struct buf *er
 		buf_puts(err, "no <body> in <opml>");
 		goto done;
 	}
-	rc = walk(doc, body->children, out);
+	rc = walk(doc, body->children, &path_in, out);
 	if (rc < 0)
 		buf_puts(err, "out of memory");
 done:
@@ -241,6 +300,7 @@ done:
 	xmlFreeDoc(doc);
 	xmlFreeParserCtxt(ctxt);
 	buf_fini(&data);
+	buf_fini(&path_in);
 	return rc;
 }
 
@@ -257,17 +317,90 @@ static int write_url(xmlTextWriterPtr w, const char *url)
 	return rc;
 }
 
+static int write_outline(xmlTextWriterPtr w, const struct opml_outline *o)
+{
+	if (xmlTextWriterStartElement(w, BAD_CAST "outline") < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST "rss") < 0 ||
+	    (o->text && xmlTextWriterWriteAttribute(w, BAD_CAST "text", BAD_CAST o->text) < 0) ||
+	    (o->title && xmlTextWriterWriteAttribute(w, BAD_CAST "title", BAD_CAST o->title) < 0) ||
+	    write_url(w, o->url) < 0 ||
+	    (o->html_url &&
+	     xmlTextWriterWriteAttribute(w, BAD_CAST "htmlUrl", BAD_CAST o->html_url) < 0) ||
+	    xmlTextWriterEndElement(w) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* The outlines in document order: those of one category linked after its first (next[i], n for
+ * the last) so that each category is written once, in O(n). first[i]: i opens its category. */
+static int link_categories(const struct opml_outline *v, size_t n, size_t *next, char *first)
+{
+	struct strmap cats = STRMAP_INIT;
+	size_t *last, i, at;
+	int rc = 0;
+
+	last = malloc((n ? n : 1) * sizeof *last);
+	if (!last)
+		return -ENOMEM;
+	for (i = 0; i < n && rc >= 0; i++) {
+		next[i] = n;
+		first[i] = 0;
+		if (!v[i].category)
+			continue;
+		rc = strmap_add(&cats, v[i].category, i, &at);
+		if (rc == 0) {
+			first[i] = 1;
+			last[i] = i;
+		} else if (rc == 1) {
+			next[last[at]] = i;
+			last[at] = i;
+		}
+	}
+	strmap_fini(&cats);
+	free(last);
+	return rc < 0 ? rc : 0;
+}
+
+static int write_body(xmlTextWriterPtr w, const struct opml_outline *v, size_t n,
+		      const size_t *next, const char *first)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		if (!v[i].category) {
+			if (write_outline(w, &v[i]) < 0)
+				return -ENOMEM;
+			continue;
+		}
+		if (!first[i])
+			continue;
+		if (xmlTextWriterStartElement(w, BAD_CAST "outline") < 0 ||
+		    xmlTextWriterWriteAttribute(w, BAD_CAST "text", BAD_CAST v[i].category) < 0 ||
+		    xmlTextWriterWriteAttribute(w, BAD_CAST "title", BAD_CAST v[i].category) < 0)
+			return -ENOMEM;
+		for (j = i; j < n; j = next[j])
+			if (write_outline(w, &v[j]) < 0)
+				return -ENOMEM;
+		if (xmlTextWriterEndElement(w) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int opml_write(const struct opml_outline *v, size_t n_outlines, FILE *out)
 {
 	xmlBufferPtr b;
-	xmlTextWriterPtr w;
-	const struct opml_outline *o;
-	size_t i, n;
+	xmlTextWriterPtr w = NULL;
+	size_t n, *next;
+	char *first;
 	int rc = -ENOMEM;
 
+	next = malloc((n_outlines ? n_outlines : 1) * sizeof *next);
+	first = malloc(n_outlines ? n_outlines : 1);
 	b = xmlBufferCreate();
-	if (!b)
-		return -ENOMEM;
+	if (!b || !next || !first || (rc = link_categories(v, n_outlines, next, first)) < 0)
+		goto done;
+	rc = -ENOMEM;
 	w = xmlNewTextWriterMemory(b, 0);
 	if (!w)
 		goto done;
@@ -278,21 +411,8 @@ int opml_write(const struct opml_outline *v, size_t n_outlines, FILE *out)
 	    xmlTextWriterWriteAttribute(w, BAD_CAST "version", BAD_CAST "2.0") < 0 ||
 	    xmlTextWriterStartElement(w, BAD_CAST "head") < 0 ||
 	    xmlTextWriterWriteElement(w, BAD_CAST "title", BAD_CAST "feedspool feeds") < 0 ||
-	    xmlTextWriterEndElement(w) < 0 || xmlTextWriterStartElement(w, BAD_CAST "body") < 0)
-		goto done;
-	for (i = 0; i < n_outlines; i++) {
-		o = &v[i];
-		if (xmlTextWriterStartElement(w, BAD_CAST "outline") < 0 ||
-		    xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST "rss") < 0 ||
-		    (o->text &&
-		     xmlTextWriterWriteAttribute(w, BAD_CAST "text", BAD_CAST o->text) < 0) ||
-		    (o->title &&
-		     xmlTextWriterWriteAttribute(w, BAD_CAST "title", BAD_CAST o->title) < 0) ||
-		    write_url(w, o->url) < 0 ||
-		    xmlTextWriterEndElement(w) < 0)
-			goto done;
-	}
-	if (xmlTextWriterEndDocument(w) < 0)
+	    xmlTextWriterEndElement(w) < 0 || xmlTextWriterStartElement(w, BAD_CAST "body") < 0 ||
+	    write_body(w, v, n_outlines, next, first) < 0 || xmlTextWriterEndDocument(w) < 0)
 		goto done;
 	/* freeing the writer flushes it into b */
 	xmlFreeTextWriter(w);
@@ -301,6 +421,9 @@ int opml_write(const struct opml_outline *v, size_t n_outlines, FILE *out)
 	rc = fwrite(xmlBufferContent(b), 1, n, out) == n ? 0 : -EIO;
 done:
 	xmlFreeTextWriter(w);
-	xmlBufferFree(b);
+	if (b)
+		xmlBufferFree(b);
+	free(next);
+	free(first);
 	return rc;
 }

@@ -353,9 +353,15 @@ static int stage(struct job *j, const struct feed_info *f)
 	struct pipeline *p = j->p;
 	struct buf json = BUF_INIT, txt = BUF_INIT;
 	json_t *fj = feed_info_to_json(f);
-	char *feed = fj ? json_dumps(fj, JSON_COMPACT) : NULL;
+	const struct feed_conf *fc = j->run ? config_feed(p->c, j->run->feed) : NULL;
+	char *feed;
 	int rc;
 
+	/* the configured category (or the OPML folder), beside what the document says */
+	if (fj)
+		json_object_set_new(fj, "category",
+				    fc && fc->category ? json_string(fc->category) : json_null());
+	feed = fj ? json_dumps(fj, JSON_COMPACT) : NULL;
 	json_decref(fj);
 	rc = article_write_json(&j->a, feed, &json);
 	free(feed);
