@@ -531,10 +531,11 @@ static void record(struct feed *f, const struct feed_run_result *r)
 	log_debug("feed %s recorded %.2f s after its fetch", f->name,
 		  (double)(now_ms - a->fetched_ms) / 1000.0);
 	if (fs->env.once && !fs->env.quiet)
-		log_info("feed %s: %s (%.1f s)", f->name, o.result,
+		log_feed(LOG_LVL_INFO, f->st.url, "feed %s: %s (%.1f s)", f->name, o.result,
 			 (double)(now_ms - a->started_ms) / 1000.0);
 	else if (!fs->env.once)
-		log_info("feed %s: %s; next %s (%s)", f->name, o.result, due, f->st.due_reason);
+		log_feed(LOG_LVL_INFO, f->st.url, "feed %s: %s; next %s (%s)", f->name, o.result,
+			 due, f->st.due_reason);
 	f->done_once = 1;
 	f->failed = !o.ok;
 	rep.name = f->name;
