@@ -86,6 +86,9 @@ int main(void)
 	canonical("http://example.com/news/story-1?outputType=amp", "http://example.com/news/story-1");
 	canonical("http://example.com/news/story-1?id=3&amp", "http://example.com/news/story-1?id=3");
 	canonical("http://www.www.example.com//", "http://example.com/");
+	/* a prefix is kept when no domain name would be left (tests/fuzz/regress/url) */
+	canonical("http:/m.m.m.2.2", "http://m.m.m.2.2/");
+	canonical("http://www.10.0.0.1x/a", "http://10.0.0.1x/a");
 	canonical("http://www.com/x", "http://www.com/x");
 	canonical("http://feedproxy.example.net/r?url=https%3A%2F%2Fwww.example.com%2Fnews%2Fstory-1%2F"
 		  "%3Futm_source%3Drss",

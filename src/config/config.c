@@ -1735,24 +1735,27 @@ int opml_export(const struct config *c, FILE *out)
  * what inih would take for an inline comment (blanks before a ';'). */
 static int put_ini(struct buf *b, const char *key, const char *v)
 {
+	struct buf clean = BUF_INIT;
 	size_t blanks = 0;
-	int rc;
+	int rc = 0;
 
-	if (!v)
-		return 0;
-	rc = buf_printf(b, "%s = ", key);
-	for (; *v && rc == 0; v++) {
+	for (; v && *v && rc == 0; v++) {
 		if ((unsigned char)*v < 0x20 || *v == ' ') {
 			blanks++;
 			continue;
 		}
-		if (blanks && *v != ';')
-			rc = buf_putc(b, ' ');
+		if (blanks && *v != ';' && clean.len)
+			rc = buf_putc(&clean, ' ');
 		blanks = 0;
 		if (rc == 0)
-			rc = buf_putc(b, *v);
+			rc = buf_putc(&clean, *v);
 	}
-	return rc == 0 ? buf_putc(b, '\n') : rc;
+	/* nothing left: no line (an empty value is refused); a leading ';' right after '=' (inih
+	 * takes " ;" for a comment) */
+	if (rc == 0 && clean.len)
+		rc = buf_printf(b, "%s =%s%s\n", key, clean.data[0] == ';' ? "" : " ", clean.data);
+	buf_fini(&clean);
+	return rc;
 }
 
 /* The [feed] section of f, or a warning when an earlier feed (in urls) has its URL. */

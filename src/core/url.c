@@ -194,8 +194,23 @@ static char *wrapped_target(const char *q)
 	return NULL;
 }
 
+/* Whether s still names a host by name: a dot, and a last label (the top-level domain) with a
+ * letter. What is left of "m.2.2" is "2.2", which curl reads as the address 2.0.0.2: the
+ * result would not be its own canonical form. */
+static int domain_left(const char *s)
+{
+	const char *dot = strrchr(s, '.');
+
+	if (!dot)
+		return 0;
+	for (dot++; *dot; dot++)
+		if ((*dot >= 'a' && *dot <= 'z') || (*dot >= 'A' && *dot <= 'Z'))
+			return 1;
+	return 0;
+}
+
 /* Host variants of one site: "www.", "m.", "mobile." and "amp." are dropped (all of them, so
- * that the result is its own canonical form) as long as a name with a dot is left. */
+ * that the result is its own canonical form) as long as a domain name is left. */
 static void strip_host(char *host)
 {
 	static const char *const prefixes[] = {"www.", "m.", "mobile.", "amp.", NULL};
@@ -206,7 +221,7 @@ static void strip_host(char *host)
 		again = 0;
 		for (i = 0; prefixes[i]; i++) {
 			n = strlen(prefixes[i]);
-			if (strncmp(host, prefixes[i], n) == 0 && strchr(host + n, '.')) {
+			if (strncmp(host, prefixes[i], n) == 0 && domain_left(host + n)) {
 				memmove(host, host + n, strlen(host + n) + 1);
 				again = 1;
 			}
