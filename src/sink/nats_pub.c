@@ -39,7 +39,10 @@ struct nats_pub {
 	uv_async_t async;
 	uv_timer_t timer;
 	uv_work_t work;
-	int working, stream_ok, closing, open_handles;
+	int working, stream_ok, closing;
+	int open_handles; /* uv handles, a work request, and the connection until its closed
+			   * callback: p is freed when the last is gone (guarded by lock) */
+	int closed;	  /* no more events may be posted (guarded by lock) */
 	char ensure_err[256];
 	struct pending *pending;
 	pthread_mutex_t lock; /* guards events */
@@ -51,10 +54,16 @@ struct nats_pub {
 static void post(struct nats_pub *p, struct event *e)
 {
 	pthread_mutex_lock(&p->lock);
+	if (p->closed) { /* the async handle is closing: libnats calls on its threads until closed */
+		pthread_mutex_unlock(&p->lock);
+		free(e->id);
+		free(e);
+		return;
+	}
 	*p->events_tail = e;
 	p->events_tail = &e->next;
-	pthread_mutex_unlock(&p->lock);
 	uv_async_send(&p->async);
+	pthread_mutex_unlock(&p->lock);
 }
 
 static void post_state(struct nats_pub *p, int up, const char *msg)
@@ -98,6 +107,14 @@ static void cb_connected(natsConnection *nc, void *closure)
 	post_state(closure, 1, NULL);
 }
 
+static void release(struct nats_pub *p);
+
+/* The connection's last callback: it no longer holds p. */
+static void cb_closed(natsConnection *nc, void *closure)
+{
+	release(closure);
+}
+
 static void answer(struct pending *q, int rc, int dup, const char *err)
 {
 	q->done(q->ud, rc, dup, err);
@@ -123,7 +140,12 @@ static void start_ensure(struct nats_pub *p);
 /* Drops one of the things that keep p alive (handles, a work request); frees it at the last. */
 static void release(struct nats_pub *p)
 {
-	if (--p->open_handles > 0)
+	int left;
+
+	pthread_mutex_lock(&p->lock);
+	left = --p->open_handles;
+	pthread_mutex_unlock(&p->lock);
+	if (left > 0)
 		return;
 	pthread_mutex_destroy(&p->lock);
 	free(p->url);
@@ -241,7 +263,7 @@ static void done_ensure(uv_work_t *w, int status)
 		release(p);
 		return;
 	}
-	p->open_handles--;
+	release(p); /* the work request's hold; the handles keep p */
 	p->stream_ok = !p->ensure_err[0] && status == 0;
 	if (p->on_state)
 		p->on_state(p->ud, p->stream_ok, p->stream_ok ? NULL : p->ensure_err);
@@ -254,11 +276,13 @@ static void start_ensure(struct nats_pub *p)
 	if (p->working)
 		return;
 	p->working = 1;
+	pthread_mutex_lock(&p->lock);
 	p->open_handles++; /* the work request holds p */
+	pthread_mutex_unlock(&p->lock);
 	p->work.data = p;
 	if (uv_queue_work(p->loop, &p->work, work_ensure, done_ensure) < 0) {
 		p->working = 0;
-		p->open_handles--;
+		release(p);
 	}
 }
 
@@ -284,6 +308,8 @@ static int connect_loop(struct nats_pub *p, struct buf *err)
 		s = natsOptions_SetDisconnectedCB(p->nopts, cb_disconnected, p);
 	if (s == NATS_OK)
 		s = natsOptions_SetReconnectedCB(p->nopts, cb_connected, p);
+	if (s == NATS_OK)
+		s = natsOptions_SetClosedCB(p->nopts, cb_closed, p);
 	if (s == NATS_OK && p->token)
 		s = natsOptions_SetToken(p->nopts, p->token);
 	if (s == NATS_OK && p->creds)
@@ -292,6 +318,11 @@ static int connect_loop(struct nats_pub *p, struct buf *err)
 		s = natsConnection_Connect(&p->nc, p->nopts);
 		if (s == NATS_NOT_YET_CONNECTED)
 			s = NATS_OK; /* it goes on trying, in the background */
+		if (p->nc) { /* held until its closed callback */
+			pthread_mutex_lock(&p->lock);
+			p->open_handles++;
+			pthread_mutex_unlock(&p->lock);
+		}
 	}
 	if (s == NATS_OK) {
 		jsOptions jo;
@@ -399,6 +430,9 @@ void nats_pub_free(struct nats_pub *p)
 	if (!p)
 		return;
 	p->closing = 1;
+	pthread_mutex_lock(&p->lock);
+	p->closed = 1;
+	pthread_mutex_unlock(&p->lock);
 	while ((q = p->pending)) {
 		p->pending = q->next;
 		answer(q, -ECANCELED, 0, "closing");
