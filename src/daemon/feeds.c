@@ -24,6 +24,7 @@
 #include "url.h"
 
 #define BUF_MAX (128u * 1024)     /* body bytes taken from curl before the transfer pauses */
+#define BUF_MIN (16u * 1024)      /* the buffer's first size: most feeds are smaller */
 #define SLICE_BYTES 1024u         /* pushed into the parser at once */
 #define SLICE_NS 2000000u         /* one feed's turn: about 2 ms of parsing */
 #define PUMP_NS 10000000u         /* one loop iteration's parsing, all feeds together */
@@ -33,7 +34,8 @@
 enum phase { IDLE, FETCHING, DRAINING, REMOVED };
 enum list { L_NONE, L_READY, L_BLOCKED };
 
-/* The attempt in flight: one fetch of one feed, parsed and handed to one pipeline run. */
+/* The attempt in flight: one fetch of one feed, parsed and handed to one pipeline run.
+ * Allocated when it starts and freed by its last callback: an idle feed holds none of it. */
 struct attempt {
 	struct fetch *fetch;	/* until its done callback */
 	struct feed_parser *parser;
@@ -48,7 +50,8 @@ struct attempt {
 
 struct feed {
 	struct feeds *fs;
-	char *name, *conf_url;	     /* owned: the name map's and the URL map's keys */
+	const char *name;	     /* st.name: the name map's key */
+	char *conf_url;		     /* owned: the URL map's key */
 	const struct feed_conf *conf; /* NULL once removed */
 	struct feed_state st;
 	enum phase phase;
@@ -56,7 +59,7 @@ struct feed {
 	int paused;		/* by `feedspool ctl pause`: not scheduled (kept across reloads) */
 	int refresh;		/* `ctl refresh` while busy: due again right after this attempt */
 	int seen, done_once, failed; /* `once`: its fetch failed or could not start */
-	struct attempt at;
+	struct attempt *at;	/* NULL when idle */
 	struct heap_node due;	/* in the heap while waiting to be due */
 	struct feed *prev, *next; /* every configured feed */
 	enum list list;		/* parse work waiting: ready, or blocked on the backlog */
@@ -144,14 +147,14 @@ static void work_append(struct feed *f, enum list which)
 
 static int backlogged(const struct feed *f)
 {
-	return pipeline_run_pending(f->at.run) >= RUN_BACKLOG;
+	return pipeline_run_pending(f->at->run) >= RUN_BACKLOG;
 }
 
 /* Puts the feed where its attempt's state says: parse work (ready or blocked), or none; a
  * fetched body wholly parsed ends the run. */
 static void work_update(struct feed *f)
 {
-	struct attempt *a = &f->at;
+	struct attempt *a = f->at;
 	enum list want = L_NONE;
 
 	if (a->off < a->len && !a->abandoned)
@@ -169,7 +172,7 @@ static void work_update(struct feed *f)
  * cannot be parsed further (then it is not worth downloading further either). */
 static int push_piece(struct feed *f)
 {
-	struct attempt *a = &f->at;
+	struct attempt *a = f->at;
 	size_t n = a->len - a->off < SLICE_BYTES ? a->len - a->off : SLICE_BYTES;
 	int rc = feed_parser_push(a->parser, a->buf + a->off, n);
 
@@ -186,7 +189,7 @@ static int push_piece(struct feed *f)
 /* One turn of one feed: parse up to SLICE_NS of its buffered body, while its backlog allows. */
 static void slice(struct feed *f)
 {
-	struct attempt *a = &f->at;
+	struct attempt *a = f->at;
 	uint64_t t0 = uv_hrtime();
 
 	while (a->off < a->len && !backlogged(f))
@@ -310,19 +313,25 @@ size_t feeds_busy(const struct feeds *fs)
 
 /* ---- one attempt ------------------------------------------------------------------------------ */
 
-static void attempt_fini(struct attempt *a)
+/* The feed's attempt, ended: what it held is freed with it. */
+static void attempt_free(struct feed *f)
 {
+	struct attempt *a = f->at;
+
+	if (!a)
+		return;
 	feed_parser_free(a->parser);
 	fetch_outcome_fini(&a->fo);
 	free(a->buf);
-	memset(a, 0, sizeof *a);
+	free(a);
+	f->at = NULL;
 }
 
 static int on_article(void *ud, struct article *a, const struct feed_info *fi)
 {
 	struct feed *f = ud;
 
-	pipeline_run_article(f->at.run, a, fi);
+	pipeline_run_article(f->at->run, a, fi);
 	return 0;
 }
 
@@ -330,12 +339,12 @@ static int on_known(void *ud, const struct article *a)
 {
 	struct feed *f = ud;
 
-	return pipeline_run_known(f->at.run, a);
+	return pipeline_run_known(f->at->run, a);
 }
 
 static struct feed_parser *make_parser(struct feed *f)
 {
-	struct attempt *a = &f->at;
+	struct attempt *a = f->at;
 	struct feed_parser_opts po = {0};
 
 	po.name = f->name;
@@ -353,7 +362,7 @@ static struct feed_parser *make_parser(struct feed *f)
 static int on_data(void *ud, const char *data, size_t n)
 {
 	struct feed *f = ud;
-	struct attempt *a = &f->at;
+	struct attempt *a = f->at;
 	size_t left = a->len - a->off;
 
 	if (a->abandoned || a->parse_stopped)
@@ -363,17 +372,21 @@ static int on_data(void *ud, const char *data, size_t n)
 	if (left > 0 && left + n > BUF_MAX && fetch_can_pause(a->fetch))
 		return FETCH_PAUSE;
 	if (!a->buf) {
-		if (!(a->buf = malloc(BUF_MAX)))
+		a->cap = n > BUF_MIN ? n : BUF_MIN;
+		if (!(a->buf = malloc(a->cap)))
 			return 1;
-		a->cap = BUF_MAX;
 	}
 	if (a->off > 0) {
 		memmove(a->buf, a->buf + a->off, left);
 		a->off = 0;
 		a->len = left;
 	}
-	if (a->len + n > a->cap) { /* a transfer that cannot pause: capped by max_bytes */
+	if (a->len + n > a->cap) { /* up to BUF_MAX; beyond, a transfer that cannot pause (its
+				  * body capped by max_bytes) */
 		size_t cap = a->cap * 2 > a->len + n ? a->cap * 2 : a->len + n;
+
+		if (cap > BUF_MAX && a->len + n <= BUF_MAX)
+			cap = BUF_MAX;
 		char *b = realloc(a->buf, cap);
 
 		if (!b)
@@ -395,7 +408,7 @@ static int on_data(void *ud, const char *data, size_t n)
 static void on_fetched(void *ud, const struct fetch_result *r)
 {
 	struct feed *f = ud;
-	struct attempt *a = &f->at;
+	struct attempt *a = f->at;
 
 	a->fetch = NULL;
 	a->fetched = 1;
@@ -421,7 +434,7 @@ static void on_fetched(void *ud, const struct fetch_result *r)
 /* Every byte is parsed (or the attempt abandoned): the parser's verdict, then the run ends. */
 static void attempt_drained(struct feed *f)
 {
-	struct attempt *a = &f->at;
+	struct attempt *a = f->at;
 	struct fetch_outcome *fo = &a->fo;
 
 	if (a->parser && !a->abandoned) {
@@ -443,6 +456,9 @@ static void attempt_drained(struct feed *f)
 	}
 	feed_parser_free(a->parser);
 	a->parser = NULL;
+	free(a->buf); /* the run may last: what it no longer needs goes now */
+	a->buf = NULL;
+	a->len = a->off = a->cap = 0;
 	a->ended = 1;
 	pipeline_run_end(a->run); /* its done callback comes later, from the loop */
 }
@@ -451,9 +467,9 @@ static void attempt_drained(struct feed *f)
  * outcome is not recorded. What the pipeline holds already completes. */
 static void abandon(struct feed *f)
 {
-	struct attempt *a = &f->at;
+	struct attempt *a = f->at;
 
-	if (!a->run || a->abandoned)
+	if (!a || !a->run || a->abandoned)
 		return;
 	a->abandoned = 1;
 	a->off = a->len = 0;
@@ -504,7 +520,7 @@ static void save_state(struct feed *f)
 static void record(struct feed *f, const struct feed_run_result *r)
 {
 	struct feeds *fs = f->fs;
-	struct attempt *a = &f->at;
+	struct attempt *a = f->at;
 	struct outcome_input in = {0};
 	struct outcome o;
 	struct feeds_report rep = {0};
@@ -554,9 +570,8 @@ static void feed_free(struct feed *f)
 {
 	if (!f)
 		return;
-	attempt_fini(&f->at);
+	attempt_free(f);
 	feed_state_fini(&f->st);
-	free(f->name);
 	free(f->conf_url);
 	free(f);
 }
@@ -567,10 +582,10 @@ static void on_run_done(void *ud, const struct feed_run_result *r)
 	struct feed *f = ud;
 	struct feeds *fs = f->fs;
 
-	if (!f->at.abandoned && f->phase != REMOVED && f->conf)
+	if (!f->at->abandoned && f->phase != REMOVED && f->conf)
 		record(f, r);
 	work_unlink(f);
-	attempt_fini(&f->at);
+	attempt_free(f);
 	fs->busy--;
 	if (f->phase == REMOVED) {
 		feed_unlink(fs, f);
@@ -607,7 +622,7 @@ static void start(struct feed *f)
 {
 	struct feeds *fs = f->fs;
 	const struct feed_settings *s = &f->conf->s;
-	struct attempt *a = &f->at;
+	struct attempt *a;
 	struct fetch_request req;
 
 	feeds_fill_request(&req, s);
@@ -619,8 +634,10 @@ static void start(struct feed *f)
 	req.username = s->username;
 	req.password = s->password;
 	req.cookie_file = s->cookie_file;
-	attempt_fini(a);
-	if (!(a->run = pipeline_run_begin(fs->env.pl, f->name, on_run_done, f))) {
+	attempt_free(f);
+	if (!(a = f->at = calloc(1, sizeof *a)) ||
+	    !(a->run = pipeline_run_begin(fs->env.pl, f->name, on_run_done, f))) {
+		attempt_free(f);
 		log_err("feed %s: out of memory: tried again in a minute", f->name);
 		f->st.next_due = now_s() + 60;
 		schedule(f);
@@ -711,8 +728,8 @@ static struct feed *feed_new(struct feeds *fs, const struct feed_conf *fc)
 {
 	struct feed *f = calloc(1, sizeof *f);
 
-	if (!f || !(f->name = strdup(fc->name)))
-		goto fail;
+	if (!f)
+		return NULL;
 	f->fs = fs;
 	feed_state_init(&f->st);
 	if (state_feed_get(fs->env.st, fc->name, &f->st) <= 0) {
@@ -725,6 +742,7 @@ static struct feed *feed_new(struct feeds *fs, const struct feed_conf *fc)
 		if (!f->st.name || !f->st.url || !f->st.due_reason)
 			goto fail;
 	}
+	f->name = f->st.name;
 	return f;
 fail:
 	feed_free(f);
@@ -796,7 +814,7 @@ static void feed_remove(struct feeds *fs, struct feed *f)
 	smap_del(&fs->by_name, f->name, f);
 	heap_remove(&fs->due, &f->due);
 	f->conf = NULL;
-	if (!f->at.run) {
+	if (!f->at) {
 		feed_unlink(fs, f);
 		feed_free(f);
 		return;
