@@ -578,25 +578,43 @@ static char *unique_name(struct load *ld, const char *base)
 
 /* Settings */
 
-static void settings_fini(struct feed_settings *s)
+/* Whether h is one of d's headers (the same string, which a feed borrows). */
+static int borrowed_header(const struct feed_settings *d, const char *h)
 {
 	size_t i;
 
-	free(s->user_agent);
-	free(s->allow_private);
-	free(s->fulltext);
-	free(s->username);
-	free(s->password_file);
-	free(s->password_credential);
-	secret_free(s->password);
-	free(s->proxy);
-	free(s->cookie_file);
-	free(s->ca_file);
-	free(s->client_cert);
-	free(s->client_key);
+	for (i = 0; d && i < d->n_headers; i++)
+		if (d->headers[i] == h)
+			return 1;
+	return 0;
+}
+
+/* Frees s. A feed's settings (d: the defaults, NULL for the defaults themselves) borrow the
+ * defaults' strings and headers they inherit (fill_defaults): those stay. */
+static void settings_fini(struct feed_settings *s, const struct feed_settings *d)
+{
+	static const struct feed_settings none;
+	const struct key *k;
+	size_t i;
+
+	if (!d)
+		d = &none;
+	for (i = 0; i < N_KEYS; i++) {
+		k = &keys[i];
+		if (k->feed && (k->type == K_STRING || k->type == K_PATH || k->type == K_SECRET)) {
+			char *v = *(char **)((char *)s + k->off);
+
+			if (v != *(char *const *)((const char *)d + k->off))
+				free(v);
+		}
+	}
+	if (s->password != d->password)
+		secret_free(s->password);
 	for (i = 0; i < s->n_headers; i++)
-		free(s->headers[i]);
-	free(s->headers);
+		if (!borrowed_header(d, s->headers[i]))
+			free(s->headers[i]);
+	if (s->headers != d->headers)
+		free(s->headers);
 	memset(s, 0, sizeof *s);
 }
 
@@ -614,7 +632,8 @@ static int add_header(struct feed_settings *s, const char *h)
 	return 0;
 }
 
-/* s's headers become d's, except those s names itself, followed by s's own. */
+/* s's headers become d's, except those s names itself, followed by s's own. d's are borrowed
+ * (settings_fini leaves them), and so is d's whole list when s has none of its own. */
 static int merge_headers(const struct feed_settings *d, struct feed_settings *s)
 {
 	char **v;
@@ -622,6 +641,12 @@ static int merge_headers(const struct feed_settings *d, struct feed_settings *s)
 
 	if (!d->n_headers)
 		return 0; /* s's own stay as they are (and none is allocated for none) */
+	if (!s->n_headers) {
+		free(s->headers);
+		s->headers = d->headers;
+		s->n_headers = d->n_headers;
+		return 0;
+	}
 	v = malloc((d->n_headers + s->n_headers + 1) * sizeof *v);
 	if (!v)
 		return -ENOMEM;
@@ -631,14 +656,7 @@ static int merge_headers(const struct feed_settings *d, struct feed_settings *s)
 			;
 		if (j < s->n_headers)
 			continue;
-		v[n] = strdup(d->headers[i]);
-		if (!v[n]) {
-			while (n)
-				free(v[--n]);
-			free(v);
-			return -ENOMEM;
-		}
-		n++;
+		v[n++] = d->headers[i];
 	}
 	for (j = 0; j < s->n_headers; j++)
 		v[n++] = s->headers[j];
@@ -660,15 +678,9 @@ static uint64_t secret_bits(uint64_t set)
 	return set & m;
 }
 
-/* *p becomes a copy of src (NULL stays NULL). */
-static int copy_string(char **p, const char *src)
-{
-	*p = src ? strdup(src) : NULL;
-	return src && !*p ? -ENOMEM : 0;
-}
-
-/* Every feed setting not in set (a bit per keys[] index) is copied from the defaults d; a feed
- * that names a password takes none of the defaults' password keys. */
+/* Every feed setting not in set (a bit per keys[] index) is taken from the defaults d, strings
+ * borrowed (one copy for every feed: settings_fini knows them); a feed that names a password
+ * takes none of the defaults' password keys. */
 static int fill_defaults(const struct feed_settings *d, struct feed_settings *s, uint64_t set)
 {
 	const struct key *k;
@@ -680,9 +692,7 @@ static int fill_defaults(const struct feed_settings *d, struct feed_settings *s,
 		    (k->type == K_SECRET && secret_bits(set)))
 			continue;
 		if (k->type == K_STRING || k->type == K_PATH || k->type == K_SECRET) {
-			if (copy_string((char **)((char *)s + k->off),
-					*(char *const *)((const char *)d + k->off)) < 0)
-				return -ENOMEM;
+			*(char **)((char *)s + k->off) = *(char *const *)((const char *)d + k->off);
 		} else if (k->type == K_SIZE) {
 			*(size_t *)((char *)s + k->off) =
 			    *(const size_t *)((const char *)d + k->off);
@@ -690,8 +700,8 @@ static int fill_defaults(const struct feed_settings *d, struct feed_settings *s,
 			*(int *)((char *)s + k->off) = *(const int *)((const char *)d + k->off);
 		}
 	}
-	if (!secret_bits(set) && copy_string(&s->password, d->password) < 0)
-		return -ENOMEM;
+	if (!secret_bits(set))
+		s->password = d->password;
 	return merge_headers(d, s);
 }
 
@@ -709,10 +719,12 @@ void config_free(struct config *c)
 		free(c->feeds[i].title);
 		free(c->feeds[i].category);
 		free(c->feeds[i].link);
-		free(c->feeds[i].file);
-		settings_fini(&c->feeds[i].s);
+		settings_fini(&c->feeds[i].s, &c->defaults);
 	}
 	free(c->feeds);
+	for (i = 0; i < c->n_files; i++)
+		free(c->files[i]);
+	free(c->files);
 	strmap_fini(&c->by_name);
 	for (i = 0; i < c->n_filters; i++) {
 		free(c->filters[i].name);
@@ -731,7 +743,7 @@ void config_free(struct config *c)
 		free(c->filters[i].categories);
 	}
 	free(c->filters);
-	settings_fini(&c->defaults);
+	settings_fini(&c->defaults, NULL);
 	free(c->path);
 	free(c->dir);
 	free(c->state);
@@ -811,6 +823,26 @@ const struct feed_conf *config_feed(const struct config *c, const char *name)
 
 /* Parsing */
 
+/* The file a feed was defined in, one copy for all its feeds: the config's path, or one of
+ * c->files (the OPML files, a handful). NULL on ENOMEM. */
+static char *file_of(struct config *c, const char *file)
+{
+	char **v;
+	size_t i;
+
+	if (!strcmp(file, c->path))
+		return c->path;
+	for (i = c->n_files; i-- > 0;)
+		if (!strcmp(c->files[i], file))
+			return c->files[i];
+	if (room_for_one(&c->files, c->n_files, sizeof *v) < 0)
+		return NULL;
+	v = c->files;
+	if (!(v[c->n_files] = strdup(file)))
+		return NULL;
+	return v[c->n_files++];
+}
+
 /* A new feed at the end of c->feeds (fx follows); its index in *index. */
 static int new_feed(struct load *ld, const char *name, const char *file, int line, size_t *index)
 {
@@ -836,7 +868,7 @@ static int new_feed(struct load *ld, const char *name, const char *file, int lin
 	memset(&ld->fx[c->n_feeds], 0, sizeof ld->fx[0]);
 	f->line = line;
 	f->name = strdup(name);
-	f->file = strdup(file);
+	f->file = file_of(c, file);
 	*index = c->n_feeds++;
 	if (!f->name || !f->file)
 		return -ENOMEM;
@@ -1619,6 +1651,12 @@ static struct config *conclude(struct load *ld, struct buf *err)
 	if (ld->n_errs || ld->oom) {
 		config_free(c);
 		c = NULL;
+	} else if (c->n_feeds && c->n_feeds < ld->feeds_cap) {
+		/* the array doubled while it grew: what it holds stays, not the room */
+		struct feed_conf *f = realloc(c->feeds, c->n_feeds * sizeof *f);
+
+		if (f)
+			c->feeds = f;
 	}
 	for (i = 0; i < ld->n_errs; i++)
 		free(ld->errs[i].msg);

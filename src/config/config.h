@@ -57,7 +57,8 @@ struct feed_conf {
 			 * attribute): what [filter] sections may be scoped to; NULL */
 	char *link;  /* `link = URL` or the OPML htmlUrl: the site's page, informative; NULL */
 	struct feed_settings s;
-	char *file;  /* where it was defined (config file or OPML file) and the line */
+	char *file;  /* where it was defined (config file or OPML file: the config's path or one of
+		      * its files, shared by the feeds of that file) and the line */
 	int line;
 };
 
@@ -100,6 +101,8 @@ struct config {
 	struct feed_conf *feeds;
 	size_t n_feeds;
 	struct strmap by_name; /* feed name -> index in feeds, for config_feed */
+	char **files;          /* the OPML files feeds come from (their feed_conf.file) */
+	size_t n_files;
 	struct filter_conf *filters;
 	size_t n_filters;
 };
