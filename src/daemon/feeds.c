@@ -51,8 +51,7 @@ struct attempt {
 struct feed {
 	struct feeds *fs;
 	const char *name;	     /* st.name: the name map's key */
-	char *conf_url;		     /* owned: the URL map's key */
-	const struct feed_conf *conf; /* NULL once removed */
+	const struct feed_conf *conf; /* NULL once removed; conf->url is the URL map's key */
 	struct feed_state st;
 	enum phase phase;
 	int twin;		/* another feed has its URL: not fetched */
@@ -572,7 +571,6 @@ static void feed_free(struct feed *f)
 		return;
 	attempt_free(f);
 	feed_state_fini(&f->st);
-	free(f->conf_url);
 	free(f);
 }
 
@@ -750,12 +748,13 @@ fail:
 }
 
 /* Whether the configuration gives the feed another address. The URL it was configured with
- * before: known since the last reconcile; at start-up, the state's (unless a permanent redirect
- * moved the feed, which the configuration does not follow). */
+ * before: the previous configuration's (alive until the reconcile returns) for a feed it had;
+ * for a feed new to this process, the state's (unless a permanent redirect moved the feed,
+ * which the configuration does not follow). */
 static int url_changed(const struct feed *f, const char *url)
 {
-	if (f->conf_url)
-		return strcmp(f->conf_url, url) != 0;
+	if (f->conf)
+		return strcmp(f->conf->url, url) != 0;
 	return !f->st.moved_from && strcmp(f->st.url, url) != 0;
 }
 
@@ -827,7 +826,7 @@ static void feed_remove(struct feeds *fs, struct feed *f)
 /* The same URL under two names is fetched once, as the first of them in the configuration. */
 static int twin_check(struct feeds *fs, struct feed *f)
 {
-	struct feed *owner = smap_get(&fs->by_url, f->conf_url);
+	struct feed *owner = smap_get(&fs->by_url, f->conf->url);
 
 	if (owner && owner != f) {
 		if (!f->twin)
@@ -838,13 +837,14 @@ static int twin_check(struct feeds *fs, struct feed *f)
 		return 0;
 	}
 	f->twin = 0;
-	return smap_put(&fs->by_url, f->conf_url, f);
+	return smap_put(&fs->by_url, f->conf->url, f);
 }
 
 /* One configured feed: found by name or added; its URL and twin status brought up to date. */
 static int reconcile_one(struct feeds *fs, const struct feed_conf *fc)
 {
 	struct feed *f = smap_get(&fs->by_name, fc->name);
+	int changed;
 
 	if (!f) {
 		if (!(f = feed_new(fs, fc)))
@@ -857,18 +857,11 @@ static int reconcile_one(struct feeds *fs, const struct feed_conf *fc)
 		if (fs->reconciled)
 			log_info("reload: new feed %s", f->name);
 	}
+	changed = url_changed(f, fc->url); /* before conf moves to the new configuration */
 	f->conf = fc;
 	f->seen = 1;
-	if (url_changed(f, fc->url) && url_change(f, fc->url) < 0)
+	if (changed && url_change(f, fc->url) < 0)
 		return -ENOMEM;
-	if (!f->conf_url || strcmp(f->conf_url, fc->url)) {
-		char *u = strdup(fc->url);
-
-		if (!u)
-			return -ENOMEM;
-		free(f->conf_url);
-		f->conf_url = u;
-	}
 	if (twin_check(fs, f) < 0)
 		return -ENOMEM;
 	schedule(f);

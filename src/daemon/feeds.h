@@ -5,9 +5,9 @@
  * configuration drops it (freed by its last callback). One reconcile rule for start-up and
  * reload; host holds (Retry-After); due times in a min-heap, feeds hashed by name and URL.
  *
- * Ownership: a feed owns its name, its configured URL and its state; `conf` points into the
+ * Ownership: a feed owns its state (its name is the state's); `conf` points into the
  * configuration given to the last feeds_reconcile (the caller keeps that configuration alive
- * until the next one). While a fetch runs, the fetcher and the pipeline run hold the feed (as
+ * until the next one has returned: the URL a feed had is read there). While a fetch runs, the fetcher and the pipeline run hold the feed (as
  * callback data): a feed removed or changed meanwhile is marked, its attempt abandoned, and the
  * feed is freed (or fetched again at its new URL) only when the pipeline run says it is done. */
 #ifndef FEEDSPOOL_FEEDS_H
