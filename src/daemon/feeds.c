@@ -53,16 +53,18 @@ struct feed {
 	const char *name;	     /* st.name: the name map's key */
 	const struct feed_conf *conf; /* NULL once removed; conf->url is the URL map's key */
 	struct feed_state st;
-	enum phase phase;
-	int twin;		/* another feed has its URL: not fetched */
-	int paused;		/* by `feedspool ctl pause`: not scheduled (kept across reloads) */
-	int refresh;		/* `ctl refresh` while busy: due again right after this attempt */
-	int seen, done_once, failed; /* `once`: its fetch failed or could not start */
+	/* small fields, packed: one feed is a few hundred bytes, times 100,000 */
+	unsigned char phase;	/* enum phase */
+	unsigned char list;	/* enum list: parse work waiting, ready or blocked on the backlog */
+	unsigned twin : 1;	/* another feed has its URL: not fetched */
+	unsigned paused : 1;	/* by `feedspool ctl pause`: not scheduled (kept across reloads) */
+	unsigned refresh : 1;	/* `ctl refresh` while busy: due again right after this attempt */
+	unsigned seen : 1;	/* in the configuration being reconciled */
+	unsigned done_once : 1, failed : 1; /* `once`: its fetch failed or could not start */
 	struct attempt *at;	/* NULL when idle */
 	struct heap_node due;	/* in the heap while waiting to be due */
 	struct feed *prev, *next; /* every configured feed */
-	enum list list;		/* parse work waiting: ready, or blocked on the backlog */
-	struct feed *wprev, *wnext;
+	struct feed *wprev, *wnext; /* in a work list */
 };
 
 struct hold {
@@ -81,7 +83,8 @@ struct feeds {
 	struct feeds_cbs cbs;
 	void *ud;
 	const struct config *cfg;
-	struct smap by_name, by_url, holds;
+	struct smap by_name, holds;
+	struct smap by_url; /* during feeds_reconcile only: twins are found there */
 	struct hold *hold_list;
 	struct heap due;
 	struct feed *head, *tail; /* removed feeds still in flight stay listed until freed */
@@ -877,11 +880,11 @@ int feeds_reconcile(struct feeds *fs, const struct config *c)
 	fs->cfg = c;
 	for (f = fs->head; f; f = f->next)
 		f->seen = 0;
-	smap_fini(&fs->by_url);
 	/* on to the end whatever fails: every feed kept must point into c afterwards */
 	for (i = 0; i < c->n_feeds; i++)
 		if (reconcile_one(fs, &c->feeds[i]) < 0)
 			rc = -ENOMEM;
+	smap_fini(&fs->by_url); /* a feed's twin status holds until the next reconcile */
 	for (f = fs->head; f; f = next) {
 		next = f->next;
 		if (!f->seen && f->phase != REMOVED)
@@ -1002,7 +1005,7 @@ int feeds_pause(struct feeds *fs, const char *name, int paused, struct buf *err)
 
 	if (!f)
 		return -ENOENT;
-	f->paused = paused;
+	f->paused = paused != 0;
 	schedule(f); /* out of the heap while paused; back with its own due time on resume */
 	return 0;
 }
