@@ -3,7 +3,8 @@
 # Benchmark (not a test): what feedspool costs against the number of feeds. N synthetic feeds of
 # one item each, served by nginx on 127.0.0.1; for each N, `feedspool once` cold (every feed
 # new, durable writes) then warm (every feed answers 304), with wall and CPU time and peak RSS;
-# then the warm ratio of the largest N to the smallest, and `feedspool check` on CHECK_N feeds.
+# then the warm ratio of the largest N to the smallest, what one more feed adds to the peak RSS
+# (between the smallest and the largest N), and `feedspool check` on CHECK_N feeds.
 # The issue's floors (issue 10): warm(50,000) <= 12 x warm(5,000); 100,000 feeds warm in <= 10 s;
 # check on 300,000 feeds <= 3 s; peak RSS at 50,000 feeds < 120 MiB.
 #
@@ -45,14 +46,16 @@ once() {
 		"$(tail -1 "$dir/once.err" | sed 's/^feedspool: //')"
 }
 
-declare -A warm
+declare -A warm rss
 for n in $NS; do
 	mkdir -p "$tmp/run$n"
 	bench_conf "$n" "$bench_port" >"$tmp/run$n/feedspool.conf"
 	sync # the setup's writes go out now, not during the timed cycle
 	once "$n" cold
+	rss[$n,cold]=$kb
 	echo "         spool: $(find "$tmp/run$n/spool/new" -name '*.json' | wc -l) articles written"
 	once "$n" warm
+	rss[$n,warm]=$kb
 	warm[$n]=$secs
 done
 set -- $NS
@@ -60,6 +63,9 @@ if [ $# -gt 1 ]; then
 	first=$1
 	last=${!#}
 	echo "warm($last) / warm($first) = $(awk "BEGIN { printf \"%.1f\", ${warm[$last]} / ${warm[$first]} }")x for $((last / first))x the feeds"
+	for w in cold warm; do
+		echo "peak RSS per feed, $w: $(((${rss[$last,$w]} - ${rss[$first,$w]}) * 1024 / (last - first))) bytes (from $first to $last feeds)"
+	done
 fi
 if [ "${PERF:-0}" = 1 ] && [ -s "$tmp/perf.data" ]; then
 	echo "where the warm cycle of $max feeds spends its time (perf report, self time):"
