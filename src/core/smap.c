@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The string map: chained buckets that double when the load passes 1. */
+/* The string map: linear probing in one array of slots, at most three quarters full; a slot
+ * keeps 32 bits of the key's hash so that a probe compares strings only when those match, and
+ * a removal shifts the slots after it back (no tombstones). One allocation per map, whatever
+ * its size: emptying a map leaves no small holes in the heap. */
 #include "smap.h"
 
 #include <ctype.h>
@@ -10,23 +13,22 @@
 #include <strings.h>
 #include <xxhash.h>
 
-struct smap_entry {
-	struct smap_entry *next;
-	const char *key;
+struct smap_slot {
+	const char *key; /* NULL: empty */
 	void *value;
-	uint64_t h;
+	uint32_t h;
 };
 
-static uint64_t hash(const struct smap *m, const char *key)
+static uint32_t hash(const struct smap *m, const char *key)
 {
 	char low[256];
 	size_t i, n = strlen(key);
 
 	if (!m->nocase || n >= sizeof low)
-		return XXH3_64bits(key, n);
+		return (uint32_t)XXH3_64bits(key, n);
 	for (i = 0; i < n; i++)
 		low[i] = (char)tolower((unsigned char)key[i]);
-	return XXH3_64bits(low, n);
+	return (uint32_t)XXH3_64bits(low, n);
 }
 
 static int same(const struct smap *m, const char *a, const char *b)
@@ -34,93 +36,85 @@ static int same(const struct smap *m, const char *a, const char *b)
 	return m->nocase ? strcasecmp(a, b) == 0 : strcmp(a, b) == 0;
 }
 
-static struct smap_entry **slot(const struct smap *m, const char *key, uint64_t h)
+/* key's slot, or the empty slot where it would go. */
+static struct smap_slot *probe(const struct smap *m, const char *key, uint32_t h)
 {
-	struct smap_entry **e = &m->b[h & (m->cap - 1)];
+	size_t mask = m->cap - 1, i;
 
-	while (*e && !((*e)->h == h && same(m, (*e)->key, key)))
-		e = &(*e)->next;
-	return e;
+	for (i = h & mask; m->v[i].key; i = (i + 1) & mask)
+		if (m->v[i].h == h && same(m, m->v[i].key, key))
+			break;
+	return &m->v[i];
 }
 
 void *smap_get(const struct smap *m, const char *key)
 {
-	struct smap_entry **e;
+	struct smap_slot *s;
 
 	if (!m->n)
 		return NULL;
-	e = slot(m, key, hash(m, key));
-	return *e ? (*e)->value : NULL;
+	s = probe(m, key, hash(m, key));
+	return s->key ? s->value : NULL;
 }
 
 static int grow(struct smap *m)
 {
-	size_t cap = m->cap ? m->cap * 2 : 64, i;
-	struct smap_entry **b = calloc(cap, sizeof *b), *e;
+	struct smap next = {NULL, m->cap ? m->cap * 2 : 64, m->n, m->nocase};
+	size_t i;
 
-	if (!b)
+	if (!(next.v = calloc(next.cap, sizeof *next.v)))
 		return -ENOMEM;
-	for (i = 0; i < m->cap; i++) {
-		while ((e = m->b[i])) {
-			m->b[i] = e->next;
-			e->next = b[e->h & (cap - 1)];
-			b[e->h & (cap - 1)] = e;
-		}
-	}
-	free(m->b);
-	m->b = b;
-	m->cap = cap;
+	for (i = 0; i < m->cap; i++)
+		if (m->v[i].key)
+			*probe(&next, m->v[i].key, m->v[i].h) = m->v[i];
+	free(m->v);
+	*m = next;
 	return 0;
 }
 
 int smap_put(struct smap *m, const char *key, void *value)
 {
-	uint64_t h = hash(m, key);
-	struct smap_entry **e, *n;
+	uint32_t h = hash(m, key);
+	struct smap_slot *s;
 
-	if (m->n >= m->cap && grow(m) < 0)
+	if ((m->n + 1) * 4 > m->cap * 3 && grow(m) < 0)
 		return -ENOMEM;
-	e = slot(m, key, h);
-	if (*e) {
-		(*e)->key = key;
-		(*e)->value = value;
-		return 0;
+	s = probe(m, key, h);
+	if (!s->key) {
+		s->h = h;
+		m->n++;
 	}
-	if (!(n = calloc(1, sizeof *n)))
-		return -ENOMEM;
-	n->key = key;
-	n->value = value;
-	n->h = h;
-	*e = n;
-	m->n++;
+	s->key = key;
+	s->value = value;
 	return 0;
 }
 
 void smap_del(struct smap *m, const char *key, const void *value)
 {
-	struct smap_entry **e, *x;
+	size_t mask = m->cap - 1, i, j, home;
+	struct smap_slot *s;
 
 	if (!m->n)
 		return;
-	e = slot(m, key, hash(m, key));
-	if (!(x = *e) || (value && x->value != value))
+	s = probe(m, key, hash(m, key));
+	if (!s->key || (value && s->value != value))
 		return;
-	*e = x->next;
-	free(x);
+	/* the slots after it that could not sit in their home slot move back into the gap */
+	i = (size_t)(s - m->v);
+	for (j = (i + 1) & mask; m->v[j].key; j = (j + 1) & mask) {
+		home = m->v[j].h & mask;
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			m->v[i] = m->v[j];
+			i = j;
+		}
+	}
+	m->v[i].key = NULL;
 	m->n--;
 }
 
 void smap_fini(struct smap *m)
 {
-	size_t i;
-	struct smap_entry *e;
-
-	for (i = 0; i < m->cap; i++)
-		while ((e = m->b[i])) {
-			m->b[i] = e->next;
-			free(e);
-		}
-	free(m->b);
-	m->b = NULL;
+	free(m->v);
+	m->v = NULL;
 	m->cap = m->n = 0;
 }

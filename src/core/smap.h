@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* A map from strings to pointers (chained hashing, XXH3), for lookups by name, URL or host in
+/* A map from strings to pointers (open addressing, XXH3), for lookups by name, URL or host in
  * O(1). Keys are borrowed: each must outlive its entry (it is usually a field of the value). */
 #ifndef FEEDSPOOL_SMAP_H
 #define FEEDSPOOL_SMAP_H
 
 #include <stddef.h>
 
-struct smap_entry;
+struct smap_slot;
 
 struct smap {
-	struct smap_entry **b;
+	struct smap_slot *v;
 	size_t cap, n;
 	int nocase; /* keys compare without case (host names) */
 };
