@@ -61,7 +61,15 @@ static const struct text_case blocks[] = {
      "ab"},
     {"<script>if (a < b) document.write('</p>x');</script>y", "y"},
     {"<script>a</scriptx>b</script>c", "c"},
-    {"<head><title>T</title><style>s</style></head><body><p>x</p></body>", "x"},
+    /* a document's title is text, as feedparser's sanitizer keeps it (it drops the tags) */
+    {"<head><title>T</title><style>s</style></head><body><p>x</p></body>", "T\nx"},
+    {"<p>a</p><title>T</title>b", "a\nT\nb"},
+    {"<math><title>tip</title><mi>x</mi></math><title>T</title>", "x\nT"},
+    /* script and style tags are counted, as feedparser counts them: an end tag that closes
+     * nothing cancels the next start tag, whose content is then text */
+    {"a</script> b <script>c<script>d</script>e", "a b ce"},
+    {"<p>x</style></p><style>y</style>z", "x\nyz"},
+    {"</script><script>1</script><script>2</script>3", "123"},
     /* iframe and object content is fallback text for readers without them: kept, as feedparser does */
     {"<iframe src=x>fallback</iframe><p>y</p>", "fallback\ny"},
     {"safe<object data=x> <b>description</b></object>", "safe description"},

@@ -160,6 +160,20 @@ static unsigned cp1252_to_cp(unsigned char b)
 	return b >= 0x80 && b < 0xA0 ? cp1252_c1[b - 0x80] : b;
 }
 
+const char *charset_fallback(const char *name, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i;
+
+	if (strcmp(name, "UTF-8") != 0 || utf8_valid(s, n))
+		return name;
+	/* Python's windows-1252 codec refuses the five bytes the code page leaves unassigned */
+	for (i = 0; i < n; i++)
+		if (p[i] == 0x81 || p[i] == 0x8D || p[i] == 0x8F || p[i] == 0x90 || p[i] == 0x9D)
+			return "ISO-8859-2";
+	return "WINDOWS-1252";
+}
+
 /* ---- name canonicalisation ---- */
 
 struct alias {

@@ -24,8 +24,11 @@
  * - Tables: a row per line, its non-empty cells joined by " | ".
  * - pre (listing, xmp, plaintext): each source line is an output line, trimmed at both ends;
  *   the blanks inside a line are kept as they are. In HTML_INLINE it collapses like other text.
- * - Dropped with their content: script, style, noscript, template, head, title, applet,
- *   canvas, audio, video, select, datalist, textarea, noembed, noframes. The content of iframe
+ * - Dropped with their content: script, style, noscript, template, applet, canvas, audio,
+ *   video, select, datalist, textarea, noembed, noframes, and titles inside SVG and MathML
+ *   (tooltips). A document's title is a block of text, as feedparser keeps it. Script and
+ *   style tags are counted as feedparser counts them: an end tag that closes nothing cancels
+ *   the next start tag, whose content is then text. The content of iframe
  *   and object is the fallback text shown where they are not supported: it is kept.
  *   Images (and their alt text) leave nothing, so an empty figure leaves no line. Inline SVG
  *   and MathML are inline: their text (an SVG <text>, a formula) is kept, an SVG <title>
@@ -64,6 +67,8 @@ enum tag_kind {
 	TAG_CELL,   /* td, th: " | " between non-empty cells of a row */
 	TAG_PRE,    /* a block whose line breaks are kept */
 	TAG_SKIP,   /* dropped with its content */
+	TAG_TITLE,  /* a block, but dropped with its content inside SVG or MathML (a tooltip) */
+	TAG_FOREIGN, /* svg, math: inline, and their titles are tooltips */
 };
 
 struct tag {
@@ -83,19 +88,19 @@ static const struct tag tags[] = {
     {"figure", TAG_BLOCK},   {"footer", TAG_BLOCK},   {"form", TAG_BLOCK},
     {"frameset", TAG_BLOCK}, {"h1", TAG_BLOCK},	      {"h2", TAG_BLOCK},
     {"h3", TAG_BLOCK},	     {"h4", TAG_BLOCK},	      {"h5", TAG_BLOCK},
-    {"h6", TAG_BLOCK},	     {"head", TAG_SKIP},      {"header", TAG_BLOCK},
+    {"h6", TAG_BLOCK},	     {"header", TAG_BLOCK},
     {"hgroup", TAG_BLOCK},   {"hr", TAG_BLOCK},	      {"html", TAG_BLOCK},
     {"iframe", TAG_INLINE},    {"legend", TAG_BLOCK},   {"li", TAG_BLOCK},
-    {"listing", TAG_PRE},    {"main", TAG_BLOCK},     {"marquee", TAG_BLOCK},
+    {"listing", TAG_PRE},    {"main", TAG_BLOCK},     {"marquee", TAG_BLOCK},  {"math", TAG_FOREIGN},
     {"menu", TAG_BLOCK},     {"nav", TAG_BLOCK},      {"noembed", TAG_SKIP},
     {"noframes", TAG_SKIP},  {"noscript", TAG_SKIP},  {"object", TAG_INLINE},
     {"ol", TAG_BLOCK},	     {"p", TAG_BLOCK},	      {"plaintext", TAG_PRE},
     {"pre", TAG_PRE},	     {"script", TAG_SKIP},    {"search", TAG_BLOCK},
     {"section", TAG_BLOCK},  {"select", TAG_SKIP},    {"style", TAG_SKIP},
-    {"summary", TAG_BLOCK},  {"svg", TAG_INLINE},	      {"table", TAG_BLOCK},
+    {"summary", TAG_BLOCK},  {"svg", TAG_FOREIGN},	      {"table", TAG_BLOCK},
     {"tbody", TAG_BLOCK},    {"td", TAG_CELL},	      {"template", TAG_SKIP},
     {"textarea", TAG_SKIP},  {"tfoot", TAG_BLOCK},    {"th", TAG_CELL},
-    {"thead", TAG_BLOCK},    {"title", TAG_SKIP},     {"tr", TAG_BLOCK},
+    {"thead", TAG_BLOCK},    {"title", TAG_TITLE},    {"tr", TAG_BLOCK},
     {"ul", TAG_BLOCK},	     {"video", TAG_SKIP},     {"xmp", TAG_PRE},
 };
 
@@ -116,6 +121,7 @@ struct conv {
 	size_t end;    /* just past the open line's last text (pre may leave blanks after it) */
 	unsigned skip; /* how deep inside dropped elements */
 	unsigned pre;  /* how deep inside pre */
+	unsigned foreign; /* how deep inside svg and math */
 	unsigned char open;    /* a line is open */
 	unsigned char visible; /* the open line holds more than U+00A0 */
 	unsigned char space;   /* collapsed whitespace is pending */
@@ -324,8 +330,24 @@ static void emit_text(struct conv *c, const char *text, size_t n)
 	}
 }
 
+/* The kind a title or a foreign element has where it opens or ends (see TAG_TITLE). */
+static enum tag_kind kind_here(struct conv *c, enum tag_kind kind, int open)
+{
+	if (kind == TAG_TITLE)
+		return c->foreign ? TAG_SKIP : TAG_BLOCK;
+	if (kind == TAG_FOREIGN) {
+		if (open && c->foreign < UINT_MAX)
+			c->foreign++;
+		else if (!open && c->foreign)
+			c->foreign--;
+		return TAG_INLINE;
+	}
+	return kind;
+}
+
 static void tag_open(struct conv *c, enum tag_kind kind)
 {
+	kind = kind_here(c, kind, 1);
 	if (kind == TAG_SKIP) {
 		if (c->skip < UINT_MAX)
 			c->skip++;
@@ -353,6 +375,7 @@ static void tag_open(struct conv *c, enum tag_kind kind)
 
 static void tag_close(struct conv *c, enum tag_kind kind)
 {
+	kind = kind_here(c, kind, 0);
 	if (kind == TAG_SKIP) {
 		if (c->skip)
 			c->skip--;
@@ -554,6 +577,16 @@ static size_t skip_raw_text(const char *s, size_t n, size_t i, const char *name)
 	return gt ? (size_t)(gt - s) + 1 : n;
 }
 
+/* "script" or "style" when s[0..len) names one (any case): their content is raw text. */
+static const char *raw_text_name(const char *s, size_t len)
+{
+	if (len == 6 && strncasecmp(s, "script", 6) == 0)
+		return "script";
+	if (len == 5 && strncasecmp(s, "style", 5) == 0)
+		return "style";
+	return NULL;
+}
+
 /* Appends UTF-8 to out, with NULs dropped and each stray byte replaced by U+FFFD. */
 static int put_clean(struct buf *out, const char *text, size_t len)
 {
@@ -645,8 +678,8 @@ static int copy_attrs(const char *s, size_t i, size_t gt, struct buf *out)
  */
 static int normalize(const char *s, size_t n, struct buf *out, int keep_attrs)
 {
-	size_t i = 0, j, k, gt;
-	const char *lt;
+	size_t i = 0, j, k, gt, stray = 0;
+	const char *lt, *raw;
 	int err = 0, end, selfclose;
 
 	while (!err && i < n) {
@@ -675,6 +708,12 @@ static int normalize(const char *s, size_t n, struct buf *out, int keep_attrs)
 		}
 		end = j < n && s[j] == '/';
 		j += end;
+		if (j < n && s[j] == '>') {
+			/* "<>" and "</>", SGML's empty tags, stand for no element here: feedparser
+			 * (sgmllib) reads them as markup, not as text */
+			i = j + 1;
+			continue;
+		}
 		if (j >= n || !is_alpha((unsigned char)s[j])) {
 			/* not a tag: libxml2 reads on as text ("a < b", "</ p>", "<!x>") */
 			if (!err)
@@ -694,12 +733,15 @@ static int normalize(const char *s, size_t n, struct buf *out, int keep_attrs)
 		i = gt + (gt < n);
 		if (k - j > NAME_MAX_LEN)
 			continue; /* no element we know: as well left out */
-		if (!end && !selfclose && k - j == 6 && strncasecmp(s + j, "script", 6) == 0) {
-			i = skip_raw_text(s, n, i, "script");
-			continue;
-		}
-		if (!end && !selfclose && k - j == 5 && strncasecmp(s + j, "style", 5) == 0) {
-			i = skip_raw_text(s, n, i, "style");
+		if (!selfclose && (raw = raw_text_name(s + j, k - j))) {
+			/* feedparser counts these tags rather than matching them: an end tag that
+			 * closes nothing cancels the next start tag, whose content is then text */
+			if (end)
+				stray++;
+			else if (stray)
+				stray--;
+			else
+				i = skip_raw_text(s, n, i, raw);
 			continue;
 		}
 		if (!err)
