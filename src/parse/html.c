@@ -138,6 +138,10 @@ struct conv {
 	char *a_href;      /* the outermost <a>'s URL, while its text is being read */
 	size_t a_text;     /* where that text begins in out */
 	unsigned char html_done; /* libxml2 made the HTML (else it is made from the text) */
+	/* the text runs normalize() took out of what libxml2 parses (see put_text) */
+	const char *runs_text;
+	const size_t *runs; /* (offset, length) pairs into runs_text */
+	size_t n_runs;
 	struct {
 		const xmlChar *name;
 		unsigned char kind, san;
@@ -668,6 +672,54 @@ static int copy_attrs(const char *s, size_t i, size_t gt, struct buf *out)
 	return err;
 }
 
+/* normalize()'s output: what libxml2 parses, and the text runs it does not need to see. */
+struct norm {
+	struct buf *out;
+	struct buf text; /* the runs, one after the other */
+	struct buf runs; /* (offset, length) pairs of size_t */
+	size_t n_runs;
+};
+
+/* Plane 15 and 16 private use characters stand for text runs in what libxml2 parses. */
+#define MARK_PLANE 0xF0000UL
+#define MARKS_MAX (2 * 65534UL)
+
+static unsigned long mark_cp(size_t k)
+{
+	return k < 65534 ? MARK_PLANE + k : 0x100000UL + (k - 65534);
+}
+
+/*
+ * Text between tags. libxml2 scans text a character at a time, a third of the conversion; but
+ * what it does with text depends only on whether the text is blank (a blank run never implies a
+ * paragraph). So whitespace goes to libxml2 as it is, and any other run is set aside and replaced
+ * by one private use character standing for it, whose run on_text() puts back; the run's
+ * references are decoded as libxml2 decodes them (decode_ref).
+ */
+static int put_text(struct norm *t, const char *s, size_t len)
+{
+	size_t i, pair[2];
+	char d[4];
+	int err;
+
+	/* libxml2's blanks: no form feed */
+	for (i = 0; i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'); i++)
+		;
+	if (i == len || t->n_runs >= MARKS_MAX)
+		return put_clean(t->out, s, len);
+	/* leading blanks stay: libxml2 skips them at the start of the document */
+	if (i && (err = buf_append(t->out, s, i)) < 0)
+		return err;
+	pair[0] = t->text.len;
+	err = put_clean(&t->text, s + i, len - i);
+	pair[1] = t->text.len - pair[0];
+	if (!err)
+		err = buf_append(&t->runs, pair, sizeof pair);
+	if (!err)
+		err = buf_append(t->out, d, utf8_put(d, mark_cp(t->n_runs++)));
+	return err;
+}
+
 /*
  * Copies an HTML fragment to out as libxml2 gets it: every tag reduced to "<name>", "<name/>" or
  * "</name>", comments, doctypes, processing instructions, scripts and styles left out, text
@@ -676,8 +728,9 @@ static int copy_attrs(const char *s, size_t i, size_t gt, struct buf *out)
  * keep_attrs, and then all but the few the sanitizer keeps: that saves a quarter of the parse,
  * and libxml2 2.9 is quadratic in a tag's attribute count.
  */
-static int normalize(const char *s, size_t n, struct buf *out, int keep_attrs)
+static int normalize(const char *s, size_t n, struct norm *t, int keep_attrs)
 {
+	struct buf *out = t->out;
 	size_t i = 0, j, k, gt, stray = 0;
 	const char *lt, *raw;
 	int err = 0, end, selfclose;
@@ -685,8 +738,8 @@ static int normalize(const char *s, size_t n, struct buf *out, int keep_attrs)
 	while (!err && i < n) {
 		lt = memchr(s + i, '<', n - i);
 		if (!lt)
-			return put_clean(out, s + i, n - i);
-		err = put_clean(out, s + i, (size_t)(lt - s) - i);
+			return put_text(t, s + i, n - i);
+		err = put_text(t, s + i, (size_t)(lt - s) - i);
 		i = (size_t)(lt - s);
 		j = i + 1;
 		if (j < n && s[j] == '!') {
@@ -715,10 +768,11 @@ static int normalize(const char *s, size_t n, struct buf *out, int keep_attrs)
 			continue;
 		}
 		if (j >= n || !is_alpha((unsigned char)s[j])) {
-			/* not a tag: libxml2 reads on as text ("a < b", "</ p>", "<!x>") */
-			if (!err)
+			/* not a tag: libxml2 reads on as text ("a < b", "<!x>"), but drops the
+			 * "</" of "</ p>" */
+			if (!err && !end)
 				err = buf_putc(out, '<');
-			i++;
+			i = end ? j : i + 1;
 			continue;
 		}
 		for (k = j; k < n && is_name_char((unsigned char)s[k]); k++)
@@ -811,7 +865,18 @@ static size_t decode_ref(const char *s, size_t n, char *d, size_t *dlen)
 }
 
 /* Text with character references, without libxml2. */
-static void flat_text(struct conv *c, const char *s, size_t n)
+static void html_text(struct conv *c, const char *s, size_t n);
+
+/* Text as libxml2 would deliver it, to the text and (html) the sanitized HTML. */
+static void text_piece(struct conv *c, const char *s, size_t n, int html)
+{
+	if (html)
+		html_text(c, s, n);
+	emit_text(c, s, n);
+}
+
+/* Text with its references, decoded as libxml2 decodes them. */
+static void flat_text_to(struct conv *c, const char *s, size_t n, int html)
 {
 	const char *amp;
 	char d[4];
@@ -820,19 +885,51 @@ static void flat_text(struct conv *c, const char *s, size_t n)
 	while (n && !c->skip) {
 		amp = memchr(s, '&', n);
 		if (!amp) {
-			emit_text(c, s, n);
+			text_piece(c, s, n, html);
 			return;
 		}
-		emit_text(c, s, (size_t)(amp - s));
+		text_piece(c, s, (size_t)(amp - s), html);
 		n -= (size_t)(amp - s);
 		s = amp;
 		used = decode_ref(s, n, d, &dlen);
 		if (used)
-			emit_text(c, d, dlen);
+			text_piece(c, d, dlen, html);
 		else
-			emit_text(c, "&", used = 1);
+			text_piece(c, "&", used = 1, html);
 		s += used;
 		n -= used;
+	}
+}
+
+static void flat_text(struct conv *c, const char *s, size_t n)
+{
+	flat_text_to(c, s, n, 0);
+}
+
+/* Text from normalize()d HTML: blanks, and the markers put_text() left for its text runs. */
+static void expand_text(struct conv *c, const char *text, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	int html = c->x && c->x->html;
+	size_t i = 0, j, k;
+	unsigned long cp;
+
+	while (i < n) {
+		if ((s[i] == 0xF3 || s[i] == 0xF4) && n - i >= 4) {
+			cp = (unsigned long)(s[i] & 7) << 18 | (unsigned long)(s[i + 1] & 0x3F) << 12 |
+			     (unsigned long)(s[i + 2] & 0x3F) << 6 | (s[i + 3] & 0x3F);
+			k = cp >= 0x100000UL ? cp - 0x100000UL + 65534 : cp - MARK_PLANE;
+			if (cp >= MARK_PLANE && k < c->n_runs) {
+				flat_text_to(c, c->runs_text + c->runs[2 * k], c->runs[2 * k + 1], html);
+				i += 4;
+				continue;
+			}
+		}
+		for (j = i + 1; j < n && s[j] != 0xF3 && s[j] != 0xF4; j++)
+			;
+		if (!c->skip)
+			text_piece(c, text + i, j - i, html);
+		i = j;
 	}
 }
 
@@ -851,10 +948,10 @@ static void flat_convert(struct conv *c, const char *s, size_t n)
 	while (i < n) {
 		lt = memchr(s + i, '<', n - i);
 		if (!lt) {
-			flat_text(c, s + i, n - i);
+			expand_text(c, s + i, n - i);
 			return;
 		}
-		flat_text(c, s + i, (size_t)(lt - s) - i);
+		expand_text(c, s + i, (size_t)(lt - s) - i);
 		i = (size_t)(lt - s);
 		j = i + 1;
 		end = j < n && s[j] == '/';
@@ -1070,11 +1167,8 @@ static void on_text(void *ctx, const xmlChar *s, int len)
 {
 	struct conv *c = ctx;
 
-	if (!c->too_deep && len > 0) {
-		if (c->x && c->x->html)
-			html_text(c, (const char *)s, (size_t)len);
-		emit_text(c, (const char *)s, (size_t)len);
-	}
+	if (!c->too_deep && len > 0)
+		expand_text(c, (const char *)s, (size_t)len);
 }
 
 /* Parse errors are expected (feed HTML is rarely valid) and worth nothing to us; taking them
@@ -1146,12 +1240,17 @@ static int sax_convert(struct conv *c, const char *s, size_t n)
 		struct buf *out = c->out;
 		enum html_mode mode = c->mode;
 		const struct html_extra *x = c->x;
-		size_t start = c->start;
+		size_t start = c->start, n_runs = c->n_runs;
+		const char *runs_text = c->runs_text;
+		const size_t *runs = c->runs;
 
 		truncate_to(c, start);
 		free(c->a_href);
 		conv_init(c, out, mode);
 		c->x = x;
+		c->runs_text = runs_text;
+		c->runs = runs;
+		c->n_runs = n_runs;
 		flat_convert(c, s, n);
 	}
 	return 0;
@@ -1161,6 +1260,7 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		 const struct html_extra *x)
 {
 	struct buf tmp = BUF_INIT;
+	struct norm t = {&tmp, BUF_INIT, BUF_INIT, 0};
 	struct conv c;
 	int err;
 
@@ -1178,7 +1278,10 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		if (!err)
 			flat_text(&c, html, tmp.data ? tmp.len : len);
 	} else {
-		err = normalize(html, len, &tmp, x && x->html);
+		err = normalize(html, len, &t, x && x->html);
+		c.runs_text = t.text.data;
+		c.runs = (const size_t *)(void *)t.runs.data;
+		c.n_runs = t.n_runs;
 		if (!err && tmp.len > INT_MAX)
 			flat_convert(&c, tmp.data, tmp.len);
 		else if (!err && tmp.len)
@@ -1186,6 +1289,8 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 	}
 	boundary(&c);
 	buf_fini(&tmp);
+	buf_fini(&t.text);
+	buf_fini(&t.runs);
 	free(c.a_href);
 	if (!err)
 		err = c.err;
