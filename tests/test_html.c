@@ -583,6 +583,12 @@ static const struct html_case sanitized[] = {
     {"<font color=red><center>x</center></font><svg><title>t</title><text>s</text></svg>",
      "xs"},
     {"no markup &amp; a line", "<p>no markup &amp; a line</p>"},
+    /* attribute values decoded as libxml2 decodes them: a named reference needs its ';', a
+     * numeric one does not, and one that is no character ends the value */
+    {"<a href=\"http://e.org/?a=1&amp;b=2&c=3&copy=4&copy;&#x41;&#65&#x;z\" title=\"&quot;q&quot; "
+     "&lt;b&gt;\">1</a><a href=\"http://e.org/x&#0;y\">2</a><a href=http://e.org/u?v=&lt;w>3</a>",
+     "<a href=\"http://e.org/?a=1&amp;b=2&amp;c=3&amp;copy=4\xc2\xa9" "AA\" title=\"&quot;q&quot; "
+     "&lt;b&gt;\">1</a><a href=\"http://e.org/x\">2</a><a href=\"http://e.org/u?v=&lt;w\">3</a>"},
     /* a reference that does not resolve against the base is no URL: dropped (found by fuzzing) */
     {"<img src=\"~ata:image/\x08\x08png\"><a href=\"x:\x01y\">t</a>", "<a>t</a>"},
 };

@@ -1020,6 +1020,10 @@ fail:
 
 int charset_fix_double_utf8(struct buf *s)
 {
+	/* a repaired run starts with a UTF-8 lead byte read as U+00C2..U+00F4, whose own UTF-8
+	 * starts with 0xC3 (so does the "Â " rule): text without that byte has nothing to repair */
+	if (!s || !s->len || !memchr(s->data, 0xC3, s->len))
+		return 0;
 	/* first a dry pass without the "Â " rule: is there mojibake at all? Most text has none,
 	 * and then nothing is copied */
 	if (!fix_runs(s, 0, 1))

@@ -142,11 +142,24 @@ struct conv {
 	const char *runs_text;
 	const size_t *runs; /* (offset, length) pairs into runs_text */
 	size_t n_runs;
+	struct buf atts; /* attribute values put back, for on_start */
 	struct {
 		const xmlChar *name;
 		unsigned char kind, san;
 	} kinds[KIND_CACHE];
 };
+
+/* normalize()'s output: what libxml2 parses, and the text runs it does not need to see. */
+struct norm {
+	struct buf *out;
+	struct buf text; /* the runs, one after the other */
+	struct buf runs; /* (offset, length) pairs of size_t */
+	size_t n_runs;
+};
+
+/* Plane 15 and 16 private use characters stand for text runs in what libxml2 parses. */
+#define MARK_PLANE 0xF0000UL
+#define MARKS_MAX (2 * 65534UL)
 
 static int tag_cmp(const void *key, const void *elem)
 {
@@ -612,9 +625,12 @@ static int put_clean(struct buf *out, const char *text, size_t len)
 	return err;
 }
 
+static int set_aside(struct norm *t, const char *s, size_t len);
+
 /* Copies the attributes of a start tag (s[i..gt)) that the sanitizer may keep, as
- * ' name="value"' with the name lowercased; the value keeps its references for libxml2. */
-static int copy_attrs(const char *s, size_t i, size_t gt, struct buf *out)
+ * ' name="M"' with the name lowercased, where M stands for the value set aside with its
+ * references (set_aside); on_start() puts it back decoded. */
+static int copy_attrs(const char *s, size_t i, size_t gt, struct buf *out, struct norm *t)
 {
 	size_t name, nlen, v, vlen, k;
 	const char *q;
@@ -653,36 +669,14 @@ static int copy_attrs(const char *s, size_t i, size_t gt, struct buf *out)
 									 : s[name + k]));
 		if (!err)
 			err = buf_append(out, "=\"", 2);
-		for (k = 0; !err && k < vlen;) {
-			size_t run = k;
-			unsigned char b;
-
-			while (k < vlen && s[v + k] != '"' && s[v + k] != '<' && s[v + k] != '>')
-				k++;
-			/* UTF-8 cleaned as text is: the flat path reads these bytes as text */
-			err = put_clean(out, s + v + run, k - run);
-			if (err || k >= vlen)
-				break;
-			b = (unsigned char)s[v + k++];
-			err = buf_puts(out, b == '"' ? "&quot;" : b == '<' ? "&lt;" : "&gt;");
-		}
+		if (!err && vlen && t->n_runs < MARKS_MAX)
+			err = set_aside(t, s + v, vlen);
 		if (!err)
 			err = buf_putc(out, '"');
 	}
 	return err;
 }
 
-/* normalize()'s output: what libxml2 parses, and the text runs it does not need to see. */
-struct norm {
-	struct buf *out;
-	struct buf text; /* the runs, one after the other */
-	struct buf runs; /* (offset, length) pairs of size_t */
-	size_t n_runs;
-};
-
-/* Plane 15 and 16 private use characters stand for text runs in what libxml2 parses. */
-#define MARK_PLANE 0xF0000UL
-#define MARKS_MAX (2 * 65534UL)
 
 static unsigned long mark_cp(size_t k)
 {
@@ -698,8 +692,7 @@ static unsigned long mark_cp(size_t k)
  */
 static int put_text(struct norm *t, const char *s, size_t len)
 {
-	size_t i, pair[2];
-	char d[4];
+	size_t i;
 	int err;
 
 	/* libxml2's blanks: no form feed */
@@ -710,8 +703,20 @@ static int put_text(struct norm *t, const char *s, size_t len)
 	/* leading blanks stay: libxml2 skips them at the start of the document */
 	if (i && (err = buf_append(t->out, s, i)) < 0)
 		return err;
+	return set_aside(t, s + i, len - i);
+}
+
+/* Sets s aside (cleaned to UTF-8) and puts its marker in t->out. */
+static int set_aside(struct norm *t, const char *s, size_t len)
+{
+	size_t pair[2];
+	char d[4];
+	int err;
+
+	if (t->n_runs >= MARKS_MAX)
+		return -E2BIG;
 	pair[0] = t->text.len;
-	err = put_clean(&t->text, s + i, len - i);
+	err = put_clean(&t->text, s, len);
 	pair[1] = t->text.len - pair[0];
 	if (!err)
 		err = buf_append(&t->runs, pair, sizeof pair);
@@ -805,7 +810,7 @@ static int normalize(const char *s, size_t n, struct norm *t, int keep_attrs)
 		if (!err)
 			err = buf_append(out, s + j, k - j);
 		if (!err && keep_attrs && !end && gt > k)
-			err = copy_attrs(s, k, gt, out);
+			err = copy_attrs(s, k, gt, out, t);
 		if (!err)
 			err = buf_append(out, selfclose ? "/>" : ">", selfclose ? 2 : 1);
 	}
@@ -1133,9 +1138,91 @@ static void on_start_document(void *ctx)
 	((struct conv *)ctx)->started = 1;
 }
 
+/* The run a value that is one marker stands for, or NULL. */
+static const char *run_of(const struct conv *c, const xmlChar *v, size_t *len)
+{
+	const unsigned char *s = v;
+	unsigned long cp;
+	size_t k;
+
+	if (!s || (s[0] != 0xF3 && s[0] != 0xF4) || !s[1] || !s[2] || !s[3] || s[4])
+		return NULL;
+	cp = (unsigned long)(s[0] & 7) << 18 | (unsigned long)(s[1] & 0x3F) << 12 |
+	     (unsigned long)(s[2] & 0x3F) << 6 | (s[3] & 0x3F);
+	k = cp >= 0x100000UL ? cp - 0x100000UL + 65534 : cp - MARK_PLANE;
+	if (cp < MARK_PLANE || k >= c->n_runs)
+		return NULL;
+	*len = c->runs[2 * k + 1];
+	return c->runs_text + c->runs[2 * k];
+}
+
+/* Appends an attribute value with its references decoded as libxml2 decodes them in values:
+ * as in text, but a numeric reference that is no character ends the value (libxml2 writes
+ * it as a NUL). */
+static int attr_decode(struct buf *out, const char *s, size_t n)
+{
+	const char *amp;
+	char d[4];
+	size_t dlen, used;
+	int err = 0;
+
+	while (!err && n) {
+		amp = memchr(s, '&', n);
+		if (!amp)
+			return buf_append(out, s, n);
+		err = buf_append(out, s, (size_t)(amp - s));
+		n -= (size_t)(amp - s);
+		s = amp;
+		used = decode_ref(s, n, d, &dlen);
+		if (n > 1 && s[1] == '#' && (!used || !dlen))
+			break;
+		if (!err)
+			err = used ? buf_append(out, d, dlen) : buf_putc(out, '&');
+		used = used ? used : 1;
+		s += used;
+		n -= used;
+	}
+	return err;
+}
+
+/* atts with the values normalize() set aside put back (a new array in *mine, or atts). */
+static const xmlChar **real_atts(struct conv *c, const xmlChar **atts, const xmlChar ***mine)
+{
+	size_t i, n = 0, len;
+	const char *r;
+	size_t *offs;
+
+	*mine = NULL;
+	if (!atts || !c->n_runs)
+		return atts;
+	while (atts[n])
+		n += 2;
+	*mine = calloc(n + 2, sizeof **mine);
+	offs = calloc(n + 2, sizeof *offs);
+	if (!*mine || !offs) {
+		free(offs);
+		c->err = -ENOMEM;
+		return atts;
+	}
+	buf_reset(&c->atts);
+	for (i = 0; i < n; i += 2) {
+		if (!(r = run_of(c, atts[i + 1], &len)))
+			continue;
+		offs[i + 1] = c->atts.len + 1;
+		if (attr_decode(&c->atts, r, len) < 0 || buf_putc(&c->atts, '\0') < 0)
+			c->err = -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		(*mine)[i] = offs[i] && c->atts.data ? (const xmlChar *)c->atts.data + offs[i] - 1
+						     : atts[i];
+	free(offs);
+	return *mine;
+}
+
 static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 {
 	struct conv *c = ctx;
+	const xmlChar **mine;
 
 	if (c->too_deep)
 		return;
@@ -1145,8 +1232,11 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 		return;
 	}
 	tag_open(c, tag_kind_interned(c, name));
-	if (c->x && c->x->html)
+	if (c->x && c->x->html) {
+		atts = real_atts(c, atts, &mine);
 		html_start(c, name, san_interned(c, name), atts);
+		free(mine);
+	}
 }
 
 static void on_end(void *ctx, const xmlChar *name)
@@ -1246,6 +1336,7 @@ static int sax_convert(struct conv *c, const char *s, size_t n)
 
 		truncate_to(c, start);
 		free(c->a_href);
+		buf_fini(&c->atts);
 		conv_init(c, out, mode);
 		c->x = x;
 		c->runs_text = runs_text;
@@ -1289,6 +1380,7 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 	}
 	boundary(&c);
 	buf_fini(&tmp);
+	buf_fini(&c.atts);
 	buf_fini(&t.text);
 	buf_fini(&t.runs);
 	free(c.a_href);
