@@ -925,7 +925,10 @@ static void expand_text(struct conv *c, const char *text, size_t n)
 			     (unsigned long)(s[i + 2] & 0x3F) << 6 | (s[i + 3] & 0x3F);
 			k = cp >= 0x100000UL ? cp - 0x100000UL + 65534 : cp - MARK_PLANE;
 			if (cp >= MARK_PLANE && k < c->n_runs) {
-				flat_text_to(c, c->runs_text + c->runs[2 * k], c->runs[2 * k + 1], html);
+				/* a run cleaned to nothing (NULs) is empty, maybe with no text at all */
+				if (c->runs[2 * k + 1])
+					flat_text_to(c, c->runs_text + c->runs[2 * k],
+						     c->runs[2 * k + 1], html);
 				i += 4;
 				continue;
 			}
@@ -1153,7 +1156,7 @@ static const char *run_of(const struct conv *c, const xmlChar *v, size_t *len)
 	if (cp < MARK_PLANE || k >= c->n_runs)
 		return NULL;
 	*len = c->runs[2 * k + 1];
-	return c->runs_text + c->runs[2 * k];
+	return *len ? c->runs_text + c->runs[2 * k] : "";
 }
 
 /* Appends an attribute value with its references decoded as libxml2 decodes them in values:
