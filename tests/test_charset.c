@@ -666,8 +666,20 @@ static void test_fix_double_utf8(void)
 	CHECK(charset_fix_double_utf8(NULL) == 0, "charset_fix_double_utf8(NULL) must be 0");
 }
 
+static void test_fallback(void)
+{
+	CHECK_STR(charset_fallback("UTF-8", "caf\xc3\xa9", 5), "UTF-8", "valid UTF-8 stays");
+	CHECK_STR(charset_fallback("UTF-8", "caf\xe9 \x93", 6), "WINDOWS-1252", "bad UTF-8");
+	CHECK_STR(charset_fallback("UTF-8", "\xe9\x9d", 2), "ISO-8859-2",
+		  "0x9D is unassigned in windows-1252");
+	CHECK_STR(charset_fallback("UTF-8", "\x81", 1), "ISO-8859-2", "0x81 too");
+	CHECK_STR(charset_fallback("ISO-8859-5", "\x81\xff", 2), "ISO-8859-5",
+		  "a declared single-byte encoding decodes anything");
+}
+
 int main(void)
 {
+	test_fallback();
 	test_utf8_valid();
 	test_detect_bom();
 	test_detect_http();

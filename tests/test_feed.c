@@ -704,8 +704,48 @@ static void test_fidelity_misc(void)
 	result_free(&r);
 }
 
+/* A document that does not decode as UTF-8 is decoded whole with feedparser's fallback chain
+ * (windows-1252, else iso-8859-2), in one chunk or many, and its text is then not "repaired" as
+ * double-encoded UTF-8: "\xe2\x80\x99" read as windows-1252 is three characters. */
+static void test_encoding_fallback(void)
+{
+	static const char cp1252[] = "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss><channel>"
+				     "<item><title>don\xe2\x80\x99t caf\xe9 &lt;&gt;x</title>"
+				     "<description>a &lt;&gt; b</description></item></channel></rss>";
+	static const char latin2[] = "<rss><channel><item><title>\xe2\x80\x9d \xa9</title></item>"
+				     "</channel></rss>";
+	static const char valid[] = "<rss><channel><item><title>caf\xc3\x83\xc2\xa9 \xe2\x80\x9d"
+				    "</title></item></channel></rss>";
+	struct feed_parser_opts o = {0};
+	struct result r;
+	size_t chunk;
+
+	for (chunk = 1; chunk <= 1 << 16; chunk <<= 8) {
+		parse_opts(cp1252, strlen(cp1252), &o, chunk, &r);
+		CHECK(r.n == 1, "cp1252 fallback (chunks of %zu): one item, got %d", chunk, r.n);
+		if (r.n == 1) {
+			CHECK_STR(r.v[0].title, "don\xc3\xa2\xe2\x82\xac\xe2\x84\xa2t caf\xc3\xa9 <>x",
+				  "invalid UTF-8 read whole as windows-1252 (chunks of %zu)", chunk);
+			CHECK_STR(s(r.v[0].summary), "a b", "\"<>\" in HTML is an empty tag");
+		}
+		result_free(&r);
+	}
+	parse(latin2, NULL, &r);
+	CHECK(r.n == 1, "latin2 fallback: one item, got %d", r.n);
+	if (r.n == 1)
+		CHECK_STR(r.v[0].title, "\xc3\xa2\xe2\x82\xac\xc2\x9d \xc5\xa0",
+			  "0x9D is not windows-1252: the document is read as iso-8859-2");
+	result_free(&r);
+	parse(valid, NULL, &r);
+	if (r.n == 1)
+		CHECK_STR(r.v[0].title, "caf\xc3\xa9 \xe2\x80\x9d",
+			  "valid UTF-8 is UTF-8, double encoding repaired");
+	result_free(&r);
+}
+
 int main(void)
 {
+	test_encoding_fallback();
 	test_bare_ampersands();
 	test_summary_and_content();
 	test_fidelity_misc();

@@ -61,7 +61,15 @@ static const struct text_case blocks[] = {
      "ab"},
     {"<script>if (a < b) document.write('</p>x');</script>y", "y"},
     {"<script>a</scriptx>b</script>c", "c"},
-    {"<head><title>T</title><style>s</style></head><body><p>x</p></body>", "x"},
+    /* a document's title is text, as feedparser's sanitizer keeps it (it drops the tags) */
+    {"<head><title>T</title><style>s</style></head><body><p>x</p></body>", "T\nx"},
+    {"<p>a</p><title>T</title>b", "a\nT\nb"},
+    {"<math><title>tip</title><mi>x</mi></math><title>T</title>", "x\nT"},
+    /* script and style tags are counted, as feedparser counts them: an end tag that closes
+     * nothing cancels the next start tag, whose content is then text */
+    {"a</script> b <script>c<script>d</script>e", "a b ce"},
+    {"<p>x</style></p><style>y</style>z", "x\nyz"},
+    {"</script><script>1</script><script>2</script>3", "123"},
     /* iframe and object content is fallback text for readers without them: kept, as feedparser does */
     {"<iframe src=x>fallback</iframe><p>y</p>", "fallback\ny"},
     {"safe<object data=x> <b>description</b></object>", "safe description"},
@@ -575,6 +583,12 @@ static const struct html_case sanitized[] = {
     {"<font color=red><center>x</center></font><svg><title>t</title><text>s</text></svg>",
      "xs"},
     {"no markup &amp; a line", "<p>no markup &amp; a line</p>"},
+    /* attribute values decoded as libxml2 decodes them: a named reference needs its ';', a
+     * numeric one does not, and one that is no character ends the value */
+    {"<a href=\"http://e.org/?a=1&amp;b=2&c=3&copy=4&copy;&#x41;&#65&#x;z\" title=\"&quot;q&quot; "
+     "&lt;b&gt;\">1</a><a href=\"http://e.org/x&#0;y\">2</a><a href=http://e.org/u?v=&lt;w>3</a>",
+     "<a href=\"http://e.org/?a=1&amp;b=2&amp;c=3&amp;copy=4\xc2\xa9" "AA\" title=\"&quot;q&quot; "
+     "&lt;b&gt;\">1</a><a href=\"http://e.org/x\">2</a><a href=\"http://e.org/u?v=&lt;w\">3</a>"},
     /* a reference that does not resolve against the base is no URL: dropped (found by fuzzing) */
     {"<img src=\"~ata:image/\x08\x08png\"><a href=\"x:\x01y\">t</a>", "<a>t</a>"},
 };

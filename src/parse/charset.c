@@ -160,6 +160,20 @@ static unsigned cp1252_to_cp(unsigned char b)
 	return b >= 0x80 && b < 0xA0 ? cp1252_c1[b - 0x80] : b;
 }
 
+const char *charset_fallback(const char *name, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i;
+
+	if (strcmp(name, "UTF-8") != 0 || utf8_valid(s, n))
+		return name;
+	/* Python's windows-1252 codec refuses the five bytes the code page leaves unassigned */
+	for (i = 0; i < n; i++)
+		if (p[i] == 0x81 || p[i] == 0x8D || p[i] == 0x8F || p[i] == 0x90 || p[i] == 0x9D)
+			return "ISO-8859-2";
+	return "WINDOWS-1252";
+}
+
 /* ---- name canonicalisation ---- */
 
 struct alias {
@@ -1006,6 +1020,10 @@ fail:
 
 int charset_fix_double_utf8(struct buf *s)
 {
+	/* a repaired run starts with a UTF-8 lead byte read as U+00C2..U+00F4, whose own UTF-8
+	 * starts with 0xC3 (so does the "Â " rule): text without that byte has nothing to repair */
+	if (!s || !s->len || !memchr(s->data, 0xC3, s->len))
+		return 0;
 	/* first a dry pass without the "Â " rule: is there mojibake at all? Most text has none,
 	 * and then nothing is copied */
 	if (!fix_runs(s, 0, 1))

@@ -28,6 +28,13 @@ struct charset_guess {
 int charset_detect(const char *content_type, const unsigned char *head, size_t n,
 		   struct charset_guess *out);
 
+/* The encoding a document (or its first n bytes) is decoded with, given the name detected:
+ * feedparser's fallback chain, which decodes a document as a whole with the first encoding it
+ * decodes in strictly. A UTF-8 document that is not valid UTF-8 is "WINDOWS-1252", or
+ * "ISO-8859-2" when it holds a byte windows-1252 leaves unassigned (0x81, 0x8D, 0x8F, 0x90,
+ * 0x9D); any other name is returned as it is. */
+const char *charset_fallback(const char *name, const char *s, size_t n);
+
 struct charset_conv;
 
 /* A streaming converter from the named encoding to UTF-8; NULL when iconv does not know it. */

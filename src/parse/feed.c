@@ -20,8 +20,12 @@
 #include "url.h"
 
 #define SNIFF_BYTES 1024
+/* A UTF-8 document is held up to this size before it is parsed, to decode it as a whole with
+ * feedparser's fallback (charset_fallback) when it is not UTF-8; a larger one that turns out
+ * invalid further on has its bad bytes read one by one as windows-1252. */
+#define HOLD_BYTES ((size_t)256 << 10)
 
-enum state { ST_SNIFF, ST_XML, ST_JSON, ST_DONE };
+enum state { ST_SNIFF, ST_HOLD, ST_XML, ST_JSON, ST_DONE };
 
 struct feed_parser {
 	struct feed_parser_opts opts; /* strings owned */
@@ -31,7 +35,9 @@ struct feed_parser {
 	void *known_ud;
 	struct feed_info info;
 	enum state state;
-	struct buf head; /* the first bytes, until the format is known; then the JSON document */
+	struct buf head; /* the first bytes, until the format and encoding are known; then the
+			  * JSON document */
+	struct charset_guess guess;
 	struct charset_conv *conv;
 	struct buf utf8;
 	struct feed_xml *xml;
@@ -178,12 +184,37 @@ static int xml_feed(struct feed_parser *p, const char *data, size_t n, int final
 }
 
 /* Decides the format and encoding from the first bytes, then replays them. */
+/* Starts the XML parse of what is held in head. */
+static int begin_xml(struct feed_parser *p)
+{
+	const char *name = p->guess.name;
+	int rc;
+
+	if (p->state == ST_HOLD && (name = charset_fallback(name, p->head.data, p->head.len)) !=
+				       p->guess.name) {
+		char msg[96];
+
+		snprintf(msg, sizeof msg, "not valid UTF-8: the document was read as %s", name);
+		on_diag(p, 0, 0, msg);
+	}
+	p->conv = charset_conv_new(name);
+	if (!p->conv)
+		p->conv = charset_conv_new(name = "UTF-8");
+	p->xml = feed_xml_new(&p->opts, &p->info, counting_fn, on_diag, p);
+	if (!p->conv || !p->xml)
+		return fail(p, -ENOMEM, "out of memory");
+	feed_xml_set_repair_utf8(p->xml, !strcmp(name, "UTF-8"));
+	p->state = ST_XML;
+	rc = xml_feed(p, p->head.data + p->guess.bom_len, p->head.len - p->guess.bom_len, 0);
+	buf_fini(&p->head);
+	return rc;
+}
+
 static int start(struct feed_parser *p)
 {
 	const unsigned char *h = (const unsigned char *)p->head.data;
 	struct charset_guess g;
 	size_t i = 0;
-	int rc;
 
 	if (!p->head.len)
 		return fail(p, -EBADMSG, "empty document");
@@ -199,16 +230,12 @@ static int start(struct feed_parser *p)
 			return 0;
 		}
 	}
-	p->conv = charset_conv_new(g.name);
-	if (!p->conv)
-		p->conv = charset_conv_new("UTF-8");
-	p->xml = feed_xml_new(&p->opts, &p->info, counting_fn, on_diag, p);
-	if (!p->conv || !p->xml)
-		return fail(p, -ENOMEM, "out of memory");
-	p->state = ST_XML;
-	rc = xml_feed(p, p->head.data + g.bom_len, p->head.len - g.bom_len, 0);
-	buf_fini(&p->head);
-	return rc;
+	p->guess = g;
+	if (!strcmp(g.name, "UTF-8") && g.bom_len == 0) {
+		p->state = ST_HOLD;
+		return p->head.len >= HOLD_BYTES ? begin_xml(p) : 0;
+	}
+	return begin_xml(p);
 }
 
 int feed_parser_push(struct feed_parser *p, const char *data, size_t n)
@@ -221,6 +248,8 @@ int feed_parser_push(struct feed_parser *p, const char *data, size_t n)
 		char msg[96];
 
 		snprintf(msg, sizeof msg, "document larger than the limit of %zu bytes", p->max_bytes);
+		if (p->state == ST_HOLD)
+			begin_xml(p); /* what is held is parsed */
 		rc = fail(p, -EFBIG, msg);
 		if (p->xml)
 			feed_xml_push(p->xml, "", 0, 1); /* deliver what is complete */
@@ -232,6 +261,10 @@ int feed_parser_push(struct feed_parser *p, const char *data, size_t n)
 		if (buf_append(&p->head, data, n) < 0)
 			return fail(p, -ENOMEM, "out of memory");
 		return p->head.len >= SNIFF_BYTES ? start(p) : 0;
+	case ST_HOLD:
+		if (buf_append(&p->head, data, n) < 0)
+			return fail(p, -ENOMEM, "out of memory");
+		return p->head.len >= HOLD_BYTES ? begin_xml(p) : 0;
 	case ST_JSON:
 		if (buf_append(&p->head, data, n) < 0)
 			return fail(p, -ENOMEM, "out of memory");
@@ -248,6 +281,8 @@ int feed_parser_finish(struct feed_parser *p)
 	int rc = 0;
 
 	if (p->state == ST_SNIFF && (rc = start(p)) < 0)
+		return rc;
+	if (p->state == ST_HOLD && (rc = begin_xml(p)) < 0)
 		return rc;
 	if (p->state == ST_JSON) {
 		char err[256] = "";

@@ -218,6 +218,7 @@ struct feed_xml {
 	int in_author; /* depth of an Atom author/contributor, 0 outside */
 	int in_group;  /* inside media:group */
 	int author_is_contrib;
+	int repair_utf8; /* the document is UTF-8: text encoded twice is repaired */
 
 	/* the field being collected */
 	struct buf text;
@@ -338,7 +339,8 @@ static char *lang_dup(const char *s)
 }
 
 /* Converts a collected text to plain text in the given layout; NULL when it holds nothing. */
-static char *to_text(const char *s, enum fmode mode, enum html_mode layout)
+static char *to_text(const struct feed_xml *x, const char *s, enum fmode mode,
+		     enum html_mode layout)
 {
 	struct buf out = BUF_INIT;
 
@@ -350,7 +352,8 @@ static char *to_text(const char *s, enum fmode mode, enum html_mode layout)
 		plain_to_text(s, strlen(s), layout, &out);
 	else
 		html_to_text(s, strlen(s), layout, &out);
-	charset_fix_double_utf8(&out);
+	if (x->repair_utf8)
+		charset_fix_double_utf8(&out);
 	if (!out.len) {
 		buf_fini(&out);
 		return NULL;
@@ -370,7 +373,7 @@ static int on_inline_image(void *ud, const char *src, const char *alt)
 
 /* to_text() in blocks for the article's body source, which also sets a->content_html and lists
  * the inline links and images: one parse of the HTML for all of them. */
-static char *to_text_rich(const struct cand *c, struct article *a)
+static char *to_text_rich(const struct feed_xml *x, const struct cand *c, struct article *a)
 {
 	struct buf out = BUF_INIT, html = BUF_INIT;
 	struct html_extra ex = {c->base, &html, on_inline_link, on_inline_image, a};
@@ -382,12 +385,13 @@ static char *to_text_rich(const struct cand *c, struct article *a)
 		mode = html_looks_like(c->s, strlen(c->s)) ? M_HTML : M_TEXT;
 	if (mode == M_TEXT) {
 		plain_to_text(c->s, strlen(c->s), HTML_BLOCKS, &out);
-		charset_fix_double_utf8(&out);
+		if (x->repair_utf8)
+			charset_fix_double_utf8(&out);
 		html_from_text(buf_cstr(&out), out.len, &html);
 	} else {
 		html_convert(c->s, strlen(c->s), HTML_BLOCKS, &out, &ex);
 		/* the HTML has the text's characters: it needs repair only where the text did */
-		if (charset_fix_double_utf8(&out))
+		if (x->repair_utf8 && charset_fix_double_utf8(&out))
 			charset_fix_double_utf8(&html);
 	}
 	free(a->content_html);
@@ -806,7 +810,7 @@ static void item_emit(struct feed_xml *x)
 	char *summary_blocks;
 
 	/* identity first: an item the caller already knows needs no text */
-	a->title = to_text(it->title.s, it->title.mode, HTML_INLINE);
+	a->title = to_text(x, it->title.s, it->title.mode, HTML_INLINE);
 	if (it->guid.s && !is_blank(it->guid.s)) {
 		a->guid = trim_dup(it->guid.s);
 		/* a permalink written as a path ("/2024/post") is relative to the document, as
@@ -853,11 +857,11 @@ static void item_emit(struct feed_xml *x)
 	}
 	/* the body's source (the content, else the summary) is read with its HTML and links */
 	if (it->content.s)
-		a->body = to_text_rich(&it->content, a);
+		a->body = to_text_rich(x, &it->content, a);
 	if (a->body)
-		summary_blocks = to_text(it->summary.s, it->summary.mode, HTML_BLOCKS);
+		summary_blocks = to_text(x, it->summary.s, it->summary.mode, HTML_BLOCKS);
 	else
-		summary_blocks = to_text_rich(&it->summary, a);
+		summary_blocks = to_text_rich(x, &it->summary, a);
 	if (summary_blocks) {
 		char *c;
 
@@ -1427,7 +1431,7 @@ static void end_item_field(struct feed_xml *x, enum el el, char *s)
 	case E_CATEGORY:
 	case E_MEDIA_CATEGORY:
 	case E_DC_SUBJECT: {
-		char *t = to_text(s, M_TEXT, HTML_INLINE);
+		char *t = to_text(x, s, M_TEXT, HTML_INLINE);
 
 		article_add_category(&it->a, t);
 		free(t);
@@ -1457,7 +1461,7 @@ static void end_author_field(struct feed_xml *x, enum el el, char *s)
 
 	if (slot && !*slot && !is_blank(s)) {
 		if (el == E_NAME) {
-			*slot = to_text(s, M_GUESS, HTML_INLINE);
+			*slot = to_text(x, s, M_GUESS, HTML_INLINE);
 		} else if (el == E_URI) {
 			char *t = trim_dup(s);
 
@@ -1655,6 +1659,11 @@ static xmlParserInputPtr no_loader(const char *url, const char *id, xmlParserCtx
 	return NULL;
 }
 
+void feed_xml_set_repair_utf8(struct feed_xml *x, int on)
+{
+	x->repair_utf8 = on;
+}
+
 struct feed_xml *feed_xml_new(const struct feed_parser_opts *o, struct feed_info *info,
 			      feed_article_fn fn, feed_xml_diag_fn diagfn, void *ud)
 {
@@ -1668,6 +1677,7 @@ struct feed_xml *feed_xml_new(const struct feed_parser_opts *o, struct feed_info
 	x->diag = diagfn;
 	x->ud = ud;
 	x->fupdated = DATE_NONE;
+	x->repair_utf8 = 1;
 	item_reset(&x->item);
 
 	xmlSetExternalEntityLoader(no_loader);
@@ -1740,11 +1750,11 @@ static void feed_commit(struct feed_xml *x)
 
 	if (x->ftitle.s) {
 		free(fi->title);
-		fi->title = to_text(x->ftitle.s, x->ftitle.mode, HTML_INLINE);
+		fi->title = to_text(x, x->ftitle.s, x->ftitle.mode, HTML_INLINE);
 	}
 	if (x->fsubtitle.s) {
 		free(fi->subtitle);
-		fi->subtitle = to_text(x->fsubtitle.s, x->fsubtitle.mode, HTML_INLINE);
+		fi->subtitle = to_text(x, x->fsubtitle.s, x->fsubtitle.mode, HTML_INLINE);
 	}
 	if (x->flink.s) {
 		char *t = trim_dup(x->flink.s);

@@ -24,8 +24,11 @@
  * - Tables: a row per line, its non-empty cells joined by " | ".
  * - pre (listing, xmp, plaintext): each source line is an output line, trimmed at both ends;
  *   the blanks inside a line are kept as they are. In HTML_INLINE it collapses like other text.
- * - Dropped with their content: script, style, noscript, template, head, title, applet,
- *   canvas, audio, video, select, datalist, textarea, noembed, noframes. The content of iframe
+ * - Dropped with their content: script, style, noscript, template, applet, canvas, audio,
+ *   video, select, datalist, textarea, noembed, noframes, and titles inside SVG and MathML
+ *   (tooltips). A document's title is a block of text, as feedparser keeps it. Script and
+ *   style tags are counted as feedparser counts them: an end tag that closes nothing cancels
+ *   the next start tag, whose content is then text. The content of iframe
  *   and object is the fallback text shown where they are not supported: it is kept.
  *   Images (and their alt text) leave nothing, so an empty figure leaves no line. Inline SVG
  *   and MathML are inline: their text (an SVG <text>, a formula) is kept, an SVG <title>
@@ -64,6 +67,8 @@ enum tag_kind {
 	TAG_CELL,   /* td, th: " | " between non-empty cells of a row */
 	TAG_PRE,    /* a block whose line breaks are kept */
 	TAG_SKIP,   /* dropped with its content */
+	TAG_TITLE,  /* a block, but dropped with its content inside SVG or MathML (a tooltip) */
+	TAG_FOREIGN, /* svg, math: inline, and their titles are tooltips */
 };
 
 struct tag {
@@ -83,19 +88,19 @@ static const struct tag tags[] = {
     {"figure", TAG_BLOCK},   {"footer", TAG_BLOCK},   {"form", TAG_BLOCK},
     {"frameset", TAG_BLOCK}, {"h1", TAG_BLOCK},	      {"h2", TAG_BLOCK},
     {"h3", TAG_BLOCK},	     {"h4", TAG_BLOCK},	      {"h5", TAG_BLOCK},
-    {"h6", TAG_BLOCK},	     {"head", TAG_SKIP},      {"header", TAG_BLOCK},
+    {"h6", TAG_BLOCK},	     {"header", TAG_BLOCK},
     {"hgroup", TAG_BLOCK},   {"hr", TAG_BLOCK},	      {"html", TAG_BLOCK},
     {"iframe", TAG_INLINE},    {"legend", TAG_BLOCK},   {"li", TAG_BLOCK},
-    {"listing", TAG_PRE},    {"main", TAG_BLOCK},     {"marquee", TAG_BLOCK},
+    {"listing", TAG_PRE},    {"main", TAG_BLOCK},     {"marquee", TAG_BLOCK},  {"math", TAG_FOREIGN},
     {"menu", TAG_BLOCK},     {"nav", TAG_BLOCK},      {"noembed", TAG_SKIP},
     {"noframes", TAG_SKIP},  {"noscript", TAG_SKIP},  {"object", TAG_INLINE},
     {"ol", TAG_BLOCK},	     {"p", TAG_BLOCK},	      {"plaintext", TAG_PRE},
     {"pre", TAG_PRE},	     {"script", TAG_SKIP},    {"search", TAG_BLOCK},
     {"section", TAG_BLOCK},  {"select", TAG_SKIP},    {"style", TAG_SKIP},
-    {"summary", TAG_BLOCK},  {"svg", TAG_INLINE},	      {"table", TAG_BLOCK},
+    {"summary", TAG_BLOCK},  {"svg", TAG_FOREIGN},	      {"table", TAG_BLOCK},
     {"tbody", TAG_BLOCK},    {"td", TAG_CELL},	      {"template", TAG_SKIP},
     {"textarea", TAG_SKIP},  {"tfoot", TAG_BLOCK},    {"th", TAG_CELL},
-    {"thead", TAG_BLOCK},    {"title", TAG_SKIP},     {"tr", TAG_BLOCK},
+    {"thead", TAG_BLOCK},    {"title", TAG_TITLE},    {"tr", TAG_BLOCK},
     {"ul", TAG_BLOCK},	     {"video", TAG_SKIP},     {"xmp", TAG_PRE},
 };
 
@@ -116,6 +121,7 @@ struct conv {
 	size_t end;    /* just past the open line's last text (pre may leave blanks after it) */
 	unsigned skip; /* how deep inside dropped elements */
 	unsigned pre;  /* how deep inside pre */
+	unsigned foreign; /* how deep inside svg and math */
 	unsigned char open;    /* a line is open */
 	unsigned char visible; /* the open line holds more than U+00A0 */
 	unsigned char space;   /* collapsed whitespace is pending */
@@ -132,11 +138,28 @@ struct conv {
 	char *a_href;      /* the outermost <a>'s URL, while its text is being read */
 	size_t a_text;     /* where that text begins in out */
 	unsigned char html_done; /* libxml2 made the HTML (else it is made from the text) */
+	/* the text runs normalize() took out of what libxml2 parses (see put_text) */
+	const char *runs_text;
+	const size_t *runs; /* (offset, length) pairs into runs_text */
+	size_t n_runs;
+	struct buf atts; /* attribute values put back, for on_start */
 	struct {
 		const xmlChar *name;
 		unsigned char kind, san;
 	} kinds[KIND_CACHE];
 };
+
+/* normalize()'s output: what libxml2 parses, and the text runs it does not need to see. */
+struct norm {
+	struct buf *out;
+	struct buf text; /* the runs, one after the other */
+	struct buf runs; /* (offset, length) pairs of size_t */
+	size_t n_runs;
+};
+
+/* Plane 15 and 16 private use characters stand for text runs in what libxml2 parses. */
+#define MARK_PLANE 0xF0000UL
+#define MARKS_MAX (2 * 65534UL)
 
 static int tag_cmp(const void *key, const void *elem)
 {
@@ -324,8 +347,24 @@ static void emit_text(struct conv *c, const char *text, size_t n)
 	}
 }
 
+/* The kind a title or a foreign element has where it opens or ends (see TAG_TITLE). */
+static enum tag_kind kind_here(struct conv *c, enum tag_kind kind, int open)
+{
+	if (kind == TAG_TITLE)
+		return c->foreign ? TAG_SKIP : TAG_BLOCK;
+	if (kind == TAG_FOREIGN) {
+		if (open && c->foreign < UINT_MAX)
+			c->foreign++;
+		else if (!open && c->foreign)
+			c->foreign--;
+		return TAG_INLINE;
+	}
+	return kind;
+}
+
 static void tag_open(struct conv *c, enum tag_kind kind)
 {
+	kind = kind_here(c, kind, 1);
 	if (kind == TAG_SKIP) {
 		if (c->skip < UINT_MAX)
 			c->skip++;
@@ -353,6 +392,7 @@ static void tag_open(struct conv *c, enum tag_kind kind)
 
 static void tag_close(struct conv *c, enum tag_kind kind)
 {
+	kind = kind_here(c, kind, 0);
 	if (kind == TAG_SKIP) {
 		if (c->skip)
 			c->skip--;
@@ -554,6 +594,16 @@ static size_t skip_raw_text(const char *s, size_t n, size_t i, const char *name)
 	return gt ? (size_t)(gt - s) + 1 : n;
 }
 
+/* "script" or "style" when s[0..len) names one (any case): their content is raw text. */
+static const char *raw_text_name(const char *s, size_t len)
+{
+	if (len == 6 && strncasecmp(s, "script", 6) == 0)
+		return "script";
+	if (len == 5 && strncasecmp(s, "style", 5) == 0)
+		return "style";
+	return NULL;
+}
+
 /* Appends UTF-8 to out, with NULs dropped and each stray byte replaced by U+FFFD. */
 static int put_clean(struct buf *out, const char *text, size_t len)
 {
@@ -575,9 +625,12 @@ static int put_clean(struct buf *out, const char *text, size_t len)
 	return err;
 }
 
+static int set_aside(struct norm *t, const char *s, size_t len);
+
 /* Copies the attributes of a start tag (s[i..gt)) that the sanitizer may keep, as
- * ' name="value"' with the name lowercased; the value keeps its references for libxml2. */
-static int copy_attrs(const char *s, size_t i, size_t gt, struct buf *out)
+ * ' name="M"' with the name lowercased, where M stands for the value set aside with its
+ * references (set_aside); on_start() puts it back decoded. */
+static int copy_attrs(const char *s, size_t i, size_t gt, struct buf *out, struct norm *t)
 {
 	size_t name, nlen, v, vlen, k;
 	const char *q;
@@ -616,22 +669,59 @@ static int copy_attrs(const char *s, size_t i, size_t gt, struct buf *out)
 									 : s[name + k]));
 		if (!err)
 			err = buf_append(out, "=\"", 2);
-		for (k = 0; !err && k < vlen;) {
-			size_t run = k;
-			unsigned char b;
-
-			while (k < vlen && s[v + k] != '"' && s[v + k] != '<' && s[v + k] != '>')
-				k++;
-			/* UTF-8 cleaned as text is: the flat path reads these bytes as text */
-			err = put_clean(out, s + v + run, k - run);
-			if (err || k >= vlen)
-				break;
-			b = (unsigned char)s[v + k++];
-			err = buf_puts(out, b == '"' ? "&quot;" : b == '<' ? "&lt;" : "&gt;");
-		}
+		if (!err && vlen && t->n_runs < MARKS_MAX)
+			err = set_aside(t, s + v, vlen);
 		if (!err)
 			err = buf_putc(out, '"');
 	}
+	return err;
+}
+
+
+static unsigned long mark_cp(size_t k)
+{
+	return k < 65534 ? MARK_PLANE + k : 0x100000UL + (k - 65534);
+}
+
+/*
+ * Text between tags. libxml2 scans text a character at a time, a third of the conversion; but
+ * what it does with text depends only on whether the text is blank (a blank run never implies a
+ * paragraph). So whitespace goes to libxml2 as it is, and any other run is set aside and replaced
+ * by one private use character standing for it, whose run on_text() puts back; the run's
+ * references are decoded as libxml2 decodes them (decode_ref).
+ */
+static int put_text(struct norm *t, const char *s, size_t len)
+{
+	size_t i;
+	int err;
+
+	/* libxml2's blanks: no form feed */
+	for (i = 0; i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'); i++)
+		;
+	if (i == len || t->n_runs >= MARKS_MAX)
+		return put_clean(t->out, s, len);
+	/* leading blanks stay: libxml2 skips them at the start of the document */
+	if (i && (err = buf_append(t->out, s, i)) < 0)
+		return err;
+	return set_aside(t, s + i, len - i);
+}
+
+/* Sets s aside (cleaned to UTF-8) and puts its marker in t->out. */
+static int set_aside(struct norm *t, const char *s, size_t len)
+{
+	size_t pair[2];
+	char d[4];
+	int err;
+
+	if (t->n_runs >= MARKS_MAX)
+		return -E2BIG;
+	pair[0] = t->text.len;
+	err = put_clean(&t->text, s, len);
+	pair[1] = t->text.len - pair[0];
+	if (!err)
+		err = buf_append(&t->runs, pair, sizeof pair);
+	if (!err)
+		err = buf_append(t->out, d, utf8_put(d, mark_cp(t->n_runs++)));
 	return err;
 }
 
@@ -643,17 +733,18 @@ static int copy_attrs(const char *s, size_t i, size_t gt, struct buf *out)
  * keep_attrs, and then all but the few the sanitizer keeps: that saves a quarter of the parse,
  * and libxml2 2.9 is quadratic in a tag's attribute count.
  */
-static int normalize(const char *s, size_t n, struct buf *out, int keep_attrs)
+static int normalize(const char *s, size_t n, struct norm *t, int keep_attrs)
 {
-	size_t i = 0, j, k, gt;
-	const char *lt;
+	struct buf *out = t->out;
+	size_t i = 0, j, k, gt, stray = 0;
+	const char *lt, *raw;
 	int err = 0, end, selfclose;
 
 	while (!err && i < n) {
 		lt = memchr(s + i, '<', n - i);
 		if (!lt)
-			return put_clean(out, s + i, n - i);
-		err = put_clean(out, s + i, (size_t)(lt - s) - i);
+			return put_text(t, s + i, n - i);
+		err = put_text(t, s + i, (size_t)(lt - s) - i);
 		i = (size_t)(lt - s);
 		j = i + 1;
 		if (j < n && s[j] == '!') {
@@ -675,11 +766,18 @@ static int normalize(const char *s, size_t n, struct buf *out, int keep_attrs)
 		}
 		end = j < n && s[j] == '/';
 		j += end;
+		if (j < n && s[j] == '>') {
+			/* "<>" and "</>", SGML's empty tags, stand for no element here: feedparser
+			 * (sgmllib) reads them as markup, not as text */
+			i = j + 1;
+			continue;
+		}
 		if (j >= n || !is_alpha((unsigned char)s[j])) {
-			/* not a tag: libxml2 reads on as text ("a < b", "</ p>", "<!x>") */
-			if (!err)
+			/* not a tag: libxml2 reads on as text ("a < b", "<!x>"), but drops the
+			 * "</" of "</ p>" */
+			if (!err && !end)
 				err = buf_putc(out, '<');
-			i++;
+			i = end ? j : i + 1;
 			continue;
 		}
 		for (k = j; k < n && is_name_char((unsigned char)s[k]); k++)
@@ -694,12 +792,15 @@ static int normalize(const char *s, size_t n, struct buf *out, int keep_attrs)
 		i = gt + (gt < n);
 		if (k - j > NAME_MAX_LEN)
 			continue; /* no element we know: as well left out */
-		if (!end && !selfclose && k - j == 6 && strncasecmp(s + j, "script", 6) == 0) {
-			i = skip_raw_text(s, n, i, "script");
-			continue;
-		}
-		if (!end && !selfclose && k - j == 5 && strncasecmp(s + j, "style", 5) == 0) {
-			i = skip_raw_text(s, n, i, "style");
+		if (!selfclose && (raw = raw_text_name(s + j, k - j))) {
+			/* feedparser counts these tags rather than matching them: an end tag that
+			 * closes nothing cancels the next start tag, whose content is then text */
+			if (end)
+				stray++;
+			else if (stray)
+				stray--;
+			else
+				i = skip_raw_text(s, n, i, raw);
 			continue;
 		}
 		if (!err)
@@ -709,7 +810,7 @@ static int normalize(const char *s, size_t n, struct buf *out, int keep_attrs)
 		if (!err)
 			err = buf_append(out, s + j, k - j);
 		if (!err && keep_attrs && !end && gt > k)
-			err = copy_attrs(s, k, gt, out);
+			err = copy_attrs(s, k, gt, out, t);
 		if (!err)
 			err = buf_append(out, selfclose ? "/>" : ">", selfclose ? 2 : 1);
 	}
@@ -769,7 +870,18 @@ static size_t decode_ref(const char *s, size_t n, char *d, size_t *dlen)
 }
 
 /* Text with character references, without libxml2. */
-static void flat_text(struct conv *c, const char *s, size_t n)
+static void html_text(struct conv *c, const char *s, size_t n);
+
+/* Text as libxml2 would deliver it, to the text and (html) the sanitized HTML. */
+static void text_piece(struct conv *c, const char *s, size_t n, int html)
+{
+	if (html)
+		html_text(c, s, n);
+	emit_text(c, s, n);
+}
+
+/* Text with its references, decoded as libxml2 decodes them. */
+static void flat_text_to(struct conv *c, const char *s, size_t n, int html)
 {
 	const char *amp;
 	char d[4];
@@ -778,19 +890,54 @@ static void flat_text(struct conv *c, const char *s, size_t n)
 	while (n && !c->skip) {
 		amp = memchr(s, '&', n);
 		if (!amp) {
-			emit_text(c, s, n);
+			text_piece(c, s, n, html);
 			return;
 		}
-		emit_text(c, s, (size_t)(amp - s));
+		text_piece(c, s, (size_t)(amp - s), html);
 		n -= (size_t)(amp - s);
 		s = amp;
 		used = decode_ref(s, n, d, &dlen);
 		if (used)
-			emit_text(c, d, dlen);
+			text_piece(c, d, dlen, html);
 		else
-			emit_text(c, "&", used = 1);
+			text_piece(c, "&", used = 1, html);
 		s += used;
 		n -= used;
+	}
+}
+
+static void flat_text(struct conv *c, const char *s, size_t n)
+{
+	flat_text_to(c, s, n, 0);
+}
+
+/* Text from normalize()d HTML: blanks, and the markers put_text() left for its text runs. */
+static void expand_text(struct conv *c, const char *text, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	int html = c->x && c->x->html;
+	size_t i = 0, j, k;
+	unsigned long cp;
+
+	while (i < n) {
+		if ((s[i] == 0xF3 || s[i] == 0xF4) && n - i >= 4) {
+			cp = (unsigned long)(s[i] & 7) << 18 | (unsigned long)(s[i + 1] & 0x3F) << 12 |
+			     (unsigned long)(s[i + 2] & 0x3F) << 6 | (s[i + 3] & 0x3F);
+			k = cp >= 0x100000UL ? cp - 0x100000UL + 65534 : cp - MARK_PLANE;
+			if (cp >= MARK_PLANE && k < c->n_runs) {
+				/* a run cleaned to nothing (NULs) is empty, maybe with no text at all */
+				if (c->runs[2 * k + 1])
+					flat_text_to(c, c->runs_text + c->runs[2 * k],
+						     c->runs[2 * k + 1], html);
+				i += 4;
+				continue;
+			}
+		}
+		for (j = i + 1; j < n && s[j] != 0xF3 && s[j] != 0xF4; j++)
+			;
+		if (!c->skip)
+			text_piece(c, text + i, j - i, html);
+		i = j;
 	}
 }
 
@@ -809,10 +956,10 @@ static void flat_convert(struct conv *c, const char *s, size_t n)
 	while (i < n) {
 		lt = memchr(s + i, '<', n - i);
 		if (!lt) {
-			flat_text(c, s + i, n - i);
+			expand_text(c, s + i, n - i);
 			return;
 		}
-		flat_text(c, s + i, (size_t)(lt - s) - i);
+		expand_text(c, s + i, (size_t)(lt - s) - i);
 		i = (size_t)(lt - s);
 		j = i + 1;
 		end = j < n && s[j] == '/';
@@ -994,9 +1141,91 @@ static void on_start_document(void *ctx)
 	((struct conv *)ctx)->started = 1;
 }
 
+/* The run a value that is one marker stands for, or NULL. */
+static const char *run_of(const struct conv *c, const xmlChar *v, size_t *len)
+{
+	const unsigned char *s = v;
+	unsigned long cp;
+	size_t k;
+
+	if (!s || (s[0] != 0xF3 && s[0] != 0xF4) || !s[1] || !s[2] || !s[3] || s[4])
+		return NULL;
+	cp = (unsigned long)(s[0] & 7) << 18 | (unsigned long)(s[1] & 0x3F) << 12 |
+	     (unsigned long)(s[2] & 0x3F) << 6 | (s[3] & 0x3F);
+	k = cp >= 0x100000UL ? cp - 0x100000UL + 65534 : cp - MARK_PLANE;
+	if (cp < MARK_PLANE || k >= c->n_runs)
+		return NULL;
+	*len = c->runs[2 * k + 1];
+	return *len ? c->runs_text + c->runs[2 * k] : "";
+}
+
+/* Appends an attribute value with its references decoded as libxml2 decodes them in values:
+ * as in text, but a numeric reference that is no character ends the value (libxml2 writes
+ * it as a NUL). */
+static int attr_decode(struct buf *out, const char *s, size_t n)
+{
+	const char *amp;
+	char d[4];
+	size_t dlen, used;
+	int err = 0;
+
+	while (!err && n) {
+		amp = memchr(s, '&', n);
+		if (!amp)
+			return buf_append(out, s, n);
+		err = buf_append(out, s, (size_t)(amp - s));
+		n -= (size_t)(amp - s);
+		s = amp;
+		used = decode_ref(s, n, d, &dlen);
+		if (n > 1 && s[1] == '#' && (!used || !dlen))
+			break;
+		if (!err)
+			err = used ? buf_append(out, d, dlen) : buf_putc(out, '&');
+		used = used ? used : 1;
+		s += used;
+		n -= used;
+	}
+	return err;
+}
+
+/* atts with the values normalize() set aside put back (a new array in *mine, or atts). */
+static const xmlChar **real_atts(struct conv *c, const xmlChar **atts, const xmlChar ***mine)
+{
+	size_t i, n = 0, len;
+	const char *r;
+	size_t *offs;
+
+	*mine = NULL;
+	if (!atts || !c->n_runs)
+		return atts;
+	while (atts[n])
+		n += 2;
+	*mine = calloc(n + 2, sizeof **mine);
+	offs = calloc(n + 2, sizeof *offs);
+	if (!*mine || !offs) {
+		free(offs);
+		c->err = -ENOMEM;
+		return atts;
+	}
+	buf_reset(&c->atts);
+	for (i = 0; i < n; i += 2) {
+		if (!(r = run_of(c, atts[i + 1], &len)))
+			continue;
+		offs[i + 1] = c->atts.len + 1;
+		if (attr_decode(&c->atts, r, len) < 0 || buf_putc(&c->atts, '\0') < 0)
+			c->err = -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		(*mine)[i] = offs[i] && c->atts.data ? (const xmlChar *)c->atts.data + offs[i] - 1
+						     : atts[i];
+	free(offs);
+	return *mine;
+}
+
 static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 {
 	struct conv *c = ctx;
+	const xmlChar **mine;
 
 	if (c->too_deep)
 		return;
@@ -1006,8 +1235,11 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 		return;
 	}
 	tag_open(c, tag_kind_interned(c, name));
-	if (c->x && c->x->html)
+	if (c->x && c->x->html) {
+		atts = real_atts(c, atts, &mine);
 		html_start(c, name, san_interned(c, name), atts);
+		free(mine);
+	}
 }
 
 static void on_end(void *ctx, const xmlChar *name)
@@ -1028,11 +1260,8 @@ static void on_text(void *ctx, const xmlChar *s, int len)
 {
 	struct conv *c = ctx;
 
-	if (!c->too_deep && len > 0) {
-		if (c->x && c->x->html)
-			html_text(c, (const char *)s, (size_t)len);
-		emit_text(c, (const char *)s, (size_t)len);
-	}
+	if (!c->too_deep && len > 0)
+		expand_text(c, (const char *)s, (size_t)len);
 }
 
 /* Parse errors are expected (feed HTML is rarely valid) and worth nothing to us; taking them
@@ -1104,12 +1333,18 @@ static int sax_convert(struct conv *c, const char *s, size_t n)
 		struct buf *out = c->out;
 		enum html_mode mode = c->mode;
 		const struct html_extra *x = c->x;
-		size_t start = c->start;
+		size_t start = c->start, n_runs = c->n_runs;
+		const char *runs_text = c->runs_text;
+		const size_t *runs = c->runs;
 
 		truncate_to(c, start);
 		free(c->a_href);
+		buf_fini(&c->atts);
 		conv_init(c, out, mode);
 		c->x = x;
+		c->runs_text = runs_text;
+		c->runs = runs;
+		c->n_runs = n_runs;
 		flat_convert(c, s, n);
 	}
 	return 0;
@@ -1119,6 +1354,7 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		 const struct html_extra *x)
 {
 	struct buf tmp = BUF_INIT;
+	struct norm t = {&tmp, BUF_INIT, BUF_INIT, 0};
 	struct conv c;
 	int err;
 
@@ -1136,7 +1372,10 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		if (!err)
 			flat_text(&c, html, tmp.data ? tmp.len : len);
 	} else {
-		err = normalize(html, len, &tmp, x && x->html);
+		err = normalize(html, len, &t, x && x->html);
+		c.runs_text = t.text.data;
+		c.runs = (const size_t *)(void *)t.runs.data;
+		c.n_runs = t.n_runs;
 		if (!err && tmp.len > INT_MAX)
 			flat_convert(&c, tmp.data, tmp.len);
 		else if (!err && tmp.len)
@@ -1144,6 +1383,9 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 	}
 	boundary(&c);
 	buf_fini(&tmp);
+	buf_fini(&c.atts);
+	buf_fini(&t.text);
+	buf_fini(&t.runs);
 	free(c.a_href);
 	if (!err)
 		err = c.err;
