@@ -416,6 +416,25 @@ static void test_server_loss(struct backend *b, struct store *s)
 	CHECK(lookup(s, "f2f2f2f2f2f2f2f2", NULL, NULL).rc == 0, "and nothing of it was written");
 }
 
+/* What a reservation and a lookup cost the server (store_pg_counts: the benchmark's "queries
+ * per fetch"). */
+static void test_counts(struct backend *b, struct store *s)
+{
+	struct store_pg_counts c0, c1;
+
+	if (!b->server)
+		return;
+	store_pg_counts(s, &c0);
+	CHECK(reserve(s, "9999999999999999", "feed-a") == 0, "reserve");
+	store_pg_counts(s, &c1);
+	CHECK(c1.batches - c0.batches == 2 && c1.writes - c0.writes == 1 && c1.reads == c0.reads,
+	      "a batch of one reservation: BEGIN and COMMIT, one write, no read (%lu, %lu, %lu)",
+	      c1.batches - c0.batches, c1.writes - c0.writes, c1.reads - c0.reads);
+	CHECK(lookup(s, "9999999999999999", NULL, NULL).rc == 1, "lookup");
+	store_pg_counts(s, &c0);
+	CHECK(c0.reads - c1.reads == 1, "a lookup is one query (%lu)", c0.reads - c1.reads);
+}
+
 static void run_contract(struct backend *b)
 {
 	struct inst one = {0};
@@ -430,6 +449,7 @@ static void run_contract(struct backend *b)
 	test_near_and_expire(b->name, one.s);
 	test_rollback_and_duplicates(b->name, one.s);
 	test_race(b, one.s);
+	test_counts(b, one.s);
 	test_server_loss(b, one.s);
 	one.s->ops->close(one.s);
 	if (one.st)
