@@ -25,6 +25,7 @@ static uv_loop_t loop;
 /* One instance of a store: SQLite over its own state handle, or PostgreSQL over its own
  * connection. */
 struct inst {
+	const char *name; /* the instance's (PostgreSQL: recovery walks see its own articles) */
 	struct store *s;
 	struct state *st;
 	struct pg_conn *c;
@@ -323,9 +324,9 @@ static void test_rollback_and_duplicates(const char *be, struct store *s)
 /* Two instances (two handles, two connections) reserve the same ids: one wins each. */
 static void test_race(struct backend *b, struct store *s1)
 {
-	struct inst two = {0};
+	struct inst two = {.name = "two"};
 	char id[17];
-	int wins = 0;
+	int ones = 0; /* races the first instance won */
 
 	if (b->open(b, &two) < 0) {
 		CHECK(0, "%s: a second instance", b->name);
@@ -362,9 +363,21 @@ static void test_race(struct backend *b, struct store *s1)
 
 		CHECK(wx + wy == 1 && lost, "%s: race %d: exactly one wins, -EEXIST for the other"
 		      " (%d/%d, %d/%d)", b->name, i, ax, dx.rc, ay, dy.rc);
-		wins += wx;
+		ones += x == s1 ? wx : wy;
 		struct answer a = lookup(s1, id, wx ? "feed-x" : "feed-y", NULL);
 		CHECK(a.rc == 1 && a.e.same_feed, "%s: race %d: the winner's row", b->name, i);
+	}
+	if (b->server) {
+		/* recovery walks: each instance sees the reservations it made, not the other's */
+		int n1 = 0, n2 = 0;
+
+		CHECK(reserve(two.s, "7777777777777777", "feed-x") == 0, "two reserves 7777...");
+		CHECK(s1->ops->seen_each(s1, SEEN_RESERVED, count_id, &n1) == 0 &&
+			      two.s->ops->seen_each(two.s, SEEN_RESERVED, count_id, &n2) == 0,
+		      "both walk");
+		CHECK(n1 == ones && n2 == 8 - ones + 1,
+		      "%s: one walks its own %d (got %d), two its own %d (got %d)", b->name, ones, n1,
+		      8 - ones + 1, n2);
 	}
 	two.s->ops->close(two.s);
 	if (two.st)
@@ -437,7 +450,7 @@ static void test_counts(struct backend *b, struct store *s)
 
 static void run_contract(struct backend *b)
 {
-	struct inst one = {0};
+	struct inst one = {.name = "one"};
 
 	if (b->open(b, &one) < 0) {
 		CHECK(0, "%s: open %s", b->name, b->where);
@@ -490,7 +503,7 @@ static int open_pg(struct backend *b, struct inst *i)
 	if (!i->c || pg_feeds_migrate(i->c, on_migrated, &a) < 0)
 		return -1;
 	wait_for(&a, 1);
-	if (a.rc < 0 || !(i->s = store_pg_new(&loop, i->c, b->where)))
+	if (a.rc < 0 || !(i->s = store_pg_new(&loop, i->c, b->where, i->name)))
 		return -1;
 	return 0;
 }

@@ -167,7 +167,7 @@ static int64_t col_i(const PGresult *r, int row, int i)
 
 #define FEED_COLUMNS PG_FEED_COLUMNS
 
-void pg_feed_row(const PGresult *r, int row, struct feed_state *f)
+void pg_feeds_row(const PGresult *r, int row, struct feed_state *f)
 {
 	feed_state_init(f);
 	f->name = col(r, row, 0);
@@ -196,7 +196,7 @@ static void on_claimed(void *ud, const PGresult *res, const char *err)
 	if (res && !(l = calloc(n ? n : 1, sizeof *l)))
 		err = "out of memory";
 	for (int i = 0; l && i < n; i++) {
-		pg_feed_row(res, i, &l[i].st);
+		pg_feeds_row(res, i, &l[i].st);
 		l[i].lease_no = col_i(res, i, 15);
 		l[i].expires = col_i(res, i, 16);
 	}

@@ -27,7 +27,7 @@
 #define PG_FEED_COLUMNS                                                                           \
 	"name, url, etag, last_modified, last_fetch, last_success, last_status, last_result,"    \
 	" failures, articles_seen, next_due, due_reason, retired, moved_from, pending_url"
-void pg_feed_row(const PGresult *r, int row, struct feed_state *f);
+void pg_feeds_row(const PGresult *r, int row, struct feed_state *f);
 
 /* Creates or migrates the schema (under an advisory lock, so instances starting together do it
  * once). done gets 0, or -EPROTO with a message (for example a schema newer than this build). */

@@ -43,7 +43,8 @@ static const char *const meta_fields[] = {"Tkey", "Tvalue", NULL};
 static const struct table tables[] = {
 	{"feed", feed_fields, FEED_SQL("retired", ""), FEED_SQL("retired::integer", " COLLATE \"C\"")},
 	{"seen", seen_fields,
-	 SEEN_SQL("CASE WHEN sketch IS NULL THEN NULL ELSE lower(hex(sketch)) END", "group_concat(h)", ""),
+	 SEEN_SQL("CASE WHEN sketch IS NULL THEN NULL ELSE lower(hex(sketch)) END",
+		  "group_concat(h)", ""),
 	 SEEN_SQL("encode(sketch, 'hex')", "string_agg(h::text, ',')", " COLLATE \"C\"")},
 	{"boiler", boiler_fields, "SELECT feed, h, n, last_seen FROM boiler ORDER BY feed, h",
 	 "SELECT feed, h, n, last_seen FROM boiler ORDER BY feed COLLATE \"C\", h"},
@@ -134,17 +135,17 @@ out:
 long state_dump_export(const char *where, FILE *out, struct buf *err)
 {
 	struct exporter e = {NULL, out, 0};
-	struct dump_pg *pg = NULL;
+	struct state_dump_pg *pg = NULL;
 	struct state *st = NULL;
 	int rc = 0;
 
-	if (store_pg_is_uri(where) ? !(pg = dump_pg_open(where, 0, err))
+	if (store_pg_is_uri(where) ? !(pg = state_dump_pg_open(where, 0, err))
 				   : !(st = state_open(where, 1, err)))
 		return -EIO;
 	fprintf(out, "{\"type\":\"feedspool-state\",\"version\":%d}\n", STATE_DUMP_VERSION);
 	for (size_t i = 0; rc == 0 && i < sizeof tables / sizeof tables[0]; i++) {
 		e.t = &tables[i];
-		rc = pg ? dump_pg_rows(pg, e.t->pg, export_row, &e, err)
+		rc = pg ? state_dump_pg_rows(pg, e.t->pg, export_row, &e, err)
 			: state_rows(st, e.t->sqlite, export_row, &e);
 		if (rc < 0 && st)
 			buf_printf(err, "%s", rc == -EIO ? "cannot write" : state_error(st));
@@ -155,7 +156,7 @@ long state_dump_export(const char *where, FILE *out, struct buf *err)
 		buf_printf(err, "cannot write the export");
 		rc = -EIO;
 	}
-	dump_pg_close(pg);
+	state_dump_pg_close(pg);
 	state_close(st);
 	return rc < 0 ? rc : e.n;
 }
@@ -164,7 +165,7 @@ long state_dump_export(const char *where, FILE *out, struct buf *err)
 
 struct target {
 	struct state *st;
-	struct dump_pg *pg;
+	struct state_dump_pg *pg;
 	struct buf *err;
 };
 
@@ -197,11 +198,11 @@ static int target_open(struct target *t, const char *where)
 	int rc;
 
 	if (store_pg_is_uri(where)) {
-		if (!(t->pg = dump_pg_open(where, 1, t->err)))
+		if (!(t->pg = state_dump_pg_open(where, 1, t->err)))
 			return -EIO;
-		rc = dump_pg_rows(t->pg, count, count_row, &n, t->err);
+		rc = state_dump_pg_rows(t->pg, count, count_row, &n, t->err);
 		if (rc == 0 && n == 0)
-			rc = dump_pg_exec(t->pg, "BEGIN", 0, NULL, t->err);
+			rc = state_dump_pg_exec(t->pg, "BEGIN", 0, NULL, t->err);
 	} else {
 		if (!(t->st = state_open(where, 0, t->err)))
 			return -EIO;
@@ -254,7 +255,7 @@ static int put_feed(struct target *t, const json_t *o)
 	const char *p[] = {f.name, f.url, f.etag, f.last_modified, v[0], v[1], v[2], f.last_result,
 			   v[3], v[4], v[5], f.due_reason, f.retired ? "true" : "false",
 			   f.moved_from, f.pending_url};
-	return dump_pg_exec(t->pg, sql, 15, p, t->err);
+	return state_dump_pg_exec(t->pg, sql, 15, p, t->err);
 }
 
 /* The lookup keys of a seen record, as numbers and as PostgreSQL's array text. */
@@ -353,9 +354,10 @@ static int put_seen(struct target *t, const json_t *o)
 			i64(v[i], num(o, k[i]));
 		const char *p[] = {id, str(o, "feed"), str(o, "guid"), v[0], v[1], str(o, "alias_of"),
 				   v[2], v[3], v[4], v[5], str(o, "sketch"), str(o, "why")};
-		rc = dump_pg_exec(t->pg, sql, 12, p, t->err);
+		rc = state_dump_pg_exec(t->pg, sql, 12, p, t->err);
 		if (rc == 0 && n_keys)
-			rc = dump_pg_exec(t->pg, keys_sql, 2, (const char *const[]){keys_text, id}, t->err);
+			rc = state_dump_pg_exec(t->pg, keys_sql, 2,
+						(const char *const[]){keys_text, id}, t->err);
 	}
 	free(keys);
 	free(keys_text);
@@ -379,7 +381,7 @@ static int put_boiler(struct target *t, const json_t *o)
 	i64(v[0], num(o, "h"));
 	i64(v[1], num(o, "n"));
 	i64(v[2], num(o, "last_seen"));
-	return dump_pg_exec(t->pg, sql, 4, (const char *const[]){str(o, "feed"), v[0], v[1], v[2]},
+	return state_dump_pg_exec(t->pg, sql, 4, (const char *const[]){str(o, "feed"), v[0], v[1], v[2]},
 			    t->err);
 }
 
@@ -395,7 +397,7 @@ static int put_meta(struct target *t, const json_t *o)
 	}
 	if (t->st)
 		return state_meta_put(t->st, k, v);
-	return dump_pg_exec(t->pg, sql, 2, (const char *const[]){k, v}, t->err);
+	return state_dump_pg_exec(t->pg, sql, 2, (const char *const[]){k, v}, t->err);
 }
 
 /* One line: the header first, then records. */
@@ -458,7 +460,8 @@ long state_dump_import(const char *where, FILE *in, const char *name, struct buf
 		buf_printf(err, "%s: %s", name, lineno ? "read error" : "empty: nothing to import");
 		rc = -EIO;
 	}
-	if (rc == 0 && (t.st ? state_commit(t.st) : dump_pg_exec(t.pg, "COMMIT", 0, NULL, &why)) < 0) {
+	if (rc == 0 &&
+	    (t.st ? state_commit(t.st) : state_dump_pg_exec(t.pg, "COMMIT", 0, NULL, &why)) < 0) {
 		buf_printf(err, "commit: %s", t.st ? state_error(t.st) : buf_cstr(&why));
 		rc = -EIO;
 	}
@@ -466,7 +469,7 @@ long state_dump_import(const char *where, FILE *in, const char *name, struct buf
 		state_rollback(t.st);
 out:
 	free(line);
-	dump_pg_close(t.pg);
+	state_dump_pg_close(t.pg);
 	state_close(t.st);
 	buf_fini(&why);
 	return rc < 0 ? rc : n - 1;

@@ -28,13 +28,15 @@ long state_dump_export(const char *where, FILE *out, struct buf *err);
 long state_dump_import(const char *where, FILE *in, const char *name, struct buf *err);
 
 /* PostgreSQL's side (state_dump_pg.c): a blocking connection, for the command line only. */
-struct dump_pg;
-struct dump_pg *dump_pg_open(const char *uri, int migrate, struct buf *err);
+struct state_dump_pg;
+struct state_dump_pg *state_dump_pg_open(const char *uri, int migrate, struct buf *err);
 /* Rows of a SELECT as text (as state_rows), fetched a row at a time. */
-int dump_pg_rows(struct dump_pg *d, const char *sql, int (*fn)(void *ud, int n, const char *const *v),
-		 void *ud, struct buf *err);
+int state_dump_pg_rows(struct state_dump_pg *d, const char *sql,
+		       int (*fn)(void *ud, int n, const char *const *v), void *ud,
+		       struct buf *err);
 /* One statement with text parameters (NULL: SQL NULL). 0 or -EIO with the server's message. */
-int dump_pg_exec(struct dump_pg *d, const char *sql, int n, const char *const *p, struct buf *err);
-void dump_pg_close(struct dump_pg *d);
+int state_dump_pg_exec(struct state_dump_pg *d, const char *sql, int n, const char *const *p,
+		       struct buf *err);
+void state_dump_pg_close(struct state_dump_pg *d);
 
 #endif

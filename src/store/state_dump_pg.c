@@ -10,7 +10,7 @@
 #include "pg_feeds.h"
 #include "state_dump.h"
 
-struct dump_pg {
+struct state_dump_pg {
 	PGconn *pg;
 };
 
@@ -52,9 +52,9 @@ static int migrate(const char *uri, struct buf *err)
 	return rc;
 }
 
-struct dump_pg *dump_pg_open(const char *uri, int migrate_first, struct buf *err)
+struct state_dump_pg *state_dump_pg_open(const char *uri, int migrate_first, struct buf *err)
 {
-	struct dump_pg *d;
+	struct state_dump_pg *d;
 
 	if (migrate_first && migrate(uri, err) < 0)
 		return NULL;
@@ -63,14 +63,15 @@ struct dump_pg *dump_pg_open(const char *uri, int migrate_first, struct buf *err
 	d->pg = PQconnectdb(uri);
 	if (PQstatus(d->pg) != CONNECTION_OK) {
 		buf_printf(err, "%s", PQerrorMessage(d->pg));
-		dump_pg_close(d);
+		state_dump_pg_close(d);
 		return NULL;
 	}
 	return d;
 }
 
-int dump_pg_rows(struct dump_pg *d, const char *sql, int (*fn)(void *ud, int n, const char *const *v),
-		 void *ud, struct buf *err)
+int state_dump_pg_rows(struct state_dump_pg *d, const char *sql,
+		       int (*fn)(void *ud, int n, const char *const *v), void *ud,
+		       struct buf *err)
 {
 	const char *v[32];
 	PGresult *r;
@@ -99,7 +100,8 @@ int dump_pg_rows(struct dump_pg *d, const char *sql, int (*fn)(void *ud, int n, 
 	return rc;
 }
 
-int dump_pg_exec(struct dump_pg *d, const char *sql, int n, const char *const *p, struct buf *err)
+int state_dump_pg_exec(struct state_dump_pg *d, const char *sql, int n, const char *const *p,
+		       struct buf *err)
 {
 	PGresult *r = PQexecParams(d->pg, sql, n, NULL, p, NULL, NULL, 0);
 	int rc = 0;
@@ -112,7 +114,7 @@ int dump_pg_exec(struct dump_pg *d, const char *sql, int n, const char *const *p
 	return rc;
 }
 
-void dump_pg_close(struct dump_pg *d)
+void state_dump_pg_close(struct state_dump_pg *d)
 {
 	if (!d)
 		return;

@@ -28,7 +28,7 @@ struct pg_batch {
 struct pg_store {
 	struct store s;
 	struct pg_conn *c;
-	char *uri;
+	char *uri, *instance;
 	struct pg_batch *batch; /* the open one, if any */
 	unsigned inflight;	/* operations not yet answered: the store lives until they are */
 	int closed;
@@ -59,6 +59,7 @@ static struct pg_store *ps_of(const struct store *s)
 static void ps_free(struct pg_store *ps)
 {
 	free(ps->uri);
+	free(ps->instance);
 	free(ps);
 }
 
@@ -269,7 +270,7 @@ static void on_feed(void *ud, const PGresult *res, const char *err)
 		rc = map_state(pg_conn_sqlstate(o->ps->c));
 		set_err(o->ps, err);
 	} else if (PQntuples(res) > 0) {
-		pg_feed_row(res, 0, &f);
+		pg_feeds_row(res, 0, &f);
 		rc = 1;
 	}
 	if (!o->ps->closed)
@@ -412,8 +413,8 @@ static int pg_seen_add(struct store *s, const struct state_seen_new *n, int64_t 
 	/* a unique insert (a taken id aborts the batch), and the lookup keys of the article */
 	static const char sql[] =
 		"WITH ins AS (INSERT INTO seen (id, feed, guid, simhash, status, alias_of, first_seen,"
-		"  last_seen, sketch, why) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8::bytea, $9)"
-		"  RETURNING id)"
+		"  last_seen, sketch, why, owner)"
+		"  VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8::bytea, $9, $11) RETURNING id)"
 		" INSERT INTO sketch_key (h, id) SELECT h, ins.id FROM ins,"
 		"  unnest($10::bigint[]) AS h ON CONFLICT DO NOTHING";
 	char sim[24], st[24], t[24], *sketch = NULL, *keys = NULL;
@@ -430,8 +431,9 @@ static int pg_seen_add(struct store *s, const struct state_seen_new *n, int64_t 
 			ps_of(s)->batch->rc = -ENOMEM;
 		goto out;
 	}
-	const char *p[] = {n->id, n->feed, n->guid, sim, st, n->alias_of, t, sketch, n->why, keys};
-	rc = write_q(ps_of(s), sql, 10, p);
+	const char *p[] = {n->id, n->feed, n->guid, sim, st, n->alias_of, t, sketch, n->why, keys,
+			   ps_of(s)->instance};
+	rc = write_q(ps_of(s), sql, 11, p);
 out:
 	free(sketch);
 	free(keys);
@@ -446,7 +448,8 @@ static int pg_seen_update(struct store *s, const char *id, enum seen_status stat
 	fmt_i64(st, status);
 	fmt_i64(h, (int64_t)content_hash);
 	fmt_i64(r, revision);
-	return write_q(ps_of(s), "UPDATE seen SET status = $2, content_hash = $3, revision = $4 WHERE id = $1",
+	return write_q(ps_of(s),
+		       "UPDATE seen SET status = $2, content_hash = $3, revision = $4 WHERE id = $1",
 		       4, (const char *const[]){id, st, h, r});
 }
 
@@ -471,7 +474,8 @@ static int pg_seen_touch(struct store *s, const char *id, int64_t now)
 
 	fmt_i64(t, now);
 	/* GREATEST: a late touch with an older clock never moves retention backwards */
-	return write_q(ps_of(s), "UPDATE seen SET last_seen = GREATEST(last_seen, $2::bigint) WHERE id = $1", 2,
+	return write_q(ps_of(s),
+		       "UPDATE seen SET last_seen = GREATEST(last_seen, $2::bigint) WHERE id = $1", 2,
 		       (const char *const[]){id, t});
 }
 
@@ -484,6 +488,7 @@ static int pg_seen_each(struct store *s, enum seen_status status,
 	PGconn *pg = PQconnectdb(ps->uri);
 	PGresult *r = NULL;
 	char st[24], *ids = NULL;
+	const char *code;
 	int n = 0, rc = -EBUSY;
 
 	fmt_i64(st, status);
@@ -491,13 +496,15 @@ static int pg_seen_each(struct store *s, enum seen_status status,
 		set_err(ps, PQerrorMessage(pg));
 		goto out;
 	}
-	r = PQexecParams(pg, "SELECT id FROM seen WHERE status = $1 ORDER BY id", 1, NULL,
-			 (const char *const[]){st}, NULL, NULL, 0);
+	r = PQexecParams(pg,
+			 "SELECT id FROM seen WHERE status = $1 AND (owner IS NULL OR owner = $2)"
+			 " ORDER BY id",
+			 2, NULL, (const char *const[]){st, ps->instance}, NULL, NULL, 0);
 	ps->counts.reads++;
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		set_err(ps, PQresultErrorMessage(r));
-		rc = map_state(PQresultErrorField(r, PG_DIAG_SQLSTATE) ? PQresultErrorField(r, PG_DIAG_SQLSTATE)
-							       : "XX000");
+		code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		rc = map_state(code ? code : "XX000");
 		goto out;
 	}
 	n = PQntuples(r);
@@ -699,13 +706,15 @@ static const struct store_ops pg_ops = {
     .close = pg_close,
 };
 
-struct store *store_pg_new(uv_loop_t *loop, struct pg_conn *c, const char *uri)
+struct store *store_pg_new(uv_loop_t *loop, struct pg_conn *c, const char *uri,
+			   const char *instance)
 {
 	struct pg_store *ps = calloc(1, sizeof *ps);
 
 	(void)loop; /* every answer comes through c, which runs on loop */
-	if (!ps || !(ps->uri = strdup(uri))) {
-		free(ps);
+	if (!ps || !(ps->uri = strdup(uri)) || (instance && !(ps->instance = strdup(instance)))) {
+		if (ps)
+			ps_free(ps);
 		return NULL;
 	}
 	ps->c = c;

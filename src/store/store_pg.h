@@ -32,8 +32,12 @@
 #include "store.h"
 
 /* A store over c (the caller's: it outlives the store, and its schema is migrated:
- * pg_feeds_migrate) whose blocking start-up walks connect to uri. NULL when memory runs out. */
-struct store *store_pg_new(uv_loop_t *loop, struct pg_conn *c, const char *uri);
+ * pg_feeds_migrate) whose blocking start-up walks connect to uri. instance (may be NULL) names
+ * this instance: the articles it records carry the name, and its recovery walk (seen_each)
+ * sees only those (and unnamed ones), since their files are in its own spool, not in another
+ * instance's. NULL when memory runs out. */
+struct store *store_pg_new(uv_loop_t *loop, struct pg_conn *c, const char *uri,
+			   const char *instance);
 
 /* Queries sent so far, in all and per kind (reads, writes, batch statements): what a fetch
  * costs the database. */
