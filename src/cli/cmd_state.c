@@ -216,6 +216,13 @@ out:
 	return rc;
 }
 
+static const char *configured_url(void *ud, const char *feed)
+{
+	const struct feed_conf *f = config_feed(ud, feed);
+
+	return f ? f->url : NULL;
+}
+
 /* export to standard output; import from standard input, into an empty state (SQLite: no
  * daemon may hold it meanwhile). */
 static int dump(const struct config *c, const char *what, const char *where)
@@ -230,7 +237,8 @@ static int dump(const struct config *c, const char *what, const char *where)
 	} else if (!pg && instance_lock(&lock, where, c->spool, 0, &err) < 0) {
 		n = -EBUSY;
 	} else {
-		n = state_dump_import(where, stdin, "standard input", &err);
+		n = state_dump_import(where, stdin, "standard input", configured_url, (void *)c,
+				      &err);
 	}
 	instance_unlock(&lock);
 	if (n < 0) {

@@ -167,6 +167,8 @@ struct target {
 	struct state *st;
 	struct state_dump_pg *pg;
 	struct buf *err;
+	state_dump_url_fn config_url;
+	void *ud;
 };
 
 static const char *str(const json_t *o, const char *k)
@@ -221,14 +223,15 @@ static int target_open(struct target *t, const char *where)
 
 static int put_feed(struct target *t, const json_t *o)
 {
-	/* the store's feed_put (store_pg.c); config_url: the daemon's reconcile sets it */
+	/* the store's feed_put (store_pg.c), with the configured URL */
 	static const char sql[] =
-		"INSERT INTO feeds (config_url, " PG_FEED_COLUMNS ") VALUES (COALESCE($2::text, ''),"
+		"INSERT INTO feeds (config_url, " PG_FEED_COLUMNS ")"
+		" VALUES (COALESCE($16::text, $2::text, ''),"
 		" $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
 		" ON CONFLICT (name) DO UPDATE SET url = $2, etag = $3, last_modified = $4,"
 		" last_fetch = $5, last_success = $6, last_status = $7, last_result = $8,"
 		" failures = $9, articles_seen = $10, next_due = $11, due_reason = $12,"
-		" retired = $13, moved_from = $14, pending_url = $15";
+		" retired = $13, moved_from = $14, pending_url = $15, config_url = COALESCE($16, $2, '')";
 	struct feed_state f = {
 	    .name = (char *)str(o, "name"), .url = (char *)str(o, "url"),
 	    .etag = (char *)str(o, "etag"), .last_modified = (char *)str(o, "last_modified"),
@@ -254,8 +257,9 @@ static int put_feed(struct target *t, const json_t *o)
 	i64(v[5], f.next_due);
 	const char *p[] = {f.name, f.url, f.etag, f.last_modified, v[0], v[1], v[2], f.last_result,
 			   v[3], v[4], v[5], f.due_reason, f.retired ? "true" : "false",
-			   f.moved_from, f.pending_url};
-	return state_dump_pg_exec(t->pg, sql, 15, p, t->err);
+			   f.moved_from, f.pending_url,
+			   t->config_url ? t->config_url(t->ud, f.name) : NULL};
+	return state_dump_pg_exec(t->pg, sql, 16, p, t->err);
 }
 
 /* The lookup keys of a seen record, as numbers and as PostgreSQL's array text. */
@@ -436,10 +440,11 @@ static int put_line(struct target *t, const char *line, long lineno)
 	return rc;
 }
 
-long state_dump_import(const char *where, FILE *in, const char *name, struct buf *err)
+long state_dump_import(const char *where, FILE *in, const char *name, state_dump_url_fn config_url,
+		       void *ud, struct buf *err)
 {
 	struct buf why = BUF_INIT;
-	struct target t = {NULL, NULL, &why};
+	struct target t = {NULL, NULL, &why, config_url, (void *)ud};
 	char *line = NULL;
 	size_t cap = 0;
 	long lineno = 0, n = 0;

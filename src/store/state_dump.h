@@ -24,8 +24,13 @@
 long state_dump_export(const char *where, FILE *out, struct buf *err);
 /* Loads records from in (named name in messages) into the state at where, created or migrated
  * first, in one transaction: all of them or none. Refused when the target's seen set is not
- * empty. The number of records loaded, or negative with a message naming the line in err. */
-long state_dump_import(const char *where, FILE *in, const char *name, struct buf *err);
+ * empty. config_url (may be NULL) gives the URL the configuration names for a feed (NULL when
+ * it names none): PostgreSQL keeps it beside the URL fetched now, which a permanent redirect
+ * may have moved, so that the daemon's reconcile sees no change. The number of records loaded,
+ * or negative with a message naming the line in err. */
+typedef const char *(*state_dump_url_fn)(void *ud, const char *feed);
+long state_dump_import(const char *where, FILE *in, const char *name, state_dump_url_fn config_url,
+		       void *ud, struct buf *err);
 
 /* PostgreSQL's side (state_dump_pg.c): a blocking connection, for the command line only. */
 struct state_dump_pg;
