@@ -11,6 +11,9 @@
  * -EBUSY when the connection was lost or the server is away (or a deadlock: retry), -ENOENT
  * for an alias naming an unknown article, -EIO otherwise. A transaction never outlives its
  * connection: after a reconnection its remaining statements fail instead of running outside it.
+ * One case stays ambiguous, as with any database server: a COMMIT sent whose answer is lost
+ * with the connection is reported -EBUSY although the server may have committed it; this is why
+ * a reservation is recorded as RESERVED first and recovery treats such rows as not durable.
  *
  * Differences from the SQLite store that callers must allow for: a write's conflict is known
  * only at commit (writes return 0 or -ENOMEM), and once a write of a batch failed, reads made
