@@ -142,7 +142,14 @@ long state_dump_export(const char *where, FILE *out, struct buf *err)
 	if (store_pg_is_uri(where) ? !(pg = state_dump_pg_open(where, 0, err))
 				   : !(st = state_open(where, 1, err)))
 		return -EIO;
-	fprintf(out, "{\"type\":\"feedspool-state\",\"version\":%d}\n", STATE_DUMP_VERSION);
+	/* one snapshot for every table, beside a daemon that writes on */
+	rc = pg ? state_dump_pg_exec(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL,
+				     err)
+		: state_rows(st, "BEGIN", export_row, &e);
+	if (rc == 0)
+		fprintf(out, "{\"type\":\"feedspool-state\",\"version\":%d}\n", STATE_DUMP_VERSION);
+	else if (st)
+		buf_printf(err, "%s", state_error(st));
 	for (size_t i = 0; rc == 0 && i < sizeof tables / sizeof tables[0]; i++) {
 		e.t = &tables[i];
 		rc = pg ? state_dump_pg_rows(pg, e.t->pg, export_row, &e, err)
@@ -156,6 +163,8 @@ long state_dump_export(const char *where, FILE *out, struct buf *err)
 		buf_printf(err, "cannot write the export");
 		rc = -EIO;
 	}
+	if (st)
+		state_rows(st, "COMMIT", export_row, &e); /* ends the read; nothing was written */
 	state_dump_pg_close(pg);
 	state_close(st);
 	return rc < 0 ? rc : e.n;
