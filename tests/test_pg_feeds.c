@@ -129,7 +129,7 @@ static void test_migrate_and_reconcile(struct pg_conn *c1, struct pg_conn *c2)
 	wait_answer(&m1);
 	wait_answer(&m2);
 	CHECK(m1.rc == 0 && m2.rc == 0, "migrations: %s / %s", m1.err, m2.err);
-	CHECK_STR(value(c1, "SELECT version FROM feedspool_schema"), "1", "schema version");
+	CHECK_STR(value(c1, "SELECT version FROM feedspool_schema"), "2", "schema version");
 	CHECK_STR(value(c1, "SELECT count(*) FROM feedspool_schema"), "1", "one version row");
 	pg_feeds_reconcile(c1, feeds, 4, on_rc, &r);
 	wait_answer(&r);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* `feedspool state rebuild`: the way back from a lost or corrupt state database, a fresh one
- * whose seen set holds every article in the spool's new/ and cur/, so nothing is written twice. */
+ * whose seen set holds every article in the spool's new/ and cur/, so nothing is written twice;
+ * `state export` and `state import`: a state as lines of JSON, to move it (into PostgreSQL). */
 #include "autoconfig.h"
 
 #include <dirent.h>
@@ -22,6 +23,8 @@
 #include "instance.h"
 #include "log.h"
 #include "state.h"
+#include "state_dump.h"
+#include "store_pg.h"
 
 struct rebuild {
 	struct state *st;
@@ -213,32 +216,80 @@ out:
 	return rc;
 }
 
+static const char *configured_url(void *ud, const char *feed)
+{
+	const struct feed_conf *f = config_feed(ud, feed);
+
+	return f ? f->url : NULL;
+}
+
+/* export to standard output; import from standard input, into an empty state (SQLite: no
+ * daemon may hold it meanwhile). */
+static int dump(const struct config *c, const char *what, const char *where)
+{
+	struct instance_lock lock = INSTANCE_LOCK_INIT;
+	struct buf err = BUF_INIT;
+	int pg = store_pg_is_uri(where);
+	long n;
+
+	if (!strcmp(what, "export")) {
+		n = state_dump_export(where, stdout, &err);
+	} else if (!pg && instance_lock(&lock, where, c->spool, 0, &err) < 0) {
+		n = -EBUSY;
+	} else {
+		n = state_dump_import(where, stdin, "standard input", configured_url, (void *)c,
+				      &err);
+	}
+	instance_unlock(&lock);
+	if (n < 0) {
+		/* a URI may carry a password: only its scheme is named */
+		fprintf(stderr, "feedspool: state %s %s: %s\n", what, pg ? "(PostgreSQL)" : where,
+			buf_cstr(&err));
+	} else if (!strcmp(what, "import")) {
+		fprintf(stderr, "feedspool: state import: %ld records into %s\n", n,
+			pg ? "PostgreSQL" : where);
+	}
+	buf_fini(&err);
+	return n < 0 ? EXIT_INPUT : 0;
+}
+
 int cmd_state(int argc, char **argv)
 {
 	static const char help[] =
 	    "Usage: feedspool state rebuild [-c FILE]\n"
+	    "       feedspool state export [-c FILE] [-s STATE] > FILE\n"
+	    "       feedspool state import [-c FILE] [-s STATE] < FILE\n"
 	    "Rebuild the state database from the spool, the way back from a corrupt or lost\n"
 	    "state: the old database (and its -wal and -shm) is moved aside to\n"
 	    "STATE.broken-TIME, and a new one records every article in the spool's new/ and\n"
 	    "cur/ (its id, feed and guid) as written, so that the next run writes none of them\n"
 	    "again. Feed validators and schedules start afresh. Refused while a daemon runs.\n"
-	    "Exit status 0 when rebuilt, 1 when not, 2 for usage errors.\n\n"
+	    "export writes everything the state holds (feeds, validators and schedules, the seen\n"
+	    "set with aliases, the near-duplicate index, boilerplate counts, filter counters) as\n"
+	    "lines of JSON; import loads such lines into an empty state, in one transaction.\n"
+	    "The state is the configuration's `state` (a SQLite file or a postgresql:// URI),\n"
+	    "or STATE: export from one, import into the other to move a state into PostgreSQL.\n"
+	    "Exit status 0 when done, 1 when not, 2 for usage errors.\n\n"
 	    "  -c, --config FILE  the configuration (default " CONFIG_DEFAULT_PATH ")\n"
+	    "  -s, --state STATE  this state instead of the configuration's\n"
 	    "  -h, --help         show this help and exit\n";
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
+	    {"state", required_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *path = CONFIG_DEFAULT_PATH;
+	const char *path = CONFIG_DEFAULT_PATH, *state = NULL, *what;
 	struct buf err = BUF_INIT;
 	struct config *c;
 	int o, rc;
 
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "c:s:h", longopts, NULL)) != -1) {
 		if (o == 'c') {
 			path = optarg;
+		} else if (o == 's') {
+			state = optarg;
 		} else if (o == 'h') {
 			fputs(help, stdout);
 			return 0;
@@ -247,7 +298,8 @@ int cmd_state(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind + 1 != argc || strcmp(argv[optind], "rebuild") != 0) {
+	what = optind + 1 == argc ? argv[optind] : "";
+	if (strcmp(what, "rebuild") != 0 && strcmp(what, "export") != 0 && strcmp(what, "import") != 0) {
 		fputs(help, stderr);
 		return EXIT_USAGE;
 	}
@@ -256,7 +308,14 @@ int cmd_state(int argc, char **argv)
 		buf_fini(&err);
 		return EXIT_INPUT;
 	}
-	rc = rebuild(c);
+	if (strcmp(what, "rebuild") != 0) {
+		rc = dump(c, what, state ? state : c->state);
+	} else if (store_pg_is_uri(c->state)) {
+		log_err("state rebuild: the state is in PostgreSQL; rebuild makes a SQLite file");
+		rc = EXIT_INPUT;
+	} else {
+		rc = rebuild(c);
+	}
 	config_free(c);
 	buf_fini(&err);
 	return rc;

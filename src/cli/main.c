@@ -19,7 +19,7 @@ static const struct {
 	{"once", cmd_run, "fetch every feed once, write new articles to the spool, and exit"},
 	{"check", cmd_check, "validate a configuration and print the resolved feed list"},
 	{"feeds", cmd_feeds, "show every feed's last fetch, failures and next due time"},
-	{"state", cmd_state, "rebuild the state database from the spool (after corruption)"},
+	{"state", cmd_state, "rebuild the state from the spool; export or import it (to PostgreSQL)"},
 	{"ctl", cmd_ctl, "refresh, pause or resume feeds of a running daemon, or ask its status"},
 	{"opml", cmd_opml, "export the feeds as OPML, or import an OPML file's feeds"},
 	{"take", cmd_take, "claim the articles in the spool's new/ and print them (JSON, text, mbox)"},

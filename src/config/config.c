@@ -1071,7 +1071,12 @@ static int set_value(struct load *ld, const struct key *k, void *base, const cha
 	case K_OPML:
 		if (!*v)
 			return bad_value(ld, k->name, v, "a path");
-		s = resolve(c->dir, v);
+		/* state = postgresql://...: a database, not a path (store_pg.h) */
+		if (k->type == K_PATH && !strcmp(k->name, "state") &&
+		    (!strncmp(v, "postgresql://", 13) || !strncmp(v, "postgres://", 11)))
+			s = strdup(v);
+		else
+			s = resolve(c->dir, v);
 		if (!s)
 			goto oom;
 		if (k->type == K_PATH) {

@@ -306,8 +306,15 @@ int preflight_storage(const struct config *c, struct buf *err)
 {
 	int rc = 0;
 
-	if (check_state(c->state, c->path, err) < 0)
+	if (!strncmp(c->state, "postgresql://", 13) || !strncmp(c->state, "postgres://", 11)) {
+		/* the URI is not named: it may carry a password */
+		problem(err, "state", "postgresql://...",
+			"the daemon does not run on PostgreSQL yet (feedspool state export and import"
+			" do); use a SQLite file");
 		rc = -1;
+	} else if (check_state(c->state, c->path, err) < 0) {
+		rc = -1;
+	}
 	if (check_spool(c->spool, err) < 0)
 		rc = -1;
 	return rc;

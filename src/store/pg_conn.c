@@ -16,6 +16,7 @@ struct pg_query {
 	char **params;
 	pg_result_fn fn;
 	void *ud;
+	unsigned *pin; /* a transaction's session (pg_conn_query_pinned), or NULL */
 };
 
 /* The poll handle follows the socket, which changes on every connection attempt: one handle per
@@ -41,6 +42,8 @@ struct pg_conn {
 	struct pg_query *head, *tail;
 	unsigned pending;
 	unsigned backoff_ms;
+	unsigned session;   /* counts connections made: a transaction lives in one */
+	char sqlstate[6];   /* of the answer being given (pg_conn_sqlstate) */
 	int reported_down;
 	int closing, open_handles;
 	pg_state_fn on_state;
@@ -79,6 +82,8 @@ static void finish_head(struct pg_conn *c, const PGresult *res, const char *err)
 		c->tail = NULL;
 	c->pending--;
 	c->sent = 0;
+	if (res)
+		memcpy(c->sqlstate, "00000", 6);
 	q->fn(q->ud, res, err);
 	query_free(q);
 }
@@ -89,8 +94,10 @@ static void fail_all(struct pg_conn *c, const char *why)
 		PQclear(c->res);
 		c->res = NULL;
 	}
-	while (c->head)
+	while (c->head) {
+		memcpy(c->sqlstate, "08006", 6); /* connection_failure */
 		finish_head(c, NULL, why);
+	}
 }
 
 static void on_poll_closed(uv_handle_t *h)
@@ -196,6 +203,7 @@ static void connect_step(struct pg_conn *c)
 		return;
 	case PGRES_POLLING_OK:
 		c->st = PG_UP;
+		c->session++;
 		c->backoff_ms = BACKOFF_MIN_MS;
 		if (watch(c, UV_READABLE) < 0) {
 			lost(c, "cannot watch the database socket");
@@ -230,12 +238,17 @@ static void read_results(struct pg_conn *c)
 		}
 		r = c->res;
 		c->res = NULL;
-		if (!r)
+		if (!r) {
+			memcpy(c->sqlstate, "XX000", 6);
 			finish_head(c, NULL, "no result");
-		else if (PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK)
+		} else if (PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK) {
 			finish_head(c, r, NULL);
-		else
+		} else {
+			const char *code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+			snprintf(c->sqlstate, sizeof c->sqlstate, "%s", code ? code : "XX000");
 			finish_head(c, NULL, PQresultErrorMessage(r));
+		}
 		if (r)
 			PQclear(r);
 		if (c->st != PG_UP)
@@ -274,12 +287,21 @@ static void send_next(struct pg_conn *c)
 	int f;
 
 	while (c->st == PG_UP && !c->sent && (q = c->head)) {
+		if (q->pin && !*q->pin) {
+			*q->pin = c->session;
+		} else if (q->pin && *q->pin != c->session) {
+			/* its transaction died with an earlier connection */
+			memcpy(c->sqlstate, "08006", 6);
+			finish_head(c, NULL, "the connection was lost during the transaction");
+			continue;
+		}
 		if (!PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, (const char *const *)q->params,
 				       NULL, NULL, 0)) {
 			if (PQstatus(c->pg) == CONNECTION_BAD) {
 				lost(c, PQerrorMessage(c->pg));
 				return;
 			}
+			memcpy(c->sqlstate, "XX000", 6);
 			finish_head(c, NULL, PQerrorMessage(c->pg)); /* this query only */
 			continue;
 		}
@@ -335,6 +357,12 @@ struct pg_conn *pg_conn_new(uv_loop_t *loop, const char *uri, pg_state_fn on_sta
 int pg_conn_query(struct pg_conn *c, const char *sql, int nparams, const char *const *params,
 		  pg_result_fn fn, void *ud)
 {
+	return pg_conn_query_pinned(c, NULL, sql, nparams, params, fn, ud);
+}
+
+int pg_conn_query_pinned(struct pg_conn *c, unsigned *pin, const char *sql, int nparams,
+			 const char *const *params, pg_result_fn fn, void *ud)
+{
 	struct pg_query *q = calloc(1, sizeof *q);
 
 	if (!q || !(q->sql = strdup(sql)) || !(q->params = calloc(nparams ? nparams : 1, sizeof(char *))))
@@ -344,6 +372,7 @@ int pg_conn_query(struct pg_conn *c, const char *sql, int nparams, const char *c
 			goto fail;
 	q->fn = fn;
 	q->ud = ud;
+	q->pin = pin;
 	if (c->tail)
 		c->tail->next = q;
 	else
@@ -364,6 +393,11 @@ fail:
 int pg_conn_up(const struct pg_conn *c)
 {
 	return c->st == PG_UP;
+}
+
+const char *pg_conn_sqlstate(const struct pg_conn *c)
+{
+	return c->sqlstate;
 }
 
 unsigned pg_conn_pending(const struct pg_conn *c)

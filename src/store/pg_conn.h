@@ -27,6 +27,16 @@ struct pg_conn *pg_conn_new(uv_loop_t *loop, const char *uri, pg_state_fn on_sta
  * from inside this call). 0, or -ENOMEM. */
 int pg_conn_query(struct pg_conn *c, const char *sql, int nparams, const char *const *params,
 		  pg_result_fn fn, void *ud);
+/* The same, for one statement of a transaction: *pin (0 before its first statement) is set to
+ * the connection's session when the first is sent; a later one finds the connection made again
+ * since (its transaction gone with the old one) and fails with SQLSTATE 08006 instead of running
+ * outside it. *pin must live until the last of them is answered. */
+int pg_conn_query_pinned(struct pg_conn *c, unsigned *pin, const char *sql, int nparams,
+			 const char *const *params, pg_result_fn fn, void *ud);
+/* The SQLSTATE of the answer being given, valid in a pg_result_fn: "00000" for a result,
+ * "08006" when the connection was lost (or is away), else the server's code (23505 a unique
+ * violation, 40P01 a deadlock...). */
+const char *pg_conn_sqlstate(const struct pg_conn *c);
 /* 1 when connected and idle-or-working, 0 while connecting or away. */
 int pg_conn_up(const struct pg_conn *c);
 /* Queries queued or in flight. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pg_feeds.h"
+#include "pg_schema.h"
 
 /* Version 1. config_url is the address the configuration names (a changed one starts the feed
  * afresh); url is where it is fetched now (a permanent redirect moves it). */
@@ -38,6 +39,7 @@ static const char migrate_sql[] =
 	"  IF v > %d THEN RAISE EXCEPTION 'the database holds schema version %%, newer than this"
 	" feedspool (%d)', v; END IF;"
 	"  IF v < 1 THEN UPDATE feedspool_schema SET version = 1; END IF;"
+	"  IF v < 2 THEN EXECUTE %s; UPDATE feedspool_schema SET version = 2; END IF;"
 	"END $m$";
 
 struct op {
@@ -93,21 +95,26 @@ static int submit(struct pg_conn *c, const char *sql, int n, const char *const *
 
 int pg_feeds_migrate(struct pg_conn *c, void (*done)(void *ud, int rc, const char *err), void *ud)
 {
-	char *quoted = NULL, *sql = NULL;
-	size_t qn = 2 * sizeof schema_v1 + 16, n;
+	char *quoted = NULL, *quoted2 = NULL, *sql = NULL;
+	size_t qn = 2 * sizeof schema_v1 + 16, qn2, n;
 	int rc = -ENOMEM;
 
 	/* the schema as a dollar-quoted literal for EXECUTE */
 	if (!(quoted = malloc(qn)))
 		goto out;
 	snprintf(quoted, qn, "$s$%s$s$", schema_v1);
-	n = sizeof migrate_sql + strlen(quoted) + 32;
+	qn2 = strlen(pg_schema_v2) + 16;
+	if (!(quoted2 = malloc(qn2)))
+		goto out;
+	snprintf(quoted2, qn2, "$s$%s$s$", pg_schema_v2);
+	n = sizeof migrate_sql + strlen(quoted) + strlen(quoted2) + 32;
 	if (!(sql = malloc(n)))
 		goto out;
-	snprintf(sql, n, migrate_sql, quoted, PG_SCHEMA_VERSION, PG_SCHEMA_VERSION);
+	snprintf(sql, n, migrate_sql, quoted, PG_SCHEMA_VERSION, PG_SCHEMA_VERSION, quoted2);
 	rc = submit(c, sql, 0, NULL, on_done, op_new(done, NULL, ud));
 out:
 	free(quoted);
+	free(quoted2);
 	free(sql);
 	return rc;
 }
@@ -158,11 +165,9 @@ static int64_t col_i(const PGresult *r, int row, int i)
 	return PQgetisnull(r, row, i) ? 0 : strtoll(PQgetvalue(r, row, i), NULL, 10);
 }
 
-#define FEED_COLUMNS                                                                              \
-	"name, url, etag, last_modified, last_fetch, last_success, last_status, last_result,"    \
-	" failures, articles_seen, next_due, due_reason, retired, moved_from, pending_url"
+#define FEED_COLUMNS PG_FEED_COLUMNS
 
-static void row_to_state(const PGresult *r, int row, struct feed_state *f)
+void pg_feeds_row(const PGresult *r, int row, struct feed_state *f)
 {
 	feed_state_init(f);
 	f->name = col(r, row, 0);
@@ -191,7 +196,7 @@ static void on_claimed(void *ud, const PGresult *res, const char *err)
 	if (res && !(l = calloc(n ? n : 1, sizeof *l)))
 		err = "out of memory";
 	for (int i = 0; l && i < n; i++) {
-		row_to_state(res, i, &l[i].st);
+		pg_feeds_row(res, i, &l[i].st);
 		l[i].lease_no = col_i(res, i, 15);
 		l[i].expires = col_i(res, i, 16);
 	}

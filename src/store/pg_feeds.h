@@ -18,8 +18,16 @@
 #include "pg_conn.h"
 #include "state.h"
 
-#define PG_SCHEMA_VERSION 1
+/* 1: the feed list and leases; 2: the seen set and what dedup keeps (pg_schema.c) */
+#define PG_SCHEMA_VERSION 2
 #define PG_LEASE_STALE 1 /* pg_feeds_save's answer when the lease was lost */
+
+/* The columns of a feed's state, in struct feed_state's order, and one row of them read into f
+ * (initialized here; strings owned by f). */
+#define PG_FEED_COLUMNS                                                                           \
+	"name, url, etag, last_modified, last_fetch, last_success, last_status, last_result,"    \
+	" failures, articles_seen, next_due, due_reason, retired, moved_from, pending_url"
+void pg_feeds_row(const PGresult *r, int row, struct feed_state *f);
 
 /* Creates or migrates the schema (under an advisory lock, so instances starting together do it
  * once). done gets 0, or -EPROTO with a message (for example a schema newer than this build). */

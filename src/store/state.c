@@ -1229,3 +1229,41 @@ int state_has_v3_ids(const struct state *s)
 {
 	return s->v3_ids;
 }
+
+/* ---- state export and import (state_dump.c) -------------------------------------------------- */
+
+int state_rows(struct state *s, const char *sql, state_row_fn fn, void *ud)
+{
+	sqlite3_stmt *st = NULL;
+	const char *v[32];
+	int rc, n, i;
+
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) != SQLITE_OK)
+		return fail(s, rc);
+	n = sqlite3_column_count(st);
+	if (n > 32) {
+		sqlite3_finalize(st);
+		return -EINVAL;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (i = 0; i < n; i++)
+			v[i] = (const char *)sqlite3_column_text(st, i);
+		if ((rc = fn(ud, n, v)) != 0)
+			break;
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc > 0)
+		rc = fail(s, rc);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int state_begin_deferred(struct state *s)
+{
+	int rc = state_begin(s);
+
+	if (rc == 0 && (rc = exec(s, "PRAGMA defer_foreign_keys = ON")) < 0)
+		state_rollback(s);
+	return rc;
+}

@@ -157,4 +157,12 @@ int state_has_v3_ids(const struct state *s);
 /* Forgets entries not touched since before; returns how many, or negative. */
 int state_expire(struct state *s, int64_t before);
 
+/* For `feedspool state export` and `import` (state_dump.c). state_rows runs one read-only
+ * SELECT (at most 32 columns) and gives each row as text (NULL for NULL), valid during the call;
+ * a nonzero return of fn stops it and is returned. state_begin_deferred begins a transaction
+ * whose foreign keys (an alias's article) are checked at its commit. */
+typedef int (*state_row_fn)(void *ud, int n, const char *const *v);
+int state_rows(struct state *s, const char *sql, state_row_fn fn, void *ud);
+int state_begin_deferred(struct state *s);
+
 #endif

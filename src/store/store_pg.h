@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* The store interface (store.h) over PostgreSQL, asynchronous on the loop through pg_conn.c.
+ *
+ * Reads are queries whose answers come from the loop. A batch is one transaction on the
+ * connection, whose statements run in the order of the calls: begin() sends BEGIN, each write
+ * is sent as it is made (so reads made after it see it, as they do in SQLite), commit() sends
+ * COMMIT (ROLLBACK when a write could not even be queued). commit's callback gets 0 only when the
+ * server committed every write of the batch; otherwise the batch left nothing behind and the
+ * code says why: -EEXIST when an article it reserves is already recorded (by this or another
+ * instance: the seen set's primary key decides, so two instances never both reserve one id),
+ * -EBUSY when the connection was lost or the server is away (or a deadlock: retry), -ENOENT
+ * for an alias naming an unknown article, -EIO otherwise. A transaction never outlives its
+ * connection: after a reconnection its remaining statements fail instead of running outside it.
+ * One case stays ambiguous, as with any database server: a COMMIT sent whose answer is lost
+ * with the connection is reported -EBUSY although the server may have committed it; this is why
+ * a reservation is recorded as RESERVED first and recovery treats such rows as not durable.
+ *
+ * Differences from the SQLite store that callers must allow for: a write's conflict is known
+ * only at commit (writes return 0 or -ENOMEM), and once a write of a batch failed, reads made
+ * before its commit fail too (-EBUSY: the server aborted the transaction); one conflicting
+ * reservation fails its whole batch (the next fetch finds the id known and goes on without
+ * it); an update or delete of an unknown id is not an
+ * error; expire() reports 0, not how many rows it removed; seen_each() blocks on a second,
+ * short connection (start-up only).
+ *
+ * Connections: each instance holds this one (all its reads and writes, in order) plus, for a
+ * moment at start-up, the one of seen_each; the feed leases (pg_feeds.c) may share it. A
+ * server's max_connections must cover two per instance plus the CLI's. */
+#ifndef FEEDSPOOL_STORE_PG_H
+#define FEEDSPOOL_STORE_PG_H
+
+#include <uv.h>
+
+#include "pg_conn.h"
+#include "store.h"
+
+/* A store over c (the caller's: it outlives the store, and its schema is migrated:
+ * pg_feeds_migrate) whose blocking start-up walks connect to uri. instance (may be NULL) names
+ * this instance: the articles it records carry the name, and its recovery walk (seen_each)
+ * sees only those (and unnamed ones), since their files are in its own spool, not in another
+ * instance's. NULL when memory runs out. */
+struct store *store_pg_new(uv_loop_t *loop, struct pg_conn *c, const char *uri,
+			   const char *instance);
+
+/* Queries sent so far, in all and per kind (reads, writes, batch statements): what a fetch
+ * costs the database. */
+struct store_pg_counts {
+	unsigned long reads, writes, batches;
+};
+void store_pg_counts(const struct store *s, struct store_pg_counts *out);
+
+/* Whether a state setting names a PostgreSQL database (a postgresql:// or postgres:// URI)
+ * rather than a SQLite file. */
+int store_pg_is_uri(const char *state);
+
+#endif
