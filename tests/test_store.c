@@ -106,6 +106,23 @@ int main(void)
 	      "boiler_load: sentence 42 counted 3, then done(0)");
 	CHECK(s->ops->seen_set_status(s, "b0b0b0b0b0b0b0b0", SEEN_WRITTEN) == -ENOENT,
 	      "set_status of an unknown id: expected -ENOENT");
+	/* seen_known: by id, by (feed, guid), by the older id; seen_revision; immediate */
+	CHECK(s->immediate == 1, "the SQLite store answers within the call");
+	memset(&a, 0, sizeof a);
+	s->ops->seen_known(s, "a1a1a1a1a1a1a1a1", NULL, "feed-b", NULL, on_done, &a);
+	CHECK(a.calls == 1 && a.rc == 1, "known by id: got %d calls, %d", a.calls, a.rc);
+	memset(&a, 0, sizeof a);
+	s->ops->seen_known(s, "ffffffffffffffff", NULL, "feed-a", "g-1", on_done, &a);
+	CHECK(a.calls == 1 && a.rc == 1, "known by (feed, guid): got %d", a.rc);
+	memset(&a, 0, sizeof a);
+	s->ops->seen_known(s, "ffffffffffffffff", NULL, "feed-b", "g-1", on_done, &a);
+	CHECK(a.calls == 1 && a.rc == 0, "another feed's guid: expected unknown, got %d", a.rc);
+	memset(&a, 0, sizeof a);
+	s->ops->seen_known(s, "ffffffffffffffff", "a1a1a1a1a1a1a1a1", "feed-b", NULL, on_done, &a);
+	CHECK(a.calls == 1 && a.rc == 1, "known by its older id: got %d", a.rc);
+	CHECK(s->ops->legacy_ids(s) == 0, "a new database has no ids of the older link rules");
+	CHECK(s->ops->seen_revision(s, "a1a1a1a1a1a1a1a1") == 0, "a1's revision: 0");
+	CHECK(s->ops->seen_revision(s, "b0b0b0b0b0b0b0b0") == -ENOENT, "unknown: -ENOENT");
 	s->ops->close(s);
 	state_close(st);
 	buf_fini(&err);
