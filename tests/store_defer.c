@@ -9,6 +9,7 @@
 #include "store_defer.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -298,6 +299,10 @@ static void d_close(struct store *s)
 {
 	struct store_defer *q = of(s);
 
+	if (q->head) {
+		fprintf(stderr, "store_defer: closed with calls unanswered (run the loop first)\n");
+		abort();
+	}
 	q->closing = 1;
 	uv_close((uv_handle_t *)&q->idle, on_closed);
 }

@@ -168,8 +168,9 @@ static void wait_idle(struct env *e)
 {
 	int i;
 
-	for (i = 0; i < 100000 && !pipeline_idle(e->p); i++)
-		uv_run(&e->loop, UV_RUN_NOWAIT);
+	/* each turn waits for an event (the spool's thread pool, the store's answers) */
+	for (i = 0; i < 1000000 && !pipeline_idle(e->p); i++)
+		uv_run(&e->loop, UV_RUN_ONCE);
 	CHECK(pipeline_idle(e->p), "the pipeline never became idle");
 }
 
@@ -309,15 +310,35 @@ static size_t count_json(const struct buf *b)
 
 static void env_close(struct env *e)
 {
+	struct feed_state fs;
+
+	/* a batch open at the end: its commit (answered later, from the loop) outlives
+	 * pipeline_free, which waits for it */
+	feed_state_init(&fs);
+	fs.name = (char *)"closing";
+	fs.url = (char *)"http://example.org/";
+	CHECK(pipeline_txn(e->p) == 0 && e->store->ops->feed_put(e->store, &fs) == 0,
+	      "a write at the end");
 	pipeline_free(e->p);
-	if (e->store != e->sq)
-		e->store->ops->close(e->store);
 	spool_close(e->sp, NULL, NULL);
-	uv_run(&e->loop, UV_RUN_DEFAULT);
+	uv_run(&e->loop, UV_RUN_DEFAULT); /* the daemon's order: the store closes after this */
+	if (e->store != e->sq) {
+		e->store->ops->close(e->store);
+		uv_run(&e->loop, UV_RUN_DEFAULT);
+	}
+	CHECK(state_feed_get(e->st, "closing", &fs) == 1, "the last batch was committed");
+	feed_state_fini(&fs);
 	e->sq->ops->close(e->sq);
 	state_close(e->st);
 	config_free(e->c);
 	uv_loop_close(&e->loop);
+	if (!check_failures) { /* kept for a look when something failed */
+		char cmd[300];
+
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", e->dir);
+		if (system(cmd) != 0)
+			CHECK(0, "cannot remove %s", e->dir);
+	}
 }
 
 /* alpha, beta, alpha again (all known), alpha with revisions and story 3 changed, gamma

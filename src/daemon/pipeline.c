@@ -347,7 +347,8 @@ static void record_kept(struct job *j)
 		p->totals.revisions++;
 		log_debug("%s: %s revision %d", j->run->feed, j->a.id, j->a.revision);
 	}
-	if (pipeline_wait_publish(p, j->a.id) < 0)
+	/* closing: recorded as SPOOLING, the next start publishes it */
+	if (!p->closing && pipeline_wait_publish(p, j->a.id) < 0)
 		log_err("spool: cannot publish %s (published at the next start)", j->a.id);
 	pipeline_job_free(j);
 }

@@ -38,7 +38,9 @@ struct store_ops {
 	void (*commit)(struct store *s, store_done_fn done, void *ud);
 	int (*rollback)(struct store *s);
 	int (*probe)(struct store *s); /* could a batch be written now? 0 or negative */
-	/* feeds: one read per feed at start-up and reload, one write per fetch */
+	/* feeds: one read per feed at start-up and reload, one write per fetch. feeds.c needs the
+	 * read's answer within the call (its reconcile is synchronous): an answer that comes later
+	 * is dropped, and the feed starts as new (fetched without validators; nothing is lost) */
 	void (*feed_get)(struct store *s, const char *name, store_feed_fn fn, void *ud);
 	int (*feed_put)(struct store *s, const struct feed_state *f);
 	int (*feed_delete)(struct store *s, const char *name);
