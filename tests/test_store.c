@@ -204,6 +204,35 @@ static void test_batch_and_lookups(const char *be, struct store *s)
 	CHECK(a.boiler42 == 3, "%s: a boilerplate count is never lowered (%u)", be, a.boiler42);
 }
 
+/* seen_known by id, by (feed, guid) and by an older id; seen_revision (every implementation) */
+static void test_known(const char *be, struct store *s)
+{
+	struct answer a = {0};
+
+	CHECK(s->ops->seen_known && s->ops->seen_revision && s->ops->legacy_ids,
+	      "%s: implements seen_known, seen_revision and legacy_ids", be);
+	if (!s->ops->seen_known || !s->ops->seen_revision || !s->ops->legacy_ids)
+		return;
+	s->ops->seen_known(s, "a1a1a1a1a1a1a1a1", NULL, "feed-b", NULL, on_done, &a);
+	wait_for(&a, 1);
+	CHECK(a.rc == 1, "%s: known by id: got %d", be, a.rc);
+	memset(&a, 0, sizeof a);
+	s->ops->seen_known(s, "ffffffffffffffff", NULL, "feed-a", "g-1", on_done, &a);
+	wait_for(&a, 1);
+	CHECK(a.rc == 1, "%s: known by (feed, guid): got %d", be, a.rc);
+	memset(&a, 0, sizeof a);
+	s->ops->seen_known(s, "ffffffffffffffff", NULL, "feed-b", "g-1", on_done, &a);
+	wait_for(&a, 1);
+	CHECK(a.rc == 0, "%s: another feed's guid: expected unknown, got %d", be, a.rc);
+	memset(&a, 0, sizeof a);
+	s->ops->seen_known(s, "ffffffffffffffff", "a1a1a1a1a1a1a1a1", "feed-b", NULL, on_done, &a);
+	wait_for(&a, 1);
+	CHECK(a.rc == 1, "%s: known by its older id: got %d", be, a.rc);
+	CHECK(s->ops->legacy_ids(s) == 0, "%s: a new store has no ids of the older link rules", be);
+	CHECK(s->ops->seen_revision(s, "a1a1a1a1a1a1a1a1") == 0, "%s: a1's revision: 0", be);
+	CHECK(s->ops->seen_revision(s, "b0b0b0b0b0b0b0b0") == -ENOENT, "%s: unknown: -ENOENT", be);
+}
+
 static void test_feeds(const char *be, struct store *s)
 {
 	struct feed_state f;
@@ -457,6 +486,7 @@ static void run_contract(struct backend *b)
 		return;
 	}
 	test_batch_and_lookups(b->name, one.s);
+	test_known(b->name, one.s);
 	test_feeds(b->name, one.s);
 	test_revisions_and_walks(b->name, one.s);
 	test_near_and_expire(b->name, one.s);

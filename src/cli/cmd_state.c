@@ -24,10 +24,12 @@
 #include "log.h"
 #include "state.h"
 #include "state_dump.h"
+#include "store.h"
 #include "store_pg.h"
 
 struct rebuild {
 	struct state *st;
+	struct store *store; /* over st: what dedup_decide.c asks (answers within the call) */
 	int64_t now;
 	size_t added, skipped;
 };
@@ -42,6 +44,11 @@ static int is_id(const char *s)
 	return s[16] == '\0';
 }
 
+static void on_near(void *ud, int status)
+{
+	*(int *)ud = status;
+}
+
 /* Records an article as written with what near-duplicate dedup keeps of it (its SimHash,
  * sketch and lookup keys, computed as the pipeline does), so that copies of it are still
  * caught. */
@@ -51,7 +58,7 @@ static int record(struct rebuild *rb, json_t *o, const char *id, const char *fee
 	struct dedup_run run;
 	struct dedup_verdict v;
 	struct state_seen_new n = {0};
-	int rc;
+	int rc = -EAGAIN; /* set by on_near */
 
 	article_init(&a);
 	memset(&v, 0, sizeof v);
@@ -60,7 +67,7 @@ static int record(struct rebuild *rb, json_t *o, const char *id, const char *fee
 	a.body = (char *)json_string_value(json_object_get(o, "body"));
 	a.guid = (char *)guid;
 	dedup_run_init(&run, feed);
-	rc = dedup_near(rb->st, &run, &a, 0, &v);
+	dedup_near(rb->store, &run, &a, 0, &v, on_near, &rc);
 	if (rc >= 0) {
 		n.id = id;
 		n.feed = feed;
@@ -74,9 +81,9 @@ static int record(struct rebuild *rb, json_t *o, const char *id, const char *fee
 		rc = state_seen_add_sketch(rb->st, &n, rb->now);
 	}
 	if (rc >= 0)
-		rc = dedup_run_fini(&run, rb->st, rb->now);
+		rc = dedup_run_fini(&run, rb->store, rb->now);
 	else
-		dedup_run_fini(&run, rb->st, rb->now);
+		dedup_run_fini(&run, rb->store, rb->now);
 	dedup_verdict_fini(&v);
 	return rc;
 }
@@ -199,6 +206,10 @@ static int rebuild(const struct config *c)
 		log_err("state %s", buf_cstr(&err));
 		goto out;
 	}
+	if (!(rb.store = store_sqlite_new(rb.st))) {
+		log_err("out of memory");
+		goto out;
+	}
 	rb.now = (int64_t)time(NULL);
 	if (state_begin(rb.st) < 0 || add_dir(&rb, c->spool, "new") < 0 ||
 	    add_dir(&rb, c->spool, "cur") < 0 || state_commit(rb.st) < 0) {
@@ -210,6 +221,8 @@ static int rebuild(const struct config *c)
 	       aside[0] ? "; the old one is " : "", aside);
 	rc = 0;
 out:
+	if (rb.store)
+		rb.store->ops->close(rb.store);
 	state_close(rb.st);
 	instance_unlock(&lock);
 	buf_fini(&err);

@@ -37,6 +37,7 @@
 #include "schedule.h"
 #include "spool.h"
 #include "state.h"
+#include "store.h"
 
 #define STOP_GRACE_MS 1500 /* in-flight work is abandoned after this, well within 5 s */
 #define TICK_MAX_MS 60000
@@ -46,6 +47,7 @@ struct daemon {
 	const struct daemon_opts *o;
 	struct config *cfg;
 	struct state *st;
+	struct store *store; /* the state as the pipeline and the feeds reach it */
 	struct spool *sp;
 	struct pipeline *pl;
 	struct filter_chain *chain;
@@ -183,7 +185,7 @@ static void save_filter_stats(struct daemon *d)
 	}
 	text = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
 	if (text && pipeline_txn(d->pl) == 0)
-		state_meta_put(d->st, "filters", text);
+		d->store->ops->meta_put(d->store, "filters", text);
 	free(text);
 	json_decref(arr);
 }
@@ -219,12 +221,12 @@ static void on_expire(uv_timer_t *t)
 
 	if (pipeline_txn(d->pl) < 0)
 		return; /* the state cannot be written now: tomorrow */
-	n = state_expire(d->st, now_s() - (int64_t)d->cfg->retention_days * 86400);
+	n = d->store->ops->expire(d->store, now_s() - (int64_t)d->cfg->retention_days * 86400);
 	if (n > 0)
 		log_info("state: forgot %d article%s not listed for %d days", n, n == 1 ? "" : "s",
 			 d->cfg->retention_days);
 	else if (n < 0)
-		log_err("state: expiry failed: %s", state_error(d->st));
+		log_err("state: expiry failed: %s", d->store->ops->error(d->store));
 }
 
 static void on_watchdog(uv_timer_t *t)
@@ -557,6 +559,10 @@ static int open_storage(struct daemon *d, struct instance_lock *lock, struct buf
 		log_err("state %s", buf_cstr(err));
 		return -EINVAL;
 	}
+	if (!(d->store = store_sqlite_new(d->st))) {
+		log_err("out of memory");
+		return -ENOMEM;
+	}
 	buf_reset(err);
 	mkdir_p(d->cfg->spool);
 	if (!(d->sp = spool_open(&d->loop, d->cfg->spool, d->cfg->umask, err))) {
@@ -577,10 +583,10 @@ static int open_feeds(struct daemon *d)
 	struct feeds_env env = {0};
 	struct feeds_cbs cbs = {on_recorded, on_settled};
 
-	d->pl = pipeline_new(&d->loop, d->st, d->sp, d->cfg);
+	d->pl = pipeline_new(&d->loop, d->store, d->sp, d->cfg);
 	d->fetcher = fetcher_new(&d->loop, d->cfg->max_total, d->cfg->max_per_host);
 	env.loop = &d->loop;
-	env.st = d->st;
+	env.store = d->store;
 	env.pl = d->pl;
 	env.fetcher = d->fetcher;
 	env.once = d->o->mode == DAEMON_ONCE;
@@ -598,7 +604,8 @@ static int open_feeds(struct daemon *d)
 	if (needs_judge(d->cfg, d->chain))
 		pipeline_set_judge(d->pl, judge, d);
 	if (pipeline_recover(d->pl) < 0) {
-		log_err("state %s: recovery failed: %s", d->cfg->state, state_error(d->st));
+		log_err("state %s: recovery failed: %s", d->cfg->state,
+			d->store->ops->error(d->store));
 		return -EIO;
 	}
 	return 0;
@@ -691,6 +698,8 @@ static void teardown(struct daemon *d, struct instance_lock *lock)
 		spool_close(d->sp, NULL, NULL);
 	uv_run(&d->loop, UV_RUN_DEFAULT);
 	feeds_free(d->feeds);
+	if (d->store)
+		d->store->ops->close(d->store);
 	if (d->st)
 		state_close(d->st);
 	instance_unlock(lock); /* after the database is closed (see instance.c) */

@@ -514,8 +514,9 @@ static void save_state(struct feed *f)
 		log_debug("feed %s: its state is saved after its next fetch (the state cannot be "
 			  "written now)",
 			  f->name);
-	else if (state_feed_put(fs->env.st, &f->st) < 0)
-		log_err("feed %s: cannot save its state: %s", f->name, state_error(fs->env.st));
+	else if (fs->env.store->ops->feed_put(fs->env.store, &f->st) < 0)
+		log_err("feed %s: cannot save its state: %s", f->name,
+			fs->env.store->ops->error(fs->env.store));
 }
 
 /* The outcome of a finished attempt: the feed's new state, its next due time, one log line. */
@@ -725,15 +726,67 @@ void feeds_abandon(struct feeds *fs)
 
 /* ---- reconcile: one rule for start-up and reload ------------------------------------------- */
 
+/* The store's answer for one feed: a copy of what it saved (rc 1), or nothing (0, negative).
+ * An answer that comes after the call finds the load abandoned and only frees it. */
+struct feed_load {
+	struct feed_state st;
+	int rc, answered, abandoned;
+};
+
+static void on_feed_state(void *ud, int rc, const struct feed_state *src)
+{
+	struct feed_load *l = ud;
+	struct feed_state *st = &l->st;
+
+	if (l->abandoned) {
+		free(l);
+		return;
+	}
+	l->answered = 1;
+	if ((l->rc = rc) <= 0)
+		return;
+	*st = *src;
+#define DUP(x) st->x = src->x ? strdup(src->x) : NULL
+	DUP(name);
+	DUP(url);
+	DUP(etag);
+	DUP(last_modified);
+	DUP(last_result);
+	DUP(due_reason);
+	DUP(moved_from);
+	DUP(pending_url);
+#undef DUP
+	if (!st->name || !st->url)
+		l->rc = -ENOMEM;
+}
+
 static struct feed *feed_new(struct feeds *fs, const struct feed_conf *fc)
 {
+	struct feed_load *l = calloc(1, sizeof *l);
+	int rc = 0;
 	struct feed *f = calloc(1, sizeof *f);
 
-	if (!f)
+	if (!l || !f) {
+		free(l);
+		free(f);
 		return NULL;
+	}
 	f->fs = fs;
 	feed_state_init(&f->st);
-	if (state_feed_get(fs->env.st, fc->name, &f->st) <= 0) {
+	/* the reconcile needs the answer at once: a store answers this read within the call */
+	fs->env.store->ops->feed_get(fs->env.store, fc->name, on_feed_state, l);
+	if (!l->answered) {
+		l->abandoned = 1;
+		log_err("feed %s: the store did not answer its saved state at once: fetched as new",
+			fc->name);
+	} else {
+		if ((rc = l->rc) > 0)
+			f->st = l->st;
+		else
+			feed_state_fini(&l->st);
+		free(l);
+	}
+	if (rc <= 0) {
 		feed_state_fini(&f->st);
 		feed_state_init(&f->st);
 		f->st.name = strdup(fc->name);

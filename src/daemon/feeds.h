@@ -23,13 +23,14 @@
 #include "fetch.h"
 #include "pipeline.h"
 #include "state.h"
+#include "store.h"
 
 struct feeds;
 
 /* What the feeds work with, borrowed for their life. */
 struct feeds_env {
 	uv_loop_t *loop;
-	struct state *st;
+	struct store *store;
 	struct pipeline *pl;
 	struct fetcher *fetcher;
 	int once;  /* `once`: every feed is due now and fetched once */

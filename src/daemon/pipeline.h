@@ -14,7 +14,16 @@
  * validators are saved only after every article of that fetch is recorded. A SIGKILL anywhere
  * therefore leaves either a recorded article (recovery publishes it from tmp/ or finds it in
  * new/ or cur/) or an unrecorded one that the next fetch, sent without new validators, brings
- * again. */
+ * again.
+ *
+ * The state is the store (store.h), the spool the sink (sink.h), both reached only through their
+ * interfaces and in continuation style: a store read may answer later, from the loop (a job then
+ * waits with its article), and a batch counts only once its commit's callback says 0. So
+ * "recorded" above means "in a batch whose commit answered 0": articles are published, and runs
+ * finish (their feeds' validators join a later batch), only from that callback; a failed commit
+ * fails the articles it carried (their runs fail, the feeds are fetched again without new
+ * validators). Reservations are made one at a time (pipeline_article.c), so answers in flight
+ * never let two copies of a story both pass. */
 #ifndef FEEDSPOOL_PIPELINE_H
 #define FEEDSPOOL_PIPELINE_H
 
@@ -26,6 +35,7 @@
 #include "config.h"
 #include "spool.h"
 #include "state.h"
+#include "store.h"
 
 struct pipeline;
 struct feed_run;
@@ -54,7 +64,9 @@ struct feed_run_result {
 
 typedef void (*feed_run_done_fn)(void *ud, const struct feed_run_result *r);
 
-struct pipeline *pipeline_new(uv_loop_t *loop, struct state *st, struct spool *sp,
+/* The state is reached only through store (store.h: reads and commits may answer later, from
+ * the loop); it stays the caller's, and must outlive the pipeline's last callback. */
+struct pipeline *pipeline_new(uv_loop_t *loop, struct store *store, struct spool *sp,
 			      const struct config *c);
 void pipeline_set_judge(struct pipeline *p, pipeline_judge_fn fn, void *ud);
 /* The configuration changed (reload): format, near-duplicate settings, retention. */
@@ -79,9 +91,9 @@ void pipeline_run_set_catchup(struct feed_run *r, int on);
 /* Whether the run's feed has revisions on (default off): set before the first article. */
 void pipeline_run_set_revisions(struct feed_run *r, int on);
 /* Before the article is made in full (its text): 1 when its id or (feed, guid) is already known
- * (never in a feed with revisions on), and then it is counted as a duplicate and needs nothing
- * more; 0 when pipeline_run_article must have it. Optional: pipeline_run_article checks again
- * what was not checked here. */
+ * (never in a feed with revisions on, and never asked of a store that answers later), and then
+ * it is counted as a duplicate and needs nothing more; 0 when pipeline_run_article must have it.
+ * Optional: pipeline_run_article checks again what was not checked here. */
 int pipeline_run_known(struct feed_run *r, const struct article *a);
 /* Hands over one article (the pipeline takes its contents; a is left empty). */
 void pipeline_run_article(struct feed_run *r, struct article *a, const struct feed_info *f);
@@ -92,9 +104,9 @@ size_t pipeline_run_pending(const struct feed_run *r);
  * has failed. */
 void pipeline_run_end(struct feed_run *r);
 
-/* Opens (if needed) the batched state transaction, committed at the end of this loop iteration,
- * so that other state writes (a feed's validators) join it. 0, or negative when the state
- * cannot be written now (stalled): then write nothing. */
+/* Opens (if needed) the store's batch, whose commit is asked for at the end of this loop
+ * iteration, so that other store writes (a feed's validators) join it. 0, or negative when the
+ * state cannot be written now (stalled): then write nothing. */
 int pipeline_txn(struct pipeline *p);
 
 /* Storage trouble: the negative errno that stops the pipeline from accepting articles (the
@@ -105,7 +117,8 @@ void pipeline_on_resume(struct pipeline *p, void (*fn)(void *ud), void *ud);
 /* Back-pressure: articles recorded for good that wait in tmp/ for room in new/ (which never
  * holds more than max_pending articles); they are published as readers take files. */
 size_t pipeline_waiting(const struct pipeline *p);
-/* Commits the open state transaction now (shutdown). */
+/* Asks for the open batch's commit now (shutdown, recovery): its status when the store answered
+ * within the call, else 0 (pipeline_idle is false until it answers). */
 int pipeline_flush(struct pipeline *p);
 
 /* Totals since start, for STATUS and `once`'s summary. */

@@ -24,7 +24,7 @@ static int recover_reserved(void *ud, const char *id)
 
 	/* accepted but never durable: forget it; the feed's validators were not saved, so the
 	 * next fetch brings it again */
-	state_seen_delete(rv->p->st, id);
+	rv->p->store->ops->seen_delete(rv->p->store, id);
 	rv->settled++;
 	return 0;
 }
@@ -65,15 +65,15 @@ static int recover_spooling(void *ud, const char *id)
 {
 	struct recovery *rv = ud;
 	struct pipeline *p = rv->p;
-	struct seen_entry e;
+	int revision = p->store->ops->seen_revision(p->store, id);
 	enum sink_found where;
 
 	/* A first version is published once it is in new/ or cur/. A revision's JSON there may
 	 * be the older version's: tmp/ alone says whether it still waits to replace it. */
-	if (state_seen_get(p->st, id, NULL, &e) <= 0)
-		e.revision = 0;
-	where = p->sink->ops->find(p->sink, id, e.revision);
-	if (where == SINK_STAGED && staged_is(p, id, e.revision) == 0)
+	if (revision < 0)
+		revision = 0;
+	where = p->sink->ops->find(p->sink, id, revision);
+	if (where == SINK_STAGED && staged_is(p, id, revision) == 0)
 		where = SINK_NOTHING;
 	switch (where) {
 	case SINK_STAGED:
@@ -92,7 +92,7 @@ static int recover_spooling(void *ud, const char *id)
 	case SINK_NOTHING: /* published (then taken by a reader, for a first version) */
 		break;
 	}
-	state_seen_set_status(p->st, id, SEEN_WRITTEN);
+	p->store->ops->seen_set_status(p->store, id, SEEN_WRITTEN);
 	rv->settled++;
 	return 0;
 }
@@ -124,11 +124,13 @@ int pipeline_recover(struct pipeline *p)
 	struct pub *n;
 	int rc;
 
-	if ((rc = state_begin(p->st)) < 0)
+	/* the walks block (start-up); the batch's commit may answer later: a failure then stalls
+	 * the pipeline, and the next start does this again */
+	if ((rc = pipeline_batch(p)) < 0)
 		return rc;
-	state_seen_each(p->st, SEEN_RESERVED, recover_reserved, &rv);
-	state_seen_each(p->st, SEEN_SPOOLING, recover_spooling, &rv);
-	if ((rc = state_commit(p->st)) < 0)
+	p->store->ops->seen_each(p->store, SEEN_RESERVED, recover_reserved, &rv);
+	p->store->ops->seen_each(p->store, SEEN_SPOOLING, recover_spooling, &rv);
+	if ((rc = pipeline_flush(p)) < 0)
 		return rc;
 	/* what is left in tmp/ was never recorded, but for the articles waiting for new/ */
 	if (p->n_waiting && (cl.ids = calloc(p->n_waiting, sizeof *cl.ids))) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Every dedup decision: known ids, (feed, guid) aliases, near-duplicates (see dedup_decide.h). */
+/* Every dedup decision: known ids, (feed, guid) aliases, near-duplicates (see dedup_decide.h),
+ * asked of the store in continuation style: each answer may come later, from the loop. */
 #include "autoconfig.h"
 
 #include "dedup_decide.h"
@@ -22,7 +23,7 @@ void dedup_run_init(struct dedup_run *d, const char *feed)
 }
 
 struct boiler_save {
-	struct state *st;
+	struct store *s;
 	const char *feed;
 	int64_t now;
 	int rc;
@@ -33,15 +34,15 @@ static void save_one(void *ud, uint64_t h, uint32_t n)
 	struct boiler_save *bs = ud;
 	int rc;
 
-	if (bs->rc == 0 && (rc = state_boiler_put(bs->st, bs->feed, h, n, bs->now)) < 0)
+	if (bs->rc == 0 && (rc = bs->s->ops->boiler_put(bs->s, bs->feed, h, n, bs->now)) < 0)
 		bs->rc = rc;
 }
 
-int dedup_run_fini(struct dedup_run *d, struct state *st, int64_t now)
+int dedup_run_fini(struct dedup_run *d, struct store *s, int64_t now)
 {
-	struct boiler_save bs = {st, d->feed, now, 0};
+	struct boiler_save bs = {s, d->feed, now, 0};
 
-	if (st && d->feed)
+	if (s && d->feed)
 		dedup_boiler_each_changed(&d->boiler, save_one, &bs);
 	dedup_boiler_fini(&d->boiler);
 	free(d->feed);
@@ -64,19 +65,15 @@ static void legacy_id(const struct article *a, char out[17])
 	free(old);
 }
 
-int dedup_known(struct state *st, const char *feed, const struct article *a)
+void dedup_known(struct store *s, const char *feed, const struct article *a, store_done_fn fn,
+		 void *ud)
 {
-	char id[17];
-	int rc;
+	char alt[17] = "";
 
-	if ((rc = state_seen_has(st, a->id)) != 0)
-		return rc;
-	if (a->guid && (rc = state_alias_get(st, feed, a->guid, id)) != 0)
-		return rc;
-	if (!state_has_v3_ids(st))
-		return 0;
-	legacy_id(a, id);
-	return id[0] && strcmp(id, a->id) ? state_seen_has(st, id) : 0;
+	if (s->ops->legacy_ids(s))
+		legacy_id(a, alt);
+	s->ops->seen_known(s, a->id, alt[0] && strcmp(alt, a->id) ? alt : NULL, feed, a->guid, fn,
+			   ud);
 }
 
 void dedup_verdict_fini(struct dedup_verdict *v)
@@ -84,94 +81,215 @@ void dedup_verdict_fini(struct dedup_verdict *v)
 	buf_fini(&v->sketch);
 }
 
-static void load_one(void *ud, uint64_t h, uint32_t n)
-{
-	dedup_boiler_load(ud, h, n);
-}
-
-/* Compares the new article with each candidate; the best match wins. */
-struct compare {
-	struct state *st;
-	const struct dedup_run *d;
-	const struct dedup_sketch *x;
-	struct dedup_verdict *v;
-	struct dedup_match best;
-	struct dedup_sketch y;
+/* One candidate the store found, kept until it is compared (its feed's boilerplate may have to
+ * be read first). */
+struct cand {
+	char id[17];
+	char *feed;
+	void *sketch;
+	size_t len;
 };
+
+/* One near-duplicate question in flight. */
+struct near {
+	struct store *s;
+	struct dedup_run *d;
+	const struct article *a;
+	struct dedup_verdict *v;
+	int64_t since;
+	store_done_fn done;
+	void *ud;
+	struct dedup_sketch x, y;
+	struct dedup_match best;
+	struct dedup_boiler other; /* the current candidate's feed's */
+	struct cand cands[STATE_MAX_CANDIDATES];
+	size_t n, next;
+};
+
+static void near_finish(struct near *q, int rc)
+{
+	store_done_fn done = q->done;
+	void *ud = q->ud;
+	size_t i;
+
+	for (i = 0; i < q->n; i++) {
+		free(q->cands[i].feed);
+		free(q->cands[i].sketch);
+	}
+	free(q);
+	done(ud, rc);
+}
 
 static void on_candidate(void *ud, const char *id, const char *feed, const void *sketch,
 			 size_t len)
 {
-	struct compare *c = ud;
-	struct dedup_boiler other;
-	struct dedup_match m;
-	int same = feed && c->d->feed && strcmp(feed, c->d->feed) == 0;
+	struct near *q = ud;
+	struct cand *c;
 
-	if (dedup_sketch_decode(sketch, len, &c->y) < 0)
+	if (q->n >= STATE_MAX_CANDIDATES || !sketch || !len)
 		return; /* recorded before version 4: no evidence to merge on */
-	dedup_boiler_init(&other);
-	if (!same && feed)
-		state_boiler_each(c->st, feed, load_one, &other);
-	dedup_compare(c->x, &c->d->boiler, &c->y, same ? NULL : &other, same, &m);
-	dedup_boiler_fini(&other);
-	{
-		char why[200];
-
-		dedup_match_describe(&m, why, sizeof why);
-		log_debug("%s: near-duplicate candidate %s (feed %s): %s", c->d->feed, id,
-			  feed ? feed : "?", why);
+	c = &q->cands[q->n];
+	memcpy(c->id, id, 17);
+	c->feed = feed ? strdup(feed) : NULL;
+	c->sketch = malloc(len);
+	if ((feed && !c->feed) || !c->sketch) {
+		free(c->feed);
+		free(c->sketch);
+		return;
 	}
-	if (m.rule != DEDUP_NONE && (!c->v->duplicate || m.distance < c->best.distance)) {
-		c->v->duplicate = 1;
-		memcpy(c->v->match, id, 17);
-		c->best = m;
+	memcpy(c->sketch, sketch, len);
+	c->len = len;
+	q->n++;
+}
+
+static void load_own(void *ud, uint64_t h, uint32_t n)
+{
+	struct near *q = ud;
+
+	dedup_boiler_load(&q->d->boiler, h, n);
+}
+
+static void load_other(void *ud, uint64_t h, uint32_t n)
+{
+	struct near *q = ud;
+
+	dedup_boiler_load(&q->other, h, n);
+}
+
+static int is_same(const struct near *q, const struct cand *c)
+{
+	return c->feed && q->d->feed && strcmp(c->feed, q->d->feed) == 0;
+}
+
+/* Compares the new article with one candidate (other: its feed's boilerplate, or NULL); the
+ * best match wins. */
+static void compare_one(struct near *q, const struct cand *c, const struct dedup_boiler *other)
+{
+	struct dedup_match m;
+	char why[200];
+
+	dedup_compare(&q->x, &q->d->boiler, &q->y, other, is_same(q, c), &m);
+	dedup_match_describe(&m, why, sizeof why);
+	log_debug("%s: near-duplicate candidate %s (feed %s): %s", q->d->feed, c->id,
+		  c->feed ? c->feed : "?", why);
+	if (m.rule != DEDUP_NONE && (!q->v->duplicate || m.distance < q->best.distance)) {
+		q->v->duplicate = 1;
+		memcpy(q->v->match, c->id, 17);
+		q->best = m;
 	}
 }
 
-int dedup_near(struct state *st, struct dedup_run *d, const struct article *a, int64_t since,
-	       struct dedup_verdict *v)
-{
-	struct dedup_sketch *x = malloc(sizeof *x);
-	struct compare *c = malloc(sizeof *c);
-	const char *body = a->body ? a->body : a->summary;
-	uint64_t look[DEDUP_LOOKUPS];
-	size_t n;
-	int rc = -ENOMEM;
+static void compare_next(struct near *q);
 
-	memset(v, 0, sizeof *v);
-	if (!x || !c)
-		goto done;
-	if (!d->loaded && d->feed) {
-		state_boiler_each(st, d->feed, load_one, &d->boiler);
-		d->loaded = 1;
-	}
-	dedup_sketch_make(x, a->title, body);
-	v->simhash = x->simhash;
-	n = dedup_sketch_keys(x, &d->boiler, 1, look, DEDUP_LOOKUPS);
-	memset(c, 0, sizeof *c);
-	c->st = st;
-	c->d = d;
-	c->x = x;
-	c->v = v;
-	if ((rc = state_near_candidates(st, look, n, x->simhash, since, on_candidate, c)) < 0)
-		goto done;
+static void on_other_loaded(void *ud, int status)
+{
+	struct near *q = ud;
+
+	(void)status; /* without it, the candidate is compared with no boilerplate discounted */
+	compare_one(q, &q->cands[q->next++], &q->other);
+	dedup_boiler_fini(&q->other);
+	compare_next(q);
+}
+
+/* The decision once every candidate is compared: a distinct article's keys, its sentences
+ * counted into the run's boilerplate (recorded at once, in the open batch: other feeds' checks
+ * discount them too), its sketch encoded. */
+static void near_decide(struct near *q)
+{
+	struct dedup_run *d = q->d;
+	struct dedup_verdict *v = q->v;
+
 	if (v->duplicate) {
-		dedup_match_describe(&c->best, v->why, sizeof v->why);
+		dedup_match_describe(&q->best, v->why, sizeof v->why);
 	} else {
-		v->n_keys = dedup_sketch_keys(x, &d->boiler, 0, v->keys, DEDUP_KEYS);
+		v->n_keys = dedup_sketch_keys(&q->x, &d->boiler, 0, v->keys, DEDUP_KEYS);
 		/* counted after the decision, and only for distinct articles: a copy's sentences are
 		 * the story's, not the feed's boilerplate */
-		dedup_boiler_count(&d->boiler, x);
-		/* recorded at once (in the open batch): other feeds' checks discount it too */
+		dedup_boiler_count(&d->boiler, &q->x);
 		if (d->feed) {
-			struct boiler_save bs = {st, d->feed, (int64_t)time(NULL), 0};
+			struct boiler_save bs = {q->s, d->feed, (int64_t)time(NULL), 0};
 
-			dedup_boiler_each_changed_of(&d->boiler, x, save_one, &bs);
+			dedup_boiler_each_changed_of(&d->boiler, &q->x, save_one, &bs);
 		}
 	}
-	rc = dedup_sketch_encode(x, &v->sketch);
-done:
-	free(x);
-	free(c);
-	return rc;
+	near_finish(q, dedup_sketch_encode(&q->x, &v->sketch));
+}
+
+/* Compares the candidates in turn; another feed's is compared once its boilerplate is read. */
+static void compare_next(struct near *q)
+{
+	struct cand *c;
+
+	while (q->next < q->n) {
+		c = &q->cands[q->next];
+		if (dedup_sketch_decode(c->sketch, c->len, &q->y) < 0) {
+			q->next++;
+			continue;
+		}
+		if (c->feed && !is_same(q, c)) {
+			dedup_boiler_init(&q->other);
+			q->s->ops->boiler_load(q->s, c->feed, load_other, on_other_loaded, q);
+			return;
+		}
+		compare_one(q, c, NULL);
+		q->next++;
+	}
+	near_decide(q);
+}
+
+static void on_candidates(void *ud, int status)
+{
+	struct near *q = ud;
+
+	if (status < 0) {
+		near_finish(q, status);
+		return;
+	}
+	compare_next(q);
+}
+
+static void near_query(struct near *q)
+{
+	const struct article *a = q->a;
+	uint64_t look[DEDUP_LOOKUPS];
+	size_t n;
+
+	dedup_sketch_make(&q->x, a->title, a->body ? a->body : a->summary);
+	q->v->simhash = q->x.simhash;
+	n = dedup_sketch_keys(&q->x, &q->d->boiler, 1, look, DEDUP_LOOKUPS);
+	q->s->ops->near_candidates(q->s, look, n, q->x.simhash, q->since, on_candidate,
+				   on_candidates, q);
+}
+
+static void on_own_loaded(void *ud, int status)
+{
+	struct near *q = ud;
+
+	(void)status; /* without it, nothing is discounted as boilerplate yet */
+	q->d->loaded = 1;
+	near_query(q);
+}
+
+void dedup_near(struct store *s, struct dedup_run *d, const struct article *a, int64_t since,
+		struct dedup_verdict *v, store_done_fn done, void *ud)
+{
+	struct near *q = malloc(sizeof *q);
+
+	memset(v, 0, sizeof *v);
+	if (!q) {
+		done(ud, -ENOMEM);
+		return;
+	}
+	memset(q, 0, sizeof *q);
+	q->s = s;
+	q->d = d;
+	q->a = a;
+	q->v = v;
+	q->since = since;
+	q->done = done;
+	q->ud = ud;
+	if (!d->loaded && d->feed)
+		s->ops->boiler_load(s, d->feed, load_own, on_own_loaded, q);
+	else
+		near_query(q);
 }

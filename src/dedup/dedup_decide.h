@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "dedup.h"
 #include "state.h"
+#include "store.h"
 
 /* What one run of one feed keeps for dedup: its boilerplate (bounded, not per item). */
 struct dedup_run {
@@ -18,12 +19,15 @@ struct dedup_run {
 	int loaded;
 };
 void dedup_run_init(struct dedup_run *d, const char *feed);
-/* Saves the boilerplate learned (in the open transaction) and frees it. */
-int dedup_run_fini(struct dedup_run *d, struct state *st, int64_t now);
+/* Saves the boilerplate learned (into the store's open batch; s NULL: nothing saved) and frees
+ * it. 0, or the first write's negative code. */
+int dedup_run_fini(struct dedup_run *d, struct store *s, int64_t now);
 
-/* 1 when a is already known (its id, its id as recorded before version 4, or its (feed, guid)
- * alias), 0 when not, negative on error. */
-int dedup_known(struct state *st, const char *feed, const struct article *a);
+/* Whether a is already known (its id, its id as recorded before version 4, or its (feed, guid)
+ * alias): fn(ud, 1), fn(ud, 0), or fn(ud, negative), within the call or later (the store's
+ * read). */
+void dedup_known(struct store *s, const char *feed, const struct article *a, store_done_fn fn,
+		 void *ud);
 
 /* The near-duplicate answer for an article about to be accepted. */
 struct dedup_verdict {
@@ -36,9 +40,12 @@ struct dedup_verdict {
 	size_t n_keys;
 };
 void dedup_verdict_fini(struct dedup_verdict *v);
-/* Sketches a, compares it with the candidates the state finds (seen after since), and, when it
- * is distinct, counts its sentences into the run's boilerplate. 0 with v filled, or negative. */
-int dedup_near(struct state *st, struct dedup_run *d, const struct article *a, int64_t since,
-	       struct dedup_verdict *v);
+/* Sketches a, compares it with the candidates the store finds (seen after since; another
+ * feed's candidate with that feed's boilerplate), and, when it is distinct, counts its
+ * sentences into the run's boilerplate (saved at once into the open batch). Then done(ud, 0)
+ * with v filled, or done(ud, negative), within the call or later: d, a and v must live until
+ * then, and one run asks one question at a time. */
+void dedup_near(struct store *s, struct dedup_run *d, const struct article *a, int64_t since,
+		struct dedup_verdict *v, store_done_fn done, void *ud);
 
 #endif

@@ -10,7 +10,11 @@
  *    batch's commit reports whether all of them are durable, through its callback. Nothing
  *    written in a batch counts until that callback says 0, which is what the crash-consistency
  *    order of pipeline.h needs (recorded before published, validators saved last);
- *  - start-up calls (recovery walks, open) may block.
+ *  - start-up calls (recovery walks, open) may block;
+ *  - a store whose every read answers within the call says so (struct store, immediate): the
+ *    parse may then ask whether an article is known before making it in full.
+ * The pipeline (pipeline.h) reaches the state only through this interface, in continuation
+ * style; it never lets two reservations race on reads still in flight (pipeline_article.c).
  * Codes are negative errno values: -EBUSY locked (retry), -ENOENT unknown id, -EEXIST known. */
 #ifndef FEEDSPOOL_STORE_H
 #define FEEDSPOOL_STORE_H
@@ -34,7 +38,9 @@ struct store_ops {
 	void (*commit)(struct store *s, store_done_fn done, void *ud);
 	int (*rollback)(struct store *s);
 	int (*probe)(struct store *s); /* could a batch be written now? 0 or negative */
-	/* feeds: one read per feed at start-up and reload, one write per fetch */
+	/* feeds: one read per feed at start-up and reload, one write per fetch. feeds.c needs the
+	 * read's answer within the call (its reconcile is synchronous): an answer that comes later
+	 * is dropped, and the feed starts as new (fetched without validators; nothing is lost) */
 	void (*feed_get)(struct store *s, const char *name, store_feed_fn fn, void *ud);
 	int (*feed_put)(struct store *s, const struct feed_state *f);
 	int (*feed_delete)(struct store *s, const char *name);
@@ -47,9 +53,19 @@ struct store_ops {
 	int (*seen_set_status)(struct store *s, const char *id, enum seen_status status);
 	int (*seen_delete)(struct store *s, const char *id);
 	int (*seen_touch)(struct store *s, const char *id, int64_t now);
+	/* Whether an article is known: fn(ud, 1) when id, or alt_id (may be NULL: the id under
+	 * older link rules), or (feed, guid) (guid may be NULL) is in the seen set; fn(ud, 0) when
+	 * none is; fn(ud, negative) on error. */
+	void (*seen_known)(struct store *s, const char *id, const char *alt_id, const char *feed,
+			   const char *guid, store_done_fn fn, void *ud);
+	/* Whether ids made under the older link rules (url_canonical_v3) may be recorded: then
+	 * seen_known is worth an alt_id. Known at open, answered at once. */
+	int (*legacy_ids)(const struct store *s);
 	/* start-up recovery (blocking allowed) */
 	int (*seen_each)(struct store *s, enum seen_status status,
 			 int (*fn)(void *ud, const char *id), void *ud);
+	/* the revision recorded for id: >= 0, -ENOENT when unknown, or negative */
+	int (*seen_revision)(struct store *s, const char *id);
 	/* near-duplicates: each candidate, then done(ud, 0 or negative) */
 	void (*near_candidates)(struct store *s, const uint64_t *keys, size_t n_keys,
 				uint64_t simhash, int64_t since, state_candidate_fn each,
@@ -67,6 +83,7 @@ struct store_ops {
 struct store {
 	const struct store_ops *ops;
 	void *impl;
+	int immediate; /* every read answers within the call (SQLite) */
 };
 
 /* The SQLite store over an open state (store_sqlite.c): every call completes within the call,

@@ -77,6 +77,33 @@ static void sq_seen_lookup(struct store *s, const char *id, const char *feed, co
 	fn(ud, rc, rc > 0 ? found : NULL, rc > 0 ? &e : NULL);
 }
 
+static void sq_seen_known(struct store *s, const char *id, const char *alt_id, const char *feed,
+			  const char *guid, store_done_fn fn, void *ud)
+{
+	struct state *st = st_of(s);
+	char found[17];
+	int rc = state_seen_has(st, id);
+
+	if (rc == 0 && guid)
+		rc = state_alias_get(st, feed, guid, found);
+	if (rc == 0 && alt_id)
+		rc = state_seen_has(st, alt_id);
+	fn(ud, rc);
+}
+
+static int sq_legacy_ids(const struct store *s)
+{
+	return state_has_v3_ids(st_of(s));
+}
+
+static int sq_seen_revision(struct store *s, const char *id)
+{
+	struct seen_entry e;
+	int rc = state_seen_get(st_of(s), id, NULL, &e);
+
+	return rc > 0 ? e.revision : rc == 0 ? -ENOENT : rc;
+}
+
 static int sq_seen_add(struct store *s, const struct state_seen_new *n, int64_t now)
 {
 	return state_seen_add_sketch(st_of(s), n, now);
@@ -164,7 +191,10 @@ static const struct store_ops sqlite_ops = {
     .seen_set_status = sq_seen_set_status,
     .seen_delete = sq_seen_delete,
     .seen_touch = sq_seen_touch,
+    .seen_known = sq_seen_known,
+    .legacy_ids = sq_legacy_ids,
     .seen_each = sq_seen_each,
+    .seen_revision = sq_seen_revision,
     .near_candidates = sq_near,
     .boiler_load = sq_boiler_load,
     .boiler_put = sq_boiler_put,
@@ -183,5 +213,6 @@ struct store *store_sqlite_new(struct state *st)
 	q->st = st;
 	q->s.ops = &sqlite_ops;
 	q->s.impl = q;
+	q->s.immediate = 1;
 	return &q->s;
 }
