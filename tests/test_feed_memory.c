@@ -17,6 +17,7 @@
 #include "config.h"
 #include "feeds.h"
 #include "state.h"
+#include "store.h"
 
 #define N 20000
 /* Bounds with a margin of about a quarter over what the code needs with Debian 12's glibc (338
@@ -107,6 +108,7 @@ static void remove_dir(void)
 static void test_feeds(const struct config *c)
 {
 	struct feeds_env env = {0};
+	struct state *st;
 	struct buf err = BUF_INIT;
 	struct feeds *fs = NULL;
 	uv_loop_t loop;
@@ -114,9 +116,10 @@ static void test_feeds(const struct config *c)
 
 	uv_loop_init(&loop);
 	env.loop = &loop;
-	env.st = state_open(c->state, 0, &err);
-	CHECK(env.st != NULL, "state_open(%s): %s", c->state, buf_cstr(&err));
-	if (env.st && (fs = feeds_new(&env, NULL, NULL))) {
+	st = state_open(c->state, 0, &err);
+	CHECK(st != NULL, "state_open(%s): %s", c->state, buf_cstr(&err));
+	env.store = st ? store_sqlite_new(st) : NULL;
+	if (env.store && (fs = feeds_new(&env, NULL, NULL))) {
 		before = heap_used();
 		CHECK(feeds_reconcile(fs, c) == 0, "feeds_reconcile of %d feeds", N);
 		per = (heap_used() - before) / N;
@@ -130,8 +133,10 @@ static void test_feeds(const struct config *c)
 	feeds_close(fs);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	feeds_free(fs);
-	if (env.st)
-		state_close(env.st);
+	if (env.store)
+		env.store->ops->close(env.store);
+	if (st)
+		state_close(st);
 	uv_loop_close(&loop);
 	buf_fini(&err);
 }
