@@ -58,8 +58,8 @@ static int write_config(const char *path)
 	for (i = 0; i < N; i++) {
 		fprintf(f, "[feed f%d]\nurl = http://127.0.0.1:9/feeds/f%d.xml\n", i, i);
 		if (i % 1000 == 7)
-			fprintf(f, "user_agent = own/%d\nheader = X-Two: own\nheader = X-Own: %d\n", i,
-				i);
+			fprintf(f, "user_agent = own/%d\nheader = X-Two: own\nheader = X-Own: %d\n",
+				i, i);
 	}
 	return fclose(f);
 }
@@ -124,8 +124,8 @@ static void test_feeds(const struct config *c)
 		CHECK(feeds_reconcile(fs, c) == 0, "feeds_reconcile of %d feeds", N);
 		per = (heap_used() - before) / N;
 		fprintf(stderr, "feeds: %zu bytes per feed\n", per);
-		CHECK(feeds_count(fs) == N && feeds_due_count(fs) == N, "%d feeds, all due (%zu, %zu)",
-		      N, feeds_count(fs), feeds_due_count(fs));
+		CHECK(feeds_count(fs) == N && feeds_due_count(fs) == N,
+		      "%d feeds, all due (%zu, %zu)", N, feeds_count(fs), feeds_due_count(fs));
 		if (!sanitized())
 			CHECK(per <= FEEDS_MAX, "a feed of the daemon takes at most %d bytes: %zu",
 			      FEEDS_MAX, per);

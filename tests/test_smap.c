@@ -68,8 +68,9 @@ int main(void)
 		if (!agrees(&m, keys, in, vals, MANY, &bad))
 			break;
 	}
-	CHECK(round == 20, "after removals and puts in round %zu, the map agrees (first wrong: %zu)",
-	      round, bad);
+	CHECK(round == 20,
+	      "after removals and puts in round %zu, the map agrees (first wrong: %zu)", round,
+	      bad);
 	/* a removal names the value it expects: another value stays */
 	for (i = 0; i < MANY && !in[i]; i++)
 		;

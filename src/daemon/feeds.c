@@ -386,12 +386,11 @@ static int on_data(void *ud, const char *data, size_t n)
 	if (a->len + n > a->cap) { /* up to BUF_MAX; beyond, a transfer that cannot pause (its
 				  * body capped by max_bytes) */
 		size_t cap = a->cap * 2 > a->len + n ? a->cap * 2 : a->len + n;
+		char *b;
 
 		if (cap > BUF_MAX && a->len + n <= BUF_MAX)
 			cap = BUF_MAX;
-		char *b = realloc(a->buf, cap);
-
-		if (!b)
+		if (!(b = realloc(a->buf, cap)))
 			return 1;
 		a->buf = b;
 		a->cap = cap;
