@@ -23,7 +23,7 @@
 /* A UTF-8 document is held up to this size before it is parsed, to decode it as a whole with
  * feedparser's fallback (charset_fallback) when it is not UTF-8; a larger one that turns out
  * invalid further on has its bad bytes read one by one as windows-1252. */
-#define HOLD_BYTES ((size_t)256 << 10)
+#define HOLD_BYTES ((size_t)64 << 10)
 
 enum state { ST_SNIFF, ST_HOLD, ST_XML, ST_JSON, ST_DONE };
 
