@@ -716,6 +716,10 @@ static void test_encoding_fallback(void)
 				     "</channel></rss>";
 	static const char valid[] = "<rss><channel><item><title>caf\xc3\x83\xc2\xa9 \xe2\x80\x9d"
 				    "</title></item></channel></rss>";
+	static const char latin1[] = "<rss><channel><item><title>\xab\xa0" "dou\xe9\xa0\xbb</title>"
+				     "</item></channel></rss>";
+	static const char declared[] = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss><channel>"
+				       "<item><title>ver\xc3\xb6" "ffentlicht</title></item></channel></rss>";
 	struct feed_parser_opts o = {0};
 	struct result r;
 	size_t chunk;
@@ -740,6 +744,18 @@ static void test_encoding_fallback(void)
 	if (r.n == 1)
 		CHECK_STR(r.v[0].title, "caf\xc3\xa9 \xe2\x80\x9d",
 			  "valid UTF-8 is UTF-8, double encoding repaired");
+	result_free(&r);
+	/* read one byte at a time, "é\xa0»" made a CJK character (miniflux's test feed) */
+	parse(latin1, NULL, &r);
+	if (r.n == 1)
+		CHECK_STR(r.v[0].title, "\xc2\xab\xc2\xa0" "dou\xc3\xa9\xc2\xa0\xc2\xbb",
+			  "an undeclared latin-1 document is latin-1 throughout");
+	result_free(&r);
+	/* declared ISO-8859-1 but written in UTF-8 (laut.de's feed): repaired as before */
+	parse(declared, NULL, &r);
+	if (r.n == 1)
+		CHECK_STR(r.v[0].title, "ver\xc3\xb6" "ffentlicht",
+			  "UTF-8 in a document declared ISO-8859-1 is repaired");
 	result_free(&r);
 }
 

@@ -23,7 +23,7 @@
 /* A UTF-8 document is held up to this size before it is parsed, to decode it as a whole with
  * feedparser's fallback (charset_fallback) when it is not UTF-8; a larger one that turns out
  * invalid further on has its bad bytes read one by one as windows-1252. */
-#define HOLD_BYTES ((size_t)256 << 10)
+#define HOLD_BYTES ((size_t)64 << 10)
 
 enum state { ST_SNIFF, ST_HOLD, ST_XML, ST_JSON, ST_DONE };
 
@@ -188,7 +188,7 @@ static int xml_feed(struct feed_parser *p, const char *data, size_t n, int final
 static int begin_xml(struct feed_parser *p)
 {
 	const char *name = p->guess.name;
-	int rc;
+	int rc, fell_back = 0;
 
 	if (p->state == ST_HOLD && (name = charset_fallback(name, p->head.data, p->head.len)) !=
 				       p->guess.name) {
@@ -196,6 +196,7 @@ static int begin_xml(struct feed_parser *p)
 
 		snprintf(msg, sizeof msg, "not valid UTF-8: the document was read as %s", name);
 		on_diag(p, 0, 0, msg);
+		fell_back = 1;
 	}
 	p->conv = charset_conv_new(name);
 	if (!p->conv)
@@ -203,7 +204,9 @@ static int begin_xml(struct feed_parser *p)
 	p->xml = feed_xml_new(&p->opts, &p->info, counting_fn, on_diag, p);
 	if (!p->conv || !p->xml)
 		return fail(p, -ENOMEM, "out of memory");
-	feed_xml_set_repair_utf8(p->xml, !strcmp(name, "UTF-8"));
+	/* a document the fallback read is single-byte text, taken as it decodes (feedparser
+	 * repairs double encoding only in what it decoded as UTF-8) */
+	feed_xml_set_repair_utf8(p->xml, !fell_back);
 	p->state = ST_XML;
 	rc = xml_feed(p, p->head.data + p->guess.bom_len, p->head.len - p->guess.bom_len, 0);
 	buf_fini(&p->head);

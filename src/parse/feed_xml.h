@@ -17,8 +17,8 @@ typedef void (*feed_xml_diag_fn)(void *ud, int is_error, long line, const char *
 struct feed_xml *feed_xml_new(const struct feed_parser_opts *o, struct feed_info *info,
 			      feed_article_fn fn, feed_xml_diag_fn diag, void *ud);
 void feed_xml_free(struct feed_xml *x);
-/* Whether text encoded to UTF-8 twice ("CafÃ©") is repaired (on by default): feedparser repairs
- * it only in documents it decoded as UTF-8. */
+/* Whether text encoded to UTF-8 twice ("CafÃ©") is repaired (on by default): off for a document
+ * feedparser's fallback read as single-byte text, which feedparser takes as it decodes. */
 void feed_xml_set_repair_utf8(struct feed_xml *x, int on);
 /* Pushes UTF-8; terminate = 1 ends the document. Returns 0, -ECANCELED when the article callback
  * asked to stop, or -EBADMSG once the parser stopped on a fatal error. */
