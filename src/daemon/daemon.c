@@ -35,6 +35,7 @@
 #include "instance.h"
 #include "preflight.h"
 #include "schedule.h"
+#include "sink_nats.h"
 #include "spool.h"
 #include "state.h"
 
@@ -591,6 +592,18 @@ static int open_feeds(struct daemon *d)
 		log_err("out of memory");
 		return -ENOMEM;
 	}
+	if (d->cfg->sink & SINK_NATS) {
+		struct buf err = BUF_INIT;
+		struct sink *s = sink_nats_new(&d->loop, d->sp, d->cfg, &err);
+
+		if (s)
+			pipeline_set_sink(d->pl, s);
+		else
+			log_err("%s", buf_cstr(&err));
+		buf_fini(&err);
+		if (!s)
+			return -EINVAL;
+	}
 	/* a retired feed (410 Gone) is not fetched again, not even by `once` */
 	d->once_total = feeds_due_count(d->feeds);
 	pipeline_on_idle(d->pl, on_pipeline_idle, d);
@@ -694,6 +707,8 @@ static void teardown(struct daemon *d, struct instance_lock *lock)
 	if (d->st)
 		state_close(d->st);
 	instance_unlock(lock); /* after the database is closed (see instance.c) */
+	if (d->cfg && (d->cfg->sink & SINK_NATS))
+		sink_nats_library_close();
 	config_free(d->cfg);
 	uv_loop_close(&d->loop);
 	buf_fini(&d->failed);
