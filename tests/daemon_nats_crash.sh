@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Exactly-once into NATS JetStream through crashes: `feedspool run` with sink = nats is
 # SIGKILLed at random instants (NATS_KILLS times, 12 by default) while the feeds keep growing,
-# and nats-server is restarted once mid-run. Afterwards, once a clean run has caught up, every
+# nats-server is restarted once under the running daemon, and every fourth kill comes while the
+# server is away (the daemon stalled with articles staged and recorded: recovery sends them). Afterwards, once a clean run has caught up, every
 # article the feeds list is in the stream exactly once: as many distinct Nats-Msg-Ids as
 # articles, and as many messages as ids (the server dropped what recovery published again).
 . "${top_srcdir:-.}/tests/lib.sh"
@@ -88,7 +89,7 @@ caught_up() {
 		[ "$(cut -d' ' -f2 "$TMP/probe.ids" | sort -u | comm -23 "$TMP/expected" - | wc -l)" -eq 0 ]
 }
 
-restart_at=$((KILLS / 2))
+restart_at=$((KILLS / 2)) starts=0 down=
 for k in $(seq 1 "$KILLS"); do
 	grow $((k + 1))
 	"$FEEDSPOOL" run -c "$TMP/run/feedspool.conf" >/dev/null 2>>"$TMP/run.err" &
@@ -97,14 +98,27 @@ for k in $(seq 1 "$KILLS"); do
 		# the server goes away and comes back under the running daemon
 		sleep "$(awk -v s="$k$$" 'BEGIN {srand(s); printf "%.3f", rand() * 0.8}')"
 		sh "$TMP/nats/restart" || fail "nats-server restarts"
+		starts=$((starts + 1))
+	elif [ $((k % 4)) -eq 2 ]; then
+		# killed while the server is away: what it staged and recorded meanwhile is
+		# published by recovery at a later start
+		sh "$TMP/nats/stop"
+		wait_for "round $k: the daemon stalls without the server" 30 grep -q "not accepting" "$TMP/run.err"
+		sed -i 's/not accepting/(seen) not accepting/' "$TMP/run.err"
+		down=1
 	fi
 	# a random instant within the daemon's first passes
 	sleep "$(awk -v s="$k$$" 'BEGIN {srand(s + 1); printf "%.3f", rand() * 1.5}')"
 	kill -9 $daemon 2>/dev/null
 	wait $daemon 2>/dev/null
 	daemon=
+	if [ -n "$down" ]; then
+		sh "$TMP/nats/start" || fail "nats-server starts again"
+		starts=$((starts + 1)) down=
+	fi
 done
-expect_eq "the nats-server restart happened" "$(grep -c 'Server is ready' "$TMP/nats/server.log")" 2
+expect_eq "nats-server was restarted under the daemon and stopped at kills" \
+	"$(grep -c 'Server is ready' "$TMP/nats/server.log")" $((starts + 1))
 
 # a clean run until the stream has every article the feeds list
 expected >"$TMP/expected"
