@@ -148,6 +148,11 @@ expect_eq "(c) nothing went to the spool's new/ meanwhile" "$(find "$C/spool/new
 sh "$TMP/nats/start" || fail "(c) nats-server restarts"
 wait_for "(c) resuming is logged" 60 logged "$C/run.err" "can be written again: accepting articles"
 poll_until "(c) every article reaches the stream once the server is up" 120 stream_has C "$n_expected"
+# the sink is read at start: a reload that changes it says so and keeps the running one
+sed -i 's/^nats_subject = .*/nats_subject = test.other/' "$C/feedspool.conf"
+kill -HUP $daemon
+wait_for "(c) a reload that changes the sink says it takes a restart" 30 logged "$C/run.err" \
+	"reload: sink and the NATS settings change only with a restart"
 kill -TERM $daemon
 wait $daemon
 expect_eq "(c) the daemon stops cleanly" "$?" 0

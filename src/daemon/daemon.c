@@ -380,6 +380,10 @@ static void reload(struct daemon *d)
 	}
 	if (strcmp(c->state, d->cfg->state) || strcmp(c->spool, d->cfg->spool))
 		log_warnx("reload: state and spool paths change only with a restart");
+	if (c->sink != d->cfg->sink || strcmp(c->nats_url, d->cfg->nats_url) ||
+	    strcmp(c->nats_stream, d->cfg->nats_stream) ||
+	    strcmp(c->nats_subject, d->cfg->nats_subject))
+		log_warnx("reload: sink and the NATS settings change only with a restart");
 	/* pending calls of the old chain complete as errors (their on_error applies) */
 	filter_chain_free(d->chain);
 	d->chain = ch;

@@ -244,8 +244,8 @@ static void work_ensure(uv_work_t *w)
 		s = js_AddStream(&si, js, &cfg, NULL, &jerr);
 	}
 	if (s != NATS_OK)
-		snprintf(p->ensure_err, sizeof p->ensure_err, "NATS stream %s at %s: %s", p->stream,
-			 p->url, nats_GetLastError(NULL) ? nats_GetLastError(NULL) : natsStatus_GetText(s));
+		snprintf(p->ensure_err, sizeof p->ensure_err, "NATS %s stream %s: %s", p->url,
+			 p->stream, nats_GetLastError(NULL) ? nats_GetLastError(NULL) : natsStatus_GetText(s));
 	else
 		p->ensure_err[0] = '\0';
 	jsStreamInfo_Destroy(si);

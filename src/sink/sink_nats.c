@@ -88,7 +88,11 @@ static void finish(struct req *q, int rc)
 
 static void fail(struct req *q, int rc, const char *why)
 {
-	snprintf(q->sn->err, sizeof q->sn->err, "%s: %s", q->sn->where, why);
+	/* nats_pub's own messages about the stream name it already */
+	if (!strncmp(why, "NATS ", 5))
+		snprintf(q->sn->err, sizeof q->sn->err, "%s", why);
+	else
+		snprintf(q->sn->err, sizeof q->sn->err, "%s: %s", q->sn->where, why);
 	finish(q, rc);
 }
 
