@@ -360,13 +360,17 @@ static long long get_value(const struct config *c, const char *key)
 					    "low_speed_limit", "low_speed_time",  "max_bytes",
 					    "revisions",       "max_pending",	  "max_per_host",
 					    "max_total",       "retention_days",  "umask",
-					    "allow_file_urls", "near_duplicates", "format"};
+					    "allow_file_urls", "near_duplicates", "format",
+					    "sink", "nats_replicas", "nats_duplicate_window",
+					    "nats_ack_timeout"};
 	const long long v[] = {d->interval,	   d->jitter,	       d->min_interval,
 			       d->max_backoff,	   d->connect_timeout, d->timeout,
 			       d->low_speed_limit, d->low_speed_time,  (long long)d->max_bytes,
 			       d->revisions,	   c->max_pending,     c->max_per_host,
 			       c->max_total,	   c->retention_days,  c->umask,
-			       c->allow_file_urls, c->near_duplicates, c->format};
+			       c->allow_file_urls, c->near_duplicates, c->format,
+			       c->sink, c->nats_replicas, c->nats_duplicate_window,
+			       c->nats_ack_timeout};
 	size_t i;
 
 	for (i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -450,6 +454,26 @@ static void test_values(void)
 	    {"format", "json", SPOOL_JSON, NULL},
 	    {"format", "json+text", SPOOL_JSON_TEXT, NULL},
 	    {"format", "xml", 0, "\"xml\" is not a format (use json or json+text)"},
+	    /* the NATS sink */
+	    {"sink", "spool", SINK_SPOOL, NULL},
+	    {"sink", "nats", SINK_NATS, NULL},
+	    {"sink", "spool nats", SINK_SPOOL | SINK_NATS, NULL},
+	    {"sink", "nats\t spool", SINK_SPOOL | SINK_NATS, NULL},
+	    {"sink", "kafka", 0, "\"kafka\" is not a sink (use spool, nats or spool nats)"},
+	    {"sink", "nats nats", 0, "\"nats nats\" is not a sink (use spool, nats or spool nats)"},
+	    {"sink", "spool,nats", 0, "\"spool,nats\" is not a sink (use spool, nats or spool nats)"},
+	    {"nats_replicas", "3", 3, NULL},
+	    {"nats_replicas", "6", 0, "\"6\" is out of range (at most 5)"},
+	    {"nats_duplicate_window", "2h", 7200, NULL},
+	    {"nats_duplicate_window", "0", 0, "\"0\" is out of range (at least 1s)"},
+	    {"nats_ack_timeout", "30s", 30, NULL},
+	    {"nats_ack_timeout", "2h", 0, "\"2h\" is out of range (at most 1h)"},
+	    {"nats_stream", "a.b", 0,
+	     "\"a.b\" is not a stream name (letters, digits, - and _; no '.', '*', '>' or blank)"},
+	    {"nats_subject", "a.*", 0, "\"a.*\" is not a subject (tokens joined by '.', no wildcard or blank)"},
+	    {"nats_subject", "a..b", 0, "\"a..b\" is not a subject (tokens joined by '.', no wildcard or blank)"},
+	    {"nats_url", "nats://a:1,http://b", 0,
+	     "\"nats://a:1,http://b\" is not a NATS URL (use nats://HOST:PORT, several joined by ',')"},
 	};
 	struct buf err = BUF_INIT, text = BUF_INIT, want = BUF_INIT, msg = BUF_INIT;
 	const struct value_case *t;
@@ -1549,6 +1573,50 @@ static void test_credentials(void)
 	buf_fini(&err);
 }
 
+/* The NATS keys: shown by check only with the NATS sink; the token read from its file with the
+ * password checks, never shown. */
+static void test_nats_keys(void)
+{
+	struct buf err = BUF_INIT;
+	struct config *c;
+	char *out;
+
+	c = load_text("[feedspool]\n", &err);
+	CHECK(c && c->sink == SINK_SPOOL && !strcmp(c->nats_url, "nats://127.0.0.1:4222") &&
+		      !strcmp(c->nats_stream, "FEEDSPOOL") && c->nats_duplicate_window == 86400 &&
+		      c->nats_ack_timeout == 10 && !c->nats_token,
+	      "the NATS defaults: %s", buf_cstr(&err));
+	if (c) {
+		out = print_text(c);
+		CHECK(!strstr(out, "nats_") && !strstr(out, "sink ="), "no NATS key without it:\n%s", out);
+		free(out);
+	}
+	config_free(c);
+	write_file("tok", "nats-hunter2\n");
+	CHECK(chmod("tok", 0600) == 0, "chmod");
+	c = load_text("[feedspool]\nsink = spool nats\nnats_url = nats://a:1,tls://b:2\n"
+		      "nats_stream = S_1\nnats_subject = x.y\nnats_token = tok\n",
+		      &err);
+	CHECK(c != NULL, "a NATS configuration loads: %s", buf_cstr(&err));
+	if (c) {
+		CHECK_STR(c->nats_token, "nats-hunter2", "the token, its newline removed");
+		out = print_text(c);
+		CHECK(!strstr(out, "hunter2"), "check shows no token:\n%s", out);
+		CHECK(strstr(out, "\nsink = spool nats\n") && strstr(out, "\nnats_subject = x.y\n") &&
+			      strstr(out, "/tok\n"),
+		      "check shows the sink, the keys and the token's file:\n%s", out);
+		free(out);
+		config_free(c);
+	}
+	CHECK(chmod("tok", 0644) == 0, "chmod");
+	c = load_text("[feedspool]\nsink = nats\nnats_token = tok\n", &err);
+	CHECK(c == NULL && starts_with(buf_cstr(&err), "t.conf:3: [feedspool] nats_token: ") &&
+		      !strstr(buf_cstr(&err), "hunter2"),
+	      "a token file others may read is refused, the token not shown: %s", buf_cstr(&err));
+	config_free(c);
+	buf_fini(&err);
+}
+
 int main(void)
 {
 	const char *env = getenv("FIXTURES");
@@ -1577,6 +1645,7 @@ int main(void)
 	test_same_url();
 	test_opml_write();
 	test_credentials();
+	test_nats_keys();
 	test_opml_categories();
 	if (system("rm -rf -- \"$PWD\"") != 0)
 		fprintf(stderr, "could not remove %s\n", tmpdir);

@@ -41,6 +41,8 @@ enum ktype {
 	K_HEADER,   /* repeatable: the headers of struct feed_settings */
 	K_OPML,	    /* repeatable: an OPML file read once the whole file is parsed */
 	K_SECRET,   /* char *: a password file or credential name, read into password */
+	K_SINK,     /* int: SINK_SPOOL and/or SINK_NATS */
+	K_TOKEN,    /* char *: a file holding the NATS token, read into nats_token */
 };
 
 struct key {
@@ -75,6 +77,15 @@ static const struct key keys[] = {
     GLOBAL("allow_file_urls", K_BOOL, allow_file_urls, 0, 1),
     GLOBAL("near_duplicates", K_BOOL, near_duplicates, 0, 1),
     GLOBAL("metrics", K_STRING, metrics, 0, 0),
+    GLOBAL("sink", K_SINK, sink, 0, 0),
+    GLOBAL("nats_url", K_STRING, nats_url, 0, 0),
+    GLOBAL("nats_stream", K_STRING, nats_stream, 0, 0),
+    GLOBAL("nats_subject", K_STRING, nats_subject, 0, 0),
+    GLOBAL("nats_replicas", K_COUNT, nats_replicas, 1, 5),
+    GLOBAL("nats_duplicate_window", K_DURATION, nats_duplicate_window, 1, 365 * DAY),
+    GLOBAL("nats_creds_file", K_PATH, nats_creds_file, 0, 0),
+    GLOBAL("nats_token", K_TOKEN, nats_token_file, 0, 0),
+    GLOBAL("nats_ack_timeout", K_DURATION, nats_ack_timeout, 1, 3600),
     FEED("interval", K_DURATION, interval, 1, 365 * DAY),
     FEED("jitter", K_DURATION, jitter, 0, 365 * DAY),
     FEED("min_interval", K_DURATION, min_interval, 1, DAY),
@@ -425,6 +436,8 @@ static const char *expected(enum ktype t)
 		return "a format (use json or json+text)";
 	case K_HEADER:
 		return "a header (use \"Name: value\")";
+	case K_SINK:
+		return "a sink (use spool, nats or spool nats)";
 	default:
 		return "valid";
 	}
@@ -750,6 +763,12 @@ void config_free(struct config *c)
 	free(c->spool);
 	free(c->plugin_dir);
 	free(c->metrics);
+	free(c->nats_url);
+	free(c->nats_stream);
+	free(c->nats_subject);
+	free(c->nats_creds_file);
+	free(c->nats_token_file);
+	secret_free(c->nats_token);
 	free(c);
 }
 
@@ -763,11 +782,15 @@ static struct config *config_new(const char *path)
 	c->state = strdup("/var/lib/feedspool/state.db");
 	c->spool = strdup("/var/spool/feedspool");
 	c->metrics = strdup("no");
+	c->nats_url = strdup("nats://127.0.0.1:4222");
+	c->nats_stream = strdup("FEEDSPOOL");
+	c->nats_subject = strdup("feedspool.articles");
 	c->plugin_dir = strdup(PKGLIBDIR);
 	c->defaults.user_agent = strdup(DEFAULT_USER_AGENT);
 	c->defaults.allow_private = strdup("no");
 	c->defaults.fulltext = strdup("no");
 	if (!c->path || !c->state || !c->spool || !c->metrics || !c->plugin_dir || !c->defaults.user_agent ||
+	    !c->nats_url || !c->nats_stream || !c->nats_subject ||
 	    !c->defaults.allow_private || !c->defaults.fulltext) {
 		config_free(c);
 		return NULL;
@@ -780,6 +803,10 @@ static struct config *config_new(const char *path)
 	c->umask = 027;
 	c->allow_file_urls = 0;
 	c->near_duplicates = 1;
+	c->sink = SINK_SPOOL;
+	c->nats_replicas = 1;
+	c->nats_duplicate_window = DAY;
+	c->nats_ack_timeout = 10;
 	c->defaults.interval = 1800;
 	c->defaults.tls_verify = 1;
 	c->defaults.jitter = 300;
@@ -1055,6 +1082,83 @@ oom:
 	return -ENOMEM;
 }
 
+/* `sink = spool | nats | spool nats` (either order, each once) into a SINK_* mask. */
+static int parse_sink(const char *v, int *out)
+{
+	char word[8];
+	int n, bit;
+
+	*out = 0;
+	while (*v) {
+		if (is_space(*v)) {
+			v++;
+			continue;
+		}
+		n = (int)strcspn(v, " \t");
+		if (n >= (int)sizeof word)
+			return -EINVAL;
+		snprintf(word, sizeof word, "%.*s", n, v);
+		bit = !strcmp(word, "spool") ? SINK_SPOOL : !strcmp(word, "nats") ? SINK_NATS : 0;
+		if (!bit || (*out & bit))
+			return -EINVAL;
+		*out |= bit;
+		v += n;
+	}
+	return *out ? 0 : -EINVAL;
+}
+
+/* The NATS names: a stream name has no blank, '.', '*', '>', '/' or '\\'; a subject is tokens
+ * joined by '.', without wildcards (articles are published on it); a URL list is nats://,
+ * tls://, ws:// or wss:// URLs joined by commas. 1 when v is bad (reported). */
+static int nats_value_bad(struct load *ld, const struct key *k, const char *v)
+{
+	const char *what = NULL, *p;
+
+	if (k->off == offsetof(struct config, nats_stream)) {
+		if (v[strcspn(v, " \t.*>/\\")])
+			what = "a stream name (letters, digits, - and _; no '.', '*', '>' or blank)";
+	} else if (k->off == offsetof(struct config, nats_subject)) {
+		if (v[strcspn(v, " \t*>")] || *v == '.' || v[strlen(v) - 1] == '.' || strstr(v, ".."))
+			what = "a subject (tokens joined by '.', no wildcard or blank)";
+	} else if (k->off == offsetof(struct config, nats_url)) {
+		for (p = v; p && !what; p = strchr(p, ','), p = p ? p + 1 : NULL)
+			if (strncmp(p, "nats://", 7) && strncmp(p, "tls://", 6) &&
+			    strncmp(p, "ws://", 5) && strncmp(p, "wss://", 6))
+				what = "a NATS URL (use nats://HOST:PORT, several joined by ',')";
+	}
+	if (what)
+		bad_value(ld, k->name, v, what);
+	return what != NULL;
+}
+
+/* nats_token = FILE: read now, with password_file's checks; the path kept for check. */
+static int set_token(struct load *ld, const struct key *k, const char *v)
+{
+	struct config *c = ld->c;
+	char why[512], *path, *tok = NULL;
+	int rc;
+
+	if (!*v)
+		return bad_value(ld, k->name, v, "a path");
+	if (!(path = resolve(c->dir, v))) {
+		ld->oom = 1;
+		return -ENOMEM;
+	}
+	if ((rc = secret_read_file(path, &tok, why, sizeof why)) < 0) {
+		if (rc == -ENOMEM)
+			ld->oom = 1;
+		else
+			conf_error(ld, ld->lineno, ld->label, k->name, "%s", why);
+		free(path);
+		return rc;
+	}
+	free(c->nats_token_file);
+	secret_free(c->nats_token);
+	c->nats_token_file = path;
+	c->nats_token = tok;
+	return 0;
+}
+
 /* Parses v as keys[] entry k into the field k names in base. 0, or -EINVAL with the error
  * reported. */
 static int set_value(struct load *ld, const struct key *k, void *base, const char *v)
@@ -1104,6 +1208,8 @@ static int set_value(struct load *ld, const struct key *k, void *base, const cha
 		if (k->feed && k->off == offsetof(struct feed_settings, fulltext) && strcmp(v, "no") &&
 		    strcmp(v, "yes") && strcmp(v, "auto"))
 			return bad_value(ld, k->name, v, "no, yes or auto");
+		if (!k->feed && nats_value_bad(ld, k, v))
+			return -EINVAL;
 		if (k->off == offsetof(struct feed_settings, allow_private) && k->feed) {
 			struct addr_policy ap;
 			char why[256];
@@ -1121,6 +1227,13 @@ static int set_value(struct load *ld, const struct key *k, void *base, const cha
 		return 0;
 	case K_SECRET:
 		return set_secret(ld, k, base, v);
+	case K_TOKEN:
+		return set_token(ld, k, v);
+	case K_SINK:
+		if (parse_sink(v, &b) < 0)
+			return bad_value(ld, k->name, v, expected(k->type));
+		*(int *)p = b;
+		return 0;
 	case K_HEADER:
 		if (!is_header(v))
 			return bad_value(ld, k->name, v, expected(k->type));
@@ -1895,9 +2008,15 @@ static void put_value(struct buf *b, const struct key *k, const void *base)
 	char tmp[32];
 
 	switch (k->type) {
+	case K_SINK:
+		buf_puts(b, *(const int *)p == SINK_NATS	 ? "nats"
+			    : *(const int *)p == SINK_SPOOL ? "spool"
+							     : "spool nats");
+		return;
 	case K_PATH:
 	case K_STRING:
 	case K_SECRET:
+	case K_TOKEN:
 		if (*(char *const *)p && k->feed &&
 		    k->off == offsetof(struct feed_settings, proxy)) {
 			char *bare = url_strip_userinfo(*(char *const *)p);
@@ -1989,6 +2108,12 @@ static int has_header(const struct feed_settings *s, const char *h)
 	return 0;
 }
 
+/* sink and the nats_ keys are shown only when the NATS sink is on. */
+static int shown(const struct config *c, const struct key *k)
+{
+	return (c->sink & SINK_NATS) || (strcmp(k->name, "sink") && strncmp(k->name, "nats_", 5));
+}
+
 void config_print(const struct config *c, FILE *out)
 {
 	struct buf b = BUF_INIT, v = BUF_INIT;
@@ -2004,8 +2129,9 @@ void config_print(const struct config *c, FILE *out)
 				put_header(&b, c->defaults.headers[j]);
 				buf_putc(&b, '\n');
 			}
-		} else if (k->type != K_OPML &&
-			   !((k->type == K_STRING || k->type == K_PATH || k->type == K_SECRET) &&
+		} else if (k->type != K_OPML && shown(c, k) &&
+			   !((k->type == K_STRING || k->type == K_PATH || k->type == K_SECRET ||
+			      k->type == K_TOKEN) &&
 			     !*(char *const *)((const char *)(k->feed ? (const void *)&c->defaults
 								       : (const void *)c) +
 					       k->off))) {

@@ -16,6 +16,8 @@
 
 enum spool_format { SPOOL_JSON, SPOOL_JSON_TEXT };
 enum on_error { ON_ERROR_KEEP, ON_ERROR_DROP };
+/* `sink = spool | nats | spool nats`: where articles go (a bit each). */
+enum { SINK_SPOOL = 1, SINK_NATS = 2 };
 
 /* Settings a [feed NAME] section may override; [feedspool] holds their defaults. */
 struct feed_settings {
@@ -97,6 +99,17 @@ struct config {
 	int allow_file_urls;  /* file:// feed URLs allowed (default no) */
 	char *metrics;        /* "no" (default), or ADDRESS:PORT for /metrics and /healthz */
 	int near_duplicates;  /* SimHash dedup on (default yes) */
+	int sink;             /* SINK_SPOOL (default), SINK_NATS or both */
+	/* The NATS JetStream sink (sink_nats.c); shown by check only when sink has nats. */
+	char *nats_url;       /* default nats://127.0.0.1:4222 (a comma-separated list) */
+	char *nats_stream;    /* created when missing (default FEEDSPOOL) */
+	char *nats_subject;   /* where articles are published (default feedspool.articles) */
+	int nats_replicas;    /* of a stream created here (default 1) */
+	int nats_duplicate_window; /* seconds, of a stream created here (default 1 day) */
+	char *nats_creds_file; /* a .creds file (JWT and NKey seed); NULL: none */
+	char *nats_token_file; /* `nats_token = FILE`: where the token came from (shown by check) */
+	char *nats_token;     /* the token read from it at load: never shown or written */
+	int nats_ack_timeout; /* seconds to wait for the server's acknowledgement (default 10) */
 	struct feed_settings defaults;
 	struct feed_conf *feeds;
 	size_t n_feeds;

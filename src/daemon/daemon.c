@@ -35,6 +35,7 @@
 #include "instance.h"
 #include "preflight.h"
 #include "schedule.h"
+#include "sink_nats.h"
 #include "spool.h"
 #include "state.h"
 #include "store.h"
@@ -381,6 +382,10 @@ static void reload(struct daemon *d)
 	}
 	if (strcmp(c->state, d->cfg->state) || strcmp(c->spool, d->cfg->spool))
 		log_warnx("reload: state and spool paths change only with a restart");
+	if (c->sink != d->cfg->sink || strcmp(c->nats_url, d->cfg->nats_url) ||
+	    strcmp(c->nats_stream, d->cfg->nats_stream) ||
+	    strcmp(c->nats_subject, d->cfg->nats_subject))
+		log_warnx("reload: sink and the NATS settings change only with a restart");
 	/* pending calls of the old chain complete as errors (their on_error applies) */
 	filter_chain_free(d->chain);
 	d->chain = ch;
@@ -597,6 +602,18 @@ static int open_feeds(struct daemon *d)
 		log_err("out of memory");
 		return -ENOMEM;
 	}
+	if (d->cfg->sink & SINK_NATS) {
+		struct buf err = BUF_INIT;
+		struct sink *s = sink_nats_new(&d->loop, d->sp, d->cfg, &err);
+
+		if (s)
+			pipeline_set_sink(d->pl, s);
+		else
+			log_err("%s", buf_cstr(&err));
+		buf_fini(&err);
+		if (!s)
+			return -EINVAL;
+	}
 	/* a retired feed (410 Gone) is not fetched again, not even by `once` */
 	d->once_total = feeds_due_count(d->feeds);
 	pipeline_on_idle(d->pl, on_pipeline_idle, d);
@@ -703,6 +720,8 @@ static void teardown(struct daemon *d, struct instance_lock *lock)
 	if (d->st)
 		state_close(d->st);
 	instance_unlock(lock); /* after the database is closed (see instance.c) */
+	if (d->cfg && (d->cfg->sink & SINK_NATS))
+		sink_nats_library_close();
 	config_free(d->cfg);
 	uv_loop_close(&d->loop);
 	buf_fini(&d->failed);

@@ -153,8 +153,14 @@ static void on_published(void *ud, int status)
 		return;
 	}
 	if (status < 0) {
-		pipeline_stall(p, status, "spool %s: moving %s from tmp/ into new/: %s", sink_name(p->sink),
-		      n->id, strerror(-status));
+		const char *why = p->sink->ops->publish_error ? p->sink->ops->publish_error(p->sink)
+							       : NULL;
+
+		if (why) /* a broker: the message names it */
+			pipeline_stall(p, status, "%s (publishing %s)", why, n->id);
+		else
+			pipeline_stall(p, status, "spool %s: moving %s from tmp/ into new/: %s",
+				       sink_name(p->sink), n->id, strerror(-status));
 		/* back to the front of the queue: published once the spool can be written */
 		n->next = p->waiting;
 		if (!p->waiting)
@@ -534,6 +540,12 @@ struct pipeline *pipeline_new(uv_loop_t *loop, struct store *store, struct spool
 	return p;
 }
 
+void pipeline_set_sink(struct pipeline *p, struct sink *s)
+{
+	sink_free(p->sink);
+	p->sink = s;
+}
+
 void pipeline_set_config(struct pipeline *p, const struct config *c)
 {
 	p->c = c;
@@ -592,6 +604,8 @@ void pipeline_free(struct pipeline *p)
 		return;
 	commit(p);
 	p->closing = 1;
+	if (p->sink->ops->shutdown) /* publishes in flight end now: the spool closes next */
+		p->sink->ops->shutdown(p->sink);
 	if (p->n_waiting)
 		log_info(
 		    "spool: %zu article%s wait%s in tmp/ for room in new/ (max_pending %d); the "

@@ -69,6 +69,9 @@ typedef void (*feed_run_done_fn)(void *ud, const struct feed_run_result *r);
 struct pipeline *pipeline_new(uv_loop_t *loop, struct store *store, struct spool *sp,
 			      const struct config *c);
 void pipeline_set_judge(struct pipeline *p, pipeline_judge_fn fn, void *ud);
+/* Replaces the sink (the spool's by default; sink.h) before recovery; the pipeline owns it. */
+struct sink;
+void pipeline_set_sink(struct pipeline *p, struct sink *s);
 /* The configuration changed (reload): format, near-duplicate settings, retention. */
 void pipeline_set_config(struct pipeline *p, const struct config *c);
 /* Frees the pipeline; every run must have finished (pipeline_idle). */

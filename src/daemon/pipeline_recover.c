@@ -67,6 +67,7 @@ static int recover_spooling(void *ud, const char *id)
 	struct pipeline *p = rv->p;
 	int revision = p->store->ops->seen_revision(p->store, id);
 	enum sink_found where;
+	int rc;
 
 	/* A first version is published once it is in new/ or cur/. A revision's JSON there may
 	 * be the older version's: tmp/ alone says whether it still waits to replace it. */
@@ -83,8 +84,12 @@ static int recover_spooling(void *ud, const char *id)
 				rv->waiting++;
 			return 0;
 		}
-		if (p->sink->ops->publish_now(p->sink, id) < 0) {
-			log_err("recovery: cannot publish %s from tmp/", id);
+		if ((rc = p->sink->ops->publish_now(p->sink, id)) < 0) {
+			/* kept in tmp/ and published from the loop (-EAGAIN: a sink that publishes
+			 * only there, a broker) */
+			if (rc != -EAGAIN)
+				log_err("recovery: cannot publish %s from tmp/", id);
+			pipeline_wait_publish(p, id);
 			return 0;
 		}
 		break;

@@ -244,8 +244,8 @@ static void work_ensure(uv_work_t *w)
 		s = js_AddStream(&si, js, &cfg, NULL, &jerr);
 	}
 	if (s != NATS_OK)
-		snprintf(p->ensure_err, sizeof p->ensure_err, "NATS stream %s at %s: %s", p->stream,
-			 p->url, nats_GetLastError(NULL) ? nats_GetLastError(NULL) : natsStatus_GetText(s));
+		snprintf(p->ensure_err, sizeof p->ensure_err, "NATS %s stream %s: %s", p->url,
+			 p->stream, nats_GetLastError(NULL) ? nats_GetLastError(NULL) : natsStatus_GetText(s));
 	else
 		p->ensure_err[0] = '\0';
 	jsStreamInfo_Destroy(si);
@@ -253,6 +253,8 @@ static void work_ensure(uv_work_t *w)
 	natsConnection_Destroy(c);
 	natsOptions_Destroy(o);
 }
+
+static int connect_now(struct nats_pub *p, struct buf *err);
 
 static void done_ensure(uv_work_t *w, int status)
 {
@@ -265,6 +267,18 @@ static void done_ensure(uv_work_t *w, int status)
 	}
 	release(p); /* the work request's hold; the handles keep p */
 	p->stream_ok = !p->ensure_err[0] && status == 0;
+	if (p->stream_ok && !p->nc) {
+		/* the server answers now: the connection on the loop, which only its first
+		 * attach from the loop thread gets (libnats retrying a failed first connect on
+		 * its own thread never attaches to the loop) */
+		struct buf err = BUF_INIT;
+
+		if (connect_now(p, &err) < 0) {
+			snprintf(p->ensure_err, sizeof p->ensure_err, "%s", buf_cstr(&err));
+			p->stream_ok = 0;
+		}
+		buf_fini(&err);
+	}
 	if (p->on_state)
 		p->on_state(p->ud, p->stream_ok, p->stream_ok ? NULL : p->ensure_err);
 	if (!p->stream_ok)
@@ -289,6 +303,7 @@ static void start_ensure(struct nats_pub *p)
 static int connect_loop(struct nats_pub *p, struct buf *err)
 {
 	natsStatus s;
+	int rc;
 
 	natsLibuv_Init();
 	natsLibuv_SetThreadLocalLoop(p->loop);
@@ -303,7 +318,7 @@ static int connect_loop(struct nats_pub *p, struct buf *err)
 	if (s == NATS_OK)
 		s = natsOptions_SetReconnectWait(p->nopts, 500);
 	if (s == NATS_OK)
-		s = natsOptions_SetRetryOnFailedConnect(p->nopts, true, cb_connected, p);
+		s = natsOptions_SetTimeout(p->nopts, 2000); /* a first connect blocks the loop */
 	if (s == NATS_OK)
 		s = natsOptions_SetDisconnectedCB(p->nopts, cb_disconnected, p);
 	if (s == NATS_OK)
@@ -314,15 +329,33 @@ static int connect_loop(struct nats_pub *p, struct buf *err)
 		s = natsOptions_SetToken(p->nopts, p->token);
 	if (s == NATS_OK && p->creds)
 		s = natsOptions_SetUserCredentialsFromFiles(p->nopts, p->creds, NULL);
-	if (s == NATS_OK) {
-		s = natsConnection_Connect(&p->nc, p->nopts);
-		if (s == NATS_NOT_YET_CONNECTED)
-			s = NATS_OK; /* it goes on trying, in the background */
-		if (p->nc) { /* held until its closed callback */
-			pthread_mutex_lock(&p->lock);
-			p->open_handles++;
-			pthread_mutex_unlock(&p->lock);
-		}
+	if (s != NATS_OK) {
+		buf_printf(err, "NATS %s: %s", p->url,
+			   nats_GetLastError(NULL) ? nats_GetLastError(NULL) : natsStatus_GetText(s));
+		return -EINVAL;
+	}
+	if ((rc = connect_now(p, err)) == -EAGAIN) {
+		buf_reset(err); /* not an error at start: tried again (start_ensure) */
+		return 0;
+	}
+	return rc;
+}
+
+/* The connection on the loop and its JetStream context: 0; -EAGAIN when no server answers
+ * (tried again once the stream check reaches one); -EINVAL with a message in err. */
+static int connect_now(struct nats_pub *p, struct buf *err)
+{
+	natsStatus s = natsConnection_Connect(&p->nc, p->nopts);
+
+	if (s != NATS_OK && !p->nc) {
+		buf_printf(err, "NATS %s: %s", p->url,
+			   nats_GetLastError(NULL) ? nats_GetLastError(NULL) : natsStatus_GetText(s));
+		return -EAGAIN;
+	}
+	if (p->nc) { /* held until its closed callback */
+		pthread_mutex_lock(&p->lock);
+		p->open_handles++;
+		pthread_mutex_unlock(&p->lock);
 	}
 	if (s == NATS_OK) {
 		jsOptions jo;
@@ -386,7 +419,7 @@ struct nats_pub *nats_pub_new(uv_loop_t *loop, const struct nats_pub_opts *o,
 
 int nats_pub_ready(const struct nats_pub *p)
 {
-	return p->stream_ok && natsConnection_Status(p->nc) == NATS_CONN_STATUS_CONNECTED;
+	return p->stream_ok && p->js && natsConnection_Status(p->nc) == NATS_CONN_STATUS_CONNECTED;
 }
 
 int nats_pub_publish(struct nats_pub *p, const char *msg_id, const char *data, size_t len,

@@ -54,6 +54,12 @@ struct sink_ops {
 	int (*probe)(const char *arg);
 	const char *(*probe_arg)(const struct sink *s);
 	void (*free)(struct sink *s);
+	/* Optional (NULL in the spool). publish_error: what the last failed publish met, naming
+	 * the server ("NATS nats://HOST:PORT stream S: ..."), or NULL to describe it as the
+	 * spool's. shutdown: the pipeline is closing: publishes in flight complete now
+	 * (-ECANCELED) and nothing is touched afterwards but the sink itself. */
+	const char *(*publish_error)(const struct sink *s);
+	void (*shutdown)(struct sink *s);
 };
 
 struct sink {
