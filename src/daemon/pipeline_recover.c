@@ -12,11 +12,46 @@
 #include "log.h"
 #include "pipeline_impl.h"
 
+/* tmp/ files of articles queued for publishing are kept by the clean-up (ids sorted). They
+ * are collected as they are queued, not read from the queue afterwards: the batch's commit
+ * may start publishing them before the clean-up runs. */
+struct claims {
+	char (*ids)[17];
+	size_t n, cap;
+	int failed; /* out of memory: nothing is cleaned */
+};
+
 struct recovery {
 	struct pipeline *p;
 	int settled;
 	size_t waiting;
+	struct claims cl;
 };
+
+/* Queues a recorded article for publishing and claims its tmp/ file. */
+static int queue(struct recovery *rv, const char *id)
+{
+	struct claims *cl = &rv->cl;
+	int rc;
+
+	if (cl->n == cl->cap) {
+		size_t cap = cl->cap ? 2 * cl->cap : 64;
+		void *ids = realloc(cl->ids, cap * sizeof *cl->ids);
+
+		if (!ids) {
+			cl->failed = 1;
+			return -ENOMEM;
+		}
+		cl->ids = ids;
+		cl->cap = cap;
+	}
+	if ((rc = pipeline_wait_publish(rv->p, id)) < 0) {
+		cl->failed = 1;
+		return rc;
+	}
+	memcpy(cl->ids[cl->n++], id, 17);
+	return 0;
+}
 
 static int recover_reserved(void *ud, const char *id)
 {
@@ -80,7 +115,7 @@ static int recover_spooling(void *ud, const char *id)
 	case SINK_STAGED:
 		if (sink_pending(p->sink) >= (size_t)p->c->max_pending) {
 			/* back-pressure holds at start-up too: it waits in tmp/ */
-			if (pipeline_wait_publish(p, id) == 0)
+			if (queue(rv, id) == 0)
 				rv->waiting++;
 			return 0;
 		}
@@ -89,7 +124,7 @@ static int recover_spooling(void *ud, const char *id)
 			 * only there, a broker) */
 			if (rc != -EAGAIN)
 				log_err("recovery: cannot publish %s from tmp/", id);
-			pipeline_wait_publish(p, id);
+			queue(rv, id);
 			return 0;
 		}
 		break;
@@ -107,26 +142,19 @@ static int cmp_id(const void *a, const void *b)
 	return memcmp(a, b, 17);
 }
 
-/* tmp/ files of articles waiting for room in new/ are kept (ids sorted in ud). */
-struct claims {
-	char (*ids)[17];
-	size_t n;
-};
-
 static int waiting_claimed(void *ud, const char *id)
 {
 	const struct claims *cl = ud;
 
 	/* 2: kept even beside a copy in new/ or cur/, which can only be an older revision (the
-	 * recovery just found each of them waiting in tmp/, and nothing was published since) */
+	 * recovery just found each of them waiting in tmp/; one published since is gone from
+	 * tmp/ already) */
 	return cl->n && bsearch(id, cl->ids, cl->n, sizeof *cl->ids, cmp_id) != NULL ? 2 : 0;
 }
 
 int pipeline_recover(struct pipeline *p)
 {
-	struct recovery rv = {p, 0, 0};
-	struct claims cl = {NULL, 0};
-	struct pub *n;
+	struct recovery rv = {p, 0, 0, {NULL, 0, 0, 0}};
 	int rc;
 
 	/* the walks block (start-up); the batch's commit may answer later: a failure then stalls
@@ -135,17 +163,17 @@ int pipeline_recover(struct pipeline *p)
 		return rc;
 	p->store->ops->seen_each(p->store, SEEN_RESERVED, recover_reserved, &rv);
 	p->store->ops->seen_each(p->store, SEEN_SPOOLING, recover_spooling, &rv);
-	if ((rc = pipeline_flush(p)) < 0)
+	if ((rc = pipeline_flush(p)) < 0) {
+		free(rv.cl.ids);
 		return rc;
-	/* what is left in tmp/ was never recorded, but for the articles waiting for new/ */
-	if (p->n_waiting && (cl.ids = calloc(p->n_waiting, sizeof *cl.ids))) {
-		for (n = p->waiting; n; n = n->next)
-			memcpy(cl.ids[cl.n++], n->id, 17);
-		qsort(cl.ids, cl.n, sizeof *cl.ids, cmp_id);
 	}
-	if (!p->n_waiting || cl.ids)
-		p->sink->ops->clean(p->sink, waiting_claimed, &cl);
-	free(cl.ids);
+	/* what is left in tmp/ was never recorded, but for the articles queued above */
+	if (!rv.cl.failed) {
+		if (rv.cl.n)
+			qsort(rv.cl.ids, rv.cl.n, sizeof *rv.cl.ids, cmp_id);
+		p->sink->ops->clean(p->sink, waiting_claimed, &rv.cl);
+	}
+	free(rv.cl.ids);
 	if (rv.settled)
 		log_info("recovery: %d recorded article%s settled (left by an unclean stop, or "
 			 "waiting in tmp/ for room in new/)",
