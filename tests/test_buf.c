@@ -3,6 +3,7 @@
 #include "autoconfig.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "buf.h"
 #include "check.h"
@@ -38,6 +39,20 @@ int main(void)
 	s = buf_steal(&b);
 	CHECK_STR(s, "", "stealing an empty buffer gives \"\"");
 	free(s);
+	/* the inline fast path and the growing path meet at cap: fill to the last byte, then past */
+	buf_append(&b, "", 0);
+	CHECK(b.data != NULL && b.len == 0 && b.data[0] == '\0', "an empty append allocates");
+	while (b.len + 2 < b.cap)
+		buf_putc(&b, 'a');
+	buf_append(&b, "b", 1);
+	CHECK(b.len + 1 == b.cap && b.data[b.len] == '\0', "filled to the last byte (%zu/%zu)",
+	      b.len, b.cap);
+	buf_append(&b, "cd", 2);
+	buf_putc(&b, 'e');
+	CHECK(b.len + 1 < b.cap && b.data[b.len] == '\0', "then grown (%zu/%zu)", b.len, b.cap);
+	CHECK(b.len == 66 && memcmp(b.data + 62, "bcde", 4) == 0 && b.data[61] == 'a',
+	      "and nothing lost at the boundary (%zu)", b.len);
+	buf_fini(&b);
 	buf_fini(&b);
 	buf_fini(&b);
 	return check_exit();

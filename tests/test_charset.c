@@ -6,6 +6,8 @@
 
 #include "charset.h"
 #include "check.h"
+#include "json_write.h"
+#include "buf.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -677,6 +679,33 @@ static void test_fallback(void)
 		  "a declared single-byte encoding decodes anything");
 }
 
+/* json_write_stringn checks UTF-8 while it escapes (one pass): a string found invalid part way,
+ * after escapes were written, is written again from its cleaned form, nothing of the first try
+ * left in the buffer. */
+static void json_one(const char *s, size_t n, const char *want)
+{
+	struct buf b = BUF_INIT;
+
+	buf_puts(&b, "[");
+	CHECK(json_write_stringn(&b, s, n) == 0, "json_write_stringn returns 0");
+	CHECK_STR(buf_cstr(&b), want, "json_write_stringn of %zu bytes", n);
+	buf_fini(&b);
+}
+
+static void test_json_string(void)
+{
+	json_one("plain ascii text, long enough for words", 39,
+		 "[\"plain ascii text, long enough for words\"");
+	json_one("a\"b\\c\nd\x01" "e", 9, "[\"a\\\"b\\\\c\\nd\\u0001e\"");
+	json_one("caf\xc3\xa9 \xe2\x82\xac and \xf0\x9f\x98\x80, all valid \"x\"", 33,
+		 "[\"caf\xc3\xa9 \xe2\x82\xac and \xf0\x9f\x98\x80, all valid \\\"x\\\"\"");
+	json_one("quote \" then a bad byte \xff here", 30,
+		 "[\"quote \\\" then a bad byte \xc3\xbf here\""); /* read as windows-1252 */
+	json_one("cut short at the end: \xe2\x82", 24, "[\"cut short at the end: \xef\xbf\xbd\"");
+	json_one("overlong \xc0\xaf and \xed\xa0\x80 surrogate", 29,
+		 "[\"overlong \xc3\x80\xc2\xaf and \xc3\xad\xc2\xa0\xe2\x82\xac surrogate\"");
+}
+
 int main(void)
 {
 	test_fallback();
@@ -693,5 +722,6 @@ int main(void)
 	test_chunking();
 	test_garbage();
 	test_fix_double_utf8();
+	test_json_string();
 	return check_exit();
 }

@@ -96,6 +96,13 @@ int main(void)
 	canonical("https://www.google.com/url?sa=t&q=https://example.com/a/&ved=2",
 		  "http://example.com/a");
 	canonical("http://example.com/search?q=cats", "http://example.com/search?q=cats");
+	/* the form put together from curl's parts (url.c assemble()) and the one curl writes */
+	canonical("http://example.com", "http://example.com/");
+	canonical("http://example.com?", "http://example.com/");
+	canonical("http://example.com:8080?x=1", "http://example.com:8080/?x=1");
+	canonical("http://example.com/a b?c d", "http://example.com/a%20b?c+d");
+	canonical("http://[::1]:8080/x", "http://[::1]:8080/x");
+	canonical("http://[::1]/x?y", "http://[::1]/x?y");
 	{
 		char *v3 = url_canonical_v3("https://www.example.com/a/?amp");
 

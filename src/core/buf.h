@@ -4,6 +4,7 @@
 #define FEEDSPOOL_BUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 struct buf {
 	char *data; /* NUL-terminated whenever cap > 0 */
@@ -17,11 +18,36 @@ void buf_init(struct buf *b);
 void buf_fini(struct buf *b);
 /* Empties the buffer, keeping its memory. */
 void buf_reset(struct buf *b);
-/* Appends n bytes; 0 or -ENOMEM. The data stays NUL-terminated. */
-int buf_append(struct buf *b, const void *p, size_t n);
-int buf_puts(struct buf *b, const char *s);
-int buf_putc(struct buf *b, char c);
-/* Appends the UTF-8 encoding of code point cp (invalid ones become U+FFFD). */
+/* The slow path of buf_append and buf_putc: grows the buffer, then appends. */
+int buf_append_grow(struct buf *b, const void *p, size_t n);
+/* Appends n bytes; 0 or -ENOMEM. The data stays NUL-terminated. Inline: the parser and the JSON
+ * writer append a million short pieces per corpus, and most fit the memory already there. */
+static inline int buf_append(struct buf *b, const void *p, size_t n)
+{
+	if (n < b->cap - b->len) { /* cap > len always holds once cap > 0 */
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return buf_append_grow(b, p, n);
+}
+
+static inline int buf_puts(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
+
+static inline int buf_putc(struct buf *b, char c)
+{
+	if (b->len + 1 < b->cap) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return buf_append_grow(b, &c, 1);
+}
+
 int buf_put_utf8(struct buf *b, unsigned cp);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Returns the data as a C string ("" for an empty buffer); never NULL. */

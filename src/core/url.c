@@ -289,6 +289,48 @@ done:
 	return rc;
 }
 
+/* The URL of h as curl_url_get(CURLUPART_URL) writes it once canonical() has removed the
+ * user, password and fragment and made the scheme http: "http://" host [":" port] path
+ * ["?" query], from the parts as curl holds them. curl writes the whole URL with its own printf,
+ * which took more time than the rest of the canonicalisation; its parts are plain copies. NULL
+ * (the caller asks curl) for a host in brackets or with a '%', which curl writes its own way. */
+static char *assemble(CURLU *h)
+{
+	char *host = NULL, *port = NULL, *path = NULL, *query = NULL, *res = NULL;
+	struct buf b = BUF_INIT;
+	int rc;
+
+	if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK || host[0] == '[' ||
+	    strchr(host, '%') || curl_url_get(h, CURLUPART_PATH, &path, 0) != CURLUE_OK)
+		goto done;
+	if (curl_url_get(h, CURLUPART_PORT, &port, 0) != CURLUE_OK)
+		port = NULL;
+	if (curl_url_get(h, CURLUPART_QUERY, &query, 0) != CURLUE_OK)
+		query = NULL;
+	rc = buf_puts(&b, "http://");
+	rc |= buf_puts(&b, host);
+	if (port) {
+		rc |= buf_putc(&b, ':');
+		rc |= buf_puts(&b, port);
+	}
+	if (path[0] != '/')
+		rc |= buf_putc(&b, '/');
+	rc |= buf_puts(&b, path);
+	if (query && query[0]) {
+		rc |= buf_putc(&b, '?');
+		rc |= buf_puts(&b, query);
+	}
+	if (!rc)
+		res = buf_steal(&b);
+done:
+	buf_fini(&b);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_free(query);
+	return res;
+}
+
 static char *canonical(const char *url, int depth, int v3)
 {
 	CURLU *h;
@@ -328,6 +370,11 @@ static char *canonical(const char *url, int depth, int v3)
 	 * form: curl decodes those of a host but normalizes the result ("%31" is "1", then
 	 * "0.0.0.1") only when it parses a URL, and a host it decoded to something it cannot parse
 	 * again ("%7f") has no form. (Where the host ends is curl's business: "http:///%7f" has one.) */
+	if (!strchr(url, '%')) {
+		res = assemble(h);
+		if (res)
+			goto done;
+	}
 	if (curl_url_get(h, CURLUPART_URL, &out, 0) != CURLUE_OK)
 		goto done;
 	if (strchr(url, '%')) {

@@ -110,6 +110,14 @@ static size_t ascii_span(const unsigned char *p, size_t i, size_t n)
 	}
 }
 
+size_t utf8_char_len(const char *s, size_t n)
+{
+	unsigned cp;
+	size_t k = n ? utf8_seq((const unsigned char *)s, n, &cp) : 0;
+
+	return k == SEQ_SHORT ? 0 : k;
+}
+
 int utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;

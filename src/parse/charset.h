@@ -60,5 +60,7 @@ int charset_fix_double_utf8(struct buf *s);
 
 /* Whether s[0..n) is valid UTF-8. */
 int utf8_valid(const char *s, size_t n);
+/* The length of the valid UTF-8 sequence s[0..n) starts with; 0 when it starts none. */
+size_t utf8_char_len(const char *s, size_t n);
 
 #endif

@@ -17,31 +17,47 @@ static const unsigned char needs_escape[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
 };
 
-static int escape_valid(struct buf *out, const char *s, size_t n)
+/* Appends s[0..n) escaped. With check, also makes sure on the way that s is valid UTF-8
+ * (one pass, not two): -EILSEQ, out as it was, when it is not. 0, or -ENOMEM. */
+static int escape(struct buf *out, const char *s, size_t n, int check)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i = 0, start = 0;
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	const uint64_t stop = check ? highs : 0; /* bytes from 0x80 leave the fast loop */
+	size_t i = 0, start = 0, len0 = out->len;
 	int rc = 0;
 
 	while (i < n) {
 		unsigned char c;
 		char e[7];
 
-		/* eight bytes at a time while none is '"', '\\' or below 0x20 */
+		/* eight bytes at a time while none is '"', '\\', below 0x20 (or from 0x80) */
 		while (n - i >= 8) {
-			const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
 			uint64_t w, q, b;
 
 			memcpy(&w, s + i, 8);
 			q = w ^ (ones * '"');
 			b = w ^ (ones * '\\');
-			if ((((w - ones * 0x20) | (q - ones) | (b - ones)) & ~w & highs) != 0)
+			if (((((w - ones * 0x20) | (q - ones) | (b - ones)) & ~w & highs) |
+			     (w & stop)) != 0)
 				break;
 			i += 8;
 		}
 		if (i >= n)
 			break;
 		c = (unsigned char)s[i];
+		if (c >= 0x80 && check) {
+			size_t k = utf8_char_len(s + i, n - i);
+
+			if (!k) {
+				out->len = len0;
+				if (out->data)
+					out->data[len0] = '\0';
+				return -EILSEQ;
+			}
+			i += k;
+			continue;
+		}
 		if (!needs_escape[c]) {
 			i++;
 			continue;
@@ -69,22 +85,23 @@ static int escape_valid(struct buf *out, const char *s, size_t n)
 
 int json_write_stringn(struct buf *out, const char *s, size_t n)
 {
-	int rc = 0;
+	int rc = 0, err;
 
 	if (!s)
 		return buf_append(out, "null", 4);
 	rc |= buf_putc(out, '"');
-	if (utf8_valid(s, n)) {
-		rc |= escape_valid(out, s, n);
-	} else {
+	err = rc ? 0 : escape(out, s, n, 1);
+	if (err == -EILSEQ) {
 		/* never expected (every string was made valid upstream); stay valid JSON anyway */
 		struct buf clean = BUF_INIT;
 		struct charset_conv *c = charset_conv_new("UTF-8");
 
 		if (c && charset_conv_feed(c, s, n, 1, &clean) == 0)
-			rc |= escape_valid(out, buf_cstr(&clean), clean.len);
+			rc |= escape(out, buf_cstr(&clean), clean.len, 0);
 		charset_conv_free(c);
 		buf_fini(&clean);
+	} else {
+		rc |= err;
 	}
 	rc |= buf_putc(out, '"');
 	return rc ? -ENOMEM : 0;

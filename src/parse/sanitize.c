@@ -98,8 +98,13 @@ int sanitize_attribute_known(const char *name, size_t len)
 {
 	size_t i;
 
+	if (!len)
+		return 0;
+	/* every name is lowercase ASCII letters: the first letter (| 0x20 lowercases A-Z and
+	 * nothing else onto a-z) rules most out before a length is taken */
 	for (i = 0; i < sizeof attributes / sizeof *attributes; i++)
-		if (strlen(attributes[i].attr) == len && !strncasecmp(attributes[i].attr, name, len))
+		if (attributes[i].attr[0] == (name[0] | 0x20) && strlen(attributes[i].attr) == len &&
+		    !strncasecmp(attributes[i].attr, name, len))
 			return 1;
 	return 0;
 }
