@@ -42,6 +42,14 @@
 struct store *store_pg_new(uv_loop_t *loop, struct pg_conn *c, const char *uri,
 			   const char *instance);
 
+/* Start-up and reload (blocking, on a short connection of its own): reads every feed's saved
+ * state into a table that feed_get answers from within the call, as feeds.c's reconcile needs
+ * (feed_put keeps the entries current), and whether the seen set holds ids of the older link
+ * rules (legacy_ids; an imported SQLite state's meta v3_ids). 0, or negative (error() says
+ * why). store_pg_preload_end frees the table: feed_get queries the server again. */
+int store_pg_preload(struct store *s);
+void store_pg_preload_end(struct store *s);
+
 /* Queries sent so far, in all and per kind (reads, writes, batch statements): what a fetch
  * costs the database. */
 struct store_pg_counts {
