@@ -22,6 +22,7 @@
  * that took too long) is logged when it fails and freed. */
 struct pg_wait {
 	int done, rc, abandoned;
+	const char *what; /* for the log: "migrated", "reconciled" */
 	char err[512];
 };
 
@@ -31,7 +32,7 @@ static void on_step(void *ud, int rc, const char *err)
 
 	if (w->abandoned) {
 		if (rc < 0)
-			log_err("state: the feeds cannot be reconciled into the database: %s",
+			log_err("state: the database cannot be %s: %s", w->what,
 				err ? err : strerror(-rc));
 		free(w);
 		return;
@@ -100,6 +101,7 @@ static int pg_reconcile(struct daemon_store *ds, uv_loop_t *loop, const struct c
 		fc[i].url = c->feeds[i].url;
 	}
 	w->abandoned = !wait;
+	w->what = "reconciled with the configuration's feeds";
 	if ((rc = pg_feeds_reconcile(ds->pg, fc, c->n_feeds, on_step, w)) < 0)
 		goto out;
 	if (!wait) {
@@ -107,7 +109,7 @@ static int pg_reconcile(struct daemon_store *ds, uv_loop_t *loop, const struct c
 		goto out;
 	}
 	if ((rc = wait_step(loop, w)) < 0)
-		log_err("state: the feeds cannot be reconciled into the database: %s", w->err);
+		log_err("state: the database cannot be %s: %s", w->what, w->err);
 	if (!w->done) {
 		w->abandoned = 1;
 		w = NULL;
@@ -118,20 +120,39 @@ out:
 	return rc;
 }
 
+/* Connects and migrates the schema, waiting on the loop. */
+static int pg_migrate(struct daemon_store *ds, uv_loop_t *loop, struct buf *err)
+{
+	struct pg_wait *w = calloc(1, sizeof *w);
+	int rc;
+
+	if (!w)
+		return -ENOMEM;
+	w->what = "migrated";
+	if ((rc = pg_feeds_migrate(ds->pg, on_step, w)) < 0) {
+		free(w);
+		return rc;
+	}
+	if ((rc = wait_step(loop, w)) < 0)
+		buf_printf(err, "postgresql://...: %s", w->err[0] ? w->err : strerror(-rc));
+	if (!w->done)
+		w->abandoned = 1; /* on_step frees it */
+	else
+		free(w);
+	return rc == -ENOMEM ? rc : rc < 0 ? -EINVAL : 0;
+}
+
 static int open_pg(struct daemon_store *ds, uv_loop_t *loop, const struct config *c,
 		   struct buf *err)
 {
-	struct pg_wait w = {0};
 	int rc;
 
 	if (!(ds->instance = instance_name(c->spool)) ||
 	    !(ds->pg = pg_conn_new(loop, c->state, on_pg_state, ds)))
 		return -ENOMEM;
 	pg_conn_weak(ds->pg);
-	if ((rc = pg_feeds_migrate(ds->pg, on_step, &w)) < 0 || (rc = wait_step(loop, &w)) < 0) {
-		buf_printf(err, "postgresql://...: %s", w.err[0] ? w.err : strerror(-rc));
-		return rc == -ENOMEM ? rc : -EINVAL;
-	}
+	if ((rc = pg_migrate(ds, loop, err)) < 0)
+		return rc;
 	if (pg_reconcile(ds, loop, c, 1) < 0) {
 		buf_printf(err, "postgresql://...: the feeds could not be reconciled");
 		return -EINVAL;
