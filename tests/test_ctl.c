@@ -121,8 +121,11 @@ int main(void)
 	uv_thread_t t;
 
 	CHECK(mkdtemp(dir) != NULL, "mkdtemp");
-	p = ctl_path_for("/var/lib/feedspool/state.db");
+	p = ctl_path_for("/var/lib/feedspool/state.db", "/var/spool/feedspool");
 	CHECK_STR(p, "/var/lib/feedspool/feedspool.ctl", "the socket beside the state");
+	free(p);
+	p = ctl_path_for("postgresql://u@db/feeds", "/var/spool/feedspool");
+	CHECK_STR(p, "/var/spool/feedspool/feedspool.ctl", "a database's: the socket in the spool");
 	free(p);
 	snprintf(sock, sizeof sock, "%s/feedspool.ctl", dir);
 	uv_loop_init(&loop);

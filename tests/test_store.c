@@ -477,6 +477,51 @@ static void test_counts(struct backend *b, struct store *s)
 	CHECK(c0.reads - c1.reads == 1, "a lookup is one query (%lu)", c0.reads - c1.reads);
 }
 
+/* PostgreSQL: the table store_pg_preload reads answers feed_get within the call, as feeds.c's
+ * reconcile needs, and follows feed_put; legacy_ids comes from the meta an import brings */
+static int open_pg(struct backend *b, struct inst *i);
+
+static void test_preload(struct backend *b, struct store *s)
+{
+	struct feed_state f;
+	struct answer a = {0};
+
+	if (b->open != open_pg)
+		return;
+	feed_state_init(&f);
+	f.name = (char *)"feed-p";
+	f.url = (char *)"http://127.0.0.1:1/p";
+	f.etag = (char *)"\"p1\"";
+	f.next_due = 7000;
+	CHECK(s->ops->begin(s) == 0 && s->ops->feed_put(s, &f) == 0 &&
+		      s->ops->meta_put(s, "v3_ids", "1") == 0 && commit(s) == 0,
+	      "pg: a feed and meta v3_ids saved");
+	CHECK(store_pg_preload(s) == 0, "pg: preload (%s)", s->ops->error(s));
+	CHECK(s->ops->legacy_ids(s) == 1, "pg: legacy_ids after an import's meta v3_ids");
+	s->ops->feed_get(s, "feed-p", on_feed, &a);
+	CHECK(a.calls == 1 && a.rc == 1 && a.f.etag && !strcmp(a.f.etag, "\"p1\"") &&
+		      a.f.next_due == 7000,
+	      "pg: a preloaded feed is answered within the call (calls %d rc %d)", a.calls, a.rc);
+	f.etag = (char *)"\"p2\"";
+	CHECK(s->ops->feed_put(s, &f) == 0, "pg: feed_put while preloaded");
+	a.calls = 0;
+	s->ops->feed_get(s, "feed-p", on_feed, &a);
+	CHECK(a.calls == 1 && a.f.etag && !strcmp(a.f.etag, "\"p2\""),
+	      "pg: the table follows feed_put");
+	a.calls = 0;
+	s->ops->feed_get(s, "feed-none", on_feed, &a);
+	CHECK(a.calls == 1 && a.rc == 0, "pg: an unknown feed is answered unknown within the call");
+	store_pg_preload_end(s);
+	a.calls = 0;
+	s->ops->feed_get(s, "feed-p", on_feed, &a);
+	wait_for(&a, 1);
+	CHECK(a.rc == 1 && a.f.etag && !strcmp(a.f.etag, "\"p2\""), "pg: the put reached the server");
+	CHECK(s->ops->begin(s) == 0 && s->ops->feed_delete(s, "feed-p") == 0 &&
+		      s->ops->meta_put(s, "v3_ids", "0") == 0 && commit(s) == 0,
+	      "pg: cleaned up");
+	feed_state_fini(&a.f);
+}
+
 static void run_contract(struct backend *b)
 {
 	struct inst one = {.name = "one"};
@@ -493,6 +538,7 @@ static void run_contract(struct backend *b)
 	test_rollback_and_duplicates(b->name, one.s);
 	test_race(b, one.s);
 	test_counts(b, one.s);
+	test_preload(b, one.s);
 	test_server_loss(b, one.s);
 	one.s->ops->close(one.s);
 	if (one.st)

@@ -98,7 +98,7 @@ int cmd_ctl(int argc, char **argv)
 			fprintf(stderr, "%s\n", buf_cstr(&err));
 			goto out;
 		}
-		path = ctl_path_for(cfg->state);
+		path = ctl_path_for(cfg->state, cfg->spool);
 		config_free(cfg);
 	}
 	rc = 1;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "store_pg.h"
 
 #define CTL_MAX_REQUEST (64 * 1024)
 #define CTL_MAX_CLIENTS 16
@@ -43,15 +44,19 @@ struct ctl_write {
 	char *data;
 };
 
-char *ctl_path_for(const char *state_path)
+char *ctl_path_for(const char *state_path, const char *spool)
 {
-	const char *slash = strrchr(state_path, '/');
-	size_t dir = slash ? (size_t)(slash - state_path) : 1;
+	/* for a database server, in the spool: the database is elsewhere */
+	int pg = store_pg_is_uri(state_path);
+	const char *slash = pg ? NULL : strrchr(state_path, '/');
+	size_t dir = pg ? strlen(spool) : slash ? (size_t)(slash - state_path) : 1;
 	char *p = malloc(dir + sizeof "/feedspool.ctl");
 
 	if (!p)
 		return NULL;
-	if (slash)
+	if (pg)
+		memcpy(p, spool, dir);
+	else if (slash)
 		memcpy(p, state_path, dir);
 	else
 		p[0] = '.';

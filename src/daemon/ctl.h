@@ -23,8 +23,9 @@ struct ctl_ops {
 
 struct ctl;
 
-/* The socket's path for a state database path: its directory's feedspool.ctl (a new string). */
-char *ctl_path_for(const char *state_path);
+/* The socket's path for a state database path: its directory's feedspool.ctl; for a database
+ * server (state = postgresql://...), the spool's feedspool.ctl (a new string). */
+char *ctl_path_for(const char *state_path, const char *spool);
 /* Listens on path (a stale socket there is replaced; anything else there is refused). NULL
  * with a message in err. */
 struct ctl *ctl_start(uv_loop_t *loop, const char *path, const struct ctl_ops *ops, void *ud,

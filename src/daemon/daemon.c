@@ -6,6 +6,7 @@
 #include "autoconfig.h"
 
 #include "daemon.h"
+#include "daemon_store.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -39,6 +40,7 @@
 #include "spool.h"
 #include "state.h"
 #include "store.h"
+#include "store_pg.h"
 
 #define STOP_GRACE_MS 1500 /* in-flight work is abandoned after this, well within 5 s */
 #define TICK_MAX_MS 60000
@@ -47,8 +49,8 @@ struct daemon {
 	uv_loop_t loop;
 	const struct daemon_opts *o;
 	struct config *cfg;
-	struct state *st;
-	struct store *store; /* the state as the pipeline and the feeds reach it */
+	struct daemon_store ds; /* SQLite or PostgreSQL */
+	struct store *store;    /* ds's: the state as the pipeline and the feeds reach it */
 	struct spool *sp;
 	struct pipeline *pl;
 	struct filter_chain *chain;
@@ -393,8 +395,10 @@ static void reload(struct daemon *d)
 	old = d->cfg;
 	d->cfg = c;
 	pipeline_set_config(d->pl, c);
+	daemon_store_reconcile_begin(&d->ds, c, 1);
 	if (feeds_reconcile(d->feeds, c) < 0)
 		log_err("reload: out of memory: some feeds are not up to date");
+	daemon_store_reconcile_end(&d->ds);
 	config_free(old); /* no feed points into it any more */
 	arm_tick(d);
 out:
@@ -542,10 +546,18 @@ static void log_lines(struct buf *err)
 	}
 }
 
+/* The state file to lock: none for a database server (its instances share it). */
+static const char *lock_path(const struct config *c)
+{
+	return store_pg_is_uri(c->state) ? NULL : c->state;
+}
+
 /* Start-up up to the feeds: configuration, checks, lock, filter chain, state, spool. Nothing is
  * created before everything that can be checked is: a refused start leaves no trace. */
 static int open_storage(struct daemon *d, struct instance_lock *lock, struct buf *err)
 {
+	int rc;
+
 	d->cfg = config_load(d->o->config_path, err);
 	if (!d->cfg) {
 		log_err("%s", buf_cstr(err));
@@ -553,21 +565,19 @@ static int open_storage(struct daemon *d, struct instance_lock *lock, struct buf
 	}
 	buf_reset(err);
 	if (preflight_storage(d->cfg, err) < 0 ||
-	    instance_lock(lock, d->cfg->state, d->cfg->spool, 0, err) < 0 ||
+	    instance_lock(lock, lock_path(d->cfg), d->cfg->spool, 0, err) < 0 ||
 	    chain_for(d, d->cfg, &d->chain, err) < 0) {
 		log_lines(err);
 		return -EINVAL;
 	}
 	buf_reset(err);
-	make_parent(d->cfg->state);
-	if (!(d->st = state_open(d->cfg->state, 0, err))) {
-		log_err("state %s", buf_cstr(err));
-		return -EINVAL;
+	if (!store_pg_is_uri(d->cfg->state))
+		make_parent(d->cfg->state);
+	if ((rc = daemon_store_open(&d->ds, &d->loop, d->cfg, err)) < 0) {
+		log_err(rc == -ENOMEM ? "out of memory" : "state %s", buf_cstr(err));
+		return rc;
 	}
-	if (!(d->store = store_sqlite_new(d->st))) {
-		log_err("out of memory");
-		return -ENOMEM;
-	}
+	d->store = d->ds.store;
 	buf_reset(err);
 	mkdir_p(d->cfg->spool);
 	if (!(d->sp = spool_open(&d->loop, d->cfg->spool, d->cfg->umask, err))) {
@@ -575,7 +585,7 @@ static int open_storage(struct daemon *d, struct instance_lock *lock, struct buf
 		return -EINVAL;
 	}
 	/* what did not exist before is locked now that it does (two first starts at once) */
-	if (instance_lock(lock, d->cfg->state, d->cfg->spool, 1, err) < 0) {
+	if (instance_lock(lock, lock_path(d->cfg), d->cfg->spool, 1, err) < 0) {
 		log_lines(err);
 		return -EINVAL;
 	}
@@ -587,6 +597,7 @@ static int open_feeds(struct daemon *d)
 {
 	struct feeds_env env = {0};
 	struct feeds_cbs cbs = {on_recorded, on_settled};
+	int rc;
 
 	d->pl = pipeline_new(&d->loop, d->store, d->sp, d->cfg);
 	d->fetcher = fetcher_new(&d->loop, d->cfg->max_total, d->cfg->max_per_host);
@@ -597,8 +608,14 @@ static int open_feeds(struct daemon *d)
 	env.once = d->o->mode == DAEMON_ONCE;
 	env.quiet = d->o->progress;
 	env.catchup = d->o->catchup;
-	if (!d->pl || !d->fetcher || !(d->feeds = feeds_new(&env, &cbs, d)) ||
-	    feeds_reconcile(d->feeds, d->cfg) < 0) {
+	if (!d->pl || !d->fetcher || !(d->feeds = feeds_new(&env, &cbs, d))) {
+		log_err("out of memory");
+		return -ENOMEM;
+	}
+	daemon_store_reconcile_begin(&d->ds, d->cfg, 0);
+	rc = feeds_reconcile(d->feeds, d->cfg);
+	daemon_store_reconcile_end(&d->ds);
+	if (rc < 0) {
 		log_err("out of memory");
 		return -ENOMEM;
 	}
@@ -675,7 +692,7 @@ static int start_ops(struct daemon *d, struct buf *err)
 
 	if (d->o->mode != DAEMON_RUN)
 		return 0;
-	if (!(path = ctl_path_for(d->cfg->state)))
+	if (!(path = ctl_path_for(d->cfg->state, d->cfg->spool)))
 		return -ENOMEM;
 	d->ops = ops_start(&env, d->cfg->metrics, path, err);
 	free(path);
@@ -715,10 +732,8 @@ static void teardown(struct daemon *d, struct instance_lock *lock)
 		spool_close(d->sp, NULL, NULL);
 	uv_run(&d->loop, UV_RUN_DEFAULT);
 	feeds_free(d->feeds);
-	if (d->store)
-		d->store->ops->close(d->store);
-	if (d->st)
-		state_close(d->st);
+	daemon_store_close(&d->ds);
+	uv_run(&d->loop, UV_RUN_DEFAULT); /* the database connection's handles */
 	instance_unlock(lock); /* after the database is closed (see instance.c) */
 	if (d->cfg && (d->cfg->sink & SINK_NATS))
 		sink_nats_library_close();

@@ -16,8 +16,8 @@
 static int take(int *fd, int *held, const char *what, const char *path, int flags, int created,
 		struct buf *err)
 {
-	if (*held)
-		return 0;
+	if (*held || !path)
+		return 0; /* held, or nothing to lock (a database server) */
 	if (*fd < 0 && (*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | flags)) < 0) {
 		if (errno == ENOENT && !created)
 			return 0; /* not there yet: locked once created */

@@ -28,6 +28,7 @@
 #include "dedup_decide.h"
 #include "log.h"
 #include "pipeline_impl.h"
+#include "store_pg.h"
 
 #define RETRY_MS 2000 /* how often a stalled pipeline probes the spool and the state */
 
@@ -42,6 +43,12 @@ void pipeline_kick(struct pipeline *p)
 }
 
 /* Starts refusing articles because of what failed (said once per stall). */
+/* The state as logs name it: a database URI may carry a password. */
+static const char *state_shown(const char *state)
+{
+	return store_pg_is_uri(state) ? "postgresql://..." : state;
+}
+
 void pipeline_stall(struct pipeline *p, int err, const char *fmt, ...)
 {
 	va_list ap;
@@ -63,7 +70,7 @@ void pipeline_stall(struct pipeline *p, int err, const char *fmt, ...)
 void pipeline_store_failed(struct pipeline *p, int rc)
 {
 	if (rc == -EBUSY || rc == -ENOSPC || rc == -EROFS || rc == -EIO || rc == -EACCES)
-		pipeline_stall(p, rc, "state %s: %s", p->c->state,
+		pipeline_stall(p, rc, "state %s: %s", state_shown(p->c->state),
 			       p->store->ops->error(p->store));
 }
 
@@ -260,7 +267,7 @@ static void on_probe_after(uv_work_t *req, int status)
 		return;
 	log_info("spool %s and state %s can be written again: accepting articles (%llu refused "
 		 "meanwhile; their feeds are fetched again)",
-		 sink_name(p->sink), p->c->state, (unsigned long long)p->refused);
+		 sink_name(p->sink), state_shown(p->c->state), (unsigned long long)p->refused);
 	p->stalled = 0;
 	for (i = 0; i < p->n_orphans; i++) {
 		if (pipeline_batch(p) < 0 ||

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "state.h"
+#include "store_pg.h"
 
 /* The first 16 bytes of every SQLite database file. */
 static const char sqlite_magic[16] = "SQLite format 3";
@@ -306,15 +307,9 @@ int preflight_storage(const struct config *c, struct buf *err)
 {
 	int rc = 0;
 
-	if (!strncmp(c->state, "postgresql://", 13) || !strncmp(c->state, "postgres://", 11)) {
-		/* the URI is not named: it may carry a password */
-		problem(err, "state", "postgresql://...",
-			"the daemon does not run on PostgreSQL yet (feedspool state export and import"
-			" do); use a SQLite file");
+	/* a database server (state = postgresql://...) is checked when the daemon connects */
+	if (!store_pg_is_uri(c->state) && check_state(c->state, c->path, err) < 0)
 		rc = -1;
-	} else if (check_state(c->state, c->path, err) < 0) {
-		rc = -1;
-	}
 	if (check_spool(c->spool, err) < 0)
 		rc = -1;
 	return rc;

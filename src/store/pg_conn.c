@@ -46,12 +46,26 @@ struct pg_conn {
 	char sqlstate[6];   /* of the answer being given (pg_conn_sqlstate) */
 	int reported_down;
 	int closing, open_handles;
+	int weak; /* pg_conn_weak: handles hold the loop only while queries are pending */
 	pg_state_fn on_state;
 	void *ud;
 };
 
 static void start_connect(struct pg_conn *c);
 static void send_next(struct pg_conn *c);
+
+/* A weak connection's handles count for the loop only while a query is pending. */
+static void hold_loop(struct pg_conn *c)
+{
+	void (*set)(uv_handle_t *) = !c->weak || c->pending ? uv_ref : uv_unref;
+
+	if (c->closing)
+		return;
+	if (c->poll)
+		set((uv_handle_t *)&c->poll->h);
+	set((uv_handle_t *)&c->retry);
+	set((uv_handle_t *)&c->failing);
+}
 
 static void on_retry(uv_timer_t *t)
 {
@@ -82,6 +96,7 @@ static void finish_head(struct pg_conn *c, const PGresult *res, const char *err)
 		c->tail = NULL;
 	c->pending--;
 	c->sent = 0;
+	hold_loop(c);
 	if (res)
 		memcpy(c->sqlstate, "00000", 6);
 	q->fn(q->ud, res, err);
@@ -156,6 +171,7 @@ static int watch(struct pg_conn *c, int events)
 		p->h.data = p;
 		c->poll = p;
 		c->open_handles++;
+		hold_loop(c);
 	}
 	return uv_poll_start(&c->poll->h, events, on_poll) < 0 ? -EIO : 0;
 }
@@ -379,6 +395,7 @@ int pg_conn_query_pinned(struct pg_conn *c, unsigned *pin, const char *sql, int 
 		c->head = q;
 	c->tail = q;
 	c->pending++;
+	hold_loop(c);
 	if (c->st == PG_DOWN)
 		uv_timer_start(&c->failing, on_failing, 0, 0);
 	else if (c->st == PG_UP && !c->sent)
@@ -398,6 +415,12 @@ int pg_conn_up(const struct pg_conn *c)
 const char *pg_conn_sqlstate(const struct pg_conn *c)
 {
 	return c->sqlstate;
+}
+
+void pg_conn_weak(struct pg_conn *c)
+{
+	c->weak = 1;
+	hold_loop(c);
 }
 
 unsigned pg_conn_pending(const struct pg_conn *c)

@@ -39,6 +39,10 @@ int pg_conn_query_pinned(struct pg_conn *c, unsigned *pin, const char *sql, int 
 const char *pg_conn_sqlstate(const struct pg_conn *c);
 /* 1 when connected and idle-or-working, 0 while connecting or away. */
 int pg_conn_up(const struct pg_conn *c);
+/* From now on c keeps its loop alive only while queries are queued or in flight (connecting,
+ * watching an idle connection and waiting to reconnect do not): a daemon's loop ends when its
+ * work is done, as it does without a database. */
+void pg_conn_weak(struct pg_conn *c);
 /* Queries queued or in flight. */
 unsigned pg_conn_pending(const struct pg_conn *c);
 /* Fails every queued query, closes the connection and frees c once its handles are closed. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pg_feeds.h"
+#include "smap.h"
 #include "store_pg.h"
 
 struct pg_store;
@@ -33,10 +34,16 @@ struct pg_store {
 	unsigned inflight;	/* operations not yet answered: the store lives until they are */
 	int closed;
 	struct store_pg_counts counts;
+	int legacy_ids; /* meta v3_ids, read by store_pg_preload */
+	/* store_pg_preload's table: feed_get answers from it at once */
+	struct smap feeds; /* name -> one of rows */
+	struct feed_state *rows;
+	size_t n_rows;
+	int preloaded;
 	char err[512];
 };
 
-enum op_kind { OP_WRITE, OP_END, OP_FEED, OP_SEEN, OP_NEAR, OP_BOILER };
+enum op_kind { OP_WRITE, OP_END, OP_FEED, OP_SEEN, OP_KNOWN, OP_NEAR, OP_BOILER };
 
 /* One query's answer on its way to the caller. */
 struct pg_op {
@@ -56,8 +63,11 @@ static struct pg_store *ps_of(const struct store *s)
 	return s->impl;
 }
 
+static void preload_drop(struct pg_store *ps);
+
 static void ps_free(struct pg_store *ps)
 {
+	preload_drop(ps);
 	free(ps->uri);
 	free(ps->instance);
 	free(ps);
@@ -279,13 +289,65 @@ static void on_feed(void *ud, const PGresult *res, const char *err)
 	op_end(o);
 }
 
+/* The preloaded table's entry for name, or NULL. */
+static struct feed_state *preloaded(struct pg_store *ps, const char *name)
+{
+	return ps->preloaded ? smap_get(&ps->feeds, name) : NULL;
+}
+
+static void preload_drop(struct pg_store *ps)
+{
+	smap_fini(&ps->feeds);
+	for (size_t i = 0; i < ps->n_rows; i++)
+		feed_state_fini(&ps->rows[i]);
+	free(ps->rows);
+	ps->rows = NULL;
+	ps->n_rows = 0;
+	ps->preloaded = 0;
+}
+
+/* dst becomes a copy of src, whose name is dst's (kept: the table's key); -ENOMEM leaves dst as
+ * it was. */
+static int feed_copy(struct feed_state *dst, const struct feed_state *src)
+{
+	struct feed_state c = *src;
+	int fail = 0;
+
+#define DUP(x) fail |= src->x && !(c.x = strdup(src->x))
+	c.name = c.url = c.etag = c.last_modified = c.last_result = NULL;
+	c.due_reason = c.moved_from = c.pending_url = NULL;
+	DUP(url);
+	DUP(etag);
+	DUP(last_modified);
+	DUP(last_result);
+	DUP(due_reason);
+	DUP(moved_from);
+	DUP(pending_url);
+#undef DUP
+	if (fail) {
+		feed_state_fini(&c);
+		return -ENOMEM;
+	}
+	c.name = dst->name;
+	dst->name = NULL;
+	feed_state_fini(dst);
+	*dst = c;
+	return 0;
+}
+
 static void pg_feed_get(struct store *s, const char *name, store_feed_fn fn, void *ud)
 {
 	static const char sql[] = "SELECT " PG_FEED_COLUMNS " FROM feeds WHERE name = $1";
-	struct pg_op *o = op_new(ps_of(s), OP_FEED, ud);
-	struct feed_state none;
+	struct pg_op *o;
+	struct feed_state none, *f;
 
-	if (o) {
+	if (ps_of(s)->preloaded) {
+		feed_state_init(&none);
+		f = preloaded(ps_of(s), name);
+		fn(ud, f ? 1 : 0, f ? f : &none);
+		return;
+	}
+	if ((o = op_new(ps_of(s), OP_FEED, ud))) {
 		o->feed = fn;
 		if (read_q(o, sql, 1, (const char *const[]){name}, on_feed) == 0)
 			return;
@@ -308,10 +370,14 @@ static int pg_feed_put(struct store *s, const struct feed_state *f)
 		" last_fetch = $5, last_success = $6, last_status = $7, last_result = $8,"
 		" failures = $9, articles_seen = $10, next_due = $11, due_reason = $12,"
 		" retired = $13, moved_from = $14, pending_url = $15";
+	struct pg_store *ps = ps_of(s);
+	struct feed_state *kept = preloaded(ps, f->name);
 	char v[7][24];
 
 	if (!f->name)
 		return -EINVAL;
+	if (kept && kept != f && feed_copy(kept, f) < 0)
+		return -ENOMEM;
 	fmt_i64(v[0], f->last_fetch);
 	fmt_i64(v[1], f->last_success);
 	fmt_i64(v[2], f->last_status);
@@ -321,7 +387,7 @@ static int pg_feed_put(struct store *s, const struct feed_state *f)
 	const char *p[] = {f->name, f->url, f->etag, f->last_modified, v[0], v[1], v[2],
 			   f->last_result, v[3], v[4], v[5], f->due_reason,
 			   f->retired ? "true" : "false", f->moved_from, f->pending_url};
-	return write_q(ps_of(s), sql, 15, p);
+	return write_q(ps, sql, 15, p);
 }
 
 static int pg_feed_delete(struct store *s, const char *name)
@@ -373,6 +439,44 @@ static void pg_seen_lookup(struct store *s, const char *id, const char *feed, co
 			return;
 	}
 	fn(ud, -ENOMEM, NULL, NULL);
+}
+
+static void on_known(void *ud, const PGresult *res, const char *err)
+{
+	struct pg_op *o = ud;
+	int rc;
+
+	if (!res) {
+		rc = map_state(pg_conn_sqlstate(o->ps->c));
+		set_err(o->ps, err);
+	} else {
+		rc = PQntuples(res) > 0 && PQgetvalue(res, 0, 0)[0] == 't';
+	}
+	if (!o->ps->closed)
+		o->done(o->ud, rc);
+	op_end(o);
+}
+
+static void pg_seen_known(struct store *s, const char *id, const char *alt_id, const char *feed,
+			  const char *guid, store_done_fn fn, void *ud)
+{
+	static const char sql[] =
+		"SELECT EXISTS (SELECT 1 FROM seen WHERE id = $1 OR id = $4::text)"
+		" OR ($3::text IS NOT NULL AND EXISTS (SELECT 1 FROM seen"
+		"  WHERE feed = $2::text AND guid = $3::text))";
+	struct pg_op *o = op_new(ps_of(s), OP_KNOWN, ud);
+
+	if (o) {
+		o->done = fn;
+		if (read_q(o, sql, 4, (const char *const[]){id, feed, guid, alt_id}, on_known) == 0)
+			return;
+	}
+	fn(ud, -ENOMEM);
+}
+
+static int pg_legacy_ids(const struct store *s)
+{
+	return ps_of(s)->legacy_ids;
 }
 
 /* "{1,-2,3}": 64-bit hashes as PostgreSQL's signed bigint array. NULL on allocation failure. */
@@ -479,49 +583,78 @@ static int pg_seen_touch(struct store *s, const char *id, int64_t now)
 		       (const char *const[]){id, t});
 }
 
-/* Start-up recovery: a short blocking connection of its own, the ids read before fn runs (fn
- * may call the store). */
+/* A blocking query on a short connection of its own (start-up and recovery only): 0 with *pg
+ * and *r set (the caller frees both), or negative (both freed, ps->err says why). */
+static int query_now(struct pg_store *ps, const char *sql, int n, const char *const *p,
+		     PGconn **pg, PGresult **r)
+{
+	const char *code;
+	int rc;
+
+	*r = NULL;
+	*pg = PQconnectdb(ps->uri);
+	if (PQstatus(*pg) != CONNECTION_OK) {
+		set_err(ps, PQerrorMessage(*pg));
+		rc = -EBUSY;
+		goto fail;
+	}
+	*r = PQexecParams(*pg, sql, n, NULL, p, NULL, NULL, 0);
+	ps->counts.reads++;
+	if (PQresultStatus(*r) == PGRES_TUPLES_OK)
+		return 0;
+	set_err(ps, PQresultErrorMessage(*r));
+	code = PQresultErrorField(*r, PG_DIAG_SQLSTATE);
+	rc = map_state(code ? code : "XX000");
+fail:
+	PQclear(*r);
+	PQfinish(*pg);
+	*r = NULL;
+	*pg = NULL;
+	return rc;
+}
+
+/* Start-up recovery: the ids read before fn runs (fn may call the store). */
 static int pg_seen_each(struct store *s, enum seen_status status,
 			int (*fn)(void *ud, const char *id), void *ud)
 {
 	struct pg_store *ps = ps_of(s);
-	PGconn *pg = PQconnectdb(ps->uri);
-	PGresult *r = NULL;
+	PGconn *pg;
+	PGresult *r;
 	char st[24], *ids = NULL;
-	const char *code;
-	int n = 0, rc = -EBUSY;
+	int n, rc;
 
 	fmt_i64(st, status);
-	if (PQstatus(pg) != CONNECTION_OK) {
-		set_err(ps, PQerrorMessage(pg));
-		goto out;
-	}
-	r = PQexecParams(pg,
-			 "SELECT id FROM seen WHERE status = $1 AND (owner IS NULL OR owner = $2)"
-			 " ORDER BY id",
-			 2, NULL, (const char *const[]){st, ps->instance}, NULL, NULL, 0);
-	ps->counts.reads++;
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		set_err(ps, PQresultErrorMessage(r));
-		code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-		rc = map_state(code ? code : "XX000");
-		goto out;
-	}
+	rc = query_now(ps,
+		       "SELECT id FROM seen WHERE status = $1 AND (owner IS NULL OR owner = $2)"
+		       " ORDER BY id",
+		       2, (const char *const[]){st, ps->instance}, &pg, &r);
+	if (rc < 0)
+		return rc;
 	n = PQntuples(r);
-	rc = -ENOMEM;
-	if (!(ids = malloc(17 * (size_t)(n ? n : 1))))
-		goto out;
-	for (int i = 0; i < n; i++)
-		snprintf(ids + 17 * i, 17, "%s", PQgetvalue(r, i, 0));
+	if ((ids = malloc(17 * (size_t)(n ? n : 1))))
+		for (int i = 0; i < n; i++)
+			snprintf(ids + 17 * i, 17, "%s", PQgetvalue(r, i, 0));
 	PQclear(r);
-	r = NULL;
 	PQfinish(pg);
-	pg = NULL;
-	rc = 0;
+	if (!ids)
+		return -ENOMEM;
 	for (int i = 0; i < n && rc == 0; i++)
 		rc = fn(ud, ids + 17 * i);
-out:
 	free(ids);
+	return rc;
+}
+
+/* Recovery only (pipeline_recover.c), so a blocking query. */
+static int pg_seen_revision(struct store *s, const char *id)
+{
+	PGconn *pg;
+	PGresult *r;
+	int rc = query_now(ps_of(s), "SELECT revision FROM seen WHERE id = $1", 1,
+			   (const char *const[]){id}, &pg, &r);
+
+	if (rc < 0)
+		return rc;
+	rc = PQntuples(r) > 0 ? atoi(PQgetvalue(r, 0, 0)) : -ENOENT;
 	PQclear(r);
 	PQfinish(pg);
 	return rc;
@@ -696,7 +829,10 @@ static const struct store_ops pg_ops = {
     .seen_set_status = pg_seen_set_status,
     .seen_delete = pg_seen_delete,
     .seen_touch = pg_seen_touch,
+    .seen_known = pg_seen_known,
+    .legacy_ids = pg_legacy_ids,
     .seen_each = pg_seen_each,
+    .seen_revision = pg_seen_revision,
     .near_candidates = pg_near,
     .boiler_load = pg_boiler_load,
     .boiler_put = pg_boiler_put,
@@ -731,4 +867,48 @@ void store_pg_counts(const struct store *s, struct store_pg_counts *out)
 int store_pg_is_uri(const char *state)
 {
 	return state && (!strncmp(state, "postgresql://", 13) || !strncmp(state, "postgres://", 11));
+}
+
+int store_pg_preload(struct store *s)
+{
+	struct pg_store *ps = ps_of(s);
+	PGconn *pg;
+	PGresult *r, *m;
+	int rc, n;
+
+	preload_drop(ps);
+	rc = query_now(ps, "SELECT " PG_FEED_COLUMNS " FROM feeds", 0, NULL, &pg, &r);
+	if (rc < 0)
+		return rc;
+	n = PQntuples(r);
+	if (n > 0 && !(ps->rows = calloc((size_t)n, sizeof *ps->rows)))
+		rc = -ENOMEM;
+	for (int i = 0; i < n && rc == 0; i++) {
+		pg_feeds_row(r, i, &ps->rows[i]);
+		ps->n_rows++;
+		if (!ps->rows[i].name || smap_put(&ps->feeds, ps->rows[i].name, &ps->rows[i]) < 0)
+			rc = -ENOMEM;
+	}
+	PQclear(r);
+	m = PQexec(pg, "SELECT 1 FROM meta WHERE key = 'v3_ids' AND value = '1'");
+	ps->counts.reads++;
+	if (rc == 0 && PQresultStatus(m) != PGRES_TUPLES_OK)
+		rc = -EBUSY;
+	else if (rc == 0)
+		ps->legacy_ids = PQntuples(m) > 0;
+	if (rc < 0)
+		set_err(ps, rc == -ENOMEM ? "out of memory" : PQerrorMessage(pg));
+	PQclear(m);
+	PQfinish(pg);
+	if (rc < 0) {
+		preload_drop(ps);
+		return rc;
+	}
+	ps->preloaded = 1;
+	return 0;
+}
+
+void store_pg_preload_end(struct store *s)
+{
+	preload_drop(ps_of(s));
 }

@@ -20,11 +20,13 @@
  * before its commit fail too (-EBUSY: the server aborted the transaction); one conflicting
  * reservation fails its whole batch (the next fetch finds the id known and goes on without
  * it); an update or delete of an unknown id is not an
- * error; expire() reports 0, not how many rows it removed; seen_each() blocks on a second,
- * short connection (start-up only).
+ * error; expire() reports 0, not how many rows it removed; seen_each() and seen_revision()
+ * block on a second, short connection (start-up and recovery only); feed_get answers within
+ * the call only between store_pg_preload and store_pg_preload_end.
  *
  * Connections: each instance holds this one (all its reads and writes, in order) plus, for a
- * moment at start-up, the one of seen_each; the feed leases (pg_feeds.c) may share it. A
+ * moment at start-up, reload and recovery, a short one (seen_each, seen_revision,
+ * store_pg_preload); the feed leases (pg_feeds.c) may share it. A
  * server's max_connections must cover two per instance plus the CLI's. */
 #ifndef FEEDSPOOL_STORE_PG_H
 #define FEEDSPOOL_STORE_PG_H
@@ -41,6 +43,14 @@
  * instance's. NULL when memory runs out. */
 struct store *store_pg_new(uv_loop_t *loop, struct pg_conn *c, const char *uri,
 			   const char *instance);
+
+/* Start-up and reload (blocking, on a short connection of its own): reads every feed's saved
+ * state into a table that feed_get answers from within the call, as feeds.c's reconcile needs
+ * (feed_put keeps the entries current), and whether the seen set holds ids of the older link
+ * rules (legacy_ids; an imported SQLite state's meta v3_ids). 0, or negative (error() says
+ * why). store_pg_preload_end frees the table: feed_get queries the server again. */
+int store_pg_preload(struct store *s);
+void store_pg_preload_end(struct store *s);
 
 /* Queries sent so far, in all and per kind (reads, writes, batch statements): what a fetch
  * costs the database. */
