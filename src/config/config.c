@@ -1159,72 +1159,129 @@ static int set_token(struct load *ld, const struct key *k, const char *v)
 	return 0;
 }
 
+/* K_PATH and K_OPML: a path resolved against the configuration's folder (state may be a
+ * database URI instead); an OPML file is remembered with its line, read after the file. */
+static int set_path(struct load *ld, const struct key *k, void *p, const char *v)
+{
+	struct opml_ref *r;
+	char *s;
+
+	if (!*v)
+		return bad_value(ld, k->name, v, "a path");
+	/* state = postgresql://...: a database, not a path (store_pg.h) */
+	if (k->type == K_PATH && !strcmp(k->name, "state") &&
+	    (!strncmp(v, "postgresql://", 13) || !strncmp(v, "postgres://", 11)))
+		s = strdup(v);
+	else
+		s = resolve(ld->c->dir, v);
+	if (!s)
+		goto oom;
+	if (k->type == K_PATH) {
+		free(*(char **)p);
+		*(char **)p = s;
+		return 0;
+	}
+	if (room_for_one(&ld->opml, ld->n_opml, sizeof *r) < 0) {
+		free(s);
+		goto oom;
+	}
+	r = ld->opml;
+	r[ld->n_opml].path = s;
+	r[ld->n_opml++].line = ld->lineno;
+	return 0;
+oom:
+	ld->oom = 1;
+	return -ENOMEM;
+}
+
+/* K_STRING: not empty, and checked where the key has a vocabulary. */
+static int set_string(struct load *ld, const struct key *k, void *p, const char *v)
+{
+	struct addr_policy ap;
+	char why[256];
+	char *s;
+
+	if (!*v) {
+		conf_error(ld, ld->lineno, ld->label, k->name, "empty (leave %s out for the default)",
+			   k->name);
+		return -EINVAL;
+	}
+	if (k->feed && k->off == offsetof(struct feed_settings, fulltext) && strcmp(v, "no") &&
+	    strcmp(v, "yes") && strcmp(v, "auto"))
+		return bad_value(ld, k->name, v, "no, yes or auto");
+	if (!k->feed && nats_value_bad(ld, k, v))
+		return -EINVAL;
+	if (k->feed && k->off == offsetof(struct feed_settings, allow_private) &&
+	    addr_policy_parse(&ap, v, why, sizeof why) < 0) {
+		conf_error(ld, ld->lineno, ld->label, k->name, "%s", why);
+		return -EINVAL;
+	}
+	if (!(s = strdup(v))) {
+		ld->oom = 1;
+		return -ENOMEM;
+	}
+	free(*(char **)p);
+	*(char **)p = s;
+	return 0;
+}
+
+/* Durations, sizes, rates, modes and counts: parsed, then held to the key's range. */
+static int set_number(struct load *ld, const struct key *k, void *p, const char *v)
+{
+	unsigned long long n = 0;
+	char lo[32], hi[32];
+	int rc = -EINVAL, low;
+
+	switch (k->type) {
+	case K_DURATION:
+		rc = parse_duration(v, &n);
+		break;
+	case K_SIZE:
+	case K_RATE:
+		rc = parse_size(v, &n);
+		break;
+	case K_OCTAL:
+		rc = parse_octal(v, &n);
+		break;
+	case K_COUNT:
+		rc = parse_number(v, NULL, NULL, &n);
+		break;
+	default:
+		break;
+	}
+	if (rc == -EINVAL)
+		return bad_value(ld, k->name, v, expected(k->type));
+	if (rc == -ERANGE || n < (unsigned long long)k->min || n > (unsigned long long)k->max) {
+		low = rc == -ERANGE || n < (unsigned long long)k->min;
+		fmt_number(lo, sizeof lo, k->type, (unsigned long long)k->min);
+		fmt_number(hi, sizeof hi, k->type, (unsigned long long)k->max);
+		conf_error(ld, ld->lineno, ld->label, k->name,
+			   "\"%.100s\" is out of range (at %s %s)", v, low ? "least" : "most",
+			   low ? lo : hi);
+		return -EINVAL;
+	}
+	if (k->type == K_SIZE)
+		*(size_t *)p = (size_t)n;
+	else if (k->type == K_OCTAL)
+		*(mode_t *)p = (mode_t)n;
+	else
+		*(int *)p = (int)n;
+	return 0;
+}
+
 /* Parses v as keys[] entry k into the field k names in base. 0, or -EINVAL with the error
  * reported. */
 static int set_value(struct load *ld, const struct key *k, void *base, const char *v)
 {
-	struct config *c = ld->c;
 	void *p = (char *)base + k->off;
-	unsigned long long n = 0;
-	char lo[32], hi[32];
-	int rc = 0, b;
-	char *s;
+	int b;
 
 	switch (k->type) {
 	case K_PATH:
 	case K_OPML:
-		if (!*v)
-			return bad_value(ld, k->name, v, "a path");
-		/* state = postgresql://...: a database, not a path (store_pg.h) */
-		if (k->type == K_PATH && !strcmp(k->name, "state") &&
-		    (!strncmp(v, "postgresql://", 13) || !strncmp(v, "postgres://", 11)))
-			s = strdup(v);
-		else
-			s = resolve(c->dir, v);
-		if (!s)
-			goto oom;
-		if (k->type == K_PATH) {
-			free(*(char **)p);
-			*(char **)p = s;
-			return 0;
-		} else {
-			struct opml_ref *r;
-
-			if (room_for_one(&ld->opml, ld->n_opml, sizeof *r) < 0) {
-				free(s);
-				goto oom;
-			}
-			r = ld->opml;
-			r[ld->n_opml].path = s;
-			r[ld->n_opml++].line = ld->lineno;
-			return 0;
-		}
+		return set_path(ld, k, p, v);
 	case K_STRING:
-		if (!*v) {
-			conf_error(ld, ld->lineno, ld->label, k->name,
-				   "empty (leave %s out for the default)", k->name);
-			return -EINVAL;
-		}
-		if (k->feed && k->off == offsetof(struct feed_settings, fulltext) && strcmp(v, "no") &&
-		    strcmp(v, "yes") && strcmp(v, "auto"))
-			return bad_value(ld, k->name, v, "no, yes or auto");
-		if (!k->feed && nats_value_bad(ld, k, v))
-			return -EINVAL;
-		if (k->off == offsetof(struct feed_settings, allow_private) && k->feed) {
-			struct addr_policy ap;
-			char why[256];
-
-			if (addr_policy_parse(&ap, v, why, sizeof why) < 0) {
-				conf_error(ld, ld->lineno, ld->label, k->name, "%s", why);
-				return -EINVAL;
-			}
-		}
-		s = strdup(v);
-		if (!s)
-			goto oom;
-		free(*(char **)p);
-		*(char **)p = s;
-		return 0;
+		return set_string(ld, k, p, v);
 	case K_SECRET:
 		return set_secret(ld, k, base, v);
 	case K_TOKEN:
@@ -1237,8 +1294,10 @@ static int set_value(struct load *ld, const struct key *k, void *base, const cha
 	case K_HEADER:
 		if (!is_header(v))
 			return bad_value(ld, k->name, v, expected(k->type));
-		if (add_header(base, v) < 0)
-			goto oom;
+		if (add_header(base, v) < 0) {
+			ld->oom = 1;
+			return -ENOMEM;
+		}
 		return 0;
 	case K_FORMAT:
 		if (!strcmp(v, "json"))
@@ -1253,41 +1312,9 @@ static int set_value(struct load *ld, const struct key *k, void *base, const cha
 			return bad_value(ld, k->name, v, expected(k->type));
 		*(int *)p = b;
 		return 0;
-	case K_DURATION:
-		rc = parse_duration(v, &n);
-		break;
-	case K_SIZE:
-	case K_RATE:
-		rc = parse_size(v, &n);
-		break;
-	case K_OCTAL:
-		rc = parse_octal(v, &n);
-		break;
-	case K_COUNT:
-		rc = parse_number(v, NULL, NULL, &n);
-		break;
+	default:
+		return set_number(ld, k, p, v);
 	}
-	if (rc == -EINVAL)
-		return bad_value(ld, k->name, v, expected(k->type));
-	if (rc == -ERANGE || n < (unsigned long long)k->min || n > (unsigned long long)k->max) {
-		fmt_number(lo, sizeof lo, k->type, (unsigned long long)k->min);
-		fmt_number(hi, sizeof hi, k->type, (unsigned long long)k->max);
-		conf_error(ld, ld->lineno, ld->label, k->name,
-			   "\"%.100s\" is out of range (at %s %s)", v,
-			   rc == -ERANGE || n < (unsigned long long)k->min ? "least" : "most",
-			   rc == -ERANGE || n < (unsigned long long)k->min ? lo : hi);
-		return -EINVAL;
-	}
-	if (k->type == K_SIZE)
-		*(size_t *)p = (size_t)n;
-	else if (k->type == K_OCTAL)
-		*(mode_t *)p = (mode_t)n;
-	else
-		*(int *)p = (int)n;
-	return 0;
-oom:
-	ld->oom = 1;
-	return -ENOMEM;
 }
 
 static int find_key(const char *name)
