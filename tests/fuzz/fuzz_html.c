@@ -11,6 +11,7 @@
  * other than http, https, ftp or mailto (no javascript:, vbscript:, data:). */
 #include "autoconfig.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #include "charset.h"
@@ -23,13 +24,24 @@
 static void check_url(const char *v, size_t n)
 {
 	char scheme[16];
-	size_t i, k = 0;
+	size_t i = 0, k = 0;
+	unsigned char ch;
 
-	for (i = 0; i < n && v[i] != ':' && v[i] != '/' && v[i] != '?' && v[i] != '#'; i++)
+	/* read as a browser reads it (WHATWG URL): leading C0 controls and spaces skipped, tabs
+	 * and newlines ignored; a scheme starts with a letter and holds letters, digits, + - . */
+	while (i < n && (unsigned char)v[i] <= 0x20)
+		i++;
+	for (; i < n && v[i] != ':'; i++) {
+		ch = (unsigned char)v[i];
+		if (ch == '\t' || ch == '\n' || ch == '\r')
+			continue;
+		if (!(isalpha(ch) || (k > 0 && (isdigit(ch) || ch == '+' || ch == '-' || ch == '.'))))
+			return; /* relative */
 		if (k + 1 < sizeof scheme)
-			scheme[k++] = (char)(v[i] | 0x20);
+			scheme[k++] = (char)tolower(ch);
+	}
 	scheme[k] = '\0';
-	if (i == n || v[i] != ':')
+	if (i == n || !k)
 		return; /* relative */
 	FUZZ_ASSERT(!strcmp(scheme, "http") || !strcmp(scheme, "https") || !strcmp(scheme, "ftp") ||
 			    !strcmp(scheme, "mailto"),
