@@ -1727,7 +1727,10 @@ static void add_opml_feeds(struct load *ld, size_t j)
 		f = &c->feeds[index];
 		f->url = file_url_in(dir ? dir : c->dir, o->url);
 		if (!f->url || dup_opt(&f->title, o->title ? o->title : o->text) < 0 ||
-		    dup_opt(&f->category, o->category) < 0 || dup_opt(&f->link, o->html_url) < 0 ||
+		    dup_opt(&f->category, o->category) < 0 ||
+		    /* the site's page, as `link =` takes it: absolute, or left out */
+		    dup_opt(&f->link, o->html_url && url_is_absolute(o->html_url) ? o->html_url
+										  : NULL) < 0 ||
 		    fill_defaults(&c->defaults, &f->s, 0) < 0)
 			ld->oom = 1;
 	}
