@@ -89,6 +89,9 @@ static inline const char *sink_name(const struct sink *s)
  * memory runs out. */
 struct spool;
 struct sink *sink_spool_new(struct spool *sp);
+/* Where the spool sp holds the article id, as a sink's find answers it (for sinks that stage in
+ * a spool). */
+enum sink_found sink_spool_find(struct spool *sp, const char *id);
 void sink_free(struct sink *s);
 
 #endif

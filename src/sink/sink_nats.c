@@ -322,15 +322,7 @@ static enum sink_found sn_find(struct sink *s, const char *id, int revision)
 
 	if (!sn->fanout || revision)
 		return SINK_STAGED; /* the recovery reads tmp/ to see whether it is there */
-	switch (spool_locate(sn->sp, id)) {
-	case SPOOL_IN_TMP:
-		return SINK_STAGED;
-	case SPOOL_IN_NEW:
-	case SPOOL_IN_CUR:
-		return SINK_PUBLISHED;
-	default:
-		return SINK_NOTHING;
-	}
+	return sink_spool_find(sn->sp, id);
 }
 
 static int sn_read_staged(struct sink *s, const char *id, struct buf *out)

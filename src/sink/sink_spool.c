@@ -36,11 +36,9 @@ static size_t ss_pending(const struct sink *s)
 	return spool_pending(sp_of(s));
 }
 
-/* A revision's JSON in new/ or cur/ may be the older version's: tmp/ alone says whether the
- * recorded one still waits there (the caller reads it to check its number). */
-static enum sink_found ss_find(struct sink *s, const char *id, int revision)
+enum sink_found sink_spool_find(struct spool *sp, const char *id)
 {
-	switch (revision ? SPOOL_IN_TMP : spool_locate(sp_of(s), id)) {
+	switch (spool_locate(sp, id)) {
 	case SPOOL_IN_TMP:
 		return SINK_STAGED;
 	case SPOOL_IN_NEW:
@@ -49,6 +47,13 @@ static enum sink_found ss_find(struct sink *s, const char *id, int revision)
 	default:
 		return SINK_NOTHING;
 	}
+}
+
+/* A revision's JSON in new/ or cur/ may be the older version's: tmp/ alone says whether the
+ * recorded one still waits there (the caller reads it to check its number). */
+static enum sink_found ss_find(struct sink *s, const char *id, int revision)
+{
+	return revision ? SINK_STAGED : sink_spool_find(sp_of(s), id);
 }
 
 static int ss_read_staged(struct sink *s, const char *id, struct buf *out)
