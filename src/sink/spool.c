@@ -152,25 +152,35 @@ static int parse_name(const char *name, char *id, int *is_txt)
 	return 1;
 }
 
-/* Counts the articles ("<id>.json") in a directory, through a fresh open file description so
- * that the shared fd's offset is never moved. */
+/* A directory stream over dir_fd's directory through a fresh open file description, so that
+ * the shared fd's offset is never moved; NULL with -errno in *rc. */
+static DIR *dir_reopen(int dir_fd, int *rc)
+{
+	int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+
+	if (fd < 0) {
+		*rc = -errno;
+		return NULL;
+	}
+	if (!(d = fdopendir(fd))) {
+		*rc = -errno;
+		close(fd);
+	}
+	return d;
+}
+
+/* Counts the articles ("<id>.json") in a directory. */
 static int count_json(int dir_fd, size_t *count)
 {
 	char id[ID_LEN + 1];
 	struct dirent *de;
 	size_t n = 0;
-	int fd, is_txt, rc = 0;
-	DIR *d;
+	int is_txt, rc = 0;
+	DIR *d = dir_reopen(dir_fd, &rc);
 
-	fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		rc = -errno;
-		close(fd);
+	if (!d)
 		return rc;
-	}
 	for (;;) {
 		errno = 0;
 		de = readdir(d);
@@ -203,18 +213,11 @@ static int sweep_tmp(struct spool *s, int keep_valid, int (*claimed)(void *ud, c
 {
 	char id[ID_LEN + 1], json[NAME_MAX_LEN];
 	struct dirent *de;
-	int fd, is_txt, removed = 0, rc = 0;
-	DIR *d;
+	int is_txt, removed = 0, rc = 0;
+	DIR *d = dir_reopen(s->tmp_fd, &rc);
 
-	fd = openat(s->tmp_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		rc = -errno;
-		close(fd);
+	if (!d)
 		return rc;
-	}
 	for (;;) {
 		errno = 0;
 		de = readdir(d);
