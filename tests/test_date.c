@@ -82,6 +82,20 @@ static const struct sample rfc822[] = {
     {"2004\xeb\x85\x84 05\xec\x9b\x94 28\xec\x9d\xbc  01:31:15", "2004-05-27T16:31:15Z"},
 };
 
+/* One day at several times, and days that share a slot of date.c's cache of days (the same
+ * month and day of other years), in an order that takes each back from the cache. */
+static const struct sample same_days[] = {
+    {"Wed, 01 Jan 2020 10:00:00 GMT", "2020-01-01T10:00:00Z"},
+    {"Wed, 01 Jan 2020 23:59:59 GMT", "2020-01-01T23:59:59Z"},
+    {"Fri, 01 Jan 2021 10:00:00 GMT", "2021-01-01T10:00:00Z"},
+    {"Wed, 01 Jan 2020 00:00:00 +0100", "2019-12-31T23:00:00Z"},
+    {"Thu, 01 Jan 1970 00:00:00 GMT", "1970-01-01T00:00:00Z"},
+    {"Wed, 31 Dec 1969 23:59:59 GMT", "1969-12-31T23:59:59Z"},
+    {"Wed, 31 Dec 1969 00:00:00 GMT", "1969-12-31T00:00:00Z"},
+    {"Fri, 01 Jan 2021 00:00:01 GMT", "2021-01-01T00:00:01Z"},
+    {"Wed, 31 Dec 1969 23:59:59 GMT", "1969-12-31T23:59:59Z"},
+};
+
 /* Month (and day) names of the other languages feedparser's handlers read. */
 static const struct sample languages[] = {
     /* Greek: "Tue, 03 Aug 2010", month as "Aug" with an accent and without */
@@ -463,6 +477,7 @@ static void check_hostile(void)
 int main(void)
 {
 	TABLE(rfc822);
+	TABLE(same_days);
 	TABLE(languages);
 	TABLE(zones);
 	TABLE(iso);
