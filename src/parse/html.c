@@ -287,6 +287,53 @@ static void put_pre_blank(struct conv *c, unsigned char b)
 		c->err = buf_putc(c->out, b == '\t' ? '\t' : ' ');
 }
 
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* The first i from i whose byte is a blank, a control or 0xC2 (n if none): eight bytes at a
+ * time, then one by one. Bytes below 0x21 are found by the classic "has less than" test, 0xC2
+ * by "has zero" on w ^ 0xC2..; both are exact about whether the word has one. */
+static size_t word_span(const unsigned char *s, size_t i, size_t n)
+{
+	while (n - i >= 8) {
+		uint64_t w, x;
+
+		memcpy(&w, s + i, 8);
+		x = w ^ (ONES * 0xC2);
+		if ((((w - ONES * 0x21) & ~w) | ((x - ONES) & ~x)) & HIGHS)
+			break;
+		i += 8;
+	}
+	while (i < n && s[i] > ' ' && s[i] != 0xc2)
+		i++;
+	return i;
+}
+
+/* The bytes of w that are zero, as their high bits (exact, unlike the "has zero" test). */
+static uint64_t zero_bytes(uint64_t w)
+{
+	return ~(((w & ~HIGHS) + ~HIGHS) | w) & HIGHS;
+}
+
+/*
+ * Goes over whole words of eight bytes that emit_text() would put in the run that starts at
+ * run: no control, no 0xC2, and each space single, inside the word, not at the run's start,
+ * followed by a byte above ' '. Returns where it stopped, for the byte by byte loop.
+ */
+static size_t run_span(const unsigned char *s, size_t run, size_t i, size_t n)
+{
+	while (n - i >= 8 && s[i + 7] != ' ' && !(i == run && s[i] == ' ')) {
+		uint64_t w, sp;
+
+		memcpy(&w, s + i, 8);
+		sp = zero_bytes(w ^ (ONES * ' '));
+		if (zero_bytes(w & (ONES * 0xE0)) | zero_bytes(w ^ (ONES * 0xC2)) | (sp & (sp >> 8)))
+			break;
+		i += 8;
+	}
+	return i;
+}
+
 /* Appends text (valid UTF-8, whole characters) under the layout rules. */
 static void emit_text(struct conv *c, const char *text, size_t n)
 {
@@ -300,8 +347,7 @@ static void emit_text(struct conv *c, const char *text, size_t n)
 	while (i < n) {
 		run = i;
 		for (;;) {
-			while (i < n && s[i] > ' ' && s[i] != 0xc2)
-				i++;
+			i = word_span(s, run_span(s, run, i, n), n);
 			/* a single space between words needs no collapsing: keep it in the run */
 			if (i + 1 < n && s[i] == ' ' && i > run && s[i + 1] > ' ' &&
 			    s[i + 1] != 0xc2)
