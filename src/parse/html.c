@@ -1367,6 +1367,7 @@ static void ctxt_give(htmlParserCtxtPtr ctxt, int broken)
  * real-feeds corpus). The rest is what htmlCtxtReadMemory() does: UTF-8, the options, the
  * parse. Returns whether the parse ran.
  */
+#if LIBXML_VERSION < 21100
 static int read_static(htmlParserCtxtPtr ctxt, const char *s, size_t n)
 {
 	xmlParserInputBufferPtr in;
@@ -1396,6 +1397,16 @@ static int read_static(htmlParserCtxtPtr ctxt, const char *s, size_t n)
 	ctxt->myDoc = NULL;
 	return 1;
 }
+#else
+/* libxml2 2.11 and later deprecate the calls above: htmlCtxtReadMemory() as before. */
+static int read_static(htmlParserCtxtPtr ctxt, const char *s, size_t n)
+{
+	(void)ctxt;
+	(void)s;
+	(void)n;
+	return 0;
+}
+#endif
 
 static int sax_convert(struct conv *c, const char *s, size_t n)
 {
