@@ -96,6 +96,20 @@ static const struct sample same_days[] = {
     {"Wed, 31 Dec 1969 23:59:59 GMT", "1969-12-31T23:59:59Z"},
 };
 
+/* Three-letter names, which date.c reads through a shortcut for the English ones: any case, as
+ * day or month, next to the other languages' three-letter months. */
+static const struct sample three_letters[] = {
+    {"Mon, 02 Mar 2020 10:00:00 GMT", "2020-03-02T10:00:00Z"},
+    {"SUN 05 may 2019 10:00:00 GMT", "2019-05-05T10:00:00Z"},
+    {"Tue 03 Dez 2019 10:00:00 GMT", "2019-12-03T10:00:00Z"},
+    {"Sat, 06 MAI 2019 10:00:00 GMT", "2019-05-06T10:00:00Z"},
+    {"Fri, 01 Mrz 2019 10:00:00 GMT", "2019-03-01T10:00:00Z"},
+    {"Thu, 01 Ago 2019 10:00:00 GMT", "2019-08-01T10:00:00Z"},
+    {"Xyz, 01 Jan 2020 10:00:00 GMT", "2020-01-01T10:00:00Z"},
+    {"Mar 16 2023 02:02:33", "2023-03-16T02:02:33Z"},
+    {"dec 16 2023 02:02:33", "2023-12-16T02:02:33Z"},
+};
+
 /* Month (and day) names of the other languages feedparser's handlers read. */
 static const struct sample languages[] = {
     /* Greek: "Tue, 03 Aug 2010", month as "Aug" with an accent and without */
@@ -214,6 +228,7 @@ static const struct sample two_digit_years[] = {
 
 static const struct sample rejected[] = {
     {"", NULL},
+    {"Xyz 01 Jan 2020 10:00:00 GMT", NULL}, /* a word that is no day name, without a comma */
     /* a bare number that reads as two dates (YYDDD, or YYMMD cut short) is no date */
     {"22013", NULL},
     {"99121", NULL},
@@ -478,6 +493,7 @@ int main(void)
 {
 	TABLE(rfc822);
 	TABLE(same_days);
+	TABLE(three_letters);
 	TABLE(languages);
 	TABLE(zones);
 	TABLE(iso);

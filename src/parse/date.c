@@ -270,11 +270,32 @@ static int find(const struct name *t, size_t count, const char *p, size_t n, siz
 	return -1;
 }
 
+/* The English three-letter months and days, which most dates use: the month (1-12), 0 for a
+ * day (no month has its name), -1 for anything else. The tables give the same answers. */
+static int english3(const char *p)
+{
+	static const char mons[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+	static const char days[] = "montuewedthufrisatsun";
+	char w[3] = {lower(p[0]), lower(p[1]), lower(p[2])};
+
+	for (int i = 0; i < 12; i++)
+		if (!memcmp(mons + 3 * i, w, 3))
+			return i + 1;
+	for (int i = 0; i < 7; i++)
+		if (!memcmp(days + 3 * i, w, 3))
+			return 0;
+	return -1;
+}
+
 /* The month named by p[0..n), or -1. */
 static int month_of(const char *p, size_t n)
 {
 	size_t len;
-	int i = n ? find(months, COUNT(months), p, n, &len) : -1;
+	int i = n == 3 ? english3(p) : -1;
+
+	if (i >= 0)
+		return i ? i : -1;
+	i = n ? find(months, COUNT(months), p, n, &len) : -1;
 
 	return i < 0 ? -1 : months[i].v;
 }
@@ -282,6 +303,9 @@ static int month_of(const char *p, size_t n)
 static bool is_weekday(const char *p, size_t n)
 {
 	size_t len;
+
+	if (n == 3 && english3(p) >= 0)
+		return english3(p) == 0;
 
 	return find(weekdays, COUNT(weekdays), p, n, &len) >= 0;
 }
