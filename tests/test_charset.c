@@ -692,6 +692,29 @@ static void json_one(const char *s, size_t n, const char *want)
 	buf_fini(&b);
 }
 
+/* Each byte that stops json_write_stringn's eight-byte words ('"', '\\', a control, a UTF-8
+ * character) at every place of a string, among bytes that need nothing: escaped as the rule says,
+ * the bytes around it kept. */
+static void test_json_places(void)
+{
+	static const char *const stops[][2] = {
+	    {"\"", "\\\""}, {"\\", "\\\\"}, {"\n", "\\n"}, {"\x01", "\\u0001"}, {"\xc3\xa9", "\xc3\xa9"},
+	};
+	char in[32], want[64];
+
+	for (size_t len = 1; len < 24; len++)
+		for (size_t at = 0; at < len; at++)
+			for (size_t k = 0; k < sizeof(stops) / sizeof(stops[0]); k++) {
+				size_t sl = strlen(stops[k][0]), n = len + sl - 1;
+
+				memset(in, 'x', sizeof in);
+				memcpy(in + at, stops[k][0], sl);
+				snprintf(want, sizeof want, "[\"%.*s%s%.*s\"", (int)at, in, stops[k][1],
+					 (int)(len - at - 1), in + at + sl);
+				json_one(in, n, want);
+			}
+}
+
 static void test_json_string(void)
 {
 	json_one("plain ascii text, long enough for words", 39,
@@ -723,5 +746,6 @@ int main(void)
 	test_garbage();
 	test_fix_double_utf8();
 	test_json_string();
+	test_json_places();
 	return check_exit();
 }

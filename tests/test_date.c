@@ -82,6 +82,34 @@ static const struct sample rfc822[] = {
     {"2004\xeb\x85\x84 05\xec\x9b\x94 28\xec\x9d\xbc  01:31:15", "2004-05-27T16:31:15Z"},
 };
 
+/* One day at several times, and days that share a slot of date.c's cache of days (the same
+ * month and day of other years), in an order that takes each back from the cache. */
+static const struct sample same_days[] = {
+    {"Wed, 01 Jan 2020 10:00:00 GMT", "2020-01-01T10:00:00Z"},
+    {"Wed, 01 Jan 2020 23:59:59 GMT", "2020-01-01T23:59:59Z"},
+    {"Fri, 01 Jan 2021 10:00:00 GMT", "2021-01-01T10:00:00Z"},
+    {"Wed, 01 Jan 2020 00:00:00 +0100", "2019-12-31T23:00:00Z"},
+    {"Thu, 01 Jan 1970 00:00:00 GMT", "1970-01-01T00:00:00Z"},
+    {"Wed, 31 Dec 1969 23:59:59 GMT", "1969-12-31T23:59:59Z"},
+    {"Wed, 31 Dec 1969 00:00:00 GMT", "1969-12-31T00:00:00Z"},
+    {"Fri, 01 Jan 2021 00:00:01 GMT", "2021-01-01T00:00:01Z"},
+    {"Wed, 31 Dec 1969 23:59:59 GMT", "1969-12-31T23:59:59Z"},
+};
+
+/* Three-letter names, which date.c reads through a shortcut for the English ones: any case, as
+ * day or month, next to the other languages' three-letter months. */
+static const struct sample three_letters[] = {
+    {"Mon, 02 Mar 2020 10:00:00 GMT", "2020-03-02T10:00:00Z"},
+    {"SUN 05 may 2019 10:00:00 GMT", "2019-05-05T10:00:00Z"},
+    {"Tue 03 Dez 2019 10:00:00 GMT", "2019-12-03T10:00:00Z"},
+    {"Sat, 06 MAI 2019 10:00:00 GMT", "2019-05-06T10:00:00Z"},
+    {"Fri, 01 Mrz 2019 10:00:00 GMT", "2019-03-01T10:00:00Z"},
+    {"Thu, 01 Ago 2019 10:00:00 GMT", "2019-08-01T10:00:00Z"},
+    {"Xyz, 01 Jan 2020 10:00:00 GMT", "2020-01-01T10:00:00Z"},
+    {"Mar 16 2023 02:02:33", "2023-03-16T02:02:33Z"},
+    {"dec 16 2023 02:02:33", "2023-12-16T02:02:33Z"},
+};
+
 /* Month (and day) names of the other languages feedparser's handlers read. */
 static const struct sample languages[] = {
     /* Greek: "Tue, 03 Aug 2010", month as "Aug" with an accent and without */
@@ -200,6 +228,7 @@ static const struct sample two_digit_years[] = {
 
 static const struct sample rejected[] = {
     {"", NULL},
+    {"Xyz 01 Jan 2020 10:00:00 GMT", NULL}, /* a word that is no day name, without a comma */
     /* a bare number that reads as two dates (YYDDD, or YYMMD cut short) is no date */
     {"22013", NULL},
     {"99121", NULL},
@@ -463,6 +492,8 @@ static void check_hostile(void)
 int main(void)
 {
 	TABLE(rfc822);
+	TABLE(same_days);
+	TABLE(three_letters);
 	TABLE(languages);
 	TABLE(zones);
 	TABLE(iso);

@@ -759,8 +759,43 @@ static void test_encoding_fallback(void)
 	result_free(&r);
 }
 
+/* article_make_standfirst(): the summary is kept only when it is not the body's start (nor the
+ * title), compared without whitespace and without a trailing ellipsis. */
+static void test_standfirst(void)
+{
+	static const struct {
+		const char *summary, *body, *title;
+		int kept;
+	} cases[] = {
+	    {"The start of it", "The start\n of it, and more", NULL, 0},
+	    {"The  start\tof it\u2026", "The start of it, and more", NULL, 0},
+	    {"The start of it [...]", "Thestartofit", NULL, 0},
+	    {"The whole body, and more", "The whole body", NULL, 1},
+	    {"Another text", "The body", NULL, 1},
+	    {"The Title", "The body", "The  Title", 0},
+	    {"The Title", "The body", "The Title too", 1},
+	    {" \n\t", "The body", NULL, 0},
+	    {"The body", " \n The\tbody", NULL, 0},
+	    {"The bodz", "The body", NULL, 1},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct article a;
+
+		article_init(&a);
+		a.summary = strdup(cases[i].summary);
+		a.body = strdup(cases[i].body);
+		a.title = cases[i].title ? strdup(cases[i].title) : NULL;
+		CHECK(article_make_standfirst(&a) == 0 && (a.standfirst != NULL) == cases[i].kept,
+		      "standfirst of summary \"%s\", body \"%s\": %s, want %s", cases[i].summary,
+		      cases[i].body, a.standfirst ? "kept" : "none", cases[i].kept ? "kept" : "none");
+		article_fini(&a);
+	}
+}
+
 int main(void)
 {
+	test_standfirst();
 	test_encoding_fallback();
 	test_bare_ampersands();
 	test_summary_and_content();

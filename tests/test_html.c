@@ -4,6 +4,7 @@
 #include "autoconfig.h"
 
 #include "html.h"
+#include "sanitize.h"
 
 #include "check.h"
 
@@ -335,6 +336,93 @@ static void test_looks_like(void)
 	CHECK(!html_looks_like(NULL, 0), "html_looks_like(NULL, 0) should be 0");
 }
 
+/* The blank collapsing of html_to_text() on text whose blanks fall at every place of the
+ * eight-byte words html.c reads at once: against the rule itself (words joined by one space). */
+static void test_blank_runs(void)
+{
+	static const char *const parts[] = {"a", "bc", "\xc3\xa9", " ", " ", "\t", "\n", "  "};
+	unsigned long seed = 12345;
+	char in[128], want[128], html[160];
+	struct buf b = BUF_INIT;
+
+	for (int round = 0; round < 4000; round++) {
+		size_t len = 0, wlen = 0, count;
+		int blank = 1;
+
+		seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+		count = 1 + (size_t)(seed >> 33) % 30;
+		for (size_t k = 0; k < count; k++) {
+			const char *p;
+
+			seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+			p = parts[(seed >> 33) % (sizeof(parts) / sizeof(parts[0]))];
+			memcpy(in + len, p, strlen(p));
+			len += strlen(p);
+			if (*p == ' ' || *p == '\t' || *p == '\n') {
+				blank = 1;
+				continue;
+			}
+			if (blank && wlen)
+				want[wlen++] = ' ';
+			memcpy(want + wlen, p, strlen(p));
+			wlen += strlen(p);
+			blank = 0;
+		}
+		in[len] = want[wlen] = '\0';
+		for (int markup = 0; markup < 2; markup++) {
+			int n = snprintf(html, sizeof html, markup ? "<p>%s</p>" : "%s", in);
+
+			buf_reset(&b);
+			CHECK(html_to_text(html, (size_t)n, HTML_BLOCKS, &b) == 0 &&
+				  strcmp(buf_cstr(&b), want) == 0,
+			      "html_to_text(\"%s\") gave \"%s\", want \"%s\"", html, buf_cstr(&b),
+			      want);
+		}
+	}
+	buf_fini(&b);
+}
+
+/* sanitize_put_text() and sanitize_put_attr() with each special byte at every place of the
+ * eight-byte words sanitize.c reads at once, against the escaping rule itself. */
+static void test_escape_places(void)
+{
+	static const char specials[] = "&<>\"";
+	char in[24], want[160];
+	struct buf b = BUF_INIT;
+
+	for (int attr = 0; attr < 2; attr++)
+		for (size_t len = 1; len < sizeof in; len++)
+			for (size_t at = 0; at < len; at++)
+				for (const char *c = specials; *c; c++) {
+					size_t w = 0;
+
+					memset(in, 'x', len);
+					in[at] = *c;
+					for (size_t k = 0; k < len; k++) {
+						const char *rep = in[k] == '&'	 ? "&amp;"
+								  : in[k] == '<' ? "&lt;"
+								  : in[k] == '>' ? "&gt;"
+								  : in[k] == '"' && attr ? "&quot;"
+											 : NULL;
+
+						if (rep) {
+							memcpy(want + w, rep, strlen(rep));
+							w += strlen(rep);
+						} else {
+							want[w++] = in[k];
+						}
+					}
+					want[w] = '\0';
+					buf_reset(&b);
+					CHECK((attr ? sanitize_put_attr(&b, in, len)
+						    : sanitize_put_text(&b, in, len)) == 0 &&
+						  strcmp(buf_cstr(&b), want) == 0,
+					      "sanitize_put_%s(%.*s) gave \"%s\", want \"%s\"",
+					      attr ? "attr" : "text", (int)len, in, buf_cstr(&b), want);
+				}
+	buf_fini(&b);
+}
+
 static void test_api(void)
 {
 	struct buf b = BUF_INIT;
@@ -660,6 +748,8 @@ int main(void)
 		    1);
 	test_looks_like();
 	test_api();
+	test_blank_runs();
+	test_escape_places();
 	test_seeds();
 	test_hostile();
 	return check_exit();

@@ -314,14 +314,39 @@ void article_make_id(struct article *a, const char *feed_url)
 	buf_fini(&key);
 }
 
-/* Copies s without whitespace into out. */
+static int is_squeezed(char c)
+{
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
+
+/* Copies s without whitespace into out, a run between blanks at a time. */
 static void squeeze(const char *s, size_t n, struct buf *out)
 {
-	size_t i;
+	size_t i = 0, run;
 
-	for (i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\n' && s[i] != '\t' && s[i] != '\r')
-			buf_putc(out, s[i]);
+	while (i < n) {
+		for (run = i; i < n && !is_squeezed(s[i]); i++)
+			;
+		if (i > run)
+			buf_append(out, s + run, i - run);
+		while (i < n && is_squeezed(s[i]))
+			i++;
+	}
+}
+
+/* Whether text without whitespace starts with prefix[0..n) (squeezed already): the squeezed
+ * text is never built, and no more of text read than the prefix needs. */
+static int squeezed_starts_with(const char *text, const char *prefix, size_t n)
+{
+	size_t k = 0;
+
+	for (; *text && k < n; text++) {
+		if (is_squeezed(*text))
+			continue;
+		if (*text != prefix[k++])
+			return 0;
+	}
+	return k == n;
 }
 
 /* Drops the "…", "...", "[…]", "[...]" that excerpts end with. */
@@ -342,7 +367,7 @@ static void strip_ellipsis(struct buf *b)
 
 int article_make_standfirst(struct article *a)
 {
-	struct buf s = BUF_INIT, body = BUF_INIT;
+	struct buf s = BUF_INIT;
 	int is_start;
 
 	free(a->standfirst);
@@ -353,8 +378,7 @@ int article_make_standfirst(struct article *a)
 		return 0; /* the summary is the whole body */
 	squeeze(a->summary, strlen(a->summary), &s);
 	strip_ellipsis(&s);
-	squeeze(a->body, strlen(a->body), &body);
-	is_start = s.len == 0 || (s.len <= body.len && memcmp(s.data, body.data, s.len) == 0);
+	is_start = s.len == 0 || squeezed_starts_with(a->body, s.data, s.len);
 	if (!is_start && a->title) {
 		struct buf t = BUF_INIT;
 
@@ -363,7 +387,6 @@ int article_make_standfirst(struct article *a)
 		buf_fini(&t);
 	}
 	buf_fini(&s);
-	buf_fini(&body);
 	if (!is_start && !(a->standfirst = strdup(a->summary)))
 		return -ENOMEM;
 	return 0;

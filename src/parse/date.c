@@ -243,13 +243,21 @@ static bool same(const char *p, const char *s, size_t n)
  * when n is not 0), as its index; its length in *len. -1 if none. */
 static int find(const struct name *t, size_t count, const char *p, size_t n, size_t *len)
 {
+	char first = lower(p[0]);
+
 	for (size_t i = 0; i < count; i++) {
 		for (const char *s = t[i].list; *s;) {
 			size_t k = 0;
-			bool eq = true;
+			bool eq = s[0] == first;
 
 			/* compares while it looks for the '|', and stops reading p at a difference
 			 */
+			if (!eq) {
+				while (s[k] && s[k] != '|')
+					k++;
+				s += k + (s[k] == '|');
+				continue;
+			}
 			for (; s[k] && s[k] != '|'; k++)
 				eq = eq && lower(p[k]) == s[k];
 			if (eq && (n ? k == n : !is_alpha(p[k]) && (unsigned char)p[k] < 0x80)) {
@@ -262,11 +270,32 @@ static int find(const struct name *t, size_t count, const char *p, size_t n, siz
 	return -1;
 }
 
+/* The English three-letter months and days, which most dates use: the month (1-12), 0 for a
+ * day (no month has its name), -1 for anything else. The tables give the same answers. */
+static int english3(const char *p)
+{
+	static const char mons[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+	static const char days[] = "montuewedthufrisatsun";
+	char w[3] = {lower(p[0]), lower(p[1]), lower(p[2])};
+
+	for (int i = 0; i < 12; i++)
+		if (!memcmp(mons + 3 * i, w, 3))
+			return i + 1;
+	for (int i = 0; i < 7; i++)
+		if (!memcmp(days + 3 * i, w, 3))
+			return 0;
+	return -1;
+}
+
 /* The month named by p[0..n), or -1. */
 static int month_of(const char *p, size_t n)
 {
 	size_t len;
-	int i = n ? find(months, COUNT(months), p, n, &len) : -1;
+	int i = n == 3 ? english3(p) : -1;
+
+	if (i >= 0)
+		return i ? i : -1;
+	i = n ? find(months, COUNT(months), p, n, &len) : -1;
 
 	return i < 0 ? -1 : months[i].v;
 }
@@ -274,6 +303,9 @@ static int month_of(const char *p, size_t n)
 static bool is_weekday(const char *p, size_t n)
 {
 	size_t len;
+
+	if (n == 3 && english3(p) >= 0)
+		return english3(p) == 0;
 
 	return find(weekdays, COUNT(weekdays), p, n, &len) >= 0;
 }
@@ -779,10 +811,10 @@ static bool curl_can(int year)
 	return sizeof(time_t) >= 8 ? year >= 1583 : year > 1901 && year < 2038;
 }
 
-/* Seconds since the epoch of the local fields, by curl_getdate(): the project reads RFC 822
+/* Seconds since the epoch of a day's midnight, by curl_getdate(): the project reads RFC 822
  * dates through libcurl. curl rolls impossible fields over, takes trailing garbage and reads
- * "0099" as 1999, so it only ever sees fields checked here, as "DD Mon YYYY hh:mm:ss GMT". */
-static int curl_local(const struct when *w, int64_t *out)
+ * "0099" as 1999, so it only ever sees fields checked here, as "DD Mon YYYY 00:00:00 GMT". */
+static int curl_day(const struct when *w, int64_t *out)
 {
 	char s[32], *p = s;
 	time_t t;
@@ -793,20 +825,39 @@ static int curl_local(const struct when *w, int64_t *out)
 	p += 3;
 	*p++ = ' ';
 	p = put_num(p, w->year, 4);
-	*p++ = ' ';
-	p = put_num(p, w->hour, 2);
-	*p++ = ':';
-	p = put_num(p, w->min, 2);
-	*p++ = ':';
-	p = put_num(p, w->sec, 2);
-	memcpy(p, " GMT", 5);
+	memcpy(p, " 00:00:00 GMT", 14);
 	t = curl_getdate(s, NULL);
+	/* curl keeps -1 for errors; no midnight is -1 */
 	if (t == -1)
 		return -EINVAL;
-	/* curl keeps -1 for errors and returns 0 for 1969-12-31T23:59:59 instead */
-	if (t == 0 && w->year == 1969)
-		t = -1;
 	*out = (int64_t)t;
+	return 0;
+}
+
+/* The days curl_day() computed lately, by date: a feed's items share few days, and
+ * curl_getdate() (an sscanf per word) cost as much as the rest of date_parse(). */
+#define DAY_CACHE 64
+
+static __thread struct {
+	int key; /* year * 512 + month * 32 + day; 0 for an empty slot */
+	int64_t t;
+} days[DAY_CACHE];
+
+/* Seconds since the epoch of the local fields: the day by curl_getdate() ("DD Mon YYYY
+ * 00:00:00 GMT"), the time of day added to it. */
+static int curl_local(const struct when *w, int64_t *out)
+{
+	int key = w->year * 512 + w->mon * 32 + w->day;
+	size_t slot = (size_t)key % DAY_CACHE;
+	int64_t t;
+
+	if (days[slot].key != key) {
+		if (curl_day(w, &t) < 0)
+			return -EINVAL;
+		days[slot].key = key;
+		days[slot].t = t;
+	}
+	*out = days[slot].t + w->hour * 3600 + w->min * 60 + w->sec;
 	return 0;
 }
 

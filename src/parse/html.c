@@ -13,6 +13,7 @@
 
 #include <libxml/HTMLparser.h>
 #include <libxml/dict.h>
+#include <libxml/parserInternals.h>
 
 #include "sanitize.h"
 
@@ -286,6 +287,53 @@ static void put_pre_blank(struct conv *c, unsigned char b)
 		c->err = buf_putc(c->out, b == '\t' ? '\t' : ' ');
 }
 
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* The first i from i whose byte is a blank, a control or 0xC2 (n if none): eight bytes at a
+ * time, then one by one. Bytes below 0x21 are found by the classic "has less than" test, 0xC2
+ * by "has zero" on w ^ 0xC2..; both are exact about whether the word has one. */
+static size_t word_span(const unsigned char *s, size_t i, size_t n)
+{
+	while (n - i >= 8) {
+		uint64_t w, x;
+
+		memcpy(&w, s + i, 8);
+		x = w ^ (ONES * 0xC2);
+		if ((((w - ONES * 0x21) & ~w) | ((x - ONES) & ~x)) & HIGHS)
+			break;
+		i += 8;
+	}
+	while (i < n && s[i] > ' ' && s[i] != 0xc2)
+		i++;
+	return i;
+}
+
+/* The bytes of w that are zero, as their high bits (exact, unlike the "has zero" test). */
+static uint64_t zero_bytes(uint64_t w)
+{
+	return ~(((w & ~HIGHS) + ~HIGHS) | w) & HIGHS;
+}
+
+/*
+ * Goes over whole words of eight bytes that emit_text() would put in the run that starts at
+ * run: no control, no 0xC2, and each space single, inside the word, not at the run's start,
+ * followed by a byte above ' '. Returns where it stopped, for the byte by byte loop.
+ */
+static size_t run_span(const unsigned char *s, size_t run, size_t i, size_t n)
+{
+	while (n - i >= 8 && s[i + 7] != ' ' && !(i == run && s[i] == ' ')) {
+		uint64_t w, sp;
+
+		memcpy(&w, s + i, 8);
+		sp = zero_bytes(w ^ (ONES * ' '));
+		if (zero_bytes(w & (ONES * 0xE0)) | zero_bytes(w ^ (ONES * 0xC2)) | (sp & (sp >> 8)))
+			break;
+		i += 8;
+	}
+	return i;
+}
+
 /* Appends text (valid UTF-8, whole characters) under the layout rules. */
 static void emit_text(struct conv *c, const char *text, size_t n)
 {
@@ -299,8 +347,7 @@ static void emit_text(struct conv *c, const char *text, size_t n)
 	while (i < n) {
 		run = i;
 		for (;;) {
-			while (i < n && s[i] > ' ' && s[i] != 0xc2)
-				i++;
+			i = word_span(s, run_span(s, run, i, n), n);
 			/* a single space between words needs no collapsing: keep it in the run */
 			if (i + 1 < n && s[i] == ' ' && i > run && s[i + 1] > ' ' &&
 			    s[i + 1] != 0xc2)
@@ -1313,6 +1360,54 @@ static void ctxt_give(htmlParserCtxtPtr ctxt, int broken)
 	cached_ctxt = ctxt;
 }
 
+/*
+ * htmlCtxtReadMemory() without its copy: libxml2 reads s[0..n] (s[n] is the NUL every buf
+ * keeps) where it lies, through a static input buffer, which also spares the input's growth
+ * checks (a memory buffer is "grown" by a no-op read callback, 19M instructions over the
+ * real-feeds corpus). The rest is what htmlCtxtReadMemory() does: UTF-8, the options, the
+ * parse. Returns whether the parse ran.
+ */
+#if LIBXML_VERSION < 21100
+static int read_static(htmlParserCtxtPtr ctxt, const char *s, size_t n)
+{
+	xmlParserInputBufferPtr in;
+	xmlParserInputPtr stream;
+	xmlCharEncodingHandlerPtr utf8;
+
+	htmlCtxtReset(ctxt);
+	in = xmlParserInputBufferCreateStatic(s, (int)n, XML_CHAR_ENCODING_NONE);
+	if (!in)
+		return 0;
+	stream = xmlNewIOInputStream(ctxt, in, XML_CHAR_ENCODING_NONE);
+	if (!stream) {
+		xmlFreeParserInputBuffer(in);
+		return 0;
+	}
+	inputPush(ctxt, stream);
+	htmlCtxtUseOptions(ctxt, PARSE_OPTIONS);
+	utf8 = xmlFindCharEncodingHandler("UTF-8");
+	if (utf8) {
+		xmlSwitchToEncoding(ctxt, utf8);
+		xmlFree((xmlChar *)ctxt->input->encoding);
+		ctxt->input->encoding = xmlStrdup((const xmlChar *)"UTF-8");
+	}
+	htmlParseDocument(ctxt);
+	if (ctxt->myDoc) /* never made by our SAX handler; freed as htmlDoRead() would */
+		xmlFreeDoc(ctxt->myDoc);
+	ctxt->myDoc = NULL;
+	return 1;
+}
+#else
+/* libxml2 2.11 and later deprecate the calls above: htmlCtxtReadMemory() as before. */
+static int read_static(htmlParserCtxtPtr ctxt, const char *s, size_t n)
+{
+	(void)ctxt;
+	(void)s;
+	(void)n;
+	return 0;
+}
+#endif
+
 static int sax_convert(struct conv *c, const char *s, size_t n)
 {
 	htmlParserCtxtPtr ctxt = ctxt_take();
@@ -1322,7 +1417,8 @@ static int sax_convert(struct conv *c, const char *s, size_t n)
 		return -ENOMEM;
 	c->ctxt = ctxt;
 	ctxt->userData = c;
-	htmlCtxtReadMemory(ctxt, s, (int)n, NULL, "UTF-8", PARSE_OPTIONS);
+	if (s[n] != '\0' || !read_static(ctxt, s, n))
+		htmlCtxtReadMemory(ctxt, s, (int)n, NULL, "UTF-8", PARSE_OPTIONS);
 	nomem = !c->started || ctxt->errNo == XML_ERR_NO_MEMORY;
 	c->ctxt = NULL;
 	ctxt_give(ctxt, nomem);

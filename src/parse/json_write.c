@@ -43,6 +43,10 @@ static int escape(struct buf *out, const char *s, size_t n, int check)
 				break;
 			i += 8;
 		}
+		/* then byte by byte to the one that stopped the words */
+		while (i < n && !needs_escape[(unsigned char)s[i]] &&
+		       !(check && (unsigned char)s[i] >= 0x80))
+			i++;
 		if (i >= n)
 			break;
 		c = (unsigned char)s[i];

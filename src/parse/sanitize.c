@@ -6,6 +6,7 @@
 
 #include "sanitize.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -179,6 +180,35 @@ static const unsigned char special[256] = {
     ['<'] = 1,	['>'] = 1,  ['"'] = 2,
 };
 
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* Whether one of the 8 bytes of w is c: a byte of w ^ c is zero (the classic test is exact
+ * about whether there is one, if not where). */
+static int has_byte(uint64_t w, unsigned char c)
+{
+	uint64_t x = w ^ (ONES * c);
+
+	return ((x - ONES) & ~x & HIGHS) != 0;
+}
+
+/* The first i from i that needs escaping (n if none), eight bytes at a time first. */
+static size_t plain_span(const unsigned char *u, size_t i, size_t n, int attr)
+{
+	while (n - i >= 8) {
+		uint64_t w;
+
+		memcpy(&w, u + i, 8);
+		if (has_byte(w, '&') || has_byte(w, '<') || has_byte(w, '>') ||
+		    (attr && has_byte(w, '"')))
+			break;
+		i += 8;
+	}
+	while (i < n && (!special[u[i]] || (special[u[i]] == 2 && !attr)))
+		i++;
+	return i;
+}
+
 static int put_escaped(struct buf *out, const char *s, size_t n, int attr)
 {
 	const unsigned char *u = (const unsigned char *)s;
@@ -188,8 +218,7 @@ static int put_escaped(struct buf *out, const char *s, size_t n, int attr)
 	while (!err) {
 		const char *rep;
 
-		while (i < n && (!special[u[i]] || (special[u[i]] == 2 && !attr)))
-			i++;
+		i = plain_span(u, i, n, attr);
 		if (i >= n)
 			break;
 		rep = u[i] == '&' ? "&amp;" : u[i] == '<' ? "&lt;" : u[i] == '>' ? "&gt;"
