@@ -744,18 +744,7 @@ static void on_feed_state(void *ud, int rc, const struct feed_state *src)
 	l->answered = 1;
 	if ((l->rc = rc) <= 0)
 		return;
-	*st = *src;
-#define DUP(x) st->x = src->x ? strdup(src->x) : NULL
-	DUP(name);
-	DUP(url);
-	DUP(etag);
-	DUP(last_modified);
-	DUP(last_result);
-	DUP(due_reason);
-	DUP(moved_from);
-	DUP(pending_url);
-#undef DUP
-	if (!st->name || !st->url)
+	if (feed_state_copy(st, src) < 0 || !st->name || !st->url)
 		l->rc = -ENOMEM;
 }
 

@@ -56,6 +56,7 @@ void store_pg_preload_end(struct store *s);
  * costs the database. */
 struct store_pg_counts {
 	unsigned long reads, writes, batches;
+	unsigned long stale; /* leased saves refused: the lease had been taken over */
 };
 void store_pg_counts(const struct store *s, struct store_pg_counts *out);
 
