@@ -18,6 +18,8 @@
 
 #define CLAIM_MAX 1000 /* leases taken by one claim */
 #define KICK_MS 20     /* attempts settling together make one claim */
+#define SETTLED_MS 250 /* the same when the last claim found nothing more due: a slot that
+			* frees may only unblock a host that was full */
 
 struct lease_sched {
 	struct lease_sched_env env;
@@ -29,6 +31,8 @@ struct lease_sched {
 	unsigned poll_ms;
 	int claiming, again, stopped, closing, handles;
 	int failing; /* a claim failed: logged once until one succeeds */
+	int drained; /* the last claim took all it could (fewer than asked) */
+	int asked;   /* by the claim in flight */
 	unsigned long claims, leases;
 };
 
@@ -60,7 +64,14 @@ static void on_wake(uv_timer_t *t)
 void lease_sched_kick(struct lease_sched *ls)
 {
 	if (ls)
-		arm(ls, KICK_MS);
+		arm(ls, ls->drained ? SETTLED_MS : KICK_MS);
+}
+
+/* NOTIFY, the database back: feeds may be due that the last claim did not see. */
+static void wake_now(struct lease_sched *ls)
+{
+	ls->drained = 0;
+	arm(ls, KICK_MS);
 }
 
 /* ---- releases, refreshes ------------------------------------------------------------------ */
@@ -135,13 +146,16 @@ static void on_claimed(void *ud, struct pg_lease *l, size_t n, int64_t next, con
 	ls->failing = 0;
 	ls->claims++;
 	ls->leases += n;
+	ls->drained = n < (size_t)ls->asked;
 	start_claimed(ls, l, n);
-	if (ls->again || n == CLAIM_MAX) {
-		ls->again = 0;
+	if (!ls->drained) { /* more may be due: as slots allow */
 		arm(ls, 0);
 	} else {
+		if (ls->again) /* slots freed meanwhile */
+			arm(ls, SETTLED_MS);
 		arm(ls, next > now ? (uint64_t)(next - now) * 1000 : ls->poll_ms);
 	}
+	ls->again = 0;
 }
 
 static void claim(struct lease_sched *ls)
@@ -159,9 +173,9 @@ static void claim(struct lease_sched *ls)
 		return;
 	}
 	ls->claiming = 1;
-	if (pg_feeds_claim(ls->c, ls->owner, -1, ls->env.lease_s,
-			   slots > CLAIM_MAX ? CLAIM_MAX : (int)slots, ls->env.per_host, on_claimed,
-			   ls) < 0) {
+	ls->asked = slots > CLAIM_MAX ? CLAIM_MAX : (int)slots;
+	if (pg_feeds_claim(ls->c, ls->owner, -1, ls->env.lease_s, ls->asked, ls->env.per_host,
+			   on_claimed, ls) < 0) {
 		ls->claiming = 0;
 		arm(ls, ls->poll_ms);
 	}
@@ -214,14 +228,14 @@ static void on_state(void *ud, int up, const char *msg)
 {
 	(void)msg;
 	if (up)
-		lease_sched_kick(ud);
+		wake_now(ud);
 }
 
 static void on_notify(void *ud, const char *payload)
 {
 	(void)payload;
 	log_debug("leases: woken by NOTIFY (feeds due earlier): claiming");
-	lease_sched_kick(ud);
+	wake_now(ud);
 }
 
 struct lease_sched *lease_sched_new(const struct lease_sched_env *env)
