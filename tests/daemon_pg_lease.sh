@@ -5,9 +5,10 @@
 # that each feed is fetched once per due period in all (fixture /stats, requests per path);
 # max_per_host holds across the instances (requests answered at once, /stats max_concurrent:
 # max_connections would count the connections each instance keeps open, idle, for reuse);
-# `ctl refresh` on one instance wakes the others (NOTIFY) and the feed is fetched again; a feed
-# added by a reload is claimed; an instance killed (SIGKILL) while it fetches loses its lease,
-# and the other instance fetches that feed within the lease time.
+# `ctl refresh` on one instance wakes the others (NOTIFY) and the feed is fetched again; a
+# Retry-After met by one instance is saved as the host's hold; a feed added by a reload is
+# claimed; an instance killed (SIGKILL) while it fetches loses its lease, and the other instance
+# fetches that feed within the lease time.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "${top_srcdir:-.}/tests/lib_engines.sh"
 need python3
@@ -99,6 +100,15 @@ refreshed() { [ "$(count /feed/f3.xml)" -ge 2 ]; }
 wait_for "the refreshed feed is fetched again" 20 refreshed
 check "an instance was woken by NOTIFY" grep -q "woken by NOTIFY" "$TMP/a.err" "$TMP/b.err"
 expect_eq "the refresh fetched that feed only" "$(count /feed/f2.xml)" 1
+
+# --- a Retry-After (429) met by one instance holds the host for both, in the database ------------
+t0=$(date +%s)
+for i in a b; do
+	printf '[feed busy]\nurl = http://127.0.0.1:%s/status/429?retry_after=3\n' "$PORT" >>"$TMP/$i/feedspool.conf"
+done
+kill -HUP $a $b
+held() { [ "$(psql_q "SELECT count(*) FROM hosts WHERE host = '127.0.0.1:$PORT' AND hold_until >= $t0 + 2")" -eq 1 ]; }
+wait_for "the host's hold is saved in the database" 20 held
 
 # --- a feed added by a reload, then its fetcher killed -------------------------------------------
 for i in a b; do
