@@ -708,6 +708,8 @@ int feeds_start_leased(struct feeds *fs, const struct feed_state *st)
 		return -EBUSY;
 	if (feed_state_copy(&f->st, st) < 0)
 		return -ENOMEM;
+	if (!f->st.url && !(f->st.url = strdup(f->conf->url))) /* an imported row without one */
+		return -ENOMEM;
 	start(f);
 	return 0;
 }
