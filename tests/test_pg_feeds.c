@@ -234,12 +234,13 @@ static void on_wake(uv_timer_t *t)
 	(void)t; /* only ends the loop's wait */
 }
 
-/* Runs the loop until *flag is set or 10 s passed: whether it was set. */
-static int wait_flag(const int *flag)
+/* Runs the loop until *n exceeds above (wait_flag: until *flag is set) or 10 s passed: whether
+ * it did. */
+static int wait_count(const int *n, int above)
 {
 	uint64_t until = uv_hrtime() + 10000000000ull;
 
-	while (!*flag && uv_hrtime() < until) {
+	while (*n <= above && uv_hrtime() < until) {
 		uv_timer_t t; /* wakes the loop when nothing else does */
 
 		uv_timer_init(&loop, &t);
@@ -248,7 +249,12 @@ static int wait_flag(const int *flag)
 		uv_close((uv_handle_t *)&t, NULL);
 		uv_run(&loop, UV_RUN_NOWAIT);
 	}
-	return *flag;
+	return *n > above;
+}
+
+static int wait_flag(const int *flag)
+{
+	return wait_count(flag, 0);
 }
 
 static int hold(struct pg_conn *c, const char *host, int64_t until)
@@ -343,9 +349,10 @@ static void on_notified(void *ud, const char *payload)
 }
 
 /* `ctl refresh` on one instance wakes the others: NOTIFY reaches a listening connection. */
+static int notified; /* c2's notifications, from test_notify on */
+
 static void test_notify(struct pg_conn *c1, struct pg_conn *c2)
 {
-	int notified = 0;
 	struct answer r = {0};
 
 	CHECK(pg_conn_listen(c2, "bad-name", on_notified, &notified) == -EINVAL,
@@ -408,10 +415,24 @@ out:
 	s->ops->close(s);
 }
 
-static void test_server_restart(struct pg_conn *c, struct answer *st)
+/* After the server's restart, the listening connection listens again once it is back. */
+static void test_relisten(struct pg_conn *c1, struct answer *s2, int ups2)
+{
+	struct answer r = {0};
+	int before = notified;
+
+	while (s2->ups == ups2) /* the other connection finds the server again by itself */
+		uv_run(&loop, UV_RUN_ONCE);
+	pg_feeds_refresh(c1, NULL, on_rc, &r);
+	wait_answer(&r);
+	CHECK(r.rc == 0, "refresh every feed: %s", r.err);
+	CHECK(wait_count(&notified, before), "NOTIFY reaches the connection made again (it listens again)");
+}
+
+static void test_server_restart(struct pg_conn *c, struct answer *st, struct answer *s2)
 {
 	const char *restart = getenv("PG_RESTART");
-	int ups = st->ups;
+	int ups = st->ups, ups2 = s2->ups;
 
 	if (!restart)
 		return;
@@ -423,6 +444,7 @@ static void test_server_restart(struct pg_conn *c, struct answer *st)
 		uv_run(&loop, UV_RUN_ONCE);
 	CHECK(st->downs >= 1, "the loss was reported");
 	CHECK_STR(value(c, "SELECT count(*) FROM feeds"), "56", "the same database after the restart");
+	test_relisten(c, s2, ups2);
 }
 
 int main(int argc, char **argv)
@@ -450,7 +472,7 @@ int main(int argc, char **argv)
 	test_host_limits(c1, c2);
 	test_notify(c1, c2);
 	test_stale_put(c1, c2, uri);
-	test_server_restart(c1, &s1);
+	test_server_restart(c1, &s1, &s2);
 
 	/* a server that is not there: queries fail at once with the cause, and it is reported */
 	struct answer d = {0}, q = {0};
