@@ -140,6 +140,8 @@ check "the survivor runs" kill -0 "$survivor"
 kill -TERM "$survivor"
 wait "$survivor"
 expect_eq "the survivor stops cleanly" "$?" 0
+check "it says how many claims gave how many leases" \
+	grep -qE "stopped \([0-9]+ claims of due feeds gave [0-9]+ leases\)" "$TMP/a.err" "$TMP/b.err"
 a="" b=""
 expect_eq "its leases are given back when it stops" \
 	"$(psql_q "SELECT count(*) FROM feeds WHERE lease_owner IS NOT NULL AND lease_expires > extract(epoch FROM now())")" 0

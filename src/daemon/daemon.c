@@ -808,10 +808,16 @@ int daemon_main(const struct daemon_opts *o)
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 	pipeline_flush(d.pl);
 	rc = o->mode == DAEMON_ONCE && d.once_failed ? 1 : 0;
-	if (o->mode == DAEMON_ONCE)
+	if (o->mode == DAEMON_ONCE) {
 		once_summary(&d);
-	else
+	} else if (d.leases) {
+		unsigned long claims, leases;
+
+		lease_sched_counts(d.leases, &claims, &leases);
+		log_info("stopped (%lu claims of due feeds gave %lu leases)", claims, leases);
+	} else {
 		log_info("stopped");
+	}
 out:
 	teardown(&d, &lock);
 	buf_fini(&err);
