@@ -121,9 +121,13 @@ wait_for "the new feed is claimed" 20 leased_long
 owner=$(psql_q "SELECT lease_owner FROM feeds WHERE name = 'long'")
 no=$(psql_q "SELECT lease_no FROM feeds WHERE name = 'long'")
 case $owner in
-*"$TMP/a/spool") victim=$a survivor=$b ;;
-*"$TMP/b/spool") victim=$b survivor=$a ;;
-*) fail "the lease names no instance: '$owner'" ;;
+*/a/spool) victim=$a survivor=$b ;; # owner: HOST:the spool's real path
+*/b/spool) victim=$b survivor=$a ;;
+*)
+	fail "the lease names no instance: '$owner'"
+	finish
+	exit 1 # the trap kills both instances
+	;;
 esac
 slow_before=$(count /slow)
 kill -9 "$victim"
