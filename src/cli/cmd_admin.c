@@ -14,11 +14,13 @@
 #include "config.h"
 #include "date.h"
 #include "log.h"
+#include "pg_admin.h"
 #include "plugin.h"
 #include "preflight.h"
+#include "store_pg.h"
 
 #include <uv.h>
-#include "state.h"
+#include "state_read.h"
 #include "url.h"
 
 /* Parses "-c FILE" (and --help) for the commands below; returns the index of the first operand,
@@ -61,6 +63,20 @@ static struct config *load(const char *path)
 	return c;
 }
 
+/* state = postgresql://...: the server answers and its schema is one this build runs on. */
+static int check_pg(const char *uri)
+{
+	struct buf err = BUF_INIT;
+	char *shown = pg_admin_uri_shown(uri);
+	int rc = pg_admin_check(uri, &err);
+
+	if (rc < 0)
+		fprintf(stderr, "state %s: %s\n", shown ? shown : "postgresql://...", buf_cstr(&err));
+	free(shown);
+	buf_fini(&err);
+	return rc;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	static const char help[] =
@@ -68,7 +84,8 @@ int cmd_check(int argc, char **argv)
 		"Validate the configuration (and every OPML file and filter it names), check that the\n"
 		"state database and the spool can be used by this user (nothing is created; the\n"
 		"database must pass SQLite's quick_check, and no -wal, -shm, tmp/, new/ or cur/\n"
-		"may be a symbolic link), and\n"
+		"may be a symbolic link; a postgresql:// state must answer a read-only connection\n"
+		"and hold no schema newer than this feedspool), and\n"
 		"print the resolved settings and feed list. Exit status 0 when it is valid, 1 when\n"
 		"not (every error on stderr as FILE:LINE: message, or state/spool PATH: message),\n"
 		"2 for usage errors. Warnings (two feeds with the same URL) go to stderr as\n"
@@ -112,6 +129,8 @@ int cmd_check(int argc, char **argv)
 		valid = 0;
 	}
 	buf_fini(&problems);
+	if (store_pg_is_uri(c->state) && check_pg(c->state) < 0)
+		valid = 0;
 	if (!valid) {
 		config_free(c);
 		return EXIT_INPUT;
@@ -186,7 +205,7 @@ static void known_fini(struct known *k)
 	free(k->of_feed);
 }
 
-static int known_feeds(struct state *st, const struct config *c, struct known *k)
+static int known_feeds(struct state_read *st, const struct config *c, struct known *k)
 {
 	struct known_walk w = {k, c, 0};
 	const struct feed_conf *f;
@@ -196,7 +215,7 @@ static int known_feeds(struct state *st, const struct config *c, struct known *k
 	k->of_feed = calloc(c->n_feeds ? c->n_feeds : 1, sizeof *k->of_feed);
 	if (!k->of_feed)
 		return -ENOMEM;
-	rc = state_feed_each(st, on_feed_state, &w);
+	rc = state_read_feed_each(st, on_feed_state, &w);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < k->n; i++) {
@@ -276,12 +295,12 @@ static json_t *feed_json(const struct feed_conf *f, const struct feed_state *fs)
 
 /* The running (or last) daemon's filter counters, as the state keeps them (a JSON array), or
  * NULL. */
-static json_t *filter_counters(struct state *st)
+static json_t *filter_counters(struct state_read *st)
 {
 	char *text = NULL;
 	json_t *arr = NULL;
 
-	if (state_meta_get(st, "filters", &text) > 0)
+	if (state_read_meta_get(st, "filters", &text) > 0)
 		arr = json_loads(text, 0, NULL);
 	free(text);
 	if (arr && !json_is_array(arr)) {
@@ -335,7 +354,8 @@ done:
 }
 
 /* Prints the feeds (and filter counters) as text or JSON; 1 when a feed is failing, else 0. */
-static int show(struct state *st, const struct config *c, const struct known *known, int as_json)
+static int show(struct state_read *st, const struct config *c, const struct known *known,
+		int as_json)
 {
 	json_t *filters = filter_counters(st);
 	size_t i;
@@ -364,7 +384,8 @@ int cmd_feeds(int argc, char **argv)
 		"Usage: feedspool feeds [-c FILE] [--json]\n"
 		"Print one block per configured feed: its URL, the last fetch and its result, the\n"
 		"last success, consecutive failures, articles seen, and when it is due next and why.\n"
-		"Reads the state database read-only; safe while the daemon runs. Exit status 1 when\n"
+		"Reads the state read-only (a SQLite file, or a postgresql:// database over a\n"
+		"read-only connection); safe while daemons run. Exit status 1 when\n"
 		"a feed is failing (its last fetch failed) or the configuration or the state cannot\n"
 		"be read, 0 otherwise, 2 for usage errors.\n\n"
 		"  -c, --config FILE  the configuration (default " CONFIG_DEFAULT_PATH ")\n"
@@ -378,7 +399,7 @@ int cmd_feeds(int argc, char **argv)
 	};
 	const char *path = CONFIG_DEFAULT_PATH;
 	struct config *c;
-	struct state *st;
+	struct state_read *st;
 	struct buf err = BUF_INIT;
 	struct known known = {NULL, 0, NULL};
 	int a, as_json = 0, rc;
@@ -400,21 +421,22 @@ int cmd_feeds(int argc, char **argv)
 	}
 	if (!(c = load(path)))
 		return EXIT_INPUT;
-	st = state_open(c->state, 1, &err);
+	st = state_read_open(c->state, &err);
 	if (!st) {
-		log_err("state %s: %s", c->state, buf_cstr(&err));
+		log_err("state %s", buf_cstr(&err));
 		buf_fini(&err);
 		config_free(c);
 		return EXIT_INPUT;
 	}
 	if ((a = known_feeds(st, c, &known)) < 0) {
-		log_err("state %s: %s", c->state, a == -ENOMEM ? "out of memory" : state_error(st));
+		log_err("state %s: %s", state_read_name(st),
+			a == -ENOMEM ? "out of memory" : state_read_error(st));
 		rc = EXIT_INPUT;
 	} else {
 		rc = show(st, c, &known, as_json);
 	}
 	known_fini(&known);
-	state_close(st);
+	state_read_close(st);
 	config_free(c);
 	return rc;
 }
