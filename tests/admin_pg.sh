@@ -83,6 +83,18 @@ done
 run pg feeds --json -c pg.conf
 expect_eq "feeds --json: the three feeds from PostgreSQL" "$(jq -r '.feeds[].name' "$TMP/pg.out" | tr '\n' ' ')" "outlet-a outlet-b outlet-c "
 expect_eq "feeds --json: the filter counters from PostgreSQL" "$(jq -c '.filters[0] | [.name, .kept]' "$TMP/pg.out")" '["lua1",3]'
+# a live lease is shown (the instance fetching the feed now), an expired one is not
+"$PG_BIN/psql" "$PG_URI" -Atqc "UPDATE feeds SET lease_owner = 'hostx:/srv/spool-b',
+	lease_no = lease_no + 1, lease_expires = extract(epoch FROM now())::bigint + 600
+	WHERE name = 'outlet-b'; UPDATE feeds SET lease_owner = 'hosty:/old', lease_expires = 1
+	WHERE name = 'outlet-c'" >/dev/null
+run pg feeds -c pg.conf
+check "feeds shows the live lease ($(grep lease "$TMP/pg.out"))" \
+	sh -c "sed -n '/^outlet-b\$/,/^\$/p' '$TMP/pg.out' | grep -Eq '^  lease     hostx:/srv/spool-b until [0-9]{4}-'"
+expect_eq "... and no other" "$(grep -c '^  lease' "$TMP/pg.out")" 1
+run pg feeds --json -c pg.conf
+expect_eq "feeds --json: the lease of each feed" \
+	"$(jq -c '[.feeds[] | .lease.owner]' "$TMP/pg.out")" '[null,"hostx:/srv/spool-b",null]'
 run pg dedup -c pg.conf
 check "dedup names the near-duplicate and its rule ($(head -3 "$TMP/pg.out"))" \
 	grep -q "rule      near: 9 shared words, distance 2" "$TMP/pg.out"
@@ -103,6 +115,13 @@ expect_eq "feeds --json: every feed fetched" \
 	"$(jq '[.feeds[] | select(.last_fetch != null and .failing == false)] | length' "$TMP/pgrun.out")" 3
 check "no password in any output" sh -c "! grep -q s3cr3tpw '$TMP'/*.out '$TMP'/*.err"
 no_uri_file "feeds and dedup"
+
+# --- a password given as a parameter is not shown either ----------------------------------------
+conf pw.conf "$PG_URI?password=s3cr3tpw&connect_timeout=5" spool-pg
+run pw check -c pw.conf
+expect_eq "check with a password parameter ($(cat "$TMP/pw.err"))" "$rc" 0
+check "... shown masked ($(grep '^state' "$TMP/pw.out"))" \
+	grep -qx "state = $PG_URI?password=\*\*\*&connect_timeout=5" "$TMP/pw.out"
 
 # --- a newer schema is refused by check and feeds -----------------------------------------------
 "$PG_BIN/psql" "$PG_URI" -Atqc "UPDATE feedspool_schema SET version = version + 100" >/dev/null

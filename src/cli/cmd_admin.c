@@ -151,10 +151,16 @@ static void fmt_time(int64_t t, char *out, size_t n)
 
 /* What the state knows of the configured feeds, read in one pass over the state (not a query per
  * feed): of_feed[i] is the state of c->feeds[i], or NULL. */
+struct lease {
+	char *owner; /* NULL: none */
+	int64_t expires;
+};
+
 struct known {
 	struct feed_state *v;
 	size_t n;
 	const struct feed_state **of_feed;
+	struct lease *lease_of; /* of c->feeds[i]: the instance fetching it now (PostgreSQL) */
 };
 
 struct known_walk {
@@ -195,14 +201,31 @@ static int on_feed_state(void *ud, const struct feed_state *f)
 	return 0;
 }
 
-static void known_fini(struct known *k)
+static int on_lease(void *ud, const char *feed, const char *owner, int64_t expires)
+{
+	struct known_walk *w = ud;
+	const struct feed_conf *f = config_feed(w->c, feed);
+	struct lease *l;
+
+	if (!f)
+		return 0;
+	l = &w->k->lease_of[f - w->c->feeds];
+	free(l->owner);
+	l->expires = expires;
+	return (l->owner = strdup(owner)) ? 0 : -ENOMEM;
+}
+
+static void known_fini(struct known *k, size_t n_feeds)
 {
 	size_t i;
 
 	for (i = 0; i < k->n; i++)
 		feed_state_fini(&k->v[i]);
+	for (i = 0; k->lease_of && i < n_feeds; i++)
+		free(k->lease_of[i].owner);
 	free(k->v);
 	free(k->of_feed);
+	free(k->lease_of);
 }
 
 static int known_feeds(struct state_read *st, const struct config *c, struct known *k)
@@ -213,9 +236,12 @@ static int known_feeds(struct state_read *st, const struct config *c, struct kno
 	int rc;
 
 	k->of_feed = calloc(c->n_feeds ? c->n_feeds : 1, sizeof *k->of_feed);
-	if (!k->of_feed)
+	k->lease_of = calloc(c->n_feeds ? c->n_feeds : 1, sizeof *k->lease_of);
+	if (!k->of_feed || !k->lease_of)
 		return -ENOMEM;
 	rc = state_read_feed_each(st, on_feed_state, &w);
+	if (rc >= 0)
+		rc = state_read_lease_each(st, on_lease, &w);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < k->n; i++) {
@@ -231,7 +257,8 @@ static int failing(const struct feed_state *fs)
 	return fs && fs->failures > 0;
 }
 
-static void print_feed(const struct feed_conf *f, const struct feed_state *fs)
+static void print_feed(const struct feed_conf *f, const struct feed_state *fs,
+		       const struct lease *lease)
 {
 	char last[DATE_BUFSZ + 8], next[DATE_BUFSZ + 8], ok[DATE_BUFSZ + 8];
 	char *url = url_strip_userinfo(fs ? fs->url : f->url), *from;
@@ -255,6 +282,10 @@ static void print_feed(const struct feed_conf *f, const struct feed_state *fs)
 	       fs->due_reason ? fs->due_reason : "-");
 	if (from)
 		printf("  moved     from %s\n", from);
+	if (lease->owner) {
+		fmt_time(lease->expires, next, sizeof next);
+		printf("  lease     %s until %s\n", lease->owner, next);
+	}
 	putchar('\n');
 	free(url);
 	free(from);
@@ -274,10 +305,13 @@ static json_t *jstr_or_null(const char *s)
 }
 
 /* One feed's object for `feeds --json`. */
-static json_t *feed_json(const struct feed_conf *f, const struct feed_state *fs)
+static json_t *feed_json(const struct feed_conf *f, const struct feed_state *fs,
+			 const struct lease *lease)
 {
 	char *url = url_strip_userinfo(fs ? fs->url : f->url);
-	json_t *o;
+	json_t *o, *l = lease->owner ? json_pack("{s:s,s:o}", "owner", lease->owner, "expires",
+						 jtime(lease->expires))
+				     : json_null();
 
 	o = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:i,s:I,s:o,s:o,s:b,s:b}", "name", f->name,
 		      "url", jstr_or_null(url), "title", jstr_or_null(f->title), "category",
@@ -289,6 +323,13 @@ static json_t *feed_json(const struct feed_conf *f, const struct feed_state *fs)
 		      jtime(fs && !fs->retired ? fs->next_due : 0), "reason",
 		      jstr_or_null(fs ? fs->due_reason : "new feed"), "retired", fs && fs->retired,
 		      "failing", failing(fs));
+	/* json_object_set_new takes l even when it fails */
+	if (o && (!l || json_object_set_new(o, "lease", l) < 0)) {
+		json_decref(o);
+		o = NULL;
+	} else if (!o) {
+		json_decref(l);
+	}
 	free(url);
 	return o;
 }
@@ -337,7 +378,7 @@ static int print_json(const struct config *c, const struct known *known, json_t 
 	if (!doc || !arr || json_object_set(doc, "feeds", arr) < 0)
 		goto done;
 	for (i = 0; i < c->n_feeds; i++) {
-		o = feed_json(&c->feeds[i], known->of_feed[i]);
+		o = feed_json(&c->feeds[i], known->of_feed[i], &known->lease_of[i]);
 		if (!o || json_array_append_new(arr, o) < 0)
 			goto done;
 	}
@@ -370,7 +411,7 @@ static int show(struct state_read *st, const struct config *c, const struct know
 		}
 	} else {
 		for (i = 0; i < c->n_feeds; i++)
-			print_feed(&c->feeds[i], known->of_feed[i]);
+			print_feed(&c->feeds[i], known->of_feed[i], &known->lease_of[i]);
 		if (filters)
 			print_filters(filters);
 	}
@@ -401,7 +442,7 @@ int cmd_feeds(int argc, char **argv)
 	struct config *c;
 	struct state_read *st;
 	struct buf err = BUF_INIT;
-	struct known known = {NULL, 0, NULL};
+	struct known known = {NULL, 0, NULL, NULL};
 	int a, as_json = 0, rc;
 
 	optind = 1;
@@ -435,7 +476,7 @@ int cmd_feeds(int argc, char **argv)
 	} else {
 		rc = show(st, c, &known, as_json);
 	}
-	known_fini(&known);
+	known_fini(&known, c->n_feeds);
 	state_read_close(st);
 	config_free(c);
 	return rc;

@@ -169,6 +169,28 @@ int pg_admin_feed_each(struct pg_admin *a, int (*fn)(void *ud, const struct feed
 		    err);
 }
 
+struct lease_walk {
+	pg_admin_lease_fn fn;
+	void *ud;
+};
+
+static int on_lease(void *ud, const PGresult *r)
+{
+	struct lease_walk *w = ud;
+
+	return w->fn(w->ud, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1),
+		     strtoll(PQgetvalue(r, 0, 2), NULL, 10));
+}
+
+int pg_admin_lease_each(struct pg_admin *a, pg_admin_lease_fn fn, void *ud, struct buf *err)
+{
+	struct lease_walk w = {fn, ud};
+
+	return rows(a, "SELECT name, lease_owner, lease_expires FROM feeds WHERE lease_owner IS NOT"
+		       " NULL AND lease_expires > extract(epoch FROM clock_timestamp())::bigint"
+		       " ORDER BY name", 0, NULL, on_lease, &w, err);
+}
+
 static int on_text(void *ud, const PGresult *r)
 {
 	char **out = ud;

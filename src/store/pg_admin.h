@@ -32,6 +32,10 @@ int pg_admin_version(const struct pg_admin *a);
  * and is returned. 0, or -EIO with the server's message in err. */
 int pg_admin_feed_each(struct pg_admin *a, int (*fn)(void *ud, const struct feed_state *f),
 		       void *ud, struct buf *err);
+/* The live leases (feeds an instance holds now, by the server's clock), in name order: the feed,
+ * the instance holding it (its host and spool) and when the lease expires. As above. */
+typedef int (*pg_admin_lease_fn)(void *ud, const char *feed, const char *owner, int64_t expires);
+int pg_admin_lease_each(struct pg_admin *a, pg_admin_lease_fn fn, void *ud, struct buf *err);
 /* A meta value (the filter counters): 1 and *value (the caller frees it), 0 when not set, or
  * -EIO / -ENOMEM. */
 int pg_admin_meta_get(struct pg_admin *a, const char *key, char **value, struct buf *err);

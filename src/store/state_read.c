@@ -92,6 +92,14 @@ int state_read_why_each(struct state_read *r, const char *feed, state_why_fn fn,
 	return state_why_each(r->st, feed, fn, ud);
 }
 
+int state_read_lease_each(struct state_read *r,
+			  int (*fn)(void *ud, const char *feed, const char *owner, int64_t expires),
+			  void *ud)
+{
+	buf_reset(&r->err);
+	return r->pg ? pg_admin_lease_each(r->pg, fn, ud, &r->err) : 0;
+}
+
 const char *state_read_error(struct state_read *r)
 {
 	if (r->pg)

@@ -22,6 +22,10 @@ int state_read_feed_each(struct state_read *r, int (*fn)(void *ud, const struct 
 			 void *ud);
 int state_read_meta_get(struct state_read *r, const char *key, char **value);
 int state_read_why_each(struct state_read *r, const char *feed, state_why_fn fn, void *ud);
+/* A PostgreSQL state's live leases (pg_admin_lease_each); none in a SQLite state. */
+int state_read_lease_each(struct state_read *r,
+			  int (*fn)(void *ud, const char *feed, const char *owner, int64_t expires),
+			  void *ud);
 const char *state_read_error(struct state_read *r);
 
 #endif
