@@ -71,7 +71,8 @@ static int check_pg(const char *uri)
 	int rc = pg_admin_check(uri, &err);
 
 	if (rc < 0)
-		fprintf(stderr, "state %s: %s\n", shown ? shown : "postgresql://...", buf_cstr(&err));
+		fprintf(stderr, "state %s: %s\n", shown ? shown : "postgresql://...",
+			buf_cstr(&err));
 	free(shown);
 	buf_fini(&err);
 	return rc;

@@ -57,8 +57,8 @@ static int read_version(struct pg_admin *a, struct buf *err)
 {
 	int v = -1, rc;
 
-	rc = rows(a, "SELECT CASE WHEN to_regclass('feedspool_schema') IS NULL THEN -1 ELSE 0 END", 0,
-		  NULL, on_int, &v, err);
+	rc = rows(a, "SELECT CASE WHEN to_regclass('feedspool_schema') IS NULL THEN -1 ELSE 0 END",
+		  0, NULL, on_int, &v, err);
 	if (rc == 0 && v == 0) /* the table is there */
 		rc = rows(a, "SELECT max(version) FROM feedspool_schema", 0, NULL, on_int, &v, err);
 	return rc < 0 ? rc : v;
@@ -100,13 +100,16 @@ static struct pg_admin *open_any(const char *uri, int need_state, struct buf *er
 	if (!ok || (a->version = read_version(a, err)) < -1)
 		goto fail;
 	if (a->version < 0 && need_state) {
-		buf_printf(err, "the database holds no feedspool state (the daemon creates it when it "
-				"first starts on it, or `feedspool state import` fills it)");
+		buf_printf(err,
+			   "the database holds no feedspool state (the daemon creates it when it "
+			   "first starts on it, or `feedspool state import` fills it)");
 		goto fail;
 	}
 	if (a->version > PG_SCHEMA_VERSION) {
-		buf_printf(err, "the database holds schema version %d, newer than this feedspool "
-				"(%d)", a->version, PG_SCHEMA_VERSION);
+		buf_printf(err,
+			   "the database holds schema version %d, newer than this feedspool "
+			   "(%d)",
+			   a->version, PG_SCHEMA_VERSION);
 		goto fail;
 	}
 	return a;
@@ -186,9 +189,11 @@ int pg_admin_lease_each(struct pg_admin *a, pg_admin_lease_fn fn, void *ud, stru
 {
 	struct lease_walk w = {fn, ud};
 
-	return rows(a, "SELECT name, lease_owner, lease_expires FROM feeds WHERE lease_owner IS NOT"
-		       " NULL AND lease_expires > extract(epoch FROM clock_timestamp())::bigint"
-		       " ORDER BY name", 0, NULL, on_lease, &w, err);
+	return rows(a,
+		    "SELECT name, lease_owner, lease_expires FROM feeds WHERE lease_owner IS NOT"
+		    " NULL AND lease_expires > extract(epoch FROM clock_timestamp())::bigint"
+		    " ORDER BY name",
+		    0, NULL, on_lease, &w, err);
 }
 
 static int on_text(void *ud, const PGresult *r)
@@ -222,10 +227,10 @@ static const char *text_or_null(const PGresult *r, int i)
 static int on_why(void *ud, const PGresult *r)
 {
 	struct why_walk *w = ud;
-	struct state_why y = {text_or_null(r, 0), text_or_null(r, 1), text_or_null(r, 2),
-			      text_or_null(r, 3), text_or_null(r, 4),
-			      strtoll(PQgetvalue(r, 0, 5), NULL, 10), text_or_null(r, 6),
-			      text_or_null(r, 7)};
+	struct state_why y = {text_or_null(r, 0), text_or_null(r, 1),
+			      text_or_null(r, 2), text_or_null(r, 3),
+			      text_or_null(r, 4), strtoll(PQgetvalue(r, 0, 5), NULL, 10),
+			      text_or_null(r, 6), text_or_null(r, 7)};
 
 	return w->fn(w->ud, &y);
 }
@@ -235,10 +240,10 @@ int pg_admin_why_each(struct pg_admin *a, const char *feed, state_why_fn fn, voi
 {
 	/* state.c's query: an alias with its rule, and the article it matched (if not expired) */
 	static const char sql[] =
-		"SELECT a.id, a.feed, a.guid, a.alias_of, a.why, a.first_seen, o.feed, o.guid"
-		" FROM seen a LEFT JOIN seen o ON o.id = a.alias_of"
-		" WHERE a.status = 3 AND a.why IS NOT NULL AND ($1::text IS NULL OR a.feed = $1)"
-		" ORDER BY a.id";
+	    "SELECT a.id, a.feed, a.guid, a.alias_of, a.why, a.first_seen, o.feed, o.guid"
+	    " FROM seen a LEFT JOIN seen o ON o.id = a.alias_of"
+	    " WHERE a.status = 3 AND a.why IS NOT NULL AND ($1::text IS NULL OR a.feed = $1)"
+	    " ORDER BY a.id";
 	struct why_walk w = {fn, ud};
 
 	if (a->version < 2) /* version 1 had no seen set */

@@ -11,7 +11,7 @@
 #include "store_pg.h"
 
 struct state_read {
-	struct state *st;   /* a SQLite file, or */
+	struct state *st;    /* a SQLite file, or */
 	struct pg_admin *pg; /* a PostgreSQL database */
 	char *name;
 	struct buf err;
