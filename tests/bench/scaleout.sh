@@ -201,7 +201,7 @@ for cfg in $CONFIGS; do
 		conns=0
 		stats_begin
 		pg0=$(pg_cpu)
-		before=$(articles)
+		before=$(articles) dup0=$(twice)
 		if [ "$mode" = once ]; then once_cycle; else run_cycle "$k"; fi
 		pgc=-
 		[ -n "$db" ] && pgc=$(sub "$(pg_cpu)" "$pg0")
@@ -211,8 +211,8 @@ for cfg in $CONFIGS; do
 			"$(ratio "$N" "$secs")" "$(ratio "$fetches" "$N")" "$fs_cpu" "$pgc" \
 			"$(ratio "$stmts" "$fetches")" "$(ratio "$commits" "$fetches")" "$conns" \
 			"$(($(articles) - before))" "$note"
-		dup=$(twice)
-		[ "$dup" -eq 0 ] || echo "        $dup articles written twice (the same id in two spools or twice in one)"
+		dup=$(($(twice) - dup0))
+		[ "$dup" -eq 0 ] || echo "        $dup articles written twice in this cycle (one id in two spools)"
 	done
 done
 if [ -s "$tmp/top" ]; then
