@@ -10,8 +10,9 @@
 # written (in every spool together: N cold, 0 warm, whatever the number of instances).
 #
 # `once` for "sqlite" and "pg1": the cycle is the command. `run` for "run1", "run2", "run3":
-# the instances start together and the cycle ends when nginx has served every feed (cold: and N
-# articles are in the spools); its figures are taken then, and the instances are stopped. The
+# the instances start together and the cycle ends when nginx has served every feed and the
+# database has saved every feed's fetch (cold: and N articles are in the spools); its figures are
+# taken then, and the instances are stopped. The
 # warm cycle starts them again after making every feed due (UPDATE feeds SET next_due = 0).
 # The database is a throwaway cluster (tests/lib_engines.sh) with pg_stat_statements loaded,
 # fsync on (FSYNC=off turns it off), one database per configuration.
@@ -143,8 +144,13 @@ once_cycle() {
 	note=$(tail -1 "$dir/once.$what.err" | sed 's/^feedspool: //')
 }
 
-# run_cycle K: K `feedspool run` started together, until every feed was served (and, cold, N
-# articles written); then their CPU, and they are stopped
+# saved T0: feeds whose fetch since T0 (seconds since the epoch) the database has saved
+saved() {
+	psql_q "SELECT count(*) FROM feeds WHERE last_fetch >= ${1%.*}" "$db" 2>/dev/null || echo 0
+}
+
+# run_cycle K: K `feedspool run` started together, until every feed was served, its fetch saved
+# in the database (and, cold, N articles written); then their CPU, and they are stopped
 run_cycle() {
 	local k=$1 i t0 t1 want_articles=0 alive
 	[ "$what" = cold ] && want_articles=$N
@@ -157,7 +163,8 @@ run_cycle() {
 	note="timed out after $TIMEOUT s"
 	while :; do
 		conns_sample
-		if [ "$(distinct)" -ge "$N" ] && [ "$(articles)" -ge "$want_articles" ]; then
+		if [ "$(distinct)" -ge "$N" ] && [ "$(articles)" -ge "$want_articles" ] &&
+			[ "$(saved "$t0")" -ge "$N" ]; then
 			note=""
 			break
 		fi
