@@ -161,12 +161,20 @@ run_cycle() {
 		pids="$pids $!"
 	done
 	note="timed out after $TIMEOUT s"
+	last_saved=-1 still=0 t_last=""
 	while :; do
 		conns_sample
-		if [ "$(distinct)" -ge "$N" ] && [ "$(articles)" -ge "$want_articles" ] &&
-			[ "$(saved "$t0")" -ge "$N" ]; then
-			note=""
-			break
+		if [ "$(distinct)" -ge "$N" ] && [ "$(articles)" -ge "$want_articles" ]; then
+			# every feed served: then until the database saved them all, or saves stop
+			# coming for 5 s (a save that never lands is reported, not waited for)
+			n=$(saved "$t0")
+			[ "$n" -ge "$N" ] && { note=""; break; }
+			if [ "$n" -eq "$last_saved" ]; then
+				still=$((still + 1))
+				[ "$still" -lt 25 ] || { note="$((N - n)) fetches not saved in the database"; break; }
+			else
+				last_saved=$n still=0 t_last=$(date +%s.%N)
+			fi
 		fi
 		alive=0
 		for i in $pids; do kill -0 "$i" 2>/dev/null && alive=1; done
@@ -175,6 +183,8 @@ run_cycle() {
 		sleep 0.2 # polling nginx's log and the spools, not timing a race
 	done
 	t1=$(date +%s.%N)
+	# ended by saves that stopped coming: the cycle ended with the last one
+	[ "$still" -lt 25 ] || t1=$t_last
 	secs=$(sub "$t1" "$t0")
 	fs_cpu=$(cpu_of $pids)
 	kill -TERM $pids 2>/dev/null || true
