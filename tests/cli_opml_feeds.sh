@@ -97,7 +97,7 @@ j() { jq -r "$1" "$TMP/feeds.json"; }
 # an OPML list's feeds come after the [feed] sections
 expect_eq "every configured feed, in order" "$(j '[.feeds[].name] | join(" ")')" "missing later outlet-a"
 expect_eq "every field" "$(j '.feeds[2] | keys_unsorted | join(" ")')" \
-	"name url title category link last_fetch last_result last_success failures articles_seen next_due reason retired failing"
+	"name url title category link last_fetch last_result last_success failures articles_seen next_due reason retired failing lease"
 expect_eq "the good feed: its category, a success, not failing" \
 	"$(j '.feeds[2] | [.category, (.last_success | test("^[0-9]{4}-")), .failures, .failing, .articles_seen > 0] | join(" ")')" \
 	"Outlets true 0 false true"

@@ -395,6 +395,21 @@ static void test_race(struct backend *b, struct store *s1)
 		ones += x == s1 ? wx : wy;
 		struct answer a = lookup(s1, id, wx ? "feed-x" : "feed-y", NULL);
 		CHECK(a.rc == 1 && a.e.same_feed, "%s: race %d: the winner's row", b->name, i);
+		if (b->server) {
+			/* the loser forgets the reservation it thinks it made (the pipeline's clean-up
+			 * of a failed batch): the winner's row stays, or a third fetch writes it again */
+			struct store *loser = wx ? y : x;
+			struct answer dd = {0};
+
+			CHECK(loser->ops->begin(loser) == 0 && loser->ops->seen_delete(loser, id) == 0,
+			      "%s: race %d: the loser deletes", b->name, i);
+			loser->ops->commit(loser, on_done, &dd);
+			wait_for(&dd, 1);
+			a = lookup(s1, id, wx ? "feed-x" : "feed-y", NULL);
+			CHECK(dd.rc == 0 && a.rc == 1 && a.e.same_feed,
+			      "%s: race %d: the loser's clean-up leaves the winner's row (%d, %d)",
+			      b->name, i, dd.rc, a.rc);
+		}
 	}
 	if (b->server) {
 		/* recovery walks: each instance sees the reservations it made, not the other's */

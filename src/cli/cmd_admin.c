@@ -14,11 +14,13 @@
 #include "config.h"
 #include "date.h"
 #include "log.h"
+#include "pg_admin.h"
 #include "plugin.h"
 #include "preflight.h"
+#include "store_pg.h"
 
 #include <uv.h>
-#include "state.h"
+#include "state_read.h"
 #include "url.h"
 
 /* Parses "-c FILE" (and --help) for the commands below; returns the index of the first operand,
@@ -61,6 +63,21 @@ static struct config *load(const char *path)
 	return c;
 }
 
+/* state = postgresql://...: the server answers and its schema is one this build runs on. */
+static int check_pg(const char *uri)
+{
+	struct buf err = BUF_INIT;
+	char *shown = pg_admin_uri_shown(uri);
+	int rc = pg_admin_check(uri, &err);
+
+	if (rc < 0)
+		fprintf(stderr, "state %s: %s\n", shown ? shown : "postgresql://...",
+			buf_cstr(&err));
+	free(shown);
+	buf_fini(&err);
+	return rc;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	static const char help[] =
@@ -68,7 +85,8 @@ int cmd_check(int argc, char **argv)
 		"Validate the configuration (and every OPML file and filter it names), check that the\n"
 		"state database and the spool can be used by this user (nothing is created; the\n"
 		"database must pass SQLite's quick_check, and no -wal, -shm, tmp/, new/ or cur/\n"
-		"may be a symbolic link), and\n"
+		"may be a symbolic link; a postgresql:// state must answer a read-only connection\n"
+		"and hold no schema newer than this feedspool), and\n"
 		"print the resolved settings and feed list. Exit status 0 when it is valid, 1 when\n"
 		"not (every error on stderr as FILE:LINE: message, or state/spool PATH: message),\n"
 		"2 for usage errors. Warnings (two feeds with the same URL) go to stderr as\n"
@@ -112,6 +130,8 @@ int cmd_check(int argc, char **argv)
 		valid = 0;
 	}
 	buf_fini(&problems);
+	if (store_pg_is_uri(c->state) && check_pg(c->state) < 0)
+		valid = 0;
 	if (!valid) {
 		config_free(c);
 		return EXIT_INPUT;
@@ -132,10 +152,16 @@ static void fmt_time(int64_t t, char *out, size_t n)
 
 /* What the state knows of the configured feeds, read in one pass over the state (not a query per
  * feed): of_feed[i] is the state of c->feeds[i], or NULL. */
+struct lease {
+	char *owner; /* NULL: none */
+	int64_t expires;
+};
+
 struct known {
 	struct feed_state *v;
 	size_t n;
 	const struct feed_state **of_feed;
+	struct lease *lease_of; /* of c->feeds[i]: the instance fetching it now (PostgreSQL) */
 };
 
 struct known_walk {
@@ -176,17 +202,34 @@ static int on_feed_state(void *ud, const struct feed_state *f)
 	return 0;
 }
 
-static void known_fini(struct known *k)
+static int on_lease(void *ud, const char *feed, const char *owner, int64_t expires)
+{
+	struct known_walk *w = ud;
+	const struct feed_conf *f = config_feed(w->c, feed);
+	struct lease *l;
+
+	if (!f)
+		return 0;
+	l = &w->k->lease_of[f - w->c->feeds];
+	free(l->owner);
+	l->expires = expires;
+	return (l->owner = strdup(owner)) ? 0 : -ENOMEM;
+}
+
+static void known_fini(struct known *k, size_t n_feeds)
 {
 	size_t i;
 
 	for (i = 0; i < k->n; i++)
 		feed_state_fini(&k->v[i]);
+	for (i = 0; k->lease_of && i < n_feeds; i++)
+		free(k->lease_of[i].owner);
 	free(k->v);
 	free(k->of_feed);
+	free(k->lease_of);
 }
 
-static int known_feeds(struct state *st, const struct config *c, struct known *k)
+static int known_feeds(struct state_read *st, const struct config *c, struct known *k)
 {
 	struct known_walk w = {k, c, 0};
 	const struct feed_conf *f;
@@ -194,9 +237,12 @@ static int known_feeds(struct state *st, const struct config *c, struct known *k
 	int rc;
 
 	k->of_feed = calloc(c->n_feeds ? c->n_feeds : 1, sizeof *k->of_feed);
-	if (!k->of_feed)
+	k->lease_of = calloc(c->n_feeds ? c->n_feeds : 1, sizeof *k->lease_of);
+	if (!k->of_feed || !k->lease_of)
 		return -ENOMEM;
-	rc = state_feed_each(st, on_feed_state, &w);
+	rc = state_read_feed_each(st, on_feed_state, &w);
+	if (rc >= 0)
+		rc = state_read_lease_each(st, on_lease, &w);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < k->n; i++) {
@@ -212,7 +258,8 @@ static int failing(const struct feed_state *fs)
 	return fs && fs->failures > 0;
 }
 
-static void print_feed(const struct feed_conf *f, const struct feed_state *fs)
+static void print_feed(const struct feed_conf *f, const struct feed_state *fs,
+		       const struct lease *lease)
 {
 	char last[DATE_BUFSZ + 8], next[DATE_BUFSZ + 8], ok[DATE_BUFSZ + 8];
 	char *url = url_strip_userinfo(fs ? fs->url : f->url), *from;
@@ -236,6 +283,10 @@ static void print_feed(const struct feed_conf *f, const struct feed_state *fs)
 	       fs->due_reason ? fs->due_reason : "-");
 	if (from)
 		printf("  moved     from %s\n", from);
+	if (lease->owner) {
+		fmt_time(lease->expires, next, sizeof next);
+		printf("  lease     %s until %s\n", lease->owner, next);
+	}
 	putchar('\n');
 	free(url);
 	free(from);
@@ -255,10 +306,13 @@ static json_t *jstr_or_null(const char *s)
 }
 
 /* One feed's object for `feeds --json`. */
-static json_t *feed_json(const struct feed_conf *f, const struct feed_state *fs)
+static json_t *feed_json(const struct feed_conf *f, const struct feed_state *fs,
+			 const struct lease *lease)
 {
 	char *url = url_strip_userinfo(fs ? fs->url : f->url);
-	json_t *o;
+	json_t *o, *l = lease->owner ? json_pack("{s:s,s:o}", "owner", lease->owner, "expires",
+						 jtime(lease->expires))
+				     : json_null();
 
 	o = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:i,s:I,s:o,s:o,s:b,s:b}", "name", f->name,
 		      "url", jstr_or_null(url), "title", jstr_or_null(f->title), "category",
@@ -270,18 +324,25 @@ static json_t *feed_json(const struct feed_conf *f, const struct feed_state *fs)
 		      jtime(fs && !fs->retired ? fs->next_due : 0), "reason",
 		      jstr_or_null(fs ? fs->due_reason : "new feed"), "retired", fs && fs->retired,
 		      "failing", failing(fs));
+	/* json_object_set_new takes l even when it fails */
+	if (o && (!l || json_object_set_new(o, "lease", l) < 0)) {
+		json_decref(o);
+		o = NULL;
+	} else if (!o) {
+		json_decref(l);
+	}
 	free(url);
 	return o;
 }
 
 /* The running (or last) daemon's filter counters, as the state keeps them (a JSON array), or
  * NULL. */
-static json_t *filter_counters(struct state *st)
+static json_t *filter_counters(struct state_read *st)
 {
 	char *text = NULL;
 	json_t *arr = NULL;
 
-	if (state_meta_get(st, "filters", &text) > 0)
+	if (state_read_meta_get(st, "filters", &text) > 0)
 		arr = json_loads(text, 0, NULL);
 	free(text);
 	if (arr && !json_is_array(arr)) {
@@ -318,7 +379,7 @@ static int print_json(const struct config *c, const struct known *known, json_t 
 	if (!doc || !arr || json_object_set(doc, "feeds", arr) < 0)
 		goto done;
 	for (i = 0; i < c->n_feeds; i++) {
-		o = feed_json(&c->feeds[i], known->of_feed[i]);
+		o = feed_json(&c->feeds[i], known->of_feed[i], &known->lease_of[i]);
 		if (!o || json_array_append_new(arr, o) < 0)
 			goto done;
 	}
@@ -335,7 +396,8 @@ done:
 }
 
 /* Prints the feeds (and filter counters) as text or JSON; 1 when a feed is failing, else 0. */
-static int show(struct state *st, const struct config *c, const struct known *known, int as_json)
+static int show(struct state_read *st, const struct config *c, const struct known *known,
+		int as_json)
 {
 	json_t *filters = filter_counters(st);
 	size_t i;
@@ -350,7 +412,7 @@ static int show(struct state *st, const struct config *c, const struct known *kn
 		}
 	} else {
 		for (i = 0; i < c->n_feeds; i++)
-			print_feed(&c->feeds[i], known->of_feed[i]);
+			print_feed(&c->feeds[i], known->of_feed[i], &known->lease_of[i]);
 		if (filters)
 			print_filters(filters);
 	}
@@ -364,7 +426,8 @@ int cmd_feeds(int argc, char **argv)
 		"Usage: feedspool feeds [-c FILE] [--json]\n"
 		"Print one block per configured feed: its URL, the last fetch and its result, the\n"
 		"last success, consecutive failures, articles seen, and when it is due next and why.\n"
-		"Reads the state database read-only; safe while the daemon runs. Exit status 1 when\n"
+		"Reads the state read-only (a SQLite file, or a postgresql:// database over a\n"
+		"read-only connection); safe while daemons run. Exit status 1 when\n"
 		"a feed is failing (its last fetch failed) or the configuration or the state cannot\n"
 		"be read, 0 otherwise, 2 for usage errors.\n\n"
 		"  -c, --config FILE  the configuration (default " CONFIG_DEFAULT_PATH ")\n"
@@ -378,9 +441,9 @@ int cmd_feeds(int argc, char **argv)
 	};
 	const char *path = CONFIG_DEFAULT_PATH;
 	struct config *c;
-	struct state *st;
+	struct state_read *st;
 	struct buf err = BUF_INIT;
-	struct known known = {NULL, 0, NULL};
+	struct known known = {NULL, 0, NULL, NULL};
 	int a, as_json = 0, rc;
 
 	optind = 1;
@@ -400,21 +463,22 @@ int cmd_feeds(int argc, char **argv)
 	}
 	if (!(c = load(path)))
 		return EXIT_INPUT;
-	st = state_open(c->state, 1, &err);
+	st = state_read_open(c->state, &err);
 	if (!st) {
-		log_err("state %s: %s", c->state, buf_cstr(&err));
+		log_err("state %s", buf_cstr(&err));
 		buf_fini(&err);
 		config_free(c);
 		return EXIT_INPUT;
 	}
 	if ((a = known_feeds(st, c, &known)) < 0) {
-		log_err("state %s: %s", c->state, a == -ENOMEM ? "out of memory" : state_error(st));
+		log_err("state %s: %s", state_read_name(st),
+			a == -ENOMEM ? "out of memory" : state_read_error(st));
 		rc = EXIT_INPUT;
 	} else {
 		rc = show(st, c, &known, as_json);
 	}
-	known_fini(&known);
-	state_close(st);
+	known_fini(&known, c->n_feeds);
+	state_read_close(st);
 	config_free(c);
 	return rc;
 }

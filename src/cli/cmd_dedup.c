@@ -10,7 +10,7 @@
 #include "config.h"
 #include "date.h"
 #include "log.h"
-#include "state.h"
+#include "state_read.h"
 
 static int print_why(void *ud, const struct state_why *w)
 {
@@ -33,8 +33,9 @@ int cmd_dedup(int argc, char **argv)
 	    "Explain the near-duplicate decisions recorded in the state: for every article not\n"
 	    "written because it is a copy of another (of FEED, or of every feed), the article it\n"
 	    "matched and its feed, and the rule with its figures (shared distinctive words,\n"
-	    "distance, lead, title words). Reads the state database read-only; safe while the\n"
-	    "daemon runs. Exit status 0, 1 when the state cannot be read, 2 for usage errors.\n\n"
+	    "distance, lead, title words). Reads the state read-only (a SQLite file, or a\n"
+	    "postgresql:// database over a read-only connection); safe while daemons run. Exit\n"
+	    "status 0, 1 when the state cannot be read, 2 for usage errors.\n\n"
 	    "  -c, --config FILE  the configuration (default " CONFIG_DEFAULT_PATH ")\n"
 	    "  -h, --help         show this help and exit\n";
 	static const struct option longopts[] = {
@@ -45,7 +46,7 @@ int cmd_dedup(int argc, char **argv)
 	const char *path = CONFIG_DEFAULT_PATH;
 	struct buf err = BUF_INIT;
 	struct config *c;
-	struct state *st;
+	struct state_read *st;
 	size_t n = 0;
 	int o, rc;
 
@@ -67,18 +68,18 @@ int cmd_dedup(int argc, char **argv)
 		buf_fini(&err);
 		return EXIT_INPUT;
 	}
-	if (!(st = state_open(c->state, 1, &err))) {
-		log_err("state %s: %s", c->state, buf_cstr(&err));
+	if (!(st = state_read_open(c->state, &err))) {
+		log_err("state %s", buf_cstr(&err));
 		buf_fini(&err);
 		config_free(c);
 		return EXIT_INPUT;
 	}
-	rc = state_why_each(st, optind < argc ? argv[optind] : NULL, print_why, &n);
+	rc = state_read_why_each(st, optind < argc ? argv[optind] : NULL, print_why, &n);
 	if (rc < 0)
-		log_err("state %s: %s", c->state, state_error(st));
+		log_err("state %s: %s", state_read_name(st), state_read_error(st));
 	else
 		printf("%zu near-duplicate%s\n", n, n == 1 ? "" : "s");
-	state_close(st);
+	state_read_close(st);
 	config_free(c);
 	buf_fini(&err);
 	return rc < 0 ? EXIT_INPUT : 0;

@@ -19,7 +19,9 @@
 #include "addr_policy.h"
 #include "config.h"
 #include "opml.h"
+#include "pg_admin.h"
 #include "secret.h"
+#include "store_pg.h"
 #include "url.h"
 
 #define DAY 86400
@@ -2055,6 +2057,13 @@ static void put_value(struct buf *b, const struct key *k, const void *base)
 
 			buf_puts(b, bare ? bare : "");
 			free(bare);
+		} else if (*(char *const *)p && !k->feed && k->off == offsetof(struct config, state) &&
+			   store_pg_is_uri(*(char *const *)p)) {
+			/* a database URI's password is not shown */
+			char *shown = pg_admin_uri_shown(*(char *const *)p);
+
+			buf_puts(b, shown ? shown : "postgresql://...");
+			free(shown);
 		} else if (*(char *const *)p) {
 			buf_puts(b, *(char *const *)p);
 		}

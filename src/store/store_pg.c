@@ -584,10 +584,20 @@ static int pg_seen_set_status(struct store *s, const char *id, enum seen_status 
 		       (const char *const[]){id, st});
 }
 
+/* The pipeline deletes only reservations it made (an article that will not be written, or one
+ * whose batch failed): with several instances the id may be another's by now (this instance's
+ * reservation lost the race and was rolled back), and deleting that row would let a third fetch
+ * reserve and write the article again. So only a reservation of this instance (or an unnamed
+ * one, as seen_each walks them) goes. */
 static int pg_seen_delete(struct store *s, const char *id)
 {
-	return write_q(ps_of(s), "DELETE FROM seen WHERE id = $1", 1,
-		       (const char *const[]){id});
+	char st[24];
+
+	fmt_i64(st, SEEN_RESERVED);
+	return write_q(ps_of(s),
+		       "DELETE FROM seen WHERE id = $1 AND status = $2::integer"
+		       " AND (owner IS NULL OR owner = $3)",
+		       3, (const char *const[]){id, st, ps_of(s)->instance});
 }
 
 static int pg_seen_touch(struct store *s, const char *id, int64_t now)

@@ -35,8 +35,11 @@ bench_cleanup() {
 	fi
 }
 
-# bench_nginx DIR ROOT: nginx serving ROOT on 127.0.0.1 (its files in DIR); sets bench_port
+# bench_nginx DIR ROOT: nginx serving ROOT on 127.0.0.1 (its files in DIR); sets bench_port.
+# With BENCH_ACCESS_LOG=FILE every request is logged there as "STATUS URI" (to count fetches).
 bench_nginx() {
+	bench_log="access_log off;"
+	[ -n "${BENCH_ACCESS_LOG:-}" ] && bench_log="log_format bench '\$status \$uri'; access_log $BENCH_ACCESS_LOG bench;"
 	bench_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	chmod 755 "$1" "$2" # nginx workers run as another user
 	cat >"$1/nginx.conf" <<EOF2
@@ -45,7 +48,7 @@ pid $1/nginx.pid;
 error_log $1/nginx.err;
 events { worker_connections 1024; }
 http {
-	access_log off;
+	$bench_log
 	default_type application/xml;
 	keepalive_requests 1000000;
 	server {
