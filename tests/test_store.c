@@ -399,8 +399,21 @@ static void test_race(struct backend *b, struct store *s1)
 			/* the loser forgets the reservation it thinks it made (the pipeline's clean-up
 			 * of a failed batch): the winner's row stays, or a third fetch writes it again */
 			struct store *loser = wx ? y : x;
-			struct answer dd = {0};
+			struct answer dd = {0}, dr = {0};
 
+			/* the loser's staging ends after its batch failed: recording the article (its
+			 * next step) must fail too and leave the winner's row as it is, or the loser
+			 * publishes an article the winner writes as well */
+			CHECK(loser->ops->begin(loser) == 0 &&
+				      loser->ops->seen_update(loser, id, SEEN_SPOOLING, 42, 0) == 0,
+			      "%s: race %d: the loser records", b->name, i);
+			loser->ops->commit(loser, on_done, &dr);
+			wait_for(&dr, 1);
+			a = lookup(s1, id, wx ? "feed-x" : "feed-y", NULL);
+			CHECK(dr.rc == -EEXIST && a.rc == 1 && a.e.status == SEEN_RESERVED,
+			      "%s: race %d: the loser's record fails with -EEXIST (%d), the winner's row"
+			      " stays reserved (status %d)",
+			      b->name, i, dr.rc, (int)a.e.status);
 			CHECK(loser->ops->begin(loser) == 0 && loser->ops->seen_delete(loser, id) == 0,
 			      "%s: race %d: the loser deletes", b->name, i);
 			loser->ops->commit(loser, on_done, &dd);

@@ -86,4 +86,16 @@ const char pg_schema_v3[] =
 	" SELECT upd.*, nx.t FROM (SELECT min(GREATEST(next_due, lease_expires)) AS t FROM feeds"
 	"   WHERE NOT retired AND NOT removed AND GREATEST(next_due, lease_expires) > p_now) nx"
 	"  LEFT JOIN upd ON true"
-	" $f$;";
+	" $f$;"
+	/* Recording a new article (its files durable in the spool's tmp/) moves this instance's
+	 * own reservation (status 4, SEEN_RESERVED) on, and only that: when the reservation was rolled back (its batch
+	 * failed, another instance's reservation of the id won), no row or another's row matches,
+	 * and the statement fails as the reservation would have (unique_violation), so the
+	 * batch rolls back and the article is never published by this instance. */
+	"CREATE FUNCTION feedspool_record(p_id text, p_status integer, p_hash bigint,"
+	" p_owner text) RETURNS void LANGUAGE plpgsql AS $f$ BEGIN"
+	" UPDATE seen SET status = p_status, content_hash = p_hash, revision = 0"
+	"  WHERE id = p_id AND status = 4 AND (owner IS NULL OR owner = p_owner);"
+	" IF NOT FOUND THEN RAISE EXCEPTION 'article % is not reserved by this instance', p_id"
+	"  USING ERRCODE = 'unique_violation'; END IF;"
+	" END $f$;";

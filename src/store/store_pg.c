@@ -570,6 +570,9 @@ static int pg_seen_update(struct store *s, const char *id, enum seen_status stat
 	fmt_i64(st, status);
 	fmt_i64(h, (int64_t)content_hash);
 	fmt_i64(r, revision);
+	if (status == SEEN_SPOOLING && revision == 0) /* a new article: its own reservation only */
+		return write_q(ps_of(s), "SELECT feedspool_record($1, $2::integer, $3::bigint, $4)",
+			       4, (const char *const[]){id, st, h, ps_of(s)->instance});
 	return write_q(ps_of(s),
 		       "UPDATE seen SET status = $2, content_hash = $3, revision = $4 WHERE id = $1",
 		       4, (const char *const[]){id, st, h, r});
