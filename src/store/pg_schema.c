@@ -88,10 +88,10 @@ const char pg_schema_v3[] =
 	"  LEFT JOIN upd ON true"
 	" $f$;"
 	/* Recording a new article (its files durable in the spool's tmp/) moves this instance's
-	 * own reservation (status 4, SEEN_RESERVED) on, and only that: when the reservation was rolled back (its batch
-	 * failed, another instance's reservation of the id won), no row or another's row matches,
-	 * and the statement fails as the reservation would have (unique_violation), so the
-	 * batch rolls back and the article is never published by this instance. */
+	 * own reservation (status 4, SEEN_RESERVED) on, and only that: when the reservation was
+	 * rolled back (its batch failed, another instance's reservation of the id won), no row or
+	 * another's row matches, and the statement fails as the reservation would have
+	 * (unique_violation), so the batch rolls back and this instance never publishes it. */
 	"CREATE FUNCTION feedspool_record(p_id text, p_status integer, p_hash bigint,"
 	" p_owner text) RETURNS void LANGUAGE plpgsql AS $f$ BEGIN"
 	" UPDATE seen SET status = p_status, content_hash = p_hash, revision = 0"
