@@ -95,6 +95,32 @@ kill_once_randomly() {
 	wait $_pid 2>/dev/null
 }
 
+# grow_feeds DIR FEEDS ITEMS [CHANGED]: writes DIR/f1.xml ... DIR/fFEEDS.xml, RSS feeds of ITEMS
+# items each, the newest (highest number) on top, so that a larger ITEMS adds new items on top as
+# feeds grow; item 1's text ends with CHANGED when given (a changed item, for revisions). Each
+# file is replaced by a rename, so that a server never serves a half-written one.
+grow_feeds() {
+	awk -v feeds="$2" -v n="$3" -v changed="${4:-}" -v dir="$1" 'BEGIN {
+		for (f = 1; f <= feeds; f++) {
+			out = dir "/f" f ".xml.new"
+			print "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel>" > out
+			print "<title>Feed " f "</title><link>https://feed" f ".example/</link>" > out
+			for (i = n; i >= 1; i--) {
+				words = ""
+				for (w = i * 7 + f; w <= i * 7 + f + 40; w++) words = words "word" w " "
+				if (i == 1) words = words changed
+				print "<item><title>Story " f "." i "</title><link>https://feed" f ".example/story/" i "</link>" > out
+				print "<guid>feed" f "-" i "</guid><description>&lt;p&gt;Story " i " of feed " f ": " words "&lt;/p&gt;</description></item>" > out
+			}
+			print "</channel></rss>" > out
+			close(out)
+		}
+	}' || return 1
+	python3 -c 'import glob, os, sys
+for p in glob.glob(os.path.join(glob.escape(sys.argv[1]), "f*.xml.new")):
+    os.replace(p, p[:-4])' "$1"
+}
+
 need() {
 	command -v "$1" >/dev/null 2>&1 || { echo "SKIP: $1 is not installed" >&2; exit 77; }
 }
