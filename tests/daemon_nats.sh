@@ -51,17 +51,6 @@ logged() {
 	grep -q "$2" "$1" 2>/dev/null
 }
 
-# poll_until DESCRIPTION SECONDS COMMAND...: wait_for with a wall-clock limit, for a command that
-# itself takes a while (reading the stream); polling for a condition, not timing a race
-poll_until() {
-	_desc=$1 _lim=$2 _end=$((SECONDS + $2))
-	shift 2
-	until "$@"; do
-		[ $SECONDS -lt $_end ] || { fail "$_desc (not within $_lim s)"; return 1; }
-		sleep 0.2
-	done
-}
-
 mkdir -p "$TMP/feeds"
 grow_feeds "$TMP/feeds" $FEEDS 10
 start_fixture_server "$TMP/feeds"

@@ -16,17 +16,6 @@ KILLS=${NATS_KILLS:-12}
 FEEDS=10
 mkdir -p "$TMP/feeds" "$TMP/run"
 
-# poll_until DESCRIPTION SECONDS COMMAND...: wait_for with a wall-clock limit, for a command that
-# itself takes a while (reading the stream); polling for a condition, not timing a race
-poll_until() {
-	_desc=$1 _lim=$2 _end=$((SECONDS + $2))
-	shift 2
-	until "$@"; do
-		[ $SECONDS -lt $_end ] || { fail "$_desc (not within $_lim s)"; return 1; }
-		sleep 0.2
-	done
-}
-
 grow_feeds "$TMP/feeds" $FEEDS 8
 start_fixture_server "$TMP/feeds"
 start_nats

@@ -72,6 +72,18 @@ wait_for() {
 	done
 }
 
+# poll_until DESCRIPTION SECONDS COMMAND...: wait_for with a wall-clock limit, for a command that
+# itself takes a while (reading a stream, querying a database); polling for a condition, not
+# timing a race
+poll_until() {
+	_desc=$1 _lim=$2 _end=$((SECONDS + $2))
+	shift 2
+	until "$@"; do
+		[ $SECONDS -lt $_end ] || { fail "$_desc (not within $_lim s)"; return 1; }
+		sleep 0.2
+	done
+}
+
 # expect_renderings PREFIX EXPECTED_DIR DIR: each EXPECTED_DIR/*.txt has a byte-for-byte equal
 # file among DIR/*.txt (one check per expected file, described after PREFIX).
 expect_renderings() {
