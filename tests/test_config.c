@@ -1573,6 +1573,37 @@ static void test_credentials(void)
 	buf_fini(&err);
 }
 
+/* lease_time: a duration of at least 2 s (default 120), shown only with a PostgreSQL state. */
+static void test_lease_time(void)
+{
+	struct buf err = BUF_INIT;
+	struct config *c;
+	char *out;
+
+	c = load_text("[feedspool]\n", &err);
+	CHECK(c && c->lease_time == 120, "default lease_time 120: %s", buf_cstr(&err));
+	if (c) {
+		out = print_text(c);
+		CHECK(!strstr(out, "lease_time"), "not shown with SQLite:\n%s", out);
+		free(out);
+	}
+	config_free(c);
+	c = load_text("[feedspool]\nstate = postgresql://u@127.0.0.1:5/db\nlease_time = 2m\n", &err);
+	CHECK(c && c->lease_time == 120, "lease_time = 2m: %s", buf_cstr(&err));
+	if (c) {
+		out = print_text(c);
+		CHECK(strstr(out, "lease_time = ") != NULL, "shown with PostgreSQL:\n%s", out);
+		free(out);
+	}
+	config_free(c);
+	buf_reset(&err);
+	c = load_text("[feedspool]\nlease_time = 1s\n", &err);
+	CHECK(!c && strstr(buf_cstr(&err), "lease_time") && strstr(buf_cstr(&err), "at least 2s"),
+	      "lease_time below 2 s refused: %s", buf_cstr(&err));
+	config_free(c);
+	buf_fini(&err);
+}
+
 /* The NATS keys: shown by check only with the NATS sink; the token read from its file with the
  * password checks, never shown. */
 static void test_nats_keys(void)
@@ -1646,6 +1677,7 @@ int main(void)
 	test_opml_write();
 	test_credentials();
 	test_nats_keys();
+	test_lease_time();
 	test_opml_categories();
 	if (system("rm -rf -- \"$PWD\"") != 0)
 		fprintf(stderr, "could not remove %s\n", tmpdir);

@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "pg_feeds.h"
+#include "store_pg.h"
 
 static uv_loop_t loop;
 
@@ -21,6 +22,7 @@ struct answer {
 	char err[512];
 	char names[64][16];
 	int64_t lease_no[64];
+	int64_t next;
 	size_t n;
 	PGresult *res;
 };
@@ -40,10 +42,11 @@ static void on_rc(void *ud, int rc, const char *err)
 	snprintf(a->err, sizeof a->err, "%s", err ? err : "");
 }
 
-static void on_claim(void *ud, struct pg_lease *l, size_t n, const char *err)
+static void on_claim(void *ud, struct pg_lease *l, size_t n, int64_t next, const char *err)
 {
 	struct answer *a = ud;
 
+	a->next = next;
 	a->done = 1;
 	a->rc = l ? 0 : -EPROTO;
 	snprintf(a->err, sizeof a->err, "%s", err ? err : "");
@@ -90,14 +93,20 @@ static const char *value(struct pg_conn *c, const char *sql)
 	return out;
 }
 
-static struct answer claim(struct pg_conn *c, const char *owner, int64_t now, int limit)
+static struct answer claim_per_host(struct pg_conn *c, const char *owner, int64_t now, int limit,
+				    int per_host)
 {
 	struct answer a = {0};
 
-	CHECK(pg_feeds_claim(c, owner, now, 60, limit, on_claim, &a) == 0, "claim queued");
+	CHECK(pg_feeds_claim(c, owner, now, 60, limit, per_host, on_claim, &a) == 0, "claim queued");
 	wait_answer(&a);
 	CHECK(a.rc == 0, "claim by %s at %lld: %s", owner, (long long)now, a.err);
 	return a;
+}
+
+static struct answer claim(struct pg_conn *c, const char *owner, int64_t now, int limit)
+{
+	return claim_per_host(c, owner, now, limit, 0);
 }
 
 static int save(struct pg_conn *c, const char *name, int64_t lease_no, const char *etag)
@@ -129,7 +138,7 @@ static void test_migrate_and_reconcile(struct pg_conn *c1, struct pg_conn *c2)
 	wait_answer(&m1);
 	wait_answer(&m2);
 	CHECK(m1.rc == 0 && m2.rc == 0, "migrations: %s / %s", m1.err, m2.err);
-	CHECK_STR(value(c1, "SELECT version FROM feedspool_schema"), "2", "schema version");
+	CHECK_STR(value(c1, "SELECT version FROM feedspool_schema"), "3", "schema version");
 	CHECK_STR(value(c1, "SELECT count(*) FROM feedspool_schema"), "1", "one version row");
 	pg_feeds_reconcile(c1, feeds, 4, on_rc, &r);
 	wait_answer(&r);
@@ -192,8 +201,8 @@ static void test_concurrent_claims(struct pg_conn *c1, struct pg_conn *c2)
 	wait_answer(&r);
 	CHECK_STR(value(c1, "SELECT count(*) FROM feeds WHERE removed"), "4",
 		  "feeds no longer configured are marked removed");
-	pg_feeds_claim(c1, "one", 2000, 60, 25, on_claim, &a);
-	pg_feeds_claim(c2, "two", 2000, 60, 25, on_claim, &b);
+	pg_feeds_claim(c1, "one", 2000, 60, 25, 0, on_claim, &a);
+	pg_feeds_claim(c2, "two", 2000, 60, 25, 0, on_claim, &b);
 	wait_answer(&a);
 	wait_answer(&b);
 	CHECK(a.n + b.n == 40, "every due feed claimed once: %zu + %zu", a.n, b.n);
@@ -219,6 +228,186 @@ static void test_url_change(struct pg_conn *c)
 		  "(none) http://127.0.0.1:2/elsewhere 0", "a new URL clears the validators, due now");
 }
 
+
+static void on_wake(uv_timer_t *t)
+{
+	(void)t; /* only ends the loop's wait */
+}
+
+/* Runs the loop until *flag is set or 10 s passed: whether it was set. */
+static int wait_flag(const int *flag)
+{
+	uint64_t until = uv_hrtime() + 10000000000ull;
+
+	while (!*flag && uv_hrtime() < until) {
+		uv_timer_t t; /* wakes the loop when nothing else does */
+
+		uv_timer_init(&loop, &t);
+		uv_timer_start(&t, on_wake, 50, 0);
+		uv_run(&loop, UV_RUN_ONCE);
+		uv_close((uv_handle_t *)&t, NULL);
+		uv_run(&loop, UV_RUN_NOWAIT);
+	}
+	return *flag;
+}
+
+static int hold(struct pg_conn *c, const char *host, int64_t until)
+{
+	struct answer a = {0};
+
+	pg_feeds_hold(c, host, until, on_rc, &a);
+	wait_answer(&a);
+	return a.rc;
+}
+
+static size_t count_prefix(const struct answer *a, char prefix)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->n; i++)
+		n += a->names[i][0] == prefix;
+	return n;
+}
+
+/* Twelve feeds on two hosts (h: 127.0.0.1:7001, k: 127.0.0.1:7002), every lease above expired. */
+static void host_feeds(struct pg_conn *c)
+{
+	struct answer r = {0};
+	struct pg_feed_conf fc[12];
+	char names[12][8], urls[12][48];
+
+	for (int i = 0; i < 12; i++) {
+		snprintf(names[i], sizeof names[i], "%c%02d", i < 6 ? 'h' : 'k', i % 6);
+		snprintf(urls[i], sizeof urls[i], "http://127.0.0.1:%d/%s", i < 6 ? 7001 : 7002,
+			 names[i]);
+		fc[i] = (struct pg_feed_conf){names[i], urls[i]};
+	}
+	pg_feeds_reconcile(c, fc, 12, on_rc, &r);
+	wait_answer(&r);
+	CHECK(r.rc == 0, "reconcile: %s", r.err);
+	CHECK_STR(value(c, "SELECT string_agg(DISTINCT host, ' ' ORDER BY host) FROM feeds WHERE NOT removed"),
+		  "127.0.0.1:7001 127.0.0.1:7002", "each feed's host is recorded");
+}
+
+/* max_per_host across instances: two connections claiming at the same instant take at most two
+ * live leases per host in all; a slot freed by a save is taken again; a held host is skipped
+ * until its hold ends. */
+static void test_host_limits(struct pg_conn *c1, struct pg_conn *c2)
+{
+	struct answer a = {0}, b = {0}, more;
+#define LIVE "SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM feeds"                  \
+	     " WHERE lease_owner IS NOT NULL AND lease_expires > %d GROUP BY host) x"
+	char sql[256];
+
+	host_feeds(c1);
+	pg_feeds_claim(c1, "one", 4000, 60, 10, 2, on_claim, &a);
+	pg_feeds_claim(c2, "two", 4000, 60, 10, 2, on_claim, &b);
+	wait_answer(&a);
+	wait_answer(&b);
+	CHECK(a.rc == 0 && b.rc == 0, "claims: %s / %s", a.err, b.err);
+	CHECK(a.n + b.n == 4, "two per host in all: %zu + %zu", a.n, b.n);
+	CHECK(count_prefix(&a, 'h') + count_prefix(&b, 'h') == 2, "two of host 7001");
+	snprintf(sql, sizeof sql, LIVE, 4000);
+	CHECK_STR(value(c1, sql), "2", "at most two live leases per host");
+	CHECK(claim_per_host(c2, "two", 4001, 10, 2).n == 0, "nothing more while both hosts are full");
+	CHECK(a.next == 0 || a.next > 4000, "the next claimable time is after now (%lld)",
+	      (long long)a.next);
+
+	/* a save ends a lease: its host has one slot again */
+	struct answer *h = count_prefix(&a, 'h') ? &a : &b;
+	size_t k = 0;
+	while (h->names[k][0] != 'h')
+		k++;
+	CHECK(save(c1, h->names[k], h->lease_no[k], "x") == 0, "save %s", h->names[k]);
+	more = claim_per_host(c2, "two", 4002, 10, 2);
+	CHECK(more.n == 1 && more.names[0][0] == 'h', "one more of host 7001 (%zu: %s)", more.n,
+	      more.n ? more.names[0] : "-");
+
+	/* Retry-After on host 7002: its feeds wait for the hold, whoever claims */
+	CHECK(hold(c1, "127.0.0.1:7002", 5000) == 0, "hold host 7002");
+	CHECK(hold(c2, "127.0.0.1:7002", 4500) == 0, "a shorter hold");
+	CHECK_STR(value(c1, "SELECT hold_until FROM hosts WHERE host = '127.0.0.1:7002'"), "5000",
+		  "a later hold never shortens an earlier one");
+	more = claim_per_host(c1, "one", 4100, 10, 2); /* every lease above expired at 4062 */
+	CHECK(more.n == 2 && count_prefix(&more, 'k') == 0, "host 7002 held: only 7001's (%zu)",
+	      more.n);
+	more = claim_per_host(c2, "two", 5001, 10, 2);
+	CHECK(count_prefix(&more, 'k') == 2, "after the hold, 7002's feeds are claimed again (%zu)",
+	      count_prefix(&more, 'k'));
+}
+
+static void on_notified(void *ud, const char *payload)
+{
+	(void)payload;
+	(*(int *)ud)++;
+}
+
+/* `ctl refresh` on one instance wakes the others: NOTIFY reaches a listening connection. */
+static void test_notify(struct pg_conn *c1, struct pg_conn *c2)
+{
+	int notified = 0;
+	struct answer r = {0};
+
+	CHECK(pg_conn_listen(c2, "bad-name", on_notified, &notified) == -EINVAL,
+	      "a channel name that is not plain is refused");
+	CHECK(pg_conn_listen(c2, PG_DUE_CHANNEL, on_notified, &notified) == 0, "listen");
+	CHECK_STR(value(c2, "SELECT 1"), "1", "the listening connection answers queries");
+	pg_feeds_refresh(c1, "h03", on_rc, &r);
+	wait_answer(&r);
+	CHECK(r.rc == 0, "refresh: %s", r.err);
+	CHECK(wait_flag(&notified), "the other connection is notified");
+	CHECK_STR(value(c1, "SELECT due_reason FROM feeds WHERE name = 'h03'"),
+		  "refresh (feedspool ctl)", "the refreshed feed is due now");
+}
+
+static void on_committed(void *ud, int status)
+{
+	struct answer *a = ud;
+
+	a->done = 1;
+	a->rc = status;
+}
+
+/* The stale-lease rule through the store: a feed's state saved in a batch under a lease that
+ * expired and was claimed since leaves the newer holder's state, and the batch still commits. */
+static void test_stale_put(struct pg_conn *c1, struct pg_conn *c2, const char *uri)
+{
+	struct store *s = store_pg_new(&loop, c1, uri, "one");
+	struct store_pg_counts n;
+	struct answer old, newer, done = {0};
+	struct feed_state st;
+
+	old = claim(c1, "one", 6000, 1);
+	CHECK(old.n == 1, "one claims a feed");
+	newer = claim(c2, "two", 6061, 100);
+	size_t k = 0;
+	while (k < newer.n && strcmp(newer.names[k], old.names[0]))
+		k++;
+	CHECK(k < newer.n, "two claims it after one's lease expired");
+	if (k == newer.n)
+		goto out;
+	CHECK(save(c2, newer.names[k], newer.lease_no[k], "newer") == 0, "two saves");
+	feed_state_init(&st);
+	st.name = old.names[0];
+	st.url = (char *)"http://127.0.0.1:7001/stale";
+	st.etag = (char *)"stale";
+	st.next_due = 1;
+	st.lease_no = old.lease_no[0];
+	CHECK(s->ops->begin(s) == 0, "begin");
+	CHECK(s->ops->feed_put(s, &st) == 0, "put under the old lease");
+	s->ops->commit(s, on_committed, &done);
+	wait_answer(&done);
+	CHECK(done.rc == 0, "the batch commits (%d)", done.rc);
+	char sql[160];
+	snprintf(sql, sizeof sql, "SELECT etag || ' ' || next_due FROM feeds WHERE name = '%s'",
+		 old.names[0]);
+	CHECK_STR(value(c1, sql), "newer 5000", "the newer holder's state stays");
+	store_pg_counts(s, &n);
+	CHECK(n.stale == 1, "the stale save is counted (%lu)", n.stale);
+out:
+	s->ops->close(s);
+}
+
 static void test_server_restart(struct pg_conn *c, struct answer *st)
 {
 	const char *restart = getenv("PG_RESTART");
@@ -233,7 +422,7 @@ static void test_server_restart(struct pg_conn *c, struct answer *st)
 	while (st->ups == ups) /* reconnects by itself */
 		uv_run(&loop, UV_RUN_ONCE);
 	CHECK(st->downs >= 1, "the loss was reported");
-	CHECK_STR(value(c, "SELECT count(*) FROM feeds"), "44", "the same database after the restart");
+	CHECK_STR(value(c, "SELECT count(*) FROM feeds"), "56", "the same database after the restart");
 }
 
 int main(int argc, char **argv)
@@ -258,6 +447,9 @@ int main(int argc, char **argv)
 	test_leases(c1, c2);
 	test_concurrent_claims(c1, c2);
 	test_url_change(c1);
+	test_host_limits(c1, c2);
+	test_notify(c1, c2);
+	test_stale_put(c1, c2, uri);
 	test_server_restart(c1, &s1);
 
 	/* a server that is not there: queries fail at once with the cause, and it is reported */

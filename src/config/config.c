@@ -72,6 +72,7 @@ static const struct key keys[] = {
     GLOBAL("max_pending", K_COUNT, max_pending, 1, INT_MAX),
     GLOBAL("max_per_host", K_COUNT, max_per_host, 1, INT_MAX),
     GLOBAL("max_total", K_COUNT, max_total, 1, INT_MAX),
+    GLOBAL("lease_time", K_DURATION, lease_time, 2, DAY),
     GLOBAL("retention_days", K_COUNT, retention_days, 1, 36500),
     GLOBAL("umask", K_OCTAL, umask, 0, 0777),
     GLOBAL("allow_file_urls", K_BOOL, allow_file_urls, 0, 1),
@@ -799,6 +800,7 @@ static struct config *config_new(const char *path)
 	c->max_pending = 10000;
 	c->max_per_host = 2;
 	c->max_total = 32;
+	c->lease_time = 120;
 	c->retention_days = 90;
 	c->umask = 027;
 	c->allow_file_urls = 0;
@@ -2138,9 +2140,12 @@ static int has_header(const struct feed_settings *s, const char *h)
 	return 0;
 }
 
-/* sink and the nats_ keys are shown only when the NATS sink is on. */
+/* sink and the nats_ keys are shown only when the NATS sink is on, lease_time only with a
+ * PostgreSQL state. */
 static int shown(const struct config *c, const struct key *k)
 {
+	if (!strcmp(k->name, "lease_time"))
+		return !strncmp(c->state, "postgres", 8);
 	return (c->sink & SINK_NATS) || (strcmp(k->name, "sink") && strncmp(k->name, "nats_", 5));
 }
 

@@ -94,6 +94,7 @@ struct config {
 	int max_pending;   /* back-pressure: files in new/ before new articles wait (default 10000) */
 	int max_per_host;  /* connections (default 2) */
 	int max_total;     /* connections (default 32) */
+	int lease_time;    /* seconds an instance holds a claimed feed (PostgreSQL; default 120) */
 	int retention_days;   /* seen entries kept after their item left the feed (default 90) */
 	mode_t umask;         /* for spool files (default 027: files 0640) */
 	int allow_file_urls;  /* file:// feed URLs allowed (default no) */

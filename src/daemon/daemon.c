@@ -7,6 +7,7 @@
 
 #include "daemon.h"
 #include "daemon_store.h"
+#include "feeds_lease.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -56,6 +57,7 @@ struct daemon {
 	struct filter_chain *chain;
 	struct fetcher *fetcher;
 	struct feeds *feeds;
+	struct lease_sched *leases; /* `run` on PostgreSQL: the database's schedule */
 	struct ops *ops; /* `run`: metrics and the control socket */
 	uv_timer_t tick, status_timer, watchdog_timer, stop_timer, expire_timer;
 	uv_signal_t sig_term, sig_int, sig_hup;
@@ -270,6 +272,7 @@ static void on_settled(void *ud)
 
 	maybe_finish(d);
 	arm_tick(d);
+	lease_sched_kick(d->leases);
 }
 
 static size_t max_busy(const struct daemon *d)
@@ -281,7 +284,23 @@ static size_t max_busy(const struct daemon *d)
 
 static void on_resume(void *ud)
 {
-	arm_tick(ud);
+	struct daemon *d = ud;
+
+	arm_tick(d);
+	lease_sched_kick(d->leases);
+}
+
+static int held(struct daemon *d);
+
+/* Leases: how many claimed feeds may start now. */
+static size_t lease_slots(void *ud)
+{
+	struct daemon *d = ud;
+	size_t busy = feeds_busy(d->feeds);
+
+	if (d->stopping || d->closing || held(d))
+		return 0;
+	return busy < max_busy(d) ? max_busy(d) - busy : 0;
 }
 
 /* Back-pressure and storage trouble: 1 when no fetch may start now. */
@@ -480,6 +499,7 @@ static void stop(struct daemon *d, const char *why)
 	if (d->stopping)
 		return;
 	d->stopping = 1;
+	lease_sched_stop(d->leases);
 	notify("STOPPING=1");
 	log_info("%s: stopping (%zu fetch%s in flight)", why, n, n == 1 ? "" : "es");
 	uv_timer_stop(&d->tick);
@@ -608,6 +628,16 @@ static int open_feeds(struct daemon *d)
 	env.once = d->o->mode == DAEMON_ONCE;
 	env.quiet = d->o->progress;
 	env.catchup = d->o->catchup;
+	if (d->ds.pg && d->o->mode == DAEMON_RUN) { /* many instances may share the database */
+		struct lease_sched_env le = {&d->loop, d->cfg->state, d->ds.instance,
+					     d->cfg->lease_time, d->cfg->max_per_host, lease_slots, d};
+
+		if (!(d->leases = lease_sched_new(&le))) {
+			log_err("out of memory");
+			return -ENOMEM;
+		}
+		env.leases = lease_sched_hooks(d->leases);
+	}
 	if (!d->pl || !d->fetcher || !(d->feeds = feeds_new(&env, &cbs, d))) {
 		log_err("out of memory");
 		return -ENOMEM;
@@ -642,6 +672,8 @@ static int open_feeds(struct daemon *d)
 			d->store->ops->error(d->store));
 		return -EIO;
 	}
+	if (d->leases)
+		lease_sched_attach(d->leases, d->feeds);
 	return 0;
 }
 
@@ -730,8 +762,9 @@ static void teardown(struct daemon *d, struct instance_lock *lock)
 		pipeline_free(d->pl);
 	if (d->sp)
 		spool_close(d->sp, NULL, NULL);
-	uv_run(&d->loop, UV_RUN_DEFAULT);
+	uv_run(&d->loop, UV_RUN_DEFAULT); /* releases of abandoned leases are sent too */
 	feeds_free(d->feeds);
+	lease_sched_free(d->leases);
 	daemon_store_close(&d->ds);
 	uv_run(&d->loop, UV_RUN_DEFAULT); /* the database connection's handles */
 	instance_unlock(lock); /* after the database is closed (see instance.c) */

@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "pg_feeds.h"
+#include "smap.h"
 #include "store_pg.h"
 
 #define PG_START_WAIT_S 30 /* the first connection, migration and reconcile */
@@ -86,23 +87,31 @@ static char *instance_name(const char *spool)
 	return out;
 }
 
-/* Makes the database's feed list the configuration's; wait: on the loop until answered. */
+/* Makes the database's feed list the configuration's; wait: on the loop until answered. A feed
+ * with the URL of one before it (a twin, which feeds.c does not fetch) is left out: marked
+ * removed, no instance claims it. */
 static int pg_reconcile(struct daemon_store *ds, uv_loop_t *loop, const struct config *c,
 			int wait)
 {
 	struct pg_feed_conf *fc = calloc(c->n_feeds ? c->n_feeds : 1, sizeof *fc);
 	struct pg_wait *w = calloc(1, sizeof *w);
+	struct smap urls = {0};
+	size_t n = 0;
 	int rc = -ENOMEM;
 
 	if (!fc || !w)
 		goto out;
 	for (size_t i = 0; i < c->n_feeds; i++) {
-		fc[i].name = c->feeds[i].name;
-		fc[i].url = c->feeds[i].url;
+		if (smap_get(&urls, c->feeds[i].url))
+			continue;
+		if (smap_put(&urls, c->feeds[i].url, &c->feeds[i]) < 0)
+			goto out;
+		fc[n].name = c->feeds[i].name;
+		fc[n++].url = c->feeds[i].url;
 	}
 	w->abandoned = !wait;
 	w->what = "reconciled with the configuration's feeds";
-	if ((rc = pg_feeds_reconcile(ds->pg, fc, c->n_feeds, on_step, w)) < 0)
+	if ((rc = pg_feeds_reconcile(ds->pg, fc, n, on_step, w)) < 0)
 		goto out;
 	if (!wait) {
 		w = NULL; /* on_step frees it */
@@ -115,6 +124,7 @@ static int pg_reconcile(struct daemon_store *ds, uv_loop_t *loop, const struct c
 		w = NULL;
 	}
 out:
+	smap_fini(&urls);
 	free(fc);
 	free(w);
 	return rc;

@@ -282,7 +282,7 @@ static void schedule(struct feed *f)
 {
 	struct feeds *fs = f->fs;
 
-	if (f->phase != IDLE || f->st.retired || f->twin || f->paused ||
+	if (f->phase != IDLE || f->st.retired || f->twin || f->paused || fs->env.leases ||
 	    (fs->env.once && f->done_once)) {
 		heap_remove(&fs->due, &f->due);
 		return;
@@ -509,6 +509,8 @@ static void save_state(struct feed *f)
 {
 	struct feeds *fs = f->fs;
 
+	if (fs->env.leases && !f->st.lease_no)
+		return; /* the database's copy is another instance's to save */
 	if (pipeline_txn(fs->env.pl) < 0)
 		log_debug("feed %s: its state is saved after its next fetch (the state cannot be "
 			  "written now)",
@@ -516,6 +518,20 @@ static void save_state(struct feed *f)
 	else if (fs->env.store->ops->feed_put(fs->env.store, &f->st) < 0)
 		log_err("feed %s: cannot save its state: %s", f->name,
 			fs->env.store->ops->error(fs->env.store));
+	f->st.lease_no = 0; /* the save ends the lease (or it expires) */
+}
+
+/* A Retry-After hold, shared through the store (PostgreSQL: every instance) in the batch. */
+static void save_hold(struct feed *f, int64_t until)
+{
+	struct store *s = f->fs->env.store;
+	char *host;
+
+	if (!s->ops->host_hold || pipeline_txn(f->fs->env.pl) < 0 || !(host = url_host(f->st.url)))
+		return;
+	if (s->ops->host_hold(s, host, until) < 0)
+		log_err("host %s: cannot save its hold: %s", host, s->ops->error(s));
+	free(host);
 }
 
 /* The outcome of a finished attempt: the feed's new state, its next due time, one log line. */
@@ -538,8 +554,10 @@ static void record(struct feed *f, const struct feed_run_result *r)
 	if (outcome_apply(&f->st, &in, &o) < 0 || outcome_schedule(&f->st, &o) < 0)
 		log_err("feed %s: out of memory", f->name);
 	log_events(f, &o);
-	if (o.hold_until)
+	if (o.hold_until) {
 		host_hold_set(fs, f->st.url, o.hold_until);
+		save_hold(f, o.hold_until);
+	}
 	if (f->refresh) { /* `ctl refresh` came while it was busy */
 		f->refresh = 0;
 		f->st.next_due = in.now;
@@ -585,6 +603,9 @@ static void on_run_done(void *ud, const struct feed_run_result *r)
 
 	if (!f->at->abandoned && f->phase != REMOVED && f->conf)
 		record(f, r);
+	if (f->st.lease_no && fs->env.leases) /* not recorded: its lease goes back */
+		fs->env.leases->release(fs->env.leases->ud, f->name, f->st.lease_no, 0);
+	f->st.lease_no = 0;
 	work_unlink(f);
 	attempt_free(f);
 	fs->busy--;
@@ -677,6 +698,28 @@ void feeds_start_due(struct feeds *fs, int64_t now, size_t limit)
 	}
 }
 
+int feeds_start_leased(struct feeds *fs, const struct feed_state *st)
+{
+	struct feed *f = st->name ? smap_get(&fs->by_name, st->name) : NULL;
+
+	if (!f || !f->conf)
+		return -ENOENT;
+	if (f->phase != IDLE || f->paused || f->twin)
+		return -EBUSY;
+	if (feed_state_copy(&f->st, st) < 0)
+		return -ENOMEM;
+	start(f);
+	return 0;
+}
+
+void feeds_each_lease(const struct feeds *fs,
+		      void (*fn)(void *ud, const char *name, int64_t lease_no), void *ud)
+{
+	for (const struct feed *f = fs->head; f; f = f->next)
+		if (f->at && f->st.lease_no)
+			fn(ud, f->name, f->st.lease_no);
+}
+
 void feeds_skip_due(struct feeds *fs, int64_t now, const char *why)
 {
 	struct heap_node *n;
@@ -744,18 +787,7 @@ static void on_feed_state(void *ud, int rc, const struct feed_state *src)
 	l->answered = 1;
 	if ((l->rc = rc) <= 0)
 		return;
-	*st = *src;
-#define DUP(x) st->x = src->x ? strdup(src->x) : NULL
-	DUP(name);
-	DUP(url);
-	DUP(etag);
-	DUP(last_modified);
-	DUP(last_result);
-	DUP(due_reason);
-	DUP(moved_from);
-	DUP(pending_url);
-#undef DUP
-	if (!st->name || !st->url)
+	if (feed_state_copy(st, src) < 0 || !st->name || !st->url)
 		l->rc = -ENOMEM;
 }
 
@@ -1043,8 +1075,12 @@ int feeds_refresh(struct feeds *fs, const char *name, struct buf *err)
 			return -EPERM;
 		}
 		refresh_one(f);
+		if (fs->env.leases) /* whichever instance claims it first */
+			fs->env.leases->refresh(fs->env.leases->ud, name);
 		return 0;
 	}
+	if (fs->env.leases)
+		fs->env.leases->refresh(fs->env.leases->ud, NULL);
 	for (f = fs->head; f; f = f->next)
 		if (f->conf && !f->paused && !f->twin && !f->st.retired)
 			refresh_one(f);

@@ -27,6 +27,16 @@
 
 struct feeds;
 
+/* Leases (PostgreSQL, `run`: feeds_lease.h): the database's schedule drives the fetches. */
+struct feeds_leases {
+	/* an attempt that ends without its save gives its lease up; postpone_s > 0 also pushes
+	 * the feed's next due time (a feed this instance does not fetch) */
+	void (*release)(void *ud, const char *name, int64_t lease_no, int postpone_s);
+	/* `ctl refresh NAME` (NULL: every feed): due now in the database, every instance told */
+	void (*refresh)(void *ud, const char *name);
+	void *ud;
+};
+
 /* What the feeds work with, borrowed for their life. */
 struct feeds_env {
 	uv_loop_t *loop;
@@ -36,6 +46,9 @@ struct feeds_env {
 	int once;  /* `once`: every feed is due now and fetched once */
 	int quiet; /* no per-feed log line (`once --progress`) */
 	int catchup; /* `once --catchup`: as if every feed had `catchup = yes` */
+	/* NULL: the feeds' own due-time heap (SQLite, `once`); else nothing is scheduled locally
+	 * and feeds start when claimed (feeds_start_leased); states are saved only under a lease */
+	const struct feeds_leases *leases;
 };
 
 /* One feed's fetch, recorded (or, with not_fetched, never started). Borrowed for the call. */
@@ -72,6 +85,13 @@ int feeds_reconcile(struct feeds *fs, const struct config *c);
 
 /* Starts the feeds due at now (skipping held hosts) while fewer than limit are busy. */
 void feeds_start_due(struct feeds *fs, int64_t now, size_t limit);
+/* Leases: starts a feed claimed from the database with the state it holds there (st.lease_no
+ * is the lease, saved with the outcome). 0; -ENOENT not configured here; -EBUSY in flight,
+ * paused or a twin here; -ENOMEM. The caller gives a lease it could not use back. */
+int feeds_start_leased(struct feeds *fs, const struct feed_state *st);
+/* Calls fn for each lease held by an attempt in flight (renewals). */
+void feeds_each_lease(const struct feeds *fs,
+		      void (*fn)(void *ud, const char *name, int64_t lease_no), void *ud);
 /* The earliest time a feed is due (INT64_MAX: none). */
 int64_t feeds_next_due(const struct feeds *fs);
 /* `once`, when storage trouble or back-pressure prevents it: reports every feed due at now as

@@ -49,10 +49,15 @@ struct pg_conn {
 	int weak; /* pg_conn_weak: handles hold the loop only while queries are pending */
 	pg_state_fn on_state;
 	void *ud;
+	char *channel; /* pg_conn_listen's, or NULL */
+	pg_notify_fn notify;
+	void *notify_ud;
 };
 
 static void start_connect(struct pg_conn *c);
 static void send_next(struct pg_conn *c);
+static int enqueue(struct pg_conn *c, unsigned *pin, const char *sql, int nparams,
+		   const char *const *params, pg_result_fn fn, void *ud, int first);
 
 /* A weak connection's handles count for the loop only while a query is pending. */
 static void hold_loop(struct pg_conn *c)
@@ -122,6 +127,7 @@ static void on_poll_closed(uv_handle_t *h)
 
 	free(p);
 	if (--c->open_handles == 0 && c->closing) {
+		free(c->channel);
 		free(c->uri);
 		free(c);
 	}
@@ -132,8 +138,38 @@ static void on_timer_closed(uv_handle_t *h)
 	struct pg_conn *c = h->data;
 
 	if (--c->open_handles == 0 && c->closing) {
+		free(c->channel);
 		free(c->uri);
 		free(c);
+	}
+}
+
+/* LISTEN's answer: a failure is the connection's (reported as such) or a bug. */
+static void on_listening(void *ud, const PGresult *res, const char *err)
+{
+	(void)ud;
+	(void)res;
+	(void)err;
+}
+
+/* Queues LISTEN before anything else (a new connection listens first). */
+static int listen_first(struct pg_conn *c)
+{
+	char sql[96];
+
+	snprintf(sql, sizeof sql, "LISTEN %s", c->channel);
+	return enqueue(c, NULL, sql, 0, NULL, on_listening, c, 1);
+}
+
+/* Hands the notifications that arrived to the listener. */
+static void deliver_notifies(struct pg_conn *c)
+{
+	PGnotify *n;
+
+	while (c->pg && (n = PQnotifies(c->pg))) {
+		if (c->notify && c->channel && !strcmp(n->relname, c->channel))
+			c->notify(c->notify_ud, n->extra ? n->extra : "");
+		PQfreemem(n);
 	}
 }
 
@@ -221,6 +257,10 @@ static void connect_step(struct pg_conn *c)
 		c->st = PG_UP;
 		c->session++;
 		c->backoff_ms = BACKOFF_MIN_MS;
+		if (c->channel && listen_first(c) < 0) {
+			lost(c, "out of memory");
+			return;
+		}
 		if (watch(c, UV_READABLE) < 0) {
 			lost(c, "cannot watch the database socket");
 			return;
@@ -243,6 +283,9 @@ static void read_results(struct pg_conn *c)
 		lost(c, PQerrorMessage(c->pg));
 		return;
 	}
+	deliver_notifies(c);
+	if (c->st != PG_UP)
+		return; /* a listener freed or broke the connection */
 	while (c->sent && !PQisBusy(c->pg)) {
 		PGresult *r = PQgetResult(c->pg);
 
@@ -269,6 +312,7 @@ static void read_results(struct pg_conn *c)
 			PQclear(r);
 		if (c->st != PG_UP)
 			return; /* a callback freed or broke the connection */
+		deliver_notifies(c);
 		send_next(c);
 	}
 	if (PQstatus(c->pg) == CONNECTION_BAD)
@@ -379,6 +423,13 @@ int pg_conn_query(struct pg_conn *c, const char *sql, int nparams, const char *c
 int pg_conn_query_pinned(struct pg_conn *c, unsigned *pin, const char *sql, int nparams,
 			 const char *const *params, pg_result_fn fn, void *ud)
 {
+	return enqueue(c, pin, sql, nparams, params, fn, ud, 0);
+}
+
+/* Queues a query at the tail, or at the head (first: not while one is sent). */
+static int enqueue(struct pg_conn *c, unsigned *pin, const char *sql, int nparams,
+		   const char *const *params, pg_result_fn fn, void *ud, int first)
+{
 	struct pg_query *q = calloc(1, sizeof *q);
 
 	if (!q || !(q->sql = strdup(sql)) || !(q->params = calloc(nparams ? nparams : 1, sizeof(char *))))
@@ -389,11 +440,23 @@ int pg_conn_query_pinned(struct pg_conn *c, unsigned *pin, const char *sql, int 
 	q->fn = fn;
 	q->ud = ud;
 	q->pin = pin;
-	if (c->tail)
-		c->tail->next = q;
-	else
+	if (first && c->sent) { /* after the query whose answer is being read */
+		q->next = c->head->next;
+		c->head->next = q;
+		if (c->tail == c->head)
+			c->tail = q;
+	} else if (first) {
+		q->next = c->head;
 		c->head = q;
-	c->tail = q;
+		if (!c->tail)
+			c->tail = q;
+	} else if (c->tail) {
+		c->tail->next = q;
+	} else {
+		c->head = q;
+	}
+	if (!first)
+		c->tail = q;
 	c->pending++;
 	hold_loop(c);
 	if (c->st == PG_DOWN)
@@ -405,6 +468,20 @@ fail:
 	if (q)
 		query_free(q);
 	return -ENOMEM;
+}
+
+int pg_conn_listen(struct pg_conn *c, const char *channel, pg_notify_fn fn, void *ud)
+{
+	size_t n = strlen(channel);
+
+	if (!n || n > 63 || strspn(channel, "abcdefghijklmnopqrstuvwxyz_0123456789") != n)
+		return -EINVAL;
+	free(c->channel);
+	if (!(c->channel = strdup(channel)))
+		return -ENOMEM;
+	c->notify = fn;
+	c->notify_ud = ud;
+	return c->st == PG_UP ? listen_first(c) : 0; /* else when it connects */
 }
 
 int pg_conn_up(const struct pg_conn *c)

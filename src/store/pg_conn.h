@@ -37,6 +37,13 @@ int pg_conn_query_pinned(struct pg_conn *c, unsigned *pin, const char *sql, int 
  * "08006" when the connection was lost (or is away), else the server's code (23505 a unique
  * violation, 40P01 a deadlock...). */
 const char *pg_conn_sqlstate(const struct pg_conn *c);
+/* Notifications (LISTEN/NOTIFY): listens on channel (a plain lower-case name; again after
+ * every reconnection, first thing on the new connection) and calls fn for each notification on
+ * it, from the loop, with its payload (borrowed for the call). Notifications sent while the
+ * connection was away are lost: the caller looks for work when it comes back (pg_state_fn).
+ * One channel per connection; 0, -EINVAL for a bad name, or -ENOMEM. */
+typedef void (*pg_notify_fn)(void *ud, const char *payload);
+int pg_conn_listen(struct pg_conn *c, const char *channel, pg_notify_fn fn, void *ud);
 /* 1 when connected and idle-or-working, 0 while connecting or away. */
 int pg_conn_up(const struct pg_conn *c);
 /* From now on c keeps its loop alive only while queries are queued or in flight (connecting,

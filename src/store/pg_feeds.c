@@ -9,6 +9,7 @@
 
 #include "pg_feeds.h"
 #include "pg_schema.h"
+#include "url.h"
 
 /* Version 1. config_url is the address the configuration names (a changed one starts the feed
  * afresh); url is where it is fetched now (a permanent redirect moves it). */
@@ -40,6 +41,7 @@ static const char migrate_sql[] =
 	" feedspool (%d)', v; END IF;"
 	"  IF v < 1 THEN UPDATE feedspool_schema SET version = 1; END IF;"
 	"  IF v < 2 THEN EXECUTE %s; UPDATE feedspool_schema SET version = 2; END IF;"
+	"  IF v < 3 THEN EXECUTE %s; UPDATE feedspool_schema SET version = 3; END IF;"
 	"END $m$";
 
 struct op {
@@ -93,28 +95,35 @@ static int submit(struct pg_conn *c, const char *sql, int n, const char *const *
 	return 0;
 }
 
+/* A script as a dollar-quoted literal for EXECUTE: a new string, NULL when memory runs out. */
+static char *quote_script(const char *script)
+{
+	size_t n = strlen(script) + 8;
+	char *q = malloc(n);
+
+	if (q)
+		snprintf(q, n, "$s$%s$s$", script);
+	return q;
+}
+
 int pg_feeds_migrate(struct pg_conn *c, void (*done)(void *ud, int rc, const char *err), void *ud)
 {
-	char *quoted = NULL, *quoted2 = NULL, *sql = NULL;
-	size_t qn = 2 * sizeof schema_v1 + 16, qn2, n;
+	char *q1 = quote_script(schema_v1), *q2 = quote_script(pg_schema_v2);
+	char *q3 = quote_script(pg_schema_v3), *sql = NULL;
+	size_t n;
 	int rc = -ENOMEM;
 
-	/* the schema as a dollar-quoted literal for EXECUTE */
-	if (!(quoted = malloc(qn)))
+	if (!q1 || !q2 || !q3)
 		goto out;
-	snprintf(quoted, qn, "$s$%s$s$", schema_v1);
-	qn2 = strlen(pg_schema_v2) + 16;
-	if (!(quoted2 = malloc(qn2)))
-		goto out;
-	snprintf(quoted2, qn2, "$s$%s$s$", pg_schema_v2);
-	n = sizeof migrate_sql + strlen(quoted) + strlen(quoted2) + 32;
+	n = sizeof migrate_sql + strlen(q1) + strlen(q2) + strlen(q3) + 32;
 	if (!(sql = malloc(n)))
 		goto out;
-	snprintf(sql, n, migrate_sql, quoted, PG_SCHEMA_VERSION, PG_SCHEMA_VERSION, quoted2);
+	snprintf(sql, n, migrate_sql, q1, PG_SCHEMA_VERSION, PG_SCHEMA_VERSION, q2, q3);
 	rc = submit(c, sql, 0, NULL, on_done, op_new(done, NULL, ud));
 out:
-	free(quoted);
-	free(quoted2);
+	free(q1);
+	free(q2);
+	free(q3);
 	free(sql);
 	return rc;
 }
@@ -123,29 +132,41 @@ int pg_feeds_reconcile(struct pg_conn *c, const struct pg_feed_conf *feeds, size
 		       void (*done)(void *ud, int rc, const char *err), void *ud)
 {
 	static const char sql[] =
-		"WITH conf AS (SELECT * FROM json_to_recordset($1::json) AS x(name text, url text)),"
-		" up AS (INSERT INTO feeds (name, config_url, url, next_due, due_reason)"
-		"  SELECT name, url, url, 0, 'new feed' FROM conf"
+		"WITH conf AS (SELECT * FROM json_to_recordset($1::json)"
+		"  AS x(name text, url text, host text)),"
+		" up AS (INSERT INTO feeds (name, config_url, url, host, next_due, due_reason)"
+		"  SELECT name, url, url, host, 0, 'new feed' FROM conf"
 		"  ON CONFLICT (name) DO UPDATE SET removed = false,"
 		"   config_url = EXCLUDED.config_url,"
 		"   url = CASE WHEN feeds.config_url = EXCLUDED.config_url THEN feeds.url ELSE EXCLUDED.url END,"
+		"   host = CASE WHEN feeds.config_url = EXCLUDED.config_url"
+		"    THEN COALESCE(feeds.host, EXCLUDED.host) ELSE EXCLUDED.host END,"
 		"   etag = CASE WHEN feeds.config_url = EXCLUDED.config_url THEN feeds.etag END,"
 		"   last_modified = CASE WHEN feeds.config_url = EXCLUDED.config_url THEN feeds.last_modified END,"
 		"   retired = feeds.retired AND feeds.config_url = EXCLUDED.config_url,"
 		"   moved_from = CASE WHEN feeds.config_url = EXCLUDED.config_url THEN feeds.moved_from END,"
 		"   next_due = CASE WHEN feeds.config_url = EXCLUDED.config_url THEN feeds.next_due ELSE 0 END"
-		"  RETURNING name)"
-		" UPDATE feeds SET removed = true WHERE NOT removed AND name NOT IN (SELECT name FROM conf)";
+		"  RETURNING next_due, retired),"
+		" gone AS (UPDATE feeds SET removed = true"
+		"  WHERE NOT removed AND name NOT IN (SELECT name FROM conf) RETURNING 1)"
+		" SELECT pg_notify('" PG_DUE_CHANNEL "', '') FROM (SELECT count(*) AS n FROM up"
+		"  WHERE NOT retired AND next_due <= extract(epoch FROM clock_timestamp())) x"
+		" WHERE x.n > 0";
 	json_t *arr = json_array();
-	char *text = NULL;
+	char *text = NULL, *host;
 	int rc = -ENOMEM;
 
 	if (!arr)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		if (json_array_append_new(arr, json_pack("{ssss}", "name", feeds[i].name, "url",
-							  feeds[i].url)) < 0)
+	for (size_t i = 0; i < n; i++) {
+		host = url_host(feeds[i].url); /* NULL: a file: URL, no host to be polite to */
+		if (json_array_append_new(arr, json_pack("{ssssss*}", "name", feeds[i].name, "url",
+							  feeds[i].url, "host", host)) < 0) {
+			free(host);
 			goto out;
+		}
+		free(host);
+	}
 	if (!(text = json_dumps(arr, JSON_COMPACT)))
 		goto out;
 	rc = submit(c, sql, 1, (const char *const[]){text}, on_done, op_new(done, NULL, ud));
@@ -191,17 +212,24 @@ static void on_claimed(void *ud, const PGresult *res, const char *err)
 {
 	struct op *o = ud;
 	struct pg_lease *l = NULL;
-	int n = res ? PQntuples(res) : 0;
+	int rows = res ? PQntuples(res) : 0;
+	size_t n = 0;
+	int64_t next = 0;
 
-	if (res && !(l = calloc(n ? n : 1, sizeof *l)))
+	if (res && !(l = calloc(rows ? rows : 1, sizeof *l)))
 		err = "out of memory";
-	for (int i = 0; l && i < n; i++) {
-		pg_feeds_row(res, i, &l[i].st);
-		l[i].lease_no = col_i(res, i, 15);
-		l[i].expires = col_i(res, i, 16);
+	for (int i = 0; l && i < rows; i++) {
+		next = col_i(res, i, 17);
+		if (PQgetisnull(res, i, 0))
+			continue; /* nothing claimed: the row only says when to look again */
+		pg_feeds_row(res, i, &l[n].st);
+		l[n].lease_no = col_i(res, i, 15);
+		l[n].expires = col_i(res, i, 16);
+		l[n].st.lease_no = l[n].lease_no;
+		n++;
 	}
-	o->claimed(o->ud, l, l ? (size_t)n : 0, l ? NULL : err);
-	for (int i = 0; l && i < n; i++)
+	o->claimed(o->ud, l, n, next, l ? NULL : err);
+	for (size_t i = 0; l && i < n; i++)
 		feed_state_fini(&l[i].st);
 	free(l);
 	free(o);
@@ -210,43 +238,55 @@ static void on_claimed(void *ud, const PGresult *res, const char *err)
 #define NOW_PARAM "COALESCE($2::bigint, extract(epoch FROM clock_timestamp())::bigint)"
 
 int pg_feeds_claim(struct pg_conn *c, const char *owner, int64_t now, int lease_s, int limit,
-		   pg_claim_fn done, void *ud)
+		   int per_host, pg_claim_fn done, void *ud)
 {
 	static const char sql[] =
-		"UPDATE feeds f SET lease_owner = $1, lease_no = f.lease_no + 1,"
-		" lease_expires = " NOW_PARAM " + $3::bigint"
-		" WHERE f.name IN (SELECT name FROM feeds WHERE NOT retired AND NOT removed"
-		"  AND next_due <= " NOW_PARAM " AND lease_expires <= " NOW_PARAM
-		"  ORDER BY next_due LIMIT $4::integer FOR UPDATE SKIP LOCKED)"
-		" RETURNING " FEED_COLUMNS ", lease_no, lease_expires";
-	char snow[24], slease[16], slimit[16];
+		"SELECT * FROM feedspool_claim($1, " NOW_PARAM ", $3::bigint, $4::integer,"
+		" $5::integer)";
+	char snow[24], slease[16], slimit[16], shost[16];
 
 	snprintf(snow, sizeof snow, "%" PRId64, now);
 	snprintf(slease, sizeof slease, "%d", lease_s);
 	snprintf(slimit, sizeof slimit, "%d", limit);
-	return submit(c, sql, 4, (const char *const[]){owner, now < 0 ? NULL : snow, slease, slimit},
-		    on_claimed, op_new(NULL, done, ud));
+	snprintf(shost, sizeof shost, "%d", per_host);
+	return submit(c, sql, 5,
+		      (const char *const[]){owner, now < 0 ? NULL : snow, slease, slimit, shost},
+		      on_claimed, op_new(NULL, done, ud));
+}
+
+const char pg_feeds_save_sql[] =
+	"UPDATE feeds SET url = $3, etag = $4, last_modified = $5, last_fetch = $6,"
+	" last_success = $7, last_status = $8, last_result = $9, failures = $10,"
+	" articles_seen = $11, next_due = $12, due_reason = $13, retired = $14,"
+	" moved_from = $15, pending_url = $16, host = COALESCE($17, host), lease_owner = NULL,"
+	" lease_expires = 0"
+	" WHERE name = $1 AND lease_no = $2 AND lease_owner IS NOT NULL";
+
+void pg_feeds_save_args(struct pg_save_args *a, const struct feed_state *st, int64_t lease_no)
+{
+	int64_t nums[] = {lease_no, st->last_fetch, st->last_success, st->last_status,
+			  st->failures, st->articles_seen, st->next_due};
+
+	for (int i = 0; i < 7; i++)
+		snprintf(a->num[i], sizeof a->num[i], "%" PRId64, nums[i]);
+	a->host = st->url ? url_host(st->url) : NULL;
+	const char *p[PG_SAVE_NPARAMS] = {
+		st->name, a->num[0], st->url, st->etag, st->last_modified, a->num[1], a->num[2],
+		a->num[3], st->last_result, a->num[4], a->num[5], a->num[6], st->due_reason,
+		st->retired ? "true" : "false", st->moved_from, st->pending_url, a->host};
+	memcpy(a->p, p, sizeof p);
 }
 
 int pg_feeds_save(struct pg_conn *c, const struct feed_state *st, int64_t lease_no,
 		  void (*done)(void *ud, int rc, const char *err), void *ud)
 {
-	static const char sql[] =
-		"UPDATE feeds SET url = $3, etag = $4, last_modified = $5, last_fetch = $6,"
-		" last_success = $7, last_status = $8, last_result = $9, failures = $10,"
-		" articles_seen = $11, next_due = $12, due_reason = $13, retired = $14,"
-		" moved_from = $15, pending_url = $16, lease_owner = NULL, lease_expires = 0"
-		" WHERE name = $1 AND lease_no = $2 AND lease_owner IS NOT NULL";
-	char v[9][24];
-	int64_t nums[] = {lease_no, st->last_fetch, st->last_success, st->last_status,
-			  st->failures, st->articles_seen, st->next_due};
+	struct pg_save_args a;
+	int rc;
 
-	for (int i = 0; i < 7; i++)
-		snprintf(v[i], sizeof v[i], "%" PRId64, nums[i]);
-	const char *p[] = {st->name, v[0], st->url, st->etag, st->last_modified, v[1], v[2], v[3],
-			   st->last_result, v[4], v[5], v[6], st->due_reason,
-			   st->retired ? "true" : "false", st->moved_from, st->pending_url};
-	return submit(c, sql, 16, p, on_leased, op_new(done, NULL, ud));
+	pg_feeds_save_args(&a, st, lease_no);
+	rc = submit(c, pg_feeds_save_sql, PG_SAVE_NPARAMS, a.p, on_leased, op_new(done, NULL, ud));
+	free(a.host);
+	return rc;
 }
 
 int pg_feeds_renew(struct pg_conn *c, const char *name, int64_t lease_no, int64_t now, int lease_s,
@@ -263,13 +303,67 @@ int pg_feeds_renew(struct pg_conn *c, const char *name, int64_t lease_no, int64_
 		    on_leased, op_new(done, NULL, ud));
 }
 
-int pg_feeds_release(struct pg_conn *c, const char *name, int64_t lease_no,
+int pg_feeds_renew_all(struct pg_conn *c, const char *leases_json, int lease_s,
+		       void (*done)(void *ud, int rc, const char *err), void *ud)
+{
+	static const char sql[] =
+		"UPDATE feeds f SET lease_expires = extract(epoch FROM clock_timestamp())::bigint"
+		" + $2::bigint FROM json_to_recordset($1::json) AS x(name text, no bigint)"
+		" WHERE f.name = x.name AND f.lease_no = x.no AND f.lease_owner IS NOT NULL";
+	char slease[16];
+
+	snprintf(slease, sizeof slease, "%d", lease_s);
+	return submit(c, sql, 2, (const char *const[]){leases_json, slease}, on_done,
+		      op_new(done, NULL, ud));
+}
+
+int pg_feeds_release(struct pg_conn *c, const char *name, int64_t lease_no, int postpone_s,
 		     void (*done)(void *ud, int rc, const char *err), void *ud)
 {
-	static const char sql[] = "UPDATE feeds SET lease_owner = NULL, lease_expires = 0"
-				  " WHERE name = $1 AND lease_no = $2 AND lease_owner IS NOT NULL";
-	char sno[24];
+	static const char sql[] =
+		"UPDATE feeds SET lease_owner = NULL, lease_expires = 0, next_due = GREATEST(next_due,"
+		" extract(epoch FROM clock_timestamp())::bigint + $3::bigint)"
+		" WHERE name = $1 AND lease_no = $2 AND lease_owner IS NOT NULL";
+	char sno[24], spost[16];
 
 	snprintf(sno, sizeof sno, "%" PRId64, lease_no);
-	return submit(c, sql, 2, (const char *const[]){name, sno}, on_leased, op_new(done, NULL, ud));
+	snprintf(spost, sizeof spost, "%d", postpone_s);
+	return submit(c, sql, 3, (const char *const[]){name, sno, spost}, on_leased,
+		      op_new(done, NULL, ud));
+}
+
+int pg_feeds_release_owner(struct pg_conn *c, const char *owner,
+			   void (*done)(void *ud, int rc, const char *err), void *ud)
+{
+	static const char sql[] = "UPDATE feeds SET lease_owner = NULL, lease_expires = 0"
+				  " WHERE lease_owner = $1";
+
+	return submit(c, sql, 1, (const char *const[]){owner}, on_done, op_new(done, NULL, ud));
+}
+
+const char pg_feeds_hold_sql[] =
+	"INSERT INTO hosts (host, hold_until) VALUES ($1, $2::bigint) ON CONFLICT (host)"
+	" DO UPDATE SET hold_until = GREATEST(hosts.hold_until, EXCLUDED.hold_until)";
+
+int pg_feeds_hold(struct pg_conn *c, const char *host, int64_t until,
+		  void (*done)(void *ud, int rc, const char *err), void *ud)
+{
+	char su[24];
+
+	snprintf(su, sizeof su, "%" PRId64, until);
+	return submit(c, pg_feeds_hold_sql, 2, (const char *const[]){host, su}, on_done,
+		      op_new(done, NULL, ud));
+}
+
+int pg_feeds_refresh(struct pg_conn *c, const char *name,
+		     void (*done)(void *ud, int rc, const char *err), void *ud)
+{
+	static const char sql[] =
+		"WITH u AS (UPDATE feeds SET next_due = extract(epoch FROM clock_timestamp())::bigint,"
+		"  due_reason = 'refresh (feedspool ctl)'"
+		"  WHERE ($1::text IS NULL OR name = $1) AND NOT removed AND NOT retired RETURNING 1)"
+		" SELECT pg_notify('" PG_DUE_CHANNEL "', '') FROM (SELECT count(*) AS n FROM u) x"
+		" WHERE x.n > 0";
+
+	return submit(c, sql, 1, (const char *const[]){name}, on_done, op_new(done, NULL, ud));
 }

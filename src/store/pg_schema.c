@@ -37,3 +37,53 @@ const char pg_schema_v2[] =
 	" last_seen bigint NOT NULL, PRIMARY KEY (feed, h));"
 	"CREATE INDEX boiler_last ON boiler (last_seen);"
 	"CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);";
+
+/* Version 3: many instances share politeness. feeds.host is the server a feed is fetched from
+ * (url_host() of its current URL: reconcile and every save keep it), hosts holds the Retry-After
+ * holds, and feedspool_claim() claims due feeds under one advisory lock, so that two instances
+ * claiming at once cannot both take a host's last free slot: at most p_per_host live leases per
+ * host in all (0: no limit), none on a held host. A feed is claimable from
+ * GREATEST(next_due, lease_expires) (due, and not leased or its lease expired), which
+ * feeds_claimable indexes; the function also answers the next such time after p_now (c_next, on
+ * every row; a single row of NULLs but c_next when it claims nothing). Rows a running batch has
+ * locked (a save ending a lease) are skipped, never waited for. */
+const char pg_schema_v3[] =
+	"ALTER TABLE feeds ADD COLUMN host text;"
+	"CREATE TABLE hosts (host text PRIMARY KEY, hold_until bigint NOT NULL);"
+	"DROP INDEX IF EXISTS feeds_due;"
+	"CREATE INDEX feeds_claimable ON feeds ((GREATEST(next_due, lease_expires)))"
+	" WHERE NOT retired AND NOT removed;"
+	"CREATE INDEX feeds_leased ON feeds (host) WHERE lease_owner IS NOT NULL;"
+	"CREATE FUNCTION feedspool_claim(p_owner text, p_now bigint, p_lease bigint,"
+	" p_limit integer, p_per_host integer)"
+	" RETURNS TABLE (c_name text, c_url text, c_etag text, c_last_modified text,"
+	"  c_last_fetch bigint, c_last_success bigint, c_last_status integer, c_last_result text,"
+	"  c_failures integer, c_articles_seen bigint, c_next_due bigint, c_due_reason text,"
+	"  c_retired boolean, c_moved_from text, c_pending_url text, c_lease_no bigint,"
+	"  c_lease_expires bigint, c_next bigint)"
+	" LANGUAGE sql VOLATILE AS $f$"
+	" SELECT pg_advisory_xact_lock(4242018);"
+	" WITH busy AS (SELECT host, count(*) AS n FROM feeds"
+	"   WHERE lease_owner IS NOT NULL AND lease_expires > p_now AND host IS NOT NULL"
+	"   GROUP BY host),"
+	"  cand AS (SELECT f.name, f.host, GREATEST(f.next_due, f.lease_expires) AS due,"
+	"   COALESCE(b.n, 0) AS used FROM feeds f LEFT JOIN busy b ON b.host = f.host"
+	"   WHERE NOT f.retired AND NOT f.removed AND GREATEST(f.next_due, f.lease_expires) <= p_now"
+	"    AND (p_per_host <= 0 OR f.host IS NULL OR COALESCE(b.n, 0) < p_per_host)"
+	"    AND NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host = f.host AND h.hold_until > p_now)"
+	"   ORDER BY GREATEST(f.next_due, f.lease_expires)"
+	"   LIMIT GREATEST(p_limit * 16, 1024) FOR UPDATE OF f SKIP LOCKED),"
+	"  ranked AS (SELECT name, host, due, used,"
+	"   row_number() OVER (PARTITION BY host ORDER BY due, name) AS r FROM cand),"
+	"  pick AS (SELECT name FROM ranked"
+	"   WHERE p_per_host <= 0 OR host IS NULL OR used + r <= p_per_host"
+	"   ORDER BY due, name LIMIT p_limit),"
+	"  upd AS (UPDATE feeds f SET lease_owner = p_owner, lease_no = f.lease_no + 1,"
+	"   lease_expires = p_now + p_lease FROM pick WHERE f.name = pick.name"
+	"   RETURNING f.name, f.url, f.etag, f.last_modified, f.last_fetch, f.last_success,"
+	"    f.last_status, f.last_result, f.failures, f.articles_seen, f.next_due, f.due_reason,"
+	"    f.retired, f.moved_from, f.pending_url, f.lease_no, f.lease_expires)"
+	" SELECT upd.*, nx.t FROM (SELECT min(GREATEST(next_due, lease_expires)) AS t FROM feeds"
+	"   WHERE NOT retired AND NOT removed AND GREATEST(next_due, lease_expires) > p_now) nx"
+	"  LEFT JOIN upd ON true"
+	" $f$;";

@@ -5,5 +5,8 @@
 
 /* Version 2: what the SQLite state's seen set holds (store_pg.c), in one script. */
 extern const char pg_schema_v2[];
+/* Version 3: feeds.host, the hosts' Retry-After holds and feedspool_claim() (per-host limits
+ * across instances). */
+extern const char pg_schema_v3[];
 
 #endif

@@ -720,6 +720,37 @@ void feed_state_fini(struct feed_state *f)
 	feed_state_init(f);
 }
 
+int feed_state_copy(struct feed_state *dst, const struct feed_state *src)
+{
+	struct feed_state c = *src;
+	int fail = 0;
+
+#define DUP(x) fail |= src->x && !(c.x = strdup(src->x))
+	c.name = c.url = c.etag = c.last_modified = c.last_result = NULL;
+	c.due_reason = c.moved_from = c.pending_url = NULL;
+	if (!dst->name)
+		DUP(name);
+	DUP(url);
+	DUP(etag);
+	DUP(last_modified);
+	DUP(last_result);
+	DUP(due_reason);
+	DUP(moved_from);
+	DUP(pending_url);
+#undef DUP
+	if (fail) {
+		feed_state_fini(&c);
+		return -ENOMEM;
+	}
+	if (dst->name) {
+		c.name = dst->name;
+		dst->name = NULL;
+	}
+	feed_state_fini(dst);
+	*dst = c;
+	return 0;
+}
+
 /* A text column as an owned string (NULL for NULL); -ENOMEM when the copy fails. */
 static int column_dup(sqlite3_stmt *st, int i, char **out)
 {

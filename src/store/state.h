@@ -34,10 +34,15 @@ struct feed_state {
 	int retired;          /* 410 Gone */
 	char *moved_from;     /* the URL before the last permanent redirect, for the log */
 	char *pending_url;    /* a 301/308 target seen once; moved when seen again */
+	int64_t lease_no;     /* PostgreSQL with leases: the lease this state is saved under (only
+			       * while it holds); 0: none (SQLite, `once`), saved as it is */
 };
 
 void feed_state_init(struct feed_state *f);
 void feed_state_fini(struct feed_state *f);
+/* dst (initialized) becomes a deep copy of src; dst keeps its own name when it has one (it may
+ * be a map's key, equal to src's). 0, or -ENOMEM with dst as it was. */
+int feed_state_copy(struct feed_state *dst, const struct feed_state *src);
 
 /* Opens (creating and migrating) the database; mode 0600. readonly for `feedspool feeds`.
  * NULL with a message in err (also for a schema newer than STATE_SCHEMA_VERSION, and, read-only,

@@ -42,8 +42,12 @@ struct store_ops {
 	 * read's answer within the call (its reconcile is synchronous): an answer that comes later
 	 * is dropped, and the feed starts as new (fetched without validators; nothing is lost) */
 	void (*feed_get)(struct store *s, const char *name, store_feed_fn fn, void *ud);
-	int (*feed_put)(struct store *s, const struct feed_state *f);
+	int (*feed_put)(struct store *s, const struct feed_state *f); /* one with a lease_no
+		* (PostgreSQL) is saved only while that lease holds, and ends it */
 	int (*feed_delete)(struct store *s, const char *name);
+	/* A host's Retry-After hold, in the batch, shared with the other instances of the store
+	 * (NULL: a store of one instance, which holds hosts in memory only) */
+	int (*host_hold)(struct store *s, const char *host, int64_t until);
 	/* the seen set: by id, else by (feed, guid) when guid is not NULL */
 	void (*seen_lookup)(struct store *s, const char *id, const char *feed, const char *guid,
 			    store_seen_fn fn, void *ud);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "pg_feeds.h"
 #include "smap.h"
 #include "store_pg.h"
@@ -56,6 +57,8 @@ struct pg_op {
 	store_boiler_fn boiler;
 	store_done_fn done;
 	void *ud;
+	char *name; /* a leased save's feed */
+	int64_t lease_no;
 };
 
 static struct pg_store *ps_of(const struct store *s)
@@ -112,6 +115,7 @@ static void op_end(struct pg_op *o)
 {
 	struct pg_store *ps = o->ps;
 
+	free(o->name);
 	free(o);
 	if (--ps->inflight == 0 && ps->closed)
 		ps_free(ps);
@@ -189,9 +193,27 @@ static void batch_end(struct pg_store *ps, int commit, store_done_fn done, void 
 	free(b);
 }
 
+/* A leased save answered: no row means the lease was lost (it expired and another instance
+ * claimed the feed since): the newer holder's state stays, the batch goes on (its articles are
+ * exactly-once anyway). */
+static void on_leased_write(void *ud, const PGresult *res, const char *err)
+{
+	struct pg_op *o = ud;
+
+	if (res && atoi(PQcmdTuples((PGresult *)res)) == 0) {
+		o->ps->counts.stale++;
+		log_warnx("feed %s: its lease was taken over (lease %lld expired and another "
+			  "instance claimed the feed): this fetch's state is not saved",
+			  o->name ? o->name : "?", (long long)o->lease_no);
+	}
+	on_write(ud, res, err);
+}
+
 /* A write: joins the open batch (or runs alone). A batch that already failed sends nothing
- * more: commit reports its first failure. */
-static int write_q(struct pg_store *ps, const char *sql, int n, const char *const *p)
+ * more: commit reports its first failure. name (a leased save's feed, else NULL) makes it one
+ * whose lease is checked. */
+static int write_op(struct pg_store *ps, const char *sql, int n, const char *const *p,
+		    const char *name, int64_t lease_no)
 {
 	struct pg_batch *b = ps->batch;
 	struct pg_op *o;
@@ -199,16 +221,24 @@ static int write_q(struct pg_store *ps, const char *sql, int n, const char *cons
 
 	if (b && b->rc)
 		return 0;
-	if (!(o = op_new(ps, OP_WRITE, NULL))) {
+	if (!(o = op_new(ps, OP_WRITE, NULL)) || (name && !(o->name = strdup(name)))) {
+		if (o)
+			op_end(o);
 		rc = -ENOMEM;
 	} else {
 		o->b = b;
+		o->lease_no = lease_no;
 		ps->counts.writes++;
-		rc = submit(o, sql, n, p, on_write);
+		rc = submit(o, sql, n, p, name ? on_leased_write : on_write);
 	}
 	if (rc < 0 && b)
 		b->rc = rc;
 	return rc;
+}
+
+static int write_q(struct pg_store *ps, const char *sql, int n, const char *const *p)
+{
+	return write_op(ps, sql, n, p, NULL, 0);
 }
 
 static int pg_begin(struct store *s)
@@ -306,35 +336,6 @@ static void preload_drop(struct pg_store *ps)
 	ps->preloaded = 0;
 }
 
-/* dst becomes a copy of src, whose name is dst's (kept: the table's key); -ENOMEM leaves dst as
- * it was. */
-static int feed_copy(struct feed_state *dst, const struct feed_state *src)
-{
-	struct feed_state c = *src;
-	int fail = 0;
-
-#define DUP(x) fail |= src->x && !(c.x = strdup(src->x))
-	c.name = c.url = c.etag = c.last_modified = c.last_result = NULL;
-	c.due_reason = c.moved_from = c.pending_url = NULL;
-	DUP(url);
-	DUP(etag);
-	DUP(last_modified);
-	DUP(last_result);
-	DUP(due_reason);
-	DUP(moved_from);
-	DUP(pending_url);
-#undef DUP
-	if (fail) {
-		feed_state_fini(&c);
-		return -ENOMEM;
-	}
-	c.name = dst->name;
-	dst->name = NULL;
-	feed_state_fini(dst);
-	*dst = c;
-	return 0;
-}
-
 static void pg_feed_get(struct store *s, const char *name, store_feed_fn fn, void *ud)
 {
 	static const char sql[] = "SELECT " PG_FEED_COLUMNS " FROM feeds WHERE name = $1";
@@ -376,8 +377,17 @@ static int pg_feed_put(struct store *s, const struct feed_state *f)
 
 	if (!f->name)
 		return -EINVAL;
-	if (kept && kept != f && feed_copy(kept, f) < 0)
+	if (kept && kept != f && feed_state_copy(kept, f) < 0)
 		return -ENOMEM;
+	if (f->lease_no > 0) { /* saved only while the lease holds, which the save ends */
+		struct pg_save_args a;
+		int rc;
+
+		pg_feeds_save_args(&a, f, f->lease_no);
+		rc = write_op(ps, pg_feeds_save_sql, PG_SAVE_NPARAMS, a.p, f->name, f->lease_no);
+		free(a.host);
+		return rc;
+	}
 	fmt_i64(v[0], f->last_fetch);
 	fmt_i64(v[1], f->last_success);
 	fmt_i64(v[2], f->last_status);
@@ -388,6 +398,14 @@ static int pg_feed_put(struct store *s, const struct feed_state *f)
 			   f->last_result, v[3], v[4], v[5], f->due_reason,
 			   f->retired ? "true" : "false", f->moved_from, f->pending_url};
 	return write_q(ps, sql, 15, p);
+}
+
+static int pg_host_hold(struct store *s, const char *host, int64_t until)
+{
+	char v[24];
+
+	fmt_i64(v, until);
+	return write_q(ps_of(s), pg_feeds_hold_sql, 2, (const char *const[]){host, v});
 }
 
 static int pg_feed_delete(struct store *s, const char *name)
@@ -823,6 +841,7 @@ static const struct store_ops pg_ops = {
     .feed_get = pg_feed_get,
     .feed_put = pg_feed_put,
     .feed_delete = pg_feed_delete,
+    .host_hold = pg_host_hold,
     .seen_lookup = pg_seen_lookup,
     .seen_add = pg_seen_add,
     .seen_update = pg_seen_update,

@@ -26,8 +26,9 @@
  *
  * Connections: each instance holds this one (all its reads and writes, in order) plus, for a
  * moment at start-up, reload and recovery, a short one (seen_each, seen_revision,
- * store_pg_preload); the feed leases (pg_feeds.c) may share it. A
- * server's max_connections must cover two per instance plus the CLI's. */
+ * store_pg_preload). The feed leases (pg_feeds.c, driven by src/daemon/feeds_lease.c) have a
+ * connection of their own: a claim must not run inside a batch's transaction. A server's
+ * max_connections must cover three per instance plus the CLI's. */
 #ifndef FEEDSPOOL_STORE_PG_H
 #define FEEDSPOOL_STORE_PG_H
 
@@ -56,6 +57,7 @@ void store_pg_preload_end(struct store *s);
  * costs the database. */
 struct store_pg_counts {
 	unsigned long reads, writes, batches;
+	unsigned long stale; /* leased saves refused: the lease had been taken over */
 };
 void store_pg_counts(const struct store *s, struct store_pg_counts *out);
 
