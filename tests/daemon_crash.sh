@@ -12,27 +12,7 @@ KILLS=${CRASH_KILLS:-25}
 FEEDS=12
 mkdir -p "$TMP/feeds" "$TMP/run"
 
-# grow ROUND: rewrites every feed with ROUND * 15 items (new items on top, as feeds do)
-grow() {
-	awk -v feeds=$FEEDS -v n=$(($1 * 15)) -v dir="$TMP/feeds" 'BEGIN {
-		for (f = 1; f <= feeds; f++) {
-			out = dir "/f" f ".xml.new"
-			print "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel>" > out
-			print "<title>Feed " f "</title><link>https://feed" f ".example/</link>" > out
-			for (i = n; i >= 1; i--) {
-				words = ""
-				for (w = i * 7 + f; w <= i * 7 + f + 40; w++) words = words "word" w " "
-				print "<item><title>Story " f "." i "</title><link>https://feed" f ".example/story/" i "</link>" > out
-				print "<guid>feed" f "-" i "</guid><description>&lt;p&gt;Story " i " of feed " f ": " words "&lt;/p&gt;</description></item>" > out
-			}
-			print "</channel></rss>" > out
-			close(out)
-			system("mv " dir "/f" f ".xml.new " dir "/f" f ".xml")
-		}
-	}'
-}
-
-grow 1
+grow_feeds "$TMP/feeds" $FEEDS 15
 start_fixture_server "$TMP/feeds"
 trap 'kill $server 2>/dev/null; rm -rf "$TMP"' EXIT
 
@@ -80,7 +60,7 @@ invariants() {
 
 : >"$TMP/taken"
 for k in $(seq 1 "$KILLS"); do
-	grow $((k + 1))
+	grow_feeds "$TMP/feeds" $FEEDS $(((k + 1) * 15))
 	# a random instant within the pass (the pass itself takes a few hundred milliseconds)
 	kill_once_randomly "$TMP/run/feedspool.conf" "$TMP/once.err" "$k$$" 0.6
 	invariants "$k"

@@ -16,43 +16,12 @@ CONSUME=${top_builddir:-.}/tests/nats_consume
 [ -x "$CONSUME" ] || { echo "tests/nats_consume is not built" >&2; exit 99; }
 FEEDS=6
 
-# feeds ITEMS [CHANGED]: writes every feed with ITEMS items (item 1's text says CHANGED if given)
-feeds() {
-	awk -v feeds=$FEEDS -v n="$1" -v changed="${2:-}" -v dir="$TMP/feeds" 'BEGIN {
-		for (f = 1; f <= feeds; f++) {
-			out = dir "/f" f ".xml.new"
-			print "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel>" > out
-			print "<title>Feed " f "</title><link>https://feed" f ".example/</link>" > out
-			for (i = n; i >= 1; i--) {
-				words = ""
-				for (w = i * 7 + f; w <= i * 7 + f + 40; w++) words = words "word" w " "
-				if (i == 1) words = words changed
-				print "<item><title>Story " f "." i "</title><link>https://feed" f ".example/story/" i "</link>" > out
-				print "<guid>feed" f "-" i "</guid><description>&lt;p&gt;Story " i " of feed " f ": " words "&lt;/p&gt;</description></item>" > out
-			}
-			print "</channel></rss>" > out
-			close(out)
-			system("mv " dir "/f" f ".xml.new " dir "/f" f ".xml")
-		}
-	}'
-}
-
 # conf DIR STREAM SINK [EXTRA]: a configuration in DIR for the fixture feeds
 conf() {
 	mkdir -p "$1"
 	{
-		echo "[feedspool]"
-		echo "state = state.db"
-		echo "spool = spool"
-		echo "allow_private = 127.0.0.1"
+		nats_conf_preamble "$3" "$2" "test.$2"
 		echo "format = json+text"
-		echo "near_duplicates = no"
-		echo "jitter = 0"
-		echo "sink = $3"
-		echo "nats_url = $NATS_URL"
-		echo "nats_stream = $2"
-		echo "nats_subject = test.$2"
-		echo "nats_ack_timeout = 2s"
 		printf '%s\n' "${4:-}"
 		for f in $(seq 1 $FEEDS); do
 			printf '[feed f%s]\nurl = http://127.0.0.1:%s/feed/f%s.xml\nrevisions = yes\n' "$f" "$PORT" "$f"
@@ -82,19 +51,8 @@ logged() {
 	grep -q "$2" "$1" 2>/dev/null
 }
 
-# poll_until DESCRIPTION SECONDS COMMAND...: wait_for with a wall-clock limit, for a command that
-# itself takes a while (reading the stream); polling for a condition, not timing a race
-poll_until() {
-	_desc=$1 _lim=$2 _end=$((SECONDS + $2))
-	shift 2
-	until "$@"; do
-		[ $SECONDS -lt $_end ] || { fail "$_desc (not within $_lim s)"; return 1; }
-		sleep 0.2
-	done
-}
-
 mkdir -p "$TMP/feeds"
-feeds 10
+grow_feeds "$TMP/feeds" $FEEDS 10
 start_fixture_server "$TMP/feeds"
 start_nats
 trap 'kill $server 2>/dev/null; [ -n "${daemon:-}" ] && kill -9 $daemon 2>/dev/null; stop_engines; rm -rf "$TMP"' EXIT
@@ -123,7 +81,7 @@ python3 "${top_srcdir:-.}/tests/tools/validate_articles.py" "${top_srcdir:-.}/et
 expect_eq "(a) nothing is left in the spool's tmp/ or new/" \
 	"$(find "$A/spool/tmp" "$A/spool/new" -type f | wc -l | tr -d ' ')" 0
 # a changed item of a feed with revisions: published again as ID-r1, once
-feeds 10 "changed"
+grow_feeds "$TMP/feeds" $FEEDS 10 "changed"
 "$FEEDSPOOL" once -c "$A/feedspool.conf" >/dev/null 2>>"$A/once.err"
 "$FEEDSPOOL" once -c "$A/feedspool.conf" >/dev/null 2>>"$A/once.err"
 consume A "$A/out2"
@@ -132,7 +90,7 @@ expect_eq "(a) each changed item is in the stream once more, as ID-r1" \
 expect_eq "(a) and nothing else was published again" "$(wc -l <"$A/out2.ids" | tr -d ' ')" $((n_expected + FEEDS))
 rev_seq=$(grep -- '-r1$' "$A/out2.ids" | head -1 | cut -d' ' -f1)
 expect_eq "(a) a revision's message says its number" "$(jq -r .revision "$A/out2/$rev_seq.json")" 1
-feeds 10
+grow_feeds "$TMP/feeds" $FEEDS 10
 
 # ---- (c) run, the server down at start ----------------------------------------------------------
 C=$TMP/c

@@ -16,56 +16,15 @@ KILLS=${NATS_KILLS:-12}
 FEEDS=10
 mkdir -p "$TMP/feeds" "$TMP/run"
 
-# grow ROUND: rewrites every feed with ROUND * 8 items (new items on top, as feeds do)
-grow() {
-	awk -v feeds=$FEEDS -v n=$(($1 * 8)) -v dir="$TMP/feeds" 'BEGIN {
-		for (f = 1; f <= feeds; f++) {
-			out = dir "/f" f ".xml.new"
-			print "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel>" > out
-			print "<title>Feed " f "</title><link>https://feed" f ".example/</link>" > out
-			for (i = n; i >= 1; i--) {
-				words = ""
-				for (w = i * 7 + f; w <= i * 7 + f + 40; w++) words = words "word" w " "
-				print "<item><title>Story " f "." i "</title><link>https://feed" f ".example/story/" i "</link>" > out
-				print "<guid>feed" f "-" i "</guid><description>&lt;p&gt;Story " i " of feed " f ": " words "&lt;/p&gt;</description></item>" > out
-			}
-			print "</channel></rss>" > out
-			close(out)
-			system("mv " dir "/f" f ".xml.new " dir "/f" f ".xml")
-		}
-	}'
-}
-
-# poll_until DESCRIPTION SECONDS COMMAND...: wait_for with a wall-clock limit, for a command that
-# itself takes a while (reading the stream); polling for a condition, not timing a race
-poll_until() {
-	_desc=$1 _lim=$2 _end=$((SECONDS + $2))
-	shift 2
-	until "$@"; do
-		[ $SECONDS -lt $_end ] || { fail "$_desc (not within $_lim s)"; return 1; }
-		sleep 0.2
-	done
-}
-
-grow 1
+grow_feeds "$TMP/feeds" $FEEDS 8
 start_fixture_server "$TMP/feeds"
 start_nats
 trap 'kill $server 2>/dev/null; [ -n "${daemon:-}" ] && kill -9 $daemon 2>/dev/null; stop_engines; rm -rf "$TMP"' EXIT
 
 {
-	echo "[feedspool]"
-	echo "state = state.db"
-	echo "spool = spool"
-	echo "allow_private = 127.0.0.1"
-	echo "near_duplicates = no"
+	nats_conf_preamble nats CRASH crash.articles
 	echo "interval = 1s"
 	echo "min_interval = 1s"
-	echo "jitter = 0"
-	echo "sink = nats"
-	echo "nats_url = $NATS_URL"
-	echo "nats_stream = CRASH"
-	echo "nats_subject = crash.articles"
-	echo "nats_ack_timeout = 2s"
 	for f in $(seq 1 $FEEDS); do
 		printf '[feed f%s]\nurl = http://127.0.0.1:%s/feed/f%s.xml?max_age=-1\n' "$f" "$PORT" "$f"
 	done
@@ -91,7 +50,7 @@ caught_up() {
 
 restart_at=$((KILLS / 2)) starts=0 down=
 for k in $(seq 1 "$KILLS"); do
-	grow $((k + 1))
+	grow_feeds "$TMP/feeds" $FEEDS $(((k + 1) * 8))
 	"$FEEDSPOOL" run -c "$TMP/run/feedspool.conf" >/dev/null 2>>"$TMP/run.err" &
 	daemon=$!
 	if [ "$k" -eq "$restart_at" ]; then

@@ -11,30 +11,10 @@ need python3
 FEEDS=16
 mkdir -p "$TMP/feeds" "$TMP/run"
 
-# grow ROUND: rewrites every feed with ROUND * 15 items (new items on top, as feeds do)
-grow() {
-	awk -v feeds=$FEEDS -v n=$(($1 * 15)) -v dir="$TMP/feeds" 'BEGIN {
-		for (f = 1; f <= feeds; f++) {
-			out = dir "/f" f ".xml.new"
-			print "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel>" > out
-			print "<title>Feed " f "</title><link>https://feed" f ".example/</link>" > out
-			for (i = n; i >= 1; i--) {
-				words = ""
-				for (w = i * 7 + f; w <= i * 7 + f + 40; w++) words = words "word" w " "
-				print "<item><title>Story " f "." i "</title><link>https://feed" f ".example/story/" i "</link>" > out
-				print "<guid>feed" f "-" i "</guid><description>&lt;p&gt;Story " i " of feed " f ": " words "&lt;/p&gt;</description></item>" > out
-			}
-			print "</channel></rss>" > out
-			close(out)
-			system("mv " dir "/f" f ".xml.new " dir "/f" f ".xml")
-		}
-	}'
-}
-
 daemon=""
 trap '[ -n "$daemon" ] && kill -9 $daemon 2>/dev/null; kill $server 2>/dev/null; stop_engines; [ -n "${KEEP_TMP:-}" ] && mkdir -p "$KEEP_TMP" && cp "$TMP"/*.err "$KEEP_TMP"; rm -rf "$TMP"' EXIT
 start_postgres
-grow 1
+grow_feeds "$TMP/feeds" $FEEDS 15
 start_fixture_server "$TMP/feeds"
 
 {
@@ -88,7 +68,7 @@ expect_eq "a second once writes nothing" "$(taken)" $((FEEDS * 15))
 check "a second once says so" grep -q " 0 new" "$TMP/once2.err"
 
 # --- run, SIGKILL mid-run, run again -------------------------------------------------------------
-grow 3
+grow_feeds "$TMP/feeds" $FEEDS 45
 "$FEEDSPOOL" run -c "$CONF" 2>"$TMP/run1.err" &
 daemon=$!
 wait_for "run writes the new articles" 60 waiting
@@ -106,7 +86,7 @@ check "the control socket is in the spool" test -S "$SPOOL/feedspool.ctl"
 
 # --- PostgreSQL stopped mid-run ------------------------------------------------------------------
 stop_postgres
-grow 5
+grow_feeds "$TMP/feeds" $FEEDS 75
 wait_for "the database's absence is logged" 30 grep -q "state: the database is away:" "$TMP/run2.err"
 # intake stops: the pipeline cannot record, or (leases) no feed can be claimed to fetch
 wait_for "intake stops" 30 grep -qE "not accepting articles|no feed can be claimed now" "$TMP/run2.err"

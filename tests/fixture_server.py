@@ -51,11 +51,12 @@ Paths:
                         "proxied".
   /stats                JSON: "requests" per path, "proxied" (hosts asked for through the
                         server as a proxy), "max_connections" (concurrent connections
-                        seen), "max_concurrent" per path prefix ("/slow", ...: requests being
+                        seen, counted from their first request other than /stats or
+                        /reset-stats: a test's probes are not counted), "max_concurrent" per path prefix ("/slow", ...: requests being
                         answered at the same time), "gzip_responses", and "conditional": per path,
                         one {"If-None-Match": v, "If-Modified-Since": v} per request, in
                         order (null when the header was absent).
-  /reset-stats          clears the statistics (the current connection stays counted).
+  /reset-stats          clears the statistics (open connections stay counted).
 """
 
 import argparse
@@ -200,14 +201,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def setup(self):
         super().setup()
-        STATS.connect(1)
+        self.connection_counted = False
 
     def finish(self):
         try:
             super().finish()
         except OSError:
             pass
-        STATS.connect(-1)
+        if self.connection_counted:
+            STATS.connect(-1)
 
     # Helpers.
 
@@ -249,6 +251,9 @@ class Handler(BaseHTTPRequestHandler):
         ims = self.headers.get("If-Modified-Since")
         self.counted = None
         if path not in ("/stats", "/reset-stats"):
+            if not self.connection_counted:
+                STATS.connect(1)
+                self.connection_counted = True
             STATS.begin(path, prefix, inm, ims)
             self.counted = prefix
         try:

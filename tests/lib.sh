@@ -72,6 +72,18 @@ wait_for() {
 	done
 }
 
+# poll_until DESCRIPTION SECONDS COMMAND...: wait_for with a wall-clock limit, for a command that
+# itself takes a while (reading a stream, querying a database); polling for a condition, not
+# timing a race
+poll_until() {
+	_desc=$1 _lim=$2 _end=$((SECONDS + $2))
+	shift 2
+	until "$@"; do
+		[ $SECONDS -lt $_end ] || { fail "$_desc (not within $_lim s)"; return 1; }
+		sleep 0.2
+	done
+}
+
 # expect_renderings PREFIX EXPECTED_DIR DIR: each EXPECTED_DIR/*.txt has a byte-for-byte equal
 # file among DIR/*.txt (one check per expected file, described after PREFIX).
 expect_renderings() {
@@ -93,6 +105,32 @@ kill_once_randomly() {
 	sleep "$(awk -v s="$3" -v m="$4" 'BEGIN {srand(s); printf "%.3f", rand() * m}')"
 	kill -9 $_pid 2>/dev/null
 	wait $_pid 2>/dev/null
+}
+
+# grow_feeds DIR FEEDS ITEMS [CHANGED]: writes DIR/f1.xml ... DIR/fFEEDS.xml, RSS feeds of ITEMS
+# items each, the newest (highest number) on top, so that a larger ITEMS adds new items on top as
+# feeds grow; item 1's text ends with CHANGED when given (a changed item, for revisions). Each
+# file is replaced by a rename, so that a server never serves a half-written one.
+grow_feeds() {
+	awk -v feeds="$2" -v n="$3" -v changed="${4:-}" -v dir="$1" 'BEGIN {
+		for (f = 1; f <= feeds; f++) {
+			out = dir "/f" f ".xml.new"
+			print "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel>" > out
+			print "<title>Feed " f "</title><link>https://feed" f ".example/</link>" > out
+			for (i = n; i >= 1; i--) {
+				words = ""
+				for (w = i * 7 + f; w <= i * 7 + f + 40; w++) words = words "word" w " "
+				if (i == 1) words = words changed
+				print "<item><title>Story " f "." i "</title><link>https://feed" f ".example/story/" i "</link>" > out
+				print "<guid>feed" f "-" i "</guid><description>&lt;p&gt;Story " i " of feed " f ": " words "&lt;/p&gt;</description></item>" > out
+			}
+			print "</channel></rss>" > out
+			close(out)
+		}
+	}' || return 1
+	python3 -c 'import glob, os, sys
+for p in glob.glob(os.path.join(glob.escape(sys.argv[1]), "f*.xml.new")):
+    os.replace(p, p[:-4])' "$1"
 }
 
 need() {

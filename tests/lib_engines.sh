@@ -104,3 +104,21 @@ stop_engines() {
 	case $engine_pids in *pg*) stop_postgres ;; esac
 	case $engine_pids in *nats*) stop_nats ;; esac
 }
+
+# nats_conf_preamble SINK STREAM SUBJECT [STATE]: prints the [feedspool] lines that the NATS
+# tests share (state, default state.db; spool; the fixture server's address allowed; no
+# near-duplicates; no jitter; sink SINK into STREAM on SUBJECT at $NATS_URL); the caller adds
+# its own keys and feeds after them.
+nats_conf_preamble() {
+	echo "[feedspool]"
+	echo "state = ${4:-state.db}"
+	echo "spool = spool"
+	echo "allow_private = 127.0.0.1"
+	echo "near_duplicates = no"
+	echo "jitter = 0"
+	echo "sink = $1"
+	echo "nats_url = $NATS_URL"
+	echo "nats_stream = $2"
+	echo "nats_subject = $3"
+	echo "nats_ack_timeout = 2s"
+}
