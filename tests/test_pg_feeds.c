@@ -415,6 +415,38 @@ out:
 	s->ops->close(s);
 }
 
+/* A feed taken over from an instance whose lease expired: what that instance reserved from it
+ * and never recorded is forgotten, or the new holder would take those articles for written
+ * (the old holder may never come back to record them: its recovery sees rows it still owns
+ * only). What it recorded stays (its recovery publishes it), and so do its reservations from
+ * other feeds and the new holder's own. */
+static void test_takeover_reservations(struct pg_conn *c1, struct pg_conn *c2)
+{
+	struct answer old, newer;
+	char sql[640];
+	size_t k = 0;
+
+	old = claim(c1, "one", 9000, 1);
+	CHECK(old.n == 1, "one claims a feed");
+	if (!old.n)
+		return;
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO seen (id, feed, status, first_seen, last_seen, owner) VALUES"
+		 " ('r1aaaaaaaaaaaaaa', '%1$s', 4, 9000, 9000, 'one'),"
+		 " ('r2aaaaaaaaaaaaaa', '%1$s', 1, 9000, 9000, 'one'),"
+		 " ('r3aaaaaaaaaaaaaa', 'another feed', 4, 9000, 9000, 'one'),"
+		 " ('r4aaaaaaaaaaaaaa', '%1$s', 4, 9000, 9000, 'two') RETURNING 'ok'",
+		 old.names[0]);
+	CHECK_STR(value(c1, sql), "ok", "one reserved two articles of it and recorded one");
+	newer = claim(c2, "two", 9061, 1000);
+	while (k < newer.n && strcmp(newer.names[k], old.names[0]))
+		k++;
+	CHECK(k < newer.n, "two claims it after one's lease expired");
+	CHECK_STR(value(c1, "SELECT string_agg(left(id, 2), ' ' ORDER BY id) FROM seen"
+			    " WHERE id LIKE 'r_aaaa%'"),
+		  "r2 r3 r4", "one's reservation from the feed is gone, the rest stays");
+}
+
 /* After the server's restart, the listening connection listens again once it is back. */
 static void test_relisten(struct pg_conn *c1, struct answer *s2, int ups2)
 {
@@ -472,6 +504,7 @@ int main(int argc, char **argv)
 	test_host_limits(c1, c2);
 	test_notify(c1, c2);
 	test_stale_put(c1, c2, uri);
+	test_takeover_reservations(c1, c2);
 	test_server_restart(c1, &s1, &s2);
 
 	/* a server that is not there: queries fail at once with the cause, and it is reported */

@@ -18,7 +18,7 @@
 
 #define CLAIM_MAX 1000 /* leases taken by one claim */
 #define KICK_MS 20     /* attempts settling together make one claim */
-#define SETTLED_MS 250 /* the same when the last claim found nothing more due: a slot that
+#define SETTLED_MS 250 /* the same when the last claim found nothing claimable: a slot that
 			* frees may only unblock a host that was full */
 
 struct lease_sched {
@@ -31,7 +31,7 @@ struct lease_sched {
 	unsigned poll_ms;
 	int claiming, again, stopped, closing, handles;
 	int failing; /* a claim failed: logged once until one succeeds */
-	int drained; /* the last claim took all it could (fewer than asked) */
+	int drained; /* the last claim found nothing claimable */
 	int asked;   /* by the claim in flight */
 	unsigned long claims, leases;
 };
@@ -146,13 +146,16 @@ static void on_claimed(void *ud, struct pg_lease *l, size_t n, int64_t next, con
 	ls->failing = 0;
 	ls->claims++;
 	ls->leases += n;
-	ls->drained = n < (size_t)ls->asked;
+	/* fewer than asked: due feeds ran out, or their hosts are full (the database counts a
+	 * lease until the save that ends it commits, so slots that freed here may not count there
+	 * yet); the next slot freeing claims again soon. Nothing at all: only after a while. */
+	ls->drained = n == 0;
 	start_claimed(ls, l, n);
-	if (!ls->drained) { /* more may be due: as slots allow */
+	if (n == (size_t)ls->asked) { /* more may be due: as slots allow */
 		arm(ls, 0);
 	} else {
 		if (ls->again) /* slots freed meanwhile */
-			arm(ls, SETTLED_MS);
+			arm(ls, ls->drained ? SETTLED_MS : KICK_MS);
 		arm(ls, next > now ? (uint64_t)(next - now) * 1000 : ls->poll_ms);
 	}
 	ls->again = 0;

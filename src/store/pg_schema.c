@@ -46,7 +46,11 @@ const char pg_schema_v2[] =
  * GREATEST(next_due, lease_expires) (due, and not leased or its lease expired), which
  * feeds_claimable indexes; the function also answers the next such time after p_now (c_next, on
  * every row; a single row of NULLs but c_next when it claims nothing). Rows a running batch has
- * locked (a save ending a lease) are skipped, never waited for. */
+ * locked (a save ending a lease) are skipped, never waited for. Claiming a feed forgets the
+ * articles other instances reserved from it and never recorded (status 4, SEEN_RESERVED): a
+ * holder whose lease expired may never come back to record them, and the new holder would take
+ * them for written; one that does come back finds its reservation gone and its record fails
+ * (feedspool_record() below). */
 const char pg_schema_v3[] =
 	"ALTER TABLE feeds ADD COLUMN host text;"
 	"CREATE TABLE hosts (host text PRIMARY KEY, hold_until bigint NOT NULL);"
@@ -82,7 +86,9 @@ const char pg_schema_v3[] =
 	"   lease_expires = p_now + p_lease FROM pick WHERE f.name = pick.name"
 	"   RETURNING f.name, f.url, f.etag, f.last_modified, f.last_fetch, f.last_success,"
 	"    f.last_status, f.last_result, f.failures, f.articles_seen, f.next_due, f.due_reason,"
-	"    f.retired, f.moved_from, f.pending_url, f.lease_no, f.lease_expires)"
+	"    f.retired, f.moved_from, f.pending_url, f.lease_no, f.lease_expires),"
+	"  gone AS (DELETE FROM seen s USING upd WHERE s.feed = upd.name AND s.status = 4"
+	"   AND s.owner IS DISTINCT FROM p_owner)"
 	" SELECT upd.*, nx.t FROM (SELECT min(GREATEST(next_due, lease_expires)) AS t FROM feeds"
 	"   WHERE NOT retired AND NOT removed AND GREATEST(next_due, lease_expires) > p_now) nx"
 	"  LEFT JOIN upd ON true"
