@@ -60,6 +60,9 @@ expect_eq "a taker with nothing to take exits 0 and prints nothing" "$?:$(wc -c 
 
 # put them back for the next takers
 mv "$TMP"/spool/cur/* "$TMP/spool/new/"
+# the two non-ASCII titles are for the mbox below: made the newest here, so that --max 3 (oldest
+# first) never takes them (it did when `once` happened to write one of them among the first three)
+for f in $(grep -l 'Ünïcode title' "$TMP"/spool/new/*.json); do touch -d @4000000000 "$f"; done
 
 # --- --max, text -------------------------------------------------------------------------------
 "$FEEDSPOOL" take -s "$TMP/spool" --max 3 --format text >"$TMP/text"
@@ -89,6 +92,7 @@ EOF
 
 # --- mbox, read by Python's mailbox -----------------------------------------------------------
 # the two non-ASCII titles among the 20 oldest, taken first (after the hand-made one)
+expect_eq "the two non-ASCII titles wait in new/" "$(grep -l 'Ünïcode title' "$TMP"/spool/new/*.json | wc -l | tr -d ' ')" 2
 for f in $(grep -l 'Ünïcode title' "$TMP"/spool/new/*.json); do touch -d @1 "$f"; done
 "$FEEDSPOOL" take -s "$TMP/spool" --max 20 --format mbox >"$TMP/out.mbox"
 expect_eq "take --format mbox exits 0" "$?" 0
