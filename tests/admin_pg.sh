@@ -9,18 +9,10 @@
 . "${top_srcdir:-.}/tests/lib_engines.sh"
 trap 'stop_engines; rm -rf "$TMP"' EXIT
 need jq
-SEEDS=$FIXTURES/seed-feeds
 D=$TMP/d
 mkdir -p "$D"
 
-conf() { # conf FILE STATE SPOOL: the three seed feeds
-	{
-		printf '[feedspool]\nstate = %s\nspool = %s\nallow_file_urls = yes\n' "$2" "$3"
-		for _s in outlet-a.rss outlet-b.atom outlet-c.rdf; do
-			printf '[feed %s]\nurl = file://%s/%s\n' "${_s%%.*}" "$SEEDS" "$_s"
-		done
-	} >"$D/$1"
-}
+conf() { seed_conf "$D/$1" "$2" "$3"; } # conf FILE STATE SPOOL: the three seed feeds
 # run NAME COMMAND...: runs a feedspool command in $D (where a relative file would be made);
 # its output in $TMP/NAME.out and .err, its status in rc
 run() {

@@ -60,6 +60,16 @@ start_fixture_server() {
 	BASE=http://127.0.0.1:$PORT
 }
 
+# seed_conf FILE STATE SPOOL: writes a configuration of the three seed feeds (file:// URLs)
+seed_conf() {
+	{
+		printf '[feedspool]\nstate = %s\nspool = %s\nallow_file_urls = yes\n' "$2" "$3"
+		for _s in outlet-a.rss outlet-b.atom outlet-c.rdf; do
+			printf '[feed %s]\nurl = file://%s/%s\n' "${_s%%.*}" "$FIXTURES/seed-feeds" "$_s"
+		done
+	} >"$1"
+}
+
 # wait_for DESCRIPTION SECONDS COMMAND...: polls the command until it succeeds; fails (and
 # returns 1) when it has not within SECONDS. Polling for a condition, not timing a race.
 wait_for() {

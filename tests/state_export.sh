@@ -14,14 +14,7 @@ SEEDS=$FIXTURES/seed-feeds
 D=$TMP/d
 mkdir -p "$D"
 
-conf() { # conf FILE STATE SPOOL: the three seed feeds
-	{
-		printf '[feedspool]\nstate = %s\nspool = %s\nallow_file_urls = yes\n' "$2" "$3"
-		for _s in outlet-a.rss outlet-b.atom outlet-c.rdf; do
-			printf '[feed %s]\nurl = file://%s/%s\n' "${_s%%.*}" "$SEEDS" "$_s"
-		done
-	} >"$D/$1"
-}
+conf() { seed_conf "$D/$1" "$2" "$3"; } # conf FILE STATE SPOOL: the three seed feeds
 articles() { find "$D/$1/new" "$D/$1/cur" -name '*.json' 2>/dev/null | wc -l; }
 
 # --- a state made by a real run -------------------------------------------------------------------

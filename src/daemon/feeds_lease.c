@@ -156,6 +156,8 @@ static void on_claimed(void *ud, struct pg_lease *l, size_t n, int64_t next, con
 	} else {
 		if (ls->again) /* slots freed meanwhile */
 			arm(ls, ls->drained ? SETTLED_MS : KICK_MS);
+		if (next > 0 && next <= now) /* due feeds wait for a full host: slots free elsewhere */
+			arm(ls, SETTLED_MS);
 		arm(ls, next > now ? (uint64_t)(next - now) * 1000 : ls->poll_ms);
 	}
 	ls->again = 0;

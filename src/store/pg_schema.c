@@ -45,7 +45,8 @@ const char pg_schema_v2[] =
  * host in all (0: no limit), none on a held host. A feed is claimable from
  * GREATEST(next_due, lease_expires) (due, and not leased or its lease expired), which
  * feeds_claimable indexes; the function also answers the next such time after p_now (c_next, on
- * every row; a single row of NULLs but c_next when it claims nothing). Rows a running batch has
+ * every row; a single row of NULLs but c_next when it claims nothing), or p_now itself when due
+ * feeds it did not claim wait for a full host's slot (not a held host: that is its hold's time). Rows a running batch has
  * locked (a save ending a lease) are skipped, never waited for. Claiming a feed forgets the
  * articles other instances reserved from it and never recorded (status 4, SEEN_RESERVED): a
  * holder whose lease expired may never come back to record them, and the new holder would take
@@ -89,7 +90,12 @@ const char pg_schema_v3[] =
 	"    f.retired, f.moved_from, f.pending_url, f.lease_no, f.lease_expires),"
 	"  gone AS (DELETE FROM seen s USING upd WHERE s.feed = upd.name AND s.status = 4"
 	"   AND s.owner IS DISTINCT FROM p_owner)"
-	" SELECT upd.*, nx.t FROM (SELECT min(GREATEST(next_due, lease_expires)) AS t FROM feeds"
+	" SELECT upd.*, CASE WHEN EXISTS (SELECT 1 FROM feeds f WHERE NOT f.retired AND NOT f.removed"
+	"   AND GREATEST(f.next_due, f.lease_expires) <= p_now"
+	"   AND NOT EXISTS (SELECT 1 FROM upd u WHERE u.name = f.name)"
+	"   AND NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host = f.host AND h.hold_until > p_now))"
+	"  THEN p_now ELSE nx.t END"
+	" FROM (SELECT min(GREATEST(next_due, lease_expires)) AS t FROM feeds"
 	"   WHERE NOT retired AND NOT removed AND GREATEST(next_due, lease_expires) > p_now) nx"
 	"  LEFT JOIN upd ON true"
 	" $f$;"
