@@ -18,6 +18,8 @@
 
 #define CLAIM_MAX 1000 /* leases taken by one claim */
 #define KICK_MS 20     /* attempts settling together make one claim */
+#define BLOCKED_MS 1000 /* due feeds wait for a full host's slot, which frees in another instance:
+			 * asked again this often (a claim that finds none scans every due feed) */
 #define SETTLED_MS 250 /* the same when the last claim found nothing claimable: a slot that
 			* frees may only unblock a host that was full */
 
@@ -157,7 +159,7 @@ static void on_claimed(void *ud, struct pg_lease *l, size_t n, int64_t next, con
 		if (ls->again) /* slots freed meanwhile */
 			arm(ls, ls->drained ? SETTLED_MS : KICK_MS);
 		if (next > 0 && next <= now) /* due feeds wait for a full host: slots free elsewhere */
-			arm(ls, SETTLED_MS);
+			arm(ls, BLOCKED_MS);
 		arm(ls, next > now ? (uint64_t)(next - now) * 1000 : ls->poll_ms);
 	}
 	ls->again = 0;
