@@ -19,9 +19,8 @@
 #include "addr_policy.h"
 #include "config.h"
 #include "opml.h"
-#include "pg_admin.h"
+#include "pg_uri.h"
 #include "secret.h"
-#include "store_pg.h"
 #include "url.h"
 
 #define DAY 86400

@@ -10,6 +10,7 @@
 #define FEEDSPOOL_PG_ADMIN_H
 
 #include "buf.h"
+#include "pg_uri.h"
 #include "state.h"
 
 #define PG_ADMIN_CONNECT_TIMEOUT "10"
@@ -42,8 +43,5 @@ int pg_admin_meta_get(struct pg_admin *a, const char *key, char **value, struct 
 /* The near-duplicate decisions, as state_why_each (of feed, or of every feed when NULL). */
 int pg_admin_why_each(struct pg_admin *a, const char *feed, state_why_fn fn, void *ud,
 		      struct buf *err);
-/* uri as it may be shown: a password (user:PASSWORD@ or password=...) replaced by "***". NULL
- * when memory runs out. */
-char *pg_admin_uri_shown(const char *uri);
 
 #endif

@@ -896,11 +896,6 @@ void store_pg_counts(const struct store *s, struct store_pg_counts *out)
 	*out = ps_of(s)->counts;
 }
 
-int store_pg_is_uri(const char *state)
-{
-	return state && (!strncmp(state, "postgresql://", 13) || !strncmp(state, "postgres://", 11));
-}
-
 int store_pg_preload(struct store *s)
 {
 	struct pg_store *ps = ps_of(s);

@@ -35,6 +35,7 @@
 #include <uv.h>
 
 #include "pg_conn.h"
+#include "pg_uri.h"
 #include "store.h"
 
 /* A store over c (the caller's: it outlives the store, and its schema is migrated:
@@ -61,8 +62,5 @@ struct store_pg_counts {
 };
 void store_pg_counts(const struct store *s, struct store_pg_counts *out);
 
-/* Whether a state setting names a PostgreSQL database (a postgresql:// or postgres:// URI)
- * rather than a SQLite file. */
-int store_pg_is_uri(const char *state);
 
 #endif
