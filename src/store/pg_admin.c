@@ -9,41 +9,18 @@
 
 #include "pg_admin.h"
 #include "pg_feeds.h"
+#include "pg_rows.h"
 
 struct pg_admin {
 	PGconn *pg;
 	int version;
 };
 
-typedef int (*row_fn)(void *ud, const PGresult *r);
-
-/* Runs sql (text parameters) and gives each row to fn as a one-row result, fetched a row at a
- * time (20,000 feeds or a long list of duplicates are never all in memory). A nonzero return of
- * fn stops the calls (the remaining rows are read and dropped) and is returned. */
-static int rows(struct pg_admin *a, const char *sql, int n, const char *const *p, row_fn fn,
+/* Runs sql over a's connection (pg_rows_each). */
+static int rows(struct pg_admin *a, const char *sql, int n, const char *const *p, pg_row_fn fn,
 		void *ud, struct buf *err)
 {
-	PGresult *r;
-	int rc = 0;
-
-	if (!PQsendQueryParams(a->pg, sql, n, NULL, p, NULL, NULL, 0) ||
-	    !PQsetSingleRowMode(a->pg)) {
-		buf_printf(err, "%s", PQerrorMessage(a->pg));
-		return -EIO;
-	}
-	while ((r = PQgetResult(a->pg))) {
-		ExecStatusType t = PQresultStatus(r);
-
-		if (t == PGRES_SINGLE_TUPLE && rc == 0) {
-			rc = fn(ud, r);
-		} else if (t != PGRES_SINGLE_TUPLE && t != PGRES_TUPLES_OK &&
-			   t != PGRES_COMMAND_OK && rc == 0) {
-			buf_printf(err, "%s", PQresultErrorMessage(r));
-			rc = -EIO;
-		}
-		PQclear(r); /* every result is read, even after a failure */
-	}
-	return rc;
+	return pg_rows_each(a->pg, sql, n, p, fn, ud, err);
 }
 
 static int on_int(void *ud, const PGresult *r)

@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include "pg_feeds.h"
+#include "pg_rows.h"
 #include "state_dump.h"
 
 struct state_dump_pg {
@@ -69,35 +70,29 @@ struct state_dump_pg *state_dump_pg_open(const char *uri, int migrate_first, str
 	return d;
 }
 
+struct row_call {
+	int (*fn)(void *ud, int n, const char *const *v);
+	void *ud;
+};
+
+static int on_row(void *ud, const PGresult *r)
+{
+	struct row_call *c = ud;
+	const char *v[32];
+	int n = PQnfields(r) > 32 ? 32 : PQnfields(r);
+
+	for (int i = 0; i < n; i++)
+		v[i] = PQgetisnull(r, 0, i) ? NULL : PQgetvalue(r, 0, i);
+	return c->fn(c->ud, n, v);
+}
+
 int state_dump_pg_rows(struct state_dump_pg *d, const char *sql,
 		       int (*fn)(void *ud, int n, const char *const *v), void *ud,
 		       struct buf *err)
 {
-	const char *v[32];
-	PGresult *r;
-	int rc = 0;
+	struct row_call c = {fn, ud};
 
-	if (!PQsendQueryParams(d->pg, sql, 0, NULL, NULL, NULL, NULL, 0) ||
-	    !PQsetSingleRowMode(d->pg)) {
-		buf_printf(err, "%s", PQerrorMessage(d->pg));
-		return -EIO;
-	}
-	while ((r = PQgetResult(d->pg))) {
-		ExecStatusType t = PQresultStatus(r);
-
-		if (t == PGRES_SINGLE_TUPLE && rc == 0) {
-			int n = PQnfields(r) > 32 ? 32 : PQnfields(r);
-
-			for (int i = 0; i < n; i++)
-				v[i] = PQgetisnull(r, 0, i) ? NULL : PQgetvalue(r, 0, i);
-			rc = fn(ud, n, v);
-		} else if (t != PGRES_SINGLE_TUPLE && t != PGRES_TUPLES_OK && rc == 0) {
-			buf_printf(err, "%s", PQresultErrorMessage(r));
-			rc = -EIO;
-		}
-		PQclear(r); /* every result is read, even after a failure */
-	}
-	return rc;
+	return pg_rows_each(d->pg, sql, 0, NULL, on_row, &c, err);
 }
 
 int state_dump_pg_exec(struct state_dump_pg *d, const char *sql, int n, const char *const *p,
