@@ -14,75 +14,21 @@
 
 #include "article.h"
 #include "check.h"
+#include "plugin_host.h"
 
 #define MAX_CALLS 64
-#define MAX_LOGS 4096
-
-/* What the host saw of one call. */
-struct feedspool_call {
-	int id;
-	int done;  /* complete() calls: must end at 1 for a PENDING call */
-	int order; /* when it was completed, from 1 */
-	enum feedspool_verdict verdict;
-	char topics[512]; /* "name score matched,matched;" per topic */
-	char tags[512];	  /* "tag;" per tag */
-};
-
 static uv_loop_t loop;
 static uv_timer_t watchdog;
 static bool timed_out;
 static struct feedspool_call calls[MAX_CALLS];
 static int n_completed, n_late;
 static bool finalized; /* complete() after fini() is a bug */
-static char *logs[MAX_LOGS];
-static int n_logs;
 static const struct feedspool_plugin *plugin;
 static char config_dir[4096];
 /* The article being judged, as the host's article_json() writes it: with the spool's writer. */
 static struct article cur;
 static struct feed_info cur_feed;
 static struct buf cur_json;
-
-static void host_log(const struct feedspool_host *h, enum feedspool_log_level level,
-		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void host_log(const struct feedspool_host *h, enum feedspool_log_level level,
-		     const char *fmt, ...)
-{
-	char msg[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (getenv("VERBOSE"))
-		fprintf(stderr, "  log<%d>: %s\n", (int)level, msg);
-	if (n_logs < MAX_LOGS)
-		logs[n_logs++] = strdup(msg);
-}
-
-static int host_topic(struct feedspool_call *call, const char *topic, double score,
-		      const char *const *matched, size_t n_matched)
-{
-	size_t i, len = strlen(call->topics);
-
-	len += (size_t)snprintf(call->topics + len, sizeof(call->topics) - len, "%s %g ", topic,
-				score);
-	for (i = 0; i < n_matched && len < sizeof(call->topics); i++)
-		len += (size_t)snprintf(call->topics + len, sizeof(call->topics) - len, "%s%s",
-					i ? "," : "", matched[i]);
-	if (len < sizeof(call->topics))
-		snprintf(call->topics + len, sizeof(call->topics) - len, ";");
-	return 0;
-}
-
-static int host_tag(struct feedspool_call *call, const char *tag)
-{
-	size_t len = strlen(call->tags);
-
-	snprintf(call->tags + len, sizeof(call->tags) - len, "%s;", tag);
-	return 0;
-}
 
 static void host_complete(struct feedspool_call *call, enum feedspool_verdict verdict)
 {
@@ -151,15 +97,6 @@ static int open_handles(void)
 	return n;
 }
 
-static int log_count(const char *needle)
-{
-	int i, n = 0;
-
-	for (i = 0; i < n_logs; i++)
-		n += strstr(logs[i], needle) != NULL;
-	return n;
-}
-
 static int count_done(int n)
 {
 	int i, k = 0;
@@ -173,9 +110,7 @@ static void reset(void)
 {
 	int i;
 
-	for (i = 0; i < n_logs; i++)
-		free(logs[i]);
-	n_logs = 0;
+	reset_logs();
 	memset(calls, 0, sizeof(calls));
 	for (i = 0; i < MAX_CALLS; i++)
 		calls[i].id = i;
@@ -185,25 +120,7 @@ static void reset(void)
 
 /* Instances */
 
-/* Starts an instance from key, value, ..., NULL; NULL if init() failed. */
-static void *start(const char *first, ...)
-{
-	struct feedspool_option opts[16];
-	size_t n = 0;
-	void *state = NULL;
-	const char *k;
-	va_list ap;
-	int r;
-
-	va_start(ap, first);
-	for (k = first; k && n < 16; k = va_arg(ap, const char *)) {
-		opts[n].key = k;
-		opts[n++].value = va_arg(ap, const char *);
-	}
-	va_end(ap);
-	r = plugin->init(&host, opts, n, &state);
-	return r == 0 ? state : NULL;
-}
+#define start(...) plugin_start(plugin, &host, __VA_ARGS__)
 
 /* fini(), then the loop until every handle the instance had is closed. */
 static void stop(void *state, const char *what)
@@ -215,32 +132,9 @@ static void stop(void *state, const char *what)
 	CHECK(n_late == 0, "%s: no complete() after fini (%d)", what, n_late);
 }
 
-static struct feedspool_article article(const char *title)
-{
-	static const char *const cats[] = {"gpu", "ai"};
-	static const struct feedspool_person authors[] = {{"Ada", "ada@example.org", NULL}};
-	struct feedspool_article a = {
-	    .size = sizeof(struct feedspool_article),
-	    .id = "id-1",
-	    .url = "https://example.org/a",
-	    .title = title,
-	    .summary = "a summary",
-	    .body = "<p>a body</p>",
-	    .feed_name = "Example feed",
-	    .categories = cats,
-	    .n_categories = 2,
-	    .authors = authors,
-	    .n_authors = 1,
-	    .published = 1700000000,
-	    .updated = INT64_MIN,
-	    .fetched = INT64_MIN,
-	};
-	return a;
-}
-
 static enum feedspool_verdict judge(void *state, int i, const char *title)
 {
-	struct feedspool_article a = article(title);
+	struct feedspool_article a = sample_article(title);
 
 	article_fini(&cur);
 	feed_info_fini(&cur_feed);
@@ -256,13 +150,6 @@ static enum feedspool_verdict judge(void *state, int i, const char *title)
 	cur_feed.name = strdup(a.feed_name);
 
 	return plugin->filter(state, &a, &calls[i]);
-}
-
-static const char *verdict_name(enum feedspool_verdict v)
-{
-	static const char *const names[] = {"KEEP", "DROP", "ERROR", "PENDING"};
-
-	return (unsigned)v < 4 ? names[v] : "?";
 }
 
 /* Tests */

@@ -14,62 +14,11 @@
 #include <feedspool/plugin.h>
 
 #include "check.h"
-
-#define MAX_LOGS 1024
-
-/* What the host saw of one call. */
-struct feedspool_call {
-	int done;
-	char topics[512]; /* "name score matched,matched;" per topic */
-	char tags[1024];  /* "tag;" per tag */
-};
+#include "plugin_host.h"
 
 static uv_loop_t loop;
-static char *logs[MAX_LOGS];
-static int n_logs;
 static const struct feedspool_plugin *plugin;
 static char config_dir[4096];
-
-static void host_log(const struct feedspool_host *h, enum feedspool_log_level level,
-		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void host_log(const struct feedspool_host *h, enum feedspool_log_level level,
-		     const char *fmt, ...)
-{
-	char msg[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (getenv("VERBOSE"))
-		fprintf(stderr, "  log<%d>: %s\n", (int)level, msg);
-	if (n_logs < MAX_LOGS)
-		logs[n_logs++] = strdup(msg);
-}
-
-static int host_topic(struct feedspool_call *call, const char *topic, double score,
-		      const char *const *matched, size_t n_matched)
-{
-	size_t i, len = strlen(call->topics);
-
-	len += (size_t)snprintf(call->topics + len, sizeof(call->topics) - len, "%s %g ", topic,
-				score);
-	for (i = 0; i < n_matched && len < sizeof(call->topics); i++)
-		len += (size_t)snprintf(call->topics + len, sizeof(call->topics) - len, "%s%s",
-					i ? "," : "", matched[i]);
-	if (len < sizeof(call->topics))
-		snprintf(call->topics + len, sizeof(call->topics) - len, ";");
-	return 0;
-}
-
-static int host_tag(struct feedspool_call *call, const char *tag)
-{
-	size_t len = strlen(call->tags);
-
-	snprintf(call->tags + len, sizeof(call->tags) - len, "%s;", tag);
-	return 0;
-}
 
 static void host_complete(struct feedspool_call *call, enum feedspool_verdict verdict)
 {
@@ -88,41 +37,7 @@ static struct feedspool_host host = {
     .loop = &loop,
 };
 
-static int log_count(const char *needle)
-{
-	int i, n = 0;
-
-	for (i = 0; i < n_logs; i++)
-		n += strstr(logs[i], needle) != NULL;
-	return n;
-}
-
-static void reset_logs(void)
-{
-	int i;
-
-	for (i = 0; i < n_logs; i++)
-		free(logs[i]);
-	n_logs = 0;
-}
-
-/* Starts an instance from key, value, ..., NULL; NULL if init() failed. */
-static void *start(const char *first, ...)
-{
-	struct feedspool_option opts[16];
-	size_t n = 0;
-	void *state = NULL;
-	const char *k;
-	va_list ap;
-
-	va_start(ap, first);
-	for (k = first; k && n < 16; k = va_arg(ap, const char *)) {
-		opts[n].key = k;
-		opts[n++].value = va_arg(ap, const char *);
-	}
-	va_end(ap);
-	return plugin->init(&host, opts, n, &state) == 0 ? state : NULL;
-}
+#define start(...) plugin_start(plugin, &host, __VA_ARGS__)
 
 static double now(void)
 {
@@ -132,34 +47,10 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static const char *verdict_name(enum feedspool_verdict v)
-{
-	static const char *const names[] = {"KEEP", "DROP", "ERROR", "PENDING"};
-
-	return (unsigned)v < 4 ? names[v] : "?";
-}
-
 /* Judges one article titled title; the call's record is in *call. */
 static enum feedspool_verdict judge(void *s, const char *title, struct feedspool_call *call)
 {
-	static const char *const cats[] = {"gpu", "ai"};
-	static const struct feedspool_person authors[] = {{"Ada", "ada@example.org", NULL}};
-	struct feedspool_article a = {
-	    .size = sizeof(struct feedspool_article),
-	    .id = "id-1",
-	    .url = "https://example.org/a",
-	    .title = title,
-	    .summary = "a summary",
-	    .body = "<p>a body</p>",
-	    .feed_name = "Example feed",
-	    .categories = cats,
-	    .n_categories = 2,
-	    .authors = authors,
-	    .n_authors = 1,
-	    .published = 1700000000,
-	    .updated = INT64_MIN,
-	    .fetched = INT64_MIN,
-	};
+	struct feedspool_article a = sample_article(title);
 
 	memset(call, 0, sizeof(*call));
 	return plugin->filter(s, &a, call);
