@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The test host's side of the plugin ABI shared by the plugin tests (plugin_host.h). */
+#include <dlfcn.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 char *logs[MAX_LOGS];
 int n_logs;
+static void *loaded; /* the plugin_load()ed .so */
 
 void host_log(const struct feedspool_host *h, enum feedspool_log_level level, const char *fmt,
 	      ...)
@@ -114,4 +116,36 @@ struct feedspool_article sample_article(const char *title)
 	    .fetched = INT64_MIN,
 	};
 	return a;
+}
+
+const struct feedspool_plugin *plugin_load(const char *name, char *config_dir, size_t size,
+					   char *err, size_t err_size)
+{
+	const char *dir = getenv("FEEDSPOOL_PLUGIN_DIR"), *fixtures = getenv("FIXTURES");
+	const struct feedspool_plugin *p;
+	char path[4096];
+	void *so;
+
+	plugin_unload();
+	snprintf(config_dir, size, "%s/%s", fixtures ? fixtures : "tests/fixtures", name);
+	snprintf(path, sizeof(path), "%s/%s.so", dir ? dir : "plugins/.libs", name);
+	if (!(so = dlopen(path, RTLD_NOW | RTLD_LOCAL))) {
+		snprintf(err, err_size, "dlopen %s: %s", path, dlerror());
+		return NULL;
+	}
+	p = dlsym(so, FEEDSPOOL_PLUGIN_SYMBOL);
+	if (!p || p->abi_major != FEEDSPOOL_PLUGIN_ABI_MAJOR || strcmp(p->name, name) != 0) {
+		snprintf(err, err_size, "%s does not export the %s descriptor", path, name);
+		dlclose(so);
+		return NULL;
+	}
+	loaded = so;
+	return p;
+}
+
+void plugin_unload(void)
+{
+	if (loaded)
+		dlclose(loaded);
+	loaded = NULL;
 }

@@ -39,5 +39,12 @@ void *plugin_start(const struct feedspool_plugin *p, struct feedspool_host *h, c
 		   ...);
 /* The article both tests judge: fixed fields around title. */
 struct feedspool_article sample_article(const char *title);
+/* Loads plugins/.libs/NAME.so (or from $FEEDSPOOL_PLUGIN_DIR) and returns its descriptor, with
+ * config_dir set to the plugin's fixtures (tests/fixtures/NAME or $FIXTURES/NAME); NULL with a
+ * message in err when it cannot be loaded or is not that plugin. */
+const struct feedspool_plugin *plugin_load(const char *name, char *config_dir, size_t size,
+					   char *err, size_t err_size);
+/* Unloads what plugin_load() loaded. */
+void plugin_unload(void);
 
 #endif

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* The exec filter plugin (plugins/exec), loaded from its built .so and driven by a test host. */
-#include <dlfcn.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -417,22 +416,10 @@ static void test_old_host(void)
 
 int main(void)
 {
-	const char *dir = getenv("FEEDSPOOL_PLUGIN_DIR"), *fixtures = getenv("FIXTURES");
-	char path[4096];
-	void *so;
+	char err[4608];
 
-	if (!dir)
-		dir = "plugins/.libs";
-	snprintf(config_dir, sizeof(config_dir), "%s/exec", fixtures ? fixtures : "tests/fixtures");
-	snprintf(path, sizeof(path), "%s/exec.so", dir);
-	so = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	CHECK(so != NULL, "dlopen %s: %s", path, dlerror());
-	if (!so)
-		return check_exit();
-	plugin = dlsym(so, FEEDSPOOL_PLUGIN_SYMBOL);
-	CHECK(plugin && plugin->abi_major == FEEDSPOOL_PLUGIN_ABI_MAJOR &&
-		  !strcmp(plugin->name, "exec"),
-	      "%s exports the exec descriptor", path);
+	plugin = plugin_load("exec", config_dir, sizeof(config_dir), err, sizeof(err));
+	CHECK(plugin != NULL, "%s", plugin ? "the plugin loads" : err);
 	if (!plugin)
 		return check_exit();
 	uv_loop_init(&loop);
@@ -453,6 +440,6 @@ int main(void)
 	article_fini(&cur);
 	feed_info_fini(&cur_feed);
 	buf_fini(&cur_json);
-	dlclose(so);
+	plugin_unload();
 	return check_exit();
 }

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* The lua filter plugin (plugins/lua), loaded from its built .so and driven by a test host. */
-#include <dlfcn.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -319,22 +318,11 @@ static void test_init_errors(void)
 
 int main(void)
 {
-	const char *dir = getenv("FEEDSPOOL_PLUGIN_DIR"), *fixtures = getenv("FIXTURES");
-	char path[4096];
-	void *so, *s;
+	char err[4608];
+	void *s;
 
-	if (!dir)
-		dir = "plugins/.libs";
-	snprintf(config_dir, sizeof(config_dir), "%s/lua", fixtures ? fixtures : "tests/fixtures");
-	snprintf(path, sizeof(path), "%s/lua.so", dir);
-	so = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	CHECK(so != NULL, "dlopen %s: %s", path, dlerror());
-	if (!so)
-		return check_exit();
-	plugin = dlsym(so, FEEDSPOOL_PLUGIN_SYMBOL);
-	CHECK(plugin && plugin->abi_major == FEEDSPOOL_PLUGIN_ABI_MAJOR &&
-		  !strcmp(plugin->name, "lua"),
-	      "%s exports the lua descriptor", path);
+	plugin = plugin_load("lua", config_dir, sizeof(config_dir), err, sizeof(err));
+	CHECK(plugin != NULL, "%s", plugin ? "the plugin loads" : err);
 	if (!plugin)
 		return check_exit();
 	uv_loop_init(&loop);
@@ -355,6 +343,6 @@ int main(void)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	CHECK(uv_loop_close(&loop) == 0, "no handle left on the loop");
 	reset_logs();
-	dlclose(so);
+	plugin_unload();
 	return check_exit();
 }
