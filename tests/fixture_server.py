@@ -13,7 +13,9 @@ Paths:
   /feed/NAME            the file NAME from --root, with ETag (a hash of the file),
                         Last-Modified and Cache-Control max-age=300 (?max_age=N sets it, -1
                         leaves the header out); 304 to a matching If-None-Match, or (without one) to an
-                        If-Modified-Since not older than the file.
+                        If-Modified-Since not older than the file. ?gate=FILE holds the answer
+                        until the file FILE exists in --root (at most 30 s): a test decides
+                        when a fetch in flight ends.
   /gzip/NAME            the same, gzip-encoded when the client's Accept-Encoding allows gzip.
   /status/CODE          that status (200-599) with a short body, or ?bytes=N bytes (at most
                         64 MiB); ?retry_after=V adds "Retry-After: V" (seconds or an HTTP
@@ -272,6 +274,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def route(self, path, parts, query, raw_query):
         if prefix_is(parts, "feed") and len(parts) == 3:
+            self.wait_gate(query.get("gate", [None])[0])
             return self.serve_file(parts[2], False, self.query_int(query, "max_age", 300, -1, 86400))
         if prefix_is(parts, "gzip") and len(parts) == 3:
             return self.serve_file(parts[2], True, self.query_int(query, "max_age", 300, -1, 86400))
@@ -341,6 +344,13 @@ class Handler(BaseHTTPRequestHandler):
         return self.reply(404, b"no such fixture\n")
 
     # Behaviours.
+
+    def wait_gate(self, name):
+        if not name or name.startswith(".") or "/" in name:
+            return
+        deadline = time.monotonic() + 30
+        while not os.path.exists(os.path.join(ROOT, name)) and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     def serve_file(self, name, allow_gzip, max_age=300):
         if name.startswith(".") or "/" in name or "\\" in name:

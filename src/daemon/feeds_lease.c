@@ -34,6 +34,7 @@ struct lease_sched {
 	int claiming, again, stopped, closing, handles;
 	int failing; /* a claim failed: logged once until one succeeds */
 	int drained; /* the last claim found nothing claimable */
+	int was_up;  /* the connection was made once */
 	int asked;   /* by the claim in flight */
 	unsigned long claims, leases;
 };
@@ -202,22 +203,34 @@ static void on_renewed(void *ud, int rc, const char *err)
 		log_warnx("leases: cannot renew (%s): a long fetch may be taken over", err ? err : "");
 }
 
+/* The leases of attempts still running, as a JSON array [{"name": ..., "no": ...}], "[]" when
+ * there are none; NULL when out of memory. */
+static char *running_json(const struct lease_sched *ls)
+{
+	json_t *arr = json_array();
+	char *text = NULL;
+
+	if (arr) {
+		if (ls->fs)
+			feeds_each_lease(ls->fs, add_lease, arr);
+		text = json_dumps(arr, JSON_COMPACT);
+		json_decref(arr);
+	}
+	return text;
+}
+
 /* Every third of the lease time: the leases of attempts still running last another lease time
  * (one statement for all of them). */
 static void on_renew(uv_timer_t *t)
 {
 	struct lease_sched *ls = t->data;
-	json_t *arr;
 	char *text;
 
-	if (ls->closing || !ls->fs || !(arr = json_array()))
+	if (ls->closing || !ls->fs || !(text = running_json(ls)))
 		return;
-	feeds_each_lease(ls->fs, add_lease, arr);
-	if (json_array_size(arr) && (text = json_dumps(arr, JSON_COMPACT))) {
+	if (strcmp(text, "[]") != 0)
 		pg_feeds_renew_all(ls->c, text, ls->env.lease_s, on_renewed, ls);
-		free(text);
-	}
-	json_decref(arr);
+	free(text);
 }
 
 /* ---- life --------------------------------------------------------------------------------- */
@@ -230,12 +243,36 @@ static void on_owner_released(void *ud, int rc, const char *err)
 			  "(%s): they expire", err ? err : "");
 }
 
-/* The database came back: what was due meanwhile (and NOTIFYs missed) is claimed now. */
+static void on_owner_back(void *ud, int rc, const char *err)
+{
+	(void)ud;
+	if (rc < 0)
+		log_warnx("leases: the leases of attempts that ended while the database was away "
+			  "could not be ended (%s): they expire", err ? err : "");
+}
+
+/* The database came back: the leases this instance holds for no running attempt end (their
+ * saves or releases failed meanwhile: held until they expire, their feeds would not be fetched
+ * again for up to a lease time), then what was due meanwhile (and NOTIFYs missed) is claimed. */
 static void on_state(void *ud, int up, const char *msg)
 {
+	struct lease_sched *ls = ud;
+	char *keep;
+
 	(void)msg;
-	if (up)
-		wake_now(ud);
+	if (!up || ls->closing)
+		return;
+	if (!ls->was_up) { /* the first connection: every old lease is ended (lease_sched_new) */
+		ls->was_up = 1;
+		wake_now(ls);
+		return;
+	}
+	if (!(keep = running_json(ls)) ||
+	    pg_feeds_release_owner(ls->c, ls->owner, keep, on_owner_back, ls) < 0)
+		log_warnx("leases: out of memory: the leases of attempts that ended while the "
+			  "database was away expire");
+	free(keep);
+	wake_now(ls);
 }
 
 static void on_notify(void *ud, const char *payload)
@@ -257,7 +294,7 @@ struct lease_sched *lease_sched_new(const struct lease_sched_env *env)
 	ls->owner = strdup(env->owner);
 	if (!ls->uri || !ls->owner || !(ls->c = pg_conn_new(env->loop, ls->uri, on_state, ls)) ||
 	    pg_conn_listen(ls->c, PG_DUE_CHANNEL, on_notify, ls) < 0 ||
-	    pg_feeds_release_owner(ls->c, ls->owner, on_owner_released, ls) < 0) {
+	    pg_feeds_release_owner(ls->c, ls->owner, NULL, on_owner_released, ls) < 0) {
 		if (ls->c)
 			pg_conn_free(ls->c);
 		free(ls->uri);

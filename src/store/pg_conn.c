@@ -420,6 +420,12 @@ int pg_conn_query(struct pg_conn *c, const char *sql, int nparams, const char *c
 	return pg_conn_query_pinned(c, NULL, sql, nparams, params, fn, ud);
 }
 
+int pg_conn_query_first(struct pg_conn *c, const char *sql, int nparams,
+			const char *const *params, pg_result_fn fn, void *ud)
+{
+	return enqueue(c, NULL, sql, nparams, params, fn, ud, 1);
+}
+
 int pg_conn_query_pinned(struct pg_conn *c, unsigned *pin, const char *sql, int nparams,
 			 const char *const *params, pg_result_fn fn, void *ud)
 {

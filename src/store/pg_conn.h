@@ -27,6 +27,9 @@ struct pg_conn *pg_conn_new(uv_loop_t *loop, const char *uri, pg_state_fn on_sta
  * from inside this call). 0, or -ENOMEM. */
 int pg_conn_query(struct pg_conn *c, const char *sql, int nparams, const char *const *params,
 		  pg_result_fn fn, void *ud);
+/* The same, queued ahead of every queued query (not of one being answered). */
+int pg_conn_query_first(struct pg_conn *c, const char *sql, int nparams,
+			const char *const *params, pg_result_fn fn, void *ud);
 /* The same, for one statement of a transaction: *pin (0 before its first statement) is set to
  * the connection's session when the first is sent; a later one finds the connection made again
  * since (its transaction gone with the old one) and fails with SQLSTATE 08006 instead of running

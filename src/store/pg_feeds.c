@@ -332,13 +332,26 @@ int pg_feeds_release(struct pg_conn *c, const char *name, int64_t lease_no, int 
 		      op_new(done, NULL, ud));
 }
 
-int pg_feeds_release_owner(struct pg_conn *c, const char *owner,
+int pg_feeds_release_owner(struct pg_conn *c, const char *owner, const char *keep_json,
 			   void (*done)(void *ud, int rc, const char *err), void *ud)
 {
-	static const char sql[] = "UPDATE feeds SET lease_owner = NULL, lease_expires = 0"
-				  " WHERE lease_owner = $1";
+	static const char sql[] =
+		"UPDATE feeds f SET lease_owner = NULL, lease_expires = 0 WHERE f.lease_owner = $1"
+		" AND NOT EXISTS (SELECT 1 FROM json_to_recordset(COALESCE($2::json, '[]'))"
+		"  AS x(name text, no bigint) WHERE x.name = f.name AND x.no = f.lease_no)";
 
-	return submit(c, sql, 1, (const char *const[]){owner}, on_done, op_new(done, NULL, ud));
+	struct op *o = op_new(done, NULL, ud);
+
+	if (!keep_json)
+		return submit(c, sql, 2, (const char *const[]){owner, keep_json}, on_done, o);
+	/* ahead of a claim queued while the connection was being made again: run after it, this
+	 * would end the leases that claim took */
+	if (!o || pg_conn_query_first(c, sql, 2, (const char *const[]){owner, keep_json}, on_done,
+				      o) < 0) {
+		free(o);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 const char pg_feeds_hold_sql[] =

@@ -85,8 +85,12 @@ int pg_feeds_release(struct pg_conn *c, const char *name, int64_t lease_no, int 
 /* Extends every lease of a JSON array [{"name": ..., "no": lease_no}, ...] in one statement. */
 int pg_feeds_renew_all(struct pg_conn *c, const char *leases_json, int lease_s,
 		       void (*done)(void *ud, int rc, const char *err), void *ud);
-/* Ends every lease owner holds (an instance starting again: what it held died with it). */
-int pg_feeds_release_owner(struct pg_conn *c, const char *owner,
+/* Ends every lease owner holds but those of keep_json (a JSON array as pg_feeds_renew_all's,
+ * NULL: none kept): an instance starting again (what it held died with it), or finding the
+ * database back (leases whose save or release failed meanwhile would otherwise be held until
+ * they expire, and their feeds not fetched again until then). With keep_json, the statement
+ * goes ahead of every queued one. */
+int pg_feeds_release_owner(struct pg_conn *c, const char *owner, const char *keep_json,
 			   void (*done)(void *ud, int rc, const char *err), void *ud);
 /* Holds a host until a time (Retry-After): no instance claims its feeds before; a later hold
  * never shortens an earlier one. The statement is also the store's (in a batch). */
