@@ -43,7 +43,9 @@ const char *pg_conn_sqlstate(const struct pg_conn *c);
 /* Notifications (LISTEN/NOTIFY): listens on channel (a plain lower-case name; again after
  * every reconnection, first thing on the new connection) and calls fn for each notification on
  * it, from the loop, with its payload (borrowed for the call). Notifications sent while the
- * connection was away are lost: the caller looks for work when it comes back (pg_state_fn).
+ * connection was away are lost: the caller looks for work when it comes back (pg_state_fn;
+ * reported once the connection is made, its LISTEN first in the queue: a query queued then is
+ * answered after the LISTEN, a NOTIFY sent before that answer may not be seen).
  * One channel per connection; 0, -EINVAL for a bad name, or -ENOMEM. */
 typedef void (*pg_notify_fn)(void *ud, const char *payload);
 int pg_conn_listen(struct pg_conn *c, const char *channel, pg_notify_fn fn, void *ud);
