@@ -1462,13 +1462,21 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 	skip_bom(&html, &len);
 	if (len == 0)
 		return 0;
+	/* the text, the HTML and what libxml2 parses are about as long as the input: room for that
+	 * at once, rather than a dozen reallocations on the way (the rare longer one still grows) */
+	if (buf_reserve(out, len) < 0 || (x && x->html && buf_reserve(x->html, len) < 0))
+		return -ENOMEM;
 	if (!memchr(html, '<', len)) {
 		/* no markup: text and references, nothing for a parser to do */
 		err = utf8_clean(&html, len, &tmp);
 		if (!err)
 			flat_text(&c, html, tmp.data ? tmp.len : len);
 	} else {
-		err = normalize(html, len, &t, x && x->html);
+		err = buf_reserve(&tmp, len);
+		if (!err)
+			err = buf_reserve(&t.text, len);
+		if (!err)
+			err = normalize(html, len, &t, x && x->html);
 		c.runs_text = t.text.data;
 		c.runs = (const size_t *)(void *)t.runs.data;
 		c.n_runs = t.n_runs;
