@@ -677,6 +677,17 @@ static const struct html_case sanitized[] = {
      "&lt;b&gt;\">1</a><a href=\"http://e.org/x&#0;y\">2</a><a href=http://e.org/u?v=&lt;w>3</a>",
      "<a href=\"http://e.org/?a=1&amp;b=2&amp;c=3&amp;copy=4\xc2\xa9" "AA\" title=\"&quot;q&quot; "
      "&lt;b&gt;\">1</a><a href=\"http://e.org/x\">2</a><a href=\"http://e.org/u?v=&lt;w\">3</a>"},
+    /* libxml2's push parser, which html.c drives, ends the document where its last open
+     * element ends and loses a last '<': html.c reads on as htmlParseDocument() does (these
+     * outputs are that parser's) */
+    {"</a></ p>", "<p> p&gt;</p>"},
+    {"<p>a</p></html><p>b</p> c", "<p>a</p><p>b</p><p> c</p>"},
+    {"</td>x<b>y", "<p>x<b>y</b></p>"},
+    {"<b>x</b></html>\n tail", "<b>x</b><p>\n tail</p>"},
+    {"<p>x</p></body></html>  ", "<p>x</p>  "},
+    {"a <", "<p>a &lt;</p>"},
+    {"</p> <", " &lt;"},
+    {"<i>a</i></html><", "<i>a</i>&lt;"},
     /* a reference that does not resolve against the base is no URL: dropped (found by fuzzing) */
     {"<img src=\"~ata:image/\x08\x08png\"><a href=\"x:\x01y\">t</a>", "<a>t</a>"},
 };

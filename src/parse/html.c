@@ -1374,6 +1374,10 @@ static int push_parse(htmlParserCtxtPtr ctxt, const char *s, size_t n)
 	xmlParserInputBufferPtr in;
 	xmlParserInputPtr stream;
 
+	/* a last '<' is text to htmlParseDocument(), lost to the push parser (which waits for what
+	 * follows it): the caller parses such input as before */
+	if (s[n - 1] == '<')
+		return 0;
 	htmlCtxtReset(ctxt);
 	in = xmlAllocParserInputBuffer(XML_CHAR_ENCODING_UTF8);
 	if (!in)
@@ -1388,6 +1392,19 @@ static int push_parse(htmlParserCtxtPtr ctxt, const char *s, size_t n)
 	htmlCtxtUseOptions(ctxt, PARSE_OPTIONS);
 	ctxt->progressive = 1;
 	htmlParseChunk(ctxt, s, (int)n, 1);
+	/* The push parser ends the document where its last open element ends ("</td>x", or
+	 * "</html>" and more) and may leave elements open there: htmlParseDocument() reads on,
+	 * and closes what is open at the end, so we do too, from where it stopped. */
+	while (ctxt->instate == XML_PARSER_EOF && !((struct conv *)ctxt->userData)->too_deep &&
+	       ctxt->input && (ctxt->input->cur < ctxt->input->end || ctxt->nameNr > 0)) {
+		const xmlChar *at = ctxt->input->cur;
+		int depth = ctxt->nameNr;
+
+		ctxt->instate = XML_PARSER_CONTENT;
+		htmlParseChunk(ctxt, NULL, 0, 1);
+		if (ctxt->input->cur == at && ctxt->nameNr == depth)
+			break;
+	}
 	if (ctxt->myDoc) /* never made by our SAX handler; freed as htmlDoRead() would */
 		xmlFreeDoc(ctxt->myDoc);
 	ctxt->myDoc = NULL;
