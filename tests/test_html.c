@@ -384,6 +384,50 @@ static void test_blank_runs(void)
 
 /* sanitize_put_text() and sanitize_put_attr() with each special byte at every place of the
  * eight-byte words sanitize.c reads at once, against the escaping rule itself. */
+/* The attribute allowlist: every name it has, in any case, and names it has not (the lookups
+ * go by first letter and by a search of the sorted table). */
+static void test_attribute_lookup(void)
+{
+	static const struct {
+		const char *name, *element; /* element NULL: every kept element may have it */
+		enum san_attr what;
+	} known[] = {
+	    {"alt", "img", SAN_ATTR_TEXT},   {"cite", NULL, SAN_ATTR_URL},
+	    {"colspan", NULL, SAN_ATTR_TEXT}, {"datetime", NULL, SAN_ATTR_TEXT},
+	    {"dir", NULL, SAN_ATTR_TEXT},     {"headers", NULL, SAN_ATTR_TEXT},
+	    {"height", "img", SAN_ATTR_TEXT}, {"href", "a", SAN_ATTR_URL},
+	    {"lang", NULL, SAN_ATTR_TEXT},    {"reversed", "ol", SAN_ATTR_TEXT},
+	    {"rowspan", NULL, SAN_ATTR_TEXT}, {"scope", NULL, SAN_ATTR_TEXT},
+	    {"span", NULL, SAN_ATTR_TEXT},    {"src", "img", SAN_ATTR_URL},
+	    {"start", "ol", SAN_ATTR_TEXT},   {"title", NULL, SAN_ATTR_TEXT},
+	    {"type", "ol", SAN_ATTR_TEXT},    {"value", "li", SAN_ATTR_TEXT},
+	    {"width", "img", SAN_ATTR_TEXT},
+	};
+	static const char *const unknown[] = {"class", "id", "style", "onclick", "a", "hrefs",
+					      "sr", "zoom", "xlink:href", "data-src", "title2"};
+	char up[16];
+	size_t i, k;
+
+	for (i = 0; i < sizeof known / sizeof *known; i++) {
+		const char *n = known[i].name;
+
+		CHECK(sanitize_attribute(known[i].element ? known[i].element : "p", n) ==
+			      known[i].what,
+		      "sanitize_attribute(%s, %s)", known[i].element ? known[i].element : "p", n);
+		CHECK(sanitize_attribute("x-none", n) == (known[i].element ? SAN_ATTR_NO : known[i].what),
+		      "sanitize_attribute(x-none, %s): only the global ones", n);
+		for (k = 0; n[k]; k++)
+			up[k] = (char)(k % 2 ? n[k] - 32 : n[k]);
+		CHECK(sanitize_attribute_known(n, strlen(n)) && sanitize_attribute_known(up, k),
+		      "sanitize_attribute_known(%s) in any case", n);
+		CHECK(!sanitize_attribute_known(n, strlen(n) - 1), "a prefix of %s is not known", n);
+	}
+	for (i = 0; i < sizeof unknown / sizeof *unknown; i++)
+		CHECK(!sanitize_attribute_known(unknown[i], strlen(unknown[i])) &&
+			      sanitize_attribute("p", unknown[i]) == SAN_ATTR_NO,
+		      "%s is no attribute the sanitizer keeps", unknown[i]);
+}
+
 static void test_escape_places(void)
 {
 	static const char specials[] = "&<>\"";
@@ -688,6 +732,16 @@ static const struct html_case sanitized[] = {
     {"a <", "<p>a &lt;</p>"},
     {"</p> <", " &lt;"},
     {"<i>a</i></html><", "<i>a</i>&lt;"},
+    /* kept attributes: up to 7 on on_start()'s stack, more in memory of their own */
+    {"<table><tr><td colspan=\"1\" rowspan=\"2\" scope=\"row\" headers=\"h&amp;1\" dir=\"ltr\" "
+     "lang=\"en\" title=\"t&lt;\" span=\"3\" datetime=\"d\" cite=\"/c\">x</td></tr></table>",
+     "<table><tr><td colspan=\"1\" rowspan=\"2\" scope=\"row\" headers=\"h&amp;1\" dir=\"ltr\" "
+     "lang=\"en\" title=\"t&lt;\" span=\"3\" datetime=\"d\" cite=\"http://ex.org/c\">x</td></tr>"
+     "</table>"},
+    {"<table><tr><td colspan=\"1\" rowspan=\"2\" scope=\"row\" headers=\"h\" dir=\"ltr\" "
+     "lang=\"en\" title=\"t\" onclick=\"y\">x</td></tr></table>",
+     "<table><tr><td colspan=\"1\" rowspan=\"2\" scope=\"row\" headers=\"h\" dir=\"ltr\" "
+     "lang=\"en\" title=\"t\">x</td></tr></table>"},
     /* a reference that does not resolve against the base is no URL: dropped (found by fuzzing) */
     {"<img src=\"~ata:image/\x08\x08png\"><a href=\"x:\x01y\">t</a>", "<a>t</a>"},
 };
@@ -761,6 +815,7 @@ int main(void)
 	test_api();
 	test_blank_runs();
 	test_escape_places();
+	test_attribute_lookup();
 	test_seeds();
 	test_hostile();
 	return check_exit();

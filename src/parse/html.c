@@ -52,9 +52,10 @@
  * markup, deep input) is freed rather than kept. */
 #define DICT_NAMES_MAX 4096
 #define NAME_TAB_MAX (2 * DEPTH_MAX)
-/* Remembered kinds of libxml2's interned tag names, for the conversion at hand; prime, as
- * short names lie a few bytes apart. */
-#define KIND_CACHE 31
+/* Remembered kinds of libxml2's interned tag names, kept with the parser context whose
+ * dictionary interned them (so for as long as the names live); prime, as short names lie a few
+ * bytes apart. */
+#define KIND_CACHE 127
 
 /* Not HTML_PARSE_NOIMPLIED: without an implied body, libxml2 wraps text that follows a leading
  * inline element ("<b>x</b> y") in a paragraph of its own. */
@@ -75,6 +76,12 @@ enum tag_kind {
 struct tag {
 	const char *name;
 	unsigned char kind;
+};
+
+/* A remembered name: its tag_kind() and sanitize_element(). */
+struct kind_slot {
+	const xmlChar *name;
+	unsigned char kind, san;
 };
 
 /* Sorted for bsearch(); names are lowercase, as libxml2 reports them. */
@@ -144,10 +151,7 @@ struct conv {
 	const size_t *runs; /* (offset, length) pairs into runs_text */
 	size_t n_runs;
 	struct buf atts; /* attribute values put back, for on_start */
-	struct {
-		const xmlChar *name;
-		unsigned char kind, san;
-	} kinds[KIND_CACHE];
+	struct kind_slot *kinds; /* KIND_CACHE of them, the parser context's */
 };
 
 /* normalize()'s output: what libxml2 parses, and the text runs it does not need to see. */
@@ -1236,43 +1240,53 @@ static int attr_decode(struct buf *out, const char *s, size_t n)
 }
 
 /* atts with the values normalize() set aside put back (a new array in *mine, or atts). */
-static const xmlChar **real_atts(struct conv *c, const xmlChar **atts, const xmlChar ***mine)
+/* How many attribute pointers on_start() keeps on its stack (more: allocated). */
+#define ATTS_STACK 16
+
+/*
+ * atts with the values normalize() set aside put back: in out (room pointers), or in a new
+ * array in *mine when that is too small; atts itself when nothing was set aside. A decoded
+ * value is never longer than its run (a reference is longer than its character), so c->atts
+ * is sized once and the pointers into it stay valid.
+ */
+static const xmlChar **real_atts(struct conv *c, const xmlChar **atts, const xmlChar **out,
+				 size_t room, const xmlChar ***mine)
 {
-	size_t i, n = 0, len;
+	size_t i, n = 0, len, need = 0;
 	const char *r;
-	size_t *offs;
 
 	*mine = NULL;
 	if (!atts || !c->n_runs)
 		return atts;
-	while (atts[n])
-		n += 2;
-	*mine = calloc(n + 2, sizeof **mine);
-	offs = calloc(n + 2, sizeof *offs);
-	if (!*mine || !offs) {
-		free(offs);
+	for (; atts[n]; n += 2)
+		if (run_of(c, atts[n + 1], &len))
+			need += len + 1;
+	if (n + 1 > room && !(out = *mine = calloc(n + 1, sizeof *out))) {
 		c->err = -ENOMEM;
 		return atts;
 	}
 	buf_reset(&c->atts);
+	if (buf_reserve(&c->atts, need) < 0) {
+		c->err = -ENOMEM;
+		return atts;
+	}
 	for (i = 0; i < n; i += 2) {
+		out[i] = atts[i];
+		out[i + 1] = atts[i + 1];
 		if (!(r = run_of(c, atts[i + 1], &len)))
 			continue;
-		offs[i + 1] = c->atts.len + 1;
+		out[i + 1] = (const xmlChar *)c->atts.data + c->atts.len;
 		if (attr_decode(&c->atts, r, len) < 0 || buf_putc(&c->atts, '\0') < 0)
 			c->err = -ENOMEM;
 	}
-	for (i = 0; i < n; i++)
-		(*mine)[i] = offs[i] && c->atts.data ? (const xmlChar *)c->atts.data + offs[i] - 1
-						     : atts[i];
-	free(offs);
-	return *mine;
+	out[n] = NULL;
+	return out;
 }
 
 static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 {
 	struct conv *c = ctx;
-	const xmlChar **mine;
+	const xmlChar *stack[ATTS_STACK], **mine;
 
 	if (c->too_deep)
 		return;
@@ -1283,7 +1297,7 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 	}
 	tag_open(c, tag_kind_interned(c, name));
 	if (c->x && c->x->html) {
-		atts = real_atts(c, atts, &mine);
+		atts = real_atts(c, atts, stack, ATTS_STACK, &mine);
 		html_start(c, name, san_interned(c, name), atts);
 		free(mine);
 	}
@@ -1344,6 +1358,11 @@ static htmlParserCtxtPtr ctxt_take(void)
 		if (!ctxt)
 			return NULL;
 		*ctxt->sax = sax;
+		ctxt->_private = calloc(KIND_CACHE, sizeof(struct kind_slot));
+		if (!ctxt->_private) {
+			htmlFreeParserCtxt(ctxt);
+			return NULL;
+		}
 	}
 	return ctxt;
 }
@@ -1354,6 +1373,7 @@ static void ctxt_give(htmlParserCtxtPtr ctxt, int broken)
 	htmlCtxtReset(ctxt);
 	if (broken || cached_ctxt || xmlDictSize(ctxt->dict) > DICT_NAMES_MAX ||
 	    ctxt->nameMax > NAME_TAB_MAX) {
+		free(ctxt->_private);
 		htmlFreeParserCtxt(ctxt);
 		return;
 	}
@@ -1429,6 +1449,7 @@ static int sax_convert(struct conv *c, const char *s, size_t n)
 	if (!ctxt)
 		return -ENOMEM;
 	c->ctxt = ctxt;
+	c->kinds = ctxt->_private;
 	ctxt->userData = c;
 	if (!push_parse(ctxt, s, n))
 		htmlCtxtReadMemory(ctxt, s, (int)n, NULL, "UTF-8", PARSE_OPTIONS);
