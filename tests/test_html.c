@@ -799,6 +799,27 @@ static void test_sanitized(void)
 			  "inline links and images of %s", in);
 		CHECK_STR(buf_cstr(&text), "See the first link, no and", "the text is as before");
 	}
+	/* a link's text as it is in the text (after the line's separator), and where it is not,
+	 * through plain_to_text(): blanks of pre, no-break spaces, a byte order mark */
+	{
+		static const char in[] =
+		    "<p>a <a href=\"/1\">one two</a> b<a href=\"/2\">x</a></p><p><a href=\"/3\">  lead"
+		    "  and  trail  </a></p><pre>x <a href=\"/4\">t\tab  two</a></pre><a href=\"/5\">"
+		    "nb&nbsp;sp</a><a href=\"/6\">&nbsp;</a><a href=\"/7\"><b>bo</b><i>ld</i></a>"
+		    "<a href=\"/8\">x<br>y</a><a href=\"/9\"></a><a href=\"/10\">&#150;</a><p>x</p>"
+		    "<a href=\"/11\">&#xFEFF;bom</a>";
+
+		w.text[0] = '\0';
+		buf_reset(&text);
+		html_convert(in, strlen(in), HTML_BLOCKS, &text, &x);
+		CHECK_STR(w.text,
+			  "[L http://ex.org/1|one two][L http://ex.org/2|x][L http://ex.org/3|lead and "
+			  "trail][L http://ex.org/4|t ab two][L http://ex.org/5|nb\xc2\xa0sp]"
+			  "[L http://ex.org/6|][L http://ex.org/7|bold][L http://ex.org/8|x y]"
+			  "[L http://ex.org/9|][L http://ex.org/10|\xe2\x80\x93]"
+			  "[L http://ex.org/11|\xef\xbb\xbf" "bom]",
+			  "link texts of %s", in);
+	}
 	buf_fini(&text);
 	buf_fini(&html);
 }

@@ -1040,7 +1040,7 @@ static void flat_convert(struct conv *c, const char *s, size_t n)
 
 /* ---- the sanitized HTML ---- */
 
-static void hput(struct conv *c, const char *s, size_t n)
+static inline void hput(struct conv *c, const char *s, size_t n)
 {
 	if (!c->err)
 		c->err = buf_append(c->x->html, s, n);
@@ -1121,16 +1121,42 @@ static void html_start(struct conv *c, const xmlChar *name, enum san_el what,
 	}
 }
 
-/* The text of a link just closed: its text rendering, on one line. */
+/* Whether plain_to_text(s, n, HTML_INLINE) is s itself: no byte order mark, blanks, controls
+ * or U+0080..U+00BF (0xC2: no-break spaces, C1 controls), but single spaces between words. */
+static int inline_as_is(const unsigned char *s, size_t n)
+{
+	size_t i;
+
+	if (n >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((s[i] <= ' ' || s[i] == 0xc2) &&
+		    !(s[i] == ' ' && i > 0 && i + 1 < n && s[i + 1] > ' ' && s[i + 1] != 0xc2))
+			return 0;
+	return 1;
+}
+
+/* The text of a link just closed: its text rendering, on one line (most often the text as it
+ * is, which out holds NUL-terminated). */
 static void link_done(struct conv *c)
 {
 	struct buf t = BUF_INIT;
 	size_t from = c->a_text < c->out->len ? c->a_text : c->out->len;
+	const char *all = c->out->data ? c->out->data + from : "", *text = all;
+	size_t n = c->out->len - from;
 
+	/* the line's separator or a pending space comes first: plain_to_text() drops it */
+	while (n && is_blank((unsigned char)*text)) {
+		text++;
+		n--;
+	}
 	if (c->a_href && c->x->on_link) {
-		if (plain_to_text(c->out->data ? c->out->data + from : "", c->out->len - from,
-				  HTML_INLINE, &t) < 0 ||
-		    c->x->on_link(c->x->ud, c->a_href, buf_cstr(&t)))
+		if (!inline_as_is((const unsigned char *)text, n)) {
+			if (plain_to_text(all, c->out->len - from, HTML_INLINE, &t) < 0)
+				c->err = c->err ? c->err : -ENOMEM;
+			text = buf_cstr(&t);
+		}
+		if (c->x->on_link(c->x->ud, c->a_href, text))
 			c->err = c->err ? c->err : -ENOMEM;
 	}
 	buf_fini(&t);
