@@ -340,32 +340,48 @@ static void test_looks_like(void)
  * eight-byte words html.c reads at once: against the rule itself (words joined by one space). */
 static void test_blank_runs(void)
 {
-	static const char *const parts[] = {"a", "bc", "\xc3\xa9", " ", " ", "\t", "\n", "  "};
+	/* what each part is in the text: itself, a blank, nothing (a control), or a Windows-1252
+	 * character (U+0093 is a left double quotation mark) */
+	static const struct {
+		const char *in, *out;
+	} parts[] = {{"a", "a"},
+		     {"bc", "bc"},
+		     {"\xc3\xa9", "\xc3\xa9"},
+		     {" ", NULL},
+		     {" ", NULL},
+		     {"\t", NULL},
+		     {"\n", NULL},
+		     {"  ", NULL},
+		     {"\x01", ""},
+		     {"\xc2\x93", "\xe2\x80\x9c"},
+		     {"defghij", "defghij"}};
 	unsigned long seed = 12345;
-	char in[128], want[128], html[160];
+	char in[512], want[512], html[600];
 	struct buf b = BUF_INIT;
 
-	for (int round = 0; round < 4000; round++) {
+	for (int round = 0; round < 8000; round++) {
 		size_t len = 0, wlen = 0, count;
 		int blank = 1;
 
 		seed = seed * 6364136223846793005UL + 1442695040888963407UL;
 		count = 1 + (size_t)(seed >> 33) % 30;
 		for (size_t k = 0; k < count; k++) {
-			const char *p;
+			size_t pi;
 
 			seed = seed * 6364136223846793005UL + 1442695040888963407UL;
-			p = parts[(seed >> 33) % (sizeof(parts) / sizeof(parts[0]))];
-			memcpy(in + len, p, strlen(p));
-			len += strlen(p);
-			if (*p == ' ' || *p == '\t' || *p == '\n') {
+			pi = (seed >> 33) % (sizeof(parts) / sizeof(parts[0]));
+			memcpy(in + len, parts[pi].in, strlen(parts[pi].in));
+			len += strlen(parts[pi].in);
+			if (!parts[pi].out) {
 				blank = 1;
 				continue;
 			}
+			if (!*parts[pi].out)
+				continue;
 			if (blank && wlen)
 				want[wlen++] = ' ';
-			memcpy(want + wlen, p, strlen(p));
-			wlen += strlen(p);
+			memcpy(want + wlen, parts[pi].out, strlen(parts[pi].out));
+			wlen += strlen(parts[pi].out);
 			blank = 0;
 		}
 		in[len] = want[wlen] = '\0';

@@ -321,12 +321,15 @@ static uint64_t zero_bytes(uint64_t w)
 
 /*
  * Goes over whole words of eight bytes that emit_text() would put in the run that starts at
- * run: no control, no 0xC2, and each space single, inside the word, not at the run's start,
- * followed by a byte above ' '. Returns where it stopped, for the byte by byte loop.
+ * run: no control, no 0xC2, and each space single, not at the run's start, followed by a byte
+ * above ' ' other than 0xC2 (in the word, or the byte after it for its last). Returns where it
+ * stopped, for the byte by byte loop.
  */
 static size_t run_span(const unsigned char *s, size_t run, size_t i, size_t n)
 {
-	while (n - i >= 8 && s[i + 7] != ' ' && !(i == run && s[i] == ' ')) {
+	while (n - i >= 8 &&
+	       (s[i + 7] != ' ' || (n - i > 8 && s[i + 8] > ' ' && s[i + 8] != 0xc2)) &&
+	       !(i == run && s[i] == ' ')) {
 		uint64_t w, sp;
 
 		memcpy(&w, s + i, 8);
