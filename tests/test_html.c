@@ -143,6 +143,10 @@ static const struct text_case inlines[] = {
 /* plain_to_text(HTML_BLOCKS) */
 static const struct text_case plain_blocks[] = {
     {"one\ntwo\n\nthree", "one two\nthree"},
+    /* line breaks before, at and after the eighth byte of a line */
+    {"0123456789abcdef\r\n0123456789abcdefghij\n\n  x\r\r y  z\n \t \nlast line, long enough",
+     "0123456789abcdef 0123456789abcdefghij\nx\ny z\nlast line, long enough"},
+    {"0123456\n\n01234567\r\r012345678\n", "0123456\n01234567\n012345678"},
     {"  a  b  \n \t \n\n  c\r\n\r\nd\re", "a b\nc\nd e"},
     {"a &amp; <b>x</b>", "a &amp; <b>x</b>"},
     {"\n\n", ""},
@@ -164,6 +168,9 @@ static const struct text_case plain_inlines[] = {
     {"one\n\ntwo  three", "one two three"},
     {"  1 < 2 &amp; \n", "1 < 2 &amp;"},
     {"\xe2\x80\x9cquoted\xe2\x80\x9d", "\xe2\x80\x9cquoted\xe2\x80\x9d"},
+    {"\n\n  a\r\n\r\nb\rc \xc2\xa0\n\n\xc2\x93" "d\t\n", "a b c \xc2\xa0 \xe2\x80\x9c" "d"},
+    {"\xc2\xa0\n\n\xc2\xa0", ""},
+    {"\xef\xbb\xbf\n x", "x"},
 };
 
 struct looks_case {

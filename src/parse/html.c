@@ -1577,6 +1577,22 @@ int html_to_text(const char *html, size_t len, enum html_mode mode, struct buf *
 	return html_convert(html, len, mode, out, NULL);
 }
 
+/* The first i from i that is a line break ('\n' or '\r'), or n: eight bytes at a time first. */
+static size_t line_end(const char *text, size_t i, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	uint64_t w;
+
+	for (; n - i >= 8; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (zero_bytes(w ^ (ONES * '\n')) | zero_bytes(w ^ (ONES * '\r')))
+			break;
+	}
+	while (i < n && s[i] != '\n' && s[i] != '\r')
+		i++;
+	return i;
+}
+
 int plain_to_text(const char *text, size_t len, enum html_mode mode, struct buf *out)
 {
 	struct buf tmp = BUF_INIT;
@@ -1593,9 +1609,16 @@ int plain_to_text(const char *text, size_t len, enum html_mode mode, struct buf 
 	err = utf8_clean(&text, len, &tmp);
 	if (!err && tmp.data)
 		len = tmp.len;
+	if (!err)
+		err = buf_reserve(out, len);
+	if (!err && mode == HTML_INLINE) {
+		/* line breaks are spaces like any other blank: no lines to look for */
+		c.space = 1;
+		emit_text(&c, text, len);
+		len = 0;
+	}
 	for (i = 0; !err && i < len; i = eol + 1) {
-		for (eol = i; eol < len && text[eol] != '\n' && text[eol] != '\r'; eol++)
-			;
+		eol = line_end(text, i, len);
 		if (eol < len && text[eol] == '\r' && eol + 1 < len && text[eol + 1] == '\n')
 			eol++;
 		for (k = i; k < eol && is_blank((unsigned char)text[k]); k++)
