@@ -755,6 +755,12 @@ static const struct html_case sanitized[] = {
     {"a <", "<p>a &lt;</p>"},
     {"</p> <", " &lt;"},
     {"<i>a</i></html><", "<i>a</i>&lt;"},
+    /* input that is not clean UTF-8 has its runs copied and cleaned; clean input is read
+     * where it lies: the same HTML either way */
+    {"<p title=\"t\xff\">a\xc3 <b>b\xe2\x82</b> &amp; c</p>",
+     "<p title=\"t\xef\xbf\xbd\">a\xef\xbf\xbd <b>b\xef\xbf\xbd\xef\xbf\xbd</b> &amp; c</p>"},
+    {"<p title=\"t\xc3\xa9\">a\xc3\xa9 <b>b\xe2\x82\xac</b> &amp; c</p>",
+     "<p title=\"t\xc3\xa9\">a\xc3\xa9 <b>b\xe2\x82\xac</b> &amp; c</p>"},
     /* kept attributes: up to 7 on on_start()'s stack, more in memory of their own */
     {"<table><tr><td colspan=\"1\" rowspan=\"2\" scope=\"row\" headers=\"h&amp;1\" dir=\"ltr\" "
      "lang=\"en\" title=\"t&lt;\" span=\"3\" datetime=\"d\" cite=\"/c\">x</td></tr></table>",

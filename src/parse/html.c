@@ -160,6 +160,9 @@ struct norm {
 	struct buf text; /* the runs, one after the other */
 	struct buf runs; /* (offset, length) pairs of size_t */
 	size_t n_runs;
+	/* the input when it is clean UTF-8 without NUL (most is): the runs are where they lie
+	 * in it, copied nowhere and cleaned of nothing */
+	const char *clean;
 };
 
 /* Plane 15 and 16 private use characters stand for text runs in what libxml2 parses. */
@@ -753,7 +756,7 @@ static int put_text(struct norm *t, const char *s, size_t len)
 	for (i = 0; i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'); i++)
 		;
 	if (i == len || t->n_runs >= MARKS_MAX)
-		return put_clean(t->out, s, len);
+		return t->clean ? buf_append(t->out, s, len) : put_clean(t->out, s, len);
 	/* leading blanks stay: libxml2 skips them at the start of the document */
 	if (i && (err = buf_append(t->out, s, i)) < 0)
 		return err;
@@ -769,9 +772,15 @@ static int set_aside(struct norm *t, const char *s, size_t len)
 
 	if (t->n_runs >= MARKS_MAX)
 		return -E2BIG;
-	pair[0] = t->text.len;
-	err = put_clean(&t->text, s, len);
-	pair[1] = t->text.len - pair[0];
+	if (t->clean) {
+		pair[0] = (size_t)(s - t->clean);
+		pair[1] = len;
+		err = 0;
+	} else {
+		pair[0] = t->text.len;
+		err = put_clean(&t->text, s, len);
+		pair[1] = t->text.len - pair[0];
+	}
 	if (!err)
 		err = buf_append(&t->runs, pair, sizeof pair);
 	if (!err)
@@ -1513,7 +1522,7 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		 const struct html_extra *x)
 {
 	struct buf tmp = BUF_INIT;
-	struct norm t = {&tmp, BUF_INIT, BUF_INIT, 0};
+	struct norm t = {&tmp, BUF_INIT, BUF_INIT, 0, NULL};
 	struct conv c;
 	int err;
 
@@ -1535,12 +1544,14 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		if (!err)
 			flat_text(&c, html, tmp.data ? tmp.len : len);
 	} else {
+		if (utf8_clean_prefix((const unsigned char *)html, len) == len)
+			t.clean = html;
 		err = buf_reserve(&tmp, len);
-		if (!err)
+		if (!err && !t.clean)
 			err = buf_reserve(&t.text, len);
 		if (!err)
 			err = normalize(html, len, &t, x && x->html);
-		c.runs_text = t.text.data;
+		c.runs_text = t.clean ? t.clean : t.text.data;
 		c.runs = (const size_t *)(void *)t.runs.data;
 		c.n_runs = t.n_runs;
 		if (!err && tmp.len > INT_MAX)
