@@ -849,6 +849,16 @@ static void test_sanitized(void)
 			  "[L http://ex.org/11|\xef\xbb\xbf" "bom]",
 			  "link texts of %s", in);
 	}
+	/* a link that began on a line then dropped (nothing but a no-break space): where its text
+	 * began is now the middle of a character, which plain_to_text() makes U+FFFD */
+	{
+		static const char in[] = "&nbsp;<a href=\"/12\"><caption>\xe2\x80\xa8</caption></a>";
+
+		w.text[0] = '\0';
+		buf_reset(&text);
+		html_convert(in, strlen(in), HTML_BLOCKS, &text, &x);
+		CHECK_STR(w.text, "[L http://ex.org/12|\xef\xbf\xbd]", "link text of %s", in);
+	}
 	buf_fini(&text);
 	buf_fini(&html);
 }

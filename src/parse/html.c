@@ -1133,13 +1133,16 @@ static void html_start(struct conv *c, const xmlChar *name, enum san_el what,
 	}
 }
 
-/* Whether plain_to_text(s, n, HTML_INLINE) is s itself: no byte order mark, blanks, controls
- * or U+0080..U+00BF (0xC2: no-break spaces, C1 controls), but single spaces between words. */
+/* Whether plain_to_text(s, n, HTML_INLINE) is s itself (s is the end of valid UTF-8): no
+ * byte order mark, blanks, controls or U+0080..U+00BF (0xC2: no-break spaces, C1 controls),
+ * but single spaces between words. */
 static int inline_as_is(const unsigned char *s, size_t n)
 {
 	size_t i;
 
-	if (n >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
+	/* a byte order mark; or the middle of a character: the link began on a line that was
+	 * dropped (only no-break spaces), and its text where the next line now is */
+	if ((n >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf) || (n && (s[0] & 0xc0) == 0x80))
 		return 0;
 	for (i = 0; i < n; i++)
 		if ((s[i] <= ' ' || s[i] == 0xc2) &&
