@@ -494,9 +494,16 @@ static size_t utf8_clean_prefix(const unsigned char *s, size_t n)
 {
 	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
 	size_t i = 0, l;
-	uint64_t w;
+	uint64_t w, v;
 
 	while (i < n) {
+		/* sixteen ASCII bytes without NUL at a time: most text, and all markup */
+		for (; n - i >= 16; i += 16) {
+			memcpy(&w, s + i, 8);
+			memcpy(&v, s + i + 8, 8);
+			if ((w | v | ((w - ones) & ~w) | ((v - ones) & ~v)) & highs)
+				break;
+		}
 		if (n - i >= 8) {
 			memcpy(&w, s + i, 8);
 			if (!(w & highs) && !((w - ones) & ~w & highs)) {
