@@ -504,6 +504,8 @@ static size_t utf8_clean_prefix(const unsigned char *s, size_t n)
 			if ((w | v | ((w - ones) & ~w) | ((v - ones) & ~v)) & highs)
 				break;
 		}
+		if (i == n)
+			break;
 		if (n - i >= 8) {
 			memcpy(&w, s + i, 8);
 			if (!(w & highs) && !((w - ones) & ~w & highs)) {
