@@ -2,6 +2,7 @@
 /* Growable buffers (src/core/buf.c). */
 #include "autoconfig.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +53,17 @@ int main(void)
 	CHECK(b.len + 1 < b.cap && b.data[b.len] == '\0', "then grown (%zu/%zu)", b.len, b.cap);
 	CHECK(b.len == 66 && memcmp(b.data + 62, "bcde", 4) == 0 && b.data[61] == 'a',
 	      "and nothing lost at the boundary (%zu)", b.len);
+	buf_fini(&b);
+	CHECK(buf_reserve(&b, 1000) == 0 && b.cap >= 1001 && b.len == 0 && b.data[0] == '\0',
+	      "buf_reserve allocates room for 1000 bytes and the NUL (%zu)", b.cap);
+	s = b.data;
+	for (i = 0; i < 1000; i++)
+		buf_putc(&b, 'r');
+	CHECK(b.data == s && b.len == 1000 && b.data[1000] == '\0',
+	      "and filling it moves nothing (%zu/%zu)", b.len, b.cap);
+	CHECK(buf_reserve(&b, 0) == 0 && b.data == s, "reserving what is there is a no-op");
+	CHECK(buf_reserve(&b, (size_t)-1) == -ENOMEM && b.len == 1000,
+	      "an impossible reservation fails and keeps the data");
 	buf_fini(&b);
 	buf_fini(&b);
 	buf_fini(&b);

@@ -143,6 +143,10 @@ static const struct text_case inlines[] = {
 /* plain_to_text(HTML_BLOCKS) */
 static const struct text_case plain_blocks[] = {
     {"one\ntwo\n\nthree", "one two\nthree"},
+    /* line breaks before, at and after the eighth byte of a line */
+    {"0123456789abcdef\r\n0123456789abcdefghij\n\n  x\r\r y  z\n \t \nlast line, long enough",
+     "0123456789abcdef 0123456789abcdefghij\nx\ny z\nlast line, long enough"},
+    {"0123456\n\n01234567\r\r012345678\n", "0123456\n01234567\n012345678"},
     {"  a  b  \n \t \n\n  c\r\n\r\nd\re", "a b\nc\nd e"},
     {"a &amp; <b>x</b>", "a &amp; <b>x</b>"},
     {"\n\n", ""},
@@ -164,6 +168,9 @@ static const struct text_case plain_inlines[] = {
     {"one\n\ntwo  three", "one two three"},
     {"  1 < 2 &amp; \n", "1 < 2 &amp;"},
     {"\xe2\x80\x9cquoted\xe2\x80\x9d", "\xe2\x80\x9cquoted\xe2\x80\x9d"},
+    {"\n\n  a\r\n\r\nb\rc \xc2\xa0\n\n\xc2\x93" "d\t\n", "a b c \xc2\xa0 \xe2\x80\x9c" "d"},
+    {"\xc2\xa0\n\n\xc2\xa0", ""},
+    {"\xef\xbb\xbf\n x", "x"},
 };
 
 struct looks_case {
@@ -340,32 +347,48 @@ static void test_looks_like(void)
  * eight-byte words html.c reads at once: against the rule itself (words joined by one space). */
 static void test_blank_runs(void)
 {
-	static const char *const parts[] = {"a", "bc", "\xc3\xa9", " ", " ", "\t", "\n", "  "};
+	/* what each part is in the text: itself, a blank, nothing (a control), or a Windows-1252
+	 * character (U+0093 is a left double quotation mark) */
+	static const struct {
+		const char *in, *out;
+	} parts[] = {{"a", "a"},
+		     {"bc", "bc"},
+		     {"\xc3\xa9", "\xc3\xa9"},
+		     {" ", NULL},
+		     {" ", NULL},
+		     {"\t", NULL},
+		     {"\n", NULL},
+		     {"  ", NULL},
+		     {"\x01", ""},
+		     {"\xc2\x93", "\xe2\x80\x9c"},
+		     {"defghij", "defghij"}};
 	unsigned long seed = 12345;
-	char in[128], want[128], html[160];
+	char in[512], want[512], html[600];
 	struct buf b = BUF_INIT;
 
-	for (int round = 0; round < 4000; round++) {
+	for (int round = 0; round < 8000; round++) {
 		size_t len = 0, wlen = 0, count;
 		int blank = 1;
 
 		seed = seed * 6364136223846793005UL + 1442695040888963407UL;
 		count = 1 + (size_t)(seed >> 33) % 30;
 		for (size_t k = 0; k < count; k++) {
-			const char *p;
+			size_t pi;
 
 			seed = seed * 6364136223846793005UL + 1442695040888963407UL;
-			p = parts[(seed >> 33) % (sizeof(parts) / sizeof(parts[0]))];
-			memcpy(in + len, p, strlen(p));
-			len += strlen(p);
-			if (*p == ' ' || *p == '\t' || *p == '\n') {
+			pi = (seed >> 33) % (sizeof(parts) / sizeof(parts[0]));
+			memcpy(in + len, parts[pi].in, strlen(parts[pi].in));
+			len += strlen(parts[pi].in);
+			if (!parts[pi].out) {
 				blank = 1;
 				continue;
 			}
+			if (!*parts[pi].out)
+				continue;
 			if (blank && wlen)
 				want[wlen++] = ' ';
-			memcpy(want + wlen, p, strlen(p));
-			wlen += strlen(p);
+			memcpy(want + wlen, parts[pi].out, strlen(parts[pi].out));
+			wlen += strlen(parts[pi].out);
 			blank = 0;
 		}
 		in[len] = want[wlen] = '\0';
@@ -384,6 +407,50 @@ static void test_blank_runs(void)
 
 /* sanitize_put_text() and sanitize_put_attr() with each special byte at every place of the
  * eight-byte words sanitize.c reads at once, against the escaping rule itself. */
+/* The attribute allowlist: every name it has, in any case, and names it has not (the lookups
+ * go by first letter and by a search of the sorted table). */
+static void test_attribute_lookup(void)
+{
+	static const struct {
+		const char *name, *element; /* element NULL: every kept element may have it */
+		enum san_attr what;
+	} known[] = {
+	    {"alt", "img", SAN_ATTR_TEXT},   {"cite", NULL, SAN_ATTR_URL},
+	    {"colspan", NULL, SAN_ATTR_TEXT}, {"datetime", NULL, SAN_ATTR_TEXT},
+	    {"dir", NULL, SAN_ATTR_TEXT},     {"headers", NULL, SAN_ATTR_TEXT},
+	    {"height", "img", SAN_ATTR_TEXT}, {"href", "a", SAN_ATTR_URL},
+	    {"lang", NULL, SAN_ATTR_TEXT},    {"reversed", "ol", SAN_ATTR_TEXT},
+	    {"rowspan", NULL, SAN_ATTR_TEXT}, {"scope", NULL, SAN_ATTR_TEXT},
+	    {"span", NULL, SAN_ATTR_TEXT},    {"src", "img", SAN_ATTR_URL},
+	    {"start", "ol", SAN_ATTR_TEXT},   {"title", NULL, SAN_ATTR_TEXT},
+	    {"type", "ol", SAN_ATTR_TEXT},    {"value", "li", SAN_ATTR_TEXT},
+	    {"width", "img", SAN_ATTR_TEXT},
+	};
+	static const char *const unknown[] = {"class", "id", "style", "onclick", "a", "hrefs",
+					      "sr", "zoom", "xlink:href", "data-src", "title2"};
+	char up[16];
+	size_t i, k;
+
+	for (i = 0; i < sizeof known / sizeof *known; i++) {
+		const char *n = known[i].name;
+
+		CHECK(sanitize_attribute(known[i].element ? known[i].element : "p", n) ==
+			      known[i].what,
+		      "sanitize_attribute(%s, %s)", known[i].element ? known[i].element : "p", n);
+		CHECK(sanitize_attribute("x-none", n) == (known[i].element ? SAN_ATTR_NO : known[i].what),
+		      "sanitize_attribute(x-none, %s): only the global ones", n);
+		for (k = 0; n[k]; k++)
+			up[k] = (char)(k % 2 ? n[k] - 32 : n[k]);
+		CHECK(sanitize_attribute_known(n, strlen(n)) && sanitize_attribute_known(up, k),
+		      "sanitize_attribute_known(%s) in any case", n);
+		CHECK(!sanitize_attribute_known(n, strlen(n) - 1), "a prefix of %s is not known", n);
+	}
+	for (i = 0; i < sizeof unknown / sizeof *unknown; i++)
+		CHECK(!sanitize_attribute_known(unknown[i], strlen(unknown[i])) &&
+			      sanitize_attribute("p", unknown[i]) == SAN_ATTR_NO,
+		      "%s is no attribute the sanitizer keeps", unknown[i]);
+}
+
 static void test_escape_places(void)
 {
 	static const char specials[] = "&<>\"";
@@ -458,6 +525,23 @@ static void test_api(void)
 	      "plain_to_text(NULL, 3) should fail with -EINVAL");
 	CHECK(html_to_text(NULL, 0, HTML_BLOCKS, &b) == 0 && b.len == 0,
 	      "html_to_text(NULL, 0) should give \"\"");
+	/* input read to its last byte and not one further (sixteen and eight bytes at a time:
+	 * an ASan build sees a read past the allocation) */
+	for (size_t len = 1; len <= 48; len++) {
+		static const char text[] = "<b>0123456789abcdefghijklmnopqrstuvwxyz0123456789</b>";
+		char *exact = malloc(len);
+
+		for (int markup = 0; exact && markup < 2; markup++) {
+			memcpy(exact, markup ? text : text + 3, len);
+			buf_reset(&b);
+			CHECK(html_to_text(exact, len, HTML_BLOCKS, &b) == 0 && b.len <= len,
+			      "html_to_text() of %zu bytes without a NUL after them", len);
+			buf_reset(&b);
+			CHECK(plain_to_text(exact, len, HTML_INLINE, &b) == 0 && b.len <= len,
+			      "plain_to_text() of %zu bytes without a NUL after them", len);
+		}
+		free(exact);
+	}
 	buf_fini(&b);
 }
 
@@ -677,6 +761,33 @@ static const struct html_case sanitized[] = {
      "&lt;b&gt;\">1</a><a href=\"http://e.org/x&#0;y\">2</a><a href=http://e.org/u?v=&lt;w>3</a>",
      "<a href=\"http://e.org/?a=1&amp;b=2&amp;c=3&amp;copy=4\xc2\xa9" "AA\" title=\"&quot;q&quot; "
      "&lt;b&gt;\">1</a><a href=\"http://e.org/x\">2</a><a href=\"http://e.org/u?v=&lt;w\">3</a>"},
+    /* libxml2's push parser, which html.c drives, ends the document where its last open
+     * element ends and loses a last '<': html.c reads on as htmlParseDocument() does (these
+     * outputs are that parser's) */
+    {"</a></ p>", "<p> p&gt;</p>"},
+    {"<p>a</p></html><p>b</p> c", "<p>a</p><p>b</p><p> c</p>"},
+    {"</td>x<b>y", "<p>x<b>y</b></p>"},
+    {"<b>x</b></html>\n tail", "<b>x</b><p>\n tail</p>"},
+    {"<p>x</p></body></html>  ", "<p>x</p>  "},
+    {"a <", "<p>a &lt;</p>"},
+    {"</p> <", " &lt;"},
+    {"<i>a</i></html><", "<i>a</i>&lt;"},
+    /* input that is not clean UTF-8 has its runs copied and cleaned; clean input is read
+     * where it lies: the same HTML either way */
+    {"<p title=\"t\xff\">a\xc3 <b>b\xe2\x82</b> &amp; c</p>",
+     "<p title=\"t\xef\xbf\xbd\">a\xef\xbf\xbd <b>b\xef\xbf\xbd\xef\xbf\xbd</b> &amp; c</p>"},
+    {"<p title=\"t\xc3\xa9\">a\xc3\xa9 <b>b\xe2\x82\xac</b> &amp; c</p>",
+     "<p title=\"t\xc3\xa9\">a\xc3\xa9 <b>b\xe2\x82\xac</b> &amp; c</p>"},
+    /* kept attributes: up to 7 on on_start()'s stack, more in memory of their own */
+    {"<table><tr><td colspan=\"1\" rowspan=\"2\" scope=\"row\" headers=\"h&amp;1\" dir=\"ltr\" "
+     "lang=\"en\" title=\"t&lt;\" span=\"3\" datetime=\"d\" cite=\"/c\">x</td></tr></table>",
+     "<table><tr><td colspan=\"1\" rowspan=\"2\" scope=\"row\" headers=\"h&amp;1\" dir=\"ltr\" "
+     "lang=\"en\" title=\"t&lt;\" span=\"3\" datetime=\"d\" cite=\"http://ex.org/c\">x</td></tr>"
+     "</table>"},
+    {"<table><tr><td colspan=\"1\" rowspan=\"2\" scope=\"row\" headers=\"h\" dir=\"ltr\" "
+     "lang=\"en\" title=\"t\" onclick=\"y\">x</td></tr></table>",
+     "<table><tr><td colspan=\"1\" rowspan=\"2\" scope=\"row\" headers=\"h\" dir=\"ltr\" "
+     "lang=\"en\" title=\"t\">x</td></tr></table>"},
     /* a reference that does not resolve against the base is no URL: dropped (found by fuzzing) */
     {"<img src=\"~ata:image/\x08\x08png\"><a href=\"x:\x01y\">t</a>", "<a>t</a>"},
 };
@@ -734,6 +845,37 @@ static void test_sanitized(void)
 			  "inline links and images of %s", in);
 		CHECK_STR(buf_cstr(&text), "See the first link, no and", "the text is as before");
 	}
+	/* a link's text as it is in the text (after the line's separator), and where it is not,
+	 * through plain_to_text(): blanks of pre, no-break spaces, a byte order mark */
+	{
+		static const char in[] =
+		    "<p>a <a href=\"/1\">one two</a> b<a href=\"/2\">x</a></p><p><a href=\"/3\">  lead"
+		    "  and  trail  </a></p><pre>x <a href=\"/4\">t\tab  two</a></pre><a href=\"/5\">"
+		    "nb&nbsp;sp</a><a href=\"/6\">&nbsp;</a><a href=\"/7\"><b>bo</b><i>ld</i></a>"
+		    "<a href=\"/8\">x<br>y</a><a href=\"/9\"></a><a href=\"/10\">&#150;</a><p>x</p>"
+		    "<a href=\"/11\">&#xFEFF;bom</a>";
+
+		w.text[0] = '\0';
+		buf_reset(&text);
+		html_convert(in, strlen(in), HTML_BLOCKS, &text, &x);
+		CHECK_STR(w.text,
+			  "[L http://ex.org/1|one two][L http://ex.org/2|x][L http://ex.org/3|lead and "
+			  "trail][L http://ex.org/4|t ab two][L http://ex.org/5|nb\xc2\xa0sp]"
+			  "[L http://ex.org/6|][L http://ex.org/7|bold][L http://ex.org/8|x y]"
+			  "[L http://ex.org/9|][L http://ex.org/10|\xe2\x80\x93]"
+			  "[L http://ex.org/11|\xef\xbb\xbf" "bom]",
+			  "link texts of %s", in);
+	}
+	/* a link that began on a line then dropped (nothing but a no-break space): where its text
+	 * began is now the middle of a character, which plain_to_text() makes U+FFFD */
+	{
+		static const char in[] = "&nbsp;<a href=\"/12\"><caption>\xe2\x80\xa8</caption></a>";
+
+		w.text[0] = '\0';
+		buf_reset(&text);
+		html_convert(in, strlen(in), HTML_BLOCKS, &text, &x);
+		CHECK_STR(w.text, "[L http://ex.org/12|\xef\xbf\xbd]", "link text of %s", in);
+	}
 	buf_fini(&text);
 	buf_fini(&html);
 }
@@ -750,6 +892,7 @@ int main(void)
 	test_api();
 	test_blank_runs();
 	test_escape_places();
+	test_attribute_lookup();
 	test_seeds();
 	test_hostile();
 	return check_exit();

@@ -52,9 +52,10 @@
  * markup, deep input) is freed rather than kept. */
 #define DICT_NAMES_MAX 4096
 #define NAME_TAB_MAX (2 * DEPTH_MAX)
-/* Remembered kinds of libxml2's interned tag names, for the conversion at hand; prime, as
- * short names lie a few bytes apart. */
-#define KIND_CACHE 31
+/* Remembered kinds of libxml2's interned tag names, kept with the parser context whose
+ * dictionary interned them (so for as long as the names live); prime, as short names lie a few
+ * bytes apart. */
+#define KIND_CACHE 127
 
 /* Not HTML_PARSE_NOIMPLIED: without an implied body, libxml2 wraps text that follows a leading
  * inline element ("<b>x</b> y") in a paragraph of its own. */
@@ -75,6 +76,12 @@ enum tag_kind {
 struct tag {
 	const char *name;
 	unsigned char kind;
+};
+
+/* A remembered name: its tag_kind() and sanitize_element(). */
+struct kind_slot {
+	const xmlChar *name;
+	unsigned char kind, san;
 };
 
 /* Sorted for bsearch(); names are lowercase, as libxml2 reports them. */
@@ -144,10 +151,7 @@ struct conv {
 	const size_t *runs; /* (offset, length) pairs into runs_text */
 	size_t n_runs;
 	struct buf atts; /* attribute values put back, for on_start */
-	struct {
-		const xmlChar *name;
-		unsigned char kind, san;
-	} kinds[KIND_CACHE];
+	struct kind_slot *kinds; /* KIND_CACHE of them, the parser context's */
 };
 
 /* normalize()'s output: what libxml2 parses, and the text runs it does not need to see. */
@@ -156,6 +160,9 @@ struct norm {
 	struct buf text; /* the runs, one after the other */
 	struct buf runs; /* (offset, length) pairs of size_t */
 	size_t n_runs;
+	/* the input when it is clean UTF-8 without NUL (most is): the runs are where they lie
+	 * in it, copied nowhere and cleaned of nothing */
+	const char *clean;
 };
 
 /* Plane 15 and 16 private use characters stand for text runs in what libxml2 parses. */
@@ -317,12 +324,15 @@ static uint64_t zero_bytes(uint64_t w)
 
 /*
  * Goes over whole words of eight bytes that emit_text() would put in the run that starts at
- * run: no control, no 0xC2, and each space single, inside the word, not at the run's start,
- * followed by a byte above ' '. Returns where it stopped, for the byte by byte loop.
+ * run: no control, no 0xC2, and each space single, not at the run's start, followed by a byte
+ * above ' ' other than 0xC2 (in the word, or the byte after it for its last). Returns where it
+ * stopped, for the byte by byte loop.
  */
 static size_t run_span(const unsigned char *s, size_t run, size_t i, size_t n)
 {
-	while (n - i >= 8 && s[i + 7] != ' ' && !(i == run && s[i] == ' ')) {
+	while (n - i >= 8 &&
+	       (s[i + 7] != ' ' || (n - i > 8 && s[i + 8] > ' ' && s[i + 8] != 0xc2)) &&
+	       !(i == run && s[i] == ' ')) {
 		uint64_t w, sp;
 
 		memcpy(&w, s + i, 8);
@@ -484,9 +494,18 @@ static size_t utf8_clean_prefix(const unsigned char *s, size_t n)
 {
 	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
 	size_t i = 0, l;
-	uint64_t w;
+	uint64_t w, v;
 
 	while (i < n) {
+		/* sixteen ASCII bytes without NUL at a time: most text, and all markup */
+		for (; n - i >= 16; i += 16) {
+			memcpy(&w, s + i, 8);
+			memcpy(&v, s + i + 8, 8);
+			if ((w | v | ((w - ones) & ~w) | ((v - ones) & ~v)) & highs)
+				break;
+		}
+		if (i == n)
+			break;
 		if (n - i >= 8) {
 			memcpy(&w, s + i, 8);
 			if (!(w & highs) && !((w - ones) & ~w & highs)) {
@@ -746,7 +765,7 @@ static int put_text(struct norm *t, const char *s, size_t len)
 	for (i = 0; i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'); i++)
 		;
 	if (i == len || t->n_runs >= MARKS_MAX)
-		return put_clean(t->out, s, len);
+		return t->clean ? buf_append(t->out, s, len) : put_clean(t->out, s, len);
 	/* leading blanks stay: libxml2 skips them at the start of the document */
 	if (i && (err = buf_append(t->out, s, i)) < 0)
 		return err;
@@ -762,9 +781,15 @@ static int set_aside(struct norm *t, const char *s, size_t len)
 
 	if (t->n_runs >= MARKS_MAX)
 		return -E2BIG;
-	pair[0] = t->text.len;
-	err = put_clean(&t->text, s, len);
-	pair[1] = t->text.len - pair[0];
+	if (t->clean) {
+		pair[0] = (size_t)(s - t->clean);
+		pair[1] = len;
+		err = 0;
+	} else {
+		pair[0] = t->text.len;
+		err = put_clean(&t->text, s, len);
+		pair[1] = t->text.len - pair[0];
+	}
 	if (!err)
 		err = buf_append(&t->runs, pair, sizeof pair);
 	if (!err)
@@ -1036,7 +1061,7 @@ static void flat_convert(struct conv *c, const char *s, size_t n)
 
 /* ---- the sanitized HTML ---- */
 
-static void hput(struct conv *c, const char *s, size_t n)
+static inline void hput(struct conv *c, const char *s, size_t n)
 {
 	if (!c->err)
 		c->err = buf_append(c->x->html, s, n);
@@ -1117,16 +1142,45 @@ static void html_start(struct conv *c, const xmlChar *name, enum san_el what,
 	}
 }
 
-/* The text of a link just closed: its text rendering, on one line. */
+/* Whether plain_to_text(s, n, HTML_INLINE) is s itself (s is the end of valid UTF-8): no
+ * byte order mark, blanks, controls or U+0080..U+00BF (0xC2: no-break spaces, C1 controls),
+ * but single spaces between words. */
+static int inline_as_is(const unsigned char *s, size_t n)
+{
+	size_t i;
+
+	/* a byte order mark; or the middle of a character: the link began on a line that was
+	 * dropped (only no-break spaces), and its text where the next line now is */
+	if ((n >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf) || (n && (s[0] & 0xc0) == 0x80))
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((s[i] <= ' ' || s[i] == 0xc2) &&
+		    !(s[i] == ' ' && i > 0 && i + 1 < n && s[i + 1] > ' ' && s[i + 1] != 0xc2))
+			return 0;
+	return 1;
+}
+
+/* The text of a link just closed: its text rendering, on one line (most often the text as it
+ * is, which out holds NUL-terminated). */
 static void link_done(struct conv *c)
 {
 	struct buf t = BUF_INIT;
 	size_t from = c->a_text < c->out->len ? c->a_text : c->out->len;
+	const char *all = c->out->data ? c->out->data + from : "", *text = all;
+	size_t n = c->out->len - from;
 
+	/* the line's separator or a pending space comes first: plain_to_text() drops it */
+	while (n && is_blank((unsigned char)*text)) {
+		text++;
+		n--;
+	}
 	if (c->a_href && c->x->on_link) {
-		if (plain_to_text(c->out->data ? c->out->data + from : "", c->out->len - from,
-				  HTML_INLINE, &t) < 0 ||
-		    c->x->on_link(c->x->ud, c->a_href, buf_cstr(&t)))
+		if (!inline_as_is((const unsigned char *)text, n)) {
+			if (plain_to_text(all, c->out->len - from, HTML_INLINE, &t) < 0)
+				c->err = c->err ? c->err : -ENOMEM;
+			text = buf_cstr(&t);
+		}
+		if (c->x->on_link(c->x->ud, c->a_href, text))
 			c->err = c->err ? c->err : -ENOMEM;
 	}
 	buf_fini(&t);
@@ -1236,43 +1290,53 @@ static int attr_decode(struct buf *out, const char *s, size_t n)
 }
 
 /* atts with the values normalize() set aside put back (a new array in *mine, or atts). */
-static const xmlChar **real_atts(struct conv *c, const xmlChar **atts, const xmlChar ***mine)
+/* How many attribute pointers on_start() keeps on its stack (more: allocated). */
+#define ATTS_STACK 16
+
+/*
+ * atts with the values normalize() set aside put back: in out (room pointers), or in a new
+ * array in *mine when that is too small; atts itself when nothing was set aside. A decoded
+ * value is never longer than its run (a reference is longer than its character), so c->atts
+ * is sized once and the pointers into it stay valid.
+ */
+static const xmlChar **real_atts(struct conv *c, const xmlChar **atts, const xmlChar **out,
+				 size_t room, const xmlChar ***mine)
 {
-	size_t i, n = 0, len;
+	size_t i, n = 0, len, need = 0;
 	const char *r;
-	size_t *offs;
 
 	*mine = NULL;
 	if (!atts || !c->n_runs)
 		return atts;
-	while (atts[n])
-		n += 2;
-	*mine = calloc(n + 2, sizeof **mine);
-	offs = calloc(n + 2, sizeof *offs);
-	if (!*mine || !offs) {
-		free(offs);
+	for (; atts[n]; n += 2)
+		if (run_of(c, atts[n + 1], &len))
+			need += len + 1;
+	if (n + 1 > room && !(out = *mine = calloc(n + 1, sizeof *out))) {
 		c->err = -ENOMEM;
 		return atts;
 	}
 	buf_reset(&c->atts);
+	if (buf_reserve(&c->atts, need) < 0) {
+		c->err = -ENOMEM;
+		return atts;
+	}
 	for (i = 0; i < n; i += 2) {
+		out[i] = atts[i];
+		out[i + 1] = atts[i + 1];
 		if (!(r = run_of(c, atts[i + 1], &len)))
 			continue;
-		offs[i + 1] = c->atts.len + 1;
+		out[i + 1] = (const xmlChar *)c->atts.data + c->atts.len;
 		if (attr_decode(&c->atts, r, len) < 0 || buf_putc(&c->atts, '\0') < 0)
 			c->err = -ENOMEM;
 	}
-	for (i = 0; i < n; i++)
-		(*mine)[i] = offs[i] && c->atts.data ? (const xmlChar *)c->atts.data + offs[i] - 1
-						     : atts[i];
-	free(offs);
-	return *mine;
+	out[n] = NULL;
+	return out;
 }
 
 static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 {
 	struct conv *c = ctx;
-	const xmlChar **mine;
+	const xmlChar *stack[ATTS_STACK], **mine;
 
 	if (c->too_deep)
 		return;
@@ -1283,7 +1347,7 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 	}
 	tag_open(c, tag_kind_interned(c, name));
 	if (c->x && c->x->html) {
-		atts = real_atts(c, atts, &mine);
+		atts = real_atts(c, atts, stack, ATTS_STACK, &mine);
 		html_start(c, name, san_interned(c, name), atts);
 		free(mine);
 	}
@@ -1344,6 +1408,11 @@ static htmlParserCtxtPtr ctxt_take(void)
 		if (!ctxt)
 			return NULL;
 		*ctxt->sax = sax;
+		ctxt->_private = calloc(KIND_CACHE, sizeof(struct kind_slot));
+		if (!ctxt->_private) {
+			htmlFreeParserCtxt(ctxt);
+			return NULL;
+		}
 	}
 	return ctxt;
 }
@@ -1354,6 +1423,7 @@ static void ctxt_give(htmlParserCtxtPtr ctxt, int broken)
 	htmlCtxtReset(ctxt);
 	if (broken || cached_ctxt || xmlDictSize(ctxt->dict) > DICT_NAMES_MAX ||
 	    ctxt->nameMax > NAME_TAB_MAX) {
+		free(ctxt->_private);
 		htmlFreeParserCtxt(ctxt);
 		return;
 	}
@@ -1361,37 +1431,51 @@ static void ctxt_give(htmlParserCtxtPtr ctxt, int broken)
 }
 
 /*
- * htmlCtxtReadMemory() without its copy: libxml2 reads s[0..n] (s[n] is the NUL every buf
- * keeps) where it lies, through a static input buffer, which also spares the input's growth
- * checks (a memory buffer is "grown" by a no-op read callback, 19M instructions over the
- * real-feeds corpus). The rest is what htmlCtxtReadMemory() does: UTF-8, the options, the
- * parse. Returns whether the parse ran.
+ * Parses s[0..n) with the reused context as a push parser given the whole input at once:
+ * htmlParseDocument() (what htmlCtxtReadMemory() runs) copies the current element's name for
+ * every element and checks each start tag's implied end tags twice, which the push parser
+ * does not (10% of the parse; the events are the same, test_html and outputs.sh check it). The
+ * set-up is htmlCreatePushParserCtxt()'s on a reset context: input in UTF-8 (no guessing from
+ * the bytes), no growth callbacks. Returns whether the parse ran (else the caller parses s
+ * with htmlCtxtReadMemory()).
  */
 #if LIBXML_VERSION < 21100
-static int read_static(htmlParserCtxtPtr ctxt, const char *s, size_t n)
+static int push_parse(htmlParserCtxtPtr ctxt, const char *s, size_t n)
 {
-	xmlParserInputBufferPtr in;
 	xmlParserInputPtr stream;
-	xmlCharEncodingHandlerPtr utf8;
 
+	/* a last '<' is text to htmlParseDocument(), lost to the push parser (which waits for what
+	 * follows it): the caller parses such input as before */
+	if (s[n - 1] == '<' || s[n] != '\0')
+		return 0;
 	htmlCtxtReset(ctxt);
-	in = xmlParserInputBufferCreateStatic(s, (int)n, XML_CHAR_ENCODING_NONE);
-	if (!in)
+	/* The input is s itself, NUL-terminated, with no input buffer behind it: nothing is copied
+	 * and the parser measures what is left by the length, not by asking a buffer per token
+	 * (xmlBufUse(), 12M instructions over the real-feeds corpus). */
+	stream = xmlNewInputStream(ctxt);
+	if (!stream)
 		return 0;
-	stream = xmlNewIOInputStream(ctxt, in, XML_CHAR_ENCODING_NONE);
-	if (!stream) {
-		xmlFreeParserInputBuffer(in);
-		return 0;
-	}
+	stream->base = stream->cur = (const xmlChar *)s;
+	stream->end = (const xmlChar *)s + n;
+	stream->length = (int)n;
 	inputPush(ctxt, stream);
+	ctxt->charset = XML_CHAR_ENCODING_UTF8;
 	htmlCtxtUseOptions(ctxt, PARSE_OPTIONS);
-	utf8 = xmlFindCharEncodingHandler("UTF-8");
-	if (utf8) {
-		xmlSwitchToEncoding(ctxt, utf8);
-		xmlFree((xmlChar *)ctxt->input->encoding);
-		ctxt->input->encoding = xmlStrdup((const xmlChar *)"UTF-8");
+	ctxt->progressive = 1;
+	htmlParseChunk(ctxt, NULL, 0, 1);
+	/* The push parser ends the document where its last open element ends ("</td>x", or
+	 * "</html>" and more) and may leave elements open there: htmlParseDocument() reads on,
+	 * and closes what is open at the end, so we do too, from where it stopped. */
+	while (ctxt->instate == XML_PARSER_EOF && !((struct conv *)ctxt->userData)->too_deep &&
+	       ctxt->input && (ctxt->input->cur < ctxt->input->end || ctxt->nameNr > 0)) {
+		const xmlChar *at = ctxt->input->cur;
+		int depth = ctxt->nameNr;
+
+		ctxt->instate = XML_PARSER_CONTENT;
+		htmlParseChunk(ctxt, NULL, 0, 1);
+		if (ctxt->input->cur == at && ctxt->nameNr == depth)
+			break;
 	}
-	htmlParseDocument(ctxt);
 	if (ctxt->myDoc) /* never made by our SAX handler; freed as htmlDoRead() would */
 		xmlFreeDoc(ctxt->myDoc);
 	ctxt->myDoc = NULL;
@@ -1399,7 +1483,7 @@ static int read_static(htmlParserCtxtPtr ctxt, const char *s, size_t n)
 }
 #else
 /* libxml2 2.11 and later deprecate the calls above: htmlCtxtReadMemory() as before. */
-static int read_static(htmlParserCtxtPtr ctxt, const char *s, size_t n)
+static int push_parse(htmlParserCtxtPtr ctxt, const char *s, size_t n)
 {
 	(void)ctxt;
 	(void)s;
@@ -1416,8 +1500,9 @@ static int sax_convert(struct conv *c, const char *s, size_t n)
 	if (!ctxt)
 		return -ENOMEM;
 	c->ctxt = ctxt;
+	c->kinds = ctxt->_private;
 	ctxt->userData = c;
-	if (s[n] != '\0' || !read_static(ctxt, s, n))
+	if (!push_parse(ctxt, s, n))
 		htmlCtxtReadMemory(ctxt, s, (int)n, NULL, "UTF-8", PARSE_OPTIONS);
 	nomem = !c->started || ctxt->errNo == XML_ERR_NO_MEMORY;
 	c->ctxt = NULL;
@@ -1450,7 +1535,7 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		 const struct html_extra *x)
 {
 	struct buf tmp = BUF_INIT;
-	struct norm t = {&tmp, BUF_INIT, BUF_INIT, 0};
+	struct norm t = {&tmp, BUF_INIT, BUF_INIT, 0, NULL};
 	struct conv c;
 	int err;
 
@@ -1462,14 +1547,24 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 	skip_bom(&html, &len);
 	if (len == 0)
 		return 0;
+	/* the text, the HTML and what libxml2 parses are about as long as the input: room for that
+	 * at once, rather than a dozen reallocations on the way (the rare longer one still grows) */
+	if (buf_reserve(out, len) < 0 || (x && x->html && buf_reserve(x->html, len) < 0))
+		return -ENOMEM;
 	if (!memchr(html, '<', len)) {
 		/* no markup: text and references, nothing for a parser to do */
 		err = utf8_clean(&html, len, &tmp);
 		if (!err)
 			flat_text(&c, html, tmp.data ? tmp.len : len);
 	} else {
-		err = normalize(html, len, &t, x && x->html);
-		c.runs_text = t.text.data;
+		if (utf8_clean_prefix((const unsigned char *)html, len) == len)
+			t.clean = html;
+		err = buf_reserve(&tmp, len);
+		if (!err && !t.clean)
+			err = buf_reserve(&t.text, len);
+		if (!err)
+			err = normalize(html, len, &t, x && x->html);
+		c.runs_text = t.clean ? t.clean : t.text.data;
 		c.runs = (const size_t *)(void *)t.runs.data;
 		c.n_runs = t.n_runs;
 		if (!err && tmp.len > INT_MAX)
@@ -1506,6 +1601,22 @@ int html_to_text(const char *html, size_t len, enum html_mode mode, struct buf *
 	return html_convert(html, len, mode, out, NULL);
 }
 
+/* The first i from i that is a line break ('\n' or '\r'), or n: eight bytes at a time first. */
+static size_t line_end(const char *text, size_t i, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	uint64_t w;
+
+	for (; n - i >= 8; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (zero_bytes(w ^ (ONES * '\n')) | zero_bytes(w ^ (ONES * '\r')))
+			break;
+	}
+	while (i < n && s[i] != '\n' && s[i] != '\r')
+		i++;
+	return i;
+}
+
 int plain_to_text(const char *text, size_t len, enum html_mode mode, struct buf *out)
 {
 	struct buf tmp = BUF_INIT;
@@ -1522,9 +1633,16 @@ int plain_to_text(const char *text, size_t len, enum html_mode mode, struct buf 
 	err = utf8_clean(&text, len, &tmp);
 	if (!err && tmp.data)
 		len = tmp.len;
+	if (!err)
+		err = buf_reserve(out, len);
+	if (!err && mode == HTML_INLINE) {
+		/* line breaks are spaces like any other blank: no lines to look for */
+		c.space = 1;
+		emit_text(&c, text, len);
+		len = 0;
+	}
 	for (i = 0; !err && i < len; i = eol + 1) {
-		for (eol = i; eol < len && text[eol] != '\n' && text[eol] != '\r'; eol++)
-			;
+		eol = line_end(text, i, len);
 		if (eol < len && text[eol] == '\r' && eol + 1 < len && text[eol + 1] == '\n')
 			eol++;
 		for (k = i; k < eol && is_blank((unsigned char)text[k]); k++)

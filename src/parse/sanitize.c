@@ -54,10 +54,13 @@ static const struct el elements[] = {
 };
 
 /* Attributes: "*" for every kept element, else the one element that may carry it. */
-static const struct {
+struct attribute {
 	const char *attr, *element;
 	unsigned char what;
-} attributes[] = {
+};
+
+/* Sorted by attr for bsearch(). */
+static const struct attribute attributes[] = {
     {"alt", "img", SAN_ATTR_TEXT},	 {"cite", "*", SAN_ATTR_URL},
     {"colspan", "*", SAN_ATTR_TEXT},	 {"datetime", "*", SAN_ATTR_TEXT},
     {"dir", "*", SAN_ATTR_TEXT},	 {"headers", "*", SAN_ATTR_TEXT},
@@ -83,28 +86,47 @@ enum san_el sanitize_element(const char *name)
 	return e ? (enum san_el)e->what : SAN_DROP_TAG;
 }
 
+static int attr_cmp(const void *key, const void *row)
+{
+	return strcmp(key, ((const struct attribute *)row)->attr);
+}
+
+/* The row of attributes[] for a lowercase name, or NULL. */
+static const struct attribute *attribute_row(const char *attr)
+{
+	return bsearch(attr, attributes, sizeof attributes / sizeof *attributes, sizeof *attributes,
+		       attr_cmp);
+}
+
 enum san_attr sanitize_attribute(const char *element, const char *attr)
 {
-	size_t i;
+	const struct attribute *a = attribute_row(attr);
 
-	for (i = 0; i < sizeof attributes / sizeof *attributes; i++)
-		if (!strcmp(attributes[i].attr, attr))
-			return attributes[i].element[0] == '*' || !strcmp(attributes[i].element, element)
-				       ? (enum san_attr)attributes[i].what
-				       : SAN_ATTR_NO;
-	return SAN_ATTR_NO;
+	if (!a)
+		return SAN_ATTR_NO;
+	return a->element[0] == '*' || !strcmp(a->element, element) ? (enum san_attr)a->what
+								    : SAN_ATTR_NO;
 }
 
 int sanitize_attribute_known(const char *name, size_t len)
 {
+	/* the first letters of the names: most attributes (class, id, style, on...) stop here */
+	static const unsigned long firsts = 1UL << ('a' - 'a') | 1UL << ('c' - 'a') |
+					    1UL << ('d' - 'a') | 1UL << ('h' - 'a') |
+					    1UL << ('l' - 'a') | 1UL << ('r' - 'a') |
+					    1UL << ('s' - 'a') | 1UL << ('t' - 'a') |
+					    1UL << ('v' - 'a') | 1UL << ('w' - 'a');
+	unsigned char b;
 	size_t i;
 
 	if (!len)
 		return 0;
-	/* every name is lowercase ASCII letters: the first letter (| 0x20 lowercases A-Z and
-	 * nothing else onto a-z) rules most out before a length is taken */
+	/* every name is lowercase ASCII letters (| 0x20 lowercases A-Z and nothing else onto a-z) */
+	b = (unsigned char)(name[0] | 0x20);
+	if (b < 'a' || b > 'z' || !(firsts >> (b - 'a') & 1))
+		return 0;
 	for (i = 0; i < sizeof attributes / sizeof *attributes; i++)
-		if (attributes[i].attr[0] == (name[0] | 0x20) && strlen(attributes[i].attr) == len &&
+		if (attributes[i].attr[0] == b && strlen(attributes[i].attr) == len &&
 		    !strncasecmp(attributes[i].attr, name, len))
 			return 1;
 	return 0;
