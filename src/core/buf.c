@@ -49,6 +49,14 @@ static int grow(struct buf *b, size_t extra)
 	return 0;
 }
 
+int buf_reserve(struct buf *b, size_t extra)
+{
+	if (grow(b, extra) < 0)
+		return -ENOMEM;
+	b->data[b->len] = '\0'; /* a new buffer is NUL-terminated too */
+	return 0;
+}
+
 int buf_append_grow(struct buf *b, const void *p, size_t n)
 {
 	if (grow(b, n) < 0)

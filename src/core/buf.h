@@ -18,6 +18,9 @@ void buf_init(struct buf *b);
 void buf_fini(struct buf *b);
 /* Empties the buffer, keeping its memory. */
 void buf_reset(struct buf *b);
+/* Makes room for extra more bytes (and the NUL) in one allocation, so that appending them
+ * costs no growth on the way: 0 or -ENOMEM. */
+int buf_reserve(struct buf *b, size_t extra);
 /* The slow path of buf_append and buf_putc: grows the buffer, then appends. */
 int buf_append_grow(struct buf *b, const void *p, size_t n);
 /* Appends n bytes; 0 or -ENOMEM. The data stays NUL-terminated. Inline: the parser and the JSON
