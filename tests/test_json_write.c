@@ -4,6 +4,7 @@
  * the feed object's writer against Jansson (src/parse/article.c). */
 #include "autoconfig.h"
 
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,8 +240,27 @@ static void test_feed_object(void)
 	feed_info_fini(&f);
 }
 
+/* Integers as printf writes them, the ends of the range included. */
+static void test_int(void)
+{
+	static const int64_t v[] = {0, 1, -1, 9, 10, -10, 99, 100, 1234567890, INT64_MAX, INT64_MIN,
+				    INT64_MIN + 1};
+	struct buf out = BUF_INIT;
+	char want[32];
+
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		buf_reset(&out);
+		buf_puts(&out, "n=");
+		snprintf(want, sizeof want, "n=%" PRId64, v[i]);
+		CHECK(json_write_int(&out, v[i]) == 0 && !strcmp(buf_cstr(&out), want),
+		      "json_write_int(%s) gave %s", want + 2, buf_cstr(&out));
+	}
+	buf_fini(&out);
+}
+
 int main(void)
 {
+	test_int();
 	test_places();
 	test_invalid_places();
 	test_room();

@@ -213,15 +213,21 @@ static int domain_left(const char *s)
  * that the result is its own canonical form) as long as a domain name is left. */
 static void strip_host(char *host)
 {
-	static const char *const prefixes[] = {"www.", "m.", "mobile.", "amp.", NULL};
+	static const struct {
+		const char *s;
+		size_t n;
+	} prefixes[] = {{"www.", 4}, {"m.", 2}, {"mobile.", 7}, {"amp.", 4}};
 	int again = 1;
 	size_t i, n;
 
 	while (again) {
 		again = 0;
-		for (i = 0; prefixes[i]; i++) {
-			n = strlen(prefixes[i]);
-			if (strncmp(host, prefixes[i], n) == 0 && domain_left(host + n)) {
+		/* most hosts start with none of them */
+		if (host[0] != 'w' && host[0] != 'm' && host[0] != 'a')
+			break;
+		for (i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+			n = prefixes[i].n;
+			if (strncmp(host, prefixes[i].s, n) == 0 && domain_left(host + n)) {
 				memmove(host, host + n, strlen(host + n) + 1);
 				again = 1;
 			}

@@ -5,7 +5,6 @@
 #include "json_write.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -203,5 +202,14 @@ int json_write_key(struct buf *out, const char *key)
 
 int json_write_int(struct buf *out, int64_t v)
 {
-	return buf_printf(out, "%" PRId64, v);
+	char d[24], *p = d + sizeof d;
+	/* the magnitude as unsigned: -INT64_MIN does not fit an int64_t */
+	uint64_t m = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	do
+		*--p = (char)('0' + m % 10);
+	while ((m /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	return buf_append(out, p, (size_t)(d + sizeof d - p));
 }
