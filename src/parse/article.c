@@ -325,19 +325,22 @@ static int is_squeezed(char c)
 	return c == ' ' || c == '\n' || c == '\t' || c == '\r';
 }
 
-/* Copies s without whitespace into out, a run between blanks at a time. */
+/* Copies s without whitespace into out: every byte stored, the position moved past those kept
+ * (no branch per byte, no append per word). */
 static void squeeze(const char *s, size_t n, struct buf *out)
 {
-	size_t i = 0, run;
+	char *o;
+	size_t i, k = 0;
 
-	while (i < n) {
-		for (run = i; i < n && !is_squeezed(s[i]); i++)
-			;
-		if (i > run)
-			buf_append(out, s + run, i - run);
-		while (i < n && is_squeezed(s[i]))
-			i++;
+	if (buf_reserve(out, n) < 0)
+		return;
+	o = out->data + out->len;
+	for (i = 0; i < n; i++) {
+		o[k] = s[i];
+		k += !is_squeezed(s[i]);
 	}
+	out->len += k;
+	out->data[out->len] = '\0';
 }
 
 /* Whether text without whitespace starts with prefix[0..n) (squeezed already): the squeezed
