@@ -72,12 +72,16 @@ static void one(struct buf *out, const char *s, size_t n, const char *want)
 	struct buf ref = BUF_INIT;
 	size_t before = out->len;
 	char *kept = strndup(buf_cstr(out), before);
+	/* a copy of exactly n bytes, so that ASan sees any read past its end */
+	char *exact = malloc(n ? n : 1);
 
 	if (!want) {
 		reference(s, n, 0, &ref);
 		want = buf_cstr(&ref);
 	}
-	CHECK(json_write_stringn(out, s, n) == 0, "json_write_stringn(%s) returns 0", show(s, n));
+	memcpy(exact, s, n);
+	CHECK(json_write_stringn(out, exact, n) == 0, "json_write_stringn(%s) returns 0", show(s, n));
+	free(exact);
 	CHECK(out->len >= before && !memcmp(out->data, kept, before) &&
 		      !strcmp(out->data + before, want) && strlen(out->data) == out->len,
 	      "json_write_stringn(%s) after %zu bytes gave %s, want %s", show(s, n), before,
@@ -140,6 +144,52 @@ static void test_invalid_places(void)
 				one(&out, in, len + bl - 1, want);
 			}
 	buf_fini(&out);
+}
+
+/* Runs of characters outside ASCII (two, three and four bytes, lead bytes read inline or by
+ * utf8_char_len) of every length after plain runs of every length, ending the string or followed
+ * by a plain byte, an escape or a byte that is not UTF-8 (then the string is written from its
+ * cleaned form). */
+static void test_runs(void)
+{
+	static const char *const chars[] = {"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xe0\xa0\x80",
+					    "\xed\x9f\xbf"};
+	static const char *const tails[] = {"", "x", "\"", "\xff"};
+	char in[128];
+	struct buf out = BUF_INIT, clean = BUF_INIT, want = BUF_INIT;
+
+	for (size_t pre = 0; pre < 20; pre++)
+		for (size_t k = 1; k < 12; k++)
+			for (size_t t = 0; t < sizeof tails / sizeof tails[0]; t++) {
+				size_t n = pre;
+				struct charset_conv *c;
+
+				memset(in, 'x', pre);
+				for (size_t j = 0; j < k; j++) {
+					const char *ch = chars[(pre + j) % 5];
+
+					memcpy(in + n, ch, strlen(ch));
+					n += strlen(ch);
+				}
+				memcpy(in + n, tails[t], strlen(tails[t]));
+				n += strlen(tails[t]);
+				buf_reset(&clean);
+				buf_reset(&want);
+				if (tails[t][0] == '\xff') {
+					c = charset_conv_new("UTF-8");
+					CHECK(c && charset_conv_feed(c, in, n, 1, &clean) == 0,
+					      "the reference cleans %s", show(in, n));
+					charset_conv_free(c);
+				} else {
+					buf_append(&clean, in, n);
+				}
+				reference(buf_cstr(&clean), clean.len, 0, &want);
+				buf_reset(&out);
+				one(&out, in, n, buf_cstr(&want));
+			}
+	buf_fini(&out);
+	buf_fini(&clean);
+	buf_fini(&want);
 }
 
 /* The room is made once for the string as it is, and again when escapes have eaten it: every
@@ -263,6 +313,7 @@ int main(void)
 	test_int();
 	test_places();
 	test_invalid_places();
+	test_runs();
 	test_room();
 	test_jansson();
 	test_feed_object();

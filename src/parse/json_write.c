@@ -116,17 +116,24 @@ static int escape(struct buf *out, const char *s, size_t n, unsigned flags)
 		if (i == n)
 			break;
 		if (u[i] >= 0x80) {
-			k = flags & CHECK ? utf8_len(u + i, n - i) : 1;
+			/* the characters of a run outside ASCII one after the other */
+			do {
+				k = flags & CHECK ? utf8_len(u + i, n - i) : 1;
+				if (!k)
+					break;
+				if (n - i >= 4)
+					memcpy(o, s + i, 4); /* one move; o has room for n - i bytes */
+				else
+					memcpy(o, s + i, k);
+				i += k;
+				o += k;
+			} while (i < n && u[i] >= 0x80);
 			if (!k) {
 				rc = -EILSEQ;
 				break;
 			}
-			if (n - i >= 4)
-				memcpy(o, s + i, 4); /* one move; o has room for n - i bytes */
-			else
-				memcpy(o, s + i, k);
-			i += k;
-			o += k;
+			if (i == n)
+				break;
 			continue;
 		}
 		if ((size_t)(out->data + out->cap - o) < n - i + 7) {
@@ -150,18 +157,14 @@ static int escape(struct buf *out, const char *s, size_t n, unsigned flags)
 	return 0;
 }
 
-int json_write_stringn(struct buf *out, const char *s, size_t n)
+/* s[0..n), which is not valid UTF-8, written from its cleaned form: never expected (every string
+ * was made valid upstream), but the output stays valid JSON anyway. */
+static int write_cleaned(struct buf *out, const char *s, size_t n)
 {
 	struct buf clean = BUF_INIT;
 	struct charset_conv *c;
 	int rc;
 
-	if (!s)
-		return buf_append(out, "null", 4);
-	rc = escape(out, s, n, CHECK);
-	if (rc != -EILSEQ)
-		return rc;
-	/* never expected (every string was made valid upstream); stay valid JSON anyway */
 	c = charset_conv_new("UTF-8");
 	if (c && charset_conv_feed(c, s, n, 1, &clean) == 0)
 		rc = escape(out, buf_cstr(&clean), clean.len, 0);
@@ -172,9 +175,24 @@ int json_write_stringn(struct buf *out, const char *s, size_t n)
 	return rc ? -ENOMEM : 0;
 }
 
+int json_write_stringn(struct buf *out, const char *s, size_t n)
+{
+	int rc;
+
+	if (!s)
+		return buf_append(out, "null", 4);
+	rc = escape(out, s, n, CHECK);
+	return rc == -EILSEQ ? write_cleaned(out, s, n) : rc;
+}
+
 int json_write_string(struct buf *out, const char *s)
 {
-	return json_write_stringn(out, s, s ? strlen(s) : 0);
+	int rc;
+
+	if (!s)
+		return buf_append(out, "null", 4);
+	rc = escape(out, s, strlen(s), CHECK);
+	return rc == -EILSEQ ? write_cleaned(out, s, strlen(s)) : rc;
 }
 
 int json_write_string_jansson(struct buf *out, const char *s)
