@@ -768,6 +768,17 @@ static void test_standfirst(void)
 		int kept;
 	} cases[] = {
 	    {"The start of it", "The start\n of it, and more", NULL, 0},
+	    {"Carriage\r\nreturns \t and tabs", "Carriage returns and tabs, and more", NULL, 0},
+	    {"A long summary, longer than any first allocation of a buffer, which squeeze copies "
+	     "whole: sixty-four bytes and more, with blanks of every kind\t\r\n to drop",
+	     "A long summary, longer than any first allocation of a buffer, which squeeze copies "
+	     "whole: sixty-four bytes and more, with blanks of every kind to drop. And more.",
+	     NULL, 0},
+	    {"A long summary, longer than any first allocation of a buffer, which squeeze copies "
+	     "whole: sixty-four bytes and more, with blanks of every kind\t\r\n to drop!",
+	     "A long summary, longer than any first allocation of a buffer, which squeeze copies "
+	     "whole: sixty-four bytes and more, with blanks of every kind to drop. And more.",
+	     NULL, 1},
 	    {"The  start\tof it\u2026", "The start of it, and more", NULL, 0},
 	    {"The start of it [...]", "Thestartofit", NULL, 0},
 	    {"The whole body, and more", "The whole body", NULL, 1},

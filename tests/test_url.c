@@ -17,10 +17,13 @@ static void resolve(const char *base, const char *ref, const char *want)
 
 static void canonical(const char *url, const char *want)
 {
-	char *got = url_canonical(url);
+	char *got = url_canonical(url), *general = url_canonical_general(url);
 
 	CHECK_STR(got, want, "url_canonical(%s)", url);
+	/* the direct way (parts read, not set back) equals the general one */
+	CHECK_STR(general, want, "url_canonical_general(%s)", url);
 	free(got);
+	free(general);
 }
 
 static void strip(const char *url, const char *want)
@@ -103,6 +106,21 @@ int main(void)
 	canonical("http://example.com/a b?c d", "http://example.com/a%20b?c+d");
 	canonical("http://[::1]:8080/x", "http://[::1]:8080/x");
 	canonical("http://[::1]/x?y", "http://[::1]/x?y");
+	/* each side of each shortcut: parsed without CURLU_URLENCODE when it has nothing to encode
+	 * (printable ASCII), written from the parts without %-escapes and without brackets, the host
+	 * set back only when it changed */
+	canonical("http://example.com/a\"b<c>{d}|e^f`g\\h~!$", "http://example.com/a\"b<c>{d}|e^f`g\\h~!$");
+	canonical("http://example.com/caf\xc3\xa9?q=\xc3\xa9", "http://example.com/caf%c3%a9?q=%c3%a9");
+	canonical("http://Example.com/a%2Fb?c=%2F", "http://example.com/a%2fb?c=%2f");
+	canonical("http://www.ex%41mple.com/", "http://example.com/");
+	canonical("HTTPS://[::1]:443/a/amp/?utm_x=1", "http://[::1]/a");
+	canonical("http://EXAMPLE.com/A", "http://example.com/A");
+	canonical("http://www.Example.com:0080/a/", "http://example.com/a");
+	canonical("http://www.1.2.3/", "http://www.1.2.3/");
+	canonical("http://x.com/?utm_source=a", "http://x.com/");
+	canonical("http://user:pw@www.x.com/a#f", "http://x.com/a");
+	canonical("http://www.x.com/?u=https://www.Y.com/a/", "http://y.com/a");
+	CHECK(url_canonical("http://example.com/a\x7f") == NULL, "a path holding DEL has no form");
 	{
 		char *v3 = url_canonical_v3("https://www.example.com/a/?amp");
 

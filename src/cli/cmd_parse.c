@@ -24,7 +24,8 @@ struct parse_run {
 	json_t *articles; /* OUT_DOCUMENT: the articles of the current input */
 	size_t printed;
 	/* the feed object every line repeats, rebuilt only when the feed's fields change */
-	char *feed;
+	struct buf feed;
+	int has_feed;
 	const struct feed_info *feed_of;
 	unsigned feed_generation;
 	struct buf line;
@@ -69,16 +70,13 @@ static int print_json(json_t *o)
 /* The feed object's JSON text, rebuilt only when the feed's fields changed. */
 static const char *feed_json(struct parse_run *r, const struct feed_info *f)
 {
-	if (!r->feed || r->feed_of != f || r->feed_generation != f->generation) {
-		json_t *j = feed_info_to_json(f);
-
-		free(r->feed);
-		r->feed = j ? json_dumps(j, JSON_COMPACT) : NULL;
-		json_decref(j);
+	if (!r->has_feed || r->feed_of != f || r->feed_generation != f->generation) {
+		buf_reset(&r->feed);
+		r->has_feed = feed_info_write_json(f, &r->feed) == 0;
 		r->feed_of = f;
 		r->feed_generation = f->generation;
 	}
-	return r->feed;
+	return r->has_feed ? buf_cstr(&r->feed) : NULL;
 }
 
 static int on_article(void *ud, struct article *a, const struct feed_info *f)
@@ -154,8 +152,7 @@ static int parse_one(const char *path, const struct feed_parser_opts *base, stru
 		r->articles = NULL;
 		print_json(doc);
 	}
-	free(r->feed);
-	r->feed = NULL;
+	r->has_feed = 0;
 	feed_parser_free(p);
 	return rc < 0 ? -1 : 0;
 }
@@ -222,6 +219,7 @@ int cmd_parse(int argc, char **argv)
 		if (parse_one(argv[i], &o, &r, verbose) < 0)
 			failed = 1;
 	buf_fini(&r.line);
+	buf_fini(&r.feed);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		log_err("parse: writing the output failed");
 		return EXIT_INPUT;

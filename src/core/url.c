@@ -213,15 +213,21 @@ static int domain_left(const char *s)
  * that the result is its own canonical form) as long as a domain name is left. */
 static void strip_host(char *host)
 {
-	static const char *const prefixes[] = {"www.", "m.", "mobile.", "amp.", NULL};
+	static const struct {
+		const char *s;
+		size_t n;
+	} prefixes[] = {{"www.", 4}, {"m.", 2}, {"mobile.", 7}, {"amp.", 4}};
 	int again = 1;
 	size_t i, n;
 
 	while (again) {
 		again = 0;
-		for (i = 0; prefixes[i]; i++) {
-			n = strlen(prefixes[i]);
-			if (strncmp(host, prefixes[i], n) == 0 && domain_left(host + n)) {
+		/* most hosts start with none of them */
+		if (host[0] != 'w' && host[0] != 'm' && host[0] != 'a')
+			break;
+		for (i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+			n = prefixes[i].n;
+			if (strncmp(host, prefixes[i].s, n) == 0 && domain_left(host + n)) {
 				memmove(host, host + n, strlen(host + n) + 1);
 				again = 1;
 			}
@@ -246,20 +252,52 @@ static void strip_path(char *path)
 		strcpy(path, "/");
 }
 
-static char *canonical(const char *url, int depth, int v3);
+/* How canonical() works: V3 the form before state schema 4; GENERAL every part set back into
+ * curl and the URL written by curl (the reference the direct way must equal, for tests). */
+enum { CANON_V3 = 1, CANON_GENERAL = 2 };
 
-/* Host, path and query rewritten into their identity form. 0, 1 when the URL is a redirect
- * wrapper (*target set), or -1. */
-static int normalize_parts(CURLU *h, struct buf *q, int depth, int v3, char **target)
+static char *canonical(const char *url, int depth, unsigned how);
+
+/* Whether every byte of s is printable ASCII other than the space. curl's CURLU_URLENCODE only
+ * encodes spaces and bytes from 0x80 (urlencode_str in lib/urlapi.c), so it would change nothing
+ * in such a URL, and it doubles the cost of parsing it. */
+static int all_graphic(const char *s)
 {
-	char *host = NULL, *path = NULL, *query = NULL, *c;
-	int rc = 0;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Lowercases host in place (and drops the prefixes of strip_host unless v3): whether it changed. */
+static int host_form(char *host, int v3)
+{
+	size_t n = strlen(host);
+	int changed = 0;
+	char *c;
+
+	for (c = host; *c; c++)
+		if (*c >= 'A' && *c <= 'Z') {
+			*c = (char)(*c - 'A' + 'a');
+			changed = 1;
+		}
+	if (!v3)
+		strip_host(host);
+	return changed || strlen(host) != n;
+}
+
+/* Host, path and query rewritten into their identity form and set back into h. 0, 1 when the
+ * URL is a redirect wrapper (*target set), or -1. */
+static int normalize_parts(CURLU *h, struct buf *q, int depth, unsigned how, char **target)
+{
+	char *host = NULL, *path = NULL, *query = NULL;
+	int v3 = how & CANON_V3, rc = 0;
 
 	if (curl_url_get(h, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
 		char *w = v3 ? NULL : wrapped_target(query);
 
 		if (w) {
-			*target = canonical(w, depth + 1, 0);
+			*target = canonical(w, depth + 1, how & CANON_GENERAL);
 			free(w);
 			rc = *target ? 1 : -1;
 			goto done;
@@ -271,11 +309,7 @@ static int normalize_parts(CURLU *h, struct buf *q, int depth, int v3, char **ta
 		curl_url_set(h, CURLUPART_QUERY, q->len ? q->data : NULL, 0);
 	}
 	if (curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-		for (c = host; *c; c++)
-			if (*c >= 'A' && *c <= 'Z')
-				*c = (char)(*c - 'A' + 'a');
-		if (!v3)
-			strip_host(host);
+		host_form(host, v3);
 		curl_url_set(h, CURLUPART_HOST, host, 0);
 	}
 	if (!v3 && curl_url_get(h, CURLUPART_PATH, &path, 0) == CURLUE_OK) {
@@ -289,94 +323,33 @@ done:
 	return rc;
 }
 
-/* The URL of h as curl_url_get(CURLUPART_URL) writes it once canonical() has removed the
- * user, password and fragment and made the scheme http: "http://" host [":" port] path
- * ["?" query], from the parts as curl holds them. curl writes the whole URL with its own printf,
- * which took more time than the rest of the canonicalisation; its parts are plain copies. NULL
- * (the caller asks curl) for a host in brackets or with a '%', which curl writes its own way. */
-static char *assemble(CURLU *h)
+/* The canonical form of the URL parsed into h the general way: the scheme, user, password,
+ * fragment, default port, host, path and query set as they should be, then the URL as curl
+ * writes it. A new string or NULL. */
+static char *general_form(CURLU *h, const char *url, int depth, unsigned how)
 {
-	char *host = NULL, *port = NULL, *path = NULL, *query = NULL, *res = NULL;
-	struct buf b = BUF_INIT;
-	int rc;
-
-	if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK || host[0] == '[' ||
-	    strchr(host, '%') || curl_url_get(h, CURLUPART_PATH, &path, 0) != CURLUE_OK)
-		goto done;
-	if (curl_url_get(h, CURLUPART_PORT, &port, 0) != CURLUE_OK)
-		port = NULL;
-	if (curl_url_get(h, CURLUPART_QUERY, &query, 0) != CURLUE_OK)
-		query = NULL;
-	rc = buf_puts(&b, "http://");
-	rc |= buf_puts(&b, host);
-	if (port) {
-		rc |= buf_putc(&b, ':');
-		rc |= buf_puts(&b, port);
-	}
-	if (path[0] != '/')
-		rc |= buf_putc(&b, '/');
-	rc |= buf_puts(&b, path);
-	if (query && query[0]) {
-		rc |= buf_putc(&b, '?');
-		rc |= buf_puts(&b, query);
-	}
-	if (!rc)
-		res = buf_steal(&b);
-done:
-	buf_fini(&b);
-	curl_free(host);
-	curl_free(port);
-	curl_free(path);
-	curl_free(query);
-	return res;
-}
-
-static char *canonical(const char *url, int depth, int v3)
-{
-	CURLU *h;
-	char *scheme = NULL, *out = NULL, *res = NULL, *target = NULL;
+	char *port = NULL, *out = NULL, *res = NULL, *target = NULL;
 	struct buf q = BUF_INIT;
-	int rc;
 
-	if (!url || depth > 3)
-		return NULL;
-	h = curl_url();
-	if (!h)
-		return NULL;
-	if (curl_url_set(h, CURLUPART_URL, url, CURLU_URLENCODE) != CURLUE_OK)
-		goto done;
-	if (curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
-		goto done;
-	if (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)
-		goto done;
 	/* http and https name the same story: identity uses http and its default port. */
 	curl_url_set(h, CURLUPART_SCHEME, "http", 0);
 	curl_url_set(h, CURLUPART_FRAGMENT, NULL, 0);
 	curl_url_set(h, CURLUPART_USER, NULL, 0);
 	curl_url_set(h, CURLUPART_PASSWORD, NULL, 0);
-	{
-		char *port = NULL;
-
-		if (curl_url_get(h, CURLUPART_PORT, &port, 0) == CURLUE_OK &&
-		    (strcmp(port, "80") == 0 || strcmp(port, "443") == 0))
-			curl_url_set(h, CURLUPART_PORT, NULL, 0);
-		curl_free(port);
-	}
-	if ((rc = normalize_parts(h, &q, depth, v3, &target)) != 0) {
+	if (curl_url_get(h, CURLUPART_PORT, &port, 0) == CURLUE_OK &&
+	    (strcmp(port, "80") == 0 || strcmp(port, "443") == 0))
+		curl_url_set(h, CURLUPART_PORT, NULL, 0);
+	curl_free(port);
+	if (normalize_parts(h, &q, depth, how, &target) != 0) {
 		res = target; /* the wrapped URL's canonical form, or NULL */
 		goto done;
 	}
+	if (curl_url_get(h, CURLUPART_URL, &out, 0) != CURLUE_OK)
+		goto done;
 	/* Read back once more when the URL has %-escapes, so that the form is its own canonical
 	 * form: curl decodes those of a host but normalizes the result ("%31" is "1", then
 	 * "0.0.0.1") only when it parses a URL, and a host it decoded to something it cannot parse
 	 * again ("%7f") has no form. (Where the host ends is curl's business: "http:///%7f" has one.) */
-	if (!strchr(url, '%')) {
-		res = assemble(h);
-		if (res)
-			goto done;
-	}
-	if (curl_url_get(h, CURLUPART_URL, &out, 0) != CURLUE_OK)
-		goto done;
 	if (strchr(url, '%')) {
 		if (curl_url_set(h, CURLUPART_URL, out, CURLU_URLENCODE) != CURLUE_OK)
 			goto done;
@@ -388,8 +361,98 @@ static char *canonical(const char *url, int depth, int v3)
 	res = strdup(out);
 done:
 	curl_free(out);
-	curl_free(scheme);
 	buf_fini(&q);
+	return res;
+}
+
+/* The canonical form of a URL without %-escapes, written from its parts as curl parsed them,
+ * with nothing set back into h but a host that changed (curl checks it: when it refuses it, the
+ * host stays as it was). Setting a part costs as much as parsing it again, and here none would
+ * change anything but the host: curl only lowercases %-escapes in a part it is given, and the
+ * scheme, user, password and fragment are not written. 0 with *res the form (or NULL), 1 when
+ * the URL needs the general way (a host in brackets), h untouched. */
+static int direct_form(CURLU *h, int depth, unsigned how, char **res)
+{
+	char *host = NULL, *path = NULL, *port = NULL, *query = NULL, *w;
+	struct buf b = BUF_INIT, q = BUF_INIT;
+	int v3 = how & CANON_V3, general = 1, rc;
+
+	*res = NULL;
+	if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK || host[0] == '[' ||
+	    strchr(host, '%') || curl_url_get(h, CURLUPART_PATH, &path, 0) != CURLUE_OK)
+		goto done;
+	general = 0;
+	if (curl_url_get(h, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
+		if (!v3 && (w = wrapped_target(query))) {
+			*res = canonical(w, depth + 1, 0);
+			free(w);
+			goto done;
+		}
+		if (clean_query(query, v3, &q) < 0)
+			goto done;
+	}
+	if (host_form(host, v3) && curl_url_set(h, CURLUPART_HOST, host, 0) != CURLUE_OK) {
+		curl_free(host);
+		host = NULL;
+		if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+			goto done;
+	}
+	if (curl_url_get(h, CURLUPART_PORT, &port, 0) == CURLUE_OK &&
+	    (strcmp(port, "80") == 0 || strcmp(port, "443") == 0)) {
+		curl_free(port);
+		port = NULL;
+	}
+	if (!v3)
+		strip_path(path);
+	rc = buf_puts(&b, "http://");
+	rc |= buf_puts(&b, host);
+	if (port) {
+		rc |= buf_putc(&b, ':');
+		rc |= buf_puts(&b, port);
+	}
+	if (path[0] != '/')
+		rc |= buf_putc(&b, '/');
+	rc |= buf_puts(&b, path);
+	if (q.len) {
+		rc |= buf_putc(&b, '?');
+		rc |= buf_append(&b, q.data, q.len);
+	}
+	if (!rc)
+		*res = buf_steal(&b);
+done:
+	buf_fini(&b);
+	buf_fini(&q);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_free(query);
+	return general;
+}
+
+static char *canonical(const char *url, int depth, unsigned how)
+{
+	CURLU *h;
+	char *scheme = NULL, *res = NULL;
+	unsigned flags = CURLU_URLENCODE;
+
+	if (!url || depth > 3)
+		return NULL;
+	h = curl_url();
+	if (!h)
+		return NULL;
+	if (!(how & CANON_GENERAL) && all_graphic(url))
+		flags = 0;
+	if (curl_url_set(h, CURLUPART_URL, url, flags) != CURLUE_OK ||
+	    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
+		goto done;
+	if (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)
+		goto done;
+	/* curl writes a URL with its own printf, which took more time than the rest of the
+	 * canonicalisation: a URL without %-escapes is written from its parts here */
+	if ((how & CANON_GENERAL) || strchr(url, '%') || direct_form(h, depth, how, &res))
+		res = general_form(h, url, depth, how);
+done:
+	curl_free(scheme);
 	curl_url_cleanup(h);
 	return res;
 }
@@ -427,7 +490,12 @@ char *url_canonical(const char *url)
 
 char *url_canonical_v3(const char *url)
 {
-	return canonical(url, 0, 1);
+	return canonical(url, 0, CANON_V3);
+}
+
+char *url_canonical_general(const char *url)
+{
+	return canonical(url, 0, CANON_GENERAL);
 }
 
 /* Where the userinfo of url starts and how long it is, '@' included; 0 when there is none. */

@@ -18,6 +18,9 @@ char *url_canonical(const char *url);
 /* The canonical form as state schemas before version 4 computed it (no host, path, AMP or
  * wrapper rules): ids recorded then are still recognized. */
 char *url_canonical_v3(const char *url);
+/* The canonical form computed the general way, every part set back into curl and the URL written
+ * by curl: what url_canonical computes faster, and must equal (for tests and the fuzz target). */
+char *url_canonical_general(const char *url);
 
 /* Whether url is absolute with a scheme curl understands. */
 int url_is_absolute(const char *url);

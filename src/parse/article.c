@@ -306,11 +306,17 @@ int article_identity_key(const struct article *a, const char *feed_url, struct b
 
 void article_make_id(struct article *a, const char *feed_url)
 {
+	static const char hex[] = "0123456789abcdef";
 	struct buf key = BUF_INIT;
+	uint64_t h;
+	int i;
 
 	article_identity_key(a, feed_url, &key);
-	snprintf(a->id, sizeof a->id, "%016llx",
-		 (unsigned long long)XXH3_64bits(buf_cstr(&key), key.len));
+	h = XXH3_64bits(buf_cstr(&key), key.len);
+	/* "%016llx" without snprintf, which cost more than the hash */
+	for (i = 15; i >= 0; i--, h >>= 4)
+		a->id[i] = hex[h & 15];
+	a->id[16] = '\0';
 	buf_fini(&key);
 }
 
@@ -319,19 +325,22 @@ static int is_squeezed(char c)
 	return c == ' ' || c == '\n' || c == '\t' || c == '\r';
 }
 
-/* Copies s without whitespace into out, a run between blanks at a time. */
+/* Copies s without whitespace into out: every byte stored, the position moved past those kept
+ * (no branch per byte, no append per word). */
 static void squeeze(const char *s, size_t n, struct buf *out)
 {
-	size_t i = 0, run;
+	char *o;
+	size_t i, k = 0;
 
-	while (i < n) {
-		for (run = i; i < n && !is_squeezed(s[i]); i++)
-			;
-		if (i > run)
-			buf_append(out, s + run, i - run);
-		while (i < n && is_squeezed(s[i]))
-			i++;
+	if (buf_reserve(out, n) < 0)
+		return;
+	o = out->data + out->len;
+	for (i = 0; i < n; i++) {
+		o[k] = s[i];
+		k += !is_squeezed(s[i]);
 	}
+	out->len += k;
+	out->data[out->len] = '\0';
 }
 
 /* Whether text without whitespace starts with prefix[0..n) (squeezed already): the squeezed
@@ -493,11 +502,15 @@ json_t *article_to_json(const struct article *a, json_t *feed)
 
 static int write_date(struct buf *out, int64_t t)
 {
-	char s[DATE_BUFSZ];
+	char s[DATE_BUFSZ + 1] = "\"";
+	size_t n;
 
-	if (t == DATE_NONE || date_format(t, s, sizeof s) < 0)
+	if (t == DATE_NONE || date_format(t, s + 1, DATE_BUFSZ) < 0)
 		return buf_append(out, "null", 4);
-	return json_write_string(out, s);
+	/* digits and "-T:Z": nothing to escape */
+	n = strlen(s);
+	s[n] = '"';
+	return buf_append(out, s, n + 1);
 }
 
 static int write_persons(struct buf *out, const struct person *v, size_t n)
@@ -519,12 +532,56 @@ static int write_persons(struct buf *out, const struct person *v, size_t n)
 	return rc | buf_putc(out, ']');
 }
 
+/* A person list as persons_json() makes it and Jansson writes it. */
+static int write_persons_jansson(struct buf *out, const struct person *v, size_t n)
+{
+	size_t i;
+	int rc = buf_putc(out, '[');
+
+	for (i = 0; i < n; i++) {
+		rc |= buf_puts(out, i ? ",{\"name\":" : "{\"name\":");
+		rc |= json_write_string_jansson(out, v[i].name);
+		rc |= buf_puts(out, ",\"email\":");
+		rc |= json_write_string_jansson(out, v[i].email);
+		rc |= buf_puts(out, ",\"uri\":");
+		rc |= json_write_string_jansson(out, v[i].uri);
+		rc |= buf_putc(out, '}');
+	}
+	return rc | buf_putc(out, ']');
+}
+
+int feed_info_write_json(const struct feed_info *f, struct buf *out)
+{
+	int rc = buf_puts(out, "{\"name\":");
+
+	rc |= json_write_string_jansson(out, f->name);
+	rc |= buf_puts(out, ",\"url\":");
+	rc |= json_write_string_jansson(out, f->url);
+	rc |= buf_puts(out, ",\"title\":");
+	rc |= json_write_string_jansson(out, f->title);
+	rc |= buf_puts(out, ",\"link\":");
+	rc |= json_write_string_jansson(out, f->link);
+	rc |= buf_puts(out, ",\"language\":");
+	rc |= json_write_string_jansson(out, f->language);
+	rc |= buf_puts(out, ",\"subtitle\":");
+	rc |= json_write_string_jansson(out, f->subtitle);
+	rc |= buf_puts(out, ",\"updated\":");
+	rc |= write_date(out, f->updated);
+	rc |= buf_puts(out, ",\"authors\":");
+	rc |= write_persons_jansson(out, f->authors, f->n_authors);
+	rc |= buf_putc(out, '}');
+	return rc ? -ENOMEM : 0;
+}
+
+#define STRING_OF_(x) #x
+#define STRING_OF(x) STRING_OF_(x)
+
 int article_write_json(const struct article *a, const char *feed_json, struct buf *out)
 {
 	size_t i;
 	int rc = 0;
 
-	rc |= buf_printf(out, "{\"schema\":%d,\"id\":", ARTICLE_SCHEMA);
+	rc |= buf_puts(out, "{\"schema\":" STRING_OF(ARTICLE_SCHEMA) ",\"id\":");
 	rc |= json_write_string(out, a->id);
 	if (a->revision > 0)
 		rc |= buf_printf(out, ",\"revision\":%d", a->revision);

@@ -121,6 +121,9 @@ json_t *feed_info_to_json(const struct feed_info *f);
 /* The same JSON written as one line of text (no newline) appended to out: the fast path.
  * feed_json is the feed object's JSON text (NULL: null). 0 or -ENOMEM. */
 int article_write_json(const struct article *a, const char *feed_json, struct buf *out);
+/* feed_info_to_json(f) as json_dumps(..., JSON_COMPACT) writes it, byte for byte, appended to
+ * out without building Jansson values. 0 or -ENOMEM. */
+int feed_info_write_json(const struct feed_info *f, struct buf *out);
 /* The text rendering in the seed layout, ending with a newline. */
 int article_render_text(const struct article *a, struct buf *out);
 /* What a reader reads, as a number: the XXH3-64 of the text rendering (title, standfirst,

@@ -5,8 +5,10 @@
 #include "json_write.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "charset.h"
 
@@ -17,103 +19,194 @@ static const unsigned char needs_escape[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
 };
 
-/* Appends s[0..n) escaped. With check, also makes sure on the way that s is valid UTF-8
- * (one pass, not two): -EILSEQ, out as it was, when it is not. 0, or -ENOMEM. */
-static int escape(struct buf *out, const char *s, size_t n, int check)
+/* The length of the run of s[0..n) that needs no escape and is ASCII, copied to o on the way
+ * (o has room for n bytes). Sixteen bytes at a time where SSE2 is there (always on x86-64):
+ * one load, one store, three compares and the first stop found from a bit mask. */
+static size_t plain_run(const char *s, size_t n, char *o)
 {
-	static const char hex[] = "0123456789abcdef";
-	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-	const uint64_t stop = check ? highs : 0; /* bytes from 0x80 leave the fast loop */
-	size_t i = 0, start = 0, len0 = out->len;
+	size_t i = 0;
+
+#ifdef __SSE2__
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+	const __m128i space = _mm_set1_epi8(' ');
+
+	while (n - i >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		unsigned m;
+
+		_mm_storeu_si128((__m128i *)(void *)(o + i), v);
+		/* signed bytes below ' ' are the controls and those from 0x80 */
+		m = (unsigned)_mm_movemask_epi8(
+			_mm_or_si128(_mm_cmplt_epi8(v, space),
+				     _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash))));
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (needs_escape[c] || c >= 0x80)
+			return i;
+		o[i] = (char)c;
+	}
+	return n;
+}
+
+/* The length of the valid UTF-8 character s[0..n) starts with (s[0] >= 0x80), 0 when there is
+ * none: two- and three-byte characters outside the ranges with special rules here, the rest by
+ * utf8_char_len. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	if (s[0] >= 0xC2 && s[0] <= 0xDF && n >= 2 && (s[1] & 0xC0) == 0x80)
+		return 2;
+	if (s[0] >= 0xE1 && s[0] <= 0xEF && s[0] != 0xED && n >= 3 && (s[1] & 0xC0) == 0x80 &&
+	    (s[2] & 0xC0) == 0x80)
+		return 3;
+	return utf8_char_len((const char *)s, n);
+}
+
+/* How escape() works: CHECK makes sure the text is valid UTF-8; UPPER writes \u00XX escapes with
+ * capitals, as Jansson does. */
+enum { CHECK = 1, UPPER = 2 };
+
+/* Writes the escape sequence of c (a byte needs_escape marks) at o: its length, at most 6. */
+static size_t escape_seq(unsigned char c, char *o, unsigned flags)
+{
+	const char *hex = flags & UPPER ? "0123456789ABCDEF" : "0123456789abcdef";
+
+	o[0] = '\\';
+	switch (c) {
+	case '"': o[1] = '"'; return 2;
+	case '\\': o[1] = '\\'; return 2;
+	case '\n': o[1] = 'n'; return 2;
+	case '\r': o[1] = 'r'; return 2;
+	case '\t': o[1] = 't'; return 2;
+	case '\b': o[1] = 'b'; return 2;
+	case '\f': o[1] = 'f'; return 2;
+	default:
+		memcpy(o + 1, "u00", 3);
+		o[4] = hex[c >> 4];
+		o[5] = hex[c & 15];
+		return 6;
+	}
+}
+
+/* Appends s[0..n) escaped, between quotes, straight into out's memory: room for the whole
+ * string is made once, and again only when escapes have eaten it. With CHECK, also makes sure
+ * on the way that s is valid UTF-8 (one pass, not two): -EILSEQ, out as it was, when it is not.
+ * 0, or -ENOMEM (out as it was). While it writes, o has room for what is left of s as it is,
+ * the closing quote and the NUL. */
+static int escape(struct buf *out, const char *s, size_t n, unsigned flags)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, k, len0 = out->len;
+	char *o;
 	int rc = 0;
 
-	while (i < n) {
-		unsigned char c;
-		char e[7];
-
-		/* eight bytes at a time while none is '"', '\\', below 0x20 (or from 0x80) */
-		while (n - i >= 8) {
-			uint64_t w, q, b;
-
-			memcpy(&w, s + i, 8);
-			q = w ^ (ones * '"');
-			b = w ^ (ones * '\\');
-			if (((((w - ones * 0x20) | (q - ones) | (b - ones)) & ~w & highs) |
-			     (w & stop)) != 0)
-				break;
-			i += 8;
-		}
-		/* then byte by byte to the one that stopped the words */
-		while (i < n && !needs_escape[(unsigned char)s[i]] &&
-		       !(check && (unsigned char)s[i] >= 0x80))
-			i++;
-		if (i >= n)
+	if (out->cap - out->len < n + 3 && buf_reserve(out, n + 2) < 0)
+		return -ENOMEM;
+	o = out->data + out->len;
+	*o++ = '"';
+	for (;;) {
+		k = plain_run(s + i, n - i, o);
+		i += k;
+		o += k;
+		if (i == n)
 			break;
-		c = (unsigned char)s[i];
-		if (c >= 0x80 && check) {
-			size_t k = utf8_char_len(s + i, n - i);
-
+		if (u[i] >= 0x80) {
+			/* the characters of a run outside ASCII one after the other */
+			do {
+				k = flags & CHECK ? utf8_len(u + i, n - i) : 1;
+				if (!k)
+					break;
+				if (n - i >= 4)
+					memcpy(o, s + i, 4); /* one move; o has room for n - i bytes */
+				else
+					memcpy(o, s + i, k);
+				i += k;
+				o += k;
+			} while (i < n && u[i] >= 0x80);
 			if (!k) {
-				out->len = len0;
-				if (out->data)
-					out->data[len0] = '\0';
-				return -EILSEQ;
+				rc = -EILSEQ;
+				break;
 			}
-			i += k;
+			if (i == n)
+				break;
 			continue;
 		}
-		if (!needs_escape[c]) {
-			i++;
-			continue;
+		if ((size_t)(out->data + out->cap - o) < n - i + 7) {
+			out->len = (size_t)(o - out->data);
+			if (buf_reserve(out, n - i + 7) < 0) {
+				rc = -ENOMEM;
+				break;
+			}
+			o = out->data + out->len;
 		}
-		rc |= buf_append(out, s + start, i - start);
-		switch (c) {
-		case '"': rc |= buf_append(out, "\\\"", 2); break;
-		case '\\': rc |= buf_append(out, "\\\\", 2); break;
-		case '\n': rc |= buf_append(out, "\\n", 2); break;
-		case '\r': rc |= buf_append(out, "\\r", 2); break;
-		case '\t': rc |= buf_append(out, "\\t", 2); break;
-		case '\b': rc |= buf_append(out, "\\b", 2); break;
-		case '\f': rc |= buf_append(out, "\\f", 2); break;
-		default:
-			memcpy(e, "\\u00", 4);
-			e[4] = hex[c >> 4];
-			e[5] = hex[c & 15];
-			rc |= buf_append(out, e, 6);
-		}
-		start = ++i;
+		o += escape_seq(u[i++], o, flags);
 	}
-	rc |= buf_append(out, s + start, n - start);
+	if (rc) {
+		out->len = len0;
+		out->data[len0] = '\0';
+		return rc;
+	}
+	*o++ = '"';
+	*o = '\0';
+	out->len = (size_t)(o - out->data);
+	return 0;
+}
+
+/* s[0..n), which is not valid UTF-8, written from its cleaned form: never expected (every string
+ * was made valid upstream), but the output stays valid JSON anyway. */
+static int write_cleaned(struct buf *out, const char *s, size_t n)
+{
+	struct buf clean = BUF_INIT;
+	struct charset_conv *c;
+	int rc;
+
+	c = charset_conv_new("UTF-8");
+	if (c && charset_conv_feed(c, s, n, 1, &clean) == 0)
+		rc = escape(out, buf_cstr(&clean), clean.len, 0);
+	else
+		rc = buf_append(out, "\"\"", 2);
+	charset_conv_free(c);
+	buf_fini(&clean);
 	return rc ? -ENOMEM : 0;
 }
 
 int json_write_stringn(struct buf *out, const char *s, size_t n)
 {
-	int rc = 0, err;
+	int rc;
 
 	if (!s)
 		return buf_append(out, "null", 4);
-	rc |= buf_putc(out, '"');
-	err = rc ? 0 : escape(out, s, n, 1);
-	if (err == -EILSEQ) {
-		/* never expected (every string was made valid upstream); stay valid JSON anyway */
-		struct buf clean = BUF_INIT;
-		struct charset_conv *c = charset_conv_new("UTF-8");
-
-		if (c && charset_conv_feed(c, s, n, 1, &clean) == 0)
-			rc |= escape(out, buf_cstr(&clean), clean.len, 0);
-		charset_conv_free(c);
-		buf_fini(&clean);
-	} else {
-		rc |= err;
-	}
-	rc |= buf_putc(out, '"');
-	return rc ? -ENOMEM : 0;
+	rc = escape(out, s, n, CHECK);
+	return rc == -EILSEQ ? write_cleaned(out, s, n) : rc;
 }
 
 int json_write_string(struct buf *out, const char *s)
 {
-	return json_write_stringn(out, s, s ? strlen(s) : 0);
+	int rc;
+
+	if (!s)
+		return buf_append(out, "null", 4);
+	rc = escape(out, s, strlen(s), CHECK);
+	return rc == -EILSEQ ? write_cleaned(out, s, strlen(s)) : rc;
+}
+
+int json_write_string_jansson(struct buf *out, const char *s)
+{
+	size_t n;
+
+	if (!s)
+		return buf_append(out, "null", 4);
+	n = strlen(s);
+	if (!utf8_valid(s, n)) {
+		s = "\xef\xbf\xbd";
+		n = 3;
+	}
+	return escape(out, s, n, UPPER);
 }
 
 int json_write_key(struct buf *out, const char *key)
@@ -127,5 +220,14 @@ int json_write_key(struct buf *out, const char *key)
 
 int json_write_int(struct buf *out, int64_t v)
 {
-	return buf_printf(out, "%" PRId64, v);
+	char d[24], *p = d + sizeof d;
+	/* the magnitude as unsigned: -INT64_MIN does not fit an int64_t */
+	uint64_t m = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	do
+		*--p = (char)('0' + m % 10);
+	while ((m /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	return buf_append(out, p, (size_t)(d + sizeof d - p));
 }

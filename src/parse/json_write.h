@@ -14,6 +14,10 @@
  * are not valid UTF-8 are read as windows-1252, so the output is always valid JSON. 0 or -ENOMEM. */
 int json_write_string(struct buf *out, const char *s);
 int json_write_stringn(struct buf *out, const char *s, size_t n);
+/* Appends s as Jansson's json_dumps() writes it (\u00XX escapes in capitals), or, when s is not
+ * valid UTF-8, U+FFFD as article.c's Jansson model makes it: for text that must stay what
+ * Jansson wrote (the feed object of `feedspool parse`). null when s is NULL. 0 or -ENOMEM. */
+int json_write_string_jansson(struct buf *out, const char *s);
 /* Appends "key": (the key is trusted: ASCII without characters that need escaping). */
 int json_write_key(struct buf *out, const char *key);
 int json_write_int(struct buf *out, int64_t v);

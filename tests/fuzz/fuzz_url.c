@@ -4,7 +4,8 @@
  * Input: a base URL, a line break, then a reference (no line break: the whole input is the
  * reference, without a base); a NUL ends either. Invariants checked (url.h): a reference always
  * resolves to a string; a canonical form starts with "http://" and is its own canonical form, so
- * that an article's identity does not change when its link is published already canonical. */
+ * that an article's identity does not change when its link is published already canonical; the
+ * direct way of computing it gives what the general way (every part set back into curl) gives. */
 #include "autoconfig.h"
 
 #include <string.h>
@@ -14,8 +15,12 @@
 
 static void canonical(const char *url)
 {
-	char *c = url_canonical(url), *again;
+	char *c = url_canonical(url), *again, *general = url_canonical_general(url);
 
+	FUZZ_ASSERT((!c && !general) || (c && general && !strcmp(c, general)),
+		    "canonical(%s) = %s, the general way %s", url, c ? c : "(none)",
+		    general ? general : "(none)");
+	free(general);
 	if (!c)
 		return;
 	FUZZ_ASSERT(!strncmp(c, "http://", 7), "canonical(%s) = %s", url, c);

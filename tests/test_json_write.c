@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: MIT */
+/* The JSON string writers (src/parse/json_write.c) against a byte-by-byte reference, on each side
+ * of their shortcuts (16-byte blocks, the room made once, UTF-8 read inline or by charset.c), and
+ * the feed object's writer against Jansson (src/parse/article.c). */
+#include "autoconfig.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "article.h"
+#include "charset.h"
+#include "check.h"
+#include "json_write.h"
+
+/* The reference: s[0..n) (valid UTF-8) escaped one byte at a time, between quotes. */
+static void reference(const char *s, size_t n, int upper, struct buf *out)
+{
+	const char *hex = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	size_t i;
+
+	buf_putc(out, '"');
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char e[7] = "\\u00";
+
+		switch (c) {
+		case '"': buf_puts(out, "\\\""); break;
+		case '\\': buf_puts(out, "\\\\"); break;
+		case '\n': buf_puts(out, "\\n"); break;
+		case '\r': buf_puts(out, "\\r"); break;
+		case '\t': buf_puts(out, "\\t"); break;
+		case '\b': buf_puts(out, "\\b"); break;
+		case '\f': buf_puts(out, "\\f"); break;
+		default:
+			if (c < 0x20) {
+				e[4] = hex[c >> 4];
+				e[5] = hex[c & 15];
+				buf_append(out, e, 6);
+			} else {
+				buf_putc(out, (char)c);
+			}
+		}
+	}
+	buf_putc(out, '"');
+}
+
+/* Printable form of a byte string for failure messages. */
+static const char *show(const char *s, size_t n)
+{
+	static char out[2][1024];
+	static int slot;
+	char *o = out[slot++ & 1];
+	size_t i, j = 0;
+
+	for (i = 0; i < n && j + 5 < sizeof out[0]; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7F)
+			o[j++] = (char)c;
+		else
+			j += (size_t)snprintf(o + j, sizeof out[0] - j, "\\x%02X", c);
+	}
+	o[j] = '\0';
+	return o;
+}
+
+/* json_write_stringn(s) after what out already holds is the reference's text. */
+static void one(struct buf *out, const char *s, size_t n, const char *want)
+{
+	struct buf ref = BUF_INIT;
+	size_t before = out->len;
+	char *kept = strndup(buf_cstr(out), before);
+	/* a copy of exactly n bytes, so that ASan sees any read past its end */
+	char *exact = malloc(n ? n : 1);
+
+	if (!want) {
+		reference(s, n, 0, &ref);
+		want = buf_cstr(&ref);
+	}
+	memcpy(exact, s, n);
+	CHECK(json_write_stringn(out, exact, n) == 0, "json_write_stringn(%s) returns 0", show(s, n));
+	free(exact);
+	CHECK(out->len >= before && !memcmp(out->data, kept, before) &&
+		      !strcmp(out->data + before, want) && strlen(out->data) == out->len,
+	      "json_write_stringn(%s) after %zu bytes gave %s, want %s", show(s, n), before,
+	      show(out->data + before, out->len - before), show(want, strlen(want)));
+	free(kept);
+	buf_fini(&ref);
+}
+
+/* Each byte that ends a plain run, at every place of strings from 1 to 49 bytes: before, inside
+ * and after one, two and three 16-byte blocks. UTF-8 characters of each length, and those whose
+ * lead byte (E0, ED, F0-F4) is left to utf8_char_len, are kept as they are. */
+static void test_places(void)
+{
+	static const char *const stops[] = {
+		"\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xc3\xa9", "\xe2\x82\xac", "\xe0\xa0\x80",
+		"\xed\x9f\xbf", "\xef\xbf\xbd", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf",
+	};
+	char in[64];
+	struct buf out = BUF_INIT;
+
+	for (size_t len = 1; len < 50; len++)
+		for (size_t at = 0; at < len; at++)
+			for (size_t k = 0; k < sizeof stops / sizeof stops[0]; k++) {
+				size_t sl = strlen(stops[k]);
+
+				memset(in, 'x', sizeof in);
+				memcpy(in + at, stops[k], sl);
+				buf_reset(&out);
+				one(&out, in, len + sl - 1, NULL);
+			}
+	buf_fini(&out);
+}
+
+/* Bytes that are not UTF-8 (a stray byte, an overlong form, a surrogate), at every place: the
+ * whole string written again from its cleaned form (read as windows-1252), nothing of the first
+ * try left. */
+static void test_invalid_places(void)
+{
+	static const char *const bad[][2] = {
+		{"\xff", "\xc3\xbf"},
+		{"\xc0\xaf", "\xc3\x80\xc2\xaf"},
+		{"\xed\xa0\x80", "\xc3\xad\xc2\xa0\xe2\x82\xac"},
+	};
+	char in[64], want[96];
+	struct buf out = BUF_INIT;
+
+	for (size_t len = 1; len < 40; len++)
+		for (size_t at = 0; at < len; at++)
+			for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+				size_t bl = strlen(bad[k][0]);
+
+				memset(in, 'x', sizeof in);
+				in[0] = '"';
+				memcpy(in + at, bad[k][0], bl);
+				snprintf(want, sizeof want, "\"%s%.*s%s%.*s\"", at ? "\\\"" : "",
+					 (int)(at ? at - 1 : 0), in + 1, bad[k][1], (int)(len - at - 1),
+					 in + at + bl);
+				buf_reset(&out);
+				buf_puts(&out, "[");
+				one(&out, in, len + bl - 1, want);
+			}
+	buf_fini(&out);
+}
+
+/* Runs of characters outside ASCII (two, three and four bytes, lead bytes read inline or by
+ * utf8_char_len) of every length after plain runs of every length, ending the string or followed
+ * by a plain byte, an escape or a byte that is not UTF-8 (then the string is written from its
+ * cleaned form). */
+static void test_runs(void)
+{
+	static const char *const chars[] = {"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xe0\xa0\x80",
+					    "\xed\x9f\xbf"};
+	static const char *const tails[] = {"", "x", "\"", "\xff"};
+	char in[128];
+	struct buf out = BUF_INIT, clean = BUF_INIT, want = BUF_INIT;
+
+	for (size_t pre = 0; pre < 20; pre++)
+		for (size_t k = 1; k < 12; k++)
+			for (size_t t = 0; t < sizeof tails / sizeof tails[0]; t++) {
+				size_t n = pre;
+				struct charset_conv *c;
+
+				memset(in, 'x', pre);
+				for (size_t j = 0; j < k; j++) {
+					const char *ch = chars[(pre + j) % 5];
+
+					memcpy(in + n, ch, strlen(ch));
+					n += strlen(ch);
+				}
+				memcpy(in + n, tails[t], strlen(tails[t]));
+				n += strlen(tails[t]);
+				buf_reset(&clean);
+				buf_reset(&want);
+				if (tails[t][0] == '\xff') {
+					c = charset_conv_new("UTF-8");
+					CHECK(c && charset_conv_feed(c, in, n, 1, &clean) == 0,
+					      "the reference cleans %s", show(in, n));
+					charset_conv_free(c);
+				} else {
+					buf_append(&clean, in, n);
+				}
+				reference(buf_cstr(&clean), clean.len, 0, &want);
+				buf_reset(&out);
+				one(&out, in, n, buf_cstr(&want));
+			}
+	buf_fini(&out);
+	buf_fini(&clean);
+	buf_fini(&want);
+}
+
+/* The room is made once for the string as it is, and again when escapes have eaten it: every
+ * amount of room left in the buffer around the string's size, and strings of escapes only. */
+static void test_room(void)
+{
+	static const char text[] = "0123456789abcdef0123456789\"\x01";
+	size_t n = sizeof text - 1;
+	char *many = malloc(3000);
+	struct buf out;
+
+	for (size_t room = 1; room < n + 40; room++) {
+		out.cap = 8 + room;
+		out.data = malloc(out.cap);
+		out.len = 8;
+		memcpy(out.data, "prefix: ", 9);
+		one(&out, text, n, NULL);
+		buf_fini(&out);
+	}
+	memset(many, '\x1f', 3000);
+	buf_init(&out);
+	for (size_t k = 1; k <= 3000; k = k * 3 + 1) {
+		buf_puts(&out, ",");
+		one(&out, many, k, NULL);
+	}
+	buf_fini(&out);
+	free(many);
+}
+
+/* json_write_string_jansson writes what Jansson writes for the same string, or for U+FFFD when
+ * the string is not UTF-8 (article.c's Jansson model). */
+static void jansson_one(const char *s)
+{
+	struct buf out = BUF_INIT;
+	json_t *j = json_string(s);
+	char *want;
+
+	if (!j)
+		j = json_string("\xef\xbf\xbd");
+	want = json_dumps(j, JSON_ENCODE_ANY);
+
+	CHECK(json_write_string_jansson(&out, s) == 0, "json_write_string_jansson returns 0");
+	CHECK(want && !strcmp(buf_cstr(&out), want), "json_write_string_jansson(%s) = %s, Jansson %s",
+	      show(s, strlen(s)), show(out.data, out.len), want ? show(want, strlen(want)) : "-");
+	free(want);
+	json_decref(j);
+	buf_fini(&out);
+}
+
+static void test_jansson(void)
+{
+	char all[128];
+	struct buf out = BUF_INIT;
+
+	for (int c = 1; c < 128; c++)
+		all[c - 1] = (char)c;
+	all[127] = '\0';
+	jansson_one(all);
+	jansson_one("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xe2\x80\xa8 / \x0b\x1f");
+	jansson_one("not UTF-8: \xff");
+	jansson_one("overlong \xc0\xaf");
+	jansson_one("");
+	CHECK(json_write_string_jansson(&out, NULL) == 0 && !strcmp(buf_cstr(&out), "null"),
+	      "json_write_string_jansson(NULL) is null");
+	buf_fini(&out);
+}
+
+/* The feed object as `parse` writes it is Jansson's text of feed_info_to_json, byte for byte. */
+static void feed_same(const struct feed_info *f, const char *what)
+{
+	json_t *j = feed_info_to_json(f);
+	char *want = json_dumps(j, JSON_COMPACT);
+	struct buf out = BUF_INIT;
+
+	CHECK(feed_info_write_json(f, &out) == 0, "%s: feed_info_write_json returns 0", what);
+	CHECK(want && !strcmp(buf_cstr(&out), want), "%s: feed_info_write_json gave\n  %s\nJansson\n  %s",
+	      what, buf_cstr(&out), want ? want : "(null)");
+	free(want);
+	json_decref(j);
+	buf_fini(&out);
+}
+
+static void test_feed_object(void)
+{
+	struct feed_info f;
+
+	feed_info_init(&f);
+	feed_same(&f, "an empty feed");
+	f.name = strdup("feed.xml");
+	f.url = strdup("https://example.com/feed?a=1&b=\"2\"");
+	f.title = strdup("T\x1f\x0b \"q\" \\ \t\n caf\xc3\xa9 \xf0\x9f\x98\x80");
+	f.link = strdup("bad \xff byte");
+	f.language = strdup("en-US");
+	f.updated = 1700000000;
+	person_list_add(&f.authors, &f.n_authors, "Ann \x01", NULL, "https://a/");
+	person_list_add(&f.authors, &f.n_authors, NULL, "b@example.com", NULL);
+	feed_same(&f, "a feed with every field");
+	feed_info_fini(&f);
+}
+
+/* Integers as printf writes them, the ends of the range included. */
+static void test_int(void)
+{
+	static const int64_t v[] = {0, 1, -1, 9, 10, -10, 99, 100, 1234567890, INT64_MAX, INT64_MIN,
+				    INT64_MIN + 1};
+	struct buf out = BUF_INIT;
+	char want[32];
+
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		buf_reset(&out);
+		buf_puts(&out, "n=");
+		snprintf(want, sizeof want, "n=%" PRId64, v[i]);
+		CHECK(json_write_int(&out, v[i]) == 0 && !strcmp(buf_cstr(&out), want),
+		      "json_write_int(%s) gave %s", want + 2, buf_cstr(&out));
+	}
+	buf_fini(&out);
+}
+
+int main(void)
+{
+	test_int();
+	test_places();
+	test_invalid_places();
+	test_runs();
+	test_room();
+	test_jansson();
+	test_feed_object();
+	return check_exit();
+}
