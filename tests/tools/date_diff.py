@@ -552,6 +552,7 @@ def main():
                          check=False).stdout.decode().split("\n")
     stats = {}
     bad = []
+    sides = {"valid": [0, 0], "invalid": [0, 0]}  # feedparser accepts / rejects
     for i, (fmt, kind, s, fp) in enumerate(cases):
         got = out[i].strip()
         if fp == "error":
@@ -559,6 +560,10 @@ def main():
         key = (fmt, kind)
         st = stats.setdefault(key, [0, 0])
         st[0] += 1
+        if kind not in KNOWN or a.all:
+            side = sides["valid" if fp else "invalid"]
+            side[0] += 1
+            side[1] += got == fp
         if got == fp:
             st[1] += 1
         elif kind not in KNOWN or a.all:
@@ -571,6 +576,10 @@ def main():
                                                   "  (on purpose)" if k[1] in KNOWN else ""))
     print("compared: %d/%d agree (%.2f%%), seed %d" % (agree, total, 100.0 * agree / max(total, 1),
                                                        a.seed))
+    for k, (tot, ok) in sides.items():
+        print("  feedparser %s: %d/%d (%.2f%%)" % ("accepts, same instant" if k == "valid" else
+                                                 "rejects, rejected too", ok, tot,
+                                                 100.0 * ok / max(tot, 1)))
     for fmt, kind, s, fp, got in bad[:a.show]:
         print("DIFF %-9s %-8s %r feedparser=%r feedspool=%r" % (fmt, kind, s, fp, got))
     return 1 if bad else 0

@@ -217,7 +217,122 @@ def g_rdf(r):
                                                               "dcdesc"], r.randint(0, 2)))))
 
 
-GENS = [g_amp, g_lang, g_bodies, g_escaped, g_types, g_svg, g_base, g_cdf, g_rdf]
+# date strings themselves are date_diff.py's business: these are ones both read alike, or both
+# reject, so that what is compared here is which element gives which field
+DATES = ["Thu, 01 Jan 2004 19:48:21 GMT", "2004-01-01T19:48:21Z", "2004-01-01T19:48:21+02:00",
+         "Sat, 7 Sep 2002 0:0:1 EST", "2002-09-07", "Mon, 26 January 2004 16:31:00 PT",
+         "2003-12-31T10:14:55.538-08:00", "Sun Jan  4 16:29:06 2004",
+         "not a date", "Sun, 31 Feb 2004 10:00:00 GMT", "Thu, 01 Jan 04 19:48:21 +0530",
+         "2004-07-08 23:56:58", "Thu,  5 Apr 2012 10:00:00 UT"]
+
+
+def g_dates(r):
+    """Dates in documents: every RSS, Dublin Core and Atom date element, alone and together."""
+    d = [r.choice(DATES) for _ in range(3)]
+    form = r.randrange(4)
+    if form == 0:
+        # one element of each kind: where two give the same field, feedspool ranks them
+        # (pubDate over dcterms:issued over dc:date) and feedparser takes the last
+        el = [r.choice(["pubDate", "dcterms:issued", "dc:date"])]
+        if el[0] != "dc:date" and r.random() < 0.6:
+            el.insert(r.randrange(2), r.choice(["dcterms:modified", "lastBuildDate"]))
+        return "dates", rss_doc(["<item><title>t</title>%s</item>" % "".join(
+            "<%s>%s</%s>" % (e, d[i], e) for i, e in enumerate(el))],
+            "<pubDate>%s</pubDate><lastBuildDate>%s</lastBuildDate>" % (d[1], d[2]),
+            NS + ' xmlns:dcterms="http://purl.org/dc/terms/"')
+    if form == 1:
+        el = r.sample(["published", "updated"], r.randint(1, 2))
+        return "dates", ('<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><updated>%s'
+                         '</updated><entry><id>urn:x</id><title>e</title>%s</entry></feed>'
+                         % (d[2], "".join("<%s>%s</%s>" % (e, d[i], e) for i, e in enumerate(el))))
+    if form == 2:
+        el = r.sample(["issued", "modified", "created"], r.randint(1, 3))
+        return "dates", ('<feed xmlns="http://purl.org/atom/ns#" version="0.3"><title>t</title>'
+                         '<modified>%s</modified><entry><id>urn:x</id><title>e</title>%s</entry>'
+                         '</feed>' % (d[2], "".join("<%s>%s</%s>" % (e, d[i], e)
+                                                    for i, e in enumerate(el))))
+    return "dates", rss_doc(["<item><title>t</title><dc:date>%s</dc:date></item>" % d[0]],
+                            "<dc:date>%s</dc:date>" % d[1], NS)
+
+
+def g_guid(r):
+    """guid, isPermaLink and link in every combination."""
+    guid = r.choice(["http://example.com/g1", "tag:example.com,2004:1", "g-1", "/relative/g",
+                     " http://example.com/sp ", "HTTPS://EXAMPLE.COM/G"])
+    pl = r.choice(["", ' isPermaLink="false"', ' isPermaLink="true"', ' isPermaLink="FALSE"'])
+    link = r.choice(["", "<link>http://example.com/l</link>", "<link>/rel</link>", "<link></link>",
+                     "<link>  http://example.com/ws  </link>"])
+    parts = ["<guid%s>%s</guid>" % (pl, guid), link]
+    r.shuffle(parts)
+    return "guid", rss_doc(["<item><title>t</title>%s</item>" % "".join(parts)])
+
+
+def g_authors(r):
+    """Authors: RSS author, dc:creator, managingEditor, Atom author and contributor."""
+    who = r.choice(["jane@example.com (Jane Doe)", "Jane Doe", "jane@example.com",
+                    "Jane Doe &lt;jane@example.com&gt;", "Jane &amp; John", "(Jane)"])
+    form = r.randrange(3)
+    if form == 0:
+        return "authors", rss_doc(["<item><title>t</title><author>%s</author></item>" % who],
+                                  "<managingEditor>%s</managingEditor>" % who)
+    if form == 1:
+        return "authors", rss_doc(["<item><title>t</title><dc:creator>%s</dc:creator>"
+                                   "<dc:creator>Other</dc:creator></item>" % who],
+                                  "<dc:creator>%s</dc:creator>" % who, NS)
+    em = r.choice(["", "<email>j@example.com</email>"])
+    uri = r.choice(["", "<uri>http://example.com/j</uri>", "<uri>/j</uri>"])
+    return "authors", ('<feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://example.com/">'
+                       '<title>t</title><author><name>%s</name>%s%s</author><entry><id>urn:x</id>'
+                       '<title>e</title><author><name>%s</name>%s%s</author><contributor><name>'
+                       'C</name></contributor></entry></feed>' % (who, em, uri, who, uri, em))
+
+
+def g_cats(r):
+    """Categories and enclosures."""
+    form = r.randrange(3)
+    if form == 0:
+        cats = "".join(r.choice(['<category>News</category>', '<category domain="d">A/B</category>',
+                                 '<dc:subject>Sub</dc:subject>', '<category></category>',
+                                 '<category>x &amp; y</category>'])
+                       for _ in range(r.randint(1, 3)))
+        enc = r.choice(['', '<enclosure url="http://example.com/a.mp3" length="123" '
+                            'type="audio/mpeg"/>', '<enclosure url="/rel.mp3" type="audio/mpeg"/>',
+                        '<enclosure url="http://example.com/b.ogg" length="" type=""/>'])
+        return "cats", rss_doc(["<item><title>t</title>%s%s</item>" % (cats, enc)], ns=NS)
+    if form == 1:
+        cats = "".join(r.choice(['<category term="t1"/>', '<category term="t2" label="L2"/>',
+                                 '<category term="" label="only label"/>',
+                                 '<category scheme="s" term="t3"/>'])
+                       for _ in range(r.randint(1, 3)))
+        enc = r.choice(['', '<link rel="enclosure" href="http://example.com/a.mp3" length="9" '
+                            'type="audio/mpeg"/>', '<link rel="enclosure" href="a.mp3"/>'])
+        return "cats", ('<feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://example.com/"'
+                        '><title>t</title><entry><id>urn:x</id><title>e</title>%s%s</entry></feed>'
+                        % (cats, enc))
+    return "cats", ('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http:'
+                    '//purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel '
+                    'rdf:about="x"><title>T</title></channel><item rdf:about="http://example.com/1">'
+                    '<title>i</title><dc:subject>%s</dc:subject></item></rdf:RDF>'
+                    % r.choice(["One", "Two words", "a &amp; b"]))
+
+
+def g_links(r):
+    """Atom links: rel and type variants, several of them, in every order."""
+    links = r.sample(['<link href="http://example.com/alt"/>',
+                      '<link rel="alternate" href="http://example.com/alt2"/>',
+                      '<link rel="alternate" type="text/html" href="/html"/>',
+                      '<link rel="alternate" type="application/pdf" href="/pdf"/>',
+                      '<link rel="self" href="http://example.com/self"/>',
+                      '<link rel="related" href="http://example.com/rel"/>',
+                      '<link rel="http://www.iana.org/assignments/relation/alternate" href="/iana"/>',
+                      '<link rel="ALTERNATE" href="/upper"/>'], r.randint(1, 3))
+    return "links", ('<feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://example.com/">'
+                     '<title>t</title>%s<entry><id>urn:x</id><title>e</title>%s</entry></feed>'
+                     % ("".join(links), "".join(links)))
+
+
+GENS = [g_amp, g_lang, g_bodies, g_escaped, g_types, g_svg, g_base, g_cdf, g_rdf, g_dates,
+        g_guid, g_authors, g_cats, g_links]
 
 # -- comparison ---------------------------------------------------------------------------------
 
@@ -260,6 +375,20 @@ def loose(s):
     return html.unescape(norm(s).replace(";", "")) if isinstance(s, str) else s
 
 
+def authors_eq(fa, oa):
+    """feedparser's authors (name, email, href) against feedspool's (name, email, uri)."""
+    if len(fa) != len(oa):
+        return False
+    for f, o in zip(fa, oa):
+        if isinstance(o, str):
+            o = {"name": o}
+        if norm(f.get("name")) != norm(o.get("name")) or \
+                (f.get("email") or None) != (o.get("email") or None) or \
+                (f.get("href") or None) != (o.get("uri") or None):
+            return False
+    return True
+
+
 def compare(fp, ours):
     """[(field, ok, feedparser's value, ours)] for the fields both models have."""
     out = []
@@ -272,7 +401,10 @@ def compare(fp, ours):
         add("feed.title", same_text(fp_text(ff, "title"), of.get("title")), ff.get("title"),
             of.get("title"))
     if "link" in ff:
-        add("feed.link", ff.get("link") == of.get("link"), ff.get("link"), of.get("link"))
+        alts = [x.get("href") for x in ff.get("links") or [] if x.get("rel") == "alternate" and
+                x.get("type") in ("text/html", "application/xhtml+xml")]
+        add("feed.link", ff.get("link") == of.get("link") or of.get("link") in alts,
+            ff.get("link"), of.get("link"))
     if "language" in ff:
         # en_US is en-US (BCP 47), as issue 12 asks; feedparser 6.0.10 keeps the "_"
         add("feed.language", (ff.get("language") or "").lower().replace("_", "-") ==
@@ -284,6 +416,9 @@ def compare(fp, ours):
     if ff.get("updated_parsed"):
         add("feed.updated", fp_date(ff.updated_parsed) == of.get("updated"),
             fp_date(ff.updated_parsed), of.get("updated"))
+    fa = [x for x in ff.get("authors") or [] if x]
+    if fa or of.get("authors"):
+        add("feed.authors", authors_eq(fa, of.get("authors") or []), fa, of.get("authors"))
     arts = ours.get("articles") or []
     add("article.count", len(fp.entries) == len(arts), len(fp.entries), len(arts))
     for e, a in zip(fp.entries, arts):
@@ -292,8 +427,15 @@ def compare(fp, ours):
         if "title" in e:
             add("article.title", same_text(fp_text(e, "title"), a.get("title")), e.title,
                 a.get("title"))
-        if "link" in e and not (e.link == e.get("id") and not e.get("links")):
-            add("article.url", e.link == a.get("url"), e.link, a.get("url"))
+        # feedparser's link may be an Atom id (it reads <id> as a permalink guid): no link
+        # an empty <link></link> is feedparser's link (""); feedspool takes the permalink guid
+        if "link" in e and e.link != e.get("id") and e.link != "":
+            # of several HTML alternates feedparser takes the last, feedspool the first with
+            # type="text/html", else the first
+            alts = [x.get("href") for x in e.get("links") or [] if x.get("rel") == "alternate" and
+                    x.get("type") in ("text/html", "application/xhtml+xml")]
+            add("article.url", (e.link or None) == a.get("url") or a.get("url") in alts,
+                e.link, a.get("url"))
         if "summary" in e:
             ok = same_text(fp_text(e, "summary"), a.get("summary")) or \
                 (not a.get("summary") and same_text(fp_text(e, "summary"), a.get("body")))
@@ -302,6 +444,27 @@ def compare(fp, ours):
             c = e.content[0]
             kind = "html" if c.get("type") in ("text/html", "application/xhtml+xml") else "text"
             add("article.text", same_text((kind, c.value), a.get("body")), c.value, a.get("body"))
+        if e.get("published_parsed"):
+            add("article.published", fp_date(e.published_parsed) == a.get("published"),
+                fp_date(e.published_parsed), a.get("published"))
+        fa = e.get("authors") or []
+        fa = [x for x in fa if x]
+        if fa or a.get("authors"):
+            add("article.authors", authors_eq(fa, a.get("authors") or []), fa, a.get("authors"))
+        ft = [t.get("term") for t in e.get("tags") or []]
+        oc = [c if isinstance(c, str) else c.get("term") for c in a.get("categories") or []]
+        if ft or oc:
+            # feedspool lists a category once
+            ft = list(dict.fromkeys(norm(x) for x in ft if x))
+            add("article.categories", ft == [norm(x) for x in oc if x],
+                ft, oc)
+        # an Atom link's type defaults to text/html in feedparser, enclosures too
+        fe = [(x.get("href"), x.get("type") if x.get("type") not in ("", "text/html") else None, str(x.get("length")) if x.get("length")
+               else None) for x in e.get("enclosures") or []]
+        oe = [(x.get("url"), x.get("type") if x.get("type") not in ("", "text/html") else None, str(x.get("length")) if x.get("length")
+               else None) for x in a.get("enclosures") or []]
+        if fe or oe:
+            add("article.enclosures", fe == oe, fe, oe)
         if e.get("updated_parsed"):
             add("article.updated", fp_date(e.updated_parsed) in (a.get("updated"), a.get("published")),
                 fp_date(e.updated_parsed), a.get("updated"))
