@@ -718,6 +718,10 @@ static void test_fidelity_diff(void)
 		"<link rel=\"alternate\" type=\"application/pdf\" href=\"/doc.pdf\"/>"
 		"<link rel=\"ALTERNATE\" href=\"/page\"/></entry><entry><id>urn:y</id><title>f</title>"
 		"<link rel=\"alternate\" type=\"application/pdf\" href=\"/only.pdf\"/></entry></feed>";
+	static const char cdf[] =
+		"<CHANNEL BASE=\"http://example.com/c/\"><TITLE>C</TITLE><ITEM HREF=\"p1\"><TITLE>1"
+		"</TITLE></ITEM><ITEM base=\"http://b.example/d/\" HREF=\"p2\"><TITLE>2</TITLE></ITEM>"
+		"</CHANNEL>";
 	struct result r;
 	char d[DATE_BUFSZ] = "";
 
@@ -741,6 +745,13 @@ static void test_fidelity_diff(void)
 	if (r.n == 2) {
 		CHECK_STR(s(r.v[0].url), "http://example.com/page", "an HTML alternate beats a PDF one");
 		CHECK_STR(s(r.v[1].url), "http://example.com/only.pdf", "a PDF alternate when alone");
+	}
+	result_free(&r);
+	parse(cdf, NULL, &r);
+	CHECK(r.n == 2, "cdf: two items, got %d", r.n);
+	if (r.n == 2) {
+		CHECK_STR(s(r.v[0].url), "http://example.com/c/p1", "CDF BASE is a base");
+		CHECK_STR(s(r.v[1].url), "http://b.example/d/p2", "a base attribute is a base");
 	}
 	result_free(&r);
 }

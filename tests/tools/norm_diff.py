@@ -228,11 +228,14 @@ def g_cdf(r):
     d1 = r.choice(["2004-01-01T12:00", "2004-01-01T12:00:00", "2004-01-01", "2004-01-01T12:00Z",
                    "2004-01-01T12:00-05:00"])
     case = r.choice([str.upper, str.lower, lambda s: s])
-    return "cdf", ('<?xml version="1.0"?><%s HREF="http://example.com/" LASTMOD="%s">'
-                   '<%s>Channel</%s><ABSTRACT>about</ABSTRACT><ITEM HREF="http://example.com/i%d" '
+    base = r.choice(["", ' BASE="http://example.com/b/"', ' base="http://example.com/c/"'])
+    href = r.choice(["http://example.com/i%d", "i%d", "/abs%d"]) % r.randint(1, 9)
+    ibase = r.choice(["", ' BASE="http://other.example/x/"']) if base else ""
+    return "cdf", ('<?xml version="1.0"?><%s HREF="http://example.com/" LASTMOD="%s"%s>'
+                   '<%s>Channel</%s><ABSTRACT>about</ABSTRACT><ITEM HREF="%s"%s '
                    'LASTMOD="%s"><TITLE>Item</TITLE><ABSTRACT>item abstract</ABSTRACT></ITEM></%s>'
-                   % (case("CHANNEL"), d1, case("TITLE"), case("TITLE"), r.randint(1, 9), d1,
-                      case("CHANNEL")))
+                   % (case("CHANNEL"), d1, base, case("TITLE"), case("TITLE"),
+                      href if base else "http://example.com/i1", ibase, d1, case("CHANNEL")))
 
 
 def g_rdf(r):
