@@ -718,6 +718,10 @@ static void test_fidelity_diff(void)
 		"<link rel=\"alternate\" type=\"application/pdf\" href=\"/doc.pdf\"/>"
 		"<link rel=\"ALTERNATE\" href=\"/page\"/></entry><entry><id>urn:y</id><title>f</title>"
 		"<link rel=\"alternate\" type=\"application/pdf\" href=\"/only.pdf\"/></entry></feed>";
+	static const char b64[] =
+		"<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><id>urn:z</id>"
+		"<title type=\"application/octet-stream\">plain words</title>"
+		"<content type=\"application/octet-stream\">aGkgdGhlcmU=</content></entry></feed>";
 	static const char cdf[] =
 		"<CHANNEL BASE=\"http://example.com/c/\"><TITLE>C</TITLE><ITEM HREF=\"p1\"><TITLE>1"
 		"</TITLE></ITEM><ITEM base=\"http://b.example/d/\" HREF=\"p2\"><TITLE>2</TITLE></ITEM>"
@@ -745,6 +749,13 @@ static void test_fidelity_diff(void)
 	if (r.n == 2) {
 		CHECK_STR(s(r.v[0].url), "http://example.com/page", "an HTML alternate beats a PDF one");
 		CHECK_STR(s(r.v[1].url), "http://example.com/only.pdf", "a PDF alternate when alone");
+	}
+	result_free(&r);
+	parse(b64, NULL, &r);
+	CHECK(r.n == 1, "base64: one entry, got %d", r.n);
+	if (r.n == 1) {
+		CHECK_STR(s(r.v[0].title), "plain words", "text that is not whole base64 stays text");
+		CHECK_STR(s(r.v[0].body), "hi there", "padded base64 is decoded");
 	}
 	result_free(&r);
 	parse(cdf, NULL, &r);

@@ -171,10 +171,13 @@ def g_escaped(r):
 
 TYPES = ['', ' type=""', ' type="text"', ' type="html"', ' type="xhtml"', ' type="text/plain"',
          ' type="text/html"', ' type="application/xhtml+xml"', ' type="TEXT"', ' type="HTML"',
-         ' type="image/svg+xml"', ' mode="escaped"', ' type="text/html" mode="escaped"']
+         ' type="image/svg+xml"', ' mode="escaped"', ' type="text/html" mode="escaped"',
+         ' type=" html "', ' type="text/xml"', ' type="application/xml"', ' type="TEXT/HTML"',
+         ' mode="xml"', ' type="text/plain" mode="escaped"']
 MARKUP = ["plain words", "&lt;b&gt;bold&lt;/b&gt; text", "<b>bold</b> text",
           "<div xmlns=\"http://www.w3.org/1999/xhtml\"><b>x</b> y</div>", "a &amp; b",
-          "<![CDATA[<i>it</i> c]]>"]
+          "<![CDATA[<i>it</i> c]]>", "&lt;p&gt;para&lt;/p&gt; &amp;amp; more", "  spaced   out  ",
+          "line<br/>break", "&#169; &#x263A; refs"]
 
 
 def g_types(r):
@@ -390,7 +393,7 @@ def same_text(fp, ours):
     if kind == "either":
         return same_text(("html", v), ours) or same_text(("text", v), ours)
     if kind == "html":
-        return no_ws(html.unescape(html_text(v))) == no_ws(ours) or norm(v) == norm(ours)
+        return no_ws(html_text(v)) == no_ws(ours) or norm(v) == norm(ours)
     return norm(v) == norm(ours)
 
 
@@ -540,10 +543,12 @@ def main():
                 except ValueError:
                     ours = {}
                 for field, ok, fv, ov in compare(fp, ours):
-                    if not ok and "+xml" in doc and dim == "types" and \
-                            re.search(r'type="(image|application)/svg\+xml"', doc):
+                    if not ok and dim == "types" and \
+                            re.search(r'type="((image|application|text)/(svg\+)?xml| html )"', doc):
                         # feedparser keeps only the text around the child elements of XML
-                        # media-type content; feedspool keeps all of its text
+                        # media-type content, and keeps the markup of a field whose type it does
+                        # not know (" html ": base64 that does not decode); feedspool reads the
+                        # first as XML and the second as text
                         continue
                     if not ok and fp.bozo and isinstance(fv, str) and loose(fv) == loose(ov):
                         ok = True  # loose-parser spelling only
