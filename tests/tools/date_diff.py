@@ -40,6 +40,8 @@ KNOWN = {
                "name, one-digit fields in Greek and Perforce dates, any day name, a glued zone)",
     "width": "numbers wider than their field (\"006:52\", \"001 Jun\"), which int() reads",
     "mixed": "ISO 8601 dates that mix basic and extended forms (\"201505-18\")",
+    "ordinal": "YYYY-DDD with a leading zero (\"1996-004\"): ISO 8601's day of the year; "
+               "feedparser's W3DTF handler reads a month",
     "partial": "a time on a month or a year (\"2003-12T10:00\"): no day, so no instant",
     "badoffset": "zone offsets out of range (+05:90, -9999) or of odd width (+05:0): not zones",
     "ambiguous": "digits that read as two dates (22013: an ordinal, or 2022-01-3 cut short)",
@@ -388,10 +390,10 @@ def iso_kind(s):
     or month came from the clock, 'rollover' when a field was out of range, else None."""
     if uses_today(s):
         return "today"
-    if re.search(r"([+-]\d\d:?\d\d|[+-]\d\d)$", s) and \
-            w3dtf_kind("0" + re.search(r"[+-][\d:]+$", s).group(0)):
+    z = re.search(r"\d([+-][\d:]*)$", s)
+    if z and not re.fullmatch(r"[+-]([01]\d|2[0-3])(:?[0-5]\d)?", z.group(1)):
         return "badoffset"
-    if re.match(r"(\d{4}|\d\d)(-\d\d\d\d|\d\d-\d\d|-\d{5})", s):
+    if re.match(r"\d{4}-\d{4}(\D|$)|\d{6}-\d\d|\d\d-\d{4}(\D|$)|\d\d-\d{5}", s):
         return "mixed"
     if re.match(r"\d{4}(-\d\d)?[Tt]", s):
         return "partial"
@@ -412,7 +414,7 @@ def iso_kind(s):
                 if not 1 <= o <= 365 + (int(g["year"]) % 4 == 0):
                     return "rollover"
             try:
-                datetime.datetime(2000 if g["year"] else 2000, mon, day,
+                datetime.datetime(int(g["year"]) if len(g["year"]) == 4 else 2000, mon, day,
                                   int(g.get("hour") or 0), int(g.get("minute") or 0),
                                   int(g.get("second") or 0))
             except ValueError:
@@ -445,10 +447,23 @@ def w3dtf_kind(s):
     """feedparser's W3DTF handler reads any offset minutes (+05:90) and odd widths (+05:0)."""
     if re.match(r"\d{4}(-\d\d?)?[Tt]", s):
         return "partial"
-    m = re.search(r"\d([+-].*)$", s.split("T")[-1].split("t")[-1])
-    if m and not re.fullmatch(r"[+-]\d\d:[0-5]\d", m.group(1).strip()):
-        return "badoffset"
-    if m and int(m.group(1)[1:3]) > 23:
+    if re.match(r"\d{4}-0\d\d(\D|$)", s) and not re.match(r"\d{4}-0\d\d-", s):
+        return "ordinal"
+    words = s.split()
+    if "t" not in s.lower() and len(words) == 3:
+        z = words[2].lower()  # MSSQL style: the third word is the zone
+        if z[0] not in "+-":
+            return None if z in fpd.w3dtf.timezonenames else "badzone"
+        zone = z
+    else:
+        parts = re.split(r"[Tt ]", s.strip(), maxsplit=1)
+        if len(parts) < 2:
+            return None  # a date alone: its hyphens are no zone
+        m = re.search(r"[+-][^+-]*$", parts[1])
+        if not m:
+            return None
+        zone = m.group(0).strip()
+    if not re.fullmatch(r"[+-]([01]\d|2[0-3]):[0-5]\d", zone):
         return "badoffset"
     return None
 
@@ -544,6 +559,8 @@ def main():
         fp, why = feedparser_ref(s)
         if fp and why is None and re.search(r"(^|\D)0\d\d|\d{3}:|:\d{3}|^\w*, \d{1,3}/", s):
             why = "width"
+        if fp and why is None and re.search(r"\d\.(\s|$)", s):
+            why = "garbage"  # a fraction point without digits
         if fp == "" and why is None:
             why = lenient_kind(s) and "lenient"
         cases.append((fmt, why or "plain", s, fp))
