@@ -704,6 +704,69 @@ static void test_fidelity_misc(void)
 	result_free(&r);
 }
 
+/* Rules found by tests/tools/norm_diff.py against python3-feedparser. */
+static void test_fidelity_diff(void)
+{
+	static const char rss[] =
+		"<rss><channel><title>T</title><item><title>use &lt;b&gt; for bold</title>"
+		"<author>Jane (Editor)</author><lastBuildDate>Thu, 01 Jan 2004 19:48:21 GMT"
+		"</lastBuildDate></item><item><title>a &lt;b&gt;bold&lt;/b&gt; one</title>"
+		"<author>jane@example.com (Jane Doe)</author></item></channel></rss>";
+	static const char atom[] =
+		"<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:base=\"http://example.com/a/b?q\">"
+		"<title>t</title><link href=\"\"/><entry><id>urn:x</id><title>e</title>"
+		"<link rel=\"alternate\" type=\"application/pdf\" href=\"/doc.pdf\"/>"
+		"<link rel=\"ALTERNATE\" href=\"/page\"/></entry><entry><id>urn:y</id><title>f</title>"
+		"<link rel=\"alternate\" type=\"application/pdf\" href=\"/only.pdf\"/></entry></feed>";
+	static const char b64[] =
+		"<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><id>urn:z</id>"
+		"<title type=\"application/octet-stream\">plain words</title>"
+		"<content type=\"application/octet-stream\">aGkgdGhlcmU=</content></entry></feed>";
+	static const char cdf[] =
+		"<CHANNEL BASE=\"http://example.com/c/\"><TITLE>C</TITLE><ITEM HREF=\"p1\"><TITLE>1"
+		"</TITLE></ITEM><ITEM base=\"http://b.example/d/\" HREF=\"p2\"><TITLE>2</TITLE></ITEM>"
+		"</CHANNEL>";
+	struct result r;
+	char d[DATE_BUFSZ] = "";
+
+	parse(rss, NULL, &r);
+	CHECK(r.n == 2, "rss: two items, got %d", r.n);
+	if (r.n == 2) {
+		CHECK_STR(r.v[0].title, "use <b> for bold", "a start tag alone leaves a title literal");
+		CHECK_STR(r.v[1].title, "a bold one", "an end tag makes a title HTML");
+		CHECK(r.v[0].n_authors == 1 && !strcmp(s(r.v[0].authors[0].name), "Jane (Editor)"),
+		      "a name without an address is kept as written");
+		CHECK(r.v[1].n_authors == 1 && !strcmp(s(r.v[1].authors[0].name), "Jane Doe") &&
+			  !strcmp(s(r.v[1].authors[0].email), "jane@example.com"),
+		      "an address in brackets is taken out of the name");
+		date_format(r.v[0].updated, d, sizeof d);
+		CHECK_STR(d, "2004-01-01T19:48:21Z", "lastBuildDate in an item is its update");
+	}
+	result_free(&r);
+	parse(atom, NULL, &r);
+	CHECK_STR(r.feed_link, "http://example.com/a/b?q", "href=\"\" is the document itself");
+	CHECK(r.n == 2, "atom: two entries, got %d", r.n);
+	if (r.n == 2) {
+		CHECK_STR(s(r.v[0].url), "http://example.com/page", "an HTML alternate beats a PDF one");
+		CHECK_STR(s(r.v[1].url), "http://example.com/only.pdf", "a PDF alternate when alone");
+	}
+	result_free(&r);
+	parse(b64, NULL, &r);
+	CHECK(r.n == 1, "base64: one entry, got %d", r.n);
+	if (r.n == 1) {
+		CHECK_STR(s(r.v[0].title), "plain words", "text that is not whole base64 stays text");
+		CHECK_STR(s(r.v[0].body), "hi there", "padded base64 is decoded");
+	}
+	result_free(&r);
+	parse(cdf, NULL, &r);
+	CHECK(r.n == 2, "cdf: two items, got %d", r.n);
+	if (r.n == 2) {
+		CHECK_STR(s(r.v[0].url), "http://example.com/c/p1", "CDF BASE is a base");
+		CHECK_STR(s(r.v[1].url), "http://b.example/d/p2", "a base attribute is a base");
+	}
+	result_free(&r);
+}
+
 /* A document that does not decode as UTF-8 is decoded whole with feedparser's fallback chain
  * (windows-1252, else iso-8859-2), in one chunk or many, and its text is then not "repaired" as
  * double-encoded UTF-8: "\xe2\x80\x99" read as windows-1252 is three characters. */
@@ -811,6 +874,7 @@ int main(void)
 	test_bare_ampersands();
 	test_summary_and_content();
 	test_fidelity_misc();
+	test_fidelity_diff();
 	test_json_writers();
 	test_rss2();
 	test_atom();

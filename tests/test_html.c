@@ -181,11 +181,14 @@ struct looks_case {
 static const struct looks_case looks[] = {
     {"<p>x</p>", 1},
     {"a <b>bold</b>", 1},
-    {"line<br/>next", 1},
-    {"line<br>next", 1},
-    {"<BR>", 1},
     {"<a href=\"x\">l</a>", 1},
-    {"x<img src=\"a.png\" alt=\"a > b\">", 1},
+    {"x<img src=\"a.png\" alt=\"a > b\"></p>", 1},
+    /* start tags alone are not enough, as in feedparser: the text stays literal */
+    {"line<br/>next", 0},
+    {"line<br>next", 0},
+    {"<BR>", 0},
+    {"x<img src=\"a.png\" alt=\"a > b\">", 0},
+    {"use <b> for bold", 0},
     {"</em>", 1},
     {"AT&amp;T", 1},
     {"it&#39;s", 1},

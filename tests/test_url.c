@@ -56,6 +56,8 @@ int main(void)
 	resolve("http://a/b/c/d;p?q", "//g/x", "http://g/x");
 	resolve("http://a/b/c/d;p?q", "?y", "http://a/b/c/d;p?y");
 	resolve("http://a/b/c/d;p?q", "#s", "http://a/b/c/d;p?q#s");
+	resolve("http://a/b/c/d;p?q", "", "http://a/b/c/d;p?q");
+	resolve("http://a/b/c/d;p?q#f", "  ", "http://a/b/c/d;p?q");
 	resolve("https://example.org/feed", "  /a b  ", "https://example.org/a%20b");
 	/* absolute references are kept exactly as published */
 	resolve("http://a/", "HTTP://Example.com", "HTTP://Example.com");

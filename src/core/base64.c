@@ -25,15 +25,19 @@ int base64_decode(const char *s, size_t n, struct buf *out)
 {
 	unsigned acc = 0;
 	int bits = 0, v;
-	size_t i;
+	size_t i, k = 0, pad = 0;
 
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
 			continue;
-		if (c == '=')
+		if (c == '=') {
+			while (i < n && pad < 2)
+				pad += s[i++] == '=';
 			break;
+		}
+		k++;
 		if ((v = value(c)) < 0)
 			return -EINVAL;
 		acc = (acc << 6) | (unsigned)v;
@@ -44,5 +48,9 @@ int base64_decode(const char *s, size_t n, struct buf *out)
 				return -ENOMEM;
 		}
 	}
+	/* the last group must be whole or padded, as Python's decoder (feedparser's) wants it:
+	 * "plain words" is text, not base64 */
+	if (k % 4 == 1 || (k % 4 && k % 4 + pad < 4))
+		return -EINVAL;
 	return 0;
 }

@@ -7,8 +7,9 @@
 
 #include "buf.h"
 
-/* Decodes s (whitespace ignored, padding optional) and appends the bytes to out. Returns 0, or
- * -EINVAL when s holds anything but base64 (out then holds what was decoded before it). */
+/* Decodes s (whitespace ignored; a last group short of 4 characters needs its "=" padding) and
+ * appends the bytes to out. Returns 0, or -EINVAL when s holds anything but base64 (out then
+ * holds what was decoded before it). */
 int base64_decode(const char *s, size_t n, struct buf *out);
 
 #endif

@@ -79,8 +79,9 @@ char *url_resolve(const char *base, const char *ref)
 	/* An absolute reference is kept as published; only relative ones are resolved. */
 	if (has_scheme(res) || !base || !*base)
 		return res;
-	/* a fragment-only reference keeps the whole base (curl would drop its last segment) */
-	if (res[0] == '#' && has_scheme(base)) {
+	/* a fragment-only reference keeps the whole base (curl would drop its last segment), and
+	 * so does an empty one, less its fragment (RFC 3986 5.2.2: href="" is the document) */
+	if ((res[0] == '#' || !res[0]) && has_scheme(base)) {
 		const char *hash = strchr(base, '#');
 		size_t bl = hash ? (size_t)(hash - base) : strlen(base);
 		char *r = malloc(bl + strlen(res) + 1);

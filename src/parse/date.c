@@ -37,6 +37,14 @@
  * - Second 60 is accepted only where a leap second can be, 23:59:60 UTC, and is read as
  *   23:59:59: POSIX time has no leap seconds and rounding up would change the day.
  * - Hours are 00-23 (RFC 3339; no ISO "24:00"), 1-12 with AM/PM; fractions of seconds are cut.
+ * - Fields are read as feedparser's handlers read them, the same in every form: one-digit hours,
+ *   minutes and seconds ("10:2:5", also after "T"), one-digit W3DTF months and days
+ *   ("2018-1-9"), years of 1-4 digits, and any word that starts with an English three-letter
+ *   month or day name ("Juni", "Thurs"). Where one of feedparser's handlers is narrower than
+ *   its siblings (no zone after a day name, Greek and Perforce two-digit fields), or reads
+ *   what it did not understand (trailing words, unknown zones as UTC, rolled-over fields, the
+ *   missing year or month from the clock), feedspool does not follow it: see
+ *   tests/tools/date_diff.py, which checks all this against feedparser itself.
  * - Offsets are RFC 3339's range: hours 00-23, minutes 00-59 ("-9999" is garbage, not a zone).
  * - Military letters follow RFC 822 literally (A = -01:00, N = +01:00), as feedparser and curl
  *   do, although RFC 1123 notes RFC 822 got the signs backwards.
@@ -75,10 +83,18 @@ struct name {
 /* English, then abbreviations of other languages that feeds put in an otherwise English
  * RFC 822 date ("Seg, 24 Set 2018") and that collide with nothing. */
 static const struct name months[] = {
-    {"jan|january|ene|gen|janv", 1}, {"feb|february|fev", 2}, {"mar|march|mrz|mrt", 3},
-    {"apr|april|abr|avr", 4},	     {"may|mai|mag|mei", 5},  {"jun|june|giu|juin", 6},
-    {"jul|july|lug|juil", 7},	     {"aug|august|ago", 8},   {"sep|sept|september|set", 9},
-    {"oct|october|out|okt|ott", 10}, {"nov|november", 11},    {"dec|december|dez|dic", 12},
+    {"jan|january|ene|gen|janv", 1},
+    {"feb|february|fev", 2},
+    {"mar|march|mrz|mrt", 3},
+    {"apr|april|abr|avr", 4},
+    {"may|mai|mag|mei", 5},
+    {"jun|june|giu|juin", 6},
+    {"jul|july|lug|juil", 7},
+    {"aug|august|ago", 8},
+    {"sep|sept|september|set", 9},
+    {"oct|october|out|okt|ott", 10},
+    {"nov|november", 11},
+    {"dec|december|dez|dic", 12},
     /* Greek abbreviations (as written, capitalized) and Hungarian names, which feedparser
      * reads; "m\u00e1ujus" is its spelling of m\u00e1jus */
     {"\u0399\u03b1\u03bd|janu\u00e1r", 1},
@@ -287,11 +303,13 @@ static int english3(const char *p)
 	return -1;
 }
 
-/* The month named by p[0..n), or -1. */
+/* The month named by p[0..n), or -1. A word that starts with an English three-letter month
+ * is that month, as feedparser reads it: "Julyy", and the German, Dutch, Spanish, Italian and
+ * Scandinavian names that share the first three letters ("Januar", "Juni", "marzo"). */
 static int month_of(const char *p, size_t n)
 {
 	size_t len;
-	int i = n == 3 ? english3(p) : -1;
+	int i = n >= 3 ? english3(p) : -1;
 
 	if (i >= 0)
 		return i ? i : -1;
@@ -300,11 +318,13 @@ static int month_of(const char *p, size_t n)
 	return i < 0 ? -1 : months[i].v;
 }
 
+/* A day name; like months, any word that starts with an English three-letter day ("Thurs",
+ * "Monn"), as feedparser reads it. */
 static bool is_weekday(const char *p, size_t n)
 {
 	size_t len;
 
-	if (n == 3 && english3(p) >= 0)
+	if (n >= 3 && english3(p) >= 0)
 		return english3(p) == 0;
 
 	return find(weekdays, COUNT(weekdays), p, n, &len) >= 0;
@@ -381,7 +401,8 @@ static bool take_ampm(const char **pp, struct when *w)
 	return true;
 }
 
-/* A time of day: extended h[h]:mm[:ss[.frac]], or (after ISO's "T") basic hh[mm[ss[.frac]]].
+/* A time of day: extended h[h]:m[m][:s[s][.frac]], or (after ISO's "T") basic
+ * hh[mm[ss[.frac]]]. One-digit fields are read as feedparser's handlers read them ("10:2:5").
  * Fractions of a second are dropped, as feedparser does. */
 static int take_clock(const char **pp, struct when *w, bool after_t)
 {
@@ -390,17 +411,19 @@ static int take_clock(const char **pp, struct when *w, bool after_t)
 	bool has_sec = false;
 
 	if (p[n] == ':') {
-		/* RFC 3339 wants hh; "9:05" is left to the spaced forms (MSSQL, Nate, RFC 822) */
-		if (n < (after_t ? 2u : 1u) || n > 2 || digit_len(p + n + 1) != 2)
+		size_t k = digit_len(p + n + 1);
+
+		if (n < 1 || n > 2 || k < 1 || k > 2)
 			return -EINVAL;
 		w->hour = dval(p, n);
-		w->min = dval(p + n + 1, 2);
-		p += n + 3;
+		w->min = dval(p + n + 1, k);
+		p += n + 1 + k;
 		if (*p == ':') {
-			if (digit_len(p + 1) != 2)
+			k = digit_len(p + 1);
+			if (k < 1 || k > 2)
 				return -EINVAL;
-			w->sec = dval(p + 1, 2);
-			p += 3;
+			w->sec = dval(p + 1, k);
+			p += 1 + k;
 			has_sec = true;
 		}
 	} else if (after_t && (n == 2 || n == 4 || n == 6)) {
@@ -567,7 +590,8 @@ static int iso_date(const char **pp, struct when *w, bool *full)
 		}
 		n = digit_len(++p);
 		if (n == 0 && word_len(p) && month_of(p, word_len(p)) > 0) {
-			/* YYYY-<month name>-D[D]: feedparser's Hungarian form ("2004-j\u00falius-13") */
+			/* YYYY-<month name>-D[D]: feedparser's Hungarian form
+			 * ("2004-j\u00falius-13") */
 			w->mon = month_of(p, word_len(p));
 			p += word_len(p);
 			n = *p == '-' ? digit_len(p + 1) : 0;
@@ -586,17 +610,21 @@ static int iso_date(const char **pp, struct when *w, bool *full)
 			if (set_ordinal(w, dval(p, 3)) < 0)
 				return -EINVAL;
 			p += 3;
-		} else if (n == 2) {
-			w->mon = dval(p, 2);
-			p += 2;
+		} else if (n == 1 || n == 2) {
+			/* YYYY-M[M][-D[D]]: W3DTF's fields, one digit as feedparser reads them */
+			w->mon = dval(p, n);
+			p += n;
 			if (*p != '-') {
 				*full = false;
 				break;
 			}
-			if (digit_len(++p) != 2)
+			n = digit_len(++p);
+			if (n == 4 && p[4] == ':' && digit_len(p + 5) == 2)
+				n = 2; /* "2002-06-1310:51": a time without its "T" */
+			if (n < 1 || n > 2)
 				return -EINVAL;
-			w->day = dval(p, 2);
-			p += 2;
+			w->day = dval(p, n);
+			p += n;
 		} else {
 			return -EINVAL;
 		}
@@ -660,8 +688,11 @@ static int parse_iso(const char *p, struct when *w)
 
 	if (iso_date(&p, w, &full) < 0)
 		return -EINVAL;
-	if (*p == 'T' || *p == 't') {
-		p++;
+	/* ISO 8601's "T" may be left out before an extended time: "2002-06-13 10:51" without
+	 * the space, as feedparser's ISO 8601 handler reads it */
+	if (*p == 'T' || *p == 't' ||
+	    (full && digit_len(p) == 2 && p[2] == ':' && digit_len(p + 3) == 2)) {
+		p += !is_digit(*p);
 		if (!full || take_clock(&p, w, !w->named) < 0)
 			return -EINVAL;
 		return take_tail(p, w);
@@ -679,9 +710,24 @@ static int parse_iso(const char *p, struct when *w)
 	return take_tail(p, w);
 }
 
+/* A year of 1 to 4 digits: one or two follow the two-digit rule, three or four are the year
+ * as written (feedparser's RFC 822 handler reads "04", "4" and "0989" so). */
+static int take_year(const char **pp, struct when *w)
+{
+	size_t n = digit_len(*pp);
+
+	if (n < 1 || n > 4)
+		return -EINVAL;
+	w->year = n <= 2 ? two_digit_year(dval(*pp, n)) : dval(*pp, n);
+	*pp += n;
+	return 0;
+}
+
 /* The date of asctime and Unix date(1): "Nov  6 08:49:37 [zone] 1994", from the time on. */
 static int asctime_rest(const char *p, struct when *w)
 {
+	bool had_zone;
+
 	if (take_clock(&p, w, false) < 0)
 		return -EINVAL;
 	p = skip_ws(p);
@@ -691,22 +737,11 @@ static int asctime_rest(const char *p, struct when *w)
 		w->has_zone = true;
 		p = skip_ws(p);
 	}
-	if (digit_len(p) != 4)
+	had_zone = w->has_zone;
+	if (take_year(&p, w) < 0)
 		return -EINVAL;
-	w->year = dval(p, 4);
-	return take_tail(p + 4, w);
-}
-
-/* A year of 2 or 4 digits. */
-static int take_year(const char **pp, struct when *w)
-{
-	size_t n = digit_len(*pp);
-
-	if (n != 2 && n != 4)
-		return -EINVAL;
-	w->year = n == 2 ? two_digit_year(dval(*pp, 2)) : dval(*pp, 4);
-	*pp += n;
-	return 0;
+	/* the zone comes before the year: only a comment may follow it */
+	return take_tail(p, w) < 0 || w->has_zone != had_zone ? -EINVAL : 0;
 }
 
 /* 1 or 2 digits followed by the UTF-8 marker m: the Korean "05월". */

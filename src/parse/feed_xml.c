@@ -767,10 +767,9 @@ static void add_person_string(struct person **v, size_t *n, const char *s)
 			buf_puts(&name, e);
 		}
 	}
-	if (!email)
-		buf_puts(&name, t);
-	{
-		/* what remains of the name loses its brackets and surrounding space */
+	if (email) {
+		/* what remains of the name loses its brackets and surrounding space; a name
+		 * without an address is kept as written ("John (Editor)"), as feedparser keeps it */
 		struct buf clean = BUF_INIT;
 		size_t i;
 
@@ -889,7 +888,8 @@ static void push_base_lang(struct feed_xml *x, struct frame *f, const struct att
 	static const char xml_ns[] = "http://www.w3.org/XML/1998/namespace";
 	char *v;
 
-	if ((v = attr_get(at, xml_ns, "base"))) {
+	/* a plain "base" attribute counts as xml:base, as in feedparser (CDF's BASE) */
+	if ((v = attr_get(at, xml_ns, "base")) || (at->n && (v = attr_get_ci(at, "base")))) {
 		char *r = url_resolve(cur_base(x), v);
 
 		free(v);
@@ -914,7 +914,11 @@ static void add_link(struct feed_xml *x, const char *href, const char *rel, cons
 		     const char *title, int64_t length)
 {
 	int alternate = !rel || !strcasecmp(rel, "alternate");
-	int html = type && !strcasecmp(type, "text/html");
+	int html = type && (!strcasecmp(type, "text/html") ||
+			    !strcasecmp(type, "application/xhtml+xml"));
+	/* an alternate of another type (a PDF) is the address only when nothing else is, as in
+	 * feedparser, which takes only HTML alternates (an untyped link is text/html) */
+	int rank = html ? 3 : type ? 0 : 2;
 
 	if (!href || !*href)
 		return;
@@ -927,13 +931,13 @@ static void add_link(struct feed_xml *x, const char *href, const char *rel, cons
 			article_add_link(&it->a, href, rel ? rel : "alternate", type, title);
 			/* an HTML alternate is the article's address; another alternate only if none */
 			if (alternate && (!it->has_alternate || (html && it->link.rank < 3))) {
-				cand_offer(x, &it->link, strdup(href), M_TEXT, html ? 3 : 2);
-				it->has_alternate = 1;
+				cand_offer(x, &it->link, strdup(href), M_TEXT, rank);
+				it->has_alternate |= rank > 0;
 			}
 		}
 	} else if (x->in_feed && alternate) {
 		x->fdirty = 1;
-		cand_offer(x, &x->flink, strdup(href), M_TEXT, html ? 3 : 2);
+		cand_offer(x, &x->flink, strdup(href), M_TEXT, rank);
 	}
 }
 
@@ -1411,6 +1415,7 @@ static void end_item_field(struct feed_xml *x, enum el el, char *s)
 	case E_UPDATED:
 	case E_MODIFIED:
 	case E_DCT_MODIFIED:
+	case E_LASTBUILDDATE: /* in an item too, as feedparser reads it */
 		set_date(&it->updated, &it->updated_rank, s, 3);
 		break;
 	case E_LANGUAGE:

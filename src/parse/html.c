@@ -1712,14 +1712,14 @@ static int known_name(const char *s, size_t n, int lower, const char *const *lis
 
 /*
  * Python feedparser's rule (a known end tag or any character reference makes text HTML; a tag
- * or a named reference it does not know makes it plain), widened as our callers want it: a start
- * tag of a known element counts too when its '>' is there ("<br/>", "<a href=...>").
+ * or a named reference it does not know makes it plain). A start tag alone does not: feedparser
+ * keeps "use <b> for bold" and "<br/>" in an RSS title as the literal text they were escaped to.
  */
 int html_looks_like(const char *text, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	size_t i, j, k, count = sizeof(html_elements) / sizeof(html_elements[0]);
-	int html = 0, end, selfclose;
+	int html = 0, end;
 
 	if (!text)
 		return 0;
@@ -1734,7 +1734,7 @@ int html_looks_like(const char *text, size_t len)
 				continue;
 			if (!known_name(text + j, k - j, 1, html_elements, count))
 				return 0;
-			if (end ? k < len && s[k] == '>' : tag_gt(text, len, k, &selfclose) < len)
+			if (end && k < len && s[k] == '>')
 				html = 1;
 			i = k - 1;
 		} else if (s[i] == '&') {
