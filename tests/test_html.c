@@ -456,7 +456,8 @@ static void test_attribute_lookup(void)
 
 static void test_escape_places(void)
 {
-	static const char specials[] = "&<>\"";
+	/* escaped, dropped (control characters but tab and line feed) or kept */
+	static const char specials[] = "&<>\"\x01\r\x1f\x7f\t\n";
 	char in[24], want[160];
 	struct buf b = BUF_INIT;
 
@@ -478,6 +479,10 @@ static void test_escape_places(void)
 						if (rep) {
 							memcpy(want + w, rep, strlen(rep));
 							w += strlen(rep);
+						} else if (((unsigned char)in[k] < 0x20 &&
+							    in[k] != '\t' && in[k] != '\n') ||
+							   in[k] == 0x7f) {
+							continue;
 						} else {
 							want[w++] = in[k];
 						}

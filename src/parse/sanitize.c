@@ -214,7 +214,14 @@ static int has_byte(uint64_t w, unsigned char c)
 	return ((x - ONES) & ~x & HIGHS) != 0;
 }
 
-/* The first i from i that needs escaping (n if none), eight bytes at a time first. */
+/* Whether one of the 8 bytes of w is below 0x20 (exact about whether there is one). */
+static int has_control(uint64_t w)
+{
+	return ((w - ONES * 0x20) & ~w & HIGHS) != 0;
+}
+
+/* The first i from i that needs escaping or dropping (n if none), eight bytes at a time first
+ * (a word with a control character, tab and line feed included, goes byte by byte). */
 static size_t plain_span(const unsigned char *u, size_t i, size_t n, int attr)
 {
 	while (n - i >= 8) {
@@ -222,7 +229,7 @@ static size_t plain_span(const unsigned char *u, size_t i, size_t n, int attr)
 
 		memcpy(&w, u + i, 8);
 		if (has_byte(w, '&') || has_byte(w, '<') || has_byte(w, '>') ||
-		    (attr && has_byte(w, '"')))
+		    (attr && has_byte(w, '"')) || has_control(w) || has_byte(w, 0x7f))
 			break;
 		i += 8;
 	}
