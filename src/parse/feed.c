@@ -151,14 +151,13 @@ static int counting_fn(void *ud, struct article *a, const struct feed_info *f)
 /* Converts n bytes to UTF-8 and pushes them to the XML parser. */
 static int xml_feed(struct feed_parser *p, const char *data, size_t n, int final)
 {
-	const char *s;
-	size_t len;
+	const char *s, *u;
+	size_t len, ulen;
 	int rc;
 
-	buf_reset(&p->utf8);
-	if (charset_conv_feed(p->conv, data, n, final, &p->utf8) < 0)
+	if (charset_conv_view(p->conv, data, n, final, &p->utf8, &u, &ulen) < 0)
 		return fail(p, -ENOMEM, "out of memory");
-	if (xml_fix_run(&p->fix, p->utf8.data ? p->utf8.data : "", p->utf8.len, final, &s, &len) < 0)
+	if (xml_fix_run(&p->fix, u, ulen, final, &s, &len) < 0)
 		return fail(p, -ENOMEM, "out of memory");
 	if (p->fix.bare && !p->bare_warned) {
 		p->bare_warned = 1;
