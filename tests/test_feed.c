@@ -13,6 +13,7 @@
 #include "check.h"
 #include "date.h"
 #include "feed.h"
+#include "xml_fix.h"
 
 #define MAX 16
 
@@ -793,8 +794,79 @@ static void test_standfirst(void)
 	}
 }
 
+/* Runs xml_fix over doc[0..n) in pieces of chunk bytes (0: whole) into out. */
+static int fix_run(const char *doc, size_t n, size_t chunk, struct buf *out)
+{
+	struct xml_fix f;
+	const char *res;
+	size_t off = 0, len, k;
+	int rc = 0;
+
+	xml_fix_init(&f);
+	buf_reset(out);
+	do {
+		k = chunk && n - off > chunk ? chunk : n - off;
+		rc = xml_fix_run(&f, doc + off, k, off + k == n, &res, &len);
+		if (rc == 0)
+			rc = buf_append(out, res, len);
+		off += k;
+	} while (rc == 0 && off < n);
+	xml_fix_fini(&f);
+	return rc;
+}
+
+/* xml_fix looks at text sixteen bytes at a time (SSE2) and at the last bytes one by one: each
+ * piece it must see, or must leave alone, at every offset gives the same bytes either way, and
+ * the repair expected. */
+static void test_xml_fix_places(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"&", "&amp;"},
+		{"&lt;", "&lt;"},
+		{"&gt;", "&gt;"},
+		{"&l;", "&l;"},
+		{"&lt", "&amp;lt"},
+		{"&amp;", "&amp;"},
+		{"&#X41;", "&#x41;"},
+		{"<!--&-->&", "<!--&-->&amp;"},
+		{"<![CDATA[&]]>&", "<![CDATA[&]]>&amp;"},
+		{"<?pi &?>&", "<?pi &?>&amp;"},
+		{"<a>&</a>", "<a>&amp;</a>"},
+		{"<!DOCTYPE x>&", "<!DOCTYPE x>&amp;"},
+	};
+	char doc[128], want[128];
+	struct buf whole = BUF_INIT, bytes = BUF_INIT;
+	size_t k, at;
+
+	for (k = 0; k < sizeof cases / sizeof *cases; k++) {
+		size_t il = strlen(cases[k].in), ol = strlen(cases[k].out);
+
+		for (at = 0; at < 40; at++) {
+			size_t n = at + il + 20;
+
+			memset(doc, 'x', n);
+			memcpy(doc + at, cases[k].in, il);
+			memset(want, 'x', n - il + ol);
+			memcpy(want + at, cases[k].out, ol);
+			CHECK(fix_run(doc, n, 0, &whole) == 0 && fix_run(doc, n, 1, &bytes) == 0,
+			      "xml_fix_run failed");
+			CHECK(whole.len == n - il + ol && !memcmp(whole.data, want, whole.len),
+			      "\"%s\" at offset %zu, whole: got \"%.*s\"", cases[k].in, at,
+			      (int)whole.len, buf_cstr(&whole));
+			CHECK(bytes.len == whole.len && !memcmp(bytes.data, whole.data, whole.len),
+			      "\"%s\" at offset %zu, byte by byte: got \"%.*s\"", cases[k].in, at,
+			      (int)bytes.len, buf_cstr(&bytes));
+		}
+	}
+	buf_fini(&whole);
+	buf_fini(&bytes);
+}
+
 int main(void)
 {
+	test_xml_fix_places();
 	test_standfirst();
 	test_encoding_fallback();
 	test_bare_ampersands();
