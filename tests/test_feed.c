@@ -864,9 +864,102 @@ static void test_xml_fix_places(void)
 	buf_fini(&bytes);
 }
 
+/* Escaped text in element content goes to libxml2 as CDATA sections with the predefined
+ * references decoded (one callback per run instead of several per reference); everything a
+ * section cannot hold as it is stays as written. */
+static void test_xml_fix_cdata(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"<a>x &lt;b&gt; y</a>", "<a>x <![CDATA[<b> y]]></a>"},
+		{"<a>&amp;&quot;&apos;</a>", "<a><![CDATA[&\"']]></a>"},
+		{"<a>]]&gt;</a>", "<a>]]<![CDATA[>]]></a>"},
+		{"<a>&lt;x]]&gt;</a>", "<a><![CDATA[<x]]]]><![CDATA[>]]></a>"},
+		{"<a>&lt;x]]>y</a>", "<a><![CDATA[<x]]]]>>y</a>"},
+		{"<a>&lt;\r\n&lt;</a>", "<a><![CDATA[<]]>\r\n<![CDATA[<]]></a>"},
+		{"<a>&lt;&#65;&lt;</a>", "<a><![CDATA[<]]>&#65;<![CDATA[<]]></a>"},
+		{"<a>&lt;&nbsp;</a>", "<a><![CDATA[<]]>&nbsp;</a>"},
+		{"<a>&lt; & b</a>", "<a><![CDATA[< & b]]></a>"},
+		{"<a t=\"&lt;>'\" u='\"&gt;'>&lt;</a>", "<a t=\"&lt;>'\" u='\"&gt;'><![CDATA[<]]></a>"},
+		{"<a><b/>&lt;</a>", "<a><b/><![CDATA[<]]></a>"},
+		{"<a><!-- &lt; --><?p &lt; ?><![CDATA[&lt;]]></a>",
+		 "<a><!-- &lt; --><?p &lt; ?><![CDATA[&lt;]]></a>"},
+		/* outside the root element (prolog, epilog) nothing changes */
+		{"&lt;<a/>&lt;", "&lt;<a/>&lt;"},
+		{"<a></a>&lt;", "<a></a>&lt;"},
+		/* markup the scan does not know: nothing changes from there on */
+		{"<!DOCTYPE a><a>&lt;</a>", "<!DOCTYPE a><a>&lt;</a>"},
+		{"<a>x < y &lt;</a>", "<a>x < y &lt;</a>"},
+		{"<a b=\"<\">&lt;</a>", "<a b=\"<\">&lt;</a>"},
+		{"</a><a>&lt;</a>", "</a><a>&lt;</a>"},
+	};
+	struct buf out = BUF_INIT;
+	size_t k;
+
+	for (k = 0; k < sizeof cases / sizeof *cases; k++) {
+		CHECK(fix_run(cases[k].in, strlen(cases[k].in), 0, &out) == 0, "xml_fix_run failed");
+		CHECK_STR(buf_cstr(&out), cases[k].out, "xml_fix of \"%s\"", cases[k].in);
+	}
+	buf_fini(&out);
+}
+
+/* The same items parsed with the CDATA rewriting and without it (a DOCTYPE turns it off), in
+ * any chunking, give the same articles. */
+static void test_cdata_same_text(void)
+{
+	static const char body[] =
+		"<rss version=\"2.0\"><channel><title>T &lt;&amp;&gt; t</title>\n"
+		"<item><title>A &lt;b&gt;bold&lt;/b&gt; ]]&gt; &amp;amp; x</title>"
+		"<link>http://example/?a=1&amp;b=2&c</link>"
+		"<description>&lt;p&gt;One &amp;amp; two&lt;/p&gt;\r\n&lt;p&gt;caf&#233; &eacute;"
+		" &lt;a href=&quot;/x?y=1&amp;amp;z=2&quot;&gt;link&lt;/a&gt; ]]&gt;]]&gt;&lt;/p&gt;"
+		"</description><category>a &lt; b</category></item>\n"
+		"<item><title>&lt;![CDATA[ not a section ]]&gt;</title><description><![CDATA[<p>kept "
+		"&lt;</p>]]> and &lt;i&gt;more&lt;/i&gt;</description>"
+		"<content:encoded xmlns:content=\"http://purl.org/rss/1.0/modules/content/\">"
+		"&lt;p&gt;Body &lt;img src=&quot;/i.png&quot; alt=&quot;&amp;lt;x&amp;gt;&quot;&gt;"
+		"&lt;/p&gt;</content:encoded></item>\n"
+		"</channel></rss>\n";
+	static const size_t chunks[] = {1, 2, 3, 7, 17, 64, 1 << 16};
+	char with[sizeof body + 32];
+	struct result a, b;
+	size_t i;
+	int j;
+
+	snprintf(with, sizeof with, "<!DOCTYPE rss>%s", body);
+	for (i = 0; i < sizeof chunks / sizeof *chunks; i++) {
+		parse_chunked(body, chunks[i], &a);
+		parse_chunked(with, chunks[i], &b);
+		CHECK(a.n == 2 && b.n == 2, "chunks of %zu: 2 items each, got %d and %d (%s)",
+		      chunks[i], a.n, b.n, a.error);
+		CHECK_STR(a.feed_title, b.feed_title, "feed title (chunks of %zu)", chunks[i]);
+		for (j = 0; j < a.n && j < b.n; j++) {
+			CHECK_STR(s(a.v[j].title), s(b.v[j].title), "item %d title (chunks of %zu)", j,
+				  chunks[i]);
+			CHECK_STR(s(a.v[j].url), s(b.v[j].url), "item %d url (chunks of %zu)", j,
+				  chunks[i]);
+			CHECK_STR(s(a.v[j].summary), s(b.v[j].summary), "item %d summary (chunks of %zu)",
+				  j, chunks[i]);
+			CHECK_STR(s(a.v[j].body), s(b.v[j].body), "item %d body (chunks of %zu)", j,
+				  chunks[i]);
+			CHECK_STR(s(a.v[j].content_html), s(b.v[j].content_html),
+				  "item %d content_html (chunks of %zu)", j, chunks[i]);
+		}
+		if (a.n == 2) {
+			CHECK_STR(s(a.v[0].title), "A bold ]]> & x", "escaped title text");
+			CHECK_STR(s(a.v[1].title), "<![CDATA[ not a section ]]>", "escaped CDATA text");
+		}
+		result_free(&a);
+		result_free(&b);
+	}
+}
+
 int main(void)
 {
 	test_xml_fix_places();
+	test_xml_fix_cdata();
+	test_cdata_same_text();
 	test_standfirst();
 	test_encoding_fallback();
 	test_bare_ampersands();

@@ -10,7 +10,7 @@
 #include <emmintrin.h>
 #endif
 
-enum { S_TEXT, S_COMMENT, S_CDATA, S_PI };
+enum { S_TEXT, S_COMMENT, S_CDATA, S_PI, S_TAG };
 
 /* A reference's name is rarely longer; a longer "name" is taken for text. */
 #define REF_NAME_MAX 64
@@ -135,6 +135,184 @@ static size_t next_special(const char *s, size_t n, size_t i)
 	return n;
 }
 
+/* The index of the first of the bytes a, b, c, d at or after i, n when none (pass a byte twice
+ * to look for fewer). */
+static size_t find_any(const char *s, size_t n, size_t i, char a, char b, char c, char d)
+{
+#ifdef __SSE2__
+	const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b), vc = _mm_set1_epi8(c),
+		      vd = _mm_set1_epi8(d);
+
+	while (n - i >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)),
+					   _mm_or_si128(_mm_cmpeq_epi8(v, vc), _mm_cmpeq_epi8(v, vd)));
+		unsigned m = (unsigned)_mm_movemask_epi8(hit);
+
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	for (; i < n; i++)
+		if (s[i] == a || s[i] == b || s[i] == c || s[i] == d)
+			return i;
+	return n;
+}
+
+/* The character a predefined entity reference of length r at s stands for, or 0. */
+static char predefined(const char *s, long r)
+{
+	if (r == 4 && s[2] == 't')
+		return s[1] == 'l' ? '<' : s[1] == 'g' ? '>' : 0;
+	if (r == 5 && !memcmp(s, "&amp;", 5))
+		return '&';
+	if (r == 6 && !memcmp(s, "&quot;", 6))
+		return '"';
+	if (r == 6 && !memcmp(s, "&apos;", 6))
+		return '\'';
+	return 0;
+}
+
+/* Writes the text run from the predefined reference at s[i] into a CDATA section, its
+ * references decoded, until something a section cannot hold as it is: the end of the run ('<'),
+ * a CR (libxml2 normalises line ends in text only), another reference, a "]]>" about to form,
+ * or the end of the bytes. libxml2 then reads the run in one piece instead of one callback per
+ * reference. Returns where the section ended. */
+static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int final,
+		       size_t *done, int *err)
+{
+	size_t len, k;
+	char *o, c;
+	long r;
+
+	if ((*err = emit(f, s, done, i, "<![CDATA[", 9)) < 0)
+		return n;
+	/* room for the rest of the bytes, which the section never outgrows (grown, when it must
+	 * be, to hold all n bytes once more, so that it rarely is) */
+	len = f->out.len;
+	if (f->out.cap - len <= n - i) {
+		if ((*err = buf_append(&f->out, s, n)) < 0)
+			return n;
+		f->out.len = len;
+	}
+	o = f->out.data + len;
+	while (i < n) {
+		k = find_any(s, n, i, '&', '<', '\r', '>');
+		memmove(o, s + i, k - i);
+		o += k - i;
+		i = k;
+		if (i >= n || s[i] == '<' || s[i] == '\r')
+			break;
+		if (s[i] == '>') {
+			if (o[-1] == ']')
+				break; /* "]]>" may not appear in a section */
+			*o++ = s[i++];
+			continue;
+		}
+		r = ref_len((const unsigned char *)s + i, n - i);
+		if (r < 0 && !final)
+			break;
+		if (r <= 0) {
+			f->bare++; /* a bare '&' is text as it is */
+			*o++ = s[i++];
+			continue;
+		}
+		c = predefined(s + i, r);
+		if (!c || (c == '>' && o[-1] == ']'))
+			break;
+		*o++ = c;
+		i += (size_t)r;
+	}
+	f->out.len = (size_t)(o - f->out.data);
+	*done = i;
+	*err = emit(f, s, done, i, "]]>", 3);
+	return i;
+}
+
+/* The '&' at s[i] (r its reference's length, 0 for a bare one): repaired, or, for a
+ * predefined reference in element content, the start of a CDATA section. Returns the index
+ * after what was done. */
+static size_t on_amp(struct xml_fix *f, const char *s, size_t n, size_t i, long r, int final,
+		     size_t *done, int *err)
+{
+	if (r > 0 && !f->no_wrap && f->depth > 0 && predefined(s + i, r))
+		return wrap_run(f, s, n, i, final, done, err);
+	if (r <= 0) {
+		*err = emit(f, s, done, i + 1, "amp;", 4);
+		f->bare++;
+		return i + 1;
+	}
+	if (s[i + 1] == '#' && s[i + 2] == 'X') {
+		*err = emit(f, s, done, i + 2, "x", 1);
+		*done = i + 3;
+	}
+	return i + (size_t)r;
+}
+
+/* The '<' at s[i] in text (at least nine bytes follow, or the input ends): a comment, CDATA
+ * section or PI to skip, or a tag whose end is then looked for. Anything this lexer does not
+ * know (a DOCTYPE, a '<' that starts nothing) stops the CDATA rewriting for the document. */
+static size_t on_lt(struct xml_fix *f, const char *s, size_t n, size_t i)
+{
+	if (n - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
+		f->state = S_COMMENT;
+		return i + 4;
+	}
+	if (n - i >= 9 && memcmp(s + i, "<![CDATA[", 9) == 0) {
+		f->state = S_CDATA;
+		return i + 9;
+	}
+	if (n - i >= 2 && s[i + 1] == '?') {
+		f->state = S_PI;
+		return i + 2;
+	}
+	if (f->no_wrap)
+		return i + 1;
+	if (n - i >= 2 && s[i + 1] == '/') {
+		f->state = S_TAG;
+		if (--f->depth < 0)
+			f->no_wrap = 1;
+		return i + 2;
+	}
+	if (n - i >= 2 && name_start((unsigned char)s[i + 1])) {
+		f->state = S_TAG;
+		f->depth++;
+		return i + 1;
+	}
+	f->no_wrap = 1;
+	return i + 1;
+}
+
+/* Inside a tag: to the '>' that ends it, past quoted attribute values; a self-closing tag
+ * takes back its depth. A '<' inside a tag is broken markup: no more rewriting. */
+static size_t in_tag(struct xml_fix *f, const char *s, size_t n, size_t i)
+{
+	for (;;) {
+		i = f->quote ? find_any(s, n, i, f->quote, f->quote, '<', '<')
+			     : find_any(s, n, i, '>', '"', '\'', '<');
+		if (i >= n)
+			return n;
+		if (s[i] == '<') {
+			f->no_wrap = 1;
+			f->quote = 0;
+			f->state = S_TEXT;
+			return i;
+		}
+		if (f->quote) {
+			f->quote = 0;
+		} else if (s[i] != '>') {
+			f->quote = s[i];
+		} else {
+			if ((i ? s[i - 1] : f->last) == '/')
+				f->depth--;
+			f->state = S_TEXT;
+			return i + 1;
+		}
+		i++;
+	}
+}
+
 /* Scans s[0..n) from the state in f; returns where the bytes held back begin (n when none). */
 static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t *done, int *err)
 {
@@ -144,6 +322,10 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 	long r;
 
 	while (i < n && !*err) {
+		if (f->state == S_TAG) {
+			i = in_tag(f, s, n, i);
+			continue;
+		}
 		if (f->state != S_TEXT) {
 			l = strlen(ends[f->state]);
 			e = find_end(s, n, i, ends[f->state], l);
@@ -155,40 +337,19 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 			i = e ? e : n;
 			continue;
 		}
-		i = next_special(s, n, i);
+		i = f->no_wrap ? next_special(s, n, i) : find_any(s, n, i, '&', '<', '<', '<');
 		if (i >= n)
 			return n;
 		if (s[i] == '&') {
 			r = ref_len(u + i, n - i);
 			if (r < 0 && !final)
 				return i;
-			if (r <= 0) {
-				*err = emit(f, s, done, i + 1, "amp;", 4);
-				f->bare++;
-				i++;
-				continue;
-			}
-			if (s[i + 1] == '#' && s[i + 2] == 'X') {
-				*err = emit(f, s, done, i + 2, "x", 1);
-				*done = i + 3;
-			}
-			i += (size_t)r;
+			i = on_amp(f, s, n, i, r, final, done, err);
 			continue;
 		}
 		if (n - i < 9 && !final)
 			return i; /* perhaps "<!--" or "<![CDATA[" cut short */
-		if (n - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
-			f->state = S_COMMENT;
-			i += 4;
-		} else if (n - i >= 9 && memcmp(s + i, "<![CDATA[", 9) == 0) {
-			f->state = S_CDATA;
-			i += 9;
-		} else if (n - i >= 2 && s[i + 1] == '?') {
-			f->state = S_PI;
-			i += 2;
-		} else {
-			i++;
-		}
+		i = on_lt(f, s, n, i);
 	}
 	return n;
 }
@@ -213,9 +374,11 @@ int xml_fix_run(struct xml_fix *f, const char *s, size_t n, int final, const cha
 		n = work.len;
 	}
 	hold = scan(f, s, n, final, &done, &err);
+	if (hold)
+		f->last = s[hold - 1];
 	if (!err && hold < n)
 		err = buf_append(&f->carry, s + hold, n - hold);
-	if (!err && (done || work.len)) {
+	if (!err && (done || f->out.len || work.len)) {
 		/* something was changed, or the input is our own copy: hand out f->out */
 		err = emit(f, s, &done, hold, NULL, 0);
 		*res = buf_cstr(&f->out);

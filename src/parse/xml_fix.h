@@ -16,7 +16,11 @@
  * "&#X41;" becomes "&#x41;", which XML spells that way.
  */
 struct xml_fix {
-	int state;         /* text, comment, CDATA or processing instruction */
+	int state;         /* text, tag, comment, CDATA or processing instruction */
+	int depth;         /* elements open, as far as the tags seen tell */
+	char quote;        /* the quote of the attribute value being read in a tag, or 0 */
+	char last;         /* the last byte handed out by the previous call */
+	int no_wrap;       /* markup this scan does not know was seen: no more CDATA sections */
 	struct buf carry;  /* bytes held back until what they start is known */
 	struct buf out;    /* the repaired bytes of the last call */
 	size_t bare;       /* bare '&' rewritten so far */
