@@ -137,7 +137,8 @@ static size_t next_special(const char *s, size_t n, size_t i)
 
 /* The index of the first of the bytes a, b, c, d at or after i, n when none (pass a byte twice
  * to look for fewer). */
-static size_t find_any(const char *s, size_t n, size_t i, char a, char b, char c, char d)
+static inline __attribute__((always_inline)) size_t find_any(const char *s, size_t n, size_t i,
+							  char a, char b, char c, char d)
 {
 #ifdef __SSE2__
 	const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b), vc = _mm_set1_epi8(c),
@@ -210,15 +211,22 @@ static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int
 			*o++ = s[i++];
 			continue;
 		}
-		r = ref_len((const unsigned char *)s + i, n - i);
-		if (r < 0 && !final)
-			break;
-		if (r <= 0) {
-			f->bare++; /* a bare '&' is text as it is */
-			*o++ = s[i++];
-			continue;
+		if (n - i >= 4 && s[i + 2] == 't' && s[i + 3] == ';' &&
+		    (s[i + 1] == 'l' || s[i + 1] == 'g')) {
+			/* "&lt;" and "&gt;", most of escaped markup, without the general path */
+			r = 4;
+			c = s[i + 1] == 'l' ? '<' : '>';
+		} else {
+			r = ref_len((const unsigned char *)s + i, n - i);
+			if (r < 0 && !final)
+				break;
+			if (r <= 0) {
+				f->bare++; /* a bare '&' is text as it is */
+				*o++ = s[i++];
+				continue;
+			}
+			c = predefined(s + i, r);
 		}
-		c = predefined(s + i, r);
 		if (!c || (c == '>' && o[-1] == ']'))
 			break;
 		*o++ = c;
