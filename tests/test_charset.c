@@ -611,6 +611,8 @@ static void test_scan_places(void)
 			      show(want, len - il + ol));
 			CHECK((res == in) == same, "\"%s\" at offset %zu: the input %s handed out",
 			      show(stops[k].ins, il), at, same ? "should be" : "must not be");
+			CHECK(utf8_valid(in, len) == (stops[k].errors == 0),
+			      "utf8_valid with \"%s\" at offset %zu", show(stops[k].ins, il), at);
 			CHECK(charset_conv_errors(c) == stops[k].errors,
 			      "\"%s\" at offset %zu: %zu errors", show(stops[k].ins, il), at,
 			      charset_conv_errors(c));

@@ -146,6 +146,11 @@ int utf8_valid(const char *s, size_t n)
 	unsigned cp;
 
 	while (i < n) {
+#ifdef __SSE2__
+		while (n - i >= 16 &&
+		       !_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + i))))
+			i += 16;
+#endif
 		while (n - i >= 8) {
 			uint64_t w;
 
