@@ -835,6 +835,7 @@ static void test_xml_fix_places(void)
 		{"<?pi &?>&", "<?pi &?>&amp;"},
 		{"<a>&</a>", "<a>&amp;</a>"},
 		{"<!DOCTYPE x>&", "<!DOCTYPE x>&amp;"},
+		{"<a b=\"&\" c='&#X41;&' d=e&f>&", "<a b=\"&amp;\" c='&#x41;&amp;' d=e&amp;f>&amp;"},
 	};
 	char doc[128], want[128];
 	struct buf whole = BUF_INIT, bytes = BUF_INIT;
@@ -883,6 +884,7 @@ static void test_xml_fix_cdata(void)
 		{"<a>&lt; & b</a>", "<a><![CDATA[< & b]]></a>"},
 		{"<a t=\"&lt;>'\" u='\"&gt;'>&lt;</a>", "<a t=\"&lt;>'\" u='\"&gt;'><![CDATA[<]]></a>"},
 		{"<a><b/>&lt;</a>", "<a><b/><![CDATA[<]]></a>"},
+		{"<a href=\"/?a=1&b=2&lt;\">&lt;</a>", "<a href=\"/?a=1&amp;b=2&lt;\"><![CDATA[<]]></a>"},
 		{"<a><!-- &lt; --><?p &lt; ?><![CDATA[&lt;]]></a>",
 		 "<a><!-- &lt; --><?p &lt; ?><![CDATA[&lt;]]></a>"},
 		/* outside the root element (prolog, epilog) nothing changes */

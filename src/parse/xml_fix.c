@@ -135,20 +135,20 @@ static size_t next_special(const char *s, size_t n, size_t i)
 	return n;
 }
 
-/* The index of the first of the bytes a, b, c, d at or after i, n when none (pass a byte twice
- * to look for fewer). */
+/* The index of the first of the bytes a..e at or after i, n when none (pass a byte twice to
+ * look for fewer). */
 static inline __attribute__((always_inline)) size_t find_any(const char *s, size_t n, size_t i,
-							  char a, char b, char c, char d)
+							  char a, char b, char c, char d, char e)
 {
 #ifdef __SSE2__
 	const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b), vc = _mm_set1_epi8(c),
-		      vd = _mm_set1_epi8(d);
+		      vd = _mm_set1_epi8(d), ve = _mm_set1_epi8(e);
 
 	while (n - i >= 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
 		__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)),
 					   _mm_or_si128(_mm_cmpeq_epi8(v, vc), _mm_cmpeq_epi8(v, vd)));
-		unsigned m = (unsigned)_mm_movemask_epi8(hit);
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(hit, _mm_cmpeq_epi8(v, ve)));
 
 		if (m)
 			return i + (size_t)__builtin_ctz(m);
@@ -156,7 +156,7 @@ static inline __attribute__((always_inline)) size_t find_any(const char *s, size
 	}
 #endif
 	for (; i < n; i++)
-		if (s[i] == a || s[i] == b || s[i] == c || s[i] == d)
+		if (s[i] == a || s[i] == b || s[i] == c || s[i] == d || s[i] == e)
 			return i;
 	return n;
 }
@@ -199,7 +199,7 @@ static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int
 	}
 	o = f->out.data + len;
 	while (i < n) {
-		k = find_any(s, n, i, '&', '<', '\r', '>');
+		k = find_any(s, n, i, '&', '<', '\r', '>', '>');
 		memmove(o, s + i, k - i);
 		o += k - i;
 		i = k;
@@ -244,7 +244,7 @@ static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int
 static size_t on_amp(struct xml_fix *f, const char *s, size_t n, size_t i, long r, int final,
 		     size_t *done, int *err)
 {
-	if (r > 0 && !f->no_wrap && f->depth > 0 && predefined(s + i, r))
+	if (r > 0 && !f->no_wrap && f->state == S_TEXT && f->depth > 0 && predefined(s + i, r))
 		return wrap_run(f, s, n, i, final, done, err);
 	if (r <= 0) {
 		*err = emit(f, s, done, i + 1, "amp;", 4);
@@ -293,14 +293,15 @@ static size_t on_lt(struct xml_fix *f, const char *s, size_t n, size_t i)
 }
 
 /* Inside a tag: to the '>' that ends it, past quoted attribute values; a self-closing tag
- * takes back its depth. A '<' inside a tag is broken markup: no more rewriting. */
+ * takes back its depth. A '<' inside a tag is broken markup: no more rewriting. Stops at an
+ * '&' (the state stays S_TAG), which is repaired as in text but never rewritten. */
 static size_t in_tag(struct xml_fix *f, const char *s, size_t n, size_t i)
 {
 	for (;;) {
-		i = f->quote ? find_any(s, n, i, f->quote, f->quote, '<', '<')
-			     : find_any(s, n, i, '>', '"', '\'', '<');
-		if (i >= n)
-			return n;
+		i = f->quote ? find_any(s, n, i, f->quote, f->quote, '<', '&', '&')
+			     : find_any(s, n, i, '>', '"', '\'', '<', '&');
+		if (i >= n || s[i] == '&')
+			return i;
 		if (s[i] == '<') {
 			f->no_wrap = 1;
 			f->quote = 0;
@@ -332,6 +333,12 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 	while (i < n && !*err) {
 		if (f->state == S_TAG) {
 			i = in_tag(f, s, n, i);
+			if (i < n && f->state == S_TAG) { /* an '&' in the tag */
+				r = ref_len(u + i, n - i);
+				if (r < 0 && !final)
+					return i;
+				i = on_amp(f, s, n, i, r, final, done, err);
+			}
 			continue;
 		}
 		if (f->state != S_TEXT) {
@@ -345,7 +352,7 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 			i = e ? e : n;
 			continue;
 		}
-		i = f->no_wrap ? next_special(s, n, i) : find_any(s, n, i, '&', '<', '<', '<');
+		i = f->no_wrap ? next_special(s, n, i) : find_any(s, n, i, '&', '<', '<', '<', '<');
 		if (i >= n)
 			return n;
 		if (s[i] == '&') {
