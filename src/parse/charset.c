@@ -99,10 +99,17 @@ static size_t ascii_span(const unsigned char *p, size_t i, size_t n)
 
 	while (n - i >= 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-		__m128i ok = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_cmpeq_epi8(v, lf)),
-					  _mm_cmpeq_epi8(v, cr));
-		unsigned m = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(ok, _mm_cmplt_epi8(v, sp)));
+		__m128i low = _mm_cmplt_epi8(v, sp);
+		unsigned m;
 
+		if (!_mm_movemask_epi8(low)) {
+			i += 16;
+			continue;
+		}
+		m = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(
+			_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_cmpeq_epi8(v, lf)),
+				     _mm_cmpeq_epi8(v, cr)),
+			low));
 		if (m)
 			return i + (size_t)__builtin_ctz(m);
 		i += 16;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Bare ampersands and "&#X" references repaired in the XML byte stream, chunk by chunk. */
+/* Bare ampersands and "&#X" references repaired in the XML byte stream, chunk by chunk, and
+ * escaped element text rewritten as CDATA sections (xml_fix.h says why and when). */
 #include "autoconfig.h"
 
 #include "xml_fix.h"
