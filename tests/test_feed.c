@@ -874,14 +874,17 @@ static void test_xml_fix_cdata(void)
 		const char *in, *out;
 	} cases[] = {
 		{"<a>x &lt;b&gt; y</a>", "<a>x <![CDATA[<b> y]]></a>"},
+		{"<a>&lt;b&gt; y", "<a><![CDATA[<b>]]> y"}, /* the run may go on in the next bytes */
 		{"<a>&amp;&quot;&apos;</a>", "<a><![CDATA[&\"']]></a>"},
-		{"<a>]]&gt;</a>", "<a>]]<![CDATA[>]]></a>"},
-		{"<a>&lt;x]]&gt;</a>", "<a><![CDATA[<x]]]]><![CDATA[>]]></a>"},
-		{"<a>&lt;x]]>y</a>", "<a><![CDATA[<x]]]]>>y</a>"},
-		{"<a>&lt;\r\n&lt;</a>", "<a><![CDATA[<]]>\r\n<![CDATA[<]]></a>"},
-		{"<a>&lt;&#65;&lt;</a>", "<a><![CDATA[<]]>&#65;<![CDATA[<]]></a>"},
+		{"<a>]]&gt;</a>", "<a>]]&gt;</a>"}, /* a ']' or numeric reference: not in this run */
+		{"<a>&lt;x]]&gt;</a>", "<a><![CDATA[<]]>x]]&gt;</a>"},
+		{"<a>&lt;x]]>y</a>", "<a><![CDATA[<]]>x]]>y</a>"}, /* libxml2 still sees the "]]>" */
+		{"<a>&lt;x\r\n&lt;</a>", "<a><![CDATA[<]]>x\r\n<![CDATA[<]]></a>"},
+		{"<a>&lt;&#65;&lt;</a>", "<a><![CDATA[<]]>&#65;&lt;</a>"},
+		{"<a>&#65;&lt;<b/>&lt;</a>", "<a>&#65;&lt;<b/><![CDATA[<]]></a>"},
 		{"<a>&lt;&nbsp;</a>", "<a><![CDATA[<]]>&nbsp;</a>"},
 		{"<a>&lt; & b</a>", "<a><![CDATA[< & b]]></a>"},
+		{"<a>&lt;x & y]z</a>", "<a><![CDATA[<x &]]> y]z</a>"},
 		{"<a t=\"&lt;>'\" u='\"&gt;'>&lt;</a>", "<a t=\"&lt;>'\" u='\"&gt;'><![CDATA[<]]></a>"},
 		{"<a><b/>&lt;</a>", "<a><b/><![CDATA[<]]></a>"},
 		{"<a href=\"/?a=1&b=2&lt;\">&lt;</a>", "<a href=\"/?a=1&amp;b=2&lt;\"><![CDATA[<]]></a>"},
@@ -955,6 +958,20 @@ static void test_cdata_same_text(void)
 		result_free(&a);
 		result_free(&b);
 	}
+	/* a raw "]]>" after an escaped tag is still the error it was, and loses what it lost */
+	parse_chunked("<rss><channel><item><title>&lt;b&gt;x &lt; y]]>z</title></item></channel></rss>",
+		      1 << 16, &a);
+	parse_chunked("<!DOCTYPE rss><rss><channel><item><title>&lt;b&gt;x &lt; y]]>z</title></item>"
+		      "</channel></rss>",
+		      1 << 16, &b);
+	CHECK(a.rc == b.rc && a.rc < 0, "raw ]]> in text: rc %d and %d, both an error expected", a.rc,
+	      b.rc);
+	CHECK_STR(a.error, b.error, "raw ]]> in text: the same error");
+	CHECK(a.n == 1 && b.n == 1, "raw ]]> in text: one item each, got %d and %d", a.n, b.n);
+	if (a.n == 1 && b.n == 1)
+		CHECK_STR(s(a.v[0].title), s(b.v[0].title), "raw ]]> in text: the same title");
+	result_free(&a);
+	result_free(&b);
 }
 
 int main(void)

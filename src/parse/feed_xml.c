@@ -1804,6 +1804,11 @@ int feed_xml_push(struct feed_xml *x, const char *utf8, size_t n, int terminate)
 	return 0;
 }
 
+int feed_xml_wellformed(const struct feed_xml *x)
+{
+	return x->ctxt->wellFormed;
+}
+
 int feed_xml_ok(const struct feed_xml *x)
 {
 	return x->root_ok && !x->stopped && x->ctxt->wellFormed;

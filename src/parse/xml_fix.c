@@ -6,6 +6,7 @@
 #include "xml_fix.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -25,7 +26,10 @@ void xml_fix_fini(struct xml_fix *f)
 {
 	buf_fini(&f->carry);
 	buf_fini(&f->out);
+	buf_fini(&f->orig);
+	free(f->marks);
 }
+
 
 static int name_start(unsigned char b)
 {
@@ -176,20 +180,57 @@ static char predefined(const char *s, long r)
 	return 0;
 }
 
+/* Records the section just written: out[at..) for s[from..to). */
+static int add_mark(struct xml_fix *f, size_t at, const char *s, size_t from, size_t to)
+{
+	struct xml_fix_mark *m;
+	const char *amp;
+	size_t k;
+	int err = 0;
+
+	if (f->nmarks == f->capmarks) {
+		size_t cap = f->capmarks ? 2 * f->capmarks : 16;
+
+		m = realloc(f->marks, cap * sizeof *m);
+		if (!m)
+			return -ENOMEM;
+		f->marks = m;
+		f->capmarks = cap;
+	}
+	m = &f->marks[f->nmarks++];
+	m->at = at;
+	m->len = f->out.len - at;
+	m->orig = f->orig.len;
+	/* the text as it would have gone without the section: a bare '&' repaired */
+	while (!err && from < to) {
+		amp = memchr(s + from, '&', to - from);
+		k = amp ? (size_t)(amp - s) : to;
+		err = buf_append(&f->orig, s + from, k - from);
+		if (!err && k < to)
+			err = ref_len((const unsigned char *)s + k, to - k) > 0
+				      ? buf_append(&f->orig, "&", 1)
+				      : buf_append(&f->orig, "&amp;", 5);
+		from = k + 1;
+	}
+	m->orig_len = f->orig.len - m->orig;
+	return err;
+}
+
 /* Writes the text run from the predefined reference at s[i] into a CDATA section, its
  * references decoded, until something a section cannot hold as it is: the end of the run ('<'),
- * a CR (libxml2 normalises line ends in text only), another reference, a "]]>" about to form,
- * or the end of the bytes. libxml2 then reads the run in one piece instead of one callback per
- * reference. Returns where the section ended. */
+ * another kind of reference, a CR (libxml2 normalises line ends in text only), a ']' (no "]]>"
+ * may form in a section), or the end of the bytes. libxml2 then reads the run in one piece
+ * instead of one callback per reference. Returns where the section ended. */
 static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int final,
 		       size_t *done, int *err)
 {
-	size_t len, k;
-	char *o, c;
+	size_t len, k, ref_in, at, from = i;
+	char *o, *ref_out, c;
 	long r;
 
 	if ((*err = emit(f, s, done, i, "<![CDATA[", 9)) < 0)
 		return n;
+	at = f->out.len - 9;
 	/* room for the rest of the bytes, which the section never outgrows (grown, when it must
 	 * be, to hold all n bytes once more, so that it rarely is) */
 	len = f->out.len;
@@ -198,20 +239,24 @@ static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int
 			return n;
 		f->out.len = len;
 	}
-	o = f->out.data + len;
+	o = ref_out = f->out.data + len;
+	ref_in = i;
 	while (i < n) {
-		k = find_any(s, n, i, '&', '<', '\r', '>', '>');
+		k = find_any(s, n, i, '&', '<', '\r', ']', ']');
 		memmove(o, s + i, k - i);
 		o += k - i;
 		i = k;
-		if (i >= n || s[i] == '<' || s[i] == '\r')
+		if (i >= n || s[i] == '\r' || s[i] == ']') {
+			/* On a raw "]]>" libxml2 drops the text back to where its piece of text
+			 * began, the last reference, and a run may go on in the next bytes: the text
+			 * after the last reference stays out of the section, its piece beginning
+			 * where it did. */
+			o = ref_out;
+			i = ref_in;
 			break;
-		if (s[i] == '>') {
-			if (o[-1] == ']')
-				break; /* "]]>" may not appear in a section */
-			*o++ = s[i++];
-			continue;
 		}
+		if (s[i] == '<')
+			break;
 		if (n - i >= 4 && s[i + 2] == 't' && s[i + 3] == ';' &&
 		    (s[i + 1] == 'l' || s[i + 1] == 'g')) {
 			/* "&lt;" and "&gt;", most of escaped markup, without the general path */
@@ -221,21 +266,24 @@ static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int
 			r = ref_len((const unsigned char *)s + i, n - i);
 			if (r < 0 && !final)
 				break;
+			/* a bare '&' is text as it is (and a reference to libxml2 without us) */
+			c = r <= 0 ? '&' : predefined(s + i, r);
 			if (r <= 0) {
-				f->bare++; /* a bare '&' is text as it is */
-				*o++ = s[i++];
-				continue;
+				f->bare++;
+				r = 1;
 			}
-			c = predefined(s + i, r);
 		}
-		if (!c || (c == '>' && o[-1] == ']'))
+		if (!c)
 			break;
 		*o++ = c;
 		i += (size_t)r;
+		ref_in = i;
+		ref_out = o;
 	}
 	f->out.len = (size_t)(o - f->out.data);
 	*done = i;
-	*err = emit(f, s, done, i, "]]>", 3);
+	if ((*err = emit(f, s, done, i, "]]>", 3)) == 0)
+		*err = add_mark(f, at, s, from, i);
 	return i;
 }
 
@@ -245,8 +293,11 @@ static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int
 static size_t on_amp(struct xml_fix *f, const char *s, size_t n, size_t i, long r, int final,
 		     size_t *done, int *err)
 {
-	if (r > 0 && !f->no_wrap && f->state == S_TEXT && f->depth > 0 && predefined(s + i, r))
+	if (r > 0 && !f->no_wrap && !f->risky && f->state == S_TEXT && f->depth > 0 &&
+	    predefined(s + i, r))
 		return wrap_run(f, s, n, i, final, done, err);
+	if (f->state == S_TEXT && i + 1 < n && s[i + 1] == '#')
+		f->risky = 1;
 	if (r <= 0) {
 		*err = emit(f, s, done, i + 1, "amp;", 4);
 		f->bare++;
@@ -353,9 +404,14 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 			i = e ? e : n;
 			continue;
 		}
-		i = f->no_wrap ? next_special(s, n, i) : find_any(s, n, i, '&', '<', '<', '<', '<');
+		i = f->no_wrap ? next_special(s, n, i) : find_any(s, n, i, '&', '<', ']', '<', '<');
 		if (i >= n)
 			return n;
+		if (s[i] == ']') {
+			f->risky = 1;
+			i++;
+			continue;
+		}
 		if (s[i] == '&') {
 			r = ref_len(u + i, n - i);
 			if (r < 0 && !final)
@@ -365,6 +421,7 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 		}
 		if (n - i < 9 && !final)
 			return i; /* perhaps "<!--" or "<![CDATA[" cut short */
+		f->risky = 0;
 		i = on_lt(f, s, n, i);
 	}
 	return n;
@@ -378,6 +435,8 @@ int xml_fix_run(struct xml_fix *f, const char *s, size_t n, int final, const cha
 	int err = 0;
 
 	buf_reset(&f->out);
+	buf_reset(&f->orig);
+	f->nmarks = 0;
 	if (f->carry.len) {
 		/* the held-back bytes and the new ones, as one piece */
 		work = f->carry;

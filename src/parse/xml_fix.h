@@ -21,16 +21,31 @@
  * characters, in one libxml2 callback instead of a reference parse and two callbacks per "&lt;".
  * The scan follows tags (quoted attribute values, self-closing tags, depth) to know what is
  * element content; a section never holds a CR (libxml2 normalises line ends in text only), a
- * "]]>", another kind of reference or a '<', never spans two calls, and adds or removes no
+ * ']', another kind of reference or a '<', never spans two calls, and adds or removes no
  * newline (line numbers stay). Markup the scan does not know (a DOCTYPE, a '<' that starts no
  * tag, a '<' inside a tag, an end tag too many) turns this off for the rest of the document.
+ * Once libxml2 has seen a well-formedness error it drops every reference in text, so the caller
+ * pushes each section on its own and, when libxml2 has reported an error by then, the text as
+ * written instead (xml_fix_mark), and sets no_wrap.
  */
+/* One CDATA section of the last call: out's bytes [at, at + len) stand for orig's bytes
+ * [orig, orig + orig_len), the text as it was written. */
+struct xml_fix_mark {
+	size_t at, len, orig, orig_len;
+};
+
 struct xml_fix {
 	int state;         /* text, tag, comment, CDATA or processing instruction */
 	int depth;         /* elements open, as far as the tags seen tell */
 	char quote;        /* the quote of the attribute value being read in a tag, or 0 */
 	char last;         /* the last byte handed out by the previous call */
-	int no_wrap;       /* markup this scan does not know was seen: no more CDATA sections */
+	int no_wrap;       /* markup this scan does not know was seen (or the caller saw an error):
+			    * no more CDATA sections */
+	int risky;         /* the text run so far holds a ']' or a numeric reference: no section
+			    * in it (libxml2 may report an error there only once it reads on) */
+	struct xml_fix_mark *marks; /* the sections of the last call, in order */
+	size_t nmarks, capmarks;
+	struct buf orig;   /* their text as written */
 	struct buf carry;  /* bytes held back until what they start is known */
 	struct buf out;    /* the repaired bytes of the last call */
 	size_t bare;       /* bare '&' rewritten so far */
