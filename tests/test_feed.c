@@ -876,12 +876,15 @@ static void test_xml_fix_cdata(void)
 		{"<a>x &lt;b&gt; y</a>", "<a>x <![CDATA[<b> y]]></a>"},
 		{"<a>&lt;b&gt; y", "<a><![CDATA[<b>]]> y"}, /* the run may go on in the next bytes */
 		{"<a>&amp;&quot;&apos;</a>", "<a><![CDATA[&\"']]></a>"},
-		{"<a>]]&gt;</a>", "<a>]]&gt;</a>"}, /* a ']' or numeric reference: not in this run */
-		{"<a>&lt;x]]&gt;</a>", "<a><![CDATA[<]]>x]]&gt;</a>"},
+		{"<a>]]&gt;</a>", "<a>]]<![CDATA[>]]></a>"},
+		/* after a raw "]]>" or a reference libxml2 rejects, no section in the run */
+		{"<a>x]]>&lt;</a>", "<a>x]]>&lt;</a>"},
+		{"<a>&#1;&lt;<b/>&lt;</a>", "<a>&#1;&lt;<b/><![CDATA[<]]></a>"},
+		{"<a>&lt;x]]&gt;</a>", "<a><![CDATA[<]]>x]]<![CDATA[>]]></a>"},
 		{"<a>&lt;x]]>y</a>", "<a><![CDATA[<]]>x]]>y</a>"}, /* libxml2 still sees the "]]>" */
 		{"<a>&lt;x\r\n&lt;</a>", "<a><![CDATA[<]]>x\r\n<![CDATA[<]]></a>"},
-		{"<a>&lt;&#65;&lt;</a>", "<a><![CDATA[<]]>&#65;&lt;</a>"},
-		{"<a>&#65;&lt;<b/>&lt;</a>", "<a>&#65;&lt;<b/><![CDATA[<]]></a>"},
+		{"<a>&lt;&#65;&#x1F600;&lt;</a>", "<a><![CDATA[<A\xF0\x9F\x98\x80<]]></a>"},
+		{"<a>&lt;&#X41;&#xFFFE;&lt;</a>", "<a><![CDATA[<]]>&#x41;&#xFFFE;&lt;</a>"},
 		{"<a>&lt;&nbsp;</a>", "<a><![CDATA[<]]>&nbsp;</a>"},
 		{"<a>&lt; & b</a>", "<a><![CDATA[< & b]]></a>"},
 		{"<a>&lt;x & y]z</a>", "<a><![CDATA[<x &]]> y]z</a>"},

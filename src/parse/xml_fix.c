@@ -180,6 +180,49 @@ static char predefined(const char *s, long r)
 	return 0;
 }
 
+/* The character a numeric reference of length r at s stands for when libxml2 accepts it (an
+ * XML Char), else 0. */
+static unsigned char_ref(const char *s, long r)
+{
+	int hex = s[2] == 'x' || s[2] == 'X';
+	unsigned v = 0;
+	long j;
+
+	for (j = 2 + hex; j < r - 1; j++) {
+		unsigned d = (unsigned char)s[j];
+
+		d = d <= '9' ? d - '0' : (d | 0x20) - 'a' + 10;
+		v = hex ? v * 16 + d : v * 10 + d;
+		if (v > 0x10FFFF)
+			return 0;
+	}
+	if (v == 0x9 || v == 0xA || v == 0xD || (v >= 0x20 && v <= 0xD7FF) ||
+	    (v >= 0xE000 && v <= 0xFFFD) || v >= 0x10000)
+		return v;
+	return 0;
+}
+
+/* Writes cp as UTF-8 at o; returns the end. */
+static char *put_utf8(char *o, unsigned cp)
+{
+	if (cp < 0x80) {
+		*o++ = (char)cp;
+	} else if (cp < 0x800) {
+		*o++ = (char)(0xC0 | cp >> 6);
+		*o++ = (char)(0x80 | (cp & 0x3F));
+	} else if (cp < 0x10000) {
+		*o++ = (char)(0xE0 | cp >> 12);
+		*o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+		*o++ = (char)(0x80 | (cp & 0x3F));
+	} else {
+		*o++ = (char)(0xF0 | cp >> 18);
+		*o++ = (char)(0x80 | ((cp >> 12) & 0x3F));
+		*o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+		*o++ = (char)(0x80 | (cp & 0x3F));
+	}
+	return o;
+}
+
 /* Records the section just written: out[at..) for s[from..to). */
 static int add_mark(struct xml_fix *f, size_t at, const char *s, size_t from, size_t to)
 {
@@ -271,6 +314,18 @@ static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int
 			if (r <= 0) {
 				f->bare++;
 				r = 1;
+			} else if (s[i + 1] == '#') {
+				/* a numeric reference libxml2 accepts: its character (which the
+				 * reference's bytes never outgrow); &#X is read as &#x */
+				unsigned cp = s[i + 2] == 'X' ? 0 : char_ref(s + i, r);
+
+				if (!cp)
+					break;
+				o = put_utf8(o, cp);
+				i += (size_t)r;
+				ref_in = i;
+				ref_out = o;
+				continue;
 			}
 		}
 		if (!c)
@@ -296,8 +351,8 @@ static size_t on_amp(struct xml_fix *f, const char *s, size_t n, size_t i, long 
 	if (r > 0 && !f->no_wrap && !f->risky && f->state == S_TEXT && f->depth > 0 &&
 	    predefined(s + i, r))
 		return wrap_run(f, s, n, i, final, done, err);
-	if (f->state == S_TEXT && i + 1 < n && s[i + 1] == '#')
-		f->risky = 1;
+	if (f->state == S_TEXT && r > 0 && s[i + 1] == '#' && !char_ref(s + i, r))
+		f->risky = 1; /* libxml2 reports it once it reads on */
 	if (r <= 0) {
 		*err = emit(f, s, done, i + 1, "amp;", 4);
 		f->bare++;
@@ -408,7 +463,9 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 		if (i >= n)
 			return n;
 		if (s[i] == ']') {
-			f->risky = 1;
+			/* a raw "]]>" is an error libxml2 reports only once it reads on */
+			if (n - i < 3 ? !final : (s[i + 1] == ']' && s[i + 2] == '>'))
+				f->risky = 1;
 			i++;
 			continue;
 		}
