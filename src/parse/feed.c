@@ -163,11 +163,16 @@ static int push_fixed(struct feed_parser *p, const char *s, size_t len, int fina
 		at = m->at - skip;
 		if ((rc = feed_xml_push(p->xml, s + off, at - off, 0)) < 0)
 			return rc;
-		if (!f->no_wrap && feed_xml_wellformed(p->xml))
+		if (!f->no_wrap && feed_xml_wellformed(p->xml)) {
 			rc = feed_xml_push(p->xml, s + at, m->len, 0);
-		else {
+		} else {
+			struct buf orig = BUF_INIT;
+
 			f->no_wrap = 1;
-			rc = feed_xml_push(p->xml, f->orig.data + m->orig, m->orig_len, 0);
+			rc = xml_fix_orig(f, m, &orig);
+			if (rc == 0)
+				rc = feed_xml_push(p->xml, buf_cstr(&orig), orig.len, 0);
+			buf_fini(&orig);
 		}
 		if (rc < 0)
 			return rc;

@@ -26,7 +26,7 @@ void xml_fix_fini(struct xml_fix *f)
 {
 	buf_fini(&f->carry);
 	buf_fini(&f->out);
-	buf_fini(&f->orig);
+	buf_fini(&f->work);
 	free(f->marks);
 }
 
@@ -224,12 +224,9 @@ static char *put_utf8(char *o, unsigned cp)
 }
 
 /* Records the section just written: out[at..) for s[from..to). */
-static int add_mark(struct xml_fix *f, size_t at, const char *s, size_t from, size_t to)
+static int add_mark(struct xml_fix *f, size_t at, size_t from, size_t to)
 {
 	struct xml_fix_mark *m;
-	const char *amp;
-	size_t k;
-	int err = 0;
 
 	if (f->nmarks == f->capmarks) {
 		size_t cap = f->capmarks ? 2 * f->capmarks : 16;
@@ -243,19 +240,29 @@ static int add_mark(struct xml_fix *f, size_t at, const char *s, size_t from, si
 	m = &f->marks[f->nmarks++];
 	m->at = at;
 	m->len = f->out.len - at;
-	m->orig = f->orig.len;
+	m->orig = from;
+	m->orig_len = to - from;
+	return 0;
+}
+
+int xml_fix_orig(const struct xml_fix *f, const struct xml_fix_mark *m, struct buf *out)
+{
+	const char *s = f->in, *amp;
+	size_t from = m->orig, to = m->orig + m->orig_len, k;
+	int err = 0;
+
 	/* the text as it would have gone without the section: a bare '&' repaired */
+	buf_reset(out);
 	while (!err && from < to) {
 		amp = memchr(s + from, '&', to - from);
 		k = amp ? (size_t)(amp - s) : to;
-		err = buf_append(&f->orig, s + from, k - from);
+		err = buf_append(out, s + from, k - from);
 		if (!err && k < to)
 			err = ref_len((const unsigned char *)s + k, to - k) > 0
-				      ? buf_append(&f->orig, "&", 1)
-				      : buf_append(&f->orig, "&amp;", 5);
+				      ? buf_append(out, "&", 1)
+				      : buf_append(out, "&amp;", 5);
 		from = k + 1;
 	}
-	m->orig_len = f->orig.len - m->orig;
 	return err;
 }
 
@@ -338,7 +345,7 @@ static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int
 	f->out.len = (size_t)(o - f->out.data);
 	*done = i;
 	if ((*err = emit(f, s, done, i, "]]>", 3)) == 0)
-		*err = add_mark(f, at, s, from, i);
+		*err = add_mark(f, at, from, i);
 	return i;
 }
 
@@ -487,30 +494,32 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 int xml_fix_run(struct xml_fix *f, const char *s, size_t n, int final, const char **res,
 		size_t *reslen)
 {
-	struct buf work = BUF_INIT;
 	size_t done = 0, hold;
 	int err = 0;
 
 	buf_reset(&f->out);
-	buf_reset(&f->orig);
+	buf_reset(&f->work);
 	f->nmarks = 0;
 	if (f->carry.len) {
-		/* the held-back bytes and the new ones, as one piece */
-		work = f->carry;
-		buf_init(&f->carry);
-		if (buf_append(&work, s, n) < 0) {
-			buf_fini(&work);
+		/* the held-back bytes and the new ones, as one piece (kept until the next call:
+		 * xml_fix_orig reads them) */
+		struct buf t = f->work;
+
+		f->work = f->carry;
+		f->carry = t;
+		buf_reset(&f->carry);
+		if (buf_append(&f->work, s, n) < 0)
 			return -ENOMEM;
-		}
-		s = work.data;
-		n = work.len;
+		s = f->work.data;
+		n = f->work.len;
 	}
+	f->in = s;
 	hold = scan(f, s, n, final, &done, &err);
 	if (hold)
 		f->last = s[hold - 1];
 	if (!err && hold < n)
 		err = buf_append(&f->carry, s + hold, n - hold);
-	if (!err && (done || f->out.len || work.len)) {
+	if (!err && (done || f->out.len || f->work.len)) {
 		/* something was changed, or the input is our own copy: hand out f->out */
 		err = emit(f, s, &done, hold, NULL, 0);
 		*res = buf_cstr(&f->out);
@@ -519,6 +528,5 @@ int xml_fix_run(struct xml_fix *f, const char *s, size_t n, int final, const cha
 		*res = s;
 		*reslen = hold;
 	}
-	buf_fini(&work);
 	return err;
 }

@@ -28,8 +28,8 @@
  * pushes each section on its own and, when libxml2 has reported an error by then, the text as
  * written instead (xml_fix_mark), and sets no_wrap.
  */
-/* One CDATA section of the last call: out's bytes [at, at + len) stand for orig's bytes
- * [orig, orig + orig_len), the text as it was written. */
+/* One CDATA section of the last call: out's bytes [at, at + len) stand for the input's bytes
+ * [orig, orig + orig_len) (xml_fix_orig). */
 struct xml_fix_mark {
 	size_t at, len, orig, orig_len;
 };
@@ -45,7 +45,8 @@ struct xml_fix {
 			    * in it (libxml2 may report an error there only once it reads on) */
 	struct xml_fix_mark *marks; /* the sections of the last call, in order */
 	size_t nmarks, capmarks;
-	struct buf orig;   /* their text as written */
+	const char *in;    /* the bytes the last call read (the caller's, or work) */
+	struct buf work;   /* held-back bytes and new ones, when there were held-back ones */
 	struct buf carry;  /* bytes held back until what they start is known */
 	struct buf out;    /* the repaired bytes of the last call */
 	size_t bare;       /* bare '&' rewritten so far */
@@ -58,5 +59,8 @@ void xml_fix_fini(struct xml_fix *f);
  * markup may be held back for the next call. 0 or -ENOMEM. */
 int xml_fix_run(struct xml_fix *f, const char *s, size_t n, int final, const char **res,
 		size_t *reslen);
+/* The bytes section m of the last call stands for, as they go without it, into out (emptied
+ * first); the last call's input must still be there. 0 or -ENOMEM. */
+int xml_fix_orig(const struct xml_fix *f, const struct xml_fix_mark *m, struct buf *out);
 
 #endif
