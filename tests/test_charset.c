@@ -566,6 +566,62 @@ static void test_chunking(void)
 	}
 }
 
+/* The ASCII scan goes sixteen bytes at a time (SSE2) and then byte by byte: a byte that must
+ * stop it (a control to drop, a non-ASCII character, a C1 control) is found at every offset
+ * around those strides, and tab/LF/CR never stop it; charset_conv_view hands out the input
+ * itself exactly when nothing changes. */
+static void test_scan_places(void)
+{
+	static const struct {
+		const char *ins, *outs;
+		size_t errors;
+	} stops[] = {
+		{"\x01", "", 0},
+		{"\x1F", "", 0},
+		{"\xC3\xA9", "\xC3\xA9", 0},
+		{"\xE9", "\xC3\xA9", 1},
+		{"\xC2\x92", "\xE2\x80\x99", 0},
+		{"\t", "\t", 0},
+		{"\n", "\n", 0},
+		{"\r", "\r", 0},
+		{"\x7F", "\x7F", 0},
+	};
+	char in[64], want[64];
+	size_t k, at, len;
+
+	for (k = 0; k < sizeof stops / sizeof *stops; k++) {
+		for (at = 0; at < 40; at++) {
+			struct charset_conv *c = charset_conv_new("UTF-8");
+			struct buf out = BUF_INIT;
+			const char *res = NULL;
+			size_t reslen = 0, il = strlen(stops[k].ins), ol = strlen(stops[k].outs);
+			int same = !strcmp(stops[k].ins, stops[k].outs);
+
+			len = at + il + 7;
+			memset(in, 'a', len);
+			memcpy(in + at, stops[k].ins, il);
+			memset(want, 'a', len);
+			memcpy(want + at, stops[k].outs, ol);
+			memcpy(want + at + ol, in + at + il, len - at - il);
+			CHECK(c && charset_conv_view(c, in, len, 1, &out, &res, &reslen) == 0,
+			      "charset_conv_view failed");
+			CHECK(res && reslen == len - il + ol && !memcmp(res, want, reslen),
+			      "\"%s\" at offset %zu: got \"%s\", expected \"%s\"",
+			      show(stops[k].ins, il), at, res ? show(res, reslen) : "(null)",
+			      show(want, len - il + ol));
+			CHECK((res == in) == same, "\"%s\" at offset %zu: the input %s handed out",
+			      show(stops[k].ins, il), at, same ? "should be" : "must not be");
+			CHECK(utf8_valid(in, len) == (stops[k].errors == 0),
+			      "utf8_valid with \"%s\" at offset %zu", show(stops[k].ins, il), at);
+			CHECK(charset_conv_errors(c) == stops[k].errors,
+			      "\"%s\" at offset %zu: %zu errors", show(stops[k].ins, il), at,
+			      charset_conv_errors(c));
+			charset_conv_free(c);
+			buf_fini(&out);
+		}
+	}
+}
+
 /* Random bytes in every encoding must come out as clean UTF-8 without a crash or a hang. */
 static void test_garbage(void)
 {
@@ -743,6 +799,7 @@ int main(void)
 	test_conv_multibyte();
 	test_conv_new();
 	test_chunking();
+	test_scan_places();
 	test_garbage();
 	test_fix_double_utf8();
 	test_json_string();

@@ -13,6 +13,7 @@
 #include "check.h"
 #include "date.h"
 #include "feed.h"
+#include "xml_fix.h"
 
 #define MAX 16
 
@@ -867,8 +868,258 @@ static void test_standfirst(void)
 	}
 }
 
+/* Runs xml_fix over doc[0..n) in pieces of chunk bytes (0: whole) into out. */
+static int fix_run(const char *doc, size_t n, size_t chunk, struct buf *out)
+{
+	struct xml_fix f;
+	const char *res;
+	size_t off = 0, len, k;
+	int rc = 0;
+
+	xml_fix_init(&f);
+	buf_reset(out);
+	do {
+		k = chunk && n - off > chunk ? chunk : n - off;
+		rc = xml_fix_run(&f, doc + off, k, off + k == n, &res, &len);
+		if (rc == 0)
+			rc = buf_append(out, res, len);
+		off += k;
+	} while (rc == 0 && off < n);
+	xml_fix_fini(&f);
+	return rc;
+}
+
+/* xml_fix looks at text sixteen bytes at a time (SSE2) and at the last bytes one by one: each
+ * piece it must see, or must leave alone, at every offset gives the same bytes either way, and
+ * the repair expected. */
+static void test_xml_fix_places(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"&", "&amp;"},
+		{"&lt;", "&lt;"},
+		{"&gt;", "&gt;"},
+		{"&l;", "&l;"},
+		{"&lt", "&amp;lt"},
+		{"&amp;", "&amp;"},
+		{"&#X41;", "&#x41;"},
+		{"<!--&-->&", "<!--&-->&amp;"},
+		{"<![CDATA[&]]>&", "<![CDATA[&]]>&amp;"},
+		{"<?pi &?>&", "<?pi &?>&amp;"},
+		{"<a>&</a>", "<a>&amp;</a>"},
+		{"<!DOCTYPE x>&", "<!DOCTYPE x>&amp;"},
+		{"<a b=\"&\" c='&#X41;&' d=e&f>&", "<a b=\"&amp;\" c='&#x41;&amp;' d=e&amp;f>&amp;"},
+	};
+	char doc[128], want[128];
+	struct buf whole = BUF_INIT, bytes = BUF_INIT;
+	size_t k, at;
+
+	for (k = 0; k < sizeof cases / sizeof *cases; k++) {
+		size_t il = strlen(cases[k].in), ol = strlen(cases[k].out);
+
+		for (at = 0; at < 40; at++) {
+			size_t n = at + il + 20;
+
+			memset(doc, 'x', n);
+			memcpy(doc + at, cases[k].in, il);
+			memset(want, 'x', n - il + ol);
+			memcpy(want + at, cases[k].out, ol);
+			CHECK(fix_run(doc, n, 0, &whole) == 0 && fix_run(doc, n, 1, &bytes) == 0,
+			      "xml_fix_run failed");
+			CHECK(whole.len == n - il + ol && !memcmp(whole.data, want, whole.len),
+			      "\"%s\" at offset %zu, whole: got \"%.*s\"", cases[k].in, at,
+			      (int)whole.len, buf_cstr(&whole));
+			CHECK(bytes.len == whole.len && !memcmp(bytes.data, whole.data, whole.len),
+			      "\"%s\" at offset %zu, byte by byte: got \"%.*s\"", cases[k].in, at,
+			      (int)bytes.len, buf_cstr(&bytes));
+		}
+	}
+	buf_fini(&whole);
+	buf_fini(&bytes);
+}
+
+/* Escaped text in element content goes to libxml2 as CDATA sections with the predefined
+ * references decoded (one callback per run instead of several per reference); everything a
+ * section cannot hold as it is stays as written. */
+static void test_xml_fix_cdata(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"<a>x &lt;b&gt; y</a>", "<a>x <![CDATA[<b> y]]></a>"},
+		{"<a>&lt;b&gt; y", "<a><![CDATA[<b>]]> y"}, /* the run may go on in the next bytes */
+		{"<a>&amp;&quot;&apos;</a>", "<a><![CDATA[&\"']]></a>"},
+		{"<a>]]&gt;</a>", "<a>]]<![CDATA[>]]></a>"},
+		/* after a raw "]]>" or a reference libxml2 rejects, no section in the run */
+		{"<a>x]]>&lt;</a>", "<a>x]]>&lt;</a>"},
+		{"<a>&#1;&lt;<b/>&lt;</a>", "<a>&#1;&lt;<b/><![CDATA[<]]></a>"},
+		{"<a>&lt;x]]&gt;</a>", "<a><![CDATA[<]]>x]]<![CDATA[>]]></a>"},
+		{"<a>&lt;x]]>y</a>", "<a><![CDATA[<]]>x]]>y</a>"}, /* libxml2 still sees the "]]>" */
+		{"<a>&lt;x\r\n&lt;</a>", "<a><![CDATA[<]]>x\r\n<![CDATA[<]]></a>"},
+		{"<a>&lt;&#65;&#x1F600;&lt;</a>", "<a><![CDATA[<A\xF0\x9F\x98\x80<]]></a>"},
+		{"<a>&lt;&#X41;&#xFFFE;&lt;</a>", "<a><![CDATA[<]]>&#x41;&#xFFFE;&lt;</a>"},
+		{"<a>&lt;&nbsp;</a>", "<a><![CDATA[<]]>&nbsp;</a>"},
+		{"<a>&lt; & b</a>", "<a><![CDATA[< & b]]></a>"},
+		{"<a>&lt;x & y]z</a>", "<a><![CDATA[<x &]]> y]z</a>"},
+		{"<a t=\"&lt;>'\" u='\"&gt;'>&lt;</a>", "<a t=\"&lt;>'\" u='\"&gt;'><![CDATA[<]]></a>"},
+		{"<a><b/>&lt;</a>", "<a><b/><![CDATA[<]]></a>"},
+		{"<a href=\"/?a=1&b=2&lt;\">&lt;</a>", "<a href=\"/?a=1&amp;b=2&lt;\"><![CDATA[<]]></a>"},
+		{"<a><!-- &lt; --><?p &lt; ?><![CDATA[&lt;]]></a>",
+		 "<a><!-- &lt; --><?p &lt; ?><![CDATA[&lt;]]></a>"},
+		/* outside the root element (prolog, epilog) nothing changes */
+		{"&lt;<a/>&lt;", "&lt;<a/>&lt;"},
+		{"<a></a>&lt;", "<a></a>&lt;"},
+		/* markup the scan does not know: nothing changes from there on */
+		{"<!DOCTYPE a><a>&lt;</a>", "<!DOCTYPE a><a>&lt;</a>"},
+		{"<a>x < y &lt;</a>", "<a>x < y &lt;</a>"},
+		{"<a b=\"<\">&lt;</a>", "<a b=\"<\">&lt;</a>"},
+		{"</a><a>&lt;</a>", "</a><a>&lt;</a>"},
+	};
+	struct buf out = BUF_INIT;
+	size_t k;
+
+	for (k = 0; k < sizeof cases / sizeof *cases; k++) {
+		CHECK(fix_run(cases[k].in, strlen(cases[k].in), 0, &out) == 0, "xml_fix_run failed");
+		CHECK_STR(buf_cstr(&out), cases[k].out, "xml_fix of \"%s\"", cases[k].in);
+	}
+	buf_fini(&out);
+}
+
+/* The same items parsed with the CDATA rewriting and without it (a DOCTYPE turns it off), in
+ * any chunking, give the same articles. */
+static void test_cdata_same_text(void)
+{
+	static const char body[] =
+		"<rss version=\"2.0\"><channel><title>T &lt;&amp;&gt; t</title>\n"
+		"<item><title>A &lt;b&gt;bold&lt;/b&gt; ]]&gt; &amp;amp; x</title>"
+		"<link>http://example/?a=1&amp;b=2&c</link>"
+		"<description>&lt;p&gt;One &amp;amp; two&lt;/p&gt;\r\n&lt;p&gt;caf&#233; &eacute;"
+		" &lt;a href=&quot;/x?y=1&amp;amp;z=2&quot;&gt;link&lt;/a&gt; ]]&gt;]]&gt;&lt;/p&gt;"
+		"</description><category>a &lt; b</category></item>\n"
+		"<item><title>&lt;![CDATA[ not a section ]]&gt;</title><description><![CDATA[<p>kept "
+		"&lt;</p>]]> and &lt;i&gt;more&lt;/i&gt;</description>"
+		"<content:encoded xmlns:content=\"http://purl.org/rss/1.0/modules/content/\">"
+		"&lt;p&gt;Body &lt;img src=&quot;/i.png&quot; alt=&quot;&amp;lt;x&amp;gt;&quot;&gt;"
+		"&lt;/p&gt;</content:encoded></item>\n"
+		"</channel></rss>\n";
+	static const size_t chunks[] = {1, 2, 3, 7, 17, 64, 1 << 16};
+	char with[sizeof body + 32];
+	struct result a, b;
+	size_t i;
+	int j;
+
+	snprintf(with, sizeof with, "<!DOCTYPE rss>%s", body);
+	for (i = 0; i < sizeof chunks / sizeof *chunks; i++) {
+		parse_chunked(body, chunks[i], &a);
+		parse_chunked(with, chunks[i], &b);
+		CHECK(a.n == 2 && b.n == 2, "chunks of %zu: 2 items each, got %d and %d (%s)",
+		      chunks[i], a.n, b.n, a.error);
+		CHECK_STR(a.feed_title, b.feed_title, "feed title (chunks of %zu)", chunks[i]);
+		for (j = 0; j < a.n && j < b.n; j++) {
+			CHECK_STR(s(a.v[j].title), s(b.v[j].title), "item %d title (chunks of %zu)", j,
+				  chunks[i]);
+			CHECK_STR(s(a.v[j].url), s(b.v[j].url), "item %d url (chunks of %zu)", j,
+				  chunks[i]);
+			CHECK_STR(s(a.v[j].summary), s(b.v[j].summary), "item %d summary (chunks of %zu)",
+				  j, chunks[i]);
+			CHECK_STR(s(a.v[j].body), s(b.v[j].body), "item %d body (chunks of %zu)", j,
+				  chunks[i]);
+			CHECK_STR(s(a.v[j].content_html), s(b.v[j].content_html),
+				  "item %d content_html (chunks of %zu)", j, chunks[i]);
+		}
+		if (a.n == 2) {
+			CHECK_STR(s(a.v[0].title), "A bold ]]> & x", "escaped title text");
+			CHECK_STR(s(a.v[1].title), "<![CDATA[ not a section ]]>", "escaped CDATA text");
+		}
+		result_free(&a);
+		result_free(&b);
+	}
+	/* a raw "]]>" after an escaped tag is still the error it was, and loses what it lost */
+	parse_chunked("<rss><channel><item><title>&lt;b&gt;x &lt; y]]>z</title></item></channel></rss>",
+		      1 << 16, &a);
+	parse_chunked("<!DOCTYPE rss><rss><channel><item><title>&lt;b&gt;x &lt; y]]>z</title></item>"
+		      "</channel></rss>",
+		      1 << 16, &b);
+	CHECK(a.rc == b.rc && a.rc < 0, "raw ]]> in text: rc %d and %d, both an error expected", a.rc,
+	      b.rc);
+	CHECK_STR(a.error, b.error, "raw ]]> in text: the same error");
+	CHECK(a.n == 1 && b.n == 1, "raw ]]> in text: one item each, got %d and %d", a.n, b.n);
+	if (a.n == 1 && b.n == 1)
+		CHECK_STR(s(a.v[0].title), s(b.v[0].title), "raw ]]> in text: the same title");
+	result_free(&a);
+	result_free(&b);
+}
+
+/* Random broken documents (a fixed seed) parsed with the CDATA rewriting and without it (a
+ * DOCTYPE turns it off) give the same articles and the same first error: libxml2 drops every
+ * reference after a well-formedness error, loses text before a raw "]]>", and more. */
+static void test_cdata_random(void)
+{
+	static const char *const toks[] = {
+		"&lt;", "&gt;", "&amp;", "&quot;", "&apos;", "&#65;", "&#x42;", "&#0;", "&#xFFFE;",
+		"&#128512;", "&#X41;", "&nbsp;", "&", "&lt", "]]>", "]", "]]", ">", "\r\n", "\r", "\n",
+		" ", "x", "<b>", "</b>", "<br/>", "<![CDATA[c&lt;]]>", "<!-- c -->", "<?p x?>", "\"",
+		"'", "<", "\xC3\xA9", "&amp;lt;", "</i>", "<i a=\"1>2&amp;\">",
+	};
+	static const char *const fields[] = {"title", "description", "link", "guid", "category"};
+	unsigned seed = 12345;
+	char doc[4096], with[4200];
+	struct result a, b;
+	int d, j;
+
+#define RND(n) ((seed = seed * 1103515245u + 12345u) >> 16) % (n)
+	for (d = 0; d < 400; d++) {
+		size_t len = 0;
+		int items = 1 + (int)RND(3), f, t;
+
+		len += (size_t)snprintf(doc + len, sizeof doc - len, "<rss><channel><title>");
+		for (t = (int)RND(6); t > 0; t--)
+			len += (size_t)snprintf(doc + len, sizeof doc - len, "%s",
+						toks[RND(sizeof toks / sizeof *toks)]);
+		len += (size_t)snprintf(doc + len, sizeof doc - len, "</title>");
+		while (items-- > 0) {
+			len += (size_t)snprintf(doc + len, sizeof doc - len, "<item>");
+			for (f = 1 + (int)RND(3); f > 0; f--) {
+				const char *name = fields[RND(sizeof fields / sizeof *fields)];
+
+				len += (size_t)snprintf(doc + len, sizeof doc - len, "<%s>", name);
+				for (t = (int)RND(12); t > 0; t--)
+					len += (size_t)snprintf(doc + len, sizeof doc - len, "%s",
+								toks[RND(sizeof toks / sizeof *toks)]);
+				len += (size_t)snprintf(doc + len, sizeof doc - len, "</%s>", name);
+			}
+			len += (size_t)snprintf(doc + len, sizeof doc - len, "</item>");
+		}
+		snprintf(doc + len, sizeof doc - len, "</channel></rss>");
+		snprintf(with, sizeof with, "<!DOCTYPE rss>%s", doc);
+		parse_chunked(doc, 1 << 16, &a);
+		parse_chunked(with, 1 << 16, &b);
+		CHECK(a.n == b.n && a.rc == b.rc && !strcmp(a.error, b.error),
+		      "random document %d: %d/%d items, rc %d/%d, \"%s\"/\"%s\": %s", d, a.n, b.n, a.rc,
+		      b.rc, a.error, b.error, doc);
+		CHECK_STR(a.feed_title, b.feed_title, "random document %d: feed title: %s", d, doc);
+		for (j = 0; j < a.n && j < b.n; j++) {
+			CHECK_STR(s(a.v[j].title), s(b.v[j].title), "random document %d: title: %s", d,
+				  doc);
+			CHECK_STR(s(a.v[j].url), s(b.v[j].url), "random document %d: url: %s", d, doc);
+			CHECK_STR(s(a.v[j].guid), s(b.v[j].guid), "random document %d: guid: %s", d, doc);
+			CHECK_STR(s(a.v[j].body), s(b.v[j].body), "random document %d: body: %s", d, doc);
+			CHECK_STR(s(a.v[j].content_html), s(b.v[j].content_html),
+				  "random document %d: content_html: %s", d, doc);
+		}
+		result_free(&a);
+		result_free(&b);
+	}
+#undef RND
+}
+
 int main(void)
 {
+	test_xml_fix_places();
+	test_cdata_random();
+	test_xml_fix_cdata();
+	test_cdata_same_text();
 	test_standfirst();
 	test_encoding_fallback();
 	test_bare_ampersands();

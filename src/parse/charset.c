@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define NAME_MAX_LEN (sizeof(((struct charset_guess *)0)->name))
 /* Longest incomplete multi-byte sequence iconv may leave between calls (GB18030 and UTF-32 need
@@ -87,6 +90,31 @@ static size_t utf8_seq(const unsigned char *p, size_t n, unsigned *cp)
  * once no top bit is set). */
 static size_t ascii_span(const unsigned char *p, size_t i, size_t n)
 {
+#ifdef __SSE2__
+	/* Sixteen bytes at a time where SSE2 is there (every x86-64): a signed compare below 0x20
+	 * catches both the controls and the bytes >= 0x80; tab, LF and CR are then let through,
+	 * so that line breaks do not stop the scan. */
+	const __m128i sp = _mm_set1_epi8(0x20), tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n'),
+		      cr = _mm_set1_epi8('\r');
+
+	while (n - i >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i low = _mm_cmplt_epi8(v, sp);
+		unsigned m;
+
+		if (!_mm_movemask_epi8(low)) {
+			i += 16;
+			continue;
+		}
+		m = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(
+			_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_cmpeq_epi8(v, lf)),
+				     _mm_cmpeq_epi8(v, cr)),
+			low));
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
 	for (;;) {
 		size_t end;
 
@@ -125,6 +153,11 @@ int utf8_valid(const char *s, size_t n)
 	unsigned cp;
 
 	while (i < n) {
+#ifdef __SSE2__
+		while (n - i >= 16 &&
+		       !_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + i))))
+			i += 16;
+#endif
 		while (n - i >= 8) {
 			uint64_t w;
 
@@ -697,7 +730,7 @@ size_t charset_conv_dropped(const struct charset_conv *c)
  * controls. An incomplete sequence at the end is left unconsumed unless final; *used says how
  * far it got. */
 static int utf8_convert(struct charset_conv *c, const unsigned char *p, size_t n, int final,
-			int cp1252, struct buf *out, size_t *used)
+			int cp1252, struct buf *out, size_t *used, int *unchanged)
 {
 	size_t i = 0, run = 0, k;
 	unsigned cp;
@@ -735,6 +768,12 @@ static int utf8_convert(struct charset_conv *c, const unsigned char *p, size_t n
 		i += k;
 		run = i;
 	}
+	/* nothing changed: the caller may take p[0..i) itself instead of a copy */
+	if (unchanged && run == 0) {
+		*unchanged = 1;
+		*used = i;
+		return 0;
+	}
 	if (i > run && (rc = buf_append(out, p + run, i - run)) < 0)
 		return rc;
 	*used = i;
@@ -742,17 +781,17 @@ static int utf8_convert(struct charset_conv *c, const unsigned char *p, size_t n
 }
 
 static int feed_utf8(struct charset_conv *c, const unsigned char *in, size_t n, int final,
-		     struct buf *out)
+		     struct buf *out, const char **view, size_t *view_len)
 {
 	size_t used;
-	int rc;
+	int rc, unchanged = 0;
 
 	/* Finish a carried sequence a byte at a time: at most three rounds, and what stays
 	 * carried is always an incomplete sequence of at most three bytes. */
 	while (c->tail_len && n) {
 		c->tail[c->tail_len++] = *in++;
 		n--;
-		rc = utf8_convert(c, c->tail, c->tail_len, final && !n, 1, out, &used);
+		rc = utf8_convert(c, c->tail, c->tail_len, final && !n, 1, out, &used, NULL);
 		if (rc < 0)
 			return rc;
 		c->tail_len -= used;
@@ -761,13 +800,18 @@ static int feed_utf8(struct charset_conv *c, const unsigned char *in, size_t n, 
 	if (c->tail_len) {
 		if (!final)
 			return 0;
-		rc = utf8_convert(c, c->tail, c->tail_len, 1, 1, out, &used);
+		rc = utf8_convert(c, c->tail, c->tail_len, 1, 1, out, &used, NULL);
 		c->tail_len = 0;
 		return rc;
 	}
-	rc = utf8_convert(c, in, n, final, 1, out, &used);
+	/* with nothing in out yet, unchanged input is handed out as it is */
+	rc = utf8_convert(c, in, n, final, 1, out, &used, view && !out->len ? &unchanged : NULL);
 	if (rc < 0)
 		return rc;
+	if (unchanged) {
+		*view = (const char *)in;
+		*view_len = used;
+	}
 	c->tail_len = n - used;
 	memcpy(c->tail, in + used, c->tail_len);
 	return 0;
@@ -801,7 +845,7 @@ static int flush_scratch(struct charset_conv *c, const char *s, size_t n, struct
 {
 	size_t used;
 
-	return utf8_convert(c, (const unsigned char *)s, n, 1, 0, out, &used);
+	return utf8_convert(c, (const unsigned char *)s, n, 1, 0, out, &used, NULL);
 }
 
 static int feed_iconv(struct charset_conv *c, const unsigned char *in, size_t n, int final,
@@ -865,15 +909,33 @@ done:
 
 int charset_conv_feed(struct charset_conv *c, const char *in, size_t n, int final, struct buf *out)
 {
+	return charset_conv_view(c, in, n, final, out, NULL, NULL);
+}
+
+int charset_conv_view(struct charset_conv *c, const char *in, size_t n, int final, struct buf *out,
+		      const char **res, size_t *reslen)
+{
 	const unsigned char *p = (const unsigned char *)in;
+	const char *view = NULL;
+	size_t view_len = 0;
+	int rc;
 
 	if (!c || !out || (!in && n))
 		return -EINVAL;
 	if (!in)
 		p = (const unsigned char *)"";
+	if (res) {
+		buf_reset(out);
+		rc = c->kind == CONV_UTF8 ? feed_utf8(c, p, n, final, out, &view, &view_len)
+		     : c->kind == CONV_CP1252 ? feed_cp1252(c, p, n, out)
+					      : feed_iconv(c, p, n, final, out);
+		*res = view ? view : out->data ? out->data : "";
+		*reslen = view ? view_len : out->len;
+		return rc;
+	}
 	switch (c->kind) {
 	case CONV_UTF8:
-		return feed_utf8(c, p, n, final, out);
+		return feed_utf8(c, p, n, final, out, NULL, NULL);
 	case CONV_CP1252:
 		return feed_cp1252(c, p, n, out);
 	default:

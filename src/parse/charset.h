@@ -47,6 +47,11 @@ void charset_conv_free(struct charset_conv *c);
  * controls (U+0080..U+009F) become the windows-1252 characters they stand for ("don’t").
  * Returns 0 or -ENOMEM. */
 int charset_conv_feed(struct charset_conv *c, const char *in, size_t n, int final, struct buf *out);
+/* charset_conv_feed() into out emptied first, its result in *res, *reslen: out's bytes, or
+ * (UTF-8 input that needs no change) the input's own, without a copy. Either stays valid until
+ * out or the input changes. */
+int charset_conv_view(struct charset_conv *c, const char *in, size_t n, int final, struct buf *out,
+		      const char **res, size_t *reslen);
 /* Invalid bytes replaced so far (a hint that the declared encoding was wrong). */
 size_t charset_conv_errors(const struct charset_conv *c);
 /* Control characters XML 1.0 forbids (NUL, C0 other than tab and newlines), removed so far. */

@@ -148,17 +148,49 @@ static int counting_fn(void *ud, struct article *a, const struct feed_info *f)
 	return p->fn ? p->fn(p->ud, a, f) : 0;
 }
 
+/* Pushes the repaired bytes s[0..len) (the tail of p->fix.out when it made sections): each
+ * CDATA section xml_fix made on its own, or, once libxml2 has seen an error (after which it
+ * drops references in text), the text as written, and no more sections after it. */
+static int push_fixed(struct feed_parser *p, const char *s, size_t len, int final)
+{
+	struct xml_fix *f = &p->fix;
+	size_t k, off = 0, skip = f->nmarks ? (size_t)(s - f->out.data) : 0, at;
+	int rc;
+
+	for (k = 0; k < f->nmarks; k++) {
+		const struct xml_fix_mark *m = &f->marks[k];
+
+		at = m->at - skip;
+		if ((rc = feed_xml_push(p->xml, s + off, at - off, 0)) < 0)
+			return rc;
+		if (!f->no_wrap && feed_xml_wellformed(p->xml)) {
+			rc = feed_xml_push(p->xml, s + at, m->len, 0);
+		} else {
+			struct buf orig = BUF_INIT;
+
+			f->no_wrap = 1;
+			rc = xml_fix_orig(f, m, &orig);
+			if (rc == 0)
+				rc = feed_xml_push(p->xml, buf_cstr(&orig), orig.len, 0);
+			buf_fini(&orig);
+		}
+		if (rc < 0)
+			return rc;
+		off = at + m->len;
+	}
+	return feed_xml_push(p->xml, s + off, len - off, final);
+}
+
 /* Converts n bytes to UTF-8 and pushes them to the XML parser. */
 static int xml_feed(struct feed_parser *p, const char *data, size_t n, int final)
 {
-	const char *s;
-	size_t len;
+	const char *s, *u;
+	size_t len, ulen;
 	int rc;
 
-	buf_reset(&p->utf8);
-	if (charset_conv_feed(p->conv, data, n, final, &p->utf8) < 0)
+	if (charset_conv_view(p->conv, data, n, final, &p->utf8, &u, &ulen) < 0)
 		return fail(p, -ENOMEM, "out of memory");
-	if (xml_fix_run(&p->fix, p->utf8.data ? p->utf8.data : "", p->utf8.len, final, &s, &len) < 0)
+	if (xml_fix_run(&p->fix, u, ulen, final, &s, &len) < 0)
 		return fail(p, -ENOMEM, "out of memory");
 	if (p->fix.bare && !p->bare_warned) {
 		p->bare_warned = 1;
@@ -174,7 +206,7 @@ static int xml_feed(struct feed_parser *p, const char *data, size_t n, int final
 	}
 	if (len)
 		p->lead_done = 1;
-	rc = feed_xml_push(p->xml, s, len, final);
+	rc = push_fixed(p, s, len, final);
 	/* a big chunk's converted copy is not kept around */
 	if (p->utf8.cap > (1u << 20))
 		buf_fini(&p->utf8);

@@ -554,9 +554,14 @@ static enum ns ns_of(const xmlChar *uri, const xmlChar *prefix)
 	}
 	if (!*uri)
 		return NS_RSS;
-	for (i = 0; i < sizeof ns_uris / sizeof *ns_uris; i++)
-		if (!strcmp((const char *)uri, ns_uris[i].uri))
-			return ns_uris[i].ns;
+	{
+		size_t len = strlen((const char *)uri);
+
+		/* the lengths tell most URIs apart before their bytes are compared */
+		for (i = 0; i < sizeof ns_uris / sizeof *ns_uris; i++)
+			if (strlen(ns_uris[i].uri) == len && !memcmp(uri, ns_uris[i].uri, len))
+				return ns_uris[i].ns;
+	}
 	/* itunes' namespace is written with any case */
 	if (!strcasecmp((const char *)uri, "http://www.itunes.com/dtds/podcast-1.0.dtd"))
 		return NS_ITUNES;
@@ -570,17 +575,20 @@ static enum el lookup(enum ns ns, const char *name)
 	if (ns == NS_ATOM03)
 		ns = NS_ATOM;
 	for (i = 0; i < sizeof vocabulary / sizeof *vocabulary; i++)
-		if (vocabulary[i].ns == ns && !strcmp(vocabulary[i].name, name))
+		if (vocabulary[i].ns == ns && vocabulary[i].name[0] == name[0] &&
+		    !strcmp(vocabulary[i].name, name))
 			return vocabulary[i].el;
 	if (ns != NS_RSS)
 		return E_OTHER;
 	/* RSS 0.9x/2.0 element names are matched without regard to case by feed readers */
 	for (i = 0; i < sizeof vocabulary / sizeof *vocabulary; i++)
-		if (vocabulary[i].ns == ns && !strcasecmp(vocabulary[i].name, name))
+		if (vocabulary[i].ns == ns && (vocabulary[i].name[0] | 0x20) == (name[0] | 0x20) &&
+		    !strcasecmp(vocabulary[i].name, name))
 			return vocabulary[i].el;
 	/* Atom written without its namespace is still Atom */
 	for (i = 0; i < sizeof vocabulary / sizeof *vocabulary; i++)
-		if (vocabulary[i].ns == NS_ATOM && !strcmp(vocabulary[i].name, name))
+		if (vocabulary[i].ns == NS_ATOM && vocabulary[i].name[0] == name[0] &&
+		    !strcmp(vocabulary[i].name, name))
 			return vocabulary[i].el;
 	return E_OTHER;
 }
@@ -675,7 +683,7 @@ static int is_void_element(const char *name)
 	int i;
 
 	for (i = 0; v[i]; i++)
-		if (!strcasecmp(name, v[i]))
+		if ((name[0] | 0x20) == v[i][0] && !strcasecmp(name, v[i]))
 			return 1;
 	return 0;
 }
@@ -703,7 +711,12 @@ static char *collect_take(struct feed_xml *x)
 	char *s;
 
 	x->collecting = 0;
-	s = strndup(buf_cstr(&x->text), x->text.len);
+	/* the text holds no NUL (the converter removed them): its length is known */
+	s = malloc(x->text.len + 1);
+	if (s) {
+		memcpy(s, buf_cstr(&x->text), x->text.len);
+		s[x->text.len] = '\0';
+	}
 	buf_reset(&x->text);
 	return s;
 }
@@ -1794,6 +1807,11 @@ int feed_xml_push(struct feed_xml *x, const char *utf8, size_t n, int terminate)
 	if (x->stopped || (x->ctxt->instate == XML_PARSER_EOF && !terminate))
 		return -EBADMSG;
 	return 0;
+}
+
+int feed_xml_wellformed(const struct feed_xml *x)
+{
+	return x->ctxt->wellFormed;
 }
 
 int feed_xml_ok(const struct feed_xml *x)

@@ -24,6 +24,9 @@ void feed_xml_set_repair_utf8(struct feed_xml *x, int on);
  * asked to stop, or -EBADMSG once the parser stopped on a fatal error. */
 int feed_xml_push(struct feed_xml *x, const char *utf8, size_t n, int terminate);
 /* Whether the document was well-formed XML with a feed root element. */
+/* Whether libxml2 has seen no well-formedness error so far (after one it drops every entity
+ * reference in text). */
+int feed_xml_wellformed(const struct feed_xml *x);
 int feed_xml_ok(const struct feed_xml *x);
 /* Whether a feed element (rss, rdf:RDF, feed, channel) was seen. */
 int feed_xml_is_feed(const struct feed_xml *x);

@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* Bare ampersands and "&#X" references repaired in the XML byte stream, chunk by chunk. */
+/* Bare ampersands and "&#X" references repaired in the XML byte stream, chunk by chunk, and
+ * escaped element text rewritten as CDATA sections (xml_fix.h says why and when). */
 #include "autoconfig.h"
 
 #include "xml_fix.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
-enum { S_TEXT, S_COMMENT, S_CDATA, S_PI };
+enum { S_TEXT, S_COMMENT, S_CDATA, S_PI, S_TAG };
 
 /* A reference's name is rarely longer; a longer "name" is taken for text. */
 #define REF_NAME_MAX 64
@@ -21,7 +26,10 @@ void xml_fix_fini(struct xml_fix *f)
 {
 	buf_fini(&f->carry);
 	buf_fini(&f->out);
+	buf_fini(&f->work);
+	free(f->marks);
 }
+
 
 static int name_start(unsigned char b)
 {
@@ -44,6 +52,9 @@ static long ref_len(const unsigned char *s, size_t n)
 {
 	size_t i = 1, k;
 
+	/* escaped markup is mostly "&lt;" and "&gt;" */
+	if (n >= 4 && (s[1] == 'l' || s[1] == 'g') && s[2] == 't' && s[3] == ';')
+		return 4;
 	if (i >= n)
 		return -1;
 	if (s[i] == '#') {
@@ -69,7 +80,7 @@ static long ref_len(const unsigned char *s, size_t n)
 	return s[i] == ';' ? (long)i + 1 : 0;
 }
 
-/* Index just past needle (2 or 3 bytes) at or after i, or n. */
+/* Index just past needle (2 or 3 bytes) at or after i, or 0 when it is not there. */
 static size_t find_end(const char *s, size_t n, size_t i, const char *needle, size_t l)
 {
 	const char *p;
@@ -80,7 +91,7 @@ static size_t find_end(const char *s, size_t n, size_t i, const char *needle, si
 			return i + l;
 		i++;
 	}
-	return n;
+	return 0;
 }
 
 /* Copies s[*done..upto) and then rep to out. */
@@ -95,16 +106,334 @@ static int emit(struct xml_fix *f, const char *s, size_t *done, size_t upto, con
 	return err;
 }
 
-/* The index of the next c at or after i (n when none), searched for again only once passed. */
-static size_t next_of(const char *s, size_t n, size_t i, int c, size_t *cache)
+/* Whether text at s[i] needs a look: an '&', or a '<' that may open a comment, a CDATA section
+ * or a processing instruction (followed by '!' or '?', or by the end of the bytes). */
+static int special(const char *s, size_t n, size_t i)
 {
-	const char *p;
+	return s[i] == '&' || (s[i] == '<' && (i + 1 == n || s[i + 1] == '!' || s[i + 1] == '?'));
+}
 
-	if (*cache == (size_t)-1 || *cache < i) {
-		p = memchr(s + i, c, n - i);
-		*cache = p ? (size_t)(p - s) : n;
+/* The index of the next special byte at or after i, n when none. Ordinary tags are most of
+ * the '<' in a feed: with SSE2 sixteen bytes are tested at a time, a '<' against the byte after
+ * it, so they never stop the scan. */
+static size_t next_special(const char *s, size_t n, size_t i)
+{
+#ifdef __SSE2__
+	const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'), bang = _mm_set1_epi8('!'),
+		      q = _mm_set1_epi8('?');
+
+	while (n - i >= 17) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i w = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 1));
+		__m128i open = _mm_and_si128(_mm_cmpeq_epi8(v, lt),
+					     _mm_or_si128(_mm_cmpeq_epi8(w, bang), _mm_cmpeq_epi8(w, q)));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, amp), open));
+
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
 	}
-	return *cache;
+#endif
+	for (; i < n; i++)
+		if (special(s, n, i))
+			return i;
+	return n;
+}
+
+/* The index of the first of the bytes a..e at or after i, n when none (pass a byte twice to
+ * look for fewer). */
+static inline __attribute__((always_inline)) size_t find_any(const char *s, size_t n, size_t i,
+							  char a, char b, char c, char d, char e)
+{
+#ifdef __SSE2__
+	const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b), vc = _mm_set1_epi8(c),
+		      vd = _mm_set1_epi8(d), ve = _mm_set1_epi8(e);
+
+	while (n - i >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)),
+					   _mm_or_si128(_mm_cmpeq_epi8(v, vc), _mm_cmpeq_epi8(v, vd)));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(hit, _mm_cmpeq_epi8(v, ve)));
+
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	for (; i < n; i++)
+		if (s[i] == a || s[i] == b || s[i] == c || s[i] == d || s[i] == e)
+			return i;
+	return n;
+}
+
+/* The character a predefined entity reference of length r at s stands for, or 0. */
+static char predefined(const char *s, long r)
+{
+	if (r == 4 && s[2] == 't')
+		return s[1] == 'l' ? '<' : s[1] == 'g' ? '>' : 0;
+	if (r == 5 && !memcmp(s, "&amp;", 5))
+		return '&';
+	if (r == 6 && !memcmp(s, "&quot;", 6))
+		return '"';
+	if (r == 6 && !memcmp(s, "&apos;", 6))
+		return '\'';
+	return 0;
+}
+
+/* The character a numeric reference of length r at s stands for when libxml2 accepts it (an
+ * XML Char), else 0. */
+static unsigned char_ref(const char *s, long r)
+{
+	int hex = s[2] == 'x' || s[2] == 'X';
+	unsigned v = 0;
+	long j;
+
+	for (j = 2 + hex; j < r - 1; j++) {
+		unsigned d = (unsigned char)s[j];
+
+		d = d <= '9' ? d - '0' : (d | 0x20) - 'a' + 10;
+		v = hex ? v * 16 + d : v * 10 + d;
+		if (v > 0x10FFFF)
+			return 0;
+	}
+	if (v == 0x9 || v == 0xA || v == 0xD || (v >= 0x20 && v <= 0xD7FF) ||
+	    (v >= 0xE000 && v <= 0xFFFD) || v >= 0x10000)
+		return v;
+	return 0;
+}
+
+/* Writes cp as UTF-8 at o; returns the end. */
+static char *put_utf8(char *o, unsigned cp)
+{
+	if (cp < 0x80) {
+		*o++ = (char)cp;
+	} else if (cp < 0x800) {
+		*o++ = (char)(0xC0 | cp >> 6);
+		*o++ = (char)(0x80 | (cp & 0x3F));
+	} else if (cp < 0x10000) {
+		*o++ = (char)(0xE0 | cp >> 12);
+		*o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+		*o++ = (char)(0x80 | (cp & 0x3F));
+	} else {
+		*o++ = (char)(0xF0 | cp >> 18);
+		*o++ = (char)(0x80 | ((cp >> 12) & 0x3F));
+		*o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+		*o++ = (char)(0x80 | (cp & 0x3F));
+	}
+	return o;
+}
+
+/* Records the section just written: out[at..) for s[from..to). */
+static int add_mark(struct xml_fix *f, size_t at, size_t from, size_t to)
+{
+	struct xml_fix_mark *m;
+
+	if (f->nmarks == f->capmarks) {
+		size_t cap = f->capmarks ? 2 * f->capmarks : 16;
+
+		m = realloc(f->marks, cap * sizeof *m);
+		if (!m)
+			return -ENOMEM;
+		f->marks = m;
+		f->capmarks = cap;
+	}
+	m = &f->marks[f->nmarks++];
+	m->at = at;
+	m->len = f->out.len - at;
+	m->orig = from;
+	m->orig_len = to - from;
+	return 0;
+}
+
+int xml_fix_orig(const struct xml_fix *f, const struct xml_fix_mark *m, struct buf *out)
+{
+	const char *s = f->in, *amp;
+	size_t from = m->orig, to = m->orig + m->orig_len, k;
+	int err = 0;
+
+	/* the text as it would have gone without the section: a bare '&' repaired */
+	buf_reset(out);
+	while (!err && from < to) {
+		amp = memchr(s + from, '&', to - from);
+		k = amp ? (size_t)(amp - s) : to;
+		err = buf_append(out, s + from, k - from);
+		if (!err && k < to)
+			err = ref_len((const unsigned char *)s + k, to - k) > 0
+				      ? buf_append(out, "&", 1)
+				      : buf_append(out, "&amp;", 5);
+		from = k + 1;
+	}
+	return err;
+}
+
+/* Writes the text run from the predefined reference at s[i] into a CDATA section, its
+ * references decoded, until something a section cannot hold as it is: the end of the run ('<'),
+ * another kind of reference, a CR (libxml2 normalises line ends in text only), a ']' (no "]]>"
+ * may form in a section), or the end of the bytes. libxml2 then reads the run in one piece
+ * instead of one callback per reference. Returns where the section ended. */
+static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int final,
+		       size_t *done, int *err)
+{
+	size_t len, k, ref_in, at, from = i;
+	char *o, *ref_out, c;
+	long r;
+
+	if ((*err = emit(f, s, done, i, "<![CDATA[", 9)) < 0)
+		return n;
+	at = f->out.len - 9;
+	/* room for the rest of the bytes, which the section never outgrows (grown, when it must
+	 * be, to hold all n bytes once more, so that it rarely is) */
+	len = f->out.len;
+	if (f->out.cap - len <= n - i) {
+		if ((*err = buf_append(&f->out, s, n)) < 0)
+			return n;
+		f->out.len = len;
+	}
+	o = ref_out = f->out.data + len;
+	ref_in = i;
+	while (i < n) {
+		k = find_any(s, n, i, '&', '<', '\r', ']', ']');
+		memmove(o, s + i, k - i);
+		o += k - i;
+		i = k;
+		if (i >= n || s[i] == '\r' || s[i] == ']') {
+			/* On a raw "]]>" libxml2 drops the text back to where its piece of text
+			 * began, the last reference, and a run may go on in the next bytes: the text
+			 * after the last reference stays out of the section, its piece beginning
+			 * where it did. */
+			o = ref_out;
+			i = ref_in;
+			break;
+		}
+		if (s[i] == '<')
+			break;
+		if (n - i >= 4 && s[i + 2] == 't' && s[i + 3] == ';' &&
+		    (s[i + 1] == 'l' || s[i + 1] == 'g')) {
+			/* "&lt;" and "&gt;", most of escaped markup, without the general path */
+			r = 4;
+			c = s[i + 1] == 'l' ? '<' : '>';
+		} else {
+			r = ref_len((const unsigned char *)s + i, n - i);
+			if (r < 0 && !final)
+				break;
+			/* a bare '&' is text as it is (and a reference to libxml2 without us) */
+			c = r <= 0 ? '&' : predefined(s + i, r);
+			if (r <= 0) {
+				f->bare++;
+				r = 1;
+			} else if (s[i + 1] == '#') {
+				/* a numeric reference libxml2 accepts: its character (which the
+				 * reference's bytes never outgrow); &#X is read as &#x */
+				unsigned cp = s[i + 2] == 'X' ? 0 : char_ref(s + i, r);
+
+				if (!cp)
+					break;
+				o = put_utf8(o, cp);
+				i += (size_t)r;
+				ref_in = i;
+				ref_out = o;
+				continue;
+			}
+		}
+		if (!c)
+			break;
+		*o++ = c;
+		i += (size_t)r;
+		ref_in = i;
+		ref_out = o;
+	}
+	f->out.len = (size_t)(o - f->out.data);
+	*done = i;
+	if ((*err = emit(f, s, done, i, "]]>", 3)) == 0)
+		*err = add_mark(f, at, from, i);
+	return i;
+}
+
+/* The '&' at s[i] (r its reference's length, 0 for a bare one): repaired, or, for a
+ * predefined reference in element content, the start of a CDATA section. Returns the index
+ * after what was done. */
+static size_t on_amp(struct xml_fix *f, const char *s, size_t n, size_t i, long r, int final,
+		     size_t *done, int *err)
+{
+	if (r > 0 && !f->no_wrap && !f->risky && f->state == S_TEXT && f->depth > 0 &&
+	    predefined(s + i, r))
+		return wrap_run(f, s, n, i, final, done, err);
+	if (f->state == S_TEXT && r > 0 && s[i + 1] == '#' && !char_ref(s + i, r))
+		f->risky = 1; /* libxml2 reports it once it reads on */
+	if (r <= 0) {
+		*err = emit(f, s, done, i + 1, "amp;", 4);
+		f->bare++;
+		return i + 1;
+	}
+	if (s[i + 1] == '#' && s[i + 2] == 'X') {
+		*err = emit(f, s, done, i + 2, "x", 1);
+		*done = i + 3;
+	}
+	return i + (size_t)r;
+}
+
+/* The '<' at s[i] in text (at least nine bytes follow, or the input ends): a comment, CDATA
+ * section or PI to skip, or a tag whose end is then looked for. Anything this lexer does not
+ * know (a DOCTYPE, a '<' that starts nothing) stops the CDATA rewriting for the document. */
+static size_t on_lt(struct xml_fix *f, const char *s, size_t n, size_t i)
+{
+	if (n - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
+		f->state = S_COMMENT;
+		return i + 4;
+	}
+	if (n - i >= 9 && memcmp(s + i, "<![CDATA[", 9) == 0) {
+		f->state = S_CDATA;
+		return i + 9;
+	}
+	if (n - i >= 2 && s[i + 1] == '?') {
+		f->state = S_PI;
+		return i + 2;
+	}
+	if (f->no_wrap)
+		return i + 1;
+	if (n - i >= 2 && s[i + 1] == '/') {
+		f->state = S_TAG;
+		if (--f->depth < 0)
+			f->no_wrap = 1;
+		return i + 2;
+	}
+	if (n - i >= 2 && name_start((unsigned char)s[i + 1])) {
+		f->state = S_TAG;
+		f->depth++;
+		return i + 1;
+	}
+	f->no_wrap = 1;
+	return i + 1;
+}
+
+/* Inside a tag: to the '>' that ends it, past quoted attribute values; a self-closing tag
+ * takes back its depth. A '<' inside a tag is broken markup: no more rewriting. Stops at an
+ * '&' (the state stays S_TAG), which is repaired as in text but never rewritten. */
+static size_t in_tag(struct xml_fix *f, const char *s, size_t n, size_t i)
+{
+	for (;;) {
+		i = f->quote ? find_any(s, n, i, f->quote, f->quote, '<', '&', '&')
+			     : find_any(s, n, i, '>', '"', '\'', '<', '&');
+		if (i >= n || s[i] == '&')
+			return i;
+		if (s[i] == '<') {
+			f->no_wrap = 1;
+			f->quote = 0;
+			f->state = S_TEXT;
+			return i;
+		}
+		if (f->quote) {
+			f->quote = 0;
+		} else if (s[i] != '>') {
+			f->quote = s[i];
+		} else {
+			if ((i ? s[i - 1] : f->last) == '/')
+				f->depth--;
+			f->state = S_TEXT;
+			return i + 1;
+		}
+		i++;
+	}
 }
 
 /* Scans s[0..n) from the state in f; returns where the bytes held back begin (n when none). */
@@ -112,54 +441,52 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 {
 	static const char *const ends[] = {NULL, "-->", "]]>", "?>"};
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, lt = (size_t)-1, amp = (size_t)-1, l, e;
+	size_t i = 0, l, e;
 	long r;
 
 	while (i < n && !*err) {
+		if (f->state == S_TAG) {
+			i = in_tag(f, s, n, i);
+			if (i < n && f->state == S_TAG) { /* an '&' in the tag */
+				r = ref_len(u + i, n - i);
+				if (r < 0 && !final)
+					return i;
+				i = on_amp(f, s, n, i, r, final, done, err);
+			}
+			continue;
+		}
 		if (f->state != S_TEXT) {
 			l = strlen(ends[f->state]);
 			e = find_end(s, n, i, ends[f->state], l);
-			if (e == n && !final) /* its end may begin in the last bytes */
+			/* not there yet: its end may begin in the last bytes (an end found just at
+			 * the last byte is found, not held back in pieces) */
+			if (!e && !final)
 				return n - i > l ? n - (l - 1) : i;
 			f->state = S_TEXT;
-			i = e;
+			i = e ? e : n;
 			continue;
 		}
-		if (next_of(s, n, i, '&', &amp) < next_of(s, n, i, '<', &lt)) {
-			i = amp;
+		i = f->no_wrap ? next_special(s, n, i) : find_any(s, n, i, '&', '<', ']', '<', '<');
+		if (i >= n)
+			return n;
+		if (s[i] == ']') {
+			/* a raw "]]>" is an error libxml2 reports only once it reads on */
+			if (n - i < 3 ? !final : (s[i + 1] == ']' && s[i + 2] == '>'))
+				f->risky = 1;
+			i++;
+			continue;
+		}
+		if (s[i] == '&') {
 			r = ref_len(u + i, n - i);
 			if (r < 0 && !final)
 				return i;
-			if (r <= 0) {
-				*err = emit(f, s, done, i + 1, "amp;", 4);
-				f->bare++;
-				i++;
-				continue;
-			}
-			if (s[i + 1] == '#' && s[i + 2] == 'X') {
-				*err = emit(f, s, done, i + 2, "x", 1);
-				*done = i + 3;
-			}
-			i += (size_t)r;
+			i = on_amp(f, s, n, i, r, final, done, err);
 			continue;
 		}
-		i = lt;
-		if (i >= n)
-			return n;
 		if (n - i < 9 && !final)
 			return i; /* perhaps "<!--" or "<![CDATA[" cut short */
-		if (n - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
-			f->state = S_COMMENT;
-			i += 4;
-		} else if (n - i >= 9 && memcmp(s + i, "<![CDATA[", 9) == 0) {
-			f->state = S_CDATA;
-			i += 9;
-		} else if (n - i >= 2 && s[i + 1] == '?') {
-			f->state = S_PI;
-			i += 2;
-		} else {
-			i++;
-		}
+		f->risky = 0;
+		i = on_lt(f, s, n, i);
 	}
 	return n;
 }
@@ -167,26 +494,32 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 int xml_fix_run(struct xml_fix *f, const char *s, size_t n, int final, const char **res,
 		size_t *reslen)
 {
-	struct buf work = BUF_INIT;
 	size_t done = 0, hold;
 	int err = 0;
 
 	buf_reset(&f->out);
+	buf_reset(&f->work);
+	f->nmarks = 0;
 	if (f->carry.len) {
-		/* the held-back bytes and the new ones, as one piece */
-		work = f->carry;
-		buf_init(&f->carry);
-		if (buf_append(&work, s, n) < 0) {
-			buf_fini(&work);
+		/* the held-back bytes and the new ones, as one piece (kept until the next call:
+		 * xml_fix_orig reads them) */
+		struct buf t = f->work;
+
+		f->work = f->carry;
+		f->carry = t;
+		buf_reset(&f->carry);
+		if (buf_append(&f->work, s, n) < 0)
 			return -ENOMEM;
-		}
-		s = work.data;
-		n = work.len;
+		s = f->work.data;
+		n = f->work.len;
 	}
+	f->in = s;
 	hold = scan(f, s, n, final, &done, &err);
+	if (hold)
+		f->last = s[hold - 1];
 	if (!err && hold < n)
 		err = buf_append(&f->carry, s + hold, n - hold);
-	if (!err && (done || work.len)) {
+	if (!err && (done || f->out.len || f->work.len)) {
 		/* something was changed, or the input is our own copy: hand out f->out */
 		err = emit(f, s, &done, hold, NULL, 0);
 		*res = buf_cstr(&f->out);
@@ -195,6 +528,5 @@ int xml_fix_run(struct xml_fix *f, const char *s, size_t n, int final, const cha
 		*res = s;
 		*reslen = hold;
 	}
-	buf_fini(&work);
 	return err;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Repairs the two reference slips real feeds make, in the byte stream before libxml2 sees it:
- * a bare '&' (a URL's "?a=1&b=2", "Tom & Jerry") and HTML's "&#X41;". */
+ * a bare '&' (a URL's "?a=1&b=2", "Tom & Jerry") and HTML's "&#X41;"; and hands escaped text on
+ * as CDATA sections. */
 #ifndef FEEDSPOOL_XML_FIX_H
 #define FEEDSPOOL_XML_FIX_H
 
@@ -14,9 +15,38 @@
  * as feed readers read it (Python feedparser's loose parser keeps it as text), it becomes
  * "&amp;". Inside comments, CDATA sections and processing instructions nothing is changed.
  * "&#X41;" becomes "&#x41;", which XML spells that way.
+ *
+ * For speed, escaped text in element content ("&lt;p&gt;Hello&lt;/p&gt;") is handed on as a
+ * CDATA section with its predefined references decoded ("<![CDATA[<p>Hello</p>]]>"): the same
+ * characters, in one libxml2 callback instead of a reference parse and two callbacks per "&lt;".
+ * The scan follows tags (quoted attribute values, self-closing tags, depth) to know what is
+ * element content; a section never holds a CR (libxml2 normalises line ends in text only), a
+ * ']', another kind of reference or a '<', never spans two calls, and adds or removes no
+ * newline (line numbers stay). Markup the scan does not know (a DOCTYPE, a '<' that starts no
+ * tag, a '<' inside a tag, an end tag too many) turns this off for the rest of the document.
+ * Once libxml2 has seen a well-formedness error it drops every reference in text, so the caller
+ * pushes each section on its own and, when libxml2 has reported an error by then, the text as
+ * written instead (xml_fix_mark), and sets no_wrap.
  */
+/* One CDATA section of the last call: out's bytes [at, at + len) stand for the input's bytes
+ * [orig, orig + orig_len) (xml_fix_orig). */
+struct xml_fix_mark {
+	size_t at, len, orig, orig_len;
+};
+
 struct xml_fix {
-	int state;         /* text, comment, CDATA or processing instruction */
+	int state;         /* text, tag, comment, CDATA or processing instruction */
+	int depth;         /* elements open, as far as the tags seen tell */
+	char quote;        /* the quote of the attribute value being read in a tag, or 0 */
+	char last;         /* the last byte handed out by the previous call */
+	int no_wrap;       /* markup this scan does not know was seen (or the caller saw an error):
+			    * no more CDATA sections */
+	int risky;         /* the text run so far holds a ']' or a numeric reference: no section
+			    * in it (libxml2 may report an error there only once it reads on) */
+	struct xml_fix_mark *marks; /* the sections of the last call, in order */
+	size_t nmarks, capmarks;
+	const char *in;    /* the bytes the last call read (the caller's, or work) */
+	struct buf work;   /* held-back bytes and new ones, when there were held-back ones */
 	struct buf carry;  /* bytes held back until what they start is known */
 	struct buf out;    /* the repaired bytes of the last call */
 	size_t bare;       /* bare '&' rewritten so far */
@@ -29,5 +59,8 @@ void xml_fix_fini(struct xml_fix *f);
  * markup may be held back for the next call. 0 or -ENOMEM. */
 int xml_fix_run(struct xml_fix *f, const char *s, size_t n, int final, const char **res,
 		size_t *reslen);
+/* The bytes section m of the last call stands for, as they go without it, into out (emptied
+ * first); the last call's input must still be there. 0 or -ENOMEM. */
+int xml_fix_orig(const struct xml_fix *f, const struct xml_fix_mark *m, struct buf *out);
 
 #endif
