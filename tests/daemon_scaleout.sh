@@ -116,7 +116,9 @@ takeover() {
 	: >"$TMP/held"
 	: >"$TMP/held.names"
 	for _try in 1 2 3 4 5; do
-		poll_until "round $1: instance $2 holds a lease" 20 holds_lease "$2" || break
+		# a lease lives for one fetch (tens of ms): seen by polling, which on a loaded
+		# machine (a full suite beside four builds) took over 20 s once
+		poll_until "round $1: instance $2 holds a lease" 60 holds_lease "$2" || break
 		kill9 "$2"
 		psql_q "SELECT name, lease_no FROM feeds WHERE lease_owner LIKE '$(owner_like "$2")'" |
 			tr '|' ' ' >"$TMP/held.names"
