@@ -726,13 +726,24 @@ static void test_fix_double_utf8(void)
 
 static void test_fallback(void)
 {
-	CHECK_STR(charset_fallback("UTF-8", "caf\xc3\xa9", 5), "UTF-8", "valid UTF-8 stays");
-	CHECK_STR(charset_fallback("UTF-8", "caf\xe9 \x93", 6), "WINDOWS-1252", "bad UTF-8");
-	CHECK_STR(charset_fallback("UTF-8", "\xe9\x9d", 2), "ISO-8859-2",
+	CHECK_STR(charset_fallback("UTF-8", "caf\xc3\xa9", 5, 1), "UTF-8", "valid UTF-8 stays");
+	CHECK_STR(charset_fallback("UTF-8", "caf\xe9 \x93", 6, 1), "WINDOWS-1252", "bad UTF-8");
+	CHECK_STR(charset_fallback("UTF-8", "\xe9\x9d", 2, 1), "ISO-8859-2",
 		  "0x9D is unassigned in windows-1252");
-	CHECK_STR(charset_fallback("UTF-8", "\x81", 1), "ISO-8859-2", "0x81 too");
-	CHECK_STR(charset_fallback("ISO-8859-5", "\x81\xff", 2), "ISO-8859-5",
+	CHECK_STR(charset_fallback("UTF-8", "\x81", 1, 1), "ISO-8859-2", "0x81 too");
+	CHECK_STR(charset_fallback("ISO-8859-5", "\x81\xff", 2, 1), "ISO-8859-5",
 		  "a declared single-byte encoding decodes anything");
+	/* the first bytes of a document: a character the end cuts short is no evidence */
+	CHECK_STR(charset_fallback("UTF-8", "caf\xe2\x80", 5, 0), "UTF-8",
+		  "a prefix ending inside a character stays UTF-8");
+	CHECK_STR(charset_fallback("UTF-8", "caf\xf0\x9f\x98", 6, 0), "UTF-8",
+		  "three bytes of a four-byte character too");
+	CHECK_STR(charset_fallback("UTF-8", "caf\xe2\x80", 5, 1), "WINDOWS-1252",
+		  "a whole document ending inside a character falls back");
+	CHECK_STR(charset_fallback("UTF-8", "caf\xe9 ", 5, 0), "WINDOWS-1252",
+		  "a byte that starts no character falls back, prefix or not");
+	CHECK_STR(charset_fallback("UTF-8", "caf\xe2\x80x", 6, 0), "WINDOWS-1252",
+		  "a character cut short before the end falls back");
 }
 
 /* json_write_stringn checks UTF-8 while it escapes (one pass): a string found invalid part way,

@@ -823,6 +823,40 @@ static void test_encoding_fallback(void)
 	result_free(&r);
 }
 
+/* A UTF-8 document longer than what is held to decide the fallback (64 KiB) whose held part
+ * ends inside a character: valid UTF-8 all the same, read as UTF-8 whatever the cut (a
+ * Cyrillic feed became windows-1252 mojibake when a character straddled the 65,536th byte). */
+static void test_encoding_held_cut(void)
+{
+	static const char head[] = "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss><channel>"
+				   "<title>\xd0\x92\xd1\x81\xd0\xb5</title><item><title>t</title><description>";
+	static const char tail[] = "</description></item></channel></rss>";
+	struct feed_parser_opts o = {0};
+	size_t n = (size_t)70 << 10, chunks[] = {1 << 16, 4096, 65535, 70000};
+	char *doc = malloc(n + sizeof tail);
+	struct result r;
+
+	if (!doc)
+		return;
+	for (size_t shift = 0; shift < 4; shift++) {
+		size_t at = strlen(head) + shift; /* moves every 3-byte character across 65,536 */
+
+		memcpy(doc, head, strlen(head));
+		memset(doc + strlen(head), ' ', shift);
+		for (; at + 3 <= n; at += 3)
+			memcpy(doc + at, "\xe2\x80\x94", 3); /* an em dash */
+		strcpy(doc + at, tail);
+		for (size_t c = 0; c < sizeof chunks / sizeof *chunks; c++) {
+			parse_opts(doc, strlen(doc), &o, chunks[c], &r);
+			CHECK(r.n == 1 && !strcmp(r.feed_title, "\xd0\x92\xd1\x81\xd0\xb5"),
+			      "a held part cut inside a character (shift %zu, chunks of %zu): UTF-8 (%d "
+			      "items, title \"%s\")", shift, chunks[c], r.n, r.feed_title);
+			result_free(&r);
+		}
+	}
+	free(doc);
+}
+
 /* article_make_standfirst(): the summary is kept only when it is not the body's start (nor the
  * title), compared without whitespace and without a trailing ellipsis. */
 static void test_standfirst(void)
@@ -1122,6 +1156,7 @@ int main(void)
 	test_cdata_same_text();
 	test_standfirst();
 	test_encoding_fallback();
+	test_encoding_held_cut();
 	test_bare_ampersands();
 	test_summary_and_content();
 	test_fidelity_misc();

@@ -146,7 +146,8 @@ size_t utf8_char_len(const char *s, size_t n)
 	return k == SEQ_SHORT ? 0 : k;
 }
 
-int utf8_valid(const char *s, size_t n)
+/* Whether s[0..n) is valid UTF-8; with cut_ok, a last sequence cut short by the end is too. */
+static int valid_upto(const char *s, size_t n, int cut_ok)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, k;
@@ -173,11 +174,18 @@ int utf8_valid(const char *s, size_t n)
 			continue;
 		}
 		k = utf8_seq(p + i, n - i, &cp);
+		if (k == SEQ_SHORT && cut_ok)
+			return 1; /* a valid start of a sequence that runs past n */
 		if (k == 0 || k == SEQ_SHORT)
 			return 0;
 		i += k;
 	}
 	return 1;
+}
+
+int utf8_valid(const char *s, size_t n)
+{
+	return valid_upto(s, n, 0);
 }
 
 /* Appends a code point unless XML 1.0 forbids it. C1 controls become their windows-1252
@@ -201,12 +209,12 @@ static unsigned cp1252_to_cp(unsigned char b)
 	return b >= 0x80 && b < 0xA0 ? cp1252_c1[b - 0x80] : b;
 }
 
-const char *charset_fallback(const char *name, const char *s, size_t n)
+const char *charset_fallback(const char *name, const char *s, size_t n, int whole)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i;
 
-	if (strcmp(name, "UTF-8") != 0 || utf8_valid(s, n))
+	if (strcmp(name, "UTF-8") != 0 || valid_upto(s, n, !whole))
 		return name;
 	/* Python's windows-1252 codec refuses the five bytes the code page leaves unassigned */
 	for (i = 0; i < n; i++)

@@ -32,8 +32,9 @@ int charset_detect(const char *content_type, const unsigned char *head, size_t n
  * feedparser's fallback chain, which decodes a document as a whole with the first encoding it
  * decodes in strictly. A UTF-8 document that is not valid UTF-8 is "WINDOWS-1252", or
  * "ISO-8859-2" when it holds a byte windows-1252 leaves unassigned (0x81, 0x8D, 0x8F, 0x90,
- * 0x9D); any other name is returned as it is. */
-const char *charset_fallback(const char *name, const char *s, size_t n);
+ * 0x9D); any other name is returned as it is. When s is not the whole document (whole = 0: its
+ * first bytes), a last character cut short by the end of s is no reason to fall back. */
+const char *charset_fallback(const char *name, const char *s, size_t n, int whole);
 
 struct charset_conv;
 

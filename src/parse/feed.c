@@ -216,14 +216,15 @@ static int xml_feed(struct feed_parser *p, const char *data, size_t n, int final
 }
 
 /* Decides the format and encoding from the first bytes, then replays them. */
-/* Starts the XML parse of what is held in head. */
-static int begin_xml(struct feed_parser *p)
+/* Starts the XML parse of what is held in head: the whole document, or (whole = 0) its first
+ * HOLD_BYTES or more. */
+static int begin_xml(struct feed_parser *p, int whole)
 {
 	const char *name = p->guess.name;
 	int rc, fell_back = 0;
 
-	if (p->state == ST_HOLD && (name = charset_fallback(name, p->head.data, p->head.len)) !=
-				       p->guess.name) {
+	if (p->state == ST_HOLD &&
+	    (name = charset_fallback(name, p->head.data, p->head.len, whole)) != p->guess.name) {
 		char msg[96];
 
 		snprintf(msg, sizeof msg, "not valid UTF-8: the document was read as %s", name);
@@ -268,9 +269,9 @@ static int start(struct feed_parser *p)
 	p->guess = g;
 	if (!strcmp(g.name, "UTF-8") && g.bom_len == 0) {
 		p->state = ST_HOLD;
-		return p->head.len >= HOLD_BYTES ? begin_xml(p) : 0;
+		return p->head.len >= HOLD_BYTES ? begin_xml(p, 0) : 0;
 	}
-	return begin_xml(p);
+	return begin_xml(p, 0);
 }
 
 int feed_parser_push(struct feed_parser *p, const char *data, size_t n)
@@ -284,7 +285,7 @@ int feed_parser_push(struct feed_parser *p, const char *data, size_t n)
 
 		snprintf(msg, sizeof msg, "document larger than the limit of %zu bytes", p->max_bytes);
 		if (p->state == ST_HOLD)
-			begin_xml(p); /* what is held is parsed */
+			begin_xml(p, 0); /* what is held is parsed */
 		rc = fail(p, -EFBIG, msg);
 		if (p->xml)
 			feed_xml_push(p->xml, "", 0, 1); /* deliver what is complete */
@@ -299,7 +300,7 @@ int feed_parser_push(struct feed_parser *p, const char *data, size_t n)
 	case ST_HOLD:
 		if (buf_append(&p->head, data, n) < 0)
 			return fail(p, -ENOMEM, "out of memory");
-		return p->head.len >= HOLD_BYTES ? begin_xml(p) : 0;
+		return p->head.len >= HOLD_BYTES ? begin_xml(p, 0) : 0;
 	case ST_JSON:
 		if (buf_append(&p->head, data, n) < 0)
 			return fail(p, -ENOMEM, "out of memory");
@@ -317,7 +318,7 @@ int feed_parser_finish(struct feed_parser *p)
 
 	if (p->state == ST_SNIFF && (rc = start(p)) < 0)
 		return rc;
-	if (p->state == ST_HOLD && (rc = begin_xml(p)) < 0)
+	if (p->state == ST_HOLD && (rc = begin_xml(p, 1)) < 0)
 		return rc;
 	if (p->state == ST_JSON) {
 		char err[256] = "";
