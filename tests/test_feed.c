@@ -608,6 +608,38 @@ static void test_bare_ampersands(void)
 }
 
 /* Which element is the summary and which the body, as feedparser decides it. */
+/* A '<' that starts no markup (a comparison, an e-mail address in brackets) is text, as feed
+ * readers read it: libxml2 gave up there (every later item lost) or, recovering, put one
+ * item's link in another. */
+static void test_bare_lt(void)
+{
+	static const char doc[] =
+		"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>c</title>"
+		"<item><title>a < b and 1<2</title><author>Jane <jane@example.com></author>"
+		"<link>http://e.example/1</link></item>"
+		"<item><title>Two</title><link>http://e.example/2</link></item></channel></rss>";
+	struct feed_parser_opts o = {0};
+	struct result r;
+
+	for (size_t chunk = 1; chunk <= 1 << 16; chunk = chunk < 8 ? chunk + 1 : chunk << 4) {
+		parse_opts(doc, strlen(doc), &o, chunk, &r);
+		CHECK(r.n == 2 && r.rc == 0, "chunks of %zu: both items, no error (%d items, %s)",
+		      chunk, r.n, r.error);
+		if (r.n == 2) {
+			CHECK_STR(r.v[0].title, "a < b and 1<2", "chunks of %zu: the title as written",
+				  chunk);
+			CHECK_STR(s(r.v[0].url), "http://e.example/1", "chunks of %zu: its own link",
+				  chunk);
+			CHECK(r.v[0].n_authors == 1 && !strcmp(s(r.v[0].authors[0].email),
+							      "jane@example.com"),
+			      "chunks of %zu: the author's address", chunk);
+			CHECK_STR(s(r.v[1].url), "http://e.example/2", "chunks of %zu: the second item",
+				  chunk);
+		}
+		result_free(&r);
+	}
+}
+
 static void test_summary_and_content(void)
 {
 	static const struct {
@@ -944,6 +976,15 @@ static void test_xml_fix_places(void)
 		{"<a>&</a>", "<a>&amp;</a>"},
 		{"<!DOCTYPE x>&", "<!DOCTYPE x>&amp;"},
 		{"<a b=\"&\" c='&#X41;&' d=e&f>&", "<a b=\"&amp;\" c='&#x41;&amp;' d=e&amp;f>&amp;"},
+		/* a '<' that starts no markup is text */
+		{"a < b", "a &lt; b"},
+		{"1<2", "1&lt;2"},
+		{"<=<< ", "&lt;=&lt;&lt; "},
+		{"<jane@example.com>", "&lt;jane@example.com>"},
+		{"<averyveryverylongname.with-dots@x>", "&lt;averyveryverylongname.with-dots@x>"},
+		{"<a/><b c='d'></b><e\t/><f\n>", "<a/><b c='d'></b><e\t/><f\n>"},
+		{"<x:y>&</x:y>", "<x:y>&amp;</x:y>"},
+		{"<!DOCTYPE x>a < b <c@d>", "<!DOCTYPE x>a &lt; b &lt;c@d>"},
 	};
 	char doc[128], want[128];
 	struct buf whole = BUF_INIT, bytes = BUF_INIT;
@@ -1006,8 +1047,8 @@ static void test_xml_fix_cdata(void)
 		{"<a></a>&lt;", "<a></a>&lt;"},
 		/* markup the scan does not know: nothing changes from there on */
 		{"<!DOCTYPE a><a>&lt;</a>", "<!DOCTYPE a><a>&lt;</a>"},
-		{"<a>x < y &lt;</a>", "<a>x < y &lt;</a>"},
-		{"<a b=\"<\">&lt;</a>", "<a b=\"<\">&lt;</a>"},
+		{"<a>x < y &lt;</a>", "<a>x &lt; y &lt;</a>"}, /* a '<' that starts no markup */
+		{"<a b=\"<\">&lt;</a>", "<a b=\"&lt;\">&lt;</a>"},
 		{"</a><a>&lt;</a>", "</a><a>&lt;</a>"},
 	};
 	struct buf out = BUF_INIT;
@@ -1158,6 +1199,7 @@ int main(void)
 	test_encoding_fallback();
 	test_encoding_held_cut();
 	test_bare_ampersands();
+	test_bare_lt();
 	test_summary_and_content();
 	test_fidelity_misc();
 	test_fidelity_diff();

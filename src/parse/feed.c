@@ -52,6 +52,7 @@ struct feed_parser {
 	size_t json_skip; /* a UTF-8 BOM before a JSON Feed */
 	struct xml_fix fix; /* bare '&' and "&#X41;" repaired before libxml2 */
 	int bare_warned;
+	int bare_lt_warned;
 	int lead_done;    /* leading whitespace before the first '<' was skipped */
 	long line_offset; /* newlines skipped with it, added to reported line numbers */
 };
@@ -195,6 +196,10 @@ static int xml_feed(struct feed_parser *p, const char *data, size_t n, int final
 	if (p->fix.bare && !p->bare_warned) {
 		p->bare_warned = 1;
 		on_diag(p, 0, 0, "a bare '&' (not a reference) read as text");
+	}
+	if (p->fix.bare_lt && !p->bare_lt_warned) {
+		p->bare_lt_warned = 1;
+		on_diag(p, 0, 0, "a '<' that starts no markup read as text");
 	}
 	/* Blank lines before the XML declaration are common and harmless, but libxml2 rejects
 	 * a declaration that is not at the very start. */

@@ -106,40 +106,6 @@ static int emit(struct xml_fix *f, const char *s, size_t *done, size_t upto, con
 	return err;
 }
 
-/* Whether text at s[i] needs a look: an '&', or a '<' that may open a comment, a CDATA section
- * or a processing instruction (followed by '!' or '?', or by the end of the bytes). */
-static int special(const char *s, size_t n, size_t i)
-{
-	return s[i] == '&' || (s[i] == '<' && (i + 1 == n || s[i + 1] == '!' || s[i + 1] == '?'));
-}
-
-/* The index of the next special byte at or after i, n when none. Ordinary tags are most of
- * the '<' in a feed: with SSE2 sixteen bytes are tested at a time, a '<' against the byte after
- * it, so they never stop the scan. */
-static size_t next_special(const char *s, size_t n, size_t i)
-{
-#ifdef __SSE2__
-	const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'), bang = _mm_set1_epi8('!'),
-		      q = _mm_set1_epi8('?');
-
-	while (n - i >= 17) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		__m128i w = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 1));
-		__m128i open = _mm_and_si128(_mm_cmpeq_epi8(v, lt),
-					     _mm_or_si128(_mm_cmpeq_epi8(w, bang), _mm_cmpeq_epi8(w, q)));
-		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, amp), open));
-
-		if (m)
-			return i + (size_t)__builtin_ctz(m);
-		i += 16;
-	}
-#endif
-	for (; i < n; i++)
-		if (special(s, n, i))
-			return i;
-	return n;
-}
-
 /* The index of the first of the bytes a..e at or after i, n when none (pass a byte twice to
  * look for fewer). */
 static inline __attribute__((always_inline)) size_t find_any(const char *s, size_t n, size_t i,
@@ -406,6 +372,31 @@ static size_t on_lt(struct xml_fix *f, const char *s, size_t n, size_t i)
 	return i + 1;
 }
 
+/* What the '<' at s[i] in text starts: 1 when no markup (a space, a digit or '=' after it, "a
+ * < b", "1<2"; or a name then a byte no tag has there, "<jane@example.com>"), which libxml2
+ * cannot recover from (it drops the rest of the document) and feed readers read as text; 0
+ * when markup (or a name too long to judge: libxml2 decides); -1 when the bytes end first. */
+static int not_markup(const char *s, size_t n, size_t i, int final)
+{
+	size_t k = i + 1;
+	unsigned char c;
+
+	if (k == n)
+		return final ? 1 : -1;
+	c = (unsigned char)s[k];
+	if (c == '/' || c == '!' || c == '?')
+		return 0;
+	if (!name_start(c))
+		return 1;
+	while (k < n && k - i < 256 && name_char((unsigned char)s[k]))
+		k++;
+	if (k == n)
+		return final ? 0 : -1;
+	c = (unsigned char)s[k];
+	return !(k - i >= 256 || c == '>' || c == '/' || c == ' ' || c == '\t' || c == '\n' ||
+		 c == '\r');
+}
+
 /* Inside a tag: to the '>' that ends it, past quoted attribute values; a self-closing tag
  * takes back its depth. A '<' inside a tag is broken markup: no more rewriting. Stops at an
  * '&' (the state stays S_TAG), which is repaired as in text but never rewritten. */
@@ -443,6 +434,7 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, l, e;
 	long r;
+	int t;
 
 	while (i < n && !*err) {
 		if (f->state == S_TAG) {
@@ -466,7 +458,8 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 			i = e ? e : n;
 			continue;
 		}
-		i = f->no_wrap ? next_special(s, n, i) : find_any(s, n, i, '&', '<', ']', '<', '<');
+		i = f->no_wrap ? find_any(s, n, i, '&', '<', '<', '<', '<')
+			       : find_any(s, n, i, '&', '<', ']', '<', '<');
 		if (i >= n)
 			return n;
 		if (s[i] == ']') {
@@ -485,6 +478,16 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 		}
 		if (n - i < 9 && !final)
 			return i; /* perhaps "<!--" or "<![CDATA[" cut short */
+		if ((t = not_markup(s, n, i, final)) < 0)
+			return i; /* a name cut short */
+		if (t) { /* text: "&lt;", and no more rewriting (the scan knows no such markup) */
+			*err = emit(f, s, done, i, "&lt;", 4);
+			*done = i + 1;
+			f->bare_lt++;
+			f->no_wrap = 1;
+			i++;
+			continue;
+		}
 		f->risky = 0;
 		i = on_lt(f, s, n, i);
 	}

@@ -14,7 +14,9 @@
  * XML; libxml2's recovery drops it with the name after it ("?a=1&b=2" becomes "?a=1=2"). Read
  * as feed readers read it (Python feedparser's loose parser keeps it as text), it becomes
  * "&amp;". Inside comments, CDATA sections and processing instructions nothing is changed.
- * "&#X41;" becomes "&#x41;", which XML spells that way.
+ * "&#X41;" becomes "&#x41;", which XML spells that way. A '<' in text that starts no markup
+ * ("a < b", "1<2", "<jane@example.com>": not a letter, '/', '!' or '?' after it, or a name then
+ * a byte no tag has there) is "&lt;": libxml2 would drop the rest of the document.
  *
  * For speed, escaped text in element content ("&lt;p&gt;Hello&lt;/p&gt;") is handed on as a
  * CDATA section with its predefined references decoded ("<![CDATA[<p>Hello</p>]]>"): the same
@@ -50,6 +52,7 @@ struct xml_fix {
 	struct buf carry;  /* bytes held back until what they start is known */
 	struct buf out;    /* the repaired bytes of the last call */
 	size_t bare;       /* bare '&' rewritten so far */
+	size_t bare_lt;    /* '<' that starts no markup, rewritten so far */
 };
 
 void xml_fix_init(struct xml_fix *f);
