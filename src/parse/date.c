@@ -27,7 +27,7 @@
  * calendar before any arithmetic, so nothing ever rolls over; then days_from_civil() makes the
  * instant, without TZ. (RFC 822 dates went through curl_getdate() before: a string rebuilt
  * from the checked fields and read again with an sscanf per word, 2/3 of date_parse()'s cost.
- * tests/test_date_days.c checks that both give the same day for every date of 1583-9999.)
+ * tests/test_date_fast.c checks that both give the same day for every date of 1583-9999.)
  *
  * Rules chosen for ambiguous cases:
  * - No zone means UTC (as feedparser), except that Korean date words imply KST (+09:00).
@@ -71,87 +71,93 @@ struct when {
 	enum ampm ampm;
 };
 
-/* Names that mean the same value, as a '|'-separated lowercase list. */
+/* A lowercase name, its length in bytes and its value. Tables list one name per entry, so
+ * that find() passes over a name of the wrong length or first letter in one comparison. */
 struct name {
-	const char *list;
+	const char *s;
+	size_t len;
 	int v;
 };
+
+#define N(str, val) {str, sizeof(str) - 1, val}
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* English, then abbreviations of other languages that feeds put in an otherwise English
  * RFC 822 date ("Seg, 24 Set 2018") and that collide with nothing. */
 static const struct name months[] = {
-    {"jan|january|ene|gen|janv", 1},
-    {"feb|february|fev", 2},
-    {"mar|march|mrz|mrt", 3},
-    {"apr|april|abr|avr", 4},
-    {"may|mai|mag|mei", 5},
-    {"jun|june|giu|juin", 6},
-    {"jul|july|lug|juil", 7},
-    {"aug|august|ago", 8},
-    {"sep|sept|september|set", 9},
-    {"oct|october|out|okt|ott", 10},
-    {"nov|november", 11},
-    {"dec|december|dez|dic", 12},
+    N("jan", 1), N("january", 1), N("ene", 1), N("gen", 1), N("janv", 1),
+    N("feb", 2), N("february", 2), N("fev", 2),
+    N("mar", 3), N("march", 3), N("mrz", 3), N("mrt", 3),
+    N("apr", 4), N("april", 4), N("abr", 4), N("avr", 4),
+    N("may", 5), N("mai", 5), N("mag", 5), N("mei", 5),
+    N("jun", 6), N("june", 6), N("giu", 6), N("juin", 6),
+    N("jul", 7), N("july", 7), N("lug", 7), N("juil", 7),
+    N("aug", 8), N("august", 8), N("ago", 8),
+    N("sep", 9), N("sept", 9), N("september", 9), N("set", 9),
+    N("oct", 10), N("october", 10), N("out", 10), N("okt", 10), N("ott", 10),
+    N("nov", 11), N("november", 11),
+    N("dec", 12), N("december", 12), N("dez", 12), N("dic", 12),
     /* Greek abbreviations (as written, capitalized) and Hungarian names, which feedparser
      * reads; "m\u00e1ujus" is its spelling of m\u00e1jus */
-    {"\u0399\u03b1\u03bd|janu\u00e1r", 1},
-    {"\u03a6\u03b5\u03b2|febru\u00e1r|febru\u00e1ri", 2},
-    {"\u039c\u03ac\u03ce|\u039c\u03b1\u03ce|m\u00e1rcius", 3},
-    {"\u0391\u03c0\u03c1|\u00e1prilis", 4},
-    {"\u039c\u03ac\u03b9|\u039c\u03b1\u03ca|\u039c\u03b1\u03b9|m\u00e1jus|m\u00e1ujus", 5},
-    {"\u0399\u03bf\u03cd\u03bd|\u0399\u03bf\u03bd|j\u00fanius", 6},
-    {"\u0399\u03bf\u03cd\u03bb|\u0399\u03bf\u03bb|j\u00falius", 7},
-    {"\u0391\u03cd\u03b3|\u0391\u03c5\u03b3|augusztus", 8},
-    {"\u03a3\u03b5\u03c0|szeptember", 9},
-    {"\u039f\u03ba\u03c4|okt\u00f3ber", 10},
-    {"\u039d\u03bf\u03ad|\u039d\u03bf\u03b5", 11},
-    {"\u0394\u03b5\u03ba", 12},
+    N("\u0399\u03b1\u03bd", 1), N("janu\u00e1r", 1),
+    N("\u03a6\u03b5\u03b2", 2), N("febru\u00e1r", 2), N("febru\u00e1ri", 2),
+    N("\u039c\u03ac\u03ce", 3), N("\u039c\u03b1\u03ce", 3), N("m\u00e1rcius", 3),
+    N("\u0391\u03c0\u03c1", 4), N("\u00e1prilis", 4),
+    N("\u039c\u03ac\u03b9", 5), N("\u039c\u03b1\u03ca", 5), N("\u039c\u03b1\u03b9", 5),
+    N("m\u00e1jus", 5), N("m\u00e1ujus", 5),
+    N("\u0399\u03bf\u03cd\u03bd", 6), N("\u0399\u03bf\u03bd", 6), N("j\u00fanius", 6),
+    N("\u0399\u03bf\u03cd\u03bb", 7), N("\u0399\u03bf\u03bb", 7), N("j\u00falius", 7),
+    N("\u0391\u03cd\u03b3", 8), N("\u0391\u03c5\u03b3", 8), N("augusztus", 8),
+    N("\u03a3\u03b5\u03c0", 9), N("szeptember", 9),
+    N("\u039f\u03ba\u03c4", 10), N("okt\u00f3ber", 10),
+    N("\u039d\u03bf\u03ad", 11), N("\u039d\u03bf\u03b5", 11),
+    N("\u0394\u03b5\u03ba", 12),
 };
 
 static const struct name weekdays[] = {
-    {"mon|monday|tue|tues|tuesday|wed|wednesday|thu|thur|thurs|thursday", 0},
-    {"fri|friday|sat|saturday|sun|sunday", 0},
+    N("mon", 0), N("monday", 0), N("tue", 0), N("tues", 0), N("tuesday", 0), N("wed", 0),
+    N("wednesday", 0), N("thu", 0), N("thur", 0), N("thurs", 0), N("thursday", 0),
+    N("fri", 0), N("friday", 0), N("sat", 0), N("saturday", 0), N("sun", 0), N("sunday", 0),
 };
 
 /* Named zones, minutes east of UTC; single letters are the military zones, computed. The
  * two-letter North American names are feedparser's, read as standard time. */
 static const struct name zones[] = {
-    {"ut|utc|gmt|uct|zulu|wet", 0},
-    {"west|bst|cet|met|mez", 60},
-    {"cest|mest|mesz|eet|sast", 120},
-    {"eest|msk", 180},
-    {"ist", 330},
-    {"hkt|sgt|awst", 480},
-    {"jst|kst", 540},
-    {"acst", 570},
-    {"aest", 600},
-    {"acdt", 630},
-    {"aedt", 660},
-    {"nzst", 720},
-    {"nzdt", 780},
-    {"ndt", -150},
-    {"adt", -180},
-    {"nst", -210},
-    {"ast|at|edt", -240},
-    {"est|et|cdt", -300},
-    {"cst|ct|mdt", -360},
-    {"mst|mt|pdt", -420},
-    {"pst|pt|akdt", -480},
-    {"akst", -540},
-    {"hst", -600},
+    N("ut", 0), N("utc", 0), N("gmt", 0), N("uct", 0), N("zulu", 0), N("wet", 0),
+    N("west", 60), N("bst", 60), N("cet", 60), N("met", 60), N("mez", 60),
+    N("cest", 120), N("mest", 120), N("mesz", 120), N("eet", 120), N("sast", 120),
+    N("eest", 180), N("msk", 180),
+    N("ist", 330),
+    N("hkt", 480), N("sgt", 480), N("awst", 480),
+    N("jst", 540), N("kst", 540),
+    N("acst", 570),
+    N("aest", 600),
+    N("acdt", 630),
+    N("aedt", 660),
+    N("nzst", 720),
+    N("nzdt", 780),
+    N("ndt", -150),
+    N("adt", -180),
+    N("nst", -210),
+    N("ast", -240), N("at", -240), N("edt", -240),
+    N("est", -300), N("et", -300), N("cdt", -300),
+    N("cst", -360), N("ct", -360), N("mdt", -360),
+    N("mst", -420), N("mt", -420), N("pdt", -420),
+    N("pst", -480), N("pt", -480), N("akdt", -480),
+    N("akst", -540),
+    N("hst", -600),
 };
 
 /* The names that may carry an offset: "GMT+2", "UTC-05:00". */
-static const struct name gmt[] = {{"ut|utc|gmt", 0}};
+static const struct name gmt[] = {N("ut", 0), N("utc", 0), N("gmt", 0)};
 
 /* AM/PM markers; v is the enum ampm, plus 4 for the Korean ones (오전, 오후). */
 static const struct name ampms[] = {
-    {"am|a.m.", AMPM_AM},
-    {"pm|p.m.", AMPM_PM},
-    {"\xec\x98\xa4\xec\xa0\x84", AMPM_AM + 4},
-    {"\xec\x98\xa4\xed\x9b\x84", AMPM_PM + 4},
+    N("am", AMPM_AM), N("a.m.", AMPM_AM),
+    N("pm", AMPM_PM), N("p.m.", AMPM_PM),
+    N("\xec\x98\xa4\xec\xa0\x84", AMPM_AM + 4),
+    N("\xec\x98\xa4\xed\x9b\x84", AMPM_PM + 4),
 };
 
 /* The Korean year, month and day markers: 년, 월, 일. */
@@ -252,31 +258,20 @@ static bool same(const char *p, const char *s, size_t n)
 }
 
 /* The name in table t that p starts with and that ends where p's word does (all of p[0..n)
- * when n is not 0), as its index; its length in *len. -1 if none. */
+ * when n is not 0), as its index; its length in *len. -1 if none. Stops reading p at the first
+ * difference, so never reads past its end. */
 static int find(const struct name *t, size_t count, const char *p, size_t n, size_t *len)
 {
 	char first = lower(p[0]);
 
 	for (size_t i = 0; i < count; i++) {
-		for (const char *s = t[i].list; *s;) {
-			size_t k = 0;
-			bool eq = s[0] == first;
+		const struct name *e = &t[i];
 
-			/* compares while it looks for the '|', and stops reading p at a difference
-			 */
-			if (!eq) {
-				while (s[k] && s[k] != '|')
-					k++;
-				s += k + (s[k] == '|');
-				continue;
-			}
-			for (; s[k] && s[k] != '|'; k++)
-				eq = eq && lower(p[k]) == s[k];
-			if (eq && (n ? k == n : !is_alpha(p[k]) && (unsigned char)p[k] < 0x80)) {
-				*len = k;
-				return (int)i;
-			}
-			s += k + (s[k] == '|');
+		if (e->s[0] != first || (n && e->len != n) || !same(p + 1, e->s + 1, e->len - 1))
+			continue;
+		if (n || (!is_alpha(p[e->len]) && (unsigned char)p[e->len] < 0x80)) {
+			*len = e->len;
+			return (int)i;
 		}
 	}
 	return -1;
@@ -509,7 +504,7 @@ static int take_zone(const char **pp, int *off)
 	if (etc && v != 0)
 		return -EINVAL;
 	p += n;
-	if ((*p == '+' || *p == '-') && !etc && find(gmt, 1, p - n, n, &len) >= 0 &&
+	if ((*p == '+' || *p == '-') && !etc && find(gmt, COUNT(gmt), p - n, n, &len) >= 0 &&
 	    take_offset(&p, &v, true) < 0)
 		return -EINVAL;
 	*off = v;
