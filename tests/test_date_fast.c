@@ -132,6 +132,58 @@ static void check_zone_words(void)
 	CHECK(bad == 0 && words == 26 + 676 + 17576 + 456976, "%d zone words wrong", bad);
 }
 
+/* Every three-letter word, in four cases, as a day name (no comma after it) and as a month:
+ * only the seven English days are day names, only the twelve English months and the other
+ * languages' three-letter months are months. */
+static void check_three_letters(void)
+{
+	static const char days[] = "montuewedthufrisatsun";
+	static const char mons[] = "janfebmaraprmayjunjulaugsepoctnovdec"
+				   "enegenfevmrzmrtabravrmaimagmeigiulugagosetoutoktottdezdic";
+	static const int mon_of[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 1, 2, 3,
+				     3, 4, 4, 5, 5, 5, 6, 7, 8, 9, 10, 10, 10, 12, 12};
+	int bad = 0;
+
+	for (int k = 0; k < 26 * 26 * 26 * 4 && bad < 5; k++) {
+		char w[4] = {(char)('a' + k / 4 / 676), (char)('a' + k / 4 / 26 % 26),
+			     (char)('a' + k / 4 % 26), '\0'};
+		char s[48];
+		const char *hit;
+		int64_t t = 0;
+		int rc, want_mon = 0;
+		bool day = false;
+
+		for (int i = 0; i < 21; i += 3)
+			day |= !memcmp(days + i, w, 3);
+		for (int i = 0; i + 3 <= (int)sizeof(mons) - 1 && !want_mon; i += 3)
+			if (!memcmp(mons + i, w, 3))
+				want_mon = mon_of[i / 3];
+		for (int i = 0; i < 3; i++)
+			if ((k % 4) & (i == 0 ? 1 : 2))
+				w[i] = (char)(w[i] - 'a' + 'A');
+		snprintf(s, sizeof(s), "%s 01 Jan 2004 10:00", w);
+		rc = date_parse(s, &t);
+		if (day ? rc != 0 || t != 1072951200 : rc == 0) {
+			bad++;
+			CHECK(0, "\"%s\" as a day name: rc %d", s, rc);
+		}
+		snprintf(s, sizeof(s), "01 %s 2004", w);
+		rc = date_parse(s, &t);
+		hit = want_mon ? "month" : "not a month";
+		if (want_mon ? rc != 0 : rc == 0) {
+			bad++;
+			CHECK(0, "\"%s\": rc %d, should be a %s", s, rc, hit);
+		} else if (want_mon) {
+			char got[DATE_BUFSZ], exp[DATE_BUFSZ];
+
+			date_format(t, got, sizeof(got));
+			snprintf(exp, sizeof(exp), "2004-%02d-01T00:00:00Z", want_mon);
+			CHECK_STR(got, exp, "\"%s\"", s);
+		}
+	}
+	CHECK(bad == 0, "%d three-letter words wrong", bad);
+}
+
 /* Month names and AM/PM markers read a name at a time: the whole name, and no longer word
  * unless it starts with an English three-letter month. */
 static void check_other_names(void)
@@ -180,6 +232,7 @@ int main(void)
 {
 	check_days();
 	check_zone_words();
+	check_three_letters();
 	check_other_names();
 	return check_exit();
 }

@@ -278,20 +278,49 @@ static int find(const struct name *t, size_t count, const char *p, size_t n, siz
 }
 
 /* The English three-letter months and days, which most dates use: the month (1-12), 0 for a
- * day (no month has its name), -1 for anything else. The tables give the same answers. */
+ * day (no month has its name), -1 for anything else. The tables give the same answers. One
+ * switch over the three lowercase letters as a number, which the compiler makes a search. */
 static int english3(const char *p)
 {
-	static const char mons[] = "janfebmaraprmayjunjulaugsepoctnovdec";
-	static const char days[] = "montuewedthufrisatsun";
-	char w[3] = {lower(p[0]), lower(p[1]), lower(p[2])};
-
-	for (int i = 0; i < 12; i++)
-		if (!memcmp(mons + 3 * i, w, 3))
-			return i + 1;
-	for (int i = 0; i < 7; i++)
-		if (!memcmp(days + 3 * i, w, 3))
-			return 0;
-	return -1;
+#define W3(a, b, c) ((uint32_t)(unsigned char)(a) << 16 | (uint32_t)(unsigned char)(b) << 8 | \
+		     (uint32_t)(unsigned char)(c))
+	switch (W3(lower(p[0]), lower(p[1]), lower(p[2]))) {
+	case W3('j', 'a', 'n'):
+		return 1;
+	case W3('f', 'e', 'b'):
+		return 2;
+	case W3('m', 'a', 'r'):
+		return 3;
+	case W3('a', 'p', 'r'):
+		return 4;
+	case W3('m', 'a', 'y'):
+		return 5;
+	case W3('j', 'u', 'n'):
+		return 6;
+	case W3('j', 'u', 'l'):
+		return 7;
+	case W3('a', 'u', 'g'):
+		return 8;
+	case W3('s', 'e', 'p'):
+		return 9;
+	case W3('o', 'c', 't'):
+		return 10;
+	case W3('n', 'o', 'v'):
+		return 11;
+	case W3('d', 'e', 'c'):
+		return 12;
+	case W3('m', 'o', 'n'):
+	case W3('t', 'u', 'e'):
+	case W3('w', 'e', 'd'):
+	case W3('t', 'h', 'u'):
+	case W3('f', 'r', 'i'):
+	case W3('s', 'a', 't'):
+	case W3('s', 'u', 'n'):
+		return 0;
+	default:
+		return -1;
+	}
+#undef W3
 }
 
 /* The month named by p[0..n), or -1. A word that starts with an English three-letter month
@@ -822,12 +851,12 @@ static int parse_text(const char *p, struct when *w)
 	return take_tail(p, w);
 }
 
-/* Writes v as width digits, zero-padded. */
-static char *put_num(char *p, int v, int width)
+/* Writes v (0-99) as two digits: a fixed width, so no loop and divisions by a constant. */
+static char *put2(char *p, int v)
 {
-	for (int i = width - 1; i >= 0; i--, v /= 10)
-		p[i] = (char)('0' + v % 10);
-	return p + width;
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
 }
 
 /* Checks the fields against the calendar and makes the instant. */
@@ -891,17 +920,17 @@ int date_format(int64_t t, char *out, size_t size)
 	/* T_MIN is a midnight, so days counted from it floor correctly for any t in range */
 	civil_from_days((t - T_MIN) / SECS_PER_DAY + T_MIN / SECS_PER_DAY, &y, &m, &d);
 	secs = (int)((t - T_MIN) % SECS_PER_DAY);
-	p = put_num(p, y, 4);
+	p = put2(put2(p, y / 100), y % 100);
 	*p++ = '-';
-	p = put_num(p, m, 2);
+	p = put2(p, m);
 	*p++ = '-';
-	p = put_num(p, d, 2);
+	p = put2(p, d);
 	*p++ = 'T';
-	p = put_num(p, secs / 3600, 2);
+	p = put2(p, secs / 3600);
 	*p++ = ':';
-	p = put_num(p, secs / 60 % 60, 2);
+	p = put2(p, secs / 60 % 60);
 	*p++ = ':';
-	p = put_num(p, secs % 60, 2);
+	p = put2(p, secs % 60);
 	*p++ = 'Z';
 	*p = '\0';
 	return 0;
