@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The paths date.c's speed work changed: its own day arithmetic (days_from_civil) against
- * libcurl's curl_getdate(), which read RFC 822 dates before, and the name tables read a name
- * at a time (every word of up to four letters as a zone, month or AM/PM marker). */
+ * libcurl's curl_getdate(), which read RFC 822 dates before, the name tables read a name at a
+ * time (every word of up to four letters as a zone, month or AM/PM marker), and the fast paths
+ * for the common ISO 8601 and RFC 822 shapes against the general parser. */
 #include "autoconfig.h"
 #include "date.h"
 #include "check.h"
@@ -228,11 +229,86 @@ static void check_other_names(void)
 	}
 }
 
+/* Parses s as given and with a space after it: a trailing space sends any date to the general
+ * parser (the fast paths want the string to end at the zone) and changes nothing else, so the
+ * two must agree. Returns whether they do. */
+static bool same_both_ways(const char *s)
+{
+	char spaced[64];
+	int64_t t1 = 0, t2 = 0;
+	int rc1 = date_parse(s, &t1), rc2;
+
+	snprintf(spaced, sizeof(spaced), "%s ", s);
+	rc2 = date_parse(spaced, &t2);
+	if (rc1 == rc2 && (rc1 != 0 || t1 == t2))
+		return true;
+	CHECK(0, "\"%s\": %d %" PRId64 ", but with a space after it %d %" PRId64, s, rc1, t1,
+	      rc2, t2);
+	return false;
+}
+
+/* The common shapes, read by the fast paths, and every change of one byte of them (replaced,
+ * left out, added, or the string cut there), which fall on either side of the fast paths'
+ * boundary: each must read the same as through the general parser. */
+static void check_fast_paths(void)
+{
+	static const struct {
+		const char *in, *want;
+	} shapes[] = {
+	    {"2004-01-01T10:20:30Z", "2004-01-01T10:20:30Z"},
+	    {"2004-02-29T23:59:60.123+00:00", "2004-02-29T23:59:59Z"},
+	    {"1999-12-31t00:00:00,5-0800", "1999-12-31T08:00:00Z"},
+	    {"2020-06-15T12:00:00+05:30", "2020-06-15T06:30:00Z"},
+	    {"Thu, 01 Jan 2004 19:48:21 GMT", "2004-01-01T19:48:21Z"},
+	    {"Sun, 9 Feb 2020 01:02:03 +0100", "2020-02-09T00:02:03Z"},
+	    {"Mon, 31 Dec 2012 16:00:00 PST", "2013-01-01T00:00:00Z"},
+	    {"sat, 29 feb 2003 10:00:00 z", NULL},
+	};
+	static const char alt[] = "0159-:.,+ TtZzaAGJMmP";
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		const char *in = shapes[i].in;
+		size_t len = strlen(in);
+
+		if (shapes[i].want) {
+			char got[DATE_BUFSZ] = "";
+			int64_t t = 0;
+
+			if (date_parse(in, &t) == 0)
+				date_format(t, got, sizeof(got));
+			CHECK_STR(got, shapes[i].want, "\"%s\"", in);
+		}
+		bad += !same_both_ways(in);
+		for (size_t at = 0; at <= len && bad < 5; at++) {
+			char m[64];
+
+			snprintf(m, sizeof(m), "%.*s", (int)at, in);
+			bad += !same_both_ways(m);
+			if (at < len) {
+				snprintf(m, sizeof(m), "%.*s%s", (int)at, in, in + at + 1);
+				bad += !same_both_ways(m);
+			}
+			for (size_t c = 0; c < sizeof(alt) - 1; c++) {
+				snprintf(m, sizeof(m), "%.*s%c%s", (int)at, in, alt[c], in + at);
+				bad += !same_both_ways(m);
+				if (at < len) {
+					snprintf(m, sizeof(m), "%.*s%c%s", (int)at, in, alt[c],
+						 in + at + 1);
+					bad += !same_both_ways(m);
+				}
+			}
+		}
+	}
+	CHECK(bad == 0, "%d fast-path mutants read differently", bad);
+}
+
 int main(void)
 {
 	check_days();
 	check_zone_words();
 	check_three_letters();
+	check_fast_paths();
 	check_other_names();
 	return check_exit();
 }
