@@ -88,8 +88,16 @@ kill9() {
 
 # its name in the database ends in its spool's path (host:spool)
 owner_like() { echo "%/i$1/spool"; }
-holds_lease() {
-	[ "$(psql_q "SELECT count(*) FROM feeds WHERE lease_owner LIKE '$(owner_like "$1")'")" -gt 0 ] 2>/dev/null
+# await_lease I S: waits (at most S s) until instance I holds a lease. A lease lives for one fetch
+# (tens of ms) and the cluster's six slots go mostly to whichever instance frees one (it claims
+# again at once; the others ask once a second): sampled from here every 0.2 s, a run once saw none
+# of instance 3's leases in 60 s. The wait runs in the database, which looks every 5 ms.
+await_lease() {
+	"$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U feedspool -d postgres -Aqt -v ON_ERROR_STOP=1 \
+		-c "SET statement_timeout = '${2}s'" -c "DO \$\$ BEGIN
+		WHILE NOT EXISTS (SELECT 1 FROM feeds WHERE lease_owner LIKE '$(owner_like "$1")') LOOP
+			PERFORM pg_sleep(0.005);
+		END LOOP; END \$\$" >/dev/null 2>&1
 }
 
 # fetches FEED...: the fixture server's request counts of those feeds, one per line
@@ -116,10 +124,10 @@ takeover() {
 	: >"$TMP/held"
 	: >"$TMP/held.names"
 	for _try in 1 2 3 4 5; do
-		# a lease lives for one fetch (tens of ms): seen by polling, which on a loaded
-		# machine (a full suite beside four builds) took over 20 s once
-		poll_until "round $1: instance $2 holds a lease" 60 holds_lease "$2" || break
+		_w0=$(date +%s%N)
+		await_lease "$2" 60 || { fail "round $1: instance $2 holds a lease (not within 60 s)"; break; }
 		kill9 "$2"
+		echo "round $1: instance $2 seen holding a lease after $((($(date +%s%N) - _w0) / 1000000)) ms (try $_try)" >&2
 		psql_q "SELECT name, lease_no FROM feeds WHERE lease_owner LIKE '$(owner_like "$2")'" |
 			tr '|' ' ' >"$TMP/held.names"
 		[ -s "$TMP/held.names" ] && break
