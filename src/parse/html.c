@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <libxml/HTMLparser.h>
 #include <libxml/dict.h>
 #include <libxml/parserInternals.h>
@@ -344,6 +348,43 @@ static size_t run_span(const unsigned char *s, size_t run, size_t i, size_t n)
 	return i;
 }
 
+#ifdef __SSE2__
+/* The bytes of the 16 at s that end a run (blanks, controls, 0xC2), as the bits of a mask. */
+static unsigned run_breaks16(const unsigned char *s)
+{
+	const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+
+	return (unsigned)_mm_movemask_epi8(
+	    _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(' ')), v),
+			 _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xc2))));
+}
+#endif
+
+/* run_span() sixteen bytes at a time with SSE2 (while seventeen are left: a space needs the
+ * byte after it): where the first byte is that is no word byte and no single space between
+ * word bytes, or a space at the run's start. Returns i without SSE2. */
+static size_t run_span16(const unsigned char *s, size_t run, size_t i, size_t n)
+{
+#ifdef __SSE2__
+	while (n - i >= 17) {
+		const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+		unsigned stop = run_breaks16(s + i) & ~(sp & ~run_breaks16(s + i + 1));
+
+		if (i == run)
+			stop |= sp & 1;
+		if (stop)
+			return i + (size_t)__builtin_ctz(stop);
+		i += 16;
+	}
+#else
+	(void)s;
+	(void)run;
+	(void)n;
+#endif
+	return i;
+}
+
 /* Appends text (valid UTF-8, whole characters) under the layout rules. */
 static void emit_text(struct conv *c, const char *text, size_t n)
 {
@@ -357,7 +398,7 @@ static void emit_text(struct conv *c, const char *text, size_t n)
 	while (i < n) {
 		run = i;
 		for (;;) {
-			i = word_span(s, run_span(s, run, i, n), n);
+			i = word_span(s, run_span(s, run, run_span16(s, run, i, n), n), n);
 			/* a single space between words needs no collapsing: keep it in the run */
 			if (i + 1 < n && s[i] == ' ' && i > run && s[i + 1] > ' ' &&
 			    s[i + 1] != 0xc2)
