@@ -408,6 +408,64 @@ static void test_blank_runs(void)
 	buf_fini(&b);
 }
 
+/* Expects html_convert(in, mode) to give text and html. */
+static void check_convert(const char *in, enum html_mode mode, const char *text, const char *html)
+{
+	struct buf t = BUF_INIT, h = BUF_INIT;
+	struct html_extra x = {.html = &h};
+
+	CHECK(html_convert(in, strlen(in), mode, &t, &x) == 0 && strcmp(buf_cstr(&t), text) == 0 &&
+		      strcmp(buf_cstr(&h), html) == 0,
+	      "html_convert(\"%s\", %d) gave \"%s\" and \"%s\", want \"%s\" and \"%s\"", in, (int)mode,
+	      buf_cstr(&t), buf_cstr(&h), text, html);
+	buf_fini(&t);
+	buf_fini(&h);
+}
+
+/* Blank text between tags (spaces, tabs and line feeds take a short cut; CR and form feed the
+ * general path) in every context that treats it differently, against the rules themselves:
+ * outside pre a blank run is one space of the text and stays as it is in the HTML, but for CR
+ * and form feeds (controls: dropped); inside pre its line breaks end lines; inside a dropped
+ * element it is nowhere, inside a removed one only in the text. */
+static void test_blank_pieces(void)
+{
+	static const char blanks[] = " \t\n\r\f";
+	char b[4], kept[4], pre[4], in[96], text[16], html[96];
+
+	for (unsigned code = 0; code < 5 + 5 * 5 + 5 * 5 * 5; code++) {
+		/* the blank strings of one, two and three of them, each once */
+		unsigned v = code < 5 ? code : code < 30 ? code - 5 : code - 30;
+		size_t n = code < 5 ? 1 : code < 30 ? 2 : 3, k = 0, p = 0;
+		int brk = 0;
+
+		for (size_t i = 0; i < n; i++, v /= 5)
+			b[i] = blanks[v % 5];
+		b[n] = '\0';
+		for (size_t i = 0; i < n; i++) {
+			if (b[i] != '\r' && b[i] != '\f')
+				kept[k++] = b[i];
+			if (b[i] == '\n' || b[i] == '\r')
+				brk = 1;
+			else
+				pre[p++] = b[i] == '\f' ? ' ' : b[i];
+		}
+		kept[k] = pre[p] = '\0';
+		snprintf(in, sizeof in, "<b>x</b>%s<i>y</i>", b);
+		snprintf(html, sizeof html, "<b>x</b>%s<i>y</i>", kept);
+		check_convert(in, HTML_BLOCKS, "x y", html);
+		check_convert(in, HTML_INLINE, "x y", html);
+		snprintf(in, sizeof in, "<pre><b>x</b>%s<i>y</i></pre>", b);
+		snprintf(html, sizeof html, "<pre><b>x</b>%s<i>y</i></pre>", kept);
+		snprintf(text, sizeof text, brk ? "x\ny" : "x%sy", pre);
+		check_convert(in, HTML_BLOCKS, text, html);
+		check_convert(in, HTML_INLINE, "x y", html);
+		snprintf(in, sizeof in, "<b>x</b><video><b>v</b>%s<i>w</i></video><i>y</i>", b);
+		check_convert(in, HTML_BLOCKS, "xy", "<b>x</b><i>y</i>");
+		snprintf(in, sizeof in, "<b>x</b><button><b>v</b>%s<i>w</i></button><i>y</i>", b);
+		check_convert(in, HTML_BLOCKS, "xv wy", "<b>x</b><i>y</i>");
+	}
+}
+
 /* sanitize_put_text() and sanitize_put_attr() with each special byte at every place of the
  * eight-byte words sanitize.c reads at once, against the escaping rule itself. */
 /* The attribute allowlist: every name it has, in any case, and names it has not (the lookups
@@ -899,6 +957,7 @@ int main(void)
 	test_looks_like();
 	test_api();
 	test_blank_runs();
+	test_blank_pieces();
 	test_escape_places();
 	test_attribute_lookup();
 	test_seeds();

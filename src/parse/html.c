@@ -985,9 +985,36 @@ static size_t decode_ref(const char *s, size_t n, char *d, size_t *dlen)
 /* Text with character references, without libxml2. */
 static void html_text(struct conv *c, const char *s, size_t n);
 
+static inline void hput(struct conv *c, const char *s, size_t n)
+{
+	if (!c->err)
+		c->err = buf_append(c->x->html, s, n);
+}
+
+/* Whether s[0..n) is only spaces, tabs and line feeds (the blanks between tags, most often):
+ * what emit_text() makes a pending space of, outside pre, and the HTML keeps as they are. */
+static int plain_blanks(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\n' && s[i] != '\t')
+			return 0;
+	return n > 0;
+}
+
 /* Text as libxml2 would deliver it, to the text and (html) the sanitized HTML. */
 static void text_piece(struct conv *c, const char *s, size_t n, int html)
 {
+	if ((!c->pre || c->mode != HTML_BLOCKS) && plain_blanks(s, n)) {
+		/* what html_text() and emit_text() would do, without their scans */
+		if (c->skip)
+			return;
+		if (html && !c->hremove)
+			hput(c, s, n);
+		c->space = 1;
+		return;
+	}
 	if (html)
 		html_text(c, s, n);
 	emit_text(c, s, n);
@@ -1101,12 +1128,6 @@ static void flat_convert(struct conv *c, const char *s, size_t n)
 }
 
 /* ---- the sanitized HTML ---- */
-
-static inline void hput(struct conv *c, const char *s, size_t n)
-{
-	if (!c->err)
-		c->err = buf_append(c->x->html, s, n);
-}
 
 static const char *att_value(const xmlChar **atts, const char *name)
 {
