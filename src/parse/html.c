@@ -82,10 +82,14 @@ struct tag {
 	unsigned char kind;
 };
 
-/* A remembered name: its tag_kind() and sanitize_element(). */
+/* What the sanitized HTML treats apart (by name). */
+enum { EL_OTHER, EL_A, EL_IMG };
+
+/* A remembered name: its tag_kind(), sanitize_element(), length and which of EL_* it is. */
 struct kind_slot {
 	const xmlChar *name;
-	unsigned char kind, san;
+	size_t len;
+	unsigned char kind, san, el;
 };
 
 /* Sorted for bsearch(); names are lowercase, as libxml2 reports them. */
@@ -186,23 +190,22 @@ static enum tag_kind tag_kind(const char *name)
 	return t ? t->kind : TAG_INLINE;
 }
 
-/* tag_kind() for libxml2's names: they are interned, so the pointer identifies the name. */
-static enum tag_kind tag_kind_interned(struct conv *c, const xmlChar *name)
+/* What we know of one of libxml2's names: they are interned, so the pointer identifies the
+ * name. */
+static const struct kind_slot *slot_of(struct conv *c, const xmlChar *name)
 {
-	size_t slot = (uintptr_t)name % KIND_CACHE;
+	struct kind_slot *k = &c->kinds[(uintptr_t)name % KIND_CACHE];
 
-	if (c->kinds[slot].name != name) {
-		c->kinds[slot].name = name;
-		c->kinds[slot].kind = (unsigned char)tag_kind((const char *)name);
-		c->kinds[slot].san = (unsigned char)sanitize_element((const char *)name);
+	if (k->name != name) {
+		const char *n = (const char *)name;
+
+		k->name = name;
+		k->len = strlen(n);
+		k->kind = (unsigned char)tag_kind(n);
+		k->san = (unsigned char)sanitize_element(n);
+		k->el = !strcmp(n, "a") ? EL_A : !strcmp(n, "img") ? EL_IMG : EL_OTHER;
 	}
-	return c->kinds[slot].kind;
-}
-
-/* sanitize_element() of an interned name just looked up with tag_kind_interned(). */
-static enum san_el san_interned(struct conv *c, const xmlChar *name)
-{
-	return (enum san_el)c->kinds[(uintptr_t)name % KIND_CACHE].san;
+	return k;
 }
 
 /* Steps over a byte order mark, which libxml2 would drop but the other paths would keep. */
@@ -538,7 +541,20 @@ static size_t utf8_clean_prefix(const unsigned char *s, size_t n)
 	uint64_t w, v;
 
 	while (i < n) {
-		/* sixteen ASCII bytes without NUL at a time: most text, and all markup */
+#ifdef __SSE2__
+		/* thirty-two ASCII bytes without NUL at a time: most text, and all markup */
+		for (; n - i >= 32; i += 32) {
+			const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
+			const __m128i z = _mm_setzero_si128();
+
+			if (_mm_movemask_epi8(_mm_or_si128(
+				_mm_or_si128(a, _mm_cmpeq_epi8(a, z)),
+				_mm_or_si128(b, _mm_cmpeq_epi8(b, z)))))
+				break;
+		}
+#endif
+		/* sixteen ASCII bytes without NUL at a time */
 		for (; n - i >= 16; i += 16) {
 			memcpy(&w, s + i, 8);
 			memcpy(&v, s + i + 8, 8);
@@ -1151,7 +1167,7 @@ static int html_img(struct conv *c, const xmlChar **atts)
 	return 1;
 }
 
-static void html_attrs(struct conv *c, const char *el, const xmlChar **atts)
+static void html_attrs(struct conv *c, const char *el, int is_a, const xmlChar **atts)
 {
 	const char *v;
 	char *u;
@@ -1166,7 +1182,7 @@ static void html_attrs(struct conv *c, const char *el, const xmlChar **atts)
 			if (!(u = sanitize_url(c->x->base, v, !strcmp((const char *)atts[0], "href"))))
 				continue;
 			v = u;
-			if (!strcmp(el, "a") && c->a_depth == 0 && !c->a_href)
+			if (is_a && c->a_depth == 0 && !c->a_href)
 				c->a_href = strdup(u);
 			break;
 		default:
@@ -1182,23 +1198,23 @@ static void html_attrs(struct conv *c, const char *el, const xmlChar **atts)
 	}
 }
 
-static void html_start(struct conv *c, const xmlChar *name, enum san_el what,
-		       const xmlChar **atts)
+static void html_start(struct conv *c, const struct kind_slot *k, const xmlChar **atts)
 {
-	const char *el = (const char *)name;
+	const char *el = (const char *)k->name;
+	enum san_el what = (enum san_el)k->san;
 
 	if (c->skip || c->hremove || what == SAN_REMOVE) {
 		if (!c->skip && what == SAN_REMOVE)
 			c->hremove++;
 		return;
 	}
-	if (what == SAN_DROP_TAG || (!strcmp(el, "img") && !html_img(c, atts)))
+	if (what == SAN_DROP_TAG || (k->el == EL_IMG && !html_img(c, atts)))
 		return;
 	hput(c, "<", 1);
-	hput(c, el, strlen(el));
-	html_attrs(c, el, atts);
+	hput(c, el, k->len);
+	html_attrs(c, el, k->el == EL_A, atts);
 	hput(c, ">", 1);
-	if (!strcmp(el, "a")) {
+	if (k->el == EL_A) {
 		if (c->a_depth++ == 0)
 			c->a_text = c->out->len;
 	}
@@ -1250,23 +1266,21 @@ static void link_done(struct conv *c)
 	c->a_href = NULL;
 }
 
-static void html_end(struct conv *c, const xmlChar *name, enum san_el what)
+static void html_end(struct conv *c, const struct kind_slot *k)
 {
-	const char *el = (const char *)name;
-
 	if (c->skip)
 		return;
 	if (c->hremove) {
-		if (what == SAN_REMOVE)
+		if (k->san == SAN_REMOVE)
 			c->hremove--;
 		return;
 	}
-	if (what != SAN_KEEP)
+	if (k->san != SAN_KEEP)
 		return;
 	hput(c, "</", 2);
-	hput(c, el, strlen(el));
+	hput(c, (const char *)k->name, k->len);
 	hput(c, ">", 1);
-	if (!strcmp(el, "a") && c->a_depth && --c->a_depth == 0)
+	if (k->el == EL_A && c->a_depth && --c->a_depth == 0)
 		link_done(c);
 }
 
@@ -1399,6 +1413,7 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 {
 	struct conv *c = ctx;
 	const xmlChar *stack[ATTS_STACK], **mine;
+	const struct kind_slot *k;
 
 	if (c->too_deep)
 		return;
@@ -1407,11 +1422,13 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 		xmlStopParser(c->ctxt);
 		return;
 	}
-	tag_open(c, tag_kind_interned(c, name));
+	k = slot_of(c, name);
+	tag_open(c, (enum tag_kind)k->kind);
 	if (c->x && c->x->html) {
 		atts = real_atts(c, atts, stack, ATTS_STACK, &mine);
-		html_start(c, name, san_interned(c, name), atts);
-		free(mine);
+		html_start(c, k, atts);
+		if (mine)
+			free(mine);
 	}
 }
 
@@ -1419,14 +1436,14 @@ static void on_end(void *ctx, const xmlChar *name)
 {
 	struct conv *c = ctx;
 
-	enum tag_kind kind;
+	const struct kind_slot *k;
 
 	if (c->too_deep)
 		return;
-	kind = tag_kind_interned(c, name);
+	k = slot_of(c, name);
 	if (c->x && c->x->html)
-		html_end(c, name, san_interned(c, name));
-	tag_close(c, kind);
+		html_end(c, k);
+	tag_close(c, (enum tag_kind)k->kind);
 }
 
 static void on_text(void *ctx, const xmlChar *s, int len)
