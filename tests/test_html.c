@@ -466,6 +466,45 @@ static void test_blank_pieces(void)
 	}
 }
 
+/* Text with a stray byte, a NUL or a character outside ASCII at every place of the 8, 16 and
+ * 32 bytes html.c checks for clean UTF-8 at once, with and without markup (which take different
+ * paths), against the rule: stray bytes are U+FFFD, NULs go. */
+static void test_clean_places(void)
+{
+	static const struct {
+		const char *in, *out;
+		size_t len;
+	} odd[] = {{"\xff", "\xef\xbf\xbd", 1}, {"", "", 1}, {"\xc3", "\xef\xbf\xbd", 1},
+		   {"\xc3\xa9", "\xc3\xa9", 2}};
+	char in[96], want[96], html[128], xs[72];
+	struct buf b = BUF_INIT;
+
+	memset(xs, 'x', sizeof xs);
+	for (size_t len = 1; len < sizeof xs; len++)
+		for (size_t at = 0; at < len; at++)
+			for (size_t o = 0; o < sizeof odd / sizeof *odd; o++) {
+				size_t n = len - 1 + odd[o].len;
+
+				memset(in, 'x', len);
+				memcpy(in + at, odd[o].in, odd[o].len);
+				memset(in + at + odd[o].len, 'x', len - 1 - at);
+				snprintf(want, sizeof want, "%.*s%s%.*s", (int)at, xs, odd[o].out,
+					 (int)(len - 1 - at), xs);
+				memcpy(html, "<b>", 3);
+				memcpy(html + 3, in, n);
+				memcpy(html + 3 + n, "</b>", 4);
+				for (int markup = 0; markup < 2; markup++) {
+					buf_reset(&b);
+					CHECK(html_to_text(markup ? html : in, markup ? n + 7 : n,
+							   HTML_BLOCKS, &b) == 0 &&
+						      strcmp(buf_cstr(&b), want) == 0,
+					      "html_to_text(%zu x, odd byte %zu at %zu%s) gave \"%s\"", len,
+					      o, at, markup ? ", in <b>" : "", buf_cstr(&b));
+				}
+			}
+	buf_fini(&b);
+}
+
 /* sanitize_put_text() and sanitize_put_attr() with each special byte at every place of the
  * eight-byte words sanitize.c reads at once, against the escaping rule itself. */
 /* The attribute allowlist: every name it has, in any case, and names it has not (the lookups
@@ -958,6 +997,7 @@ int main(void)
 	test_api();
 	test_blank_runs();
 	test_blank_pieces();
+	test_clean_places();
 	test_escape_places();
 	test_attribute_lookup();
 	test_seeds();
