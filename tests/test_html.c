@@ -466,6 +466,68 @@ static void test_blank_pieces(void)
 	}
 }
 
+/* Text and HTML of random paragraphs made of words, blanks, references, controls, no-break
+ * spaces and Windows-1252 characters, long and short (pieces up to sixteen bytes and longer
+ * ones take different paths, and pieces that need no escaping and no collapsing a short cut),
+ * against the rules: blanks collapse to one space, controls go (DEL from the HTML only), the
+ * HTML is the text as written with & < > escaped, and a line of no-break spaces only is none. */
+static void test_text_and_html(void)
+{
+	static const struct {
+		const char *in, *text, *html; /* text NULL: a blank; "" nothing */
+		int visible;
+	} parts[] = {{"a", "a", "a", 1},
+		     {"bc", "bc", "bc", 1},
+		     {"\xc3\xa9", "\xc3\xa9", "\xc3\xa9", 1},
+		     {"defghijklmnopqrs", "defghijklmnopqrs", "defghijklmnopqrs", 1},
+		     {" ", NULL, " ", 0},
+		     {" ", NULL, " ", 0},
+		     {"  ", NULL, "  ", 0},
+		     {"\t", NULL, "\t", 0},
+		     {"\n", NULL, "\n", 0},
+		     {"&amp;", "&", "&amp;", 1},
+		     {"&lt;", "<", "&lt;", 1},
+		     {">", ">", "&gt;", 1},
+		     {"\x01", "", "", 0},
+		     {"\x7f", "\x7f", "", 1},
+		     {"\xc2\xa0", "\xc2\xa0", "\xc2\xa0", 0},
+		     {"\xc2\x93", "\xe2\x80\x9c", "\xc2\x93", 1}};
+	unsigned long seed = 4242;
+	char in[700], text[700], html[700], doc[720], want[720];
+
+	for (int round = 0; round < 6000; round++) {
+		size_t len = 0, tlen = 0, hlen = 0, count;
+		int blank = 0, visible = 0;
+
+		seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+		count = (seed >> 33) % 2 ? 1 + (size_t)(seed >> 40) % 6 : 1 + (size_t)(seed >> 40) % 40;
+		for (size_t k = 0; k < count; k++) {
+			size_t pi;
+
+			seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+			pi = (seed >> 33) % (sizeof(parts) / sizeof(parts[0]));
+			len += (size_t)sprintf(in + len, "%s", parts[pi].in);
+			hlen += (size_t)sprintf(html + hlen, "%s", parts[pi].html);
+			visible |= parts[pi].visible;
+			if (!parts[pi].text) {
+				blank = 1;
+				continue;
+			}
+			if (!*parts[pi].text)
+				continue;
+			if (blank && tlen)
+				text[tlen++] = ' ';
+			tlen += (size_t)sprintf(text + tlen, "%s", parts[pi].text);
+			blank = 0;
+		}
+		text[visible ? tlen : 0] = '\0';
+		html[hlen] = '\0';
+		snprintf(doc, sizeof doc, "<p>%s</p>", in);
+		snprintf(want, sizeof want, "<p>%s</p>", html);
+		check_convert(doc, round % 2 ? HTML_BLOCKS : HTML_INLINE, text, want);
+	}
+}
+
 /* Text with a stray byte, a NUL or a character outside ASCII at every place of the 8, 16 and
  * 32 bytes html.c checks for clean UTF-8 at once, with and without markup (which take different
  * paths), against the rule: stray bytes are U+FFFD, NULs go. */
@@ -998,6 +1060,7 @@ int main(void)
 	test_blank_runs();
 	test_blank_pieces();
 	test_clean_places();
+	test_text_and_html();
 	test_escape_places();
 	test_attribute_lookup();
 	test_seeds();

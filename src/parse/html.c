@@ -1019,9 +1019,72 @@ static int plain_blanks(const char *s, size_t n)
 	return n > 0;
 }
 
+#ifdef __SSE2__
+/* The bytes of the 16 at s (the 16 after it at s + 1) that stop a piece from being simple:
+ * what HTML escapes, and what ends a run of emit_text() but a single space between word
+ * bytes. */
+static inline unsigned not_simple16(const unsigned char *s)
+{
+	const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+	__m128i m = _mm_cmpeq_epi8(v, _mm_set1_epi8('&'));
+
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('<')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('>')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+	return (unsigned)_mm_movemask_epi8(m) |
+	       (run_breaks16(s) &
+		~((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' '))) &
+		  ~run_breaks16(s + 1)));
+}
+#endif
+
+/*
+ * Whether s[0..n) is a simple piece (n > 0): nothing to escape in HTML (no & < > DEL, no
+ * control), no blank but single spaces between word bytes, no 0xC2. emit_text() puts such a
+ * piece on the line as one run and sanitize_put_text() copies it as it is: most text is.
+ * The first and last bytes first (a piece of text often ends with a line break), then sixteen
+ * bytes at a time while seventeen are left, then the sixteen before the last byte again;
+ * a piece of up to sixteen bytes from a copy with NULs after it (a NUL is no word byte).
+ */
+static int simple_piece(const unsigned char *s, size_t n)
+{
+#ifdef __SSE2__
+	unsigned char b, tail[32];
+	size_t i;
+
+	if (!n || s[0] == ' ')
+		return 0;
+	b = s[n - 1];
+	if (b <= ' ' || b == 0xc2 || b == '&' || b == '<' || b == '>' || b == 0x7f)
+		return 0;
+	if (n <= 16) {
+		memset(tail, 0, sizeof tail);
+		memcpy(tail, s, n);
+		return !(not_simple16(tail) & ((1U << n) - 1));
+	}
+	for (i = 0; n - i >= 17; i += 16)
+		if (not_simple16(s + i))
+			return 0;
+	return !not_simple16(s + n - 17);
+#else
+	(void)s;
+	(void)n;
+	return 0;
+#endif
+}
+
 /* Text as libxml2 would deliver it, to the text and (html) the sanitized HTML. */
 static void text_piece(struct conv *c, const char *s, size_t n, int html)
 {
+	if (simple_piece((const unsigned char *)s, n)) {
+		/* what html_text() and emit_text() would do, without their scans */
+		if (c->skip)
+			return;
+		if (html && !c->hremove)
+			hput(c, s, n);
+		put(c, s, n, 1);
+		return;
+	}
 	if ((!c->pre || c->mode != HTML_BLOCKS) && plain_blanks(s, n)) {
 		/* what html_text() and emit_text() would do, without their scans */
 		if (c->skip)
