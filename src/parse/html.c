@@ -11,14 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
 #include <libxml/HTMLparser.h>
 #include <libxml/dict.h>
 #include <libxml/parserInternals.h>
 
+#include "html_scan.h"
 #include "sanitize.h"
 
 /*
@@ -351,43 +348,6 @@ static size_t run_span(const unsigned char *s, size_t run, size_t i, size_t n)
 	return i;
 }
 
-#ifdef __SSE2__
-/* The bytes of the 16 at s that end a run (blanks, controls, 0xC2), as the bits of a mask. */
-static unsigned run_breaks16(const unsigned char *s)
-{
-	const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
-
-	return (unsigned)_mm_movemask_epi8(
-	    _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(' ')), v),
-			 _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xc2))));
-}
-#endif
-
-/* run_span() sixteen bytes at a time with SSE2 (while seventeen are left: a space needs the
- * byte after it): where the first byte is that is no word byte and no single space between
- * word bytes, or a space at the run's start. Returns i without SSE2. */
-static size_t run_span16(const unsigned char *s, size_t run, size_t i, size_t n)
-{
-#ifdef __SSE2__
-	while (n - i >= 17) {
-		const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
-		unsigned stop = run_breaks16(s + i) & ~(sp & ~run_breaks16(s + i + 1));
-
-		if (i == run)
-			stop |= sp & 1;
-		if (stop)
-			return i + (size_t)__builtin_ctz(stop);
-		i += 16;
-	}
-#else
-	(void)s;
-	(void)run;
-	(void)n;
-#endif
-	return i;
-}
-
 /* Appends text (valid UTF-8, whole characters) under the layout rules. */
 static void emit_text(struct conv *c, const char *text, size_t n)
 {
@@ -401,7 +361,9 @@ static void emit_text(struct conv *c, const char *text, size_t n)
 	while (i < n) {
 		run = i;
 		for (;;) {
-			i = word_span(s, run_span(s, run, run_span16(s, run, i, n), n), n);
+			if (n - i >= 17)
+				i = html_scan_run(s, run, i, n);
+			i = word_span(s, run_span(s, run, i, n), n);
 			/* a single space between words needs no collapsing: keep it in the run */
 			if (i + 1 < n && s[i] == ' ' && i > run && s[i + 1] > ' ' &&
 			    s[i + 1] != 0xc2)
@@ -509,83 +471,12 @@ static void tag_close(struct conv *c, enum tag_kind kind)
 
 /* ---- UTF-8 ---- */
 
-/* Length of the valid UTF-8 sequence at s, or 0 when it is invalid or cut short. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char b = s[0];
-
-	if (b < 0x80)
-		return 1;
-	if (b < 0xc2 || b > 0xf4)
-		return 0;
-	if (n < 2 || (s[1] & 0xc0) != 0x80)
-		return 0;
-	if (b < 0xe0)
-		return 2;
-	if (n < 3 || (s[2] & 0xc0) != 0x80 || (b == 0xe0 && s[1] < 0xa0) ||
-	    (b == 0xed && s[1] > 0x9f))
-		return 0;
-	if (b < 0xf0)
-		return 3;
-	if (n < 4 || (s[3] & 0xc0) != 0x80 || (b == 0xf0 && s[1] < 0x90) ||
-	    (b == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return 4;
-}
-
-/* Length of the longest prefix that is valid UTF-8 without NUL; ASCII eight bytes at a time. */
-static size_t utf8_clean_prefix(const unsigned char *s, size_t n)
-{
-	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-	size_t i = 0, l;
-	uint64_t w, v;
-
-	while (i < n) {
-#ifdef __SSE2__
-		/* thirty-two ASCII bytes without NUL at a time: most text, and all markup */
-		for (; n - i >= 32; i += 32) {
-			const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-			const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
-			const __m128i z = _mm_setzero_si128();
-
-			if (_mm_movemask_epi8(_mm_or_si128(
-				_mm_or_si128(a, _mm_cmpeq_epi8(a, z)),
-				_mm_or_si128(b, _mm_cmpeq_epi8(b, z)))))
-				break;
-		}
-#endif
-		/* sixteen ASCII bytes without NUL at a time */
-		for (; n - i >= 16; i += 16) {
-			memcpy(&w, s + i, 8);
-			memcpy(&v, s + i + 8, 8);
-			if ((w | v | ((w - ones) & ~w) | ((v - ones) & ~v)) & highs)
-				break;
-		}
-		if (i == n)
-			break;
-		if (n - i >= 8) {
-			memcpy(&w, s + i, 8);
-			if (!(w & highs) && !((w - ones) & ~w & highs)) {
-				i += 8;
-				continue;
-			}
-		}
-		if (s[i] == 0)
-			return i;
-		l = utf8_len(s + i, n - i);
-		if (!l)
-			return i;
-		i += l;
-	}
-	return n;
-}
-
 /* Points *s at text that is valid UTF-8 without NUL: the input itself when it is, else a copy in
  * tmp with NULs dropped and each stray byte replaced by U+FFFD. */
 static int utf8_clean(const char **s, size_t len, struct buf *tmp)
 {
 	const unsigned char *p = (const unsigned char *)*s;
-	size_t i = utf8_clean_prefix(p, len), l;
+	size_t i = html_scan_utf8(p, len), l;
 	int err = 0;
 
 	if (i == len)
@@ -596,7 +487,7 @@ static int utf8_clean(const char **s, size_t len, struct buf *tmp)
 			i++;
 			continue;
 		}
-		l = utf8_clean_prefix(p + i, len - i);
+		l = html_scan_utf8(p + i, len - i);
 		if (l) {
 			err = buf_append(tmp, p + i, l);
 			i += l;
@@ -735,7 +626,7 @@ static int put_clean(struct buf *out, const char *text, size_t len)
 	int err = 0;
 
 	while (!err && i < len) {
-		l = utf8_clean_prefix(p + i, len - i);
+		l = html_scan_utf8(p + i, len - i);
 		if (l) {
 			err = buf_append(out, p + i, l);
 			i += l;
@@ -1007,76 +898,10 @@ static inline void hput(struct conv *c, const char *s, size_t n)
 		c->err = buf_append(c->x->html, s, n);
 }
 
-/* Whether s[0..n) is only spaces, tabs and line feeds (the blanks between tags, most often):
- * what emit_text() makes a pending space of, outside pre, and the HTML keeps as they are. */
-static int plain_blanks(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\n' && s[i] != '\t')
-			return 0;
-	return n > 0;
-}
-
-#ifdef __SSE2__
-/* The bytes of the 16 at s (the 16 after it at s + 1) that stop a piece from being simple:
- * what HTML escapes, and what ends a run of emit_text() but a single space between word
- * bytes. */
-static inline unsigned not_simple16(const unsigned char *s)
-{
-	const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
-	__m128i m = _mm_cmpeq_epi8(v, _mm_set1_epi8('&'));
-
-	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('<')));
-	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('>')));
-	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
-	return (unsigned)_mm_movemask_epi8(m) |
-	       (run_breaks16(s) &
-		~((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' '))) &
-		  ~run_breaks16(s + 1)));
-}
-#endif
-
-/*
- * Whether s[0..n) is a simple piece (n > 0): nothing to escape in HTML (no & < > DEL, no
- * control), no blank but single spaces between word bytes, no 0xC2. emit_text() puts such a
- * piece on the line as one run and sanitize_put_text() copies it as it is: most text is.
- * The first and last bytes first (a piece of text often ends with a line break), then sixteen
- * bytes at a time while seventeen are left, then the sixteen before the last byte again;
- * a piece of up to sixteen bytes from a copy with NULs after it (a NUL is no word byte).
- */
-static int simple_piece(const unsigned char *s, size_t n)
-{
-#ifdef __SSE2__
-	unsigned char b, tail[32];
-	size_t i;
-
-	if (!n || s[0] == ' ')
-		return 0;
-	b = s[n - 1];
-	if (b <= ' ' || b == 0xc2 || b == '&' || b == '<' || b == '>' || b == 0x7f)
-		return 0;
-	if (n <= 16) {
-		memset(tail, 0, sizeof tail);
-		memcpy(tail, s, n);
-		return !(not_simple16(tail) & ((1U << n) - 1));
-	}
-	for (i = 0; n - i >= 17; i += 16)
-		if (not_simple16(s + i))
-			return 0;
-	return !not_simple16(s + n - 17);
-#else
-	(void)s;
-	(void)n;
-	return 0;
-#endif
-}
-
 /* Text as libxml2 would deliver it, to the text and (html) the sanitized HTML. */
 static void text_piece(struct conv *c, const char *s, size_t n, int html)
 {
-	if (simple_piece((const unsigned char *)s, n)) {
+	if (html_scan_simple((const unsigned char *)s, n)) {
 		/* what html_text() and emit_text() would do, without their scans */
 		if (c->skip)
 			return;
@@ -1085,7 +910,7 @@ static void text_piece(struct conv *c, const char *s, size_t n, int html)
 		put(c, s, n, 1);
 		return;
 	}
-	if ((!c->pre || c->mode != HTML_BLOCKS) && plain_blanks(s, n)) {
+	if ((!c->pre || c->mode != HTML_BLOCKS) && html_scan_blanks(s, n)) {
 		/* what html_text() and emit_text() would do, without their scans */
 		if (c->skip)
 			return;
@@ -1699,7 +1524,7 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		if (!err)
 			flat_text(&c, html, tmp.data ? tmp.len : len);
 	} else {
-		if (utf8_clean_prefix((const unsigned char *)html, len) == len)
+		if (html_scan_utf8((const unsigned char *)html, len) == len)
 			t.clean = html;
 		err = buf_reserve(&tmp, len);
 		if (!err && !t.clean)
