@@ -466,6 +466,52 @@ static void test_blank_pieces(void)
 	}
 }
 
+/* Start tags as libxml2 tokenizes them (quotes only after '=', "/>" closing unless the '/'
+ * ends an unquoted value, unterminated values...), which normalize() must do alike (its tag
+ * scan goes by byte classes). */
+static void test_tag_forms(void)
+{
+	static const struct {
+		const char *in, *text, *html;
+	} cases[] = {
+	    {"<p a=b/>x</p>y", "x\ny", "<p>x</p>y"},
+	    {"<br/>x", "x", "<br>x"},
+	    {"<p title='a>b'>x</p>", "x", "<p title=\"a&gt;b\">x</p>"},
+	    {"<p title = \"a>b\" >x</p>", "x", "<p title=\"a&gt;b\">x</p>"},
+	    {"<p title=a>b</p>", "b", "<p title=\"a\">b</p>"},
+	    {"<p title=>x</p>", "x", "<p title=\"\">x</p>"},
+	    {"<p / title=\"t\">x</p>", "x", "<p title=\"t\">x</p>"},
+	    {"<p title=\"unterminated>x", "", "<p title=\"unterminated&gt;x\"></p>"},
+	    {"<p title=a/ >x</p>", "x", "<p title=\"a/\">x</p>"},
+	    {"<img src=\"http://e.x/a.png\"/>t", "t", "<img src=\"http://e.x/a.png\">t"},
+	    {"<a href=http://e.x/ title=t>l</a>", "l", "<a href=\"http://e.x/\" title=\"t\">l</a>"},
+	    {"<p\ttitle=\"t\"\n>x</p>", "x", "<p title=\"t\">x</p>"},
+	    {"<p title=x\"y>z</p>", "z", "<p title=\"x&quot;y\">z</p>"},
+	    {"<p a=\"1\"b=\"2\" title=\"t\">x</p>", "x", "<p title=\"t\">x</p>"},
+	    {"<br/ >x", "x", "<br>x"},
+	    {"<p title=\"a\"/>x", "x", "<p title=\"a\"></p>x"},
+	    {"<p title=\"a\"/ >x", "x", "<p title=\"a\">x</p>"},
+	    {"<a href=\"http://e.x/\"title=\"t\">l</a>", "l", "<a href=\"http://e.x/\" title=\"t\">l</a>"},
+	    {"<p title=a lang=\"x>y\">z</p>", "z", "<p title=\"a\" lang=\"x&gt;y\">z</p>"},
+	    {"<p title=a\tlang=en>x</p>", "x", "<p title=\"a\" lang=\"en\">x</p>"},
+	    {"<p =x title=t>y</p>", "y", "<p title=\"t\">y</p>"},
+	    {"<p title==x>y</p>", "y", "<p title=\"=x\">y</p>"},
+	    {"<p title='a\"b'>x</p>", "x", "<p title=\"a&quot;b\">x</p>"},
+	    {"<p title=\"a'b\">x</p>", "x", "<p title=\"a'b\">x</p>"},
+	    {"<p title=\"t\"", "", "<p title=\"t\"></p>"},
+	    {"<p title=", "", "<p title=\"\"></p>"},
+	    {"<p title", "", "<p title=\"\"></p>"},
+	    {"<p/", "", "<p></p>"},
+	    {"<p title=\"a\" / >x</p>", "x", "<p title=\"a\">x</p>"},
+	    {"<td colspan=2/>a<td>b", "a | b", "<td colspan=\"2/\">a</td><td>b</td>"},
+	    {"<a href=/x/>l</a>", "l", "<a href=\"/x/\">l</a>"},
+	    {"<a href=x/>l</a>m", "lm", "<a href=\"x/\">l</a>m"},
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+		check_convert(cases[i].in, HTML_BLOCKS, cases[i].text, cases[i].html);
+}
+
 /* Text and HTML of random paragraphs made of words, blanks, references, controls, no-break
  * spaces and Windows-1252 characters, long and short (pieces up to sixteen bytes and longer
  * ones take different paths, and pieces that need no escaping and no collapsing a short cut),
@@ -1061,6 +1107,7 @@ int main(void)
 	test_blank_pieces();
 	test_clean_places();
 	test_text_and_html();
+	test_tag_forms();
 	test_escape_places();
 	test_attribute_lookup();
 	test_seeds();

@@ -523,6 +523,13 @@ static int is_name_char(unsigned char b)
 	return is_alnum(b) || b == ':' || b == '-' || b == '_' || b == '.';
 }
 
+/* The bytes that end a part of a tag (tag_gt, copy_attrs). */
+enum { TB_BLANK = 1, TB_EQ = 2, TB_SLASH = 4, TB_GT = 8 };
+static const unsigned char tag_bytes[256] = {
+    [' '] = TB_BLANK, ['\t'] = TB_BLANK, ['\n'] = TB_BLANK, ['\r'] = TB_BLANK,
+    ['\f'] = TB_BLANK, ['='] = TB_EQ,	   ['/'] = TB_SLASH,  ['>'] = TB_GT,
+};
+
 /* Index of the '>' ending the start tag whose name ends at i, or n when there is none. As in
  * libxml2, a quote opens a value only after '=', and "/>" closes the element unless the '/' ends
  * an unquoted value. */
@@ -534,17 +541,23 @@ static size_t tag_gt(const char *s, size_t n, size_t i, int *selfclose)
 
 	*selfclose = 0;
 	for (; i < n; i++) {
-		b = (unsigned char)s[i];
 		switch (st) {
 		case ATTRS:
+			/* names and blanks: on to what can change the state */
+			while (i < n && !(tag_bytes[(unsigned char)s[i]] & (TB_EQ | TB_SLASH | TB_GT)))
+				i++;
+			if (i >= n)
+				return n;
+			b = (unsigned char)s[i];
 			if (b == '>')
 				return i;
 			if (b == '=')
 				st = EQUALS;
-			else if (b == '/' && i + 1 < n && s[i + 1] == '>')
+			else if (i + 1 < n && s[i + 1] == '>') /* '/' */
 				*selfclose = 1;
 			break;
 		case EQUALS:
+			b = (unsigned char)s[i];
 			if (b == '>')
 				return i;
 			if (b == '"' || b == '\'') {
@@ -560,14 +573,17 @@ static size_t tag_gt(const char *s, size_t n, size_t i, int *selfclose)
 			}
 			break;
 		case QUOTED:
-			if (b == quote)
+			if ((unsigned char)s[i] == quote)
 				st = ATTRS;
 			break;
 		case UNQUOTED:
-			if (b == '>')
+			while (i < n && !(tag_bytes[(unsigned char)s[i]] & (TB_BLANK | TB_GT)))
+				i++;
+			if (i >= n)
+				return n;
+			if (s[i] == '>')
 				return i;
-			if (is_blank(b))
-				st = ATTRS;
+			st = ATTRS;
 			break;
 		}
 	}
@@ -653,8 +669,8 @@ static int copy_attrs(const char *s, size_t i, size_t gt, struct buf *out, struc
 	while (!err && i < gt) {
 		while (i < gt && (is_blank((unsigned char)s[i]) || s[i] == '/'))
 			i++;
-		for (name = i; i < gt && !is_blank((unsigned char)s[i]) && s[i] != '=' && s[i] != '/';
-		     i++)
+		for (name = i;
+		     i < gt && !(tag_bytes[(unsigned char)s[i]] & (TB_BLANK | TB_EQ | TB_SLASH)); i++)
 			;
 		nlen = i - name;
 		while (i < gt && is_blank((unsigned char)s[i]))
@@ -695,6 +711,18 @@ static int copy_attrs(const char *s, size_t i, size_t gt, struct buf *out, struc
 static unsigned long mark_cp(size_t k)
 {
 	return k < 65534 ? MARK_PLANE + k : 0x100000UL + (k - 65534);
+}
+
+/* utf8_put() of a marker: always four bytes. */
+static size_t mark_put(char *d, size_t k)
+{
+	unsigned long cp = mark_cp(k);
+
+	d[0] = (char)(0xf0 | cp >> 18);
+	d[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	d[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	d[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
 }
 
 /*
@@ -741,7 +769,7 @@ static int set_aside(struct norm *t, const char *s, size_t len)
 	if (!err)
 		err = buf_append(&t->runs, pair, sizeof pair);
 	if (!err)
-		err = buf_append(t->out, d, utf8_put(d, mark_cp(t->n_runs++)));
+		err = buf_append(t->out, d, mark_put(d, t->n_runs++));
 	return err;
 }
 
