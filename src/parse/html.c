@@ -929,22 +929,29 @@ static inline void hput(struct conv *c, const char *s, size_t n)
 /* Text as libxml2 would deliver it, to the text and (html) the sanitized HTML. */
 static void text_piece(struct conv *c, const char *s, size_t n, int html)
 {
-	if (html_scan_simple((const unsigned char *)s, n)) {
-		/* what html_text() and emit_text() would do, without their scans */
-		if (c->skip)
-			return;
-		if (html && !c->hremove)
-			hput(c, s, n);
-		put(c, s, n, 1);
+	int keep_lines = c->pre && c->mode == HTML_BLOCKS;
+	size_t a = 0, m = n;
+
+	if (!n || c->skip)
 		return;
+	/* a simple piece, maybe with blanks around it where they only make a pending space (the
+	 * text around a reference, a run before a line break): what html_text() and emit_text()
+	 * would do, without their scans */
+	if (!keep_lines) {
+		while (a < n && (s[a] == ' ' || s[a] == '\n' || s[a] == '\t'))
+			a++;
+		while (m > a && (s[m - 1] == ' ' || s[m - 1] == '\n' || s[m - 1] == '\t'))
+			m--;
 	}
-	if ((!c->pre || c->mode != HTML_BLOCKS) && html_scan_blanks(s, n)) {
-		/* what html_text() and emit_text() would do, without their scans */
-		if (c->skip)
-			return;
+	if (a == m || html_scan_simple((const unsigned char *)s + a, m - a)) {
 		if (html && !c->hremove)
 			hput(c, s, n);
-		c->space = 1;
+		if (a)
+			c->space = 1;
+		if (m > a)
+			put(c, s + a, m - a, 1);
+		if (m < n)
+			c->space = 1;
 		return;
 	}
 	if (html)

@@ -78,15 +78,4 @@ static inline int html_scan_simple(const unsigned char *s, size_t n)
 #endif
 }
 
-/* Whether s[0..n) (n > 0) is spaces, tabs and line feeds only (most text between tags). */
-static inline int html_scan_blanks(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\n' && s[i] != '\t')
-			return 0;
-	return n > 0;
-}
-
 #endif
