@@ -187,21 +187,26 @@ static enum tag_kind tag_kind(const char *name)
 	return t ? t->kind : TAG_INLINE;
 }
 
+/* Fills k with what we know of name. */
+static void slot_fill(struct kind_slot *k, const xmlChar *name)
+{
+	const char *n = (const char *)name;
+
+	k->name = name;
+	k->len = strlen(n);
+	k->kind = (unsigned char)tag_kind(n);
+	k->san = (unsigned char)sanitize_element(n);
+	k->el = !strcmp(n, "a") ? EL_A : !strcmp(n, "img") ? EL_IMG : EL_OTHER;
+}
+
 /* What we know of one of libxml2's names: they are interned, so the pointer identifies the
  * name. */
-static const struct kind_slot *slot_of(struct conv *c, const xmlChar *name)
+static inline const struct kind_slot *slot_of(struct conv *c, const xmlChar *name)
 {
 	struct kind_slot *k = &c->kinds[(uintptr_t)name % KIND_CACHE];
 
-	if (k->name != name) {
-		const char *n = (const char *)name;
-
-		k->name = name;
-		k->len = strlen(n);
-		k->kind = (unsigned char)tag_kind(n);
-		k->san = (unsigned char)sanitize_element(n);
-		k->el = !strcmp(n, "a") ? EL_A : !strcmp(n, "img") ? EL_IMG : EL_OTHER;
-	}
+	if (k->name != name)
+		slot_fill(k, name);
 	return k;
 }
 
