@@ -68,12 +68,12 @@ size_t html_scan_utf8(const unsigned char *s, size_t n)
 		/* thirty-two ASCII bytes without NUL at a time: most text, and all markup */
 		for (; n - i >= 32; i += 32) {
 			const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-			const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
+			const __m128i b =
+			    _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
 			const __m128i z = _mm_setzero_si128();
 
-			if (_mm_movemask_epi8(_mm_or_si128(
-				_mm_or_si128(a, _mm_cmpeq_epi8(a, z)),
-				_mm_or_si128(b, _mm_cmpeq_epi8(b, z)))))
+			if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, _mm_cmpeq_epi8(a, z)),
+							   _mm_or_si128(b, _mm_cmpeq_epi8(b, z)))))
 				break;
 		}
 #endif
