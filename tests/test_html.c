@@ -408,6 +408,211 @@ static void test_blank_runs(void)
 	buf_fini(&b);
 }
 
+/* Expects html_convert(in, mode) to give text and html. */
+static void check_convert(const char *in, enum html_mode mode, const char *text, const char *html)
+{
+	struct buf t = BUF_INIT, h = BUF_INIT;
+	struct html_extra x = {.html = &h};
+
+	CHECK(html_convert(in, strlen(in), mode, &t, &x) == 0 && strcmp(buf_cstr(&t), text) == 0 &&
+		      strcmp(buf_cstr(&h), html) == 0,
+	      "html_convert(\"%s\", %d) gave \"%s\" and \"%s\", want \"%s\" and \"%s\"", in, (int)mode,
+	      buf_cstr(&t), buf_cstr(&h), text, html);
+	buf_fini(&t);
+	buf_fini(&h);
+}
+
+/* Blank text between tags (spaces, tabs and line feeds take a short cut; CR and form feed the
+ * general path) in every context that treats it differently, against the rules themselves:
+ * outside pre a blank run is one space of the text and stays as it is in the HTML, but for CR
+ * and form feeds (controls: dropped); inside pre its line breaks end lines; inside a dropped
+ * element it is nowhere, inside a removed one only in the text. */
+static void test_blank_pieces(void)
+{
+	static const char blanks[] = " \t\n\r\f";
+	char b[4], kept[4], pre[4], in[96], text[16], html[96];
+
+	for (unsigned code = 0; code < 5 + 5 * 5 + 5 * 5 * 5; code++) {
+		/* the blank strings of one, two and three of them, each once */
+		unsigned v = code < 5 ? code : code < 30 ? code - 5 : code - 30;
+		size_t n = code < 5 ? 1 : code < 30 ? 2 : 3, k = 0, p = 0;
+		int brk = 0;
+
+		for (size_t i = 0; i < n; i++, v /= 5)
+			b[i] = blanks[v % 5];
+		b[n] = '\0';
+		for (size_t i = 0; i < n; i++) {
+			if (b[i] != '\r' && b[i] != '\f')
+				kept[k++] = b[i];
+			if (b[i] == '\n' || b[i] == '\r')
+				brk = 1;
+			else
+				pre[p++] = b[i] == '\f' ? ' ' : b[i];
+		}
+		kept[k] = pre[p] = '\0';
+		snprintf(in, sizeof in, "<b>x</b>%s<i>y</i>", b);
+		snprintf(html, sizeof html, "<b>x</b>%s<i>y</i>", kept);
+		check_convert(in, HTML_BLOCKS, "x y", html);
+		check_convert(in, HTML_INLINE, "x y", html);
+		snprintf(in, sizeof in, "<pre><b>x</b>%s<i>y</i></pre>", b);
+		snprintf(html, sizeof html, "<pre><b>x</b>%s<i>y</i></pre>", kept);
+		snprintf(text, sizeof text, brk ? "x\ny" : "x%sy", pre);
+		check_convert(in, HTML_BLOCKS, text, html);
+		check_convert(in, HTML_INLINE, "x y", html);
+		snprintf(in, sizeof in, "<b>x</b><video><b>v</b>%s<i>w</i></video><i>y</i>", b);
+		check_convert(in, HTML_BLOCKS, "xy", "<b>x</b><i>y</i>");
+		snprintf(in, sizeof in, "<b>x</b><button><b>v</b>%s<i>w</i></button><i>y</i>", b);
+		check_convert(in, HTML_BLOCKS, "xv wy", "<b>x</b><i>y</i>");
+	}
+}
+
+/* Start tags as libxml2 tokenizes them (quotes only after '=', "/>" closing unless the '/'
+ * ends an unquoted value, unterminated values...), which normalize() must do alike (its tag
+ * scan goes by byte classes). */
+static void test_tag_forms(void)
+{
+	static const struct {
+		const char *in, *text, *html;
+	} cases[] = {
+	    {"<p a=b/>x</p>y", "x\ny", "<p>x</p>y"},
+	    {"<br/>x", "x", "<br>x"},
+	    {"<p title='a>b'>x</p>", "x", "<p title=\"a&gt;b\">x</p>"},
+	    {"<p title = \"a>b\" >x</p>", "x", "<p title=\"a&gt;b\">x</p>"},
+	    {"<p title=a>b</p>", "b", "<p title=\"a\">b</p>"},
+	    {"<p title=>x</p>", "x", "<p title=\"\">x</p>"},
+	    {"<p / title=\"t\">x</p>", "x", "<p title=\"t\">x</p>"},
+	    {"<p title=\"unterminated>x", "", "<p title=\"unterminated&gt;x\"></p>"},
+	    {"<p title=a/ >x</p>", "x", "<p title=\"a/\">x</p>"},
+	    {"<img src=\"http://e.x/a.png\"/>t", "t", "<img src=\"http://e.x/a.png\">t"},
+	    {"<a href=http://e.x/ title=t>l</a>", "l", "<a href=\"http://e.x/\" title=\"t\">l</a>"},
+	    {"<p\ttitle=\"t\"\n>x</p>", "x", "<p title=\"t\">x</p>"},
+	    {"<p title=x\"y>z</p>", "z", "<p title=\"x&quot;y\">z</p>"},
+	    {"<p a=\"1\"b=\"2\" title=\"t\">x</p>", "x", "<p title=\"t\">x</p>"},
+	    {"<br/ >x", "x", "<br>x"},
+	    {"<p title=\"a\"/>x", "x", "<p title=\"a\"></p>x"},
+	    {"<p title=\"a\"/ >x", "x", "<p title=\"a\">x</p>"},
+	    {"<a href=\"http://e.x/\"title=\"t\">l</a>", "l", "<a href=\"http://e.x/\" title=\"t\">l</a>"},
+	    {"<p title=a lang=\"x>y\">z</p>", "z", "<p title=\"a\" lang=\"x&gt;y\">z</p>"},
+	    {"<p title=a\tlang=en>x</p>", "x", "<p title=\"a\" lang=\"en\">x</p>"},
+	    {"<p =x title=t>y</p>", "y", "<p title=\"t\">y</p>"},
+	    {"<p title==x>y</p>", "y", "<p title=\"=x\">y</p>"},
+	    {"<p title='a\"b'>x</p>", "x", "<p title=\"a&quot;b\">x</p>"},
+	    {"<p title=\"a'b\">x</p>", "x", "<p title=\"a'b\">x</p>"},
+	    {"<p title=\"t\"", "", "<p title=\"t\"></p>"},
+	    {"<p title=", "", "<p title=\"\"></p>"},
+	    {"<p title", "", "<p title=\"\"></p>"},
+	    {"<p/", "", "<p></p>"},
+	    {"<p title=\"a\" / >x</p>", "x", "<p title=\"a\">x</p>"},
+	    {"<td colspan=2/>a<td>b", "a | b", "<td colspan=\"2/\">a</td><td>b</td>"},
+	    {"<a href=/x/>l</a>", "l", "<a href=\"/x/\">l</a>"},
+	    {"<a href=x/>l</a>m", "lm", "<a href=\"x/\">l</a>m"},
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+		check_convert(cases[i].in, HTML_BLOCKS, cases[i].text, cases[i].html);
+}
+
+/* Text and HTML of random paragraphs made of words, blanks, references, controls, no-break
+ * spaces and Windows-1252 characters, long and short (pieces up to sixteen bytes and longer
+ * ones take different paths, and pieces that need no escaping and no collapsing a short cut),
+ * against the rules: blanks collapse to one space, controls go (DEL from the HTML only), the
+ * HTML is the text as written with & < > escaped, and a line of no-break spaces only is none. */
+static void test_text_and_html(void)
+{
+	static const struct {
+		const char *in, *text, *html; /* text NULL: a blank; "" nothing */
+		int visible;
+	} parts[] = {{"a", "a", "a", 1},
+		     {"bc", "bc", "bc", 1},
+		     {"\xc3\xa9", "\xc3\xa9", "\xc3\xa9", 1},
+		     {"defghijklmnopqrs", "defghijklmnopqrs", "defghijklmnopqrs", 1},
+		     {" ", NULL, " ", 0},
+		     {" ", NULL, " ", 0},
+		     {"  ", NULL, "  ", 0},
+		     {"\t", NULL, "\t", 0},
+		     {"\n", NULL, "\n", 0},
+		     {"&amp;", "&", "&amp;", 1},
+		     {"&lt;", "<", "&lt;", 1},
+		     {">", ">", "&gt;", 1},
+		     {"\x01", "", "", 0},
+		     {"\x7f", "\x7f", "", 1},
+		     {"\xc2\xa0", "\xc2\xa0", "\xc2\xa0", 0},
+		     {"\xc2\x93", "\xe2\x80\x9c", "\xc2\x93", 1}};
+	unsigned long seed = 4242;
+	char in[700], text[700], html[700], doc[720], want[720];
+
+	for (int round = 0; round < 6000; round++) {
+		size_t len = 0, tlen = 0, hlen = 0, count;
+		int blank = 0, visible = 0;
+
+		seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+		count = (seed >> 33) % 2 ? 1 + (size_t)(seed >> 40) % 6 : 1 + (size_t)(seed >> 40) % 40;
+		for (size_t k = 0; k < count; k++) {
+			size_t pi;
+
+			seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+			pi = (seed >> 33) % (sizeof(parts) / sizeof(parts[0]));
+			len += (size_t)sprintf(in + len, "%s", parts[pi].in);
+			hlen += (size_t)sprintf(html + hlen, "%s", parts[pi].html);
+			visible |= parts[pi].visible;
+			if (!parts[pi].text) {
+				blank = 1;
+				continue;
+			}
+			if (!*parts[pi].text)
+				continue;
+			if (blank && tlen)
+				text[tlen++] = ' ';
+			tlen += (size_t)sprintf(text + tlen, "%s", parts[pi].text);
+			blank = 0;
+		}
+		text[visible ? tlen : 0] = '\0';
+		html[hlen] = '\0';
+		snprintf(doc, sizeof doc, "<p>%s</p>", in);
+		snprintf(want, sizeof want, "<p>%s</p>", html);
+		check_convert(doc, round % 2 ? HTML_BLOCKS : HTML_INLINE, text, want);
+	}
+}
+
+/* Text with a stray byte, a NUL or a character outside ASCII at every place of the 8, 16 and
+ * 32 bytes html.c checks for clean UTF-8 at once, with and without markup (which take different
+ * paths), against the rule: stray bytes are U+FFFD, NULs go. */
+static void test_clean_places(void)
+{
+	static const struct {
+		const char *in, *out;
+		size_t len;
+	} odd[] = {{"\xff", "\xef\xbf\xbd", 1}, {"", "", 1}, {"\xc3", "\xef\xbf\xbd", 1},
+		   {"\xc3\xa9", "\xc3\xa9", 2}};
+	char in[96], want[96], html[128], xs[72];
+	struct buf b = BUF_INIT;
+
+	memset(xs, 'x', sizeof xs);
+	for (size_t len = 1; len < sizeof xs; len++)
+		for (size_t at = 0; at < len; at++)
+			for (size_t o = 0; o < sizeof odd / sizeof *odd; o++) {
+				size_t n = len - 1 + odd[o].len;
+
+				memset(in, 'x', len);
+				memcpy(in + at, odd[o].in, odd[o].len);
+				memset(in + at + odd[o].len, 'x', len - 1 - at);
+				snprintf(want, sizeof want, "%.*s%s%.*s", (int)at, xs, odd[o].out,
+					 (int)(len - 1 - at), xs);
+				memcpy(html, "<b>", 3);
+				memcpy(html + 3, in, n);
+				memcpy(html + 3 + n, "</b>", 4);
+				for (int markup = 0; markup < 2; markup++) {
+					buf_reset(&b);
+					CHECK(html_to_text(markup ? html : in, markup ? n + 7 : n,
+							   HTML_BLOCKS, &b) == 0 &&
+						      strcmp(buf_cstr(&b), want) == 0,
+					      "html_to_text(%zu x, odd byte %zu at %zu%s) gave \"%s\"", len,
+					      o, at, markup ? ", in <b>" : "", buf_cstr(&b));
+				}
+			}
+	buf_fini(&b);
+}
+
 /* sanitize_put_text() and sanitize_put_attr() with each special byte at every place of the
  * eight-byte words sanitize.c reads at once, against the escaping rule itself. */
 /* The attribute allowlist: every name it has, in any case, and names it has not (the lookups
@@ -899,6 +1104,10 @@ int main(void)
 	test_looks_like();
 	test_api();
 	test_blank_runs();
+	test_blank_pieces();
+	test_clean_places();
+	test_text_and_html();
+	test_tag_forms();
 	test_escape_places();
 	test_attribute_lookup();
 	test_seeds();

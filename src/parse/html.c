@@ -15,6 +15,7 @@
 #include <libxml/dict.h>
 #include <libxml/parserInternals.h>
 
+#include "html_scan.h"
 #include "sanitize.h"
 
 /*
@@ -78,10 +79,14 @@ struct tag {
 	unsigned char kind;
 };
 
-/* A remembered name: its tag_kind() and sanitize_element(). */
+/* What the sanitized HTML treats apart (by name). */
+enum { EL_OTHER, EL_A, EL_IMG };
+
+/* A remembered name: its tag_kind(), sanitize_element(), length and which of EL_* it is. */
 struct kind_slot {
 	const xmlChar *name;
-	unsigned char kind, san;
+	size_t len;
+	unsigned char kind, san, el;
 };
 
 /* Sorted for bsearch(); names are lowercase, as libxml2 reports them. */
@@ -182,23 +187,27 @@ static enum tag_kind tag_kind(const char *name)
 	return t ? t->kind : TAG_INLINE;
 }
 
-/* tag_kind() for libxml2's names: they are interned, so the pointer identifies the name. */
-static enum tag_kind tag_kind_interned(struct conv *c, const xmlChar *name)
+/* Fills k with what we know of name. */
+static void slot_fill(struct kind_slot *k, const xmlChar *name)
 {
-	size_t slot = (uintptr_t)name % KIND_CACHE;
+	const char *n = (const char *)name;
 
-	if (c->kinds[slot].name != name) {
-		c->kinds[slot].name = name;
-		c->kinds[slot].kind = (unsigned char)tag_kind((const char *)name);
-		c->kinds[slot].san = (unsigned char)sanitize_element((const char *)name);
-	}
-	return c->kinds[slot].kind;
+	k->name = name;
+	k->len = strlen(n);
+	k->kind = (unsigned char)tag_kind(n);
+	k->san = (unsigned char)sanitize_element(n);
+	k->el = !strcmp(n, "a") ? EL_A : !strcmp(n, "img") ? EL_IMG : EL_OTHER;
 }
 
-/* sanitize_element() of an interned name just looked up with tag_kind_interned(). */
-static enum san_el san_interned(struct conv *c, const xmlChar *name)
+/* What we know of one of libxml2's names: they are interned, so the pointer identifies the
+ * name. */
+static inline const struct kind_slot *slot_of(struct conv *c, const xmlChar *name)
 {
-	return (enum san_el)c->kinds[(uintptr_t)name % KIND_CACHE].san;
+	struct kind_slot *k = &c->kinds[(uintptr_t)name % KIND_CACHE];
+
+	if (k->name != name)
+		slot_fill(k, name);
+	return k;
 }
 
 /* Steps over a byte order mark, which libxml2 would drop but the other paths would keep. */
@@ -357,6 +366,8 @@ static void emit_text(struct conv *c, const char *text, size_t n)
 	while (i < n) {
 		run = i;
 		for (;;) {
+			if (n - i >= 17)
+				i = html_scan_run(s, run, i, n);
 			i = word_span(s, run_span(s, run, i, n), n);
 			/* a single space between words needs no collapsing: keep it in the run */
 			if (i + 1 < n && s[i] == ' ' && i > run && s[i + 1] > ' ' &&
@@ -465,70 +476,12 @@ static void tag_close(struct conv *c, enum tag_kind kind)
 
 /* ---- UTF-8 ---- */
 
-/* Length of the valid UTF-8 sequence at s, or 0 when it is invalid or cut short. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char b = s[0];
-
-	if (b < 0x80)
-		return 1;
-	if (b < 0xc2 || b > 0xf4)
-		return 0;
-	if (n < 2 || (s[1] & 0xc0) != 0x80)
-		return 0;
-	if (b < 0xe0)
-		return 2;
-	if (n < 3 || (s[2] & 0xc0) != 0x80 || (b == 0xe0 && s[1] < 0xa0) ||
-	    (b == 0xed && s[1] > 0x9f))
-		return 0;
-	if (b < 0xf0)
-		return 3;
-	if (n < 4 || (s[3] & 0xc0) != 0x80 || (b == 0xf0 && s[1] < 0x90) ||
-	    (b == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return 4;
-}
-
-/* Length of the longest prefix that is valid UTF-8 without NUL; ASCII eight bytes at a time. */
-static size_t utf8_clean_prefix(const unsigned char *s, size_t n)
-{
-	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-	size_t i = 0, l;
-	uint64_t w, v;
-
-	while (i < n) {
-		/* sixteen ASCII bytes without NUL at a time: most text, and all markup */
-		for (; n - i >= 16; i += 16) {
-			memcpy(&w, s + i, 8);
-			memcpy(&v, s + i + 8, 8);
-			if ((w | v | ((w - ones) & ~w) | ((v - ones) & ~v)) & highs)
-				break;
-		}
-		if (i == n)
-			break;
-		if (n - i >= 8) {
-			memcpy(&w, s + i, 8);
-			if (!(w & highs) && !((w - ones) & ~w & highs)) {
-				i += 8;
-				continue;
-			}
-		}
-		if (s[i] == 0)
-			return i;
-		l = utf8_len(s + i, n - i);
-		if (!l)
-			return i;
-		i += l;
-	}
-	return n;
-}
-
 /* Points *s at text that is valid UTF-8 without NUL: the input itself when it is, else a copy in
  * tmp with NULs dropped and each stray byte replaced by U+FFFD. */
 static int utf8_clean(const char **s, size_t len, struct buf *tmp)
 {
 	const unsigned char *p = (const unsigned char *)*s;
-	size_t i = utf8_clean_prefix(p, len), l;
+	size_t i = html_scan_utf8(p, len), l;
 	int err = 0;
 
 	if (i == len)
@@ -539,7 +492,7 @@ static int utf8_clean(const char **s, size_t len, struct buf *tmp)
 			i++;
 			continue;
 		}
-		l = utf8_clean_prefix(p + i, len - i);
+		l = html_scan_utf8(p + i, len - i);
 		if (l) {
 			err = buf_append(tmp, p + i, l);
 			i += l;
@@ -575,6 +528,13 @@ static int is_name_char(unsigned char b)
 	return is_alnum(b) || b == ':' || b == '-' || b == '_' || b == '.';
 }
 
+/* The bytes that end a part of a tag (tag_gt, copy_attrs). */
+enum { TB_BLANK = 1, TB_EQ = 2, TB_SLASH = 4, TB_GT = 8 };
+static const unsigned char tag_bytes[256] = {
+    [' '] = TB_BLANK, ['\t'] = TB_BLANK, ['\n'] = TB_BLANK, ['\r'] = TB_BLANK,
+    ['\f'] = TB_BLANK, ['='] = TB_EQ,	   ['/'] = TB_SLASH,  ['>'] = TB_GT,
+};
+
 /* Index of the '>' ending the start tag whose name ends at i, or n when there is none. As in
  * libxml2, a quote opens a value only after '=', and "/>" closes the element unless the '/' ends
  * an unquoted value. */
@@ -586,17 +546,23 @@ static size_t tag_gt(const char *s, size_t n, size_t i, int *selfclose)
 
 	*selfclose = 0;
 	for (; i < n; i++) {
-		b = (unsigned char)s[i];
 		switch (st) {
 		case ATTRS:
+			/* names and blanks: on to what can change the state */
+			while (i < n && !(tag_bytes[(unsigned char)s[i]] & (TB_EQ | TB_SLASH | TB_GT)))
+				i++;
+			if (i >= n)
+				return n;
+			b = (unsigned char)s[i];
 			if (b == '>')
 				return i;
 			if (b == '=')
 				st = EQUALS;
-			else if (b == '/' && i + 1 < n && s[i + 1] == '>')
+			else if (i + 1 < n && s[i + 1] == '>') /* '/' */
 				*selfclose = 1;
 			break;
 		case EQUALS:
+			b = (unsigned char)s[i];
 			if (b == '>')
 				return i;
 			if (b == '"' || b == '\'') {
@@ -612,14 +578,17 @@ static size_t tag_gt(const char *s, size_t n, size_t i, int *selfclose)
 			}
 			break;
 		case QUOTED:
-			if (b == quote)
+			if ((unsigned char)s[i] == quote)
 				st = ATTRS;
 			break;
 		case UNQUOTED:
-			if (b == '>')
+			while (i < n && !(tag_bytes[(unsigned char)s[i]] & (TB_BLANK | TB_GT)))
+				i++;
+			if (i >= n)
+				return n;
+			if (s[i] == '>')
 				return i;
-			if (is_blank(b))
-				st = ATTRS;
+			st = ATTRS;
 			break;
 		}
 	}
@@ -678,7 +647,7 @@ static int put_clean(struct buf *out, const char *text, size_t len)
 	int err = 0;
 
 	while (!err && i < len) {
-		l = utf8_clean_prefix(p + i, len - i);
+		l = html_scan_utf8(p + i, len - i);
 		if (l) {
 			err = buf_append(out, p + i, l);
 			i += l;
@@ -705,8 +674,8 @@ static int copy_attrs(const char *s, size_t i, size_t gt, struct buf *out, struc
 	while (!err && i < gt) {
 		while (i < gt && (is_blank((unsigned char)s[i]) || s[i] == '/'))
 			i++;
-		for (name = i; i < gt && !is_blank((unsigned char)s[i]) && s[i] != '=' && s[i] != '/';
-		     i++)
+		for (name = i;
+		     i < gt && !(tag_bytes[(unsigned char)s[i]] & (TB_BLANK | TB_EQ | TB_SLASH)); i++)
 			;
 		nlen = i - name;
 		while (i < gt && is_blank((unsigned char)s[i]))
@@ -747,6 +716,18 @@ static int copy_attrs(const char *s, size_t i, size_t gt, struct buf *out, struc
 static unsigned long mark_cp(size_t k)
 {
 	return k < 65534 ? MARK_PLANE + k : 0x100000UL + (k - 65534);
+}
+
+/* utf8_put() of a marker: always four bytes. */
+static size_t mark_put(char *d, size_t k)
+{
+	unsigned long cp = mark_cp(k);
+
+	d[0] = (char)(0xf0 | cp >> 18);
+	d[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	d[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	d[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
 }
 
 /*
@@ -793,7 +774,7 @@ static int set_aside(struct norm *t, const char *s, size_t len)
 	if (!err)
 		err = buf_append(&t->runs, pair, sizeof pair);
 	if (!err)
-		err = buf_append(t->out, d, utf8_put(d, mark_cp(t->n_runs++)));
+		err = buf_append(t->out, d, mark_put(d, t->n_runs++));
 	return err;
 }
 
@@ -944,9 +925,40 @@ static size_t decode_ref(const char *s, size_t n, char *d, size_t *dlen)
 /* Text with character references, without libxml2. */
 static void html_text(struct conv *c, const char *s, size_t n);
 
+static inline void hput(struct conv *c, const char *s, size_t n)
+{
+	if (!c->err)
+		c->err = buf_append(c->x->html, s, n);
+}
+
 /* Text as libxml2 would deliver it, to the text and (html) the sanitized HTML. */
 static void text_piece(struct conv *c, const char *s, size_t n, int html)
 {
+	int keep_lines = c->pre && c->mode == HTML_BLOCKS;
+	size_t a = 0, m = n;
+
+	if (!n || c->skip)
+		return;
+	/* a simple piece, maybe with blanks around it where they only make a pending space (the
+	 * text around a reference, a run before a line break): what html_text() and emit_text()
+	 * would do, without their scans */
+	if (!keep_lines) {
+		while (a < n && (s[a] == ' ' || s[a] == '\n' || s[a] == '\t'))
+			a++;
+		while (m > a && (s[m - 1] == ' ' || s[m - 1] == '\n' || s[m - 1] == '\t'))
+			m--;
+	}
+	if (a == m || html_scan_simple((const unsigned char *)s + a, m - a)) {
+		if (html && !c->hremove)
+			hput(c, s, n);
+		if (a)
+			c->space = 1;
+		if (m > a)
+			put(c, s + a, m - a, 1);
+		if (m < n)
+			c->space = 1;
+		return;
+	}
 	if (html)
 		html_text(c, s, n);
 	emit_text(c, s, n);
@@ -1061,12 +1073,6 @@ static void flat_convert(struct conv *c, const char *s, size_t n)
 
 /* ---- the sanitized HTML ---- */
 
-static inline void hput(struct conv *c, const char *s, size_t n)
-{
-	if (!c->err)
-		c->err = buf_append(c->x->html, s, n);
-}
-
 static const char *att_value(const xmlChar **atts, const char *name)
 {
 	for (; atts && atts[0]; atts += 2)
@@ -1089,7 +1095,7 @@ static int html_img(struct conv *c, const xmlChar **atts)
 	return 1;
 }
 
-static void html_attrs(struct conv *c, const char *el, const xmlChar **atts)
+static void html_attrs(struct conv *c, const char *el, int is_a, const xmlChar **atts)
 {
 	const char *v;
 	char *u;
@@ -1104,7 +1110,7 @@ static void html_attrs(struct conv *c, const char *el, const xmlChar **atts)
 			if (!(u = sanitize_url(c->x->base, v, !strcmp((const char *)atts[0], "href"))))
 				continue;
 			v = u;
-			if (!strcmp(el, "a") && c->a_depth == 0 && !c->a_href)
+			if (is_a && c->a_depth == 0 && !c->a_href)
 				c->a_href = strdup(u);
 			break;
 		default:
@@ -1120,23 +1126,23 @@ static void html_attrs(struct conv *c, const char *el, const xmlChar **atts)
 	}
 }
 
-static void html_start(struct conv *c, const xmlChar *name, enum san_el what,
-		       const xmlChar **atts)
+static void html_start(struct conv *c, const struct kind_slot *k, const xmlChar **atts)
 {
-	const char *el = (const char *)name;
+	const char *el = (const char *)k->name;
+	enum san_el what = (enum san_el)k->san;
 
 	if (c->skip || c->hremove || what == SAN_REMOVE) {
 		if (!c->skip && what == SAN_REMOVE)
 			c->hremove++;
 		return;
 	}
-	if (what == SAN_DROP_TAG || (!strcmp(el, "img") && !html_img(c, atts)))
+	if (what == SAN_DROP_TAG || (k->el == EL_IMG && !html_img(c, atts)))
 		return;
 	hput(c, "<", 1);
-	hput(c, el, strlen(el));
-	html_attrs(c, el, atts);
+	hput(c, el, k->len);
+	html_attrs(c, el, k->el == EL_A, atts);
 	hput(c, ">", 1);
-	if (!strcmp(el, "a")) {
+	if (k->el == EL_A) {
 		if (c->a_depth++ == 0)
 			c->a_text = c->out->len;
 	}
@@ -1188,23 +1194,21 @@ static void link_done(struct conv *c)
 	c->a_href = NULL;
 }
 
-static void html_end(struct conv *c, const xmlChar *name, enum san_el what)
+static void html_end(struct conv *c, const struct kind_slot *k)
 {
-	const char *el = (const char *)name;
-
 	if (c->skip)
 		return;
 	if (c->hremove) {
-		if (what == SAN_REMOVE)
+		if (k->san == SAN_REMOVE)
 			c->hremove--;
 		return;
 	}
-	if (what != SAN_KEEP)
+	if (k->san != SAN_KEEP)
 		return;
 	hput(c, "</", 2);
-	hput(c, el, strlen(el));
+	hput(c, (const char *)k->name, k->len);
 	hput(c, ">", 1);
-	if (!strcmp(el, "a") && c->a_depth && --c->a_depth == 0)
+	if (k->el == EL_A && c->a_depth && --c->a_depth == 0)
 		link_done(c);
 }
 
@@ -1337,6 +1341,7 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 {
 	struct conv *c = ctx;
 	const xmlChar *stack[ATTS_STACK], **mine;
+	const struct kind_slot *k;
 
 	if (c->too_deep)
 		return;
@@ -1345,11 +1350,13 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 		xmlStopParser(c->ctxt);
 		return;
 	}
-	tag_open(c, tag_kind_interned(c, name));
+	k = slot_of(c, name);
+	tag_open(c, (enum tag_kind)k->kind);
 	if (c->x && c->x->html) {
 		atts = real_atts(c, atts, stack, ATTS_STACK, &mine);
-		html_start(c, name, san_interned(c, name), atts);
-		free(mine);
+		html_start(c, k, atts);
+		if (mine)
+			free(mine);
 	}
 }
 
@@ -1357,14 +1364,14 @@ static void on_end(void *ctx, const xmlChar *name)
 {
 	struct conv *c = ctx;
 
-	enum tag_kind kind;
+	const struct kind_slot *k;
 
 	if (c->too_deep)
 		return;
-	kind = tag_kind_interned(c, name);
+	k = slot_of(c, name);
 	if (c->x && c->x->html)
-		html_end(c, name, san_interned(c, name));
-	tag_close(c, kind);
+		html_end(c, k);
+	tag_close(c, (enum tag_kind)k->kind);
 }
 
 static void on_text(void *ctx, const xmlChar *s, int len)
@@ -1557,7 +1564,7 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		if (!err)
 			flat_text(&c, html, tmp.data ? tmp.len : len);
 	} else {
-		if (utf8_clean_prefix((const unsigned char *)html, len) == len)
+		if (html_scan_utf8((const unsigned char *)html, len) == len)
 			t.clean = html;
 		err = buf_reserve(&tmp, len);
 		if (!err && !t.clean)
