@@ -430,6 +430,116 @@ done:
 	return general;
 }
 
+/* The longest URL plain_form() takes (longer ones go to curl). */
+#define PLAIN_MAX 2048
+
+static int is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Letters, digits, '.' and '-': a host curl keeps as written (hostname_check in lib/urlapi.c). */
+static int is_host_byte(char c)
+{
+	return is_alpha(c) || (c >= '0' && c <= '9') || c == '.' || c == '-';
+}
+
+/* Where the printable ASCII without '%' that starts at s stops: at the first of stop1/stop2 or
+ * the end (then *ok is 1), or at any other byte (then *ok is 0). With slash_dot, "/." stops it
+ * too (ok 0). */
+static const char *plain_span(const char *s, char stop1, char stop2, int slash_dot, int *ok)
+{
+	unsigned char c;
+
+	for (; (c = (unsigned char)*s) != '\0'; s++) {
+		if (c == (unsigned char)stop1 || c == (unsigned char)stop2)
+			break;
+		if (c <= ' ' || c >= 0x7f || c == '%' || (slash_dot && c == '/' && s[1] == '.')) {
+			*ok = 0;
+			return s;
+		}
+	}
+	*ok = 1;
+	return s;
+}
+
+/* The canonical form of a plain URL, without curl: "http://" or "https://", a host of letters,
+ * digits, '.' and '-' whose last label starts with a letter (not an IPv4 address for curl), no
+ * userinfo or port, printable ASCII without '%' after it, and no "/." in the path (no dot
+ * segment). curl 7.88's parser keeps every part of such a URL as written (parseurl in
+ * lib/urlapi.c: nothing encoded without CURLU_URLENCODE, the host checked, not changed, the path
+ * dedotted only at a "/."), so the parts are cut here and the form written as direct_form
+ * writes it from curl's parts; the tests and the fuzz target hold it to the general way. 0 with
+ * *res the form (NULL when memory runs out), 1 when the URL is not plain. Only for the current
+ * form (how 0): the V3 one has no general way to hold it to. */
+static int plain_form(const char *url, int depth, unsigned how, char **res)
+{
+	char scratch[PLAIN_MAX + 8], *host, *path, *query = NULL, *w, *o;
+	const char *h, *p, *e, *label, *q = NULL;
+	struct buf qb = BUF_INIT;
+	int ok, v3 = how & CANON_V3;
+	size_t hl;
+
+	if (strncmp(url, "http://", 7) == 0)
+		h = url + 7;
+	else if (strncmp(url, "https://", 8) == 0)
+		h = url + 8;
+	else
+		return 1;
+	for (p = label = h; is_host_byte(*p); p++)
+		if (*p == '.')
+			label = p + 1;
+	if (p == h || !is_alpha(*label) || (*p && *p != '/' && *p != '?' && *p != '#'))
+		return 1;
+	e = plain_span(p, '?', '#', 1, &ok);
+	if (ok && *e == '?')
+		e = plain_span(q = e + 1, '#', '#', 0, &ok);
+	if (ok && *e == '#')
+		e = plain_span(e + 1, '\0', '\0', 0, &ok);
+	if (!ok || (size_t)(e - url) > PLAIN_MAX)
+		return 1;
+	/* the host, the path ("/" for none) and the query, each NUL-terminated, side by side */
+	hl = (size_t)(p - h);
+	host = memcpy(scratch, h, hl);
+	host[hl] = '\0';
+	path = host + hl + 1;
+	e = q ? q - 1 : p + strcspn(p, "#");
+	if (e - p > 1) {
+		memcpy(path, p, (size_t)(e - p));
+		path[e - p] = '\0';
+	} else {
+		strcpy(path, "/");
+	}
+	*res = NULL;
+	if (q) {
+		size_t ql = strcspn(q, "#");
+
+		query = path + strlen(path) + 1;
+		memcpy(query, q, ql);
+		query[ql] = '\0';
+		if (!v3 && (w = wrapped_target(query))) {
+			*res = canonical(w, depth + 1, 0);
+			free(w);
+			return 0;
+		}
+		if (clean_query(query, v3, &qb) < 0)
+			goto done;
+	}
+	host_form(host, v3);
+	if (!v3)
+		strip_path(path);
+	if (!(o = *res = malloc(7 + strlen(host) + strlen(path) + 1 + qb.len + 1)))
+		goto done;
+	o = stpcpy(stpcpy(stpcpy(o, "http://"), host), path);
+	if (qb.len) {
+		*o++ = '?';
+		memcpy(o, qb.data, qb.len + 1);
+	}
+done:
+	buf_fini(&qb);
+	return 0;
+}
+
 static char *canonical(const char *url, int depth, unsigned how)
 {
 	CURLU *h;
@@ -438,6 +548,8 @@ static char *canonical(const char *url, int depth, unsigned how)
 
 	if (!url || depth > 3)
 		return NULL;
+	if (how == 0 && plain_form(url, depth, how, &res) == 0)
+		return res;
 	h = curl_url();
 	if (!h)
 		return NULL;
