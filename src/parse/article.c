@@ -282,18 +282,13 @@ int article_add_tag(struct article *a, const char *tag)
 	return 0;
 }
 
-int article_identity_key(const struct article *a, const char *feed_url, struct buf *out)
+/* The identity key of an article without a canonical URL: the story is known by where it was
+ * published and what it is called. */
+static int fallback_key(const struct article *a, const char *feed_url, struct buf *out)
 {
-	char *canon = a->url ? url_canonical(a->url) : NULL;
 	char date[DATE_BUFSZ] = "";
 	int rc;
 
-	if (canon) {
-		rc = buf_puts(out, canon);
-		free(canon);
-		return rc;
-	}
-	/* No usable link: the story is known by where it was published and what it is called. */
 	rc = buf_puts(out, feed_url ? feed_url : "");
 	if (a->guid && *a->guid)
 		return rc ? rc : buf_printf(out, "\n%s", a->guid);
@@ -304,15 +299,35 @@ int article_identity_key(const struct article *a, const char *feed_url, struct b
 	return rc ? rc : buf_printf(out, "\n%s\n%s", a->title ? a->title : "", date);
 }
 
+int article_identity_key(const struct article *a, const char *feed_url, struct buf *out)
+{
+	char *canon = a->url ? url_canonical(a->url) : NULL;
+	int rc;
+
+	if (canon) {
+		rc = buf_puts(out, canon);
+		free(canon);
+		return rc;
+	}
+	return fallback_key(a, feed_url, out);
+}
+
 void article_make_id(struct article *a, const char *feed_url)
 {
 	static const char hex[] = "0123456789abcdef";
 	struct buf key = BUF_INIT;
+	char *canon = a->url ? url_canonical(a->url) : NULL;
 	uint64_t h;
 	int i;
 
-	article_identity_key(a, feed_url, &key);
-	h = XXH3_64bits(buf_cstr(&key), key.len);
+	/* the key of nearly every article is its canonical URL: hashed as it is, not copied */
+	if (canon) {
+		h = XXH3_64bits(canon, strlen(canon));
+		free(canon);
+	} else {
+		fallback_key(a, feed_url, &key);
+		h = XXH3_64bits(buf_cstr(&key), key.len);
+	}
 	/* "%016llx" without snprintf, which cost more than the hash */
 	for (i = 15; i >= 0; i--, h >>= 4)
 		a->id[i] = hex[h & 15];
