@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Article identity (src/parse/article.c): the id is the XXH3-64 of the identity key, whichever
- * way it is computed, and the ids of fixed articles never change (they are dedup keys kept in
- * users' state). */
+/* The article model's derived fields (src/parse/article.c): the id is the XXH3-64 of the
+ * identity key, whichever way it is computed, and the ids of fixed articles never change (they
+ * are dedup keys kept in users' state); the standfirst is decided as the plain way decides it. */
 #include "autoconfig.h"
 
 #include <stdio.h>
@@ -45,8 +45,123 @@ static void one(const struct id_case *c)
 	article_fini(&a);
 }
 
+/* s without spaces, tabs, CR and LF, written to o (room for strlen(s) + 1). */
+static size_t squeezed(const char *s, char *o)
+{
+	size_t k = 0;
+
+	for (; *s; s++)
+		if (!strchr(" \t\r\n", *s))
+			o[k++] = *s;
+	o[k] = '\0';
+	return k;
+}
+
+/* What article_make_standfirst decides, the plain way: the summary is kept unless its squeezed
+ * form, less one trailing ellipsis, starts the squeezed body or is the squeezed title. */
+static int keeps_summary(const char *summary, const char *body, const char *title)
+{
+	static const char *const tails[] = {"[\xe2\x80\xa6]", "[...]", "\xe2\x80\xa6", "..."};
+	char s[512], b[512], t[512];
+	size_t sl, bl, i;
+
+	if (!summary || !*summary || !body || !*body)
+		return 0;
+	sl = squeezed(summary, s);
+	bl = squeezed(body, b);
+	for (i = 0; i < 4; i++) {
+		size_t n = strlen(tails[i]);
+
+		if (sl >= n && !memcmp(s + sl - n, tails[i], n)) {
+			s[sl -= n] = '\0';
+			break;
+		}
+	}
+	if (sl == 0 || (bl >= sl && !memcmp(b, s, sl)))
+		return 0;
+	return !(title && squeezed(title, t) == sl && !memcmp(t, s, sl));
+}
+
+static void standfirst_one(const char *summary, const char *body, const char *title)
+{
+	struct article a;
+	int want = keeps_summary(summary, body, title);
+
+	article_init(&a);
+	a.summary = summary ? strdup(summary) : NULL;
+	a.body = body ? strdup(body) : NULL;
+	a.title = title ? strdup(title) : NULL;
+	CHECK(article_make_standfirst(&a) == 0, "article_make_standfirst returns 0");
+	CHECK(want ? a.standfirst && !strcmp(a.standfirst, summary) : !a.standfirst,
+	      "standfirst of summary \"%s\", body \"%s\", title \"%s\": %s, want %s",
+	      summary ? summary : "NULL", body ? body : "NULL", title ? title : "NULL",
+	      a.standfirst ? a.standfirst : "NULL", want ? "the summary" : "none");
+	article_fini(&a);
+}
+
+/* The standfirst: a summary that is the body's first bytes as they are (decided without
+ * squeezing) and every other kind (whitespace moved, an ellipsis, one byte changed, longer
+ * than the body, the title), on fixed and random texts, against the plain way. */
+static void test_standfirst(void)
+{
+	static const char *const words[] = {"a", "bb", "Ccc", " ", "  ", "\n", "\t", "\r\n", ".",
+					    "...", "\xe2\x80\xa6", "[", "]", "\xc3\xa9"};
+	static const char *const tails[] = {"", "...", " [\xe2\x80\xa6]", "\xe2\x80\xa6", " ", "x"};
+	char body[200], summary[260], title[260];
+	unsigned seed = 7;
+	size_t i, k, n, cut;
+
+	standfirst_one("Hello world", "Hello world, and more", NULL);
+	standfirst_one("Hello  world", "Hello world, and more", NULL);
+	standfirst_one("Hello world [...]", "Hello world, and more", NULL);
+	standfirst_one("Hello word", "Hello world, and more", NULL);
+	standfirst_one("Hello world, and more and more", "Hello world, and more", NULL);
+	standfirst_one("The title", "Body text", "The  title");
+	standfirst_one("The title", "Body text", "Another");
+	standfirst_one("Same", "Same", NULL);
+	standfirst_one("", "Body", NULL);
+	standfirst_one(" ", "Body", NULL);
+	standfirst_one("...", "Body", NULL);
+	standfirst_one("Summary", NULL, NULL);
+	standfirst_one(NULL, "Body", NULL);
+	for (i = 0; i < 20000; i++) {
+		body[0] = '\0';
+		seed = seed * 1103515245u + 12345u;
+		n = 1 + (seed >> 16) % 12;
+		for (k = 0; k < n; k++) {
+			seed = seed * 1103515245u + 12345u;
+			strcat(body, words[(seed >> 16) % 14]);
+		}
+		seed = seed * 1103515245u + 12345u;
+		cut = (seed >> 16) % (strlen(body) + 1);
+		memcpy(summary, body, cut);
+		summary[cut] = '\0';
+		seed = seed * 1103515245u + 12345u;
+		switch ((seed >> 16) % 4) {
+		case 0: /* the body's first bytes as they are */
+			break;
+		case 1: /* whitespace added at a place */
+			memmove(summary + cut / 2 + 1, summary + cut / 2, cut - cut / 2 + 1);
+			summary[cut / 2] = (seed >> 20) % 2 ? ' ' : '\n';
+			break;
+		case 2: /* one byte changed */
+			if (cut)
+				summary[(seed >> 20) % cut] ^= 1;
+			break;
+		default: /* longer than the body */
+			strcat(summary, "zz");
+			break;
+		}
+		strcat(summary, tails[(seed >> 24) % 6]);
+		seed = seed * 1103515245u + 12345u;
+		snprintf(title, sizeof title, "%s", (seed >> 16) % 3 ? summary : "t");
+		standfirst_one(summary, body, (seed >> 18) % 2 ? title : NULL);
+	}
+}
+
 int main(void)
 {
+	test_standfirst();
 	static const struct id_case cases[] = {
 		/* canonical URLs: the plain way (no curl) and curl's */
 		{"https://www.Example.com/news/a-story/?utm_source=rss#top", NULL, NULL, DATE_NONE,

@@ -393,6 +393,7 @@ int article_make_standfirst(struct article *a)
 {
 	struct buf s = BUF_INIT;
 	int is_start;
+	size_t n;
 
 	free(a->standfirst);
 	a->standfirst = NULL;
@@ -400,7 +401,12 @@ int article_make_standfirst(struct article *a)
 		return 0;
 	if (!a->body || !*a->body)
 		return 0; /* the summary is the whole body */
-	squeeze(a->summary, strlen(a->summary), &s);
+	/* most summaries are the body's first bytes as they are: then their squeezed form (and
+	 * that less an ellipsis) starts the squeezed body too, and nothing needs squeezing */
+	n = strlen(a->summary);
+	if (strncmp(a->body, a->summary, n) == 0)
+		return 0;
+	squeeze(a->summary, n, &s);
 	strip_ellipsis(&s);
 	is_start = s.len == 0 || squeezed_starts_with(a->body, s.data, s.len);
 	if (!is_start && a->title) {
