@@ -438,29 +438,25 @@ static int is_alpha(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* Letters, digits, '.' and '-': a host curl keeps as written (hostname_check in lib/urlapi.c). */
-static int is_host_byte(char c)
-{
-	return is_alpha(c) || (c >= '0' && c <= '9') || c == '.' || c == '-';
-}
+/* What each byte may be in a plain URL (plain_form): U_HOST a host byte curl keeps as written
+ * (letters, digits, '.', '-': hostname_check in lib/urlapi.c); U_PATH, U_QUERY, U_FRAG a byte
+ * that goes on in a path, query or fragment: printable ASCII but '%', less '?', '#' and '/' in
+ * a path and '#' in a query. */
+enum { U_HOST = 1, U_PATH = 2, U_QUERY = 4, U_FRAG = 8 };
+static const unsigned char url_class[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 14, 14, 8, 14, 0, 14, 14, 14, 14, 14, 14, 14, 15, 15, 12, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 14, 14, 14, 14, 14, 12,
+	14, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 14, 14, 14, 14, 14,
+	14, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 14, 14, 14, 14, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
 
-/* Where the printable ASCII without '%' that starts at s stops: at the first of stop1/stop2 or
- * the end (then *ok is 1), or at any other byte (then *ok is 0). With slash_dot, "/." stops it
- * too (ok 0). */
-static const char *plain_span(const char *s, char stop1, char stop2, int slash_dot, int *ok)
+static unsigned char class_of(const char *s)
 {
-	unsigned char c;
-
-	for (; (c = (unsigned char)*s) != '\0'; s++) {
-		if (c == (unsigned char)stop1 || c == (unsigned char)stop2)
-			break;
-		if (c <= ' ' || c >= 0x7f || c == '%' || (slash_dot && c == '/' && s[1] == '.')) {
-			*ok = 0;
-			return s;
-		}
-	}
-	*ok = 1;
-	return s;
+	return url_class[(unsigned char)*s];
 }
 
 /* The canonical form of a plain URL, without curl: "http://" or "https://", a host of letters,
@@ -477,7 +473,7 @@ static int plain_form(const char *url, int depth, unsigned how, char **res)
 	char scratch[PLAIN_MAX + 8], *host, *path, *query = NULL, *w, *o;
 	const char *h, *p, *e, *label, *q = NULL;
 	struct buf qb = BUF_INIT;
-	int ok, v3 = how & CANON_V3;
+	int v3 = how & CANON_V3;
 	size_t hl;
 
 	if (strncmp(url, "http://", 7) == 0)
@@ -486,17 +482,27 @@ static int plain_form(const char *url, int depth, unsigned how, char **res)
 		h = url + 8;
 	else
 		return 1;
-	for (p = label = h; is_host_byte(*p); p++)
+	for (p = label = h; class_of(p) & U_HOST; p++)
 		if (*p == '.')
 			label = p + 1;
 	if (p == h || !is_alpha(*label) || (*p && *p != '/' && *p != '?' && *p != '#'))
 		return 1;
-	e = plain_span(p, '?', '#', 1, &ok);
-	if (ok && *e == '?')
-		e = plain_span(q = e + 1, '#', '#', 0, &ok);
-	if (ok && *e == '#')
-		e = plain_span(e + 1, '\0', '\0', 0, &ok);
-	if (!ok || (size_t)(e - url) > PLAIN_MAX)
+	/* the path: no "/." (a dot segment curl would remove) */
+	for (e = p;; e++) {
+		while (class_of(e) & U_PATH)
+			e++;
+		if (*e != '/')
+			break;
+		if (e[1] == '.')
+			return 1;
+	}
+	if (*e == '?')
+		for (q = ++e; class_of(e) & U_QUERY; e++)
+			;
+	if (*e == '#')
+		for (e++; class_of(e) & U_FRAG; e++)
+			;
+	if (*e || (size_t)(e - url) > PLAIN_MAX)
 		return 1;
 	/* the host, the path ("/" for none) and the query, each NUL-terminated, side by side */
 	hl = (size_t)(p - h);
