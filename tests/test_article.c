@@ -159,8 +159,49 @@ static void test_standfirst(void)
 	}
 }
 
+/* Inline links are listed once per URL (the hash first, then the string), feed links apart, at
+ * most ARTICLE_INLINE_MAX; categories once per term (the first byte first, then the string). */
+static void test_lists(void)
+{
+	struct article a;
+	char url[64];
+	size_t i, inline_n = 0;
+
+	article_init(&a);
+	article_add_link(&a, "https://x.example/a", NULL, NULL, NULL);
+	article_add_inline_link(&a, "https://x.example/a", "a feed link does not hide it");
+	article_add_inline_link(&a, "https://x.example/b", "b");
+	article_add_inline_link(&a, "https://x.example/a", "again");
+	article_add_inline_link(&a, "https://x.example/ab", "a longer one");
+	article_add_inline_link(&a, "https://x.example/", "a shorter one");
+	article_add_inline_link(&a, "https://x.example/b", "b again");
+	CHECK(a.n_links == 5, "five links (one feed link, four inline), not %zu", a.n_links);
+	CHECK(a.n_links == 5 && !strcmp(a.links[1].text, "a feed link does not hide it") &&
+		      !strcmp(a.links[3].url, "https://x.example/ab"),
+	      "the first text of each URL is kept, in order");
+	for (i = 0; i < ARTICLE_INLINE_MAX + 10; i++) {
+		snprintf(url, sizeof url, "https://x.example/p/%zu", i % (ARTICLE_INLINE_MAX + 5));
+		article_add_inline_link(&a, url, "t");
+	}
+	for (i = 0; i < a.n_links; i++)
+		inline_n += a.links[i].text != NULL;
+	CHECK(inline_n == ARTICLE_INLINE_MAX, "at most %d inline links, not %zu", ARTICLE_INLINE_MAX,
+	      inline_n);
+	article_add_category(&a, "news");
+	article_add_category(&a, "nature");
+	article_add_category(&a, "news");
+	article_add_category(&a, "News");
+	article_add_category(&a, "");
+	article_add_category(&a, "nature");
+	article_add_category(&a, "n");
+	CHECK(a.n_categories == 4 && !strcmp(a.categories[3], "n"),
+	      "four categories (news, nature, News, n), not %zu", a.n_categories);
+	article_fini(&a);
+}
+
 int main(void)
 {
+	test_lists();
 	test_standfirst();
 	static const struct id_case cases[] = {
 		/* canonical URLs: the plain way (no curl) and curl's */

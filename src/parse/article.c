@@ -126,8 +126,9 @@ int article_add_category(struct article *a, const char *term)
 
 	if (!term || !*term)
 		return 0;
+	/* the first byte before the whole string: most terms differ there */
 	for (i = 0; i < a->n_categories; i++)
-		if (strcmp(a->categories[i], term) == 0)
+		if (a->categories[i][0] == term[0] && strcmp(a->categories[i], term) == 0)
 			return 0;
 	if (grow((void **)&a->categories, a->n_categories, sizeof *a->categories) < 0)
 		return -ENOMEM;
@@ -168,19 +169,24 @@ int article_add_link(struct article *a, const char *url, const char *rel, const 
 	l->type = dup_or_null(type);
 	l->title = dup_or_null(title);
 	l->text = NULL;
+	l->url_hash = 0;
 	return 0;
 }
 
 int article_add_inline_link(struct article *a, const char *url, const char *text)
 {
-	size_t i, inline_n = 0;
+	size_t i, inline_n = 0, n;
 	struct link *l;
+	uint64_t h;
 
 	if (!url || !*url)
 		return 0;
+	/* the hashes before the strings: the links of one article mostly share their start */
+	n = strlen(url);
+	h = XXH3_64bits(url, n);
 	for (i = 0; i < a->n_links; i++) {
 		if (a->links[i].text) {
-			if (!strcmp(a->links[i].url, url))
+			if (a->links[i].url_hash == h && !strcmp(a->links[i].url, url))
 				return 0;
 			inline_n++;
 		}
@@ -190,6 +196,7 @@ int article_add_inline_link(struct article *a, const char *url, const char *text
 	if (article_add_link(a, url, "inline", NULL, NULL) < 0)
 		return -ENOMEM;
 	l = &a->links[a->n_links - 1];
+	l->url_hash = h;
 	l->text = strdup(text ? text : "");
 	return l->text ? 0 : -ENOMEM;
 }
