@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 #include <xxhash.h>
 
 #include "article.h"
@@ -199,8 +200,51 @@ static void test_lists(void)
 	article_fini(&a);
 }
 
+/* article_write_json's dates (the last one written is kept per thread) and id (written as it
+ * is when it is 16 hex digits) read back as the Jansson model has them, article after article. */
+static void test_json_dates_ids(void)
+{
+	static const int64_t dates[][3] = {
+		{1700000000, 1700000000, 1800000000}, {1700000000, 1700000001, 1800000000},
+		{DATE_NONE, 1700000001, 1800000000},  {0, DATE_NONE, 1800000000},
+		{1700000000, 0, 253402300799},        {-62135596800, 1700000000, 1800000000},
+	};
+	static const char *const ids[] = {"0123456789abcdef", "0123456789ABCDEF", "0123456789abcde\"",
+					  "", "0123456789abcde", "ffffffffffffffff"};
+	struct buf line = BUF_INIT;
+	json_error_t je;
+	size_t i;
+
+	for (i = 0; i < 3 * 6; i++) {
+		struct article a;
+		json_t *mine, *ref;
+		char *want, *got;
+
+		article_init(&a);
+		snprintf(a.id, sizeof a.id, "%s", ids[i % 6]);
+		a.published = dates[i % 6][0];
+		a.updated = dates[(i / 2) % 6][1];
+		a.fetched = dates[i % 6][2];
+		buf_reset(&line);
+		CHECK(article_write_json(&a, NULL, &line) == 0, "article_write_json returns 0");
+		mine = json_loads(buf_cstr(&line), 0, &je);
+		ref = article_to_json(&a, NULL);
+		want = json_dumps(ref, JSON_COMPACT | JSON_SORT_KEYS);
+		got = mine ? json_dumps(mine, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		CHECK(got && want && !strcmp(got, want), "article %zu (id \"%s\"): %s, want %s", i, a.id,
+		      got ? got : buf_cstr(&line), want ? want : "(none)");
+		free(want);
+		free(got);
+		json_decref(mine);
+		json_decref(ref);
+		article_fini(&a);
+	}
+	buf_fini(&line);
+}
+
 int main(void)
 {
+	test_json_dates_ids();
 	test_lists();
 	test_standfirst();
 	static const struct id_case cases[] = {

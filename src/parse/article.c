@@ -528,17 +528,29 @@ json_t *article_to_json(const struct article *a, json_t *feed)
 	return o;
 }
 
+/* The last date write_date wrote, quoted: "fetched" is the same for every article of a run,
+ * and "updated" is often "published". Per thread, as the parsers are. */
+static _Thread_local struct {
+	int64_t t;
+	size_t n;
+	char s[DATE_BUFSZ + 2];
+} last_date = {DATE_NONE, 0, ""};
+
 static int write_date(struct buf *out, int64_t t)
 {
-	char s[DATE_BUFSZ + 1] = "\"";
-	size_t n;
-
-	if (t == DATE_NONE || date_format(t, s + 1, DATE_BUFSZ) < 0)
+	if (t == DATE_NONE)
 		return buf_append(out, "null", 4);
-	/* digits and "-T:Z": nothing to escape */
-	n = strlen(s);
-	s[n] = '"';
-	return buf_append(out, s, n + 1);
+	if (t != last_date.t) {
+		last_date.t = DATE_NONE;
+		if (date_format(t, last_date.s + 1, DATE_BUFSZ) < 0)
+			return buf_append(out, "null", 4);
+		/* digits and "-T:Z": nothing to escape */
+		last_date.s[0] = '"';
+		last_date.n = strlen(last_date.s);
+		last_date.s[last_date.n++] = '"';
+		last_date.t = t;
+	}
+	return buf_append(out, last_date.s, last_date.n);
 }
 
 static int write_persons(struct buf *out, const struct person *v, size_t n)
@@ -601,6 +613,17 @@ int feed_info_write_json(const struct feed_info *f, struct buf *out)
 	return rc ? -ENOMEM : 0;
 }
 
+/* Whether id is what article_make_id writes (16 lowercase hex digits): nothing to escape. */
+static int is_hex_id(const char *id)
+{
+	int i;
+
+	for (i = 0; i < 16; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
+			return 0;
+	return id[16] == '\0';
+}
+
 #define STRING_OF_(x) #x
 #define STRING_OF(x) STRING_OF_(x)
 
@@ -610,7 +633,13 @@ int article_write_json(const struct article *a, const char *feed_json, struct bu
 	int rc = 0;
 
 	rc |= buf_puts(out, "{\"schema\":" STRING_OF(ARTICLE_SCHEMA) ",\"id\":");
-	rc |= json_write_string(out, a->id);
+	if (is_hex_id(a->id)) {
+		rc |= buf_putc(out, '"');
+		rc |= buf_append(out, a->id, 16);
+		rc |= buf_putc(out, '"');
+	} else {
+		rc |= json_write_string(out, a->id);
+	}
 	if (a->revision > 0)
 		rc |= buf_printf(out, ",\"revision\":%d", a->revision);
 	rc |= buf_puts(out, ",\"feed\":");

@@ -109,26 +109,23 @@ static size_t utf8_len(const unsigned char *s, size_t n)
  * capitals, as Jansson does. */
 enum { CHECK = 1, UPPER = 2 };
 
+/* The letter of the two-byte escape of each byte that has one, 0 for the others. */
+static const char short_escape[128] = {
+	['"'] = '"', ['\\'] = '\\', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't', ['\b'] = 'b', ['\f'] = 'f',
+};
+
 /* Writes the escape sequence of c (a byte needs_escape marks) at o: its length, at most 6. */
 static size_t escape_seq(unsigned char c, char *o, unsigned flags)
 {
 	const char *hex = flags & UPPER ? "0123456789ABCDEF" : "0123456789abcdef";
 
 	o[0] = '\\';
-	switch (c) {
-	case '"': o[1] = '"'; return 2;
-	case '\\': o[1] = '\\'; return 2;
-	case '\n': o[1] = 'n'; return 2;
-	case '\r': o[1] = 'r'; return 2;
-	case '\t': o[1] = 't'; return 2;
-	case '\b': o[1] = 'b'; return 2;
-	case '\f': o[1] = 'f'; return 2;
-	default:
-		memcpy(o + 1, "u00", 3);
-		o[4] = hex[c >> 4];
-		o[5] = hex[c & 15];
-		return 6;
-	}
+	if ((o[1] = short_escape[c & 0x7f]) != 0)
+		return 2;
+	memcpy(o + 1, "u00", 3);
+	o[4] = hex[c >> 4];
+	o[5] = hex[c & 15];
+	return 6;
 }
 
 /* Appends s[0..n) escaped, between quotes, straight into out's memory: room for the whole
