@@ -28,7 +28,8 @@ struct parse_run {
 	int has_feed;
 	const struct feed_info *feed_of;
 	unsigned feed_generation;
-	struct buf line;
+	struct buf line; /* OUT_LINES: the lines not written yet */
+	size_t flush_at; /* written once line holds this many bytes */
 };
 
 static void usage(FILE *f)
@@ -80,7 +81,8 @@ static const char *feed_json(struct parse_run *r, const struct feed_info *f)
 }
 
 /* JSON lines are gathered and written this many bytes at a time (and at the end of each input):
- * one fwrite per article cost 500 instructions. */
+ * one fwrite per article cost 500 instructions. A terminal gets each line as it is made, as
+ * stdio's line buffering gave it. */
 #define LINES_FLUSH (64 * 1024)
 
 /* Writes the lines gathered so far; 0, or -1 when stdout refused them. */
@@ -110,7 +112,7 @@ static int on_article(void *ud, struct article *a, const struct feed_info *f)
 				r->line.data[len0] = '\0';
 			return -1;
 		}
-		return r->line.len >= LINES_FLUSH ? flush_lines(r) : 0;
+		return r->line.len >= r->flush_at ? flush_lines(r) : 0;
 	case OUT_DOCUMENT:
 		json_array_append_new(r->articles, article_to_json(a, NULL));
 		return 0;
@@ -197,6 +199,7 @@ int cmd_parse(int argc, char **argv)
 	char *end;
 
 	r.format = OUT_LINES;
+	r.flush_at = isatty(STDOUT_FILENO) ? 1 : LINES_FLUSH;
 	while ((c = getopt_long(argc, argv, "+dtu:c:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
