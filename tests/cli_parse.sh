@@ -19,6 +19,20 @@ expect_eq "the feed object names the feed" \
 	"Outlet C — Markets & Technology"
 expect_eq "nothing on stderr for good feeds" "$(cat "$TMP/err")" ""
 
+# lines are written in batches of 64 KiB and at the end of each input: six inputs at once (more
+# than 128 KiB) print what each prints alone, in order, nothing lost or repeated
+for f in a.rss b.atom c.rdf a.rss b.atom c.rdf; do
+	"$FEEDSPOOL" parse "$SEEDS/outlet-$f"
+done | jq -c 'del(.fetched)' >"$TMP/alone"
+"$FEEDSPOOL" parse "$SEEDS/outlet-a.rss" "$SEEDS/outlet-b.atom" "$SEEDS/outlet-c.rdf" \
+	"$SEEDS/outlet-a.rss" "$SEEDS/outlet-b.atom" "$SEEDS/outlet-c.rdf" >"$TMP/together"
+check "more than 128 KiB of lines ($(wc -c <"$TMP/together") bytes)" test "$(wc -c <"$TMP/together")" -gt 131072
+expect_eq "six inputs at once print what each prints alone" \
+	"$(jq -c 'del(.fetched)' "$TMP/together" | cksum)" "$(cksum <"$TMP/alone")"
+"$FEEDSPOOL" parse "$SEEDS/outlet-a.rss" >/dev/full 2>"$TMP/err"
+expect_eq "output that cannot be written exits 1" "$?" 1
+check "and says so ($(cat "$TMP/err"))" grep -q "writing the output failed" "$TMP/err"
+
 # --document: one object per input
 "$FEEDSPOOL" parse --document "$SEEDS/outlet-b.atom" >"$TMP/doc"
 expect_eq "--document prints one line" "$(wc -l <"$TMP/doc" | tr -d ' ')" 1

@@ -90,8 +90,9 @@ static void one(struct buf *out, const char *s, size_t n, const char *want)
 	buf_fini(&ref);
 }
 
-/* Each byte that ends a plain run, at every place of strings from 1 to 49 bytes: before, inside
- * and after one, two and three 16-byte blocks. UTF-8 characters of each length, and those whose
+/* Each byte that ends a plain run, at every place of strings from 1 to 81 bytes: before, inside
+ * and after one and two 32-byte steps, the 16-byte block after them and the last 16 bytes read
+ * again from the end. UTF-8 characters of each length, and those whose
  * lead byte (E0, ED, F0-F4) is left to utf8_char_len, are kept as they are. */
 static void test_places(void)
 {
@@ -99,10 +100,10 @@ static void test_places(void)
 		"\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xc3\xa9", "\xe2\x82\xac", "\xe0\xa0\x80",
 		"\xed\x9f\xbf", "\xef\xbf\xbd", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf",
 	};
-	char in[64];
+	char in[96];
 	struct buf out = BUF_INIT;
 
-	for (size_t len = 1; len < 50; len++)
+	for (size_t len = 1; len < 82; len++)
 		for (size_t at = 0; at < len; at++)
 			for (size_t k = 0; k < sizeof stops / sizeof stops[0]; k++) {
 				size_t sl = strlen(stops[k]);
@@ -112,6 +113,49 @@ static void test_places(void)
 				buf_reset(&out);
 				one(&out, in, len + sl - 1, NULL);
 			}
+	buf_fini(&out);
+}
+
+/* Every ASCII byte at every place of strings from 1 to 70 bytes: those around the ones that
+ * need an escape ('!', '#', ' ', 0x7f next to '"' and the controls) are found or let through
+ * by one compare (c ^ 2 below 0x21), and the reference says which. */
+static void test_bytes(void)
+{
+	char in[80];
+	struct buf out = BUF_INIT;
+
+	for (size_t len = 1; len <= 70; len++)
+		for (size_t at = 0; at < len; at++)
+			for (unsigned c = 0; c < 0x80; c++) {
+				memset(in, 'x', sizeof in);
+				in[at] = (char)c;
+				buf_reset(&out);
+				one(&out, in, len, NULL);
+			}
+	buf_fini(&out);
+}
+
+/* Two stops in one string at every pair of places, so that the second one falls in the bytes
+ * read again from the end after the first (a run that starts after a stop). */
+static void test_pairs(void)
+{
+	static const char *const stops[] = {"\"", "\xc3\xa9", "\n"};
+	char in[96];
+	struct buf out = BUF_INIT;
+
+	for (size_t len = 2; len < 50; len++)
+		for (size_t a = 0; a < len; a++)
+			for (size_t b = a + 1; b < len; b++)
+				for (size_t k = 0; k < 9; k++) {
+					const char *x = stops[k % 3], *y = stops[k / 3];
+					size_t xl = strlen(x), yl = strlen(y);
+
+					memset(in, 'x', sizeof in);
+					memcpy(in + b + xl - 1, y, yl);
+					memcpy(in + a, x, xl);
+					buf_reset(&out);
+					one(&out, in, len + xl + yl - 2, NULL);
+				}
 	buf_fini(&out);
 }
 
@@ -312,6 +356,8 @@ int main(void)
 {
 	test_int();
 	test_places();
+	test_bytes();
+	test_pairs();
 	test_invalid_places();
 	test_runs();
 	test_room();

@@ -126,8 +126,9 @@ int article_add_category(struct article *a, const char *term)
 
 	if (!term || !*term)
 		return 0;
+	/* the first byte before the whole string: most terms differ there */
 	for (i = 0; i < a->n_categories; i++)
-		if (strcmp(a->categories[i], term) == 0)
+		if (a->categories[i][0] == term[0] && strcmp(a->categories[i], term) == 0)
 			return 0;
 	if (grow((void **)&a->categories, a->n_categories, sizeof *a->categories) < 0)
 		return -ENOMEM;
@@ -168,19 +169,24 @@ int article_add_link(struct article *a, const char *url, const char *rel, const 
 	l->type = dup_or_null(type);
 	l->title = dup_or_null(title);
 	l->text = NULL;
+	l->url_hash = 0;
 	return 0;
 }
 
 int article_add_inline_link(struct article *a, const char *url, const char *text)
 {
-	size_t i, inline_n = 0;
+	size_t i, inline_n = 0, n;
 	struct link *l;
+	uint64_t h;
 
 	if (!url || !*url)
 		return 0;
+	/* the hashes before the strings: the links of one article mostly share their start */
+	n = strlen(url);
+	h = XXH3_64bits(url, n);
 	for (i = 0; i < a->n_links; i++) {
 		if (a->links[i].text) {
-			if (!strcmp(a->links[i].url, url))
+			if (a->links[i].url_hash == h && !strcmp(a->links[i].url, url))
 				return 0;
 			inline_n++;
 		}
@@ -190,6 +196,7 @@ int article_add_inline_link(struct article *a, const char *url, const char *text
 	if (article_add_link(a, url, "inline", NULL, NULL) < 0)
 		return -ENOMEM;
 	l = &a->links[a->n_links - 1];
+	l->url_hash = h;
 	l->text = strdup(text ? text : "");
 	return l->text ? 0 : -ENOMEM;
 }
@@ -282,18 +289,13 @@ int article_add_tag(struct article *a, const char *tag)
 	return 0;
 }
 
-int article_identity_key(const struct article *a, const char *feed_url, struct buf *out)
+/* The identity key of an article without a canonical URL: the story is known by where it was
+ * published and what it is called. */
+static int fallback_key(const struct article *a, const char *feed_url, struct buf *out)
 {
-	char *canon = a->url ? url_canonical(a->url) : NULL;
 	char date[DATE_BUFSZ] = "";
 	int rc;
 
-	if (canon) {
-		rc = buf_puts(out, canon);
-		free(canon);
-		return rc;
-	}
-	/* No usable link: the story is known by where it was published and what it is called. */
 	rc = buf_puts(out, feed_url ? feed_url : "");
 	if (a->guid && *a->guid)
 		return rc ? rc : buf_printf(out, "\n%s", a->guid);
@@ -304,15 +306,35 @@ int article_identity_key(const struct article *a, const char *feed_url, struct b
 	return rc ? rc : buf_printf(out, "\n%s\n%s", a->title ? a->title : "", date);
 }
 
+int article_identity_key(const struct article *a, const char *feed_url, struct buf *out)
+{
+	char *canon = a->url ? url_canonical(a->url) : NULL;
+	int rc;
+
+	if (canon) {
+		rc = buf_puts(out, canon);
+		free(canon);
+		return rc;
+	}
+	return fallback_key(a, feed_url, out);
+}
+
 void article_make_id(struct article *a, const char *feed_url)
 {
 	static const char hex[] = "0123456789abcdef";
 	struct buf key = BUF_INIT;
+	char *canon = a->url ? url_canonical(a->url) : NULL;
 	uint64_t h;
 	int i;
 
-	article_identity_key(a, feed_url, &key);
-	h = XXH3_64bits(buf_cstr(&key), key.len);
+	/* the key of nearly every article is its canonical URL: hashed as it is, not copied */
+	if (canon) {
+		h = XXH3_64bits(canon, strlen(canon));
+		free(canon);
+	} else {
+		fallback_key(a, feed_url, &key);
+		h = XXH3_64bits(buf_cstr(&key), key.len);
+	}
 	/* "%016llx" without snprintf, which cost more than the hash */
 	for (i = 15; i >= 0; i--, h >>= 4)
 		a->id[i] = hex[h & 15];
@@ -378,6 +400,7 @@ int article_make_standfirst(struct article *a)
 {
 	struct buf s = BUF_INIT;
 	int is_start;
+	size_t n;
 
 	free(a->standfirst);
 	a->standfirst = NULL;
@@ -385,7 +408,12 @@ int article_make_standfirst(struct article *a)
 		return 0;
 	if (!a->body || !*a->body)
 		return 0; /* the summary is the whole body */
-	squeeze(a->summary, strlen(a->summary), &s);
+	/* most summaries are the body's first bytes as they are: then their squeezed form (and
+	 * that less an ellipsis) starts the squeezed body too, and nothing needs squeezing */
+	n = strlen(a->summary);
+	if (strncmp(a->body, a->summary, n) == 0)
+		return 0;
+	squeeze(a->summary, n, &s);
 	strip_ellipsis(&s);
 	is_start = s.len == 0 || squeezed_starts_with(a->body, s.data, s.len);
 	if (!is_start && a->title) {
@@ -500,17 +528,29 @@ json_t *article_to_json(const struct article *a, json_t *feed)
 	return o;
 }
 
+/* The last date write_date wrote, quoted: "fetched" is the same for every article of a run,
+ * and "updated" is often "published". Per thread, as the parsers are. */
+static _Thread_local struct {
+	int64_t t;
+	size_t n;
+	char s[DATE_BUFSZ + 2];
+} last_date = {DATE_NONE, 0, ""};
+
 static int write_date(struct buf *out, int64_t t)
 {
-	char s[DATE_BUFSZ + 1] = "\"";
-	size_t n;
-
-	if (t == DATE_NONE || date_format(t, s + 1, DATE_BUFSZ) < 0)
+	if (t == DATE_NONE)
 		return buf_append(out, "null", 4);
-	/* digits and "-T:Z": nothing to escape */
-	n = strlen(s);
-	s[n] = '"';
-	return buf_append(out, s, n + 1);
+	if (t != last_date.t) {
+		last_date.t = DATE_NONE;
+		if (date_format(t, last_date.s + 1, DATE_BUFSZ) < 0)
+			return buf_append(out, "null", 4);
+		/* digits and "-T:Z": nothing to escape */
+		last_date.s[0] = '"';
+		last_date.n = strlen(last_date.s);
+		last_date.s[last_date.n++] = '"';
+		last_date.t = t;
+	}
+	return buf_append(out, last_date.s, last_date.n);
 }
 
 static int write_persons(struct buf *out, const struct person *v, size_t n)
@@ -573,6 +613,17 @@ int feed_info_write_json(const struct feed_info *f, struct buf *out)
 	return rc ? -ENOMEM : 0;
 }
 
+/* Whether id is what article_make_id writes (16 lowercase hex digits): nothing to escape. */
+static int is_hex_id(const char *id)
+{
+	int i;
+
+	for (i = 0; i < 16; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
+			return 0;
+	return id[16] == '\0';
+}
+
 #define STRING_OF_(x) #x
 #define STRING_OF(x) STRING_OF_(x)
 
@@ -582,7 +633,13 @@ int article_write_json(const struct article *a, const char *feed_json, struct bu
 	int rc = 0;
 
 	rc |= buf_puts(out, "{\"schema\":" STRING_OF(ARTICLE_SCHEMA) ",\"id\":");
-	rc |= json_write_string(out, a->id);
+	if (is_hex_id(a->id)) {
+		rc |= buf_putc(out, '"');
+		rc |= buf_append(out, a->id, 16);
+		rc |= buf_putc(out, '"');
+	} else {
+		rc |= json_write_string(out, a->id);
+	}
 	if (a->revision > 0)
 		rc |= buf_printf(out, ",\"revision\":%d", a->revision);
 	rc |= buf_puts(out, ",\"feed\":");

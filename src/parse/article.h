@@ -25,6 +25,7 @@ struct enclosure {
 struct link {
 	char *url, *rel, *type, *title;
 	char *text; /* an inline link's text (rel "inline"); NULL for the feed's links */
+	uint64_t url_hash; /* an inline link's XXH3-64 of url, to find it again */
 };
 
 /* An image inline in the article's HTML: absolute src, alt text ("" when none). */

@@ -19,29 +19,67 @@ static const unsigned char needs_escape[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
 };
 
+#ifdef __SSE2__
+/* Bit j set for each byte j of v that ends a plain run: c ^ 2 below 0x21 as a signed byte is a
+ * control, '"' (0x22 ^ 2 = 0x20) or a byte from 0x80, one compare for the three; then the
+ * backslash. */
+static inline unsigned stops16(__m128i v)
+{
+	const __m128i two = _mm_set1_epi8(2), lim = _mm_set1_epi8(0x21);
+	const __m128i bslash = _mm_set1_epi8('\\');
+
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		_mm_cmplt_epi8(_mm_xor_si128(v, two), lim), _mm_cmpeq_epi8(v, bslash)));
+}
+
+static inline __m128i load16(const char *s)
+{
+	return _mm_loadu_si128((const __m128i *)(const void *)s);
+}
+
+static inline void store16(char *o, __m128i v)
+{
+	_mm_storeu_si128((__m128i *)(void *)o, v);
+}
+#endif
+
 /* The length of the run of s[0..n) that needs no escape and is ASCII, copied to o on the way
- * (o has room for n bytes). Sixteen bytes at a time where SSE2 is there (always on x86-64):
- * one load, one store, three compares and the first stop found from a bit mask. */
+ * (o has room for n bytes). 32 bytes per step where SSE2 is there (always on x86-64), and the
+ * last 16 of a string that long read and written again from s + n - 16 rather than byte by
+ * byte: everything in s[0..n) before the stop is copied as it is, so writing those bytes twice
+ * writes the same. */
 static size_t plain_run(const char *s, size_t n, char *o)
 {
 	size_t i = 0;
 
 #ifdef __SSE2__
-	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-	const __m128i space = _mm_set1_epi8(' ');
+	__m128i a, b;
+	unsigned m;
 
-	while (n - i >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		unsigned m;
-
-		_mm_storeu_si128((__m128i *)(void *)(o + i), v);
-		/* signed bytes below ' ' are the controls and those from 0x80 */
-		m = (unsigned)_mm_movemask_epi8(
-			_mm_or_si128(_mm_cmplt_epi8(v, space),
-				     _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash))));
-		if (m)
+	for (; n - i >= 32; i += 32) {
+		a = load16(s + i);
+		b = load16(s + i + 16);
+		store16(o + i, a);
+		store16(o + i + 16, b);
+		if ((m = stops16(a) | stops16(b) << 16) != 0)
 			return i + (size_t)__builtin_ctz(m);
-		i += 16;
+	}
+	if (n >= 16) {
+		if (n - i >= 16) {
+			a = load16(s + i);
+			store16(o + i, a);
+			if ((m = stops16(a)) != 0)
+				return i + (size_t)__builtin_ctz(m);
+			i += 16;
+		}
+		if (i == n)
+			return n;
+		/* the last n - i bytes: bit j of the mask is byte n - 16 + j, those before i are
+		 * shifted out */
+		a = load16(s + n - 16);
+		store16(o + n - 16, a);
+		m = stops16(a) >> (16 - (n - i));
+		return m ? i + (size_t)__builtin_ctz(m) : n;
 	}
 #endif
 	for (; i < n; i++) {
@@ -71,26 +109,23 @@ static size_t utf8_len(const unsigned char *s, size_t n)
  * capitals, as Jansson does. */
 enum { CHECK = 1, UPPER = 2 };
 
+/* The letter of the two-byte escape of each byte that has one, 0 for the others. */
+static const char short_escape[128] = {
+	['"'] = '"', ['\\'] = '\\', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't', ['\b'] = 'b', ['\f'] = 'f',
+};
+
 /* Writes the escape sequence of c (a byte needs_escape marks) at o: its length, at most 6. */
 static size_t escape_seq(unsigned char c, char *o, unsigned flags)
 {
 	const char *hex = flags & UPPER ? "0123456789ABCDEF" : "0123456789abcdef";
 
 	o[0] = '\\';
-	switch (c) {
-	case '"': o[1] = '"'; return 2;
-	case '\\': o[1] = '\\'; return 2;
-	case '\n': o[1] = 'n'; return 2;
-	case '\r': o[1] = 'r'; return 2;
-	case '\t': o[1] = 't'; return 2;
-	case '\b': o[1] = 'b'; return 2;
-	case '\f': o[1] = 'f'; return 2;
-	default:
-		memcpy(o + 1, "u00", 3);
-		o[4] = hex[c >> 4];
-		o[5] = hex[c & 15];
-		return 6;
-	}
+	if ((o[1] = short_escape[c & 0x7f]) != 0)
+		return 2;
+	memcpy(o + 1, "u00", 3);
+	o[4] = hex[c >> 4];
+	o[5] = hex[c & 15];
+	return 6;
 }
 
 /* Appends s[0..n) escaped, between quotes, straight into out's memory: room for the whole
