@@ -430,122 +430,6 @@ done:
 	return general;
 }
 
-/* The longest URL plain_form() takes (longer ones go to curl). */
-#define PLAIN_MAX 2048
-
-static int is_alpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* What each byte may be in a plain URL (plain_form): U_HOST a host byte curl keeps as written
- * (letters, digits, '.', '-': hostname_check in lib/urlapi.c); U_PATH, U_QUERY, U_FRAG a byte
- * that goes on in a path, query or fragment: printable ASCII but '%', less '?', '#' and '/' in
- * a path and '#' in a query. */
-enum { U_HOST = 1, U_PATH = 2, U_QUERY = 4, U_FRAG = 8 };
-static const unsigned char url_class[256] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 14, 14, 8, 14, 0, 14, 14, 14, 14, 14, 14, 14, 15, 15, 12, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 14, 14, 14, 14, 14, 12,
-	14, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 14, 14, 14, 14, 14,
-	14, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 14, 14, 14, 14, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-};
-
-static unsigned char class_of(const char *s)
-{
-	return url_class[(unsigned char)*s];
-}
-
-/* The canonical form of a plain URL, without curl: "http://" or "https://", a host of letters,
- * digits, '.' and '-' whose last label starts with a letter (not an IPv4 address for curl), no
- * userinfo or port, printable ASCII without '%' after it, and no "/." in the path (no dot
- * segment). curl 7.88's parser keeps every part of such a URL as written (parseurl in
- * lib/urlapi.c: nothing encoded without CURLU_URLENCODE, the host checked, not changed, the path
- * dedotted only at a "/."), so the parts are cut here and the form written as direct_form
- * writes it from curl's parts; the tests and the fuzz target hold it to the general way. 0 with
- * *res the form (NULL when memory runs out), 1 when the URL is not plain. Only for the current
- * form (how 0): the V3 one has no general way to hold it to. */
-static int plain_form(const char *url, int depth, unsigned how, char **res)
-{
-	char scratch[PLAIN_MAX + 8], *host, *path, *query = NULL, *w, *o;
-	const char *h, *p, *e, *label, *q = NULL;
-	struct buf qb = BUF_INIT;
-	int v3 = how & CANON_V3;
-	size_t hl;
-
-	if (strncmp(url, "http://", 7) == 0)
-		h = url + 7;
-	else if (strncmp(url, "https://", 8) == 0)
-		h = url + 8;
-	else
-		return 1;
-	for (p = label = h; class_of(p) & U_HOST; p++)
-		if (*p == '.')
-			label = p + 1;
-	if (p == h || !is_alpha(*label) || (*p && *p != '/' && *p != '?' && *p != '#'))
-		return 1;
-	/* the path: no "/." (a dot segment curl would remove) */
-	for (e = p;; e++) {
-		while (class_of(e) & U_PATH)
-			e++;
-		if (*e != '/')
-			break;
-		if (e[1] == '.')
-			return 1;
-	}
-	if (*e == '?')
-		for (q = ++e; class_of(e) & U_QUERY; e++)
-			;
-	if (*e == '#')
-		for (e++; class_of(e) & U_FRAG; e++)
-			;
-	if (*e || (size_t)(e - url) > PLAIN_MAX)
-		return 1;
-	/* the host, the path ("/" for none) and the query, each NUL-terminated, side by side */
-	hl = (size_t)(p - h);
-	host = memcpy(scratch, h, hl);
-	host[hl] = '\0';
-	path = host + hl + 1;
-	e = q ? q - 1 : p + strcspn(p, "#");
-	if (e - p > 1) {
-		memcpy(path, p, (size_t)(e - p));
-		path[e - p] = '\0';
-	} else {
-		strcpy(path, "/");
-	}
-	*res = NULL;
-	if (q) {
-		size_t ql = strcspn(q, "#");
-
-		query = path + strlen(path) + 1;
-		memcpy(query, q, ql);
-		query[ql] = '\0';
-		if (!v3 && (w = wrapped_target(query))) {
-			*res = canonical(w, depth + 1, 0);
-			free(w);
-			return 0;
-		}
-		if (clean_query(query, v3, &qb) < 0)
-			goto done;
-	}
-	host_form(host, v3);
-	if (!v3)
-		strip_path(path);
-	if (!(o = *res = malloc(7 + strlen(host) + strlen(path) + 1 + qb.len + 1)))
-		goto done;
-	o = stpcpy(stpcpy(stpcpy(o, "http://"), host), path);
-	if (qb.len) {
-		*o++ = '?';
-		memcpy(o, qb.data, qb.len + 1);
-	}
-done:
-	buf_fini(&qb);
-	return 0;
-}
-
 static char *canonical(const char *url, int depth, unsigned how)
 {
 	CURLU *h;
@@ -554,8 +438,6 @@ static char *canonical(const char *url, int depth, unsigned how)
 
 	if (!url || depth > 3)
 		return NULL;
-	if (how == 0 && plain_form(url, depth, how, &res) == 0)
-		return res;
 	h = curl_url();
 	if (!h)
 		return NULL;
