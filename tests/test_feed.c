@@ -24,6 +24,8 @@ struct result {
 	char error[512];
 	long line;
 	char feed_title[256], feed_link[256], feed_lang[32];
+	char warning[256];
+	long warning_line;
 };
 
 /* Keeps a deep copy of the fields the tests look at. */
@@ -89,6 +91,8 @@ static void parse_opts(const char *doc, size_t len, const struct feed_parser_opt
 	r->rc = feed_parser_finish(p);
 	e = feed_parser_error(p, &r->line);
 	snprintf(r->error, sizeof r->error, "%s", e ? e : "");
+	e = feed_parser_first_warning(p, &r->warning_line);
+	snprintf(r->warning, sizeof r->warning, "%s", e ? e : "");
 	fi = feed_parser_info(p);
 	snprintf(r->feed_title, sizeof r->feed_title, "%s", fi->title ? fi->title : "");
 	snprintf(r->feed_link, sizeof r->feed_link, "%s", fi->link ? fi->link : "");
@@ -1189,8 +1193,70 @@ static void test_cdata_random(void)
 #undef RND
 }
 
+/* Escaped text is handed to the parser put aside, a processing instruction marking its place
+ * (feed_xml_push_section): the text, the lines of later errors and warnings, and a document's
+ * own PIs come out as without it (a DOCTYPE turns it off), in any chunking. */
+static void test_section_marker(void)
+{
+	static const size_t chunks[] = {1, 5, 64, 1 << 16};
+	struct buf lines = BUF_INIT, doc = BUF_INIT, with = BUF_INIT;
+	struct feed_parser_opts o = {0};
+	struct result a, b;
+	size_t i;
+	int k;
+
+	/* 150 lines of escaped text in one run: a marker longer than one piece */
+	for (k = 0; k < 150; k++)
+		buf_printf(&lines, "&lt;p&gt;line %d&lt;/p&gt;\n", k);
+	buf_printf(&doc, "<rss><channel><item><title>&lt;b&gt;x</title>"
+			 "<description>%s</description></item>\n<item><title>t</title>"
+			 "<description>&lt;p&gt;a\nb\nc</description></item>\n<item>\n<title>u "
+			 "&lt;i&gt;<?_fs?>y &lt;i&gt;z</tit></item></channel></rss>\n",
+		   buf_cstr(&lines));
+	buf_printf(&with, "<!DOCTYPE rss>%s", buf_cstr(&doc));
+	for (i = 0; i < sizeof chunks / sizeof *chunks; i++) {
+		parse_chunked(buf_cstr(&doc), chunks[i], &a);
+		parse_chunked(buf_cstr(&with), chunks[i], &b);
+		CHECK(a.n == 3 && b.n == 3, "chunks of %zu: 3 items each, got %d and %d (%s)",
+		      chunks[i], a.n, b.n, a.error);
+		CHECK(a.rc < 0 && a.line == 156 && b.line == 156,
+		      "chunks of %zu: the error's line stays (%ld and %ld, 156 expected): %s",
+		      chunks[i], a.line, b.line, a.error);
+		CHECK_STR(a.error, b.error, "chunks of %zu: the same error", chunks[i]);
+		for (k = 0; k < a.n && k < b.n; k++) {
+			CHECK_STR(s(a.v[k].title), s(b.v[k].title), "item %d title (chunks of %zu)", k,
+				  chunks[i]);
+			CHECK_STR(s(a.v[k].body), s(b.v[k].body), "item %d body (chunks of %zu)", k,
+				  chunks[i]);
+		}
+		if (a.n == 3) {
+			CHECK_STR(s(a.v[2].title), "u <i>y <i>z", "a document's own <?_fs?> takes no text");
+			CHECK(a.v[0].body && strstr(a.v[0].body, "line 149"), "the long run is all there");
+			CHECK_STR(s(a.v[1].summary), "a b c", "a run's newlines are text");
+		}
+		result_free(&a);
+		result_free(&b);
+	}
+	/* a field cut in a section: the warning names the line the section began on (without
+	 * sections, the line of the reference where the text grew too long) */
+	o.url = "http://example.org/feed";
+	o.max_field = 100;
+	buf_reset(&doc);
+	buf_printf(&doc, "<rss><channel><item><description>\n\n%s</description></item></channel></rss>",
+		   buf_cstr(&lines));
+	parse_opts(buf_cstr(&doc), doc.len, &o, 1 << 16, &a);
+	CHECK(a.warning_line == 3, "a cut section's warning is on its first line (%ld, 3 expected): %s",
+	      a.warning_line, a.warning);
+	CHECK(strstr(a.warning, "cut at its size limit") != NULL, "the cut is reported: %s", a.warning);
+	result_free(&a);
+	buf_fini(&lines);
+	buf_fini(&doc);
+	buf_fini(&with);
+}
+
 int main(void)
 {
+	test_section_marker();
 	test_xml_fix_places();
 	test_cdata_random();
 	test_xml_fix_cdata();

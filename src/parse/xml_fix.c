@@ -352,6 +352,10 @@ static size_t on_lt(struct xml_fix *f, const char *s, size_t n, size_t i)
 		return i + 9;
 	}
 	if (n - i >= 2 && s[i + 1] == '?') {
+		/* a PI that could be taken for the caller's marker of a section */
+		if (n - i < 2 + sizeof XML_FIX_MARKER_TARGET ||
+		    !memcmp(s + i + 2, XML_FIX_MARKER_TARGET, sizeof XML_FIX_MARKER_TARGET - 1))
+			f->no_wrap = 1;
 		f->state = S_PI;
 		return i + 2;
 	}
