@@ -1254,8 +1254,60 @@ static void test_section_marker(void)
 	buf_fini(&with);
 }
 
+/* The document's own CDATA sections in element content go the same way: their text as libxml2
+ * hands it on (a CR stays, '&' and "]]" are text), and the lines after them, in any chunking. */
+static void test_native_sections(void)
+{
+	static const char body[] =
+		"<rss><channel><link><![CDATA[http://example.org/?a=1&b=2]]></link>"
+		"<title><![CDATA[A & B]]></title>\n"
+		"<item><title><![CDATA[x]]]]><![CDATA[> &amp; <b>y</b>]]></title>"
+		"<description><![CDATA[<p>one\r\ntwo\rthree\n\nfour</p>]]>&lt;i&gt;z<![CDATA[]]></description>"
+		"<guid><![CDATA[\n  id-1\n]]></guid></item>\n"
+		"<item><title>t</title><description>a<![CDATA[\n\n\n]]>b</description></item>\n"
+		"<item><title>u</tit></item></channel></rss>\n";
+	static const size_t chunks[] = {1, 3, 16, 100, 1 << 16};
+	char with[sizeof body + 32];
+	struct result a, b;
+	size_t i;
+	int k;
+
+	snprintf(with, sizeof with, "<!DOCTYPE rss>%s", body);
+	for (i = 0; i < sizeof chunks / sizeof *chunks; i++) {
+		parse_chunked(body, chunks[i], &a);
+		parse_chunked(with, chunks[i], &b);
+		CHECK(a.n == 3 && b.n == 3, "chunks of %zu: 3 items each, got %d and %d (%s)",
+		      chunks[i], a.n, b.n, a.error);
+		CHECK(a.rc < 0 && a.line == 12 && b.line == 12,
+		      "chunks of %zu: the error's line stays (%ld and %ld, 12 expected): %s", chunks[i],
+		      a.line, b.line, a.error);
+		CHECK_STR(a.feed_title, b.feed_title, "feed title (chunks of %zu)", chunks[i]);
+		for (k = 0; k < a.n && k < b.n; k++) {
+			CHECK_STR(s(a.v[k].title), s(b.v[k].title), "item %d title (chunks of %zu)", k,
+				  chunks[i]);
+			CHECK_STR(s(a.v[k].guid), s(b.v[k].guid), "item %d guid (chunks of %zu)", k,
+				  chunks[i]);
+			CHECK_STR(s(a.v[k].body), s(b.v[k].body), "item %d body (chunks of %zu)", k,
+				  chunks[i]);
+			CHECK_STR(s(a.v[k].content_html), s(b.v[k].content_html),
+				  "item %d content_html (chunks of %zu)", k, chunks[i]);
+		}
+		CHECK_STR(a.feed_title, "A & B", "a section's '&' is text");
+		CHECK_STR(a.feed_link, "http://example.org/?a=1&b=2", "a link in a section");
+		CHECK_STR(a.feed_link, b.feed_link, "feed link (chunks of %zu)", chunks[i]);
+		if (a.n == 3) {
+			CHECK_STR(s(a.v[0].title), "x]]> & y", "sections side by side, \"]]\" kept");
+			CHECK_STR(s(a.v[0].guid), "id-1", "a guid in a section");
+			CHECK_STR(s(a.v[1].body), "a b", "a section of newlines between text");
+		}
+		result_free(&a);
+		result_free(&b);
+	}
+}
+
 int main(void)
 {
+	test_native_sections();
 	test_section_marker();
 	test_xml_fix_places();
 	test_cdata_random();

@@ -167,6 +167,9 @@ static int push_fixed(struct feed_parser *p, const char *s, size_t len, int fina
 		if (!f->no_wrap && feed_xml_wellformed(p->xml)) {
 			/* its text, without "<![CDATA[" and "]]>" */
 			rc = feed_xml_push_section(p->xml, s + at + 9, m->len - 12);
+		} else if (m->native) {
+			f->no_wrap = 1;
+			rc = feed_xml_push(p->xml, s + at, m->len, 0);
 		} else {
 			struct buf orig = BUF_INIT;
 

@@ -38,9 +38,12 @@
 #define XML_FIX_MARKER_TARGET "_fs"
 
 /* One CDATA section of the last call: out's bytes [at, at + len) stand for the input's bytes
- * [orig, orig + orig_len) (xml_fix_orig). */
+ * [orig, orig + orig_len) (xml_fix_orig); the document's own sections in element content are
+ * marked too (native), for the caller to put their text aside as well. */
 struct xml_fix_mark {
 	size_t at, len, orig, orig_len;
+	int native; /* a CDATA section of the document, whole in the last call: out's bytes are the
+		     * input's */
 };
 
 struct xml_fix {
