@@ -606,13 +606,16 @@ static enum el lookup(enum ns ns, const char *name)
 static enum el element_of(struct feed_xml *x, const xmlChar *name, const xmlChar *prefix,
 			  const xmlChar *uri)
 {
-	size_t h = (((uintptr_t)name >> 3) ^ ((uintptr_t)uri >> 5) ^ ((uintptr_t)prefix >> 7)) &
-		   (sizeof x->cache / sizeof *x->cache - 1);
+	size_t h;
 	enum el el;
 
 	/* An undeclared prefix comes without URI; key the cache on the prefix then. */
 	if (!uri && prefix)
 		uri = prefix;
+	/* the pointers' bits mixed (dict strings lie close together: their low bits alone collide) */
+	h = (size_t)((((uint64_t)(uintptr_t)name * 0x9E3779B97F4A7C15u) ^
+		      ((uint64_t)(uintptr_t)uri * 0xC2B2AE3D27D4EB4Fu)) >> 55) &
+	    (sizeof x->cache / sizeof *x->cache - 1);
 	if (x->cache[h].name == name && x->cache[h].uri == uri)
 		return (enum el)x->cache[h].el;
 	{
