@@ -1305,8 +1305,34 @@ static void test_native_sections(void)
 	}
 }
 
+/* Inline XHTML is collected as HTML source: '&', '<', '>' and '"' in its text and attribute
+ * values are escaped again, at the start, middle and end of a text. */
+static void test_xhtml_escaped(void)
+{
+	static const char doc[] =
+		"<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><id>1</id>"
+		"<title type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">&lt;T&gt; &amp; "
+		"\"q\"</div></title><content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">"
+		"a&amp;b &lt;c&gt; \"q\" <a href=\"/x?a=1&amp;b=&quot;2&quot;&lt;&gt;\">l&quot;</a>&gt;"
+		"</div></content></entry></feed>";
+	struct result r;
+
+	parse(doc, "http://example.org/", &r);
+	CHECK(r.n == 1, "xhtml: one entry, got %d (%s)", r.n, r.error);
+	if (r.n == 1) {
+		CHECK_STR(s(r.v[0].title), "<T> & \"q\"", "xhtml title: escaped text is text");
+		CHECK_STR(s(r.v[0].body), "a&b <c> \"q\" l\">", "xhtml content: its text");
+		CHECK_STR(s(r.v[0].content_html),
+			  "<div>a&amp;b &lt;c&gt; \"q\" <a href=\"http://example.org/x?a=1&amp;b=&quot;2"
+			  "&quot;&lt;&gt;\">l\"</a>&gt;</div>",
+			  "xhtml content: its HTML");
+	}
+	result_free(&r);
+}
+
 int main(void)
 {
+	test_xhtml_escaped();
 	test_native_sections();
 	test_section_marker();
 	test_xml_fix_places();

@@ -674,19 +674,25 @@ static void collect_append(struct feed_xml *x, const char *s, size_t n)
 /* Appends text as HTML source: XHTML text nodes must stay text when the HTML is parsed again. */
 static void collect_escaped(struct feed_xml *x, const char *s, size_t n)
 {
+	/* the bytes to escape are all below '?': one compare passes most bytes */
 	size_t i, start = 0;
 
 	for (i = 0; i < n; i++) {
-		const char *rep = s[i] == '&' ? "&amp;" : s[i] == '<' ? "&lt;" : s[i] == '>' ? "&gt;"
-			: s[i] == '"' ? "&quot;" : NULL;
+		unsigned char c = (unsigned char)s[i];
+		const char *rep;
+		size_t len;
 
-		if (!rep)
+		if (c > '>' || (c != '&' && c != '<' && c != '>' && c != '"'))
 			continue;
-		collect_append(x, s + start, i - start);
-		collect_append(x, rep, strlen(rep));
+		rep = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : "&quot;";
+		len = c == '"' ? 6 : c == '&' ? 5 : 4;
+		if (i > start)
+			collect_append(x, s + start, i - start);
+		collect_append(x, rep, len);
 		start = i + 1;
 	}
-	collect_append(x, s + start, n - start);
+	if (n > start)
+		collect_append(x, s + start, n - start);
 }
 
 static int is_void_element(const char *name)
@@ -1875,7 +1881,8 @@ int feed_xml_push_section(struct feed_xml *x, const char *text, size_t n)
 	 * check; the marker keeps the section's newlines, and so the document's line numbers */
 	x->bytes_in += n + 12;
 	rc = 0;
-	m = (size_t)snprintf(marker, sizeof marker, "<?%s", SECTION_PI);
+	m = sizeof "<?" SECTION_PI - 1;
+	memcpy(marker, "<?" SECTION_PI, m);
 	while (rc == 0 && nl - (long)k > 0) {
 		size_t c = (size_t)(nl - (long)k) < sizeof marker - m - 2 ? (size_t)(nl - (long)k)
 									  : sizeof marker - m - 2;
