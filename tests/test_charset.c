@@ -724,6 +724,31 @@ static void test_fix_double_utf8(void)
 	CHECK(charset_fix_double_utf8(NULL) == 0, "charset_fix_double_utf8(NULL) must be 0");
 }
 
+/* The repair skips ASCII sixteen bytes at a time (ascii_span) and stops at controls: mojibake
+ * and real text at every offset from a block's start give what they give at offset 0. */
+static void test_fix_double_places(void)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{"CafÃ© donâ€™t", "Café don’t"},
+		{"2023Â  x", "2023  x"},
+		{"podcast.Â  Youâ€™re inÂ a", "podcast.  You’re in a"},
+		{"São Paulo Ã", "São Paulo Ã"},
+		{"InterviewsÂ", "InterviewsÂ"},
+	};
+	static const char pad[] = "abcdefghij\tklmno\npqrstuvwxyz\x01" "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123";
+	char in[256], want[256];
+	size_t k, off;
+
+	for (k = 0; k < sizeof cases / sizeof *cases; k++)
+		for (off = 0; off <= 40; off++) {
+			snprintf(in, sizeof in, "%.*s%s", (int)off, pad, cases[k].in);
+			snprintf(want, sizeof want, "%.*s%s", (int)off, pad, cases[k].want);
+			expect_fix(in, want);
+		}
+}
+
 static void test_fallback(void)
 {
 	CHECK_STR(charset_fallback("UTF-8", "caf\xc3\xa9", 5, 1), "UTF-8", "valid UTF-8 stays");
@@ -813,6 +838,7 @@ int main(void)
 	test_scan_places();
 	test_garbage();
 	test_fix_double_utf8();
+	test_fix_double_places();
 	test_json_string();
 	test_json_places();
 	return check_exit();

@@ -24,6 +24,8 @@ struct result {
 	char error[512];
 	long line;
 	char feed_title[256], feed_link[256], feed_lang[32];
+	char warning[256];
+	long warning_line;
 };
 
 /* Keeps a deep copy of the fields the tests look at. */
@@ -89,6 +91,8 @@ static void parse_opts(const char *doc, size_t len, const struct feed_parser_opt
 	r->rc = feed_parser_finish(p);
 	e = feed_parser_error(p, &r->line);
 	snprintf(r->error, sizeof r->error, "%s", e ? e : "");
+	e = feed_parser_first_warning(p, &r->warning_line);
+	snprintf(r->warning, sizeof r->warning, "%s", e ? e : "");
 	fi = feed_parser_info(p);
 	snprintf(r->feed_title, sizeof r->feed_title, "%s", fi->title ? fi->title : "");
 	snprintf(r->feed_link, sizeof r->feed_link, "%s", fi->link ? fi->link : "");
@@ -1127,8 +1131,9 @@ static void test_cdata_same_text(void)
 }
 
 /* Random broken documents (a fixed seed) parsed with the CDATA rewriting and without it (a
- * DOCTYPE turns it off) give the same articles and the same first error: libxml2 drops every
- * reference after a well-formedness error, loses text before a raw "]]>", and more. */
+ * DOCTYPE turns it off), whole or in small pieces, give the same articles and the same first
+ * error: libxml2 drops every reference after a well-formedness error, loses text before a raw
+ * "]]>", and more. */
 static void test_cdata_random(void)
 {
 	static const char *const toks[] = {
@@ -1136,6 +1141,7 @@ static void test_cdata_random(void)
 		"&#128512;", "&#X41;", "&nbsp;", "&", "&lt", "]]>", "]", "]]", ">", "\r\n", "\r", "\n",
 		" ", "x", "<b>", "</b>", "<br/>", "<![CDATA[c&lt;]]>", "<!-- c -->", "<?p x?>", "\"",
 		"'", "<", "\xC3\xA9", "&amp;lt;", "</i>", "<i a=\"1>2&amp;\">",
+		"<![CDATA[x\r\ny]]>", "<![CDATA[]]>", "<?_fs?>",
 	};
 	static const char *const fields[] = {"title", "description", "link", "guid", "category"};
 	unsigned seed = 12345;
@@ -1168,7 +1174,8 @@ static void test_cdata_random(void)
 		}
 		snprintf(doc + len, sizeof doc - len, "</channel></rss>");
 		snprintf(with, sizeof with, "<!DOCTYPE rss>%s", doc);
-		parse_chunked(doc, 1 << 16, &a);
+		/* whole, and in pieces that cut sections and references */
+		parse_chunked(doc, d % 2 ? 1 << 16 : 5 + (size_t)d % 11, &a);
 		parse_chunked(with, 1 << 16, &b);
 		CHECK(a.n == b.n && a.rc == b.rc && !strcmp(a.error, b.error),
 		      "random document %d: %d/%d items, rc %d/%d, \"%s\"/\"%s\": %s", d, a.n, b.n, a.rc,
@@ -1189,8 +1196,148 @@ static void test_cdata_random(void)
 #undef RND
 }
 
+/* Escaped text is handed to the parser put aside, a processing instruction marking its place
+ * (feed_xml_push_section): the text, the lines of later errors and warnings, and a document's
+ * own PIs come out as without it (a DOCTYPE turns it off), in any chunking. */
+static void test_section_marker(void)
+{
+	static const size_t chunks[] = {1, 5, 64, 1 << 16};
+	struct buf lines = BUF_INIT, doc = BUF_INIT, with = BUF_INIT;
+	struct feed_parser_opts o = {0};
+	struct result a, b;
+	size_t i;
+	int k;
+
+	/* 150 lines of escaped text in one run: a marker longer than one piece */
+	for (k = 0; k < 150; k++)
+		buf_printf(&lines, "&lt;p&gt;line %d&lt;/p&gt;\n", k);
+	buf_printf(&doc, "<rss><channel><item><title>&lt;b&gt;x</title>"
+			 "<description>%s</description></item>\n<item><title>t</title>"
+			 "<description>&lt;p&gt;a\nb\nc</description></item>\n<item>\n<title>u "
+			 "&lt;i&gt;<?_fs?>y &lt;i&gt;z</tit></item></channel></rss>\n",
+		   buf_cstr(&lines));
+	buf_printf(&with, "<!DOCTYPE rss>%s", buf_cstr(&doc));
+	for (i = 0; i < sizeof chunks / sizeof *chunks; i++) {
+		parse_chunked(buf_cstr(&doc), chunks[i], &a);
+		parse_chunked(buf_cstr(&with), chunks[i], &b);
+		CHECK(a.n == 3 && b.n == 3, "chunks of %zu: 3 items each, got %d and %d (%s)",
+		      chunks[i], a.n, b.n, a.error);
+		CHECK(a.rc < 0 && a.line == 156 && b.line == 156,
+		      "chunks of %zu: the error's line stays (%ld and %ld, 156 expected): %s",
+		      chunks[i], a.line, b.line, a.error);
+		CHECK_STR(a.error, b.error, "chunks of %zu: the same error", chunks[i]);
+		for (k = 0; k < a.n && k < b.n; k++) {
+			CHECK_STR(s(a.v[k].title), s(b.v[k].title), "item %d title (chunks of %zu)", k,
+				  chunks[i]);
+			CHECK_STR(s(a.v[k].body), s(b.v[k].body), "item %d body (chunks of %zu)", k,
+				  chunks[i]);
+		}
+		if (a.n == 3) {
+			CHECK_STR(s(a.v[2].title), "u <i>y <i>z", "a document's own <?_fs?> takes no text");
+			CHECK(a.v[0].body && strstr(a.v[0].body, "line 149"), "the long run is all there");
+			CHECK_STR(s(a.v[1].summary), "a b c", "a run's newlines are text");
+		}
+		result_free(&a);
+		result_free(&b);
+	}
+	/* a field cut in a section: the warning names the line the section began on (without
+	 * sections, the line of the reference where the text grew too long) */
+	o.url = "http://example.org/feed";
+	o.max_field = 100;
+	buf_reset(&doc);
+	buf_printf(&doc, "<rss><channel><item><description>\n\n%s</description></item></channel></rss>",
+		   buf_cstr(&lines));
+	parse_opts(buf_cstr(&doc), doc.len, &o, 1 << 16, &a);
+	CHECK(a.warning_line == 3, "a cut section's warning is on its first line (%ld, 3 expected): %s",
+	      a.warning_line, a.warning);
+	CHECK(strstr(a.warning, "cut at its size limit") != NULL, "the cut is reported: %s", a.warning);
+	result_free(&a);
+	buf_fini(&lines);
+	buf_fini(&doc);
+	buf_fini(&with);
+}
+
+/* The document's own CDATA sections in element content go the same way: their text as libxml2
+ * hands it on (a CR stays, '&' and "]]" are text), and the lines after them, in any chunking. */
+static void test_native_sections(void)
+{
+	static const char body[] =
+		"<rss><channel><link><![CDATA[http://example.org/?a=1&b=2]]></link>"
+		"<title><![CDATA[A & B]]></title>\n"
+		"<item><title><![CDATA[x]]]]><![CDATA[> &amp; <b>y</b>]]></title>"
+		"<description><![CDATA[<p>one\r\ntwo\rthree\n\nfour</p>]]>&lt;i&gt;z<![CDATA[]]></description>"
+		"<guid><![CDATA[\n  id-1\n]]></guid></item>\n"
+		"<item><title>t</title><description>a<![CDATA[\n\n\n]]>b</description></item>\n"
+		"<item><title>u</tit></item></channel></rss>\n";
+	static const size_t chunks[] = {1, 3, 16, 100, 1 << 16};
+	char with[sizeof body + 32];
+	struct result a, b;
+	size_t i;
+	int k;
+
+	snprintf(with, sizeof with, "<!DOCTYPE rss>%s", body);
+	for (i = 0; i < sizeof chunks / sizeof *chunks; i++) {
+		parse_chunked(body, chunks[i], &a);
+		parse_chunked(with, chunks[i], &b);
+		CHECK(a.n == 3 && b.n == 3, "chunks of %zu: 3 items each, got %d and %d (%s)",
+		      chunks[i], a.n, b.n, a.error);
+		CHECK(a.rc < 0 && a.line == 12 && b.line == 12,
+		      "chunks of %zu: the error's line stays (%ld and %ld, 12 expected): %s", chunks[i],
+		      a.line, b.line, a.error);
+		CHECK_STR(a.feed_title, b.feed_title, "feed title (chunks of %zu)", chunks[i]);
+		for (k = 0; k < a.n && k < b.n; k++) {
+			CHECK_STR(s(a.v[k].title), s(b.v[k].title), "item %d title (chunks of %zu)", k,
+				  chunks[i]);
+			CHECK_STR(s(a.v[k].guid), s(b.v[k].guid), "item %d guid (chunks of %zu)", k,
+				  chunks[i]);
+			CHECK_STR(s(a.v[k].body), s(b.v[k].body), "item %d body (chunks of %zu)", k,
+				  chunks[i]);
+			CHECK_STR(s(a.v[k].content_html), s(b.v[k].content_html),
+				  "item %d content_html (chunks of %zu)", k, chunks[i]);
+		}
+		CHECK_STR(a.feed_title, "A & B", "a section's '&' is text");
+		CHECK_STR(a.feed_link, "http://example.org/?a=1&b=2", "a link in a section");
+		CHECK_STR(a.feed_link, b.feed_link, "feed link (chunks of %zu)", chunks[i]);
+		if (a.n == 3) {
+			CHECK_STR(s(a.v[0].title), "x]]> & y", "sections side by side, \"]]\" kept");
+			CHECK_STR(s(a.v[0].guid), "id-1", "a guid in a section");
+			CHECK_STR(s(a.v[1].body), "a b", "a section of newlines between text");
+		}
+		result_free(&a);
+		result_free(&b);
+	}
+}
+
+/* Inline XHTML is collected as HTML source: '&', '<', '>' and '"' in its text and attribute
+ * values are escaped again, at the start, middle and end of a text. */
+static void test_xhtml_escaped(void)
+{
+	static const char doc[] =
+		"<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><id>1</id>"
+		"<title type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">&lt;T&gt; &amp; "
+		"\"q\"</div></title><content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">"
+		"a&amp;b &lt;c&gt; \"q\" <a href=\"/x?a=1&amp;b=&quot;2&quot;&lt;&gt;\">l&quot;</a>&gt;"
+		"</div></content></entry></feed>";
+	struct result r;
+
+	parse(doc, "http://example.org/", &r);
+	CHECK(r.n == 1, "xhtml: one entry, got %d (%s)", r.n, r.error);
+	if (r.n == 1) {
+		CHECK_STR(s(r.v[0].title), "<T> & \"q\"", "xhtml title: escaped text is text");
+		CHECK_STR(s(r.v[0].body), "a&b <c> \"q\" l\">", "xhtml content: its text");
+		CHECK_STR(s(r.v[0].content_html),
+			  "<div>a&amp;b &lt;c&gt; \"q\" <a href=\"http://example.org/x?a=1&amp;b=&quot;2"
+			  "&quot;&lt;&gt;\">l\"</a>&gt;</div>",
+			  "xhtml content: its HTML");
+	}
+	result_free(&r);
+}
+
 int main(void)
 {
+	test_xhtml_escaped();
+	test_native_sections();
+	test_section_marker();
 	test_xml_fix_places();
 	test_cdata_random();
 	test_xml_fix_cdata();

@@ -1030,7 +1030,7 @@ static int fix_runs(struct buf *s, int drop_a0, int dry)
 	p = (const unsigned char *)s->data;
 	while (i < s->len) {
 		if (p[i] < 0x80) {
-			i++;
+			i = ascii_span(p, i + 1, s->len); /* to the next byte >= 0x80 or control */
 			continue;
 		}
 		if (p[i] == 0xC3 && p[i + 1] == 0x82 && i + 2 < s->len && p[i + 2] == ' ' &&

@@ -150,7 +150,7 @@ static int counting_fn(void *ud, struct article *a, const struct feed_info *f)
 }
 
 /* Pushes the repaired bytes s[0..len) (the tail of p->fix.out when it made sections): each
- * CDATA section xml_fix made on its own, or, once libxml2 has seen an error (after which it
+ * CDATA section xml_fix made on its own (its text put aside, feed_xml_push_section), or, once libxml2 has seen an error (after which it
  * drops references in text), the text as written, and no more sections after it. */
 static int push_fixed(struct feed_parser *p, const char *s, size_t len, int final)
 {
@@ -165,6 +165,10 @@ static int push_fixed(struct feed_parser *p, const char *s, size_t len, int fina
 		if ((rc = feed_xml_push(p->xml, s + off, at - off, 0)) < 0)
 			return rc;
 		if (!f->no_wrap && feed_xml_wellformed(p->xml)) {
+			/* its text, without "<![CDATA[" and "]]>" */
+			rc = feed_xml_push_section(p->xml, s + at + 9, m->len - 12);
+		} else if (m->native) {
+			f->no_wrap = 1;
 			rc = feed_xml_push(p->xml, s + at, m->len, 0);
 		} else {
 			struct buf orig = BUF_INIT;

@@ -7,6 +7,7 @@
 #include "feed_xml.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/SAX2.h>
 #include <libxml/entities.h>
@@ -24,12 +25,15 @@
 #include "date.h"
 #include "html.h"
 #include "url.h"
+#include "xml_fix.h"
 
 /* libxml2 stops at 256 levels without XML_PARSE_HUGE; our frame stack follows it. */
 #define MAX_DEPTH 256
 /* Entity expansion beyond this many times the input (plus a constant) is an attack. */
 #define EXPANSION_FACTOR 20
 #define EXPANSION_SLACK ((size_t)4 << 20)
+/* The target of the processing instruction that marks a section put aside. */
+#define SECTION_PI XML_FIX_MARKER_TARGET
 
 enum ns {
 	NS_OTHER,
@@ -246,6 +250,12 @@ struct feed_xml {
 	int cancelled;
 	char *type_attr;
 
+	/* texts of the sections feed_xml_push_section put aside, each a size_t length, a long
+	 * newline count and the bytes, until libxml2 reaches their markers */
+	struct buf pend;
+	size_t pend_off;
+	long line_adj; /* newlines of the marker being delivered: not yet in the text */
+
 	/* pointer-keyed cache of (namespace URI, local name) -> element: libxml2 interns both */
 	struct {
 		const xmlChar *uri, *name;
@@ -260,7 +270,7 @@ static long doc_line(const struct feed_xml *x)
 {
 	if (!x->ctxt || x->ctxt->inputNr <= 0 || !x->ctxt->inputTab[0])
 		return 0;
-	return x->ctxt->inputTab[0]->line;
+	return x->ctxt->inputTab[0]->line - x->line_adj;
 }
 
 static void diag(struct feed_xml *x, int is_error, const char *msg)
@@ -596,13 +606,16 @@ static enum el lookup(enum ns ns, const char *name)
 static enum el element_of(struct feed_xml *x, const xmlChar *name, const xmlChar *prefix,
 			  const xmlChar *uri)
 {
-	size_t h = (((uintptr_t)name >> 3) ^ ((uintptr_t)uri >> 5) ^ ((uintptr_t)prefix >> 7)) &
-		   (sizeof x->cache / sizeof *x->cache - 1);
+	size_t h;
 	enum el el;
 
 	/* An undeclared prefix comes without URI; key the cache on the prefix then. */
 	if (!uri && prefix)
 		uri = prefix;
+	/* the pointers' bits mixed (dict strings lie close together: their low bits alone collide) */
+	h = (size_t)((((uint64_t)(uintptr_t)name * 0x9E3779B97F4A7C15u) ^
+		      ((uint64_t)(uintptr_t)uri * 0xC2B2AE3D27D4EB4Fu)) >> 55) &
+	    (sizeof x->cache / sizeof *x->cache - 1);
 	if (x->cache[h].name == name && x->cache[h].uri == uri)
 		return (enum el)x->cache[h].el;
 	{
@@ -661,19 +674,25 @@ static void collect_append(struct feed_xml *x, const char *s, size_t n)
 /* Appends text as HTML source: XHTML text nodes must stay text when the HTML is parsed again. */
 static void collect_escaped(struct feed_xml *x, const char *s, size_t n)
 {
+	/* the bytes to escape are all below '?': one compare passes most bytes */
 	size_t i, start = 0;
 
 	for (i = 0; i < n; i++) {
-		const char *rep = s[i] == '&' ? "&amp;" : s[i] == '<' ? "&lt;" : s[i] == '>' ? "&gt;"
-			: s[i] == '"' ? "&quot;" : NULL;
+		unsigned char c = (unsigned char)s[i];
+		const char *rep;
+		size_t len;
 
-		if (!rep)
+		if (c > '>' || (c != '&' && c != '<' && c != '>' && c != '"'))
 			continue;
-		collect_append(x, s + start, i - start);
-		collect_append(x, rep, strlen(rep));
+		rep = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : "&quot;";
+		len = c == '"' ? 6 : c == '&' ? 5 : 4;
+		if (i > start)
+			collect_append(x, s + start, i - start);
+		collect_append(x, rep, len);
 		start = i + 1;
 	}
-	collect_append(x, s + start, n - start);
+	if (n > start)
+		collect_append(x, s + start, n - start);
 }
 
 static int is_void_element(const char *name)
@@ -1579,10 +1598,9 @@ pop:
 		free(x->langs[--x->nlangs]);
 }
 
-static void on_chars(void *ctx, const xmlChar *s, int n)
+/* Text of the document (characters, CDATA, a section put aside), n > 0 or not. */
+static void on_text(struct feed_xml *x, const xmlChar *s, int n)
 {
-	struct feed_xml *x = ((xmlParserCtxtPtr)ctx)->_private;
-
 	/* An entity that expands far beyond the document is an attack, not a feed. */
 	x->chars_out += (size_t)n;
 	if (x->chars_out > EXPANSION_SLACK && x->chars_out / EXPANSION_FACTOR > x->bytes_in) {
@@ -1601,6 +1619,35 @@ static void on_chars(void *ctx, const xmlChar *s, int n)
 		collect_escaped(x, (const char *)s, (size_t)n);
 	else
 		collect_append(x, (const char *)s, (size_t)n);
+}
+
+static void on_chars(void *ctx, const xmlChar *s, int n)
+{
+	on_text(((xmlParserCtxtPtr)ctx)->_private, s, n);
+}
+
+/* The marker of a section put aside (feed_xml_push_section): its text, where it stood. */
+static void on_pi(void *ctx, const xmlChar *target, const xmlChar *data)
+{
+	struct feed_xml *x = ((xmlParserCtxtPtr)ctx)->_private;
+	size_t n;
+	long nl;
+
+	(void)data;
+	if (strcmp((const char *)target, SECTION_PI) != 0 || x->pend_off >= x->pend.len)
+		return;
+	memcpy(&n, x->pend.data + x->pend_off, sizeof n);
+	memcpy(&nl, x->pend.data + x->pend_off + sizeof n, sizeof nl);
+	x->pend_off += sizeof n + sizeof nl;
+	/* libxml2 counted the marker's newlines: the text begins where they began */
+	x->line_adj = nl;
+	on_text(x, (const xmlChar *)x->pend.data + x->pend_off, (int)n);
+	x->line_adj = 0;
+	x->pend_off += n;
+	if (x->pend_off == x->pend.len) {
+		buf_reset(&x->pend);
+		x->pend_off = 0;
+	}
 }
 
 /* Undeclared entities: HTML's named entities are what feeds mean by them (&nbsp; &eacute;). */
@@ -1713,7 +1760,7 @@ struct feed_xml *feed_xml_new(const struct feed_parser_opts *o, struct feed_info
 	x->sax.endElement = NULL;
 	x->sax.reference = NULL;
 	x->sax.comment = NULL;
-	x->sax.processingInstruction = NULL;
+	x->sax.processingInstruction = on_pi;
 	x->sax.externalSubset = NULL;
 	x->sax.resolveEntity = NULL;
 	x->sax.warning = NULL;
@@ -1751,6 +1798,7 @@ void feed_xml_free(struct feed_xml *x)
 	free(x->plink_rel);
 	free(x->plink_type);
 	buf_fini(&x->text);
+	buf_fini(&x->pend);
 	if (x->ctxt) {
 		if (x->ctxt->myDoc)
 			xmlFreeDoc(x->ctxt->myDoc);
@@ -1786,9 +1834,8 @@ static void feed_commit(struct feed_xml *x)
 	x->fdirty = 0;
 }
 
-int feed_xml_push(struct feed_xml *x, const char *utf8, size_t n, int terminate)
+static int push(struct feed_xml *x, const char *utf8, size_t n, int terminate)
 {
-	x->bytes_in += n;
 	if (!x->stopped && !x->cancelled) {
 		/* libxml2 takes an int length: feed big buffers in slices */
 		parsing = x;
@@ -1807,6 +1854,52 @@ int feed_xml_push(struct feed_xml *x, const char *utf8, size_t n, int terminate)
 	if (x->stopped || (x->ctxt->instate == XML_PARSER_EOF && !terminate))
 		return -EBADMSG;
 	return 0;
+}
+
+int feed_xml_push(struct feed_xml *x, const char *utf8, size_t n, int terminate)
+{
+	x->bytes_in += n;
+	return push(x, utf8, n, terminate);
+}
+
+int feed_xml_push_section(struct feed_xml *x, const char *text, size_t n)
+{
+	char marker[64];
+	size_t k = 0, m;
+	long nl = 0;
+	const char *p;
+	int rc;
+
+	if (x->stopped || x->cancelled || x->ctxt->instate == XML_PARSER_EOF)
+		return feed_xml_push(x, "", 0, 0); /* nothing more is read: nothing put aside */
+	for (p = text; (p = memchr(p, '\n', n - (size_t)(p - text))); p++)
+		nl++;
+	if (n > INT_MAX || buf_append(&x->pend, &n, sizeof n) < 0 ||
+	    buf_append(&x->pend, &nl, sizeof nl) < 0 || buf_append(&x->pend, text, n) < 0)
+		return -ENOMEM;
+	/* the bytes the section had ("<![CDATA[" and "]]>" with its text), for the expansion
+	 * check; the marker keeps the section's newlines, and so the document's line numbers */
+	x->bytes_in += n + 12;
+	rc = 0;
+	m = sizeof "<?" SECTION_PI - 1;
+	memcpy(marker, "<?" SECTION_PI, m);
+	while (rc == 0 && nl - (long)k > 0) {
+		size_t c = (size_t)(nl - (long)k) < sizeof marker - m - 2 ? (size_t)(nl - (long)k)
+									  : sizeof marker - m - 2;
+
+		memset(marker + m, '\n', c);
+		k += c;
+		if (nl - (long)k > 0) {
+			rc = push(x, marker, m + c, 0);
+			m = 0;
+		} else {
+			m += c;
+		}
+	}
+	if (rc < 0)
+		return rc;
+	memcpy(marker + m, "?>", 2);
+	return push(x, marker, m + 2, 0);
 }
 
 int feed_xml_wellformed(const struct feed_xml *x)

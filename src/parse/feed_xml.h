@@ -23,6 +23,11 @@ void feed_xml_set_repair_utf8(struct feed_xml *x, int on);
 /* Pushes UTF-8; terminate = 1 ends the document. Returns 0, -ECANCELED when the article callback
  * asked to stop, or -EBADMSG once the parser stopped on a fatal error. */
 int feed_xml_push(struct feed_xml *x, const char *utf8, size_t n, int terminate);
+/* Pushes the text of a CDATA section (n bytes, as libxml2's push parser hands it on: a CR stays)
+ * without making libxml2 scan it: the text is put aside and a processing instruction with as
+ * many newlines (line numbers stay) marks its place; the text goes to the SAX side when libxml2
+ * reaches it. Returns as feed_xml_push, or -ENOMEM. */
+int feed_xml_push_section(struct feed_xml *x, const char *text, size_t n);
 /* Whether the document was well-formed XML with a feed root element. */
 /* Whether libxml2 has seen no well-formedness error so far (after one it drops every entity
  * reference in text). */

@@ -6,6 +6,7 @@
 #include "xml_fix.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
@@ -189,8 +190,9 @@ static char *put_utf8(char *o, unsigned cp)
 	return o;
 }
 
-/* Records the section just written: out[at..) for s[from..to). */
-static int add_mark(struct xml_fix *f, size_t at, size_t from, size_t to)
+/* Records the section just written: out[at..) for s[from..to); native when the document wrote
+ * it so. */
+static int add_mark(struct xml_fix *f, size_t at, size_t from, size_t to, int native)
 {
 	struct xml_fix_mark *m;
 
@@ -208,6 +210,7 @@ static int add_mark(struct xml_fix *f, size_t at, size_t from, size_t to)
 	m->len = f->out.len - at;
 	m->orig = from;
 	m->orig_len = to - from;
+	m->native = native;
 	return 0;
 }
 
@@ -311,7 +314,7 @@ static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int
 	f->out.len = (size_t)(o - f->out.data);
 	*done = i;
 	if ((*err = emit(f, s, done, i, "]]>", 3)) == 0)
-		*err = add_mark(f, at, from, i);
+		*err = add_mark(f, at, from, i, 0);
 	return i;
 }
 
@@ -352,6 +355,10 @@ static size_t on_lt(struct xml_fix *f, const char *s, size_t n, size_t i)
 		return i + 9;
 	}
 	if (n - i >= 2 && s[i + 1] == '?') {
+		/* a PI that could be taken for the caller's marker of a section */
+		if (n - i < 2 + sizeof XML_FIX_MARKER_TARGET ||
+		    !memcmp(s + i + 2, XML_FIX_MARKER_TARGET, sizeof XML_FIX_MARKER_TARGET - 1))
+			f->no_wrap = 1;
 		f->state = S_PI;
 		return i + 2;
 	}
@@ -432,7 +439,7 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 {
 	static const char *const ends[] = {NULL, "-->", "]]>", "?>"};
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, l, e;
+	size_t i = 0, l, e, cdata_at = SIZE_MAX; /* where a CDATA section began in these bytes */
 	long r;
 	int t;
 
@@ -454,6 +461,18 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 			 * the last byte is found, not held back in pieces) */
 			if (!e && !final)
 				return n - i > l ? n - (l - 1) : i;
+			/* a whole section of element content is marked for the caller (as it is) */
+			if (e && f->state == S_CDATA && cdata_at != SIZE_MAX && !f->no_wrap &&
+			    f->depth > 0) {
+				size_t at;
+
+				*err = emit(f, s, done, cdata_at, NULL, 0);
+				at = f->out.len;
+				if (!*err)
+					*err = emit(f, s, done, e, NULL, 0);
+				if (!*err)
+					*err = add_mark(f, at, cdata_at, e, 1);
+			}
 			f->state = S_TEXT;
 			i = e ? e : n;
 			continue;
@@ -489,7 +508,10 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 			continue;
 		}
 		f->risky = 0;
+		cdata_at = i;
 		i = on_lt(f, s, n, i);
+		if (f->state != S_CDATA)
+			cdata_at = SIZE_MAX;
 	}
 	return n;
 }

@@ -21,6 +21,9 @@
  * For speed, escaped text in element content ("&lt;p&gt;Hello&lt;/p&gt;") is handed on as a
  * CDATA section with its predefined references decoded ("<![CDATA[<p>Hello</p>]]>"): the same
  * characters, in one libxml2 callback instead of a reference parse and two callbacks per "&lt;".
+ * The caller (feed.c) hands libxml2 not even the section but a processing instruction with its
+ * newlines (XML_FIX_MARKER_TARGET, feed_xml_push_section), and the section's text to the SAX
+ * side when libxml2 reaches it: libxml2 would scan a section's bytes twice more.
  * The scan follows tags (quoted attribute values, self-closing tags, depth) to know what is
  * element content; a section never holds a CR (libxml2 normalises line ends in text only), a
  * ']', another kind of reference or a '<', never spans two calls, and adds or removes no
@@ -30,10 +33,17 @@
  * pushes each section on its own and, when libxml2 has reported an error by then, the text as
  * written instead (xml_fix_mark), and sets no_wrap.
  */
+/* The target of the processing instruction the caller may push instead of a section's bytes
+ * (feed_xml_push_section): a document with a PI of its own that starts so has no sections. */
+#define XML_FIX_MARKER_TARGET "_fs"
+
 /* One CDATA section of the last call: out's bytes [at, at + len) stand for the input's bytes
- * [orig, orig + orig_len) (xml_fix_orig). */
+ * [orig, orig + orig_len) (xml_fix_orig); the document's own sections in element content are
+ * marked too (native), for the caller to put their text aside as well. */
 struct xml_fix_mark {
 	size_t at, len, orig, orig_len;
+	int native; /* a CDATA section of the document, whole in the last call: out's bytes are the
+		     * input's */
 };
 
 struct xml_fix {
