@@ -1018,6 +1018,100 @@ static void test_xml_fix_places(void)
 	buf_fini(&bytes);
 }
 
+/* The XML name rules, as xml_fix's byte table must hold them: a letter, '_', ':' or any byte
+ * >= 0x80 may start a name; those, digits, '-' and '.' may follow. */
+static int rule_start(unsigned b)
+{
+	return ((b | 0x20) >= 'a' && (b | 0x20) <= 'z') || b == '_' || b == ':' || b >= 0x80;
+}
+
+static int rule_char(unsigned b)
+{
+	return rule_start(b) || (b >= '0' && b <= '9') || b == '-' || b == '.';
+}
+
+static void fix_expect(const char *in, size_t il, const char *want, size_t wl, const char *what,
+		       unsigned b)
+{
+	struct buf whole = BUF_INIT, bytes = BUF_INIT;
+
+	CHECK(fix_run(in, il, 0, &whole) == 0 && fix_run(in, il, 1, &bytes) == 0,
+	      "xml_fix_run failed");
+	CHECK(whole.len == wl && !memcmp(whole.data, want, wl), "%s (0x%02x): got \"%.*s\"",
+	      what, b, (int)whole.len, buf_cstr(&whole));
+	CHECK(bytes.len == wl && !memcmp(bytes.data, want, wl),
+	      "%s (0x%02x), byte by byte: got \"%.*s\"", what, b, (int)bytes.len,
+	      buf_cstr(&bytes));
+	buf_fini(&whole);
+	buf_fini(&bytes);
+}
+
+/* Every byte as the first and as a later byte of a tag's name and of a reference's name, and
+ * names on each side of the 256 bytes after which a '<' is left to libxml2 to judge: what
+ * xml_fix repairs follows the name rules. */
+static void test_xml_fix_names(void)
+{
+	char in[400], want[400];
+	unsigned b;
+	size_t l, n;
+
+	for (b = 0; b < 256; b++) {
+		if (b == '<' || b == '&')
+			continue;
+		/* "<" b "x>": markup when b starts a name or is '/', '!' or '?' */
+		memcpy(in, "<?x>", 4);
+		in[1] = (char)b;
+		memcpy(want, "&lt;", 4);
+		memcpy(want + 4, in + 1, 3);
+		if (rule_start(b) || b == '/' || b == '!' || b == '?')
+			fix_expect(in, 4, in, 4, "a tag's first byte", b);
+		else
+			fix_expect(in, 4, want, 7, "a tag's first byte", b);
+		/* "<a" b ">": markup when b may be in a name or ends one */
+		memcpy(in, "<a?>", 4);
+		in[2] = (char)b;
+		memcpy(want, "&lt;", 4);
+		memcpy(want + 4, in + 1, 3);
+		if (rule_char(b) || b == '>' || b == '/' || b == ' ' || b == '\t' || b == '\n' ||
+		    b == '\r')
+			fix_expect(in, 4, in, 4, "a tag name's byte", b);
+		else
+			fix_expect(in, 4, want, 7, "a tag name's byte", b);
+		/* "&" b "x;" and "&a" b ";" are references when b starts, or may be in, a name */
+		memcpy(in, "&?x;", 4);
+		in[1] = (char)b;
+		memcpy(want, "&amp;", 5);
+		memcpy(want + 5, in + 1, 3);
+		if (rule_start(b))
+			fix_expect(in, 4, in, 4, "a reference's first byte", b);
+		else
+			fix_expect(in, 4, want, 8, "a reference's first byte", b);
+		memcpy(in, "&a?;", 4);
+		in[2] = (char)b;
+		memcpy(want + 5, in + 1, 3);
+		if (rule_char(b) || b == ';') /* "&a;" then ";" */
+			fix_expect(in, 4, in, 4, "a reference's name byte", b);
+		else
+			fix_expect(in, 4, want, 8, "a reference's name byte", b);
+	}
+	/* "<" name "@>": text up to a name of 254 bytes, left to libxml2 from 255 */
+	for (l = 1; l <= 300; l += l < 250 ? 17 : 1) {
+		in[0] = '<';
+		memset(in + 1, 'n', l);
+		memcpy(in + 1 + l, "@>", 2);
+		n = l + 3;
+		memcpy(want, "&lt;", 4);
+		memcpy(want + 4, in + 1, n - 1);
+		if (l >= 255)
+			fix_expect(in, n, in, n, "a long name, length", (unsigned)l);
+		else
+			fix_expect(in, n, want, n + 3, "a long name, length", (unsigned)l);
+		/* and "<" name ">" is a tag at any length */
+		in[1 + l] = '>';
+		fix_expect(in, l + 2, in, l + 2, "a long tag, length", (unsigned)l);
+	}
+}
+
 /* Escaped text in element content goes to libxml2 as CDATA sections with the predefined
  * references decoded (one callback per run instead of several per reference); everything a
  * section cannot hold as it is stays as written. */
@@ -1339,6 +1433,7 @@ int main(void)
 	test_native_sections();
 	test_section_marker();
 	test_xml_fix_places();
+	test_xml_fix_names();
 	test_cdata_random();
 	test_xml_fix_cdata();
 	test_cdata_same_text();

@@ -31,15 +31,27 @@ void xml_fix_fini(struct xml_fix *f)
 	free(f->marks);
 }
 
+/* Bytes of names, one load per byte: 1 a name may start with it (a letter, '_', ':', any byte
+ * >= 0x80), 2 a name may hold it (those, digits, '-' and '.'). */
+static const unsigned char name_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 0, 0, 0, 0, 0,
+    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 3,
+    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+};
 
 static int name_start(unsigned char b)
 {
-	return (b | 0x20) >= 'a' && (b | 0x20) <= 'z' ? 1 : b == '_' || b == ':' || b >= 0x80;
+	return name_class[b] & 1;
 }
 
 static int name_char(unsigned char b)
 {
-	return name_start(b) || (b >= '0' && b <= '9') || b == '-' || b == '.';
+	return name_class[b] & 2;
 }
 
 static int hex_digit(unsigned char b)
@@ -65,7 +77,8 @@ static long ref_len(const unsigned char *s, size_t n)
 			return -1;
 		hex = s[i] == 'x' || s[i] == 'X';
 		i += hex;
-		for (k = i; i < n && i - k <= 8 && (hex ? hex_digit(s[i]) : s[i] >= '0' && s[i] <= '9');
+		for (k = i;
+		     i < n && i - k <= 8 && (hex ? hex_digit(s[i]) : s[i] >= '0' && s[i] <= '9');
 		     i++)
 			;
 		if (i >= n)
@@ -110,7 +123,7 @@ static int emit(struct xml_fix *f, const char *s, size_t *done, size_t upto, con
 /* The index of the first of the bytes a..e at or after i, n when none (pass a byte twice to
  * look for fewer). */
 static inline __attribute__((always_inline)) size_t find_any(const char *s, size_t n, size_t i,
-							  char a, char b, char c, char d, char e)
+							     char a, char b, char c, char d, char e)
 {
 #ifdef __SSE2__
 	const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b), vc = _mm_set1_epi8(c),
@@ -118,8 +131,9 @@ static inline __attribute__((always_inline)) size_t find_any(const char *s, size
 
 	while (n - i >= 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)),
-					   _mm_or_si128(_mm_cmpeq_epi8(v, vc), _mm_cmpeq_epi8(v, vd)));
+		__m128i hit =
+		    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)),
+				 _mm_or_si128(_mm_cmpeq_epi8(v, vc), _mm_cmpeq_epi8(v, vd)));
 		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(hit, _mm_cmpeq_epi8(v, ve)));
 
 		if (m)
@@ -228,8 +242,8 @@ int xml_fix_orig(const struct xml_fix *f, const struct xml_fix_mark *m, struct b
 		err = buf_append(out, s + from, k - from);
 		if (!err && k < to)
 			err = ref_len((const unsigned char *)s + k, to - k) > 0
-				      ? buf_append(out, "&", 1)
-				      : buf_append(out, "&amp;", 5);
+				  ? buf_append(out, "&", 1)
+				  : buf_append(out, "&amp;", 5);
 		from = k + 1;
 	}
 	return err;
@@ -267,9 +281,9 @@ static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int
 		i = k;
 		if (i >= n || s[i] == '\r' || s[i] == ']') {
 			/* On a raw "]]>" libxml2 drops the text back to where its piece of text
-			 * began, the last reference, and a run may go on in the next bytes: the text
-			 * after the last reference stays out of the section, its piece beginning
-			 * where it did. */
+			 * began, the last reference, and a run may go on in the next bytes: the
+			 * text after the last reference stays out of the section, its piece
+			 * beginning where it did. */
 			o = ref_out;
 			i = ref_in;
 			break;
@@ -385,7 +399,7 @@ static size_t on_lt(struct xml_fix *f, const char *s, size_t n, size_t i)
  * when markup (or a name too long to judge: libxml2 decides); -1 when the bytes end first. */
 static int not_markup(const char *s, size_t n, size_t i, int final)
 {
-	size_t k = i + 1;
+	size_t k = i + 1, lim = n - i > 256 ? i + 256 : n;
 	unsigned char c;
 
 	if (k == n)
@@ -395,7 +409,7 @@ static int not_markup(const char *s, size_t n, size_t i, int final)
 		return 0;
 	if (!name_start(c))
 		return 1;
-	while (k < n && k - i < 256 && name_char((unsigned char)s[k]))
+	while (k < lim && name_char((unsigned char)s[k]))
 		k++;
 	if (k == n)
 		return final ? 0 : -1;
