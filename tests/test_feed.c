@@ -851,6 +851,19 @@ static void test_encoding_fallback(void)
 		CHECK_STR(r.v[0].title, "\xc2\xab\xc2\xa0" "dou\xc3\xa9\xc2\xa0\xc2\xbb",
 			  "an undeclared latin-1 document is latin-1 throughout");
 	result_free(&r);
+	/* a whole document that ends inside a character is not UTF-8: windows-1252 throughout,
+	 * however it comes (the held bytes are converted as UTF-8 first, and dropped) */
+	for (chunk = 1; chunk <= 1 << 16; chunk <<= 4) {
+		static const char cut[] = "<rss><channel><item><title>caf\xc3\xa9</title></item>"
+					  "</channel></rss>\xe2\x80";
+
+		parse_opts(cut, strlen(cut), &o, chunk, &r);
+		CHECK(r.n == 1, "cut at the end (chunks of %zu): one item, got %d", chunk, r.n);
+		if (r.n == 1)
+			CHECK_STR(r.v[0].title, "caf\xc3\x83\xc2\xa9",
+				  "cut at the end (chunks of %zu): read as windows-1252", chunk);
+		result_free(&r);
+	}
 	/* declared ISO-8859-1 but written in UTF-8 (laut.de's feed): repaired as before */
 	parse(declared, NULL, &r);
 	if (r.n == 1)

@@ -733,6 +733,11 @@ size_t charset_conv_dropped(const struct charset_conv *c)
 	return c ? c->dropped : 0;
 }
 
+size_t charset_conv_pending(const struct charset_conv *c)
+{
+	return c ? c->tail_len : 0;
+}
+
 /* Appends p[0..n) as UTF-8, copying valid runs whole and stopping only at bytes that change:
  * invalid ones (windows-1252 when cp1252 is set, else U+FFFD), forbidden characters and C1
  * controls. An incomplete sequence at the end is left unconsumed unless final; *used says how

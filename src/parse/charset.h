@@ -57,6 +57,8 @@ int charset_conv_view(struct charset_conv *c, const char *in, size_t n, int fina
 size_t charset_conv_errors(const struct charset_conv *c);
 /* Control characters XML 1.0 forbids (NUL, C0 other than tab and newlines), removed so far. */
 size_t charset_conv_dropped(const struct charset_conv *c);
+/* Bytes held back (the start of a sequence that the next bytes may finish). */
+size_t charset_conv_pending(const struct charset_conv *c);
 
 /* Repairs UTF-8 that was encoded twice (UTF-8 bytes read as windows-1252 or ISO-8859-1 and
  * encoded again, "CafÃ©"), run by run: each maximal run of such characters whose bytes form

@@ -186,15 +186,13 @@ static int push_fixed(struct feed_parser *p, const char *s, size_t len, int fina
 	return feed_xml_push(p->xml, s + off, len - off, final);
 }
 
-/* Converts n bytes to UTF-8 and pushes them to the XML parser. */
-static int xml_feed(struct feed_parser *p, const char *data, size_t n, int final)
+/* Pushes n bytes converted to UTF-8 to the XML parser. */
+static int utf8_feed(struct feed_parser *p, const char *u, size_t ulen, int final)
 {
-	const char *s, *u;
-	size_t len, ulen;
+	const char *s;
+	size_t len;
 	int rc;
 
-	if (charset_conv_view(p->conv, data, n, final, &p->utf8, &u, &ulen) < 0)
-		return fail(p, -ENOMEM, "out of memory");
 	if (xml_fix_run(&p->fix, u, ulen, final, &s, &len) < 0)
 		return fail(p, -ENOMEM, "out of memory");
 	if (p->fix.bare && !p->bare_warned) {
@@ -224,15 +222,43 @@ static int xml_feed(struct feed_parser *p, const char *data, size_t n, int final
 	return rc;
 }
 
+/* Converts n bytes to UTF-8 and pushes them to the XML parser. */
+static int xml_feed(struct feed_parser *p, const char *data, size_t n, int final)
+{
+	const char *u;
+	size_t ulen;
+
+	if (charset_conv_view(p->conv, data, n, final, &p->utf8, &u, &ulen) < 0)
+		return fail(p, -ENOMEM, "out of memory");
+	return utf8_feed(p, u, ulen, final);
+}
+
+/* Held bytes (UTF-8 without a BOM) converted as UTF-8 into *u, *ulen, once: 1 when they are
+ * (p->conv then goes on with the document), 0 when they are not (an invalid byte, or a sequence
+ * the whole document cuts short) and they go to the fallback. */
+static int held_utf8(struct feed_parser *p, int whole, const char **u, size_t *ulen)
+{
+	struct charset_conv *c = charset_conv_new(p->guess.name);
+
+	p->conv = c;
+	if (c && charset_conv_view(c, p->head.data, p->head.len, 0, &p->utf8, u, ulen) == 0 &&
+	    !charset_conv_errors(c) && !(whole && charset_conv_pending(c)))
+		return 1;
+	charset_conv_free(p->conv);
+	p->conv = NULL;
+	return 0;
+}
+
 /* Decides the format and encoding from the first bytes, then replays them. */
 /* Starts the XML parse of what is held in head: the whole document, or (whole = 0) its first
  * HOLD_BYTES or more. */
 static int begin_xml(struct feed_parser *p, int whole)
 {
-	const char *name = p->guess.name;
-	int rc, fell_back = 0;
+	const char *name = p->guess.name, *u = NULL;
+	size_t ulen = 0;
+	int rc, fell_back = 0, converted = p->state == ST_HOLD && held_utf8(p, whole, &u, &ulen);
 
-	if (p->state == ST_HOLD &&
+	if (p->state == ST_HOLD && !converted &&
 	    (name = charset_fallback(name, p->head.data, p->head.len, whole)) != p->guess.name) {
 		char msg[96];
 
@@ -240,7 +266,8 @@ static int begin_xml(struct feed_parser *p, int whole)
 		on_diag(p, 0, 0, msg);
 		fell_back = 1;
 	}
-	p->conv = charset_conv_new(name);
+	if (!p->conv)
+		p->conv = charset_conv_new(name);
 	if (!p->conv)
 		p->conv = charset_conv_new(name = "UTF-8");
 	p->xml = feed_xml_new(&p->opts, &p->info, counting_fn, on_diag, p);
@@ -250,7 +277,8 @@ static int begin_xml(struct feed_parser *p, int whole)
 	 * repairs double encoding only in what it decoded as UTF-8) */
 	feed_xml_set_repair_utf8(p->xml, !fell_back);
 	p->state = ST_XML;
-	rc = xml_feed(p, p->head.data + p->guess.bom_len, p->head.len - p->guess.bom_len, 0);
+	rc = converted ? utf8_feed(p, u, ulen, 0)
+		       : xml_feed(p, p->head.data + p->guess.bom_len, p->head.len - p->guess.bom_len, 0);
 	buf_fini(&p->head);
 	return rc;
 }
