@@ -1174,6 +1174,38 @@ static void test_xml_fix_cdata(void)
 
 /* The same items parsed with the CDATA rewriting and without it (a DOCTYPE turns it off), in
  * any chunking, give the same articles. */
+/* Parses body and body after "<!DOCTYPE rss>" (which turns the CDATA rewriting and the
+ * sections put aside off) in pieces of chunk bytes into a and b, and checks that both give want
+ * items with the same feed title and link and the same item fields. */
+static void parse_both_ways(const char *body, size_t chunk, int want, struct result *a,
+			    struct result *b)
+{
+	size_t n = strlen(body) + sizeof "<!DOCTYPE rss>";
+	char *with = malloc(n);
+
+	if (!with)
+		abort();
+	snprintf(with, n, "<!DOCTYPE rss>%s", body);
+	parse_chunked(body, chunk, a);
+	parse_chunked(with, chunk, b);
+	free(with);
+	CHECK(a->n == want && b->n == want, "chunks of %zu: %d items each, got %d and %d (%s)",
+	      chunk, want, a->n, b->n, a->error);
+	CHECK_STR(a->feed_title, b->feed_title, "feed title (chunks of %zu)", chunk);
+	CHECK_STR(a->feed_link, b->feed_link, "feed link (chunks of %zu)", chunk);
+	for (int k = 0; k < a->n && k < b->n; k++) {
+		const struct article *x = &a->v[k], *y = &b->v[k];
+
+		CHECK_STR(s(x->title), s(y->title), "item %d title (chunks of %zu)", k, chunk);
+		CHECK_STR(s(x->url), s(y->url), "item %d url (chunks of %zu)", k, chunk);
+		CHECK_STR(s(x->guid), s(y->guid), "item %d guid (chunks of %zu)", k, chunk);
+		CHECK_STR(s(x->summary), s(y->summary), "item %d summary (chunks of %zu)", k, chunk);
+		CHECK_STR(s(x->body), s(y->body), "item %d body (chunks of %zu)", k, chunk);
+		CHECK_STR(s(x->content_html), s(y->content_html),
+			  "item %d content_html (chunks of %zu)", k, chunk);
+	}
+}
+
 static void test_cdata_same_text(void)
 {
 	static const char body[] =
@@ -1190,30 +1222,10 @@ static void test_cdata_same_text(void)
 		"&lt;/p&gt;</content:encoded></item>\n"
 		"</channel></rss>\n";
 	static const size_t chunks[] = {1, 2, 3, 7, 17, 64, 1 << 16};
-	char with[sizeof body + 32];
 	struct result a, b;
-	size_t i;
-	int j;
 
-	snprintf(with, sizeof with, "<!DOCTYPE rss>%s", body);
-	for (i = 0; i < sizeof chunks / sizeof *chunks; i++) {
-		parse_chunked(body, chunks[i], &a);
-		parse_chunked(with, chunks[i], &b);
-		CHECK(a.n == 2 && b.n == 2, "chunks of %zu: 2 items each, got %d and %d (%s)",
-		      chunks[i], a.n, b.n, a.error);
-		CHECK_STR(a.feed_title, b.feed_title, "feed title (chunks of %zu)", chunks[i]);
-		for (j = 0; j < a.n && j < b.n; j++) {
-			CHECK_STR(s(a.v[j].title), s(b.v[j].title), "item %d title (chunks of %zu)", j,
-				  chunks[i]);
-			CHECK_STR(s(a.v[j].url), s(b.v[j].url), "item %d url (chunks of %zu)", j,
-				  chunks[i]);
-			CHECK_STR(s(a.v[j].summary), s(b.v[j].summary), "item %d summary (chunks of %zu)",
-				  j, chunks[i]);
-			CHECK_STR(s(a.v[j].body), s(b.v[j].body), "item %d body (chunks of %zu)", j,
-				  chunks[i]);
-			CHECK_STR(s(a.v[j].content_html), s(b.v[j].content_html),
-				  "item %d content_html (chunks of %zu)", j, chunks[i]);
-		}
+	for (size_t i = 0; i < sizeof chunks / sizeof *chunks; i++) {
+		parse_both_ways(body, chunks[i], 2, &a, &b);
 		if (a.n == 2) {
 			CHECK_STR(s(a.v[0].title), "A bold ]]> & x", "escaped title text");
 			CHECK_STR(s(a.v[1].title), "<![CDATA[ not a section ]]>", "escaped CDATA text");
@@ -1377,34 +1389,15 @@ static void test_native_sections(void)
 		"<item><title>t</title><description>a<![CDATA[\n\n\n]]>b</description></item>\n"
 		"<item><title>u</tit></item></channel></rss>\n";
 	static const size_t chunks[] = {1, 3, 16, 100, 1 << 16};
-	char with[sizeof body + 32];
 	struct result a, b;
-	size_t i;
-	int k;
 
-	snprintf(with, sizeof with, "<!DOCTYPE rss>%s", body);
-	for (i = 0; i < sizeof chunks / sizeof *chunks; i++) {
-		parse_chunked(body, chunks[i], &a);
-		parse_chunked(with, chunks[i], &b);
-		CHECK(a.n == 3 && b.n == 3, "chunks of %zu: 3 items each, got %d and %d (%s)",
-		      chunks[i], a.n, b.n, a.error);
+	for (size_t i = 0; i < sizeof chunks / sizeof *chunks; i++) {
+		parse_both_ways(body, chunks[i], 3, &a, &b);
 		CHECK(a.rc < 0 && a.line == 12 && b.line == 12,
 		      "chunks of %zu: the error's line stays (%ld and %ld, 12 expected): %s", chunks[i],
 		      a.line, b.line, a.error);
-		CHECK_STR(a.feed_title, b.feed_title, "feed title (chunks of %zu)", chunks[i]);
-		for (k = 0; k < a.n && k < b.n; k++) {
-			CHECK_STR(s(a.v[k].title), s(b.v[k].title), "item %d title (chunks of %zu)", k,
-				  chunks[i]);
-			CHECK_STR(s(a.v[k].guid), s(b.v[k].guid), "item %d guid (chunks of %zu)", k,
-				  chunks[i]);
-			CHECK_STR(s(a.v[k].body), s(b.v[k].body), "item %d body (chunks of %zu)", k,
-				  chunks[i]);
-			CHECK_STR(s(a.v[k].content_html), s(b.v[k].content_html),
-				  "item %d content_html (chunks of %zu)", k, chunks[i]);
-		}
 		CHECK_STR(a.feed_title, "A & B", "a section's '&' is text");
 		CHECK_STR(a.feed_link, "http://example.org/?a=1&b=2", "a link in a section");
-		CHECK_STR(a.feed_link, b.feed_link, "feed link (chunks of %zu)", chunks[i]);
 		if (a.n == 3) {
 			CHECK_STR(s(a.v[0].title), "x]]> & y", "sections side by side, \"]]\" kept");
 			CHECK_STR(s(a.v[0].guid), "id-1", "a guid in a section");
