@@ -870,6 +870,26 @@ static int normalize(const char *s, size_t n, struct norm *t, int keep_attrs)
 	return err;
 }
 
+/* The code point of the named references feeds use most (htmlEntityLookup() walks its table
+ * with a string compare per entry; names are case-sensitive there too), or 0. */
+static unsigned long common_entity(const char *name, size_t k)
+{
+	switch (k) {
+	case 2:
+		return name[1] != 't' ? 0 : name[0] == 'l' ? '<' : name[0] == 'g' ? '>' : 0;
+	case 3:
+		return memcmp(name, "amp", 3) == 0 ? '&' : 0;
+	case 4:
+		if (memcmp(name, "quot", 4) == 0)
+			return '"';
+		if (memcmp(name, "nbsp", 4) == 0)
+			return 0xa0;
+		return memcmp(name, "apos", 4) == 0 ? '\'' : 0;
+	default:
+		return 0;
+	}
+}
+
 /* Decodes the character reference at s[0] == '&' as libxml2 does: a named one needs its ';', a
  * numeric one does not, and one that is no XML character is dropped. Returns how many bytes it
  * took and sets d, *dlen to its UTF-8 (maybe empty), or returns 0 for a plain '&'. */
@@ -915,6 +935,10 @@ static size_t decode_ref(const char *s, size_t n, char *d, size_t *dlen)
 	name[k] = '\0';
 	if (k == 0 || i >= n || s[i] != ';')
 		return 0;
+	if ((cp = common_entity(name, k)) != 0) {
+		*dlen = utf8_put(d, cp);
+		return i + 1;
+	}
 	ent = htmlEntityLookup((const xmlChar *)name);
 	if (!ent)
 		return 0;
