@@ -465,6 +465,65 @@ static void test_named_refs(void)
 	}
 }
 
+/* html_to_text("a&name;b") against the numeric reference of what libxml2 makes of the name. */
+static void check_named_ref(const char *name)
+{
+	const htmlEntityDesc *ent = htmlEntityLookup((const xmlChar *)name);
+	struct buf t = BUF_INIT, w = BUF_INIT;
+	char in[64], want[64];
+
+	snprintf(in, sizeof in, "a&%s;b", name);
+	if (ent)
+		snprintf(want, sizeof want, "a&#%u;b", ent->value);
+	else
+		snprintf(want, sizeof want, "a&#38;%s;b", name);
+	CHECK(html_to_text(in, strlen(in), HTML_BLOCKS, &t) == 0 &&
+		      html_to_text(want, strlen(want), HTML_BLOCKS, &w) == 0 &&
+		      strcmp(buf_cstr(&t), buf_cstr(&w)) == 0,
+	      "html_to_text(\"%s\") gave \"%s\", want \"%s\"", in, buf_cstr(&t), buf_cstr(&w));
+	buf_fini(&t);
+	buf_fini(&w);
+}
+
+/* Every name libxml2 knows (found by code point), its prefix without the last letter, with a
+ * letter more, with each other last letter or digit, with its first letter's case changed, a long one, in turns of all and twice
+ * over: the decoder's cache of libxml2's answers, its collisions and its misses. */
+static void test_all_named_refs(void)
+{
+	static const char alnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	size_t last;
+	char v[40];
+	unsigned cp;
+	size_t k;
+	int round;
+
+	for (round = 0; round < 2; round++) {
+		for (cp = 0; cp < 0x2700; cp++) {
+			const htmlEntityDesc *ent = htmlEntityValueLookup(cp);
+
+			if (!ent)
+				continue;
+			k = strlen(ent->name);
+			check_named_ref(ent->name);
+			snprintf(v, sizeof v, "%.*s", (int)k - 1, ent->name);
+			check_named_ref(v);
+			snprintf(v, sizeof v, "%sx", ent->name);
+			check_named_ref(v);
+			snprintf(v, sizeof v, "%s", ent->name);
+			v[0] = (char)(v[0] ^ 0x20);
+			check_named_ref(v);
+			snprintf(v, sizeof v, "%s%s", ent->name, ent->name);
+			check_named_ref(v);
+			/* names that differ in their last byte only (some share a slot) */
+			snprintf(v, sizeof v, "%s", ent->name);
+			for (last = 0; last < sizeof alnum - 1; last++) {
+				v[k - 1] = alnum[last];
+				check_named_ref(v);
+			}
+		}
+	}
+}
+
 /* Expects html_convert(in, mode) to give text and html. */
 static void check_convert(const char *in, enum html_mode mode, const char *text, const char *html)
 {
@@ -1166,6 +1225,7 @@ int main(void)
 	test_text_and_html();
 	test_tag_forms();
 	test_named_refs();
+	test_all_named_refs();
 	test_escape_places();
 	test_attribute_lookup();
 	test_seeds();

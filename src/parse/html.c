@@ -890,12 +890,49 @@ static unsigned long common_entity(const char *name, size_t k)
 	}
 }
 
+/* libxml2's answers for other names, remembered per thread: its lookup costs thousands of
+ * instructions for a name late in its table (hellip, rsquo, mdash), and an item uses the same
+ * few names again and again. cp 0: libxml2 knows no such name. */
+#define ENT_CACHE 64
+#define ENT_NAME_MAX 12
+static __thread struct ent_slot {
+	char name[ENT_NAME_MAX];
+	size_t len;
+	unsigned long cp;
+} ent_cache[ENT_CACHE];
+
+/* The code point of the named reference name[0..k) (NUL-terminated), or 0 for none. */
+static unsigned long entity_cp(const char *name, size_t k)
+{
+	unsigned long cp = common_entity(name, k);
+	const htmlEntityDesc *ent;
+	struct ent_slot *e;
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	if (cp)
+		return cp;
+	if (k >= ENT_NAME_MAX) {
+		ent = htmlEntityLookup((const xmlChar *)name);
+		return ent ? ent->value : 0;
+	}
+	for (i = 0; i < k; i++)
+		h = (h ^ (unsigned char)name[i]) * 16777619u;
+	e = &ent_cache[h % ENT_CACHE];
+	if (e->len == k && memcmp(e->name, name, k) == 0)
+		return e->cp;
+	ent = htmlEntityLookup((const xmlChar *)name);
+	memcpy(e->name, name, k);
+	e->len = k;
+	e->cp = ent ? ent->value : 0;
+	return e->cp;
+}
+
 /* Decodes the character reference at s[0] == '&' as libxml2 does: a named one needs its ';', a
  * numeric one does not, and one that is no XML character is dropped. Returns how many bytes it
  * took and sets d, *dlen to its UTF-8 (maybe empty), or returns 0 for a plain '&'. */
 static size_t decode_ref(const char *s, size_t n, char *d, size_t *dlen)
 {
-	const htmlEntityDesc *ent;
 	unsigned long cp = 0;
 	char name[32];
 	size_t i = 1, k;
@@ -935,14 +972,9 @@ static size_t decode_ref(const char *s, size_t n, char *d, size_t *dlen)
 	name[k] = '\0';
 	if (k == 0 || i >= n || s[i] != ';')
 		return 0;
-	if ((cp = common_entity(name, k)) != 0) {
-		*dlen = utf8_put(d, cp);
-		return i + 1;
-	}
-	ent = htmlEntityLookup((const xmlChar *)name);
-	if (!ent)
+	if ((cp = entity_cp(name, k)) == 0)
 		return 0;
-	*dlen = utf8_put(d, ent->value);
+	*dlen = utf8_put(d, cp);
 	return i + 1;
 }
 
