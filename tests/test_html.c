@@ -538,6 +538,25 @@ static void check_convert(const char *in, enum html_mode mode, const char *text,
 	buf_fini(&h);
 }
 
+/* Kept elements' tags are written from the text the name cache holds ("<name", "</name>"):
+ * the longest names the sanitizer keeps (ten bytes), a one-byte one, a void one, and names
+ * seen again later in the same conversion (from the cache). */
+static void test_kept_tags(void)
+{
+	int m;
+
+	for (m = 0; m < 2; m++) {
+		enum html_mode mode = m ? HTML_INLINE : HTML_BLOCKS;
+		const char *text = m ? "q c d e" : "q\nc\nd\ne";
+
+		check_convert("<blockquote>q</blockquote><figure><figcaption>c</figcaption></figure>"
+			      "<p><b>d</b><br><b>e</b></p>",
+			      mode, text,
+			      "<blockquote>q</blockquote><figure><figcaption>c</figcaption></figure>"
+			      "<p><b>d</b><br><b>e</b></p>");
+	}
+}
+
 /* Blank text between tags (spaces, tabs and line feeds take a short cut; CR and form feed the
  * general path) in every context that treats it differently, against the rules themselves:
  * outside pre a blank run is one space of the text and stays as it is in the HTML, but for CR
@@ -1226,6 +1245,7 @@ int main(void)
 	test_tag_forms();
 	test_named_refs();
 	test_all_named_refs();
+	test_kept_tags();
 	test_escape_places();
 	test_attribute_lookup();
 	test_seeds();

@@ -83,10 +83,13 @@ struct tag {
 enum { EL_OTHER, EL_A, EL_IMG };
 
 /* A remembered name: its tag_kind(), sanitize_element(), length and which of EL_* it is. */
+/* open and close: "<name" and "</name>" of an element the HTML keeps, written at once */
+#define TAG_TEXT_MAX 16
 struct kind_slot {
 	const xmlChar *name;
 	size_t len;
 	unsigned char kind, san, el;
+	char open[TAG_TEXT_MAX], close[TAG_TEXT_MAX];
 };
 
 /* Sorted for bsearch(); names are lowercase, as libxml2 reports them. */
@@ -197,6 +200,18 @@ static void slot_fill(struct kind_slot *k, const xmlChar *name)
 	k->kind = (unsigned char)tag_kind(n);
 	k->san = (unsigned char)sanitize_element(n);
 	k->el = !strcmp(n, "a") ? EL_A : !strcmp(n, "img") ? EL_IMG : EL_OTHER;
+	if (k->san != SAN_KEEP && k->san != SAN_VOID)
+		return;
+	/* the sanitizer keeps no name that long (its longest are ten bytes): never written */
+	if (k->len + 4 > TAG_TEXT_MAX) {
+		k->san = SAN_DROP_TAG;
+		return;
+	}
+	k->open[0] = '<';
+	memcpy(k->open + 1, n, k->len);
+	memcpy(k->close, "</", 2);
+	memcpy(k->close + 2, n, k->len);
+	k->close[k->len + 2] = '>';
 }
 
 /* What we know of one of libxml2's names: they are interned, so the pointer identifies the
@@ -1194,8 +1209,7 @@ static void html_start(struct conv *c, const struct kind_slot *k, const xmlChar 
 	}
 	if (what == SAN_DROP_TAG || (k->el == EL_IMG && !html_img(c, atts)))
 		return;
-	hput(c, "<", 1);
-	hput(c, el, k->len);
+	hput(c, k->open, k->len + 1);
 	html_attrs(c, el, k->el == EL_A, atts);
 	hput(c, ">", 1);
 	if (k->el == EL_A) {
@@ -1261,9 +1275,7 @@ static void html_end(struct conv *c, const struct kind_slot *k)
 	}
 	if (k->san != SAN_KEEP)
 		return;
-	hput(c, "</", 2);
-	hput(c, (const char *)k->name, k->len);
-	hput(c, ">", 1);
+	hput(c, k->close, k->len + 3);
 	if (k->el == EL_A && c->a_depth && --c->a_depth == 0)
 		link_done(c);
 }
