@@ -557,6 +557,37 @@ static void test_kept_tags(void)
 	}
 }
 
+static int collect_link(void *ud, const char *href, const char *text)
+{
+	struct buf *b = ud;
+
+	return buf_printf(b, "%s|%s\n", href, text);
+}
+
+/* The links a conversion reports: the first URL of an outermost link (made absolute), taken
+ * from the HTML's attribute, its text; none for a link without a safe URL; a link inside
+ * another's text is the outer one's. */
+static void test_links(void)
+{
+	static const char in[] =
+	    "<p><a href=\"/one\" title=\"t\">One</a> <a href=\"javascript:x()\">no</a> "
+	    "<a name=\"n\">none</a> <a href=\"http://x/two?a=1&amp;b=2\">Two <b>bold</b></a> "
+	    "<a href=\"rel/3\"><img src=\"i.png\" alt=\"i\"> three</a> "
+	    "<a href=\"mailto:m@x\">Mail</a> <a href=\"#f\">frag</a></p>";
+	struct buf t = BUF_INIT, h = BUF_INIT, links = BUF_INIT;
+	struct html_extra x = {.base = "http://b/d/", .html = &h, .on_link = collect_link,
+			       .ud = &links};
+
+	CHECK(html_convert(in, strlen(in), HTML_BLOCKS, &t, &x) == 0 &&
+		      strcmp(buf_cstr(&links), "http://b/one|One\nhttp://x/two?a=1&b=2|Two bold\n"
+					       "http://b/d/rel/3|three\nmailto:m@x|Mail\n#f|frag\n") ==
+			  0,
+	      "links of \"%s\": \"%s\"", in, buf_cstr(&links));
+	buf_fini(&t);
+	buf_fini(&h);
+	buf_fini(&links);
+}
+
 /* Blank text between tags (spaces, tabs and line feeds take a short cut; CR and form feed the
  * general path) in every context that treats it differently, against the rules themselves:
  * outside pre a blank run is one space of the text and stays as it is in the HTML, but for CR
@@ -1246,6 +1277,7 @@ int main(void)
 	test_named_refs();
 	test_all_named_refs();
 	test_kept_tags();
+	test_links();
 	test_escape_places();
 	test_attribute_lookup();
 	test_seeds();

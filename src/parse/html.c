@@ -1169,7 +1169,7 @@ static int html_img(struct conv *c, const xmlChar **atts)
 static void html_attrs(struct conv *c, const char *el, int is_a, const xmlChar **atts)
 {
 	const char *v;
-	char *u;
+	char *u, *mine;
 
 	for (; atts && atts[0]; atts += 2) {
 		v = atts[1] ? (const char *)atts[1] : "";
@@ -1181,8 +1181,6 @@ static void html_attrs(struct conv *c, const char *el, int is_a, const xmlChar *
 			if (!(u = sanitize_url(c->x->base, v, !strcmp((const char *)atts[0], "href"))))
 				continue;
 			v = u;
-			if (is_a && c->a_depth == 0 && !c->a_href)
-				c->a_href = strdup(u);
 			break;
 		default:
 			continue;
@@ -1193,7 +1191,13 @@ static void html_attrs(struct conv *c, const char *el, int is_a, const xmlChar *
 		if (!c->err)
 			c->err = sanitize_put_attr(c->x->html, v, strlen(v));
 		hput(c, "\"", 1);
-		free(u);
+		/* the first URL of an outermost link is its href (link_done() frees it) */
+		mine = u;
+		if (u && is_a && c->a_depth == 0 && !c->a_href) {
+			c->a_href = u;
+			mine = NULL;
+		}
+		free(mine);
 	}
 }
 
