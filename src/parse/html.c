@@ -57,6 +57,8 @@
  * dictionary interned them (so for as long as the names live); prime, as short names lie a few
  * bytes apart. */
 #define KIND_CACHE 127
+/* The most html_convert() reserves for its runs' table before it needs it (bytes). */
+#define RUNS_RESERVE_MAX (256 * 1024)
 
 /* Not HTML_PARSE_NOIMPLIED: without an implied body, libxml2 wraps text that follows a leading
  * inline element ("<b>x</b> y") in a paragraph of its own. */
@@ -1641,6 +1643,11 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		err = buf_reserve(&tmp, len);
 		if (!err && !t.clean)
 			err = buf_reserve(&t.text, len);
+		/* the runs' offsets and lengths: room for a run every 32 bytes (feeds have about
+		 * one every 60), at most 256K at once */
+		if (!err)
+			err = buf_reserve(&t.runs,
+					  len < RUNS_RESERVE_MAX * 2 ? len / 2 : RUNS_RESERVE_MAX);
 		if (!err)
 			err = normalize(html, len, &t, x && x->html);
 		c.runs_text = t.clean ? t.clean : t.text.data;
