@@ -8,6 +8,8 @@
 
 #include "check.h"
 
+#include <libxml/HTMLparser.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -408,6 +410,120 @@ static void test_blank_runs(void)
 	buf_fini(&b);
 }
 
+/* Named references the decoder knows without libxml2's table (lt, gt, amp, quot, nbsp, apos),
+ * their other cases and near misses, against the same characters written as numeric references
+ * (or the '&' as one, where libxml2 knows no such name): text and HTML, in text alone and
+ * between tags, in an attribute value. */
+static void test_named_refs(void)
+{
+	static const char *const names[] = {
+	    "lt",   "gt",   "amp",  "quot", "nbsp", "apos", "LT",	  "Gt",	    "lT",   "AMP",
+	    "Amp",  "QUOT", "NBSP", "Nbsp", "APOS", "l",	  "g",	    "t",    "lx",   "at",
+	    "gx",   "am",   "ampx", "amq",  "bmp",  "quo",  "quott", "quit", "nbs",  "nbsq",
+	    "obsp", "apo",  "aposx", "apot", "eacute", "hellip", "mdash", "copy", "ltx", "gtt",
+	};
+	static const char *const forms[][2] = {
+	    {"a", "b"}, {"<p>a ", " b</p>"}, {"<p><a href=\"http://x/?a=1", "b\">y</a></p>"}};
+	char ref[64], want_ref[64], in[160], want_in[160];
+	size_t i, f;
+	int m;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const htmlEntityDesc *ent = htmlEntityLookup((const xmlChar *)names[i]);
+
+		snprintf(ref, sizeof ref, "&%s;", names[i]);
+		if (ent)
+			snprintf(want_ref, sizeof want_ref, "&#%u;", ent->value);
+		else
+			snprintf(want_ref, sizeof want_ref, "&#38;%s;", names[i]);
+		for (f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+			for (m = 0; m < 2; m++) {
+				struct buf t = BUF_INIT, h = BUF_INIT;
+				struct html_extra x = {.html = &h};
+				enum html_mode mode = m ? HTML_INLINE : HTML_BLOCKS;
+				struct buf wt = BUF_INIT, wh = BUF_INIT;
+				struct html_extra wx = {.html = &wh};
+
+				snprintf(in, sizeof in, "%s%s%s", forms[f][0], ref, forms[f][1]);
+				snprintf(want_in, sizeof want_in, "%s%s%s", forms[f][0], want_ref,
+					 forms[f][1]);
+				CHECK(html_convert(in, strlen(in), mode, &t, &x) == 0 &&
+					      html_convert(want_in, strlen(want_in), mode, &wt, &wx) ==
+						  0 &&
+					      strcmp(buf_cstr(&t), buf_cstr(&wt)) == 0 &&
+					      strcmp(buf_cstr(&h), buf_cstr(&wh)) == 0,
+				      "html_convert(\"%s\", %d) gave \"%s\" and \"%s\", \"%s\" gave \"%s\" "
+				      "and \"%s\"",
+				      in, m, buf_cstr(&t), buf_cstr(&h), want_in, buf_cstr(&wt),
+				      buf_cstr(&wh));
+				buf_fini(&t);
+				buf_fini(&h);
+				buf_fini(&wt);
+				buf_fini(&wh);
+			}
+		}
+	}
+}
+
+/* html_to_text("a&name;b") against the numeric reference of what libxml2 makes of the name. */
+static void check_named_ref(const char *name)
+{
+	const htmlEntityDesc *ent = htmlEntityLookup((const xmlChar *)name);
+	struct buf t = BUF_INIT, w = BUF_INIT;
+	char in[64], want[64];
+
+	snprintf(in, sizeof in, "a&%s;b", name);
+	if (ent)
+		snprintf(want, sizeof want, "a&#%u;b", ent->value);
+	else
+		snprintf(want, sizeof want, "a&#38;%s;b", name);
+	CHECK(html_to_text(in, strlen(in), HTML_BLOCKS, &t) == 0 &&
+		      html_to_text(want, strlen(want), HTML_BLOCKS, &w) == 0 &&
+		      strcmp(buf_cstr(&t), buf_cstr(&w)) == 0,
+	      "html_to_text(\"%s\") gave \"%s\", want \"%s\"", in, buf_cstr(&t), buf_cstr(&w));
+	buf_fini(&t);
+	buf_fini(&w);
+}
+
+/* Every name libxml2 knows (found by code point), its prefix without the last letter, with a
+ * letter more, with each other last letter or digit, with its first letter's case changed, a long one, in turns of all and twice
+ * over: the decoder's cache of libxml2's answers, its collisions and its misses. */
+static void test_all_named_refs(void)
+{
+	static const char alnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	size_t last;
+	char v[40];
+	unsigned cp;
+	size_t k;
+	int round;
+
+	for (round = 0; round < 2; round++) {
+		for (cp = 0; cp < 0x2700; cp++) {
+			const htmlEntityDesc *ent = htmlEntityValueLookup(cp);
+
+			if (!ent)
+				continue;
+			k = strlen(ent->name);
+			check_named_ref(ent->name);
+			snprintf(v, sizeof v, "%.*s", (int)k - 1, ent->name);
+			check_named_ref(v);
+			snprintf(v, sizeof v, "%sx", ent->name);
+			check_named_ref(v);
+			snprintf(v, sizeof v, "%s", ent->name);
+			v[0] = (char)(v[0] ^ 0x20);
+			check_named_ref(v);
+			snprintf(v, sizeof v, "%s%s", ent->name, ent->name);
+			check_named_ref(v);
+			/* names that differ in their last byte only (some share a slot) */
+			snprintf(v, sizeof v, "%s", ent->name);
+			for (last = 0; last < sizeof alnum - 1; last++) {
+				v[k - 1] = alnum[last];
+				check_named_ref(v);
+			}
+		}
+	}
+}
+
 /* Expects html_convert(in, mode) to give text and html. */
 static void check_convert(const char *in, enum html_mode mode, const char *text, const char *html)
 {
@@ -420,6 +536,56 @@ static void check_convert(const char *in, enum html_mode mode, const char *text,
 	      buf_cstr(&t), buf_cstr(&h), text, html);
 	buf_fini(&t);
 	buf_fini(&h);
+}
+
+/* Kept elements' tags are written from the text the name cache holds ("<name", "</name>"):
+ * the longest names the sanitizer keeps (ten bytes), a one-byte one, a void one, and names
+ * seen again later in the same conversion (from the cache). */
+static void test_kept_tags(void)
+{
+	int m;
+
+	for (m = 0; m < 2; m++) {
+		enum html_mode mode = m ? HTML_INLINE : HTML_BLOCKS;
+		const char *text = m ? "q c d e" : "q\nc\nd\ne";
+
+		check_convert("<blockquote>q</blockquote><figure><figcaption>c</figcaption></figure>"
+			      "<p><b>d</b><br><b>e</b></p>",
+			      mode, text,
+			      "<blockquote>q</blockquote><figure><figcaption>c</figcaption></figure>"
+			      "<p><b>d</b><br><b>e</b></p>");
+	}
+}
+
+static int collect_link(void *ud, const char *href, const char *text)
+{
+	struct buf *b = ud;
+
+	return buf_printf(b, "%s|%s\n", href, text);
+}
+
+/* The links a conversion reports: the first URL of an outermost link (made absolute), taken
+ * from the HTML's attribute, its text; none for a link without a safe URL; a link inside
+ * another's text is the outer one's. */
+static void test_links(void)
+{
+	static const char in[] =
+	    "<p><a href=\"/one\" title=\"t\">One</a> <a href=\"javascript:x()\">no</a> "
+	    "<a name=\"n\">none</a> <a href=\"http://x/two?a=1&amp;b=2\">Two <b>bold</b></a> "
+	    "<a href=\"rel/3\"><img src=\"i.png\" alt=\"i\"> three</a> "
+	    "<a href=\"mailto:m@x\">Mail</a> <a href=\"#f\">frag</a></p>";
+	struct buf t = BUF_INIT, h = BUF_INIT, links = BUF_INIT;
+	struct html_extra x = {.base = "http://b/d/", .html = &h, .on_link = collect_link,
+			       .ud = &links};
+
+	CHECK(html_convert(in, strlen(in), HTML_BLOCKS, &t, &x) == 0 &&
+		      strcmp(buf_cstr(&links), "http://b/one|One\nhttp://x/two?a=1&b=2|Two bold\n"
+					       "http://b/d/rel/3|three\nmailto:m@x|Mail\n#f|frag\n") ==
+			  0,
+	      "links of \"%s\": \"%s\"", in, buf_cstr(&links));
+	buf_fini(&t);
+	buf_fini(&h);
+	buf_fini(&links);
 }
 
 /* Blank text between tags (spaces, tabs and line feeds take a short cut; CR and form feed the
@@ -1108,6 +1274,10 @@ int main(void)
 	test_clean_places();
 	test_text_and_html();
 	test_tag_forms();
+	test_named_refs();
+	test_all_named_refs();
+	test_kept_tags();
+	test_links();
 	test_escape_places();
 	test_attribute_lookup();
 	test_seeds();

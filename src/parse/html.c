@@ -57,6 +57,8 @@
  * dictionary interned them (so for as long as the names live); prime, as short names lie a few
  * bytes apart. */
 #define KIND_CACHE 127
+/* The most html_convert() reserves for its runs' table before it needs it (bytes). */
+#define RUNS_RESERVE_MAX (256 * 1024)
 
 /* Not HTML_PARSE_NOIMPLIED: without an implied body, libxml2 wraps text that follows a leading
  * inline element ("<b>x</b> y") in a paragraph of its own. */
@@ -83,10 +85,13 @@ struct tag {
 enum { EL_OTHER, EL_A, EL_IMG };
 
 /* A remembered name: its tag_kind(), sanitize_element(), length and which of EL_* it is. */
+/* open and close: "<name" and "</name>" of an element the HTML keeps, written at once */
+#define TAG_TEXT_MAX 16
 struct kind_slot {
 	const xmlChar *name;
 	size_t len;
 	unsigned char kind, san, el;
+	char open[TAG_TEXT_MAX], close[TAG_TEXT_MAX];
 };
 
 /* Sorted for bsearch(); names are lowercase, as libxml2 reports them. */
@@ -197,6 +202,18 @@ static void slot_fill(struct kind_slot *k, const xmlChar *name)
 	k->kind = (unsigned char)tag_kind(n);
 	k->san = (unsigned char)sanitize_element(n);
 	k->el = !strcmp(n, "a") ? EL_A : !strcmp(n, "img") ? EL_IMG : EL_OTHER;
+	if (k->san != SAN_KEEP && k->san != SAN_VOID)
+		return;
+	/* the sanitizer keeps no name that long (its longest are ten bytes): never written */
+	if (k->len + 4 > TAG_TEXT_MAX) {
+		k->san = SAN_DROP_TAG;
+		return;
+	}
+	k->open[0] = '<';
+	memcpy(k->open + 1, n, k->len);
+	memcpy(k->close, "</", 2);
+	memcpy(k->close + 2, n, k->len);
+	k->close[k->len + 2] = '>';
 }
 
 /* What we know of one of libxml2's names: they are interned, so the pointer identifies the
@@ -870,12 +887,69 @@ static int normalize(const char *s, size_t n, struct norm *t, int keep_attrs)
 	return err;
 }
 
+/* The code point of the named references feeds use most (htmlEntityLookup() walks its table
+ * with a string compare per entry; names are case-sensitive there too), or 0. */
+static unsigned long common_entity(const char *name, size_t k)
+{
+	switch (k) {
+	case 2:
+		return name[1] != 't' ? 0 : name[0] == 'l' ? '<' : name[0] == 'g' ? '>' : 0;
+	case 3:
+		return memcmp(name, "amp", 3) == 0 ? '&' : 0;
+	case 4:
+		if (memcmp(name, "quot", 4) == 0)
+			return '"';
+		if (memcmp(name, "nbsp", 4) == 0)
+			return 0xa0;
+		return memcmp(name, "apos", 4) == 0 ? '\'' : 0;
+	default:
+		return 0;
+	}
+}
+
+/* libxml2's answers for other names, remembered per thread: its lookup costs thousands of
+ * instructions for a name late in its table (hellip, rsquo, mdash), and an item uses the same
+ * few names again and again. cp 0: libxml2 knows no such name. */
+#define ENT_CACHE 64
+#define ENT_NAME_MAX 12
+static __thread struct ent_slot {
+	char name[ENT_NAME_MAX];
+	size_t len;
+	unsigned long cp;
+} ent_cache[ENT_CACHE];
+
+/* The code point of the named reference name[0..k) (NUL-terminated), or 0 for none. */
+static unsigned long entity_cp(const char *name, size_t k)
+{
+	unsigned long cp = common_entity(name, k);
+	const htmlEntityDesc *ent;
+	struct ent_slot *e;
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	if (cp)
+		return cp;
+	if (k >= ENT_NAME_MAX) {
+		ent = htmlEntityLookup((const xmlChar *)name);
+		return ent ? ent->value : 0;
+	}
+	for (i = 0; i < k; i++)
+		h = (h ^ (unsigned char)name[i]) * 16777619u;
+	e = &ent_cache[h % ENT_CACHE];
+	if (e->len == k && memcmp(e->name, name, k) == 0)
+		return e->cp;
+	ent = htmlEntityLookup((const xmlChar *)name);
+	memcpy(e->name, name, k);
+	e->len = k;
+	e->cp = ent ? ent->value : 0;
+	return e->cp;
+}
+
 /* Decodes the character reference at s[0] == '&' as libxml2 does: a named one needs its ';', a
  * numeric one does not, and one that is no XML character is dropped. Returns how many bytes it
  * took and sets d, *dlen to its UTF-8 (maybe empty), or returns 0 for a plain '&'. */
 static size_t decode_ref(const char *s, size_t n, char *d, size_t *dlen)
 {
-	const htmlEntityDesc *ent;
 	unsigned long cp = 0;
 	char name[32];
 	size_t i = 1, k;
@@ -915,10 +989,9 @@ static size_t decode_ref(const char *s, size_t n, char *d, size_t *dlen)
 	name[k] = '\0';
 	if (k == 0 || i >= n || s[i] != ';')
 		return 0;
-	ent = htmlEntityLookup((const xmlChar *)name);
-	if (!ent)
+	if ((cp = entity_cp(name, k)) == 0)
 		return 0;
-	*dlen = utf8_put(d, ent->value);
+	*dlen = utf8_put(d, cp);
 	return i + 1;
 }
 
@@ -1098,7 +1171,7 @@ static int html_img(struct conv *c, const xmlChar **atts)
 static void html_attrs(struct conv *c, const char *el, int is_a, const xmlChar **atts)
 {
 	const char *v;
-	char *u;
+	char *u, *mine;
 
 	for (; atts && atts[0]; atts += 2) {
 		v = atts[1] ? (const char *)atts[1] : "";
@@ -1110,8 +1183,6 @@ static void html_attrs(struct conv *c, const char *el, int is_a, const xmlChar *
 			if (!(u = sanitize_url(c->x->base, v, !strcmp((const char *)atts[0], "href"))))
 				continue;
 			v = u;
-			if (is_a && c->a_depth == 0 && !c->a_href)
-				c->a_href = strdup(u);
 			break;
 		default:
 			continue;
@@ -1122,7 +1193,13 @@ static void html_attrs(struct conv *c, const char *el, int is_a, const xmlChar *
 		if (!c->err)
 			c->err = sanitize_put_attr(c->x->html, v, strlen(v));
 		hput(c, "\"", 1);
-		free(u);
+		/* the first URL of an outermost link is its href (link_done() frees it) */
+		mine = u;
+		if (u && is_a && c->a_depth == 0 && !c->a_href) {
+			c->a_href = u;
+			mine = NULL;
+		}
+		free(mine);
 	}
 }
 
@@ -1138,8 +1215,7 @@ static void html_start(struct conv *c, const struct kind_slot *k, const xmlChar 
 	}
 	if (what == SAN_DROP_TAG || (k->el == EL_IMG && !html_img(c, atts)))
 		return;
-	hput(c, "<", 1);
-	hput(c, el, k->len);
+	hput(c, k->open, k->len + 1);
 	html_attrs(c, el, k->el == EL_A, atts);
 	hput(c, ">", 1);
 	if (k->el == EL_A) {
@@ -1205,9 +1281,7 @@ static void html_end(struct conv *c, const struct kind_slot *k)
 	}
 	if (k->san != SAN_KEEP)
 		return;
-	hput(c, "</", 2);
-	hput(c, (const char *)k->name, k->len);
-	hput(c, ">", 1);
+	hput(c, k->close, k->len + 3);
 	if (k->el == EL_A && c->a_depth && --c->a_depth == 0)
 		link_done(c);
 }
@@ -1569,6 +1643,11 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		err = buf_reserve(&tmp, len);
 		if (!err && !t.clean)
 			err = buf_reserve(&t.text, len);
+		/* the runs' offsets and lengths: room for a run every 32 bytes (feeds have about
+		 * one every 60), at most 256K at once */
+		if (!err)
+			err = buf_reserve(&t.runs,
+					  len < RUNS_RESERVE_MAX * 2 ? len / 2 : RUNS_RESERVE_MAX);
 		if (!err)
 			err = normalize(html, len, &t, x && x->html);
 		c.runs_text = t.clean ? t.clean : t.text.data;
