@@ -18,15 +18,8 @@ grow_feeds "$TMP/feeds" $FEEDS 15
 start_fixture_server "$TMP/feeds"
 
 {
-	echo "[feedspool]"
-	echo "state = $PG_URI"
-	echo "spool = spool"
-	echo "allow_private = 127.0.0.1"
-	echo "format = json"
-	echo "near_duplicates = no"
-	echo "interval = 1s"
+	pg_conf_preamble spool 1s
 	echo "min_interval = 1s"
-	echo "jitter = 0"
 	for f in $(seq 1 $FEEDS); do
 		printf '[feed f%s]\nurl = http://127.0.0.1:%s/feed/f%s.xml?max_age=-1\n' "$f" "$PORT" "$f"
 	done

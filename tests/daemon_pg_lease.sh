@@ -37,14 +37,7 @@ start_fixture_server "$TMP/feeds"
 
 # conf NAME: instance NAME's configuration (the same but for its spool)
 conf() {
-	echo "[feedspool]"
-	echo "state = $PG_URI"
-	echo "spool = $TMP/$1/spool"
-	echo "allow_private = 127.0.0.1"
-	echo "format = json"
-	echo "near_duplicates = no"
-	echo "interval = 1h"
-	echo "jitter = 0"
+	pg_conf_preamble "$TMP/$1/spool" 1h
 	# one fetch at a time per host in all; an instance alone claims up to 4 (4 x max_total),
 	# the slow feeds first (by name, all due at once): both would fetch them at once
 	echo "max_per_host = 1"

@@ -18,14 +18,7 @@ start_postgres
 grow_feeds "$TMP/feeds" 2 5
 start_fixture_server "$TMP/feeds"
 {
-	echo "[feedspool]"
-	echo "state = $PG_URI"
-	echo "spool = spool"
-	echo "allow_private = 127.0.0.1"
-	echo "format = json"
-	echo "near_duplicates = no"
-	echo "interval = 1h"
-	echo "jitter = 0"
+	pg_conf_preamble spool 1h
 	echo "lease_time = ${LEASE}s"
 	# f1 is answered only once the test creates feeds/open (the fixture's gate)
 	printf '[feed f1]\nurl = http://127.0.0.1:%s/feed/f1.xml?max_age=-1&gate=open\n' "$PORT"

@@ -105,6 +105,21 @@ stop_engines() {
 	case $engine_pids in *nats*) stop_nats ;; esac
 }
 
+# pg_conf_preamble SPOOL INTERVAL: prints the [feedspool] lines that the tests of one daemon on
+# PostgreSQL share (state = $PG_URI, the spool, the fixture server's address allowed, JSON
+# articles, no near-duplicates, every feed due every INTERVAL, no jitter); the caller adds its
+# own keys and feeds after them.
+pg_conf_preamble() {
+	echo "[feedspool]"
+	echo "state = $PG_URI"
+	echo "spool = $1"
+	echo "allow_private = 127.0.0.1"
+	echo "format = json"
+	echo "near_duplicates = no"
+	echo "interval = $2"
+	echo "jitter = 0"
+}
+
 # nats_conf_preamble SINK STREAM SUBJECT [STATE]: prints the [feedspool] lines that the NATS
 # tests share (state, default state.db; spool; the fixture server's address allowed; no
 # near-duplicates; no jitter; sink SINK into STREAM on SUBJECT at $NATS_URL); the caller adds
