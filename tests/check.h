@@ -35,6 +35,27 @@ static int check_count;
 		}                                                                                  \
 	} while (0)
 
+/* Printable form of the byte string s[0..n) for failure messages: printable ASCII as it is, other
+ * bytes and '\\' as \xHH (four results live at once, each at most 1 KiB). */
+static inline const char *check_show(const char *s, size_t n)
+{
+	static char out[4][1024];
+	static int slot;
+	char *o = out[slot++ & 3];
+	size_t i, j = 0;
+
+	for (i = 0; i < n && j + 5 < sizeof out[0]; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7F && c != '\\')
+			o[j++] = (char)c;
+		else
+			j += (size_t)snprintf(o + j, sizeof out[0] - j, "\\x%02X", c);
+	}
+	o[j] = '\0';
+	return o;
+}
+
 static inline int check_exit(void)
 {
 	fprintf(stderr, "%d checks, %d failed\n", check_count, check_failures);

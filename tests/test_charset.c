@@ -14,26 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Printable form of a byte string for failure messages: non-ASCII as \xHH. */
-static const char *show(const char *s, size_t n)
-{
-	static char out[4][512];
-	static int slot;
-	char *o = out[slot++ & 3];
-	size_t i, j = 0;
-
-	for (i = 0; i < n && j + 5 < sizeof out[0]; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x20 && c < 0x7F && c != '\\')
-			o[j++] = (char)c;
-		else
-			j += (size_t)snprintf(o + j, sizeof out[0] - j, "\\x%02X", c);
-	}
-	o[j] = '\0';
-	return o;
-}
-
 /* ---- utf8_valid ---- */
 
 static void test_utf8_valid(void)
@@ -70,7 +50,7 @@ static void test_utf8_valid(void)
 
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		CHECK(utf8_valid(cases[i].s, cases[i].n) == cases[i].valid,
-		      "utf8_valid(\"%s\") should be %d", show(cases[i].s, cases[i].n),
+		      "utf8_valid(\"%s\") should be %d", check_show(cases[i].s, cases[i].n),
 		      cases[i].valid);
 }
 
@@ -91,14 +71,14 @@ static void expect_detect(const char *ct, const char *head, size_t n, const char
 
 	memset(&g, 0x55, sizeof g);
 	rc = charset_detect(ct, (const unsigned char *)head, n, &g);
-	CHECK(rc == 0, "charset_detect(%s, \"%s\") returned %d", ct ? ct : "NULL", show(head, n),
+	CHECK(rc == 0, "charset_detect(%s, \"%s\") returned %d", ct ? ct : "NULL", check_show(head, n),
 	      rc);
 	CHECK_STR(g.name, name, "name for Content-Type %s, head \"%s\"", ct ? ct : "NULL",
-		  show(head, n));
-	CHECK(g.bom_len == bom_len, "bom_len for \"%s\": expected %zu, got %zu", show(head, n),
+		  check_show(head, n));
+	CHECK(g.bom_len == bom_len, "bom_len for \"%s\": expected %zu, got %zu", check_show(head, n),
 	      bom_len, g.bom_len);
 	CHECK(g.source == src, "source for Content-Type %s, head \"%s\": expected %s, got %s",
-	      ct ? ct : "NULL", show(head, n), source_name(src), source_name(g.source));
+	      ct ? ct : "NULL", check_show(head, n), source_name(src), source_name(g.source));
 }
 
 #define DETECT(ct, lit, name, bom, src) expect_detect(ct, lit, sizeof(lit) - 1, name, bom, src)
@@ -335,13 +315,13 @@ static void expect_conv(const char *from, const char *in, size_t n, const char *
 	CHECK(got != NULL, "charset_conv_new(\"%s\") failed", from);
 	if (!got)
 		return;
-	CHECK_STR(got, want, "%s input \"%s\"", from, show(in, n));
+	CHECK_STR(got, want, "%s input \"%s\"", from, check_show(in, n));
 	CHECK(outn == strlen(want), "%s input \"%s\": output length %zu, expected %zu", from,
-	      show(in, n), outn, strlen(want));
+	      check_show(in, n), outn, strlen(want));
 	CHECK(errors == want_errors, "%s input \"%s\": %zu errors counted, expected %zu", from,
-	      show(in, n), errors, want_errors);
+	      check_show(in, n), errors, want_errors);
 	CHECK(xml_clean(got, outn), "%s input \"%s\": output \"%s\" is not clean UTF-8", from,
-	      show(in, n), show(got, outn));
+	      check_show(in, n), check_show(got, outn));
 	free(got);
 }
 
@@ -537,13 +517,13 @@ static void test_chunking(void)
 		if (!whole)
 			continue;
 		CHECK(xml_clean(whole, whole_n), "%s one-shot output \"%s\" is not clean UTF-8",
-		      encs[e], show(whole, whole_n));
+		      encs[e], check_show(whole, whole_n));
 		for (chunk = 1; chunk <= 5; chunk++) {
 			char *part = convert(encs[e], doc, n, chunk, 0, &part_n, &part_err);
 
 			CHECK(part && part_n == whole_n && memcmp(part, whole, whole_n) == 0,
 			      "%s in %ld-byte chunks: expected \"%s\", got \"%s\"", encs[e], chunk,
-			      show(whole, whole_n), part ? show(part, part_n) : "(null)");
+			      check_show(whole, whole_n), part ? check_show(part, part_n) : "(null)");
 			CHECK(part_err == whole_err,
 			      "%s in %ld-byte chunks: %zu errors, expected %zu", encs[e], chunk,
 			      part_err, whole_err);
@@ -556,8 +536,8 @@ static void test_chunking(void)
 			CHECK(same && part_err == whole_err,
 			      "%s in random chunks (seed %u): expected \"%s\" (%zu errors), got "
 			      "\"%s\" (%zu errors)",
-			      encs[e], seed, show(whole, whole_n), whole_err,
-			      part ? show(part, part_n) : "(null)", part_err);
+			      encs[e], seed, check_show(whole, whole_n), whole_err,
+			      part ? check_show(part, part_n) : "(null)", part_err);
 			free(part);
 			if (!same)
 				break;
@@ -607,14 +587,14 @@ static void test_scan_places(void)
 			      "charset_conv_view failed");
 			CHECK(res && reslen == len - il + ol && !memcmp(res, want, reslen),
 			      "\"%s\" at offset %zu: got \"%s\", expected \"%s\"",
-			      show(stops[k].ins, il), at, res ? show(res, reslen) : "(null)",
-			      show(want, len - il + ol));
+			      check_show(stops[k].ins, il), at, res ? check_show(res, reslen) : "(null)",
+			      check_show(want, len - il + ol));
 			CHECK((res == in) == same, "\"%s\" at offset %zu: the input %s handed out",
-			      show(stops[k].ins, il), at, same ? "should be" : "must not be");
+			      check_show(stops[k].ins, il), at, same ? "should be" : "must not be");
 			CHECK(utf8_valid(in, len) == (stops[k].errors == 0),
-			      "utf8_valid with \"%s\" at offset %zu", show(stops[k].ins, il), at);
+			      "utf8_valid with \"%s\" at offset %zu", check_show(stops[k].ins, il), at);
 			CHECK(charset_conv_errors(c) == stops[k].errors,
-			      "\"%s\" at offset %zu: %zu errors", show(stops[k].ins, il), at,
+			      "\"%s\" at offset %zu: %zu errors", check_show(stops[k].ins, il), at,
 			      charset_conv_errors(c));
 			charset_conv_free(c);
 			buf_fini(&out);

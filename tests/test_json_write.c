@@ -46,26 +46,6 @@ static void reference(const char *s, size_t n, int upper, struct buf *out)
 	buf_putc(out, '"');
 }
 
-/* Printable form of a byte string for failure messages. */
-static const char *show(const char *s, size_t n)
-{
-	static char out[2][1024];
-	static int slot;
-	char *o = out[slot++ & 1];
-	size_t i, j = 0;
-
-	for (i = 0; i < n && j + 5 < sizeof out[0]; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x20 && c < 0x7F)
-			o[j++] = (char)c;
-		else
-			j += (size_t)snprintf(o + j, sizeof out[0] - j, "\\x%02X", c);
-	}
-	o[j] = '\0';
-	return o;
-}
-
 /* json_write_stringn(s) after what out already holds is the reference's text. */
 static void one(struct buf *out, const char *s, size_t n, const char *want)
 {
@@ -80,12 +60,12 @@ static void one(struct buf *out, const char *s, size_t n, const char *want)
 		want = buf_cstr(&ref);
 	}
 	memcpy(exact, s, n);
-	CHECK(json_write_stringn(out, exact, n) == 0, "json_write_stringn(%s) returns 0", show(s, n));
+	CHECK(json_write_stringn(out, exact, n) == 0, "json_write_stringn(%s) returns 0", check_show(s, n));
 	free(exact);
 	CHECK(out->len >= before && !memcmp(out->data, kept, before) &&
 		      !strcmp(out->data + before, want) && strlen(out->data) == out->len,
-	      "json_write_stringn(%s) after %zu bytes gave %s, want %s", show(s, n), before,
-	      show(out->data + before, out->len - before), show(want, strlen(want)));
+	      "json_write_stringn(%s) after %zu bytes gave %s, want %s", check_show(s, n), before,
+	      check_show(out->data + before, out->len - before), check_show(want, strlen(want)));
 	free(kept);
 	buf_fini(&ref);
 }
@@ -222,7 +202,7 @@ static void test_runs(void)
 				if (tails[t][0] == '\xff') {
 					c = charset_conv_new("UTF-8");
 					CHECK(c && charset_conv_feed(c, in, n, 1, &clean) == 0,
-					      "the reference cleans %s", show(in, n));
+					      "the reference cleans %s", check_show(in, n));
 					charset_conv_free(c);
 				} else {
 					buf_append(&clean, in, n);
@@ -277,7 +257,7 @@ static void jansson_one(const char *s)
 
 	CHECK(json_write_string_jansson(&out, s) == 0, "json_write_string_jansson returns 0");
 	CHECK(want && !strcmp(buf_cstr(&out), want), "json_write_string_jansson(%s) = %s, Jansson %s",
-	      show(s, strlen(s)), show(out.data, out.len), want ? show(want, strlen(want)) : "-");
+	      check_show(s, strlen(s)), check_show(out.data, out.len), want ? check_show(want, strlen(want)) : "-");
 	free(want);
 	json_decref(j);
 	buf_fini(&out);
