@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: MIT */
+/* End tags: a collected field goes to the feed, the item or the Atom author it belongs to, by
+ * rank; containers that close end the author, the group or the item (which is emitted). */
+#include "autoconfig.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "feed_xml_impl.h"
+#include "url.h"
+
+/* ---- fields --------------------------------------------------------------------------------- */
+
+/* Splits "john@example.com (John Doe)", "John Doe <john@example.com>" and plain names. */
+static void add_person_string(struct person **v, size_t *n, const char *s)
+{
+	struct buf name = BUF_INIT;
+	char *email = NULL, *t = feed_xml_trim_dup(s), *at, *b, *e;
+
+	if (!t)
+		return;
+	at = strchr(t, '@');
+	if (at) {
+		b = at;
+		while (b > t && !strchr(" \t\r\n<>()\"':;,", b[-1]))
+			b--;
+		e = at;
+		while (*e && !strchr(" \t\r\n<>()\"':;,", *e))
+			e++;
+		if (b < at && e > at + 1) {
+			email = strndup(b, (size_t)(e - b));
+			if (!strncasecmp(email, "mailto:", 7))
+				memmove(email, email + 7, strlen(email + 7) + 1);
+			buf_append(&name, t, (size_t)(b - t));
+			buf_puts(&name, e);
+		}
+	}
+	if (email) {
+		/* what remains of the name loses its brackets and surrounding space; a name
+		 * without an address is kept as written ("John (Editor)"), as feedparser keeps it */
+		struct buf clean = BUF_INIT;
+		size_t i;
+
+		for (i = 0; i < name.len; i++)
+			if (!strchr("()<>\"", name.data[i]))
+				buf_putc(&clean, name.data[i]);
+		free(t);
+		t = feed_xml_trim_dup(buf_cstr(&clean));
+		buf_fini(&clean);
+	}
+	/* the same person given twice (dc:creator and itunes:author) counts once */
+	{
+		size_t i;
+
+		for (i = 0; i < *n; i++)
+			if (((*v)[i].name && t && !strcmp((*v)[i].name, t) && !email) ||
+			    ((*v)[i].email && email && !strcmp((*v)[i].email, email)))
+				goto out;
+	}
+	person_list_add(v, n, t, email, NULL);
+out:
+	free(t);
+	free(email);
+	buf_fini(&name);
+}
+
+/* Feed-level fields. */
+static void end_feed_field(struct feed_xml *x, enum el el, char *s)
+{
+	struct feed_info *fi = x->info;
+
+	x->fdirty = 1;
+	switch (el) {
+	case E_TITLE:
+		feed_xml_cand_offer(x, &x->ftitle, s, x->cmode, 2);
+		return;
+	case E_DC_TITLE:
+		feed_xml_cand_offer(x, &x->ftitle, s, M_TEXT, 1);
+		return;
+	case E_DESCRIPTION:
+	case E_SUBTITLE:
+		feed_xml_cand_offer(x, &x->fsubtitle, s, x->cmode, 2);
+		return;
+	case E_DC_DESCRIPTION:
+	case E_ITUNES_SUBTITLE:
+	case E_ITUNES_SUMMARY:
+		feed_xml_cand_offer(x, &x->fsubtitle, s, x->cmode, 1);
+		return;
+	case E_LINK:
+		if (!is_blank(s))
+			feed_xml_cand_offer(x, &x->flink, s, M_TEXT, 2);
+		else
+			free(s);
+		return;
+	case E_LANGUAGE:
+	case E_DC_LANGUAGE:
+		if (!fi->language)
+			fi->language = feed_xml_lang_dup(s);
+		break;
+	case E_LASTBUILDDATE:
+	case E_UPDATED:
+	case E_MODIFIED:
+	case E_DCT_MODIFIED:
+		feed_xml_set_date(&x->fupdated, &x->fupdated_rank, s, 3);
+		break;
+	case E_DC_DATE:
+		feed_xml_set_date(&x->fupdated, &x->fupdated_rank, s, 2);
+		break;
+	case E_PUBDATE:
+	case E_PUBLISHED:
+	case E_ISSUED:
+		feed_xml_set_date(&x->fupdated, &x->fupdated_rank, s, 1);
+		break;
+	case E_MANAGINGEDITOR:
+	case E_DC_CREATOR:
+	case E_ITUNES_AUTHOR:
+	case E_RSS_AUTHOR:
+		add_person_string(&fi->authors, &fi->n_authors, s);
+		break;
+	case E_TTL:
+		fi->ttl_minutes = atoi(s) > 0 ? atoi(s) : 0;
+		break;
+	case E_HOUR: {
+		int h = atoi(s);
+
+		if (h >= 0 && h <= 24)
+			fi->skip_hours |= 1u << (h % 24);
+		break;
+	}
+	case E_DAY: {
+		static const char *const days[] = {"Sunday", "Monday", "Tuesday", "Wednesday",
+						   "Thursday", "Friday", "Saturday"};
+		char *t = feed_xml_trim_dup(s);
+		int i;
+
+		for (i = 0; t && i < 7; i++)
+			if (!strcasecmp(t, days[i]))
+				fi->skip_days |= (uint8_t)(1u << i);
+		free(t);
+		break;
+	}
+	case E_SY_PERIOD:
+		free(fi->sy_period);
+		fi->sy_period = feed_xml_trim_dup(s);
+		break;
+	case E_SY_FREQUENCY:
+		fi->sy_frequency = atoi(s) > 0 ? atoi(s) : 0;
+		break;
+	default:
+		break;
+	}
+	free(s);
+}
+
+static void cand_set(struct feed_xml *x, struct cand *c, char *s, enum fmode mode)
+{
+	feed_xml_cand_free(c);
+	feed_xml_cand_offer(x, c, s, mode, 1);
+}
+
+/* description, summary, dc:description, itunes:summary, media:description. */
+static void item_summary_like(struct feed_xml *x, char *s, enum fmode m)
+{
+	struct raw_item *it = &x->item;
+
+	if (it->summary_taken && !it->has_content) {
+		/* a second summary before any full content is the content */
+		it->has_content = 1;
+		if (!it->content.s)
+			cand_set(x, &it->content, s, m);
+		else
+			free(s);
+		return;
+	}
+	if (it->summary_taken && x->depth > it->summary_depth) {
+		free(s);
+		return;
+	}
+	cand_set(x, &it->summary, s, m);
+	it->summary_taken = 1;
+	it->summary_depth = x->depth;
+}
+
+/* content:encoded, fullitem, Atom content (full = 1); body, xhtml:body (full = 0). The first
+ * one is the content; it stands for the summary until one is given. */
+static void item_content_like(struct feed_xml *x, char *s, enum fmode m, int full)
+{
+	struct raw_item *it = &x->item;
+
+	if (full)
+		it->has_content = 1;
+	if (m == M_NONE || is_blank(s)) {
+		free(s);
+		return;
+	}
+	if (!it->summary_taken) {
+		it->summary_taken = 1;
+		it->summary_depth = x->depth;
+	}
+	if (!it->content.s)
+		cand_set(x, &it->content, s, m);
+	else
+		free(s);
+}
+
+/* Item-level dates, language, people and categories. */
+static void end_item_meta(struct feed_xml *x, enum el el, char *s)
+{
+	struct raw_item *it = &x->item;
+
+	switch (el) {
+	case E_PUBDATE:
+	case E_PUBLISHED:
+		feed_xml_set_date(&it->published, &it->published_rank, s, 4);
+		break;
+	case E_ISSUED:
+	case E_DCT_ISSUED:
+		feed_xml_set_date(&it->published, &it->published_rank, s, 3);
+		break;
+	case E_CREATED:
+	case E_DCT_CREATED:
+		feed_xml_set_date(&it->published, &it->published_rank, s, 2);
+		break;
+	case E_DC_DATE:
+		feed_xml_set_date(&it->published, &it->published_rank, s, 1);
+		feed_xml_set_date(&it->updated, &it->updated_rank, s, 1);
+		break;
+	case E_UPDATED:
+	case E_MODIFIED:
+	case E_DCT_MODIFIED:
+	case E_LASTBUILDDATE: /* in an item too, as feedparser reads it */
+		feed_xml_set_date(&it->updated, &it->updated_rank, s, 3);
+		break;
+	case E_LANGUAGE:
+	case E_DC_LANGUAGE: {
+		char *t = feed_xml_lang_dup(s);
+
+		if (t) {
+			free(it->lang);
+			it->lang = t;
+		}
+		break;
+	}
+	case E_RSS_AUTHOR:
+	case E_DC_CREATOR:
+	case E_ITUNES_AUTHOR:
+		add_person_string(&it->a.authors, &it->a.n_authors, s);
+		break;
+	case E_CATEGORY:
+	case E_MEDIA_CATEGORY:
+	case E_DC_SUBJECT: {
+		char *t = feed_xml_to_text(x, s, M_TEXT, HTML_INLINE);
+
+		article_add_category(&it->a, t);
+		free(t);
+		break;
+	}
+	case E_ITUNES_KEYWORDS: {
+		char *save = NULL, *tok;
+
+		for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			char *t = feed_xml_trim_dup(tok);
+
+			article_add_category(&it->a, t);
+			free(t);
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	free(s);
+}
+
+/* Item-level fields. */
+static void end_item_field(struct feed_xml *x, enum el el, char *s)
+{
+	struct raw_item *it = &x->item;
+	enum fmode m = x->cmode;
+
+	switch (el) {
+	case E_TITLE:
+		feed_xml_cand_offer(x, &it->title, s, m, 2);
+		return;
+	case E_DC_TITLE:
+		feed_xml_cand_offer(x, &it->title, s, M_GUESS, 1);
+		return;
+	case E_DESCRIPTION:
+	case E_SUMMARY:
+	case E_DC_DESCRIPTION:
+	case E_ITUNES_SUMMARY:
+	case E_MEDIA_DESCRIPTION:
+		item_summary_like(x, s, m);
+		return;
+	case E_ITUNES_SUBTITLE:
+		feed_xml_cand_offer(x, &it->subtitle, s, m, 1);
+		return;
+	case E_MEDIA_TITLE:
+		feed_xml_cand_offer(x, &it->title, s, M_GUESS, 0);
+		return;
+	case E_CONTENT_ENCODED:
+	case E_CONTENT:
+	case E_XHTML_BODY:
+		item_content_like(x, s, m, el != E_XHTML_BODY);
+		return;
+	case E_LINK:
+		if (!is_blank(s))
+			feed_xml_cand_offer(x, &it->link, s, M_TEXT, it->has_alternate ? 1 : 4);
+		else
+			free(s);
+		return;
+	case E_GUID:
+	case E_ID:
+		feed_xml_cand_offer(x, &it->guid, s, M_TEXT, 2);
+		return;
+	case E_FB_ORIGLINK:
+		if (!it->origlink && !is_blank(s)) {
+			char *t = feed_xml_trim_dup(s);
+
+			it->origlink = url_resolve(cur_base(x), t);
+			free(t);
+		}
+		break;
+	default:
+		end_item_meta(x, el, s);
+		return;
+	}
+	free(s);
+}
+
+static void end_author_field(struct feed_xml *x, enum el el, char *s)
+{
+	struct person *p = &x->item.author;
+	char **slot = el == E_NAME    ? &p->name
+		      : el == E_EMAIL ? &p->email
+		      : el == E_URI   ? &p->uri
+				      : NULL;
+
+	if (slot && !*slot && !is_blank(s)) {
+		if (el == E_NAME) {
+			*slot = feed_xml_to_text(x, s, M_GUESS, HTML_INLINE);
+		} else if (el == E_URI) {
+			char *t = feed_xml_trim_dup(s);
+
+			*slot = url_resolve(cur_base(x), t);
+			free(t);
+		} else {
+			*slot = feed_xml_trim_dup(s);
+		}
+	}
+	free(s);
+}
+
+/* ---- end tags ------------------------------------------------------------------------------- */
+
+/* A field's text is complete: it goes to the author, the item or the feed it belongs to. */
+static void end_field(struct feed_xml *x, enum el el)
+{
+	char *s = feed_xml_collect_take(x);
+
+	if (!s)
+		return;
+	x->cmode = feed_xml_unbase64(&s, x->cmode);
+	if (x->cmode == M_NONE) {
+		free(s);
+		return;
+	}
+	if (el == E_ATOM_LINK) {
+		char *t = feed_xml_trim_dup(s), *u = t ? url_resolve(cur_base(x), t) : NULL;
+
+		if (!x->skip && !x->in_author)
+			feed_xml_add_link(x, u, x->plink_rel, x->plink_type, NULL, -1);
+		free(t);
+		free(u);
+		free(s);
+		return;
+	}
+	if (x->skip) {
+		free(s);
+	} else if (x->in_author) {
+		end_author_field(x, el, s);
+	} else if (x->in_item) {
+		end_item_field(x, el, s);
+	} else if (x->in_feed || x->root_ok) {
+		end_feed_field(x, el, s);
+	} else {
+		free(s);
+	}
+}
+
+/* An Atom author closes: the item's or the feed's (contributors are not kept). */
+static void end_author(struct feed_xml *x)
+{
+	struct person *p = &x->item.author;
+
+	x->in_author = 0;
+	if (!x->author_is_contrib && !x->skip) {
+		if (x->in_item)
+			person_list_add(&x->item.a.authors, &x->item.a.n_authors, p->name, p->email,
+					p->uri);
+		else
+			person_list_add(&x->info->authors, &x->info->n_authors, p->name, p->email,
+					p->uri);
+	}
+	free(p->name);
+	free(p->email);
+	free(p->uri);
+	memset(p, 0, sizeof *p);
+}
+
+void feed_xml_on_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri)
+{
+	struct feed_xml *x = ((xmlParserCtxtPtr)ctx)->_private;
+	int d = x->depth;
+	struct frame *f;
+
+	if (d <= 0)
+		return;
+	f = &x->frames[d];
+	x->depth--;
+	if (f->markup) {
+		if (!f->void_el)
+			feed_xml_markup_end(x, name);
+		return;
+	}
+	if (x->collecting && x->collecting != d)
+		return; /* a child of a text field */
+	if (f->collect) {
+		end_field(x, (enum el)f->el);
+	} else if (d == x->skip) {
+		x->skip = 0;
+	} else if (d == x->in_author) {
+		end_author(x);
+	} else if (d == x->in_group) {
+		x->in_group = 0;
+	} else if (d == x->in_item) {
+		x->in_item = 0;
+		feed_xml_item_emit(x);
+	} else if (d == x->in_feed) {
+		x->in_feed = 0;
+	}
+	if (f->set_base)
+		free(x->bases[--x->nbases]);
+	if (f->set_lang)
+		free(x->langs[--x->nlangs]);
+}

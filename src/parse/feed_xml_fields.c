@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: MIT */
+/* A field's text: attributes read from a start tag, how a field is to be read (Atom types,
+ * base64), its collection under the size limit (XHTML re-serialised), and its conversion to
+ * plain text. */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base64.h"
+#include "charset.h"
+#include "feed_xml_impl.h"
+#include "url.h"
+
+/* ---- text ------------------------------------------------------------------------------- */
+
+char *feed_xml_trim_dup(const char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--;
+	return strndup(s, n);
+}
+
+/* A language tag as RFC 5646 writes it: "en_US" (a locale name) becomes "en-US". NULL when
+ * blank. */
+char *feed_xml_lang_dup(const char *s)
+{
+	char *t = feed_xml_trim_dup(s), *c;
+
+	if (t && !*t) {
+		free(t);
+		return NULL;
+	}
+	for (c = t; c && *c; c++)
+		if (*c == '_')
+			*c = '-';
+	return t;
+}
+
+/* Converts a collected text to plain text in the given layout; NULL when it holds nothing. */
+char *feed_xml_to_text(const struct feed_xml *x, const char *s, enum fmode mode,
+		       enum html_mode layout)
+{
+	struct buf out = BUF_INIT;
+
+	if (!s || mode == M_NONE)
+		return NULL;
+	if (mode == M_GUESS)
+		mode = html_looks_like(s, strlen(s)) ? M_HTML : M_TEXT;
+	if (mode == M_TEXT)
+		plain_to_text(s, strlen(s), layout, &out);
+	else
+		html_to_text(s, strlen(s), layout, &out);
+	if (x->repair_utf8)
+		charset_fix_double_utf8(&out);
+	if (!out.len) {
+		buf_fini(&out);
+		return NULL;
+	}
+	return buf_steal(&out);
+}
+
+/* ---- attributes ------------------------------------------------------------------------- */
+
+/* The value of attribute name (no namespace, or the given namespace URI), copied; NULL if absent. */
+char *feed_xml_attr_get(const struct attrs *at, const char *ns_uri, const char *name)
+{
+	int i;
+
+	for (i = 0; i < at->n; i++) {
+		const xmlChar **a = at->v + 5 * i;
+		const char *uri = (const char *)a[2];
+
+		if (strcmp((const char *)a[0], name) != 0)
+			continue;
+		if (ns_uri ? !(uri && strcmp(uri, ns_uri) == 0) : uri != NULL)
+			continue;
+		return strndup((const char *)a[3], (size_t)(a[4] - a[3]));
+	}
+	return NULL;
+}
+
+/* An attribute without namespace, its name matched without regard to case (CDF's HREF). */
+char *feed_xml_attr_get_ci(const struct attrs *at, const char *name)
+{
+	int i;
+
+	for (i = 0; i < at->n; i++) {
+		const xmlChar **a = at->v + 5 * i;
+
+		if (!a[2] && !strcasecmp((const char *)a[0], name))
+			return strndup((const char *)a[3], (size_t)(a[4] - a[3]));
+	}
+	return NULL;
+}
+
+int feed_xml_attr_get_exists(const struct attrs *at, const char *name)
+{
+	int i;
+
+	for (i = 0; i < at->n; i++)
+		if (!strcmp((const char *)at->v[5 * i], name) && !at->v[5 * i + 2])
+			return 1;
+	return 0;
+}
+
+char *feed_xml_attr_url(struct feed_xml *x, const struct attrs *at, const char *name)
+{
+	char *v = feed_xml_attr_get(at, NULL, name), *r;
+
+	if (!v)
+		return NULL;
+	r = url_resolve(cur_base(x), v);
+	free(v);
+	return r;
+}
+
+int64_t feed_xml_attr_int(const struct attrs *at, const char *name)
+{
+	char *v = feed_xml_attr_get(at, NULL, name), *end;
+	long long n;
+
+	if (!v)
+		return -1;
+	n = strtoll(v, &end, 10);
+	if (end == v || n < 0)
+		n = -1;
+	free(v);
+	return n;
+}
+
+/* Atom text constructs and content: type="text|html|xhtml" or a MIME type; Atom 0.3 mode=. */
+enum fmode feed_xml_atom_mode(const struct attrs *at, int is_content)
+{
+	char *type = feed_xml_attr_get(at, NULL, "type");
+	char *mode = feed_xml_attr_get(at, NULL, "mode");
+	enum fmode m = M_TEXT;
+	int b64 = 0;
+
+	if (type && is_blank(type)) {
+		free(type);
+		type = NULL; /* type="" says nothing: text, the default */
+	}
+	if (type) {
+		if (!strcasecmp(type, "html") || !strcasecmp(type, "text/html"))
+			m = M_HTML;
+		else if (!strcasecmp(type, "xhtml") || !strcasecmp(type, "application/xhtml+xml"))
+			m = M_XHTML;
+		else if (!strcasecmp(type, "text") || !strncasecmp(type, "text/", 5))
+			m = M_TEXT;
+		else if (strstr(type, "xml"))
+			m = is_content ? M_XHTML : M_TEXT; /* inline XML: its text */
+		else
+			b64 = 1; /* RFC 4287 4.1.3.3: other types are base64 */
+	}
+	if (mode) {
+		if (!strcasecmp(mode, "base64"))
+			b64 = 1;
+		else if (!strcasecmp(mode, "xml") && m != M_NONE)
+			m = M_XHTML;
+		else if (!strcasecmp(mode, "escaped") && m == M_TEXT && type &&
+			 strcasecmp(type, "text") && strcasecmp(type, "text/plain"))
+			m = M_HTML;
+	}
+	if (b64)
+		m = m == M_HTML ? M_B64_HTML : M_B64_TEXT;
+	free(type);
+	free(mode);
+	return m;
+}
+
+/* Decodes a base64 field in place; its mode becomes what the decoded bytes are. */
+enum fmode feed_xml_unbase64(char **s, enum fmode m)
+{
+	struct buf out = BUF_INIT;
+
+	if (m != M_B64_TEXT && m != M_B64_HTML)
+		return m;
+	if (base64_decode(*s, strlen(*s), &out) < 0) {
+		/* not base64 after all: the text as it is, as feedparser keeps it */
+		buf_fini(&out);
+		return m == M_B64_HTML ? M_HTML : M_TEXT;
+	}
+	if (!utf8_valid(buf_cstr(&out), out.len) || memchr(buf_cstr(&out), 0, out.len)) {
+		buf_fini(&out);
+		return M_NONE; /* binary, not text */
+	}
+	free(*s);
+	*s = buf_steal(&out);
+	return m == M_B64_HTML ? M_HTML : M_TEXT;
+}
+
+/* ---- collection of text -------------------------------------------------------------------- */
+
+void feed_xml_collect_start(struct feed_xml *x, enum fmode mode)
+{
+	buf_reset(&x->text);
+	x->collecting = x->depth;
+	x->cmode = mode;
+	x->cut = 0;
+	x->cname = x->started;
+	x->frames[x->depth].collect = 1;
+}
+
+void feed_xml_collect_append(struct feed_xml *x, const char *s, size_t n)
+{
+	size_t max = x->opts->max_field ? x->opts->max_field : FEED_MAX_FIELD_DEFAULT;
+
+	if (x->cut)
+		return;
+	if (x->text.len + n > max) {
+		/* keep what fits, ending on a whole UTF-8 character */
+		n = max > x->text.len ? max - x->text.len : 0;
+		while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+		char msg[200];
+
+		buf_append(&x->text, s, n);
+		x->cut = 1;
+		if (x->in_item)
+			snprintf(msg, sizeof msg, "item %zu: <%.40s> cut at its size limit (%zu bytes)",
+				 x->count + 1, x->cname ? (const char *)x->cname : "?", max);
+		else
+			snprintf(msg, sizeof msg, "feed <%.40s> cut at its size limit (%zu bytes)",
+				 x->cname ? (const char *)x->cname : "?", max);
+		feed_xml_diag(x, 0, msg);
+		return;
+	}
+	buf_append(&x->text, s, n);
+}
+
+/* Appends text as HTML source: XHTML text nodes must stay text when the HTML is parsed again. */
+void feed_xml_collect_escaped(struct feed_xml *x, const char *s, size_t n)
+{
+	/* the bytes to escape are all below '?': one compare passes most bytes */
+	size_t i, start = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *rep;
+		size_t len;
+
+		if (c > '>' || (c != '&' && c != '<' && c != '>' && c != '"'))
+			continue;
+		rep = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : "&quot;";
+		len = c == '"' ? 6 : c == '&' ? 5 : 4;
+		if (i > start)
+			feed_xml_collect_append(x, s + start, i - start);
+		feed_xml_collect_append(x, rep, len);
+		start = i + 1;
+	}
+	if (n > start)
+		feed_xml_collect_append(x, s + start, n - start);
+}
+
+static int is_void_element(const char *name)
+{
+	static const char *const v[] = {"area", "base", "br", "col", "embed", "hr", "img", "input",
+					"link", "meta", "param", "source", "track", "wbr", NULL};
+	int i;
+
+	for (i = 0; v[i]; i++)
+		if ((name[0] | 0x20) == v[i][0] && !strcasecmp(name, v[i]))
+			return 1;
+	return 0;
+}
+
+int feed_xml_markup_start(struct feed_xml *x, const xmlChar *name, const struct attrs *at)
+{
+	int i;
+
+	feed_xml_collect_append(x, "<", 1);
+	feed_xml_collect_append(x, (const char *)name, strlen((const char *)name));
+	for (i = 0; i < at->n; i++) {
+		const xmlChar **a = at->v + 5 * i;
+
+		feed_xml_collect_append(x, " ", 1);
+		feed_xml_collect_append(x, (const char *)a[0], strlen((const char *)a[0]));
+		feed_xml_collect_append(x, "=\"", 2);
+		feed_xml_collect_escaped(x, (const char *)a[3], (size_t)(a[4] - a[3]));
+		feed_xml_collect_append(x, "\"", 1);
+	}
+	feed_xml_collect_append(x, ">", 1);
+	return is_void_element((const char *)name);
+}
+
+void feed_xml_markup_end(struct feed_xml *x, const xmlChar *name)
+{
+	feed_xml_collect_append(x, "</", 2);
+	feed_xml_collect_append(x, (const char *)name, strlen((const char *)name));
+	feed_xml_collect_append(x, ">", 1);
+}
+
+char *feed_xml_collect_take(struct feed_xml *x)
+{
+	char *s;
+
+	x->collecting = 0;
+	/* the text holds no NUL (the converter removed them): its length is known */
+	s = malloc(x->text.len + 1);
+	if (s) {
+		memcpy(s, buf_cstr(&x->text), x->text.len);
+		s[x->text.len] = '\0';
+	}
+	buf_reset(&x->text);
+	return s;
+}
+
