@@ -65,34 +65,12 @@ out:
 	buf_fini(&name);
 }
 
-/* Feed-level fields. */
-static void end_feed_field(struct feed_xml *x, enum el el, char *s)
+/* Feed-level language, dates, people and publishing schedule. */
+static void end_feed_meta(struct feed_xml *x, enum el el, char *s)
 {
 	struct feed_info *fi = x->info;
 
-	x->fdirty = 1;
 	switch (el) {
-	case E_TITLE:
-		feed_xml_cand_offer(x, &x->ftitle, s, x->cmode, 2);
-		return;
-	case E_DC_TITLE:
-		feed_xml_cand_offer(x, &x->ftitle, s, M_TEXT, 1);
-		return;
-	case E_DESCRIPTION:
-	case E_SUBTITLE:
-		feed_xml_cand_offer(x, &x->fsubtitle, s, x->cmode, 2);
-		return;
-	case E_DC_DESCRIPTION:
-	case E_ITUNES_SUBTITLE:
-	case E_ITUNES_SUMMARY:
-		feed_xml_cand_offer(x, &x->fsubtitle, s, x->cmode, 1);
-		return;
-	case E_LINK:
-		if (!is_blank(s))
-			feed_xml_cand_offer(x, &x->flink, s, M_TEXT, 2);
-		else
-			free(s);
-		return;
 	case E_LANGUAGE:
 	case E_DC_LANGUAGE:
 		if (!fi->language)
@@ -151,6 +129,38 @@ static void end_feed_field(struct feed_xml *x, enum el el, char *s)
 		break;
 	}
 	free(s);
+}
+
+/* Feed-level fields. */
+static void end_feed_field(struct feed_xml *x, enum el el, char *s)
+{
+	x->fdirty = 1;
+	switch (el) {
+	case E_TITLE:
+		feed_xml_cand_offer(x, &x->ftitle, s, x->cmode, 2);
+		return;
+	case E_DC_TITLE:
+		feed_xml_cand_offer(x, &x->ftitle, s, M_TEXT, 1);
+		return;
+	case E_DESCRIPTION:
+	case E_SUBTITLE:
+		feed_xml_cand_offer(x, &x->fsubtitle, s, x->cmode, 2);
+		return;
+	case E_DC_DESCRIPTION:
+	case E_ITUNES_SUBTITLE:
+	case E_ITUNES_SUMMARY:
+		feed_xml_cand_offer(x, &x->fsubtitle, s, x->cmode, 1);
+		return;
+	case E_LINK:
+		if (!is_blank(s))
+			feed_xml_cand_offer(x, &x->flink, s, M_TEXT, 2);
+		else
+			free(s);
+		return;
+	default:
+		end_feed_meta(x, el, s);
+		return;
+	}
 }
 
 static void cand_set(struct feed_xml *x, struct cand *c, char *s, enum fmode mode)

@@ -160,6 +160,8 @@ struct feed_xml {
 	} cache[512];
 };
 
+/* A start tag's attributes as libxml2's SAX2 hands them: five pointers each (local name, prefix,
+ * namespace URI, value, end of value). */
 struct attrs {
 	const xmlChar **v;
 	int n;
@@ -192,20 +194,32 @@ enum ns feed_xml_ns_of(const xmlChar *uri, const xmlChar *prefix);
 enum el feed_xml_element_of(struct feed_xml *x, const xmlChar *name, const xmlChar *prefix,
 			    const xmlChar *uri);
 
-/* feed_xml_fields.c: text helpers, attributes, how a field is read, and its collection. */
+/* feed_xml_fields.c: text helpers, attributes, how a field is read, and its collection. The
+ * char * results are the caller's to free; NULL when absent (or out of memory). */
 char *feed_xml_trim_dup(const char *s);
+/* A language tag as RFC 5646 writes it ("en_US" becomes "en-US"); NULL when blank. */
 char *feed_xml_lang_dup(const char *s);
+/* A collected text as plain text in the given layout; NULL when it holds nothing. */
 char *feed_xml_to_text(const struct feed_xml *x, const char *s, enum fmode mode,
 		       enum html_mode layout);
+/* An attribute without namespace (ns_uri NULL) or in namespace ns_uri. */
 char *feed_xml_attr_get(const struct attrs *at, const char *ns_uri, const char *name);
+/* An attribute without namespace, its name matched without regard to case. */
 char *feed_xml_attr_get_ci(const struct attrs *at, const char *name);
 int feed_xml_attr_get_exists(const struct attrs *at, const char *name);
+/* An attribute's URL resolved against the xml:base in effect. */
 char *feed_xml_attr_url(struct feed_xml *x, const struct attrs *at, const char *name);
+/* An attribute's non-negative integer; -1 when absent or not one. */
 int64_t feed_xml_attr_int(const struct attrs *at, const char *name);
+/* How an Atom text construct (is_content 0) or content (1) is to be read. */
 enum fmode feed_xml_atom_mode(const struct attrs *at, int is_content);
+/* Decodes a base64 field in place (*s is replaced); returns what the text now is. */
 enum fmode feed_xml_unbase64(char **s, enum fmode m);
+/* Collection: the element at the current depth collects its text, read as mode. */
 void feed_xml_collect_start(struct feed_xml *x, enum fmode mode);
+/* Appends to the field, cut (once, with a warning) at the field size limit. */
 void feed_xml_collect_append(struct feed_xml *x, const char *s, size_t n);
+/* Appends text escaped as HTML source (XHTML text nodes and attribute values). */
 void feed_xml_collect_escaped(struct feed_xml *x, const char *s, size_t n);
 /* Re-serialises a start tag into the field; returns whether it is a void HTML element (no end
  * tag to write). */
@@ -216,15 +230,21 @@ char *feed_xml_collect_take(struct feed_xml *x);
 
 /* feed_xml_item.c: candidates, the item being built and the feed's fields. */
 void feed_xml_cand_free(struct cand *c);
+/* Offers s (taken over: kept or freed) for candidate c at rank; records the xml:base. */
 void feed_xml_cand_offer(struct feed_xml *x, struct cand *c, char *s, enum fmode mode, int rank);
+/* Parses date s into *slot unless the slot holds a date of a higher rank. */
 void feed_xml_set_date(int64_t *slot, int *slot_rank, const char *s, int rank);
 void feed_xml_item_reset(struct raw_item *it);
+/* Turns the item into an article, hands it to the callback (which may stop the parser), and
+ * resets the item. */
 void feed_xml_item_emit(struct feed_xml *x);
+/* The feed's candidates become its feed_info fields. */
 void feed_xml_commit(struct feed_xml *x);
 
-/* feed_xml_start.c and feed_xml_end.c: libxml2's SAX2 element callbacks. */
+/* feed_xml_start.c: a link's URL for the item (address, enclosure, link) or the feed. */
 void feed_xml_add_link(struct feed_xml *x, const char *href, const char *rel, const char *type,
 		       const char *title, int64_t length);
+/* libxml2's SAX2 element callbacks (feed_xml_start.c, feed_xml_end.c). */
 void feed_xml_on_start(void *ctx, const xmlChar *name, const xmlChar *prefix,
 		       const xmlChar *uri, int nb_ns, const xmlChar **ns, int nb_attrs,
 		       int nb_defaulted, const xmlChar **attrs);
