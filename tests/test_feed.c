@@ -1433,9 +1433,45 @@ static void test_xhtml_escaped(void)
 	result_free(&r);
 }
 
+/* Inline XHTML re-serialised as HTML: a void element (br, img, hr, in any case) is written as
+ * its start tag alone, so 100 <br/> cost 400 bytes of the field's limit, not 900 with end tags. */
+static void test_xhtml_void(void)
+{
+	static const char head[] = "<div>a<br><img src=\"http://example.org/i.png\" alt=\"i\">"
+				   "<hr><p>b</p><br><br>";
+	static const char tail[] = "<br><br>c</div>";
+	struct feed_parser_opts o = {0};
+	struct buf doc = BUF_INIT;
+	struct result r;
+	int i;
+
+	buf_puts(&doc, "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><id>1</id>"
+		       "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">a<BR/>"
+		       "<img src=\"/i.png\" alt=\"i\"/><hr/><p>b</p>");
+	for (i = 0; i < 100; i++)
+		buf_puts(&doc, "<br/>");
+	buf_puts(&doc, "c</div></content></entry></feed>");
+	o.url = "http://example.org/";
+	o.max_field = 600;
+	parse_opts(buf_cstr(&doc), doc.len, &o, 1 << 16, &r);
+	CHECK(r.n == 1, "xhtml void: one entry, got %d (%s)", r.n, r.error);
+	CHECK_STR(r.warning, "", "xhtml void: 100 <br/> and the rest fit in 600 bytes");
+	if (r.n == 1) {
+		const char *h = s(r.v[0].content_html);
+		size_t n = strlen(h);
+
+		CHECK(!strncmp(h, head, sizeof head - 1) && n > sizeof tail &&
+			      !strcmp(h + n - (sizeof tail - 1), tail),
+		      "xhtml void: its HTML, no end tags for BR, img, hr, br: %s", h);
+	}
+	result_free(&r);
+	buf_fini(&doc);
+}
+
 int main(void)
 {
 	test_xhtml_escaped();
+	test_xhtml_void();
 	test_native_sections();
 	test_section_marker();
 	test_xml_fix_places();
