@@ -11,6 +11,8 @@
 #include "feed_xml_impl.h"
 #include "url.h"
 
+#define RDF_NS "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+
 /* ---- frames and links -------------------------------------------------------------------- */
 
 static void push_base_lang(struct feed_xml *x, struct frame *f, const struct attrs *at)
@@ -133,7 +135,7 @@ static void start_item(struct feed_xml *x, int d, const struct attrs *at)
 	x->in_item = d;
 	if (cur_lang(x))
 		x->item.lang = strdup(cur_lang(x));
-	x->item.about = feed_xml_attr_get(at, "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "about");
+	x->item.about = feed_xml_attr_get(at, RDF_NS, "about");
 	/* Microsoft's CDF: <ITEM HREF="..." LASTMOD="..."> */
 	if ((v = feed_xml_attr_get_ci(at, "lastmod"))) {
 		feed_xml_set_date(&x->item.updated, &x->item.updated_rank, v, 2);
@@ -262,8 +264,10 @@ static void start_field(struct feed_xml *x, struct frame *f, enum el el, const x
 		return;
 	case E_TITLE:
 		ns = uri ? feed_xml_ns_of(uri, NULL) : NS_OTHER;
-		feed_xml_collect_start(x, ns == NS_ATOM || ns == NS_ATOM03 ? feed_xml_atom_mode(at, 0)
-									   : M_GUESS);
+		if (ns == NS_ATOM || ns == NS_ATOM03)
+			feed_xml_collect_start(x, feed_xml_atom_mode(at, 0));
+		else
+			feed_xml_collect_start(x, M_GUESS);
 		return;
 	case E_SUMMARY:
 	case E_SUBTITLE:
