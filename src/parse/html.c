@@ -15,6 +15,7 @@
 #include <libxml/dict.h>
 #include <libxml/parserInternals.h>
 
+#include "html_impl.h"
 #include "html_scan.h"
 #include "sanitize.h"
 
@@ -47,8 +48,6 @@
  * every <body> or <html> tag: deep nesting makes it quadratic. Deeper than this, we convert the
  * input with flat_convert() instead, which keeps no stack. */
 #define DEPTH_MAX 256
-/* Longer tag names name no element we know; normalize() leaves such tags out. */
-#define NAME_MAX_LEN 32
 /* A reused parser context interns every tag name it meets; one that grew past these (odd
  * markup, deep input) is freed rather than kept. */
 #define DICT_NAMES_MAX 4096
@@ -66,32 +65,9 @@
 	(HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |       \
 	 HTML_PARSE_NODEFDTD | HTML_PARSE_IGNORE_ENC)
 
-enum tag_kind {
-	TAG_INLINE, /* flattened into the line: a, b, span, img, and every unknown tag */
-	TAG_BLOCK,  /* starts and ends a line */
-	TAG_CELL,   /* td, th: " | " between non-empty cells of a row */
-	TAG_PRE,    /* a block whose line breaks are kept */
-	TAG_SKIP,   /* dropped with its content */
-	TAG_TITLE,  /* a block, but dropped with its content inside SVG or MathML (a tooltip) */
-	TAG_FOREIGN, /* svg, math: inline, and their titles are tooltips */
-};
-
 struct tag {
 	const char *name;
 	unsigned char kind;
-};
-
-/* What the sanitized HTML treats apart (by name). */
-enum { EL_OTHER, EL_A, EL_IMG };
-
-/* A remembered name: its tag_kind(), sanitize_element(), length and which of EL_* it is. */
-/* open and close: "<name" and "</name>" of an element the HTML keeps, written at once */
-#define TAG_TEXT_MAX 16
-struct kind_slot {
-	const xmlChar *name;
-	size_t len;
-	unsigned char kind, san, el;
-	char open[TAG_TEXT_MAX], close[TAG_TEXT_MAX];
 };
 
 /* Sorted for bsearch(); names are lowercase, as libxml2 reports them. */
@@ -128,56 +104,6 @@ static const unsigned short cp1252[32] = {
     0x2039, 0x0152, 0,	    0x017d, 0,	    0,	    0x2018, 0x2019, 0x201c, 0x201d, 0x2022,
     0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0,	    0x017e, 0x0178,
 };
-
-/* The state of one conversion. A line is "open" once text was put on it; its separator ("\n",
- * or " " in HTML_INLINE) is written with its first text, so that an empty block costs nothing. */
-struct conv {
-	struct buf *out;
-	enum html_mode mode;
-	size_t start;  /* out->len on entry: our text begins here */
-	size_t sep;    /* where the open line's separator begins */
-	size_t end;    /* just past the open line's last text (pre may leave blanks after it) */
-	unsigned skip; /* how deep inside dropped elements */
-	unsigned pre;  /* how deep inside pre */
-	unsigned foreign; /* how deep inside svg and math */
-	unsigned char open;    /* a line is open */
-	unsigned char visible; /* the open line holds more than U+00A0 */
-	unsigned char space;   /* collapsed whitespace is pending */
-	unsigned char cell;    /* a cell separator is pending */
-	unsigned char started; /* libxml2 began the document (else it ran out of memory) */
-	unsigned char too_deep;
-	htmlParserCtxtPtr ctxt;
-	int err;
-	/* the sanitized HTML, links and images (NULL x: text only) */
-	const struct html_extra *x;
-	size_t hstart;     /* x->html->len on entry */
-	unsigned hremove;  /* how deep inside elements removed with their content */
-	unsigned a_depth;  /* how deep inside kept <a> elements */
-	char *a_href;      /* the outermost <a>'s URL, while its text is being read */
-	size_t a_text;     /* where that text begins in out */
-	unsigned char html_done; /* libxml2 made the HTML (else it is made from the text) */
-	/* the text runs normalize() took out of what libxml2 parses (see put_text) */
-	const char *runs_text;
-	const size_t *runs; /* (offset, length) pairs into runs_text */
-	size_t n_runs;
-	struct buf atts; /* attribute values put back, for on_start */
-	struct kind_slot *kinds; /* KIND_CACHE of them, the parser context's */
-};
-
-/* normalize()'s output: what libxml2 parses, and the text runs it does not need to see. */
-struct norm {
-	struct buf *out;
-	struct buf text; /* the runs, one after the other */
-	struct buf runs; /* (offset, length) pairs of size_t */
-	size_t n_runs;
-	/* the input when it is clean UTF-8 without NUL (most is): the runs are where they lie
-	 * in it, copied nowhere and cleaned of nothing */
-	const char *clean;
-};
-
-/* Plane 15 and 16 private use characters stand for text runs in what libxml2 parses. */
-#define MARK_PLANE 0xF0000UL
-#define MARKS_MAX (2 * 65534UL)
 
 static int tag_cmp(const void *key, const void *elem)
 {
@@ -236,14 +162,6 @@ static void skip_bom(const char **s, size_t *len)
 	}
 }
 
-static void conv_init(struct conv *c, struct buf *out, enum html_mode mode)
-{
-	memset(c, 0, sizeof(*c));
-	c->out = out;
-	c->mode = mode;
-	c->start = out->len;
-}
-
 static void truncate_to(struct conv *c, size_t len)
 {
 	c->out->len = len;
@@ -289,39 +207,12 @@ static void put(struct conv *c, const void *p, size_t n, int visible)
 	c->visible |= visible;
 }
 
-static size_t utf8_put(char *d, unsigned long cp)
-{
-	if (cp < 0x80) {
-		d[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		d[0] = (char)(0xc0 | cp >> 6);
-		d[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		d[0] = (char)(0xe0 | cp >> 12);
-		d[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		d[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	d[0] = (char)(0xf0 | cp >> 18);
-	d[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-	d[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-	d[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 /* A blank inside pre: kept when inside a line, trimmed by boundary() when it ends one. */
 static void put_pre_blank(struct conv *c, unsigned char b)
 {
 	if (c->open && !c->err)
 		c->err = buf_putc(c->out, b == '\t' ? '\t' : ' ');
 }
-
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
 
 /* The first i from i whose byte is a blank, a control or 0xC2 (n if none): eight bytes at a
  * time, then one by one. Bytes below 0x21 are found by the classic "has less than" test, 0xC2
@@ -340,12 +231,6 @@ static size_t word_span(const unsigned char *s, size_t i, size_t n)
 	while (i < n && s[i] > ' ' && s[i] != 0xc2)
 		i++;
 	return i;
-}
-
-/* The bytes of w that are zero, as their high bits (exact, unlike the "has zero" test). */
-static uint64_t zero_bytes(uint64_t w)
-{
-	return ~(((w & ~HIGHS) + ~HIGHS) | w) & HIGHS;
 }
 
 /*
@@ -523,27 +408,6 @@ static int utf8_clean(const char **s, size_t len, struct buf *tmp)
 }
 
 /* ---- markup ---- */
-
-static int is_alpha(unsigned char b)
-{
-	return (b | 0x20) >= 'a' && (b | 0x20) <= 'z';
-}
-
-static int is_alnum(unsigned char b)
-{
-	return is_alpha(b) || (b >= '0' && b <= '9');
-}
-
-static int is_blank(unsigned char b)
-{
-	return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f';
-}
-
-/* The characters libxml2 takes in a tag name. */
-static int is_name_char(unsigned char b)
-{
-	return is_alnum(b) || b == ':' || b == '-' || b == '_' || b == '.';
-}
 
 /* The bytes that end a part of a tag (tag_gt, copy_attrs). */
 enum { TB_BLANK = 1, TB_EQ = 2, TB_SLASH = 4, TB_GT = 8 };
@@ -728,7 +592,6 @@ static int copy_attrs(const char *s, size_t i, size_t gt, struct buf *out, struc
 	}
 	return err;
 }
-
 
 static unsigned long mark_cp(size_t k)
 {
@@ -997,12 +860,6 @@ static size_t decode_ref(const char *s, size_t n, char *d, size_t *dlen)
 
 /* Text with character references, without libxml2. */
 static void html_text(struct conv *c, const char *s, size_t n);
-
-static inline void hput(struct conv *c, const char *s, size_t n)
-{
-	if (!c->err)
-		c->err = buf_append(c->x->html, s, n);
-}
 
 /* Text as libxml2 would deliver it, to the text and (html) the sanitized HTML. */
 static void text_piece(struct conv *c, const char *s, size_t n, int html)
@@ -1602,7 +1459,7 @@ static int sax_convert(struct conv *c, const char *s, size_t n)
 		truncate_to(c, start);
 		free(c->a_href);
 		buf_fini(&c->atts);
-		conv_init(c, out, mode);
+		html_layout_init(c, out, mode);
 		c->x = x;
 		c->runs_text = runs_text;
 		c->runs = runs;
@@ -1622,7 +1479,7 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 
 	if (!out || (!html && len))
 		return -EINVAL;
-	conv_init(&c, out, mode);
+	html_layout_init(&c, out, mode);
 	c.x = x;
 	c.hstart = x && x->html ? x->html->len : 0;
 	skip_bom(&html, &len);
@@ -1712,7 +1569,7 @@ int plain_to_text(const char *text, size_t len, enum html_mode mode, struct buf 
 
 	if (!out || (!text && len))
 		return -EINVAL;
-	conv_init(&c, out, mode);
+	html_layout_init(&c, out, mode);
 	skip_bom(&text, &len);
 	if (len == 0)
 		return 0;
@@ -1749,93 +1606,3 @@ int plain_to_text(const char *text, size_t len, enum html_mode mode, struct buf 
 	return err;
 }
 
-/* ---- whether plain text is HTML ---- */
-
-/* Elements whose tags make text HTML: Python feedparser's sanitizer list (HTML 4 and 5 body
- * elements, without script, style, frames and embedded objects), plus a few of HTML5. Sorted. */
-static const char *const html_elements[] = {
-    "a",       "abbr",	   "acronym",	 "address",  "area",	"article",  "aside",	"audio",
-    "b",       "big",	   "blockquote", "br",	     "button",	"canvas",   "caption",	"center",
-    "cite",    "code",	   "col",	 "colgroup", "command", "datagrid", "datalist", "dd",
-    "del",     "details",  "dfn",	 "dialog",   "dir",	"div",	    "dl",	"dt",
-    "em",      "fieldset", "figcaption", "figure",   "font",	"footer",   "form",	"h1",
-    "h2",      "h3",	   "h4",	 "h5",	     "h6",	"header",   "hr",	"i",
-    "img",     "input",	   "ins",	 "kbd",	     "keygen",	"label",    "legend",	"li",
-    "m",       "main",	   "map",	 "mark",     "menu",	"meter",    "multicol", "nav",
-    "nextid",  "noscript", "ol",	 "optgroup", "option",	"output",   "p",	"picture",
-    "pre",     "progress", "q",		 "rp",	     "rt",	"ruby",	    "s",	"samp",
-    "section", "select",   "small",	 "sound",    "source",	"spacer",   "span",	"strike",
-    "strong",  "sub",	   "summary",	 "sup",	     "table",	"tbody",    "td",	"textarea",
-    "tfoot",   "th",	   "thead",	 "time",     "tr",	"tt",	    "u",	"ul",
-    "var",     "video",	   "wbr",
-};
-
-static int name_cmp(const void *key, const void *elem)
-{
-	return strcmp(key, *(const char *const *)elem);
-}
-
-static int is_word(unsigned char b)
-{
-	return is_alnum(b) || b == '_';
-}
-
-/* Whether s[0..n) (a tag or entity name, as Python's \w+ matches it) is in the list. */
-static int known_name(const char *s, size_t n, int lower, const char *const *list, size_t count)
-{
-	char name[16];
-	size_t i;
-
-	if (n >= sizeof(name))
-		return 0;
-	for (i = 0; i < n; i++)
-		name[i] = lower ? (char)(s[i] | (is_alpha((unsigned char)s[i]) ? 0x20 : 0)) : s[i];
-	name[n] = '\0';
-	if (list)
-		return bsearch(name, list, count, sizeof(*list), name_cmp) != NULL;
-	return htmlEntityLookup((const xmlChar *)name) != NULL;
-}
-
-/*
- * Python feedparser's rule (a known end tag or any character reference makes text HTML; a tag
- * or a named reference it does not know makes it plain). A start tag alone does not: feedparser
- * keeps "use <b> for bold" and "<br/>" in an RSS title as the literal text they were escaped to.
- */
-int html_looks_like(const char *text, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)text;
-	size_t i, j, k, count = sizeof(html_elements) / sizeof(html_elements[0]);
-	int html = 0, end;
-
-	if (!text)
-		return 0;
-	for (i = 0; i < len; i++) {
-		if (s[i] == '<') {
-			j = i + 1;
-			end = j < len && s[j] == '/';
-			j += end;
-			for (k = j; k < len && is_word(s[k]); k++)
-				;
-			if (k == j)
-				continue;
-			if (!known_name(text + j, k - j, 1, html_elements, count))
-				return 0;
-			if (end && k < len && s[k] == '>')
-				html = 1;
-			i = k - 1;
-		} else if (s[i] == '&') {
-			j = i + 1;
-			end = j < len && s[j] == '#'; /* a numeric reference */
-			j += end;
-			for (k = j; k < len && is_word(s[k]); k++)
-				;
-			if (k == j || k >= len || s[k] != ';')
-				continue;
-			if (!end && !known_name(text + j, k - j, 0, NULL, 0))
-				return 0;
-			html = 1;
-			i = k;
-		}
-	}
-	return html;
-}
