@@ -19,31 +19,6 @@
 #include "html_scan.h"
 #include "sanitize.h"
 
-/*
- * Layout rules (DESIGN.md, "The article model"), with the choices this file makes:
- * - Blocks: p, headings, li, dt, dd, div, blockquote, figure, figcaption, section and friends,
- *   tr, caption, br and hr each end the current line; nested lists and quotes are flattened (no
- *   bullets, numbers, indentation or "> "), a div holding bare text is a block like any other.
- * - Tables: a row per line, its non-empty cells joined by " | ".
- * - pre (listing, xmp, plaintext): each source line is an output line, trimmed at both ends;
- *   the blanks inside a line are kept as they are. In HTML_INLINE it collapses like other text.
- * - Dropped with their content: script, style, noscript, template, applet, canvas, audio,
- *   video, select, datalist, textarea, noembed, noframes, and titles inside SVG and MathML
- *   (tooltips). A document's title is a block of text, as feedparser keeps it. Script and
- *   style tags are counted as feedparser counts them: an end tag that closes nothing cancels
- *   the next start tag, whose content is then text. The content of iframe
- *   and object is the fallback text shown where they are not supported: it is kept.
- *   Images (and their alt text) leave nothing, so an empty figure leaves no line. Inline SVG
- *   and MathML are inline: their text (an SVG <text>, a formula) is kept, an SVG <title>
- *   (a tooltip) is not, as feedparser's sanitizer keeps them.
- * - Whitespace: runs of space, tab, CR, LF and FF are one space; U+00A0 is text and stays, but
- *   a line holding nothing else (<p>&nbsp;</p>, a common spacer) is dropped as empty.
- * - U+0080..U+009F (from &#150; and friends, or text decoded as Latin-1 that was Windows-1252)
- *   become the Windows-1252 characters, as browsers do; the five unassigned ones stay. Other
- *   C0 control characters and NUL are dropped (DEL, which XML allows, stays); bytes that are
- *   not UTF-8 become U+FFFD.
- */
-
 /* libxml2 2.9 scans its whole stack of open elements for every end tag it cannot match and for
  * every <body> or <html> tag: deep nesting makes it quadratic. Deeper than this, we convert the
  * input with flat_convert() instead, which keeps no stack. */
@@ -65,59 +40,6 @@
 	(HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |       \
 	 HTML_PARSE_NODEFDTD | HTML_PARSE_IGNORE_ENC)
 
-struct tag {
-	const char *name;
-	unsigned char kind;
-};
-
-/* Sorted for bsearch(); names are lowercase, as libxml2 reports them. */
-static const struct tag tags[] = {
-    {"address", TAG_BLOCK},  {"applet", TAG_SKIP},    {"article", TAG_BLOCK},
-    {"aside", TAG_BLOCK},    {"audio", TAG_SKIP},     {"blockquote", TAG_BLOCK},
-    {"body", TAG_BLOCK},     {"br", TAG_BLOCK},	      {"canvas", TAG_SKIP},
-    {"caption", TAG_BLOCK},  {"center", TAG_BLOCK},   {"datalist", TAG_SKIP},
-    {"dd", TAG_BLOCK},	     {"details", TAG_BLOCK},  {"dialog", TAG_BLOCK},
-    {"dir", TAG_BLOCK},	     {"div", TAG_BLOCK},      {"dl", TAG_BLOCK},
-    {"dt", TAG_BLOCK},	     {"fieldset", TAG_BLOCK}, {"figcaption", TAG_BLOCK},
-    {"figure", TAG_BLOCK},   {"footer", TAG_BLOCK},   {"form", TAG_BLOCK},
-    {"frameset", TAG_BLOCK}, {"h1", TAG_BLOCK},	      {"h2", TAG_BLOCK},
-    {"h3", TAG_BLOCK},	     {"h4", TAG_BLOCK},	      {"h5", TAG_BLOCK},
-    {"h6", TAG_BLOCK},	     {"header", TAG_BLOCK},
-    {"hgroup", TAG_BLOCK},   {"hr", TAG_BLOCK},	      {"html", TAG_BLOCK},
-    {"iframe", TAG_INLINE},    {"legend", TAG_BLOCK},   {"li", TAG_BLOCK},
-    {"listing", TAG_PRE},    {"main", TAG_BLOCK},     {"marquee", TAG_BLOCK},  {"math", TAG_FOREIGN},
-    {"menu", TAG_BLOCK},     {"nav", TAG_BLOCK},      {"noembed", TAG_SKIP},
-    {"noframes", TAG_SKIP},  {"noscript", TAG_SKIP},  {"object", TAG_INLINE},
-    {"ol", TAG_BLOCK},	     {"p", TAG_BLOCK},	      {"plaintext", TAG_PRE},
-    {"pre", TAG_PRE},	     {"script", TAG_SKIP},    {"search", TAG_BLOCK},
-    {"section", TAG_BLOCK},  {"select", TAG_SKIP},    {"style", TAG_SKIP},
-    {"summary", TAG_BLOCK},  {"svg", TAG_FOREIGN},	      {"table", TAG_BLOCK},
-    {"tbody", TAG_BLOCK},    {"td", TAG_CELL},	      {"template", TAG_SKIP},
-    {"textarea", TAG_SKIP},  {"tfoot", TAG_BLOCK},    {"th", TAG_CELL},
-    {"thead", TAG_BLOCK},    {"title", TAG_TITLE},    {"tr", TAG_BLOCK},
-    {"ul", TAG_BLOCK},	     {"video", TAG_SKIP},     {"xmp", TAG_PRE},
-};
-
-/* Windows-1252 for U+0080..U+009F; 0 where it assigns nothing (the character stays). */
-static const unsigned short cp1252[32] = {
-    0x20ac, 0,	    0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0,	    0x017d, 0,	    0,	    0x2018, 0x2019, 0x201c, 0x201d, 0x2022,
-    0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0,	    0x017e, 0x0178,
-};
-
-static int tag_cmp(const void *key, const void *elem)
-{
-	return strcmp(key, ((const struct tag *)elem)->name);
-}
-
-static enum tag_kind tag_kind(const char *name)
-{
-	const struct tag *t;
-
-	t = bsearch(name, tags, sizeof(tags) / sizeof(tags[0]), sizeof(tags[0]), tag_cmp);
-	return t ? t->kind : TAG_INLINE;
-}
-
 /* Fills k with what we know of name. */
 static void slot_fill(struct kind_slot *k, const xmlChar *name)
 {
@@ -125,7 +47,7 @@ static void slot_fill(struct kind_slot *k, const xmlChar *name)
 
 	k->name = name;
 	k->len = strlen(n);
-	k->kind = (unsigned char)tag_kind(n);
+	k->kind = (unsigned char)html_layout_kind(n);
 	k->san = (unsigned char)sanitize_element(n);
 	k->el = !strcmp(n, "a") ? EL_A : !strcmp(n, "img") ? EL_IMG : EL_OTHER;
 	if (k->san != SAN_KEEP && k->san != SAN_VOID)
@@ -160,220 +82,6 @@ static void skip_bom(const char **s, size_t *len)
 		*s += 3;
 		*len -= 3;
 	}
-}
-
-static void truncate_to(struct conv *c, size_t len)
-{
-	c->out->len = len;
-	if (c->out->data)
-		c->out->data[len] = '\0';
-}
-
-/* Ends the open line: trims what pre left after its last text, and drops the line (with its
- * separator) when it held nothing but no-break spaces. */
-static void boundary(struct conv *c)
-{
-	if (c->open && !c->err)
-		truncate_to(c, c->visible ? c->end : c->sep);
-	c->open = 0;
-	c->space = 0;
-	c->cell = 0;
-}
-
-static void put(struct conv *c, const void *p, size_t n, int visible)
-{
-	struct buf *out = c->out;
-	int err = 0;
-
-	if (c->err)
-		return;
-	if (!c->open) {
-		c->sep = out->len;
-		if (out->len > c->start)
-			err = buf_putc(out, c->mode == HTML_BLOCKS ? '\n' : ' ');
-		c->open = 1;
-		c->visible = 0;
-	} else if (c->cell) {
-		err = buf_append(out, " | ", 3);
-	} else if (c->space) {
-		err = buf_putc(out, ' ');
-	}
-	c->space = 0;
-	c->cell = 0;
-	if (!err)
-		err = buf_append(out, p, n);
-	c->err = err;
-	c->end = out->len;
-	c->visible |= visible;
-}
-
-/* A blank inside pre: kept when inside a line, trimmed by boundary() when it ends one. */
-static void put_pre_blank(struct conv *c, unsigned char b)
-{
-	if (c->open && !c->err)
-		c->err = buf_putc(c->out, b == '\t' ? '\t' : ' ');
-}
-
-/* The first i from i whose byte is a blank, a control or 0xC2 (n if none): eight bytes at a
- * time, then one by one. Bytes below 0x21 are found by the classic "has less than" test, 0xC2
- * by "has zero" on w ^ 0xC2..; both are exact about whether the word has one. */
-static size_t word_span(const unsigned char *s, size_t i, size_t n)
-{
-	while (n - i >= 8) {
-		uint64_t w, x;
-
-		memcpy(&w, s + i, 8);
-		x = w ^ (ONES * 0xC2);
-		if ((((w - ONES * 0x21) & ~w) | ((x - ONES) & ~x)) & HIGHS)
-			break;
-		i += 8;
-	}
-	while (i < n && s[i] > ' ' && s[i] != 0xc2)
-		i++;
-	return i;
-}
-
-/*
- * Goes over whole words of eight bytes that emit_text() would put in the run that starts at
- * run: no control, no 0xC2, and each space single, not at the run's start, followed by a byte
- * above ' ' other than 0xC2 (in the word, or the byte after it for its last). Returns where it
- * stopped, for the byte by byte loop.
- */
-static size_t run_span(const unsigned char *s, size_t run, size_t i, size_t n)
-{
-	while (n - i >= 8 &&
-	       (s[i + 7] != ' ' || (n - i > 8 && s[i + 8] > ' ' && s[i + 8] != 0xc2)) &&
-	       !(i == run && s[i] == ' ')) {
-		uint64_t w, sp;
-
-		memcpy(&w, s + i, 8);
-		sp = zero_bytes(w ^ (ONES * ' '));
-		if (zero_bytes(w & (ONES * 0xE0)) | zero_bytes(w ^ (ONES * 0xC2)) | (sp & (sp >> 8)))
-			break;
-		i += 8;
-	}
-	return i;
-}
-
-/* Appends text (valid UTF-8, whole characters) under the layout rules. */
-static void emit_text(struct conv *c, const char *text, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)text;
-	int keep_lines = c->pre && c->mode == HTML_BLOCKS;
-	size_t i = 0, run;
-	char d[4];
-
-	if (c->skip)
-		return;
-	while (i < n) {
-		run = i;
-		for (;;) {
-			if (n - i >= 17)
-				i = html_scan_run(s, run, i, n);
-			i = word_span(s, run_span(s, run, i, n), n);
-			/* a single space between words needs no collapsing: keep it in the run */
-			if (i + 1 < n && s[i] == ' ' && i > run && s[i + 1] > ' ' &&
-			    s[i + 1] != 0xc2)
-				i++;
-			else
-				break;
-		}
-		if (i > run)
-			put(c, s + run, i - run, 1);
-		if (i >= n)
-			break;
-		switch (s[i]) {
-		case '\n':
-		case '\r':
-			if (keep_lines)
-				boundary(c);
-			else
-				c->space = 1;
-			i++;
-			break;
-		case ' ':
-		case '\t':
-		case '\f':
-			if (keep_lines)
-				put_pre_blank(c, s[i]);
-			else
-				c->space = 1;
-			i++;
-			break;
-		case 0xc2:
-			if (i + 1 < n && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f &&
-			    cp1252[s[i + 1] - 0x80])
-				put(c, d, utf8_put(d, cp1252[s[i + 1] - 0x80]), 1);
-			else if (i + 1 < n)
-				put(c, s + i, 2, s[i + 1] != 0xa0);
-			else
-				put(c, s + i, 1, 1);
-			i += 2;
-			break;
-		default: /* other control characters */
-			i++;
-			break;
-		}
-	}
-}
-
-/* The kind a title or a foreign element has where it opens or ends (see TAG_TITLE). */
-static enum tag_kind kind_here(struct conv *c, enum tag_kind kind, int open)
-{
-	if (kind == TAG_TITLE)
-		return c->foreign ? TAG_SKIP : TAG_BLOCK;
-	if (kind == TAG_FOREIGN) {
-		if (open && c->foreign < UINT_MAX)
-			c->foreign++;
-		else if (!open && c->foreign)
-			c->foreign--;
-		return TAG_INLINE;
-	}
-	return kind;
-}
-
-static void tag_open(struct conv *c, enum tag_kind kind)
-{
-	kind = kind_here(c, kind, 1);
-	if (kind == TAG_SKIP) {
-		if (c->skip < UINT_MAX)
-			c->skip++;
-		return;
-	}
-	if (c->skip)
-		return;
-	switch (kind) {
-	case TAG_BLOCK:
-		boundary(c);
-		break;
-	case TAG_PRE:
-		boundary(c);
-		if (c->pre < UINT_MAX)
-			c->pre++;
-		break;
-	case TAG_CELL:
-		if (c->open)
-			c->cell = 1;
-		break;
-	default:
-		break;
-	}
-}
-
-static void tag_close(struct conv *c, enum tag_kind kind)
-{
-	kind = kind_here(c, kind, 0);
-	if (kind == TAG_SKIP) {
-		if (c->skip)
-			c->skip--;
-		return;
-	}
-	if (c->skip)
-		return;
-	if (kind == TAG_BLOCK || kind == TAG_PRE)
-		boundary(c);
-	if (kind == TAG_PRE && c->pre)
-		c->pre--;
 }
 
 /* ---- UTF-8 ---- */
@@ -419,7 +127,7 @@ static void text_piece(struct conv *c, const char *s, size_t n, int html)
 	if (!n || c->skip)
 		return;
 	/* a simple piece, maybe with blanks around it where they only make a pending space (the
-	 * text around a reference, a run before a line break): what html_text() and emit_text()
+	 * text around a reference, a run before a line break): what html_text() and html_layout_text()
 	 * would do, without their scans */
 	if (!keep_lines) {
 		while (a < n && (s[a] == ' ' || s[a] == '\n' || s[a] == '\t'))
@@ -433,14 +141,14 @@ static void text_piece(struct conv *c, const char *s, size_t n, int html)
 		if (a)
 			c->space = 1;
 		if (m > a)
-			put(c, s + a, m - a, 1);
+			html_layout_put(c, s + a, m - a, 1);
 		if (m < n)
 			c->space = 1;
 		return;
 	}
 	if (html)
 		html_text(c, s, n);
-	emit_text(c, s, n);
+	html_layout_text(c, s, n);
 }
 
 /* Text with its references, decoded as libxml2 decodes them. */
@@ -530,7 +238,7 @@ static void flat_convert(struct conv *c, const char *s, size_t n)
 		if (j >= n || !is_alpha((unsigned char)s[j])) {
 			/* libxml2 drops the "</" of "</ p>" and keeps a lone '<' */
 			if (!end)
-				emit_text(c, "<", 1);
+				html_layout_text(c, "<", 1);
 			i = j;
 			continue;
 		}
@@ -539,11 +247,11 @@ static void flat_convert(struct conv *c, const char *s, size_t n)
 		name[k] = '\0';
 		/* html_markup_normalize() left "<name>", "<name/>" or "</name>" */
 		if (end) {
-			tag_close(c, tag_kind(name));
+			html_layout_close(c, html_layout_kind(name));
 		} else {
-			tag_open(c, tag_kind(name));
+			html_layout_open(c, html_layout_kind(name));
 			if (j < n && s[j] == '/')
-				tag_close(c, tag_kind(name));
+				html_layout_close(c, html_layout_kind(name));
 		}
 		lt = memchr(s + j, '>', n - j);
 		i = lt ? (size_t)(lt - s) + 1 : n;
@@ -831,7 +539,7 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 		return;
 	}
 	k = slot_of(c, name);
-	tag_open(c, (enum tag_kind)k->kind);
+	html_layout_open(c, (enum tag_kind)k->kind);
 	if (c->x && c->x->html) {
 		atts = real_atts(c, atts, stack, ATTS_STACK, &mine);
 		html_start(c, k, atts);
@@ -851,7 +559,7 @@ static void on_end(void *ctx, const xmlChar *name)
 	k = slot_of(c, name);
 	if (c->x && c->x->html)
 		html_end(c, k);
-	tag_close(c, (enum tag_kind)k->kind);
+	html_layout_close(c, (enum tag_kind)k->kind);
 }
 
 static void on_text(void *ctx, const xmlChar *s, int len)
@@ -1005,7 +713,7 @@ static int sax_convert(struct conv *c, const char *s, size_t n)
 		const char *runs_text = c->runs_text;
 		const size_t *runs = c->runs;
 
-		truncate_to(c, start);
+		html_layout_truncate(c, start);
 		free(c->a_href);
 		buf_fini(&c->atts);
 		html_layout_init(c, out, mode);
@@ -1064,7 +772,7 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		else if (!err && tmp.len)
 			err = sax_convert(&c, tmp.data, tmp.len);
 	}
-	boundary(&c);
+	html_layout_boundary(&c);
 	buf_fini(&tmp);
 	buf_fini(&c.atts);
 	buf_fini(&t.text);
@@ -1079,7 +787,7 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 				     x->html);
 	}
 	if (err) {
-		truncate_to(&c, c.start);
+		html_layout_truncate(&c, c.start);
 		if (x && x->html && x->html->data) {
 			x->html->len = c.hstart;
 			x->html->data[c.hstart] = '\0';
@@ -1130,7 +838,7 @@ int plain_to_text(const char *text, size_t len, enum html_mode mode, struct buf 
 	if (!err && mode == HTML_INLINE) {
 		/* line breaks are spaces like any other blank: no lines to look for */
 		c.space = 1;
-		emit_text(&c, text, len);
+		html_layout_text(&c, text, len);
 		len = 0;
 	}
 	for (i = 0; !err && i < len; i = eol + 1) {
@@ -1140,18 +848,18 @@ int plain_to_text(const char *text, size_t len, enum html_mode mode, struct buf 
 		for (k = i; k < eol && is_blank((unsigned char)text[k]); k++)
 			;
 		if (k == eol && mode == HTML_BLOCKS) {
-			boundary(&c); /* a blank line ends the block */
+			html_layout_boundary(&c); /* a blank line ends the block */
 			continue;
 		}
 		c.space = 1; /* line breaks inside a block are spaces */
-		emit_text(&c, text + i, eol - i);
+		html_layout_text(&c, text + i, eol - i);
 	}
-	boundary(&c);
+	html_layout_boundary(&c);
 	buf_fini(&tmp);
 	if (!err)
 		err = c.err;
 	if (err)
-		truncate_to(&c, c.start);
+		html_layout_truncate(&c, c.start);
 	return err;
 }
 
