@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/* What the pieces of the HTML conversion share (html.c and html_*.c, not html_scan): the state
+ * of one conversion, the kinds of tags, the markers of set-aside text, and small byte helpers. */
+#ifndef FEEDSPOOL_HTML_IMPL_H
+#define FEEDSPOOL_HTML_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <libxml/HTMLparser.h>
+
+#include "buf.h"
+#include "html.h"
+
+/* Longer tag names name no element we know; html_markup_normalize() leaves such tags out. */
+#define NAME_MAX_LEN 32
+
+enum tag_kind {
+	TAG_INLINE, /* flattened into the line: a, b, span, img, and every unknown tag */
+	TAG_BLOCK,  /* starts and ends a line */
+	TAG_CELL,   /* td, th: " | " between non-empty cells of a row */
+	TAG_PRE,    /* a block whose line breaks are kept */
+	TAG_SKIP,   /* dropped with its content */
+	TAG_TITLE,  /* a block, but dropped with its content inside SVG or MathML (a tooltip) */
+	TAG_FOREIGN, /* svg, math: inline, and their titles are tooltips */
+};
+
+/* What the sanitized HTML treats apart (by name). */
+enum { EL_OTHER, EL_A, EL_IMG };
+
+/* A remembered name: its html_layout_kind(), sanitize_element(), length and which of EL_* it is. */
+/* open and close: "<name" and "</name>" of an element the HTML keeps, written at once */
+#define TAG_TEXT_MAX 16
+struct kind_slot {
+	const xmlChar *name;
+	size_t len;
+	unsigned char kind, san, el;
+	char open[TAG_TEXT_MAX], close[TAG_TEXT_MAX];
+};
+
+/* The state of one conversion. A line is "open" once text was put on it; its separator ("\n",
+ * or " " in HTML_INLINE) is written with its first text, so that an empty block costs nothing. */
+struct conv {
+	struct buf *out;
+	enum html_mode mode;
+	size_t start;  /* out->len on entry: our text begins here */
+	size_t sep;    /* where the open line's separator begins */
+	size_t end;    /* just past the open line's last text (pre may leave blanks after it) */
+	unsigned skip; /* how deep inside dropped elements */
+	unsigned pre;  /* how deep inside pre */
+	unsigned foreign; /* how deep inside svg and math */
+	unsigned char open;    /* a line is open */
+	unsigned char visible; /* the open line holds more than U+00A0 */
+	unsigned char space;   /* collapsed whitespace is pending */
+	unsigned char cell;    /* a cell separator is pending */
+	unsigned char started; /* libxml2 began the document (else it ran out of memory) */
+	unsigned char too_deep;
+	htmlParserCtxtPtr ctxt;
+	int err;
+	/* the sanitized HTML, links and images (NULL x: text only) */
+	const struct html_extra *x;
+	size_t hstart;     /* x->html->len on entry */
+	unsigned hremove;  /* how deep inside elements removed with their content */
+	unsigned a_depth;  /* how deep inside kept <a> elements */
+	char *a_href;      /* the outermost <a>'s URL, while its text is being read */
+	size_t a_text;     /* where that text begins in out */
+	unsigned char html_done; /* libxml2 made the HTML (else it is made from the text) */
+	/* the text runs html_markup_normalize() took out of what libxml2 parses (see put_text) */
+	const char *runs_text;
+	const size_t *runs; /* (offset, length) pairs into runs_text */
+	size_t n_runs;
+	struct buf atts; /* attribute values put back, for on_start */
+	struct kind_slot *kinds; /* KIND_CACHE of them, the parser context's */
+};
+
+static inline void hput(struct conv *c, const char *s, size_t n)
+{
+	if (!c->err)
+		c->err = buf_append(c->x->html, s, n);
+}
+
+/* Starts a conversion that appends to out. */
+static inline void html_layout_init(struct conv *c, struct buf *out, enum html_mode mode)
+{
+	memset(c, 0, sizeof(*c));
+	c->out = out;
+	c->mode = mode;
+	c->start = out->len;
+}
+
+/* html_markup_normalize()'s output: what libxml2 parses, and the text runs it does not need
+ * to see. */
+struct norm {
+	struct buf *out;
+	struct buf text; /* the runs, one after the other */
+	struct buf runs; /* (offset, length) pairs of size_t */
+	size_t n_runs;
+	/* the input when it is clean UTF-8 without NUL (most is): the runs are where they lie
+	 * in it, copied nowhere and cleaned of nothing */
+	const char *clean;
+};
+
+/* Plane 15 and 16 private use characters stand for text runs in what libxml2 parses. */
+#define MARK_PLANE 0xF0000UL
+#define MARKS_MAX (2 * 65534UL)
+
+static inline int is_alpha(unsigned char b)
+{
+	return (b | 0x20) >= 'a' && (b | 0x20) <= 'z';
+}
+
+static inline int is_alnum(unsigned char b)
+{
+	return is_alpha(b) || (b >= '0' && b <= '9');
+}
+
+static inline int is_blank(unsigned char b)
+{
+	return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f';
+}
+
+/* The characters libxml2 takes in a tag name. */
+static inline int is_name_char(unsigned char b)
+{
+	return is_alnum(b) || b == ':' || b == '-' || b == '_' || b == '.';
+}
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* The bytes of w that are zero, as their high bits (exact, unlike the "has zero" test). */
+static inline uint64_t zero_bytes(uint64_t w)
+{
+	return ~(((w & ~HIGHS) + ~HIGHS) | w) & HIGHS;
+}
+
+/* Writes cp to d (room for four bytes) as UTF-8; returns how many bytes it wrote. */
+static inline size_t utf8_put(char *d, unsigned long cp)
+{
+	if (cp < 0x80) {
+		d[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		d[0] = (char)(0xc0 | cp >> 6);
+		d[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		d[0] = (char)(0xe0 | cp >> 12);
+		d[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		d[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	d[0] = (char)(0xf0 | cp >> 18);
+	d[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	d[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	d[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* html_layout.c: the layout rules, text to lines */
+/* Cuts the text back to len bytes (what it was before a failed or restarted conversion). */
+void html_layout_truncate(struct conv *c, size_t len);
+void html_layout_boundary(struct conv *c);
+/* Appends n bytes of text (no blanks to collapse); visible: more than U+00A0. */
+void html_layout_put(struct conv *c, const void *p, size_t n, int visible);
+void html_layout_text(struct conv *c, const char *text, size_t n);
+enum tag_kind html_layout_kind(const char *name);
+void html_layout_open(struct conv *c, enum tag_kind kind);
+void html_layout_close(struct conv *c, enum tag_kind kind);
+
+/* html_markup.c: the tokenizer that makes what libxml2 parses */
+int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attrs);
+
+/* html_ref.c: a character reference at s[0] == '&', decoded as libxml2 decodes it */
+size_t html_ref_decode(const char *s, size_t n, char *d, size_t *dlen);
+
+/* html_flat.c: text and markup without libxml2 */
+void html_flat_text(struct conv *c, const char *s, size_t n);
+void html_flat_expand(struct conv *c, const char *text, size_t n);
+void html_flat_convert(struct conv *c, const char *s, size_t n);
+
+/* html_out.c: the sanitized HTML, links and images (c->x->html set) */
+void html_out_start(struct conv *c, const struct kind_slot *k, const xmlChar **atts);
+void html_out_end(struct conv *c, const struct kind_slot *k);
+void html_out_text(struct conv *c, const char *s, size_t n);
+
+/* html_sax.c: libxml2's HTML parser over normalized markup; -ENOMEM, else 0 */
+int html_sax_convert(struct conv *c, const char *s, size_t n);
+
+#endif

@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: MIT */
+/* The tokenizer that normalizes HTML before libxml2 parses it: tags reduced to their names and
+ * kept attributes, what libxml2 would skip left out, text runs set aside behind markers. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "html_impl.h"
+#include "html_scan.h"
+#include "sanitize.h"
+
+/* The bytes that end a part of a tag (tag_gt, copy_attrs). */
+enum { TB_BLANK = 1, TB_EQ = 2, TB_SLASH = 4, TB_GT = 8 };
+static const unsigned char tag_bytes[256] = {
+    [' '] = TB_BLANK, ['\t'] = TB_BLANK, ['\n'] = TB_BLANK, ['\r'] = TB_BLANK,
+    ['\f'] = TB_BLANK, ['='] = TB_EQ,	   ['/'] = TB_SLASH,  ['>'] = TB_GT,
+};
+
+/* Index of the '>' ending the start tag whose name ends at i, or n when there is none. As in
+ * libxml2, a quote opens a value only after '=', and "/>" closes the element unless the '/' ends
+ * an unquoted value. */
+static size_t tag_gt(const char *s, size_t n, size_t i, int *selfclose)
+{
+	enum { ATTRS, EQUALS, QUOTED, UNQUOTED } st = ATTRS;
+	unsigned char b, quote = 0;
+	const char *q;
+
+	*selfclose = 0;
+	for (; i < n; i++) {
+		switch (st) {
+		case ATTRS:
+			/* names and blanks: on to what can change the state */
+			while (i < n && !(tag_bytes[(unsigned char)s[i]] & (TB_EQ | TB_SLASH | TB_GT)))
+				i++;
+			if (i >= n)
+				return n;
+			b = (unsigned char)s[i];
+			if (b == '>')
+				return i;
+			if (b == '=')
+				st = EQUALS;
+			else if (i + 1 < n && s[i + 1] == '>') /* '/' */
+				*selfclose = 1;
+			break;
+		case EQUALS:
+			b = (unsigned char)s[i];
+			if (b == '>')
+				return i;
+			if (b == '"' || b == '\'') {
+				quote = b;
+				st = QUOTED;
+				/* values are most of a tag's bytes: jump over them */
+				q = memchr(s + i + 1, quote, n - i - 1);
+				if (!q)
+					return n;
+				i = (size_t)(q - s) - 1;
+			} else if (!is_blank(b)) {
+				st = UNQUOTED;
+			}
+			break;
+		case QUOTED:
+			if ((unsigned char)s[i] == quote)
+				st = ATTRS;
+			break;
+		case UNQUOTED:
+			while (i < n && !(tag_bytes[(unsigned char)s[i]] & (TB_BLANK | TB_GT)))
+				i++;
+			if (i >= n)
+				return n;
+			if (s[i] == '>')
+				return i;
+			st = ATTRS;
+			break;
+		}
+	}
+	return n;
+}
+
+/* Index just past the first needle at or after i (case-insensitive), or n. */
+static size_t skip_past(const char *s, size_t n, size_t i, const char *needle)
+{
+	size_t l = strlen(needle);
+	const char *p;
+
+	while (i < n && (p = memchr(s + i, needle[0], n - i))) {
+		i = (size_t)(p - s);
+		if (n - i >= l && strncasecmp(p, needle, l) == 0)
+			return i + l;
+		i++;
+	}
+	return n;
+}
+
+/* Index just past the end tag of a script or style whose content starts at i: where libxml2
+ * (in recovery mode) ends it, at "</name" not followed by more of a name. */
+static size_t skip_raw_text(const char *s, size_t n, size_t i, const char *name)
+{
+	size_t l = strlen(name);
+	const char *gt;
+
+	for (;;) {
+		i = skip_past(s, n, i, "</");
+		if (i >= n)
+			return n;
+		if (n - i >= l && strncasecmp(s + i, name, l) == 0 &&
+		    (n - i == l || !is_name_char((unsigned char)s[i + l])))
+			break;
+	}
+	gt = memchr(s + i, '>', n - i);
+	return gt ? (size_t)(gt - s) + 1 : n;
+}
+
+/* "script" or "style" when s[0..len) names one (any case): their content is raw text. */
+static const char *raw_text_name(const char *s, size_t len)
+{
+	if (len == 6 && strncasecmp(s, "script", 6) == 0)
+		return "script";
+	if (len == 5 && strncasecmp(s, "style", 5) == 0)
+		return "style";
+	return NULL;
+}
+
+/* Appends UTF-8 to out, with NULs dropped and each stray byte replaced by U+FFFD. */
+static int put_clean(struct buf *out, const char *text, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t i = 0, l;
+	int err = 0;
+
+	while (!err && i < len) {
+		l = html_scan_utf8(p + i, len - i);
+		if (l) {
+			err = buf_append(out, p + i, l);
+			i += l;
+		} else {
+			if (p[i])
+				err = buf_append(out, "\xef\xbf\xbd", 3);
+			i++;
+		}
+	}
+	return err;
+}
+
+static int set_aside(struct norm *t, const char *s, size_t len);
+
+/* Copies the attributes of a start tag (s[i..gt)) that the sanitizer may keep, as
+ * ' name="M"' with the name lowercased, where M stands for the value set aside with its
+ * references (set_aside); on_start() puts it back decoded. */
+static int copy_attrs(const char *s, size_t i, size_t gt, struct buf *out, struct norm *t)
+{
+	size_t name, nlen, v, vlen, k;
+	const char *q;
+	int err = 0;
+
+	while (!err && i < gt) {
+		while (i < gt && (is_blank((unsigned char)s[i]) || s[i] == '/'))
+			i++;
+		for (name = i;
+		     i < gt && !(tag_bytes[(unsigned char)s[i]] & (TB_BLANK | TB_EQ | TB_SLASH)); i++)
+			;
+		nlen = i - name;
+		while (i < gt && is_blank((unsigned char)s[i]))
+			i++;
+		v = vlen = 0;
+		if (i < gt && s[i] == '=') {
+			i++;
+			while (i < gt && is_blank((unsigned char)s[i]))
+				i++;
+			if (i < gt && (s[i] == '"' || s[i] == '\'')) {
+				q = memchr(s + i + 1, s[i], gt - i - 1);
+				v = i + 1;
+				vlen = (q ? (size_t)(q - s) : gt) - v;
+				i = v + vlen + 1;
+			} else {
+				for (v = i; i < gt && !is_blank((unsigned char)s[i]); i++)
+					;
+				vlen = i - v;
+			}
+		}
+		if (!nlen || !sanitize_attribute_known(s + name, nlen))
+			continue;
+		err = buf_putc(out, ' ');
+		for (k = 0; !err && k < nlen; k++)
+			err = buf_putc(out, (char)(is_alpha((unsigned char)s[name + k]) ? s[name + k] | 0x20
+									 : s[name + k]));
+		if (!err)
+			err = buf_append(out, "=\"", 2);
+		if (!err && vlen && t->n_runs < MARKS_MAX)
+			err = set_aside(t, s + v, vlen);
+		if (!err)
+			err = buf_putc(out, '"');
+	}
+	return err;
+}
+
+static unsigned long mark_cp(size_t k)
+{
+	return k < 65534 ? MARK_PLANE + k : 0x100000UL + (k - 65534);
+}
+
+/* utf8_put() of a marker: always four bytes. */
+static size_t mark_put(char *d, size_t k)
+{
+	unsigned long cp = mark_cp(k);
+
+	d[0] = (char)(0xf0 | cp >> 18);
+	d[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	d[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	d[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/*
+ * Text between tags. libxml2 scans text a character at a time, a third of the conversion; but
+ * what it does with text depends only on whether the text is blank (a blank run never implies a
+ * paragraph). So whitespace goes to libxml2 as it is, and any other run is set aside and replaced
+ * by one private use character standing for it, whose run on_text() puts back; the run's
+ * references are decoded as libxml2 decodes them (html_ref_decode).
+ */
+static int put_text(struct norm *t, const char *s, size_t len)
+{
+	size_t i;
+	int err;
+
+	/* libxml2's blanks: no form feed */
+	for (i = 0; i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'); i++)
+		;
+	if (i == len || t->n_runs >= MARKS_MAX)
+		return t->clean ? buf_append(t->out, s, len) : put_clean(t->out, s, len);
+	/* leading blanks stay: libxml2 skips them at the start of the document */
+	if (i && (err = buf_append(t->out, s, i)) < 0)
+		return err;
+	return set_aside(t, s + i, len - i);
+}
+
+/* Sets s aside (cleaned to UTF-8) and puts its marker in t->out. */
+static int set_aside(struct norm *t, const char *s, size_t len)
+{
+	size_t pair[2];
+	char d[4];
+	int err;
+
+	if (t->n_runs >= MARKS_MAX)
+		return -E2BIG;
+	if (t->clean) {
+		pair[0] = (size_t)(s - t->clean);
+		pair[1] = len;
+		err = 0;
+	} else {
+		pair[0] = t->text.len;
+		err = put_clean(&t->text, s, len);
+		pair[1] = t->text.len - pair[0];
+	}
+	if (!err)
+		err = buf_append(&t->runs, pair, sizeof pair);
+	if (!err)
+		err = buf_append(t->out, d, mark_put(d, t->n_runs++));
+	return err;
+}
+
+/*
+ * Copies an HTML fragment to out as libxml2 gets it: every tag reduced to "<name>", "<name/>" or
+ * "</name>", comments, doctypes, processing instructions, scripts and styles left out, text
+ * cleaned to UTF-8; what libxml2 takes for text stays as it is. It tokenizes as libxml2 does,
+ * so the result parses to the same elements and text. Attributes are left out unless
+ * keep_attrs, and then all but the few the sanitizer keeps: that saves a quarter of the parse,
+ * and libxml2 2.9 is quadratic in a tag's attribute count.
+ */
+int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attrs)
+{
+	struct buf *out = t->out;
+	size_t i = 0, j, k, gt, stray = 0;
+	const char *lt, *raw;
+	int err = 0, end, selfclose;
+
+	while (!err && i < n) {
+		lt = memchr(s + i, '<', n - i);
+		if (!lt)
+			return put_text(t, s + i, n - i);
+		err = put_text(t, s + i, (size_t)(lt - s) - i);
+		i = (size_t)(lt - s);
+		j = i + 1;
+		if (j < n && s[j] == '!') {
+			if (n - j >= 3 && s[j + 1] == '-' && s[j + 2] == '-') {
+				/* a comment never closed with "-->" ends at the next '>', as older
+				 * parsers end it, rather than swallowing the rest of the text */
+				i = skip_past(s, n, j + 3, "-->");
+				if (i == n && !(n >= 3 && memcmp(s + n - 3, "-->", 3) == 0))
+					i = skip_past(s, n, j + 3, ">");
+				continue;
+			}
+			if (n - j > 7 && strncasecmp(s + j + 1, "doctype", 7) == 0) {
+				i = skip_past(s, n, j, ">");
+				continue;
+			}
+		} else if (j < n && s[j] == '?') {
+			i = skip_past(s, n, j, ">");
+			continue;
+		}
+		end = j < n && s[j] == '/';
+		j += end;
+		if (j < n && s[j] == '>') {
+			/* "<>" and "</>", SGML's empty tags, stand for no element here: feedparser
+			 * (sgmllib) reads them as markup, not as text */
+			i = j + 1;
+			continue;
+		}
+		if (j >= n || !is_alpha((unsigned char)s[j])) {
+			/* not a tag: libxml2 reads on as text ("a < b", "<!x>"), but drops the
+			 * "</" of "</ p>" */
+			if (!err && !end)
+				err = buf_putc(out, '<');
+			i = end ? j : i + 1;
+			continue;
+		}
+		for (k = j; k < n && is_name_char((unsigned char)s[k]); k++)
+			;
+		if (end) {
+			lt = memchr(s + k, '>', n - k);
+			gt = lt ? (size_t)(lt - s) : n;
+			selfclose = 0;
+		} else {
+			gt = tag_gt(s, n, k, &selfclose);
+		}
+		i = gt + (gt < n);
+		if (k - j > NAME_MAX_LEN)
+			continue; /* no element we know: as well left out */
+		if (!selfclose && (raw = raw_text_name(s + j, k - j))) {
+			/* feedparser counts these tags rather than matching them: an end tag that
+			 * closes nothing cancels the next start tag, whose content is then text */
+			if (end)
+				stray++;
+			else if (stray)
+				stray--;
+			else
+				i = skip_raw_text(s, n, i, raw);
+			continue;
+		}
+		if (!err)
+			err = buf_putc(out, '<');
+		if (!err && end)
+			err = buf_putc(out, '/');
+		if (!err)
+			err = buf_append(out, s + j, k - j);
+		if (!err && keep_attrs && !end && gt > k)
+			err = copy_attrs(s, k, gt, out, t);
+		if (!err)
+			err = buf_append(out, selfclose ? "/>" : ">", selfclose ? 2 : 1);
+	}
+	return err;
+}

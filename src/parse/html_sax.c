@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: MIT */
+/* libxml2's HTML parser in SAX mode over normalized markup: its events to the layout and the
+ * sanitized HTML, a parser context reused per thread, and the push parse that drives it. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/HTMLparser.h>
+#include <libxml/dict.h>
+#include <libxml/parserInternals.h>
+
+#include "html_impl.h"
+#include "sanitize.h"
+
+/* libxml2 2.9 scans its whole stack of open elements for every end tag it cannot match and for
+ * every <body> or <html> tag: deep nesting makes it quadratic. Deeper than this, we convert the
+ * input with html_flat_convert() instead, which keeps no stack. */
+#define DEPTH_MAX 256
+/* A reused parser context interns every tag name it meets; one that grew past these (odd
+ * markup, deep input) is freed rather than kept. */
+#define DICT_NAMES_MAX 4096
+#define NAME_TAB_MAX (2 * DEPTH_MAX)
+/* Remembered kinds of libxml2's interned tag names, kept with the parser context whose
+ * dictionary interned them (so for as long as the names live); prime, as short names lie a few
+ * bytes apart. */
+#define KIND_CACHE 127
+
+/* Not HTML_PARSE_NOIMPLIED: without an implied body, libxml2 wraps text that follows a leading
+ * inline element ("<b>x</b> y") in a paragraph of its own. */
+#define PARSE_OPTIONS                                                                              \
+	(HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |       \
+	 HTML_PARSE_NODEFDTD | HTML_PARSE_IGNORE_ENC)
+
+/* Fills k with what we know of name. */
+static void slot_fill(struct kind_slot *k, const xmlChar *name)
+{
+	const char *n = (const char *)name;
+
+	k->name = name;
+	k->len = strlen(n);
+	k->kind = (unsigned char)html_layout_kind(n);
+	k->san = (unsigned char)sanitize_element(n);
+	k->el = !strcmp(n, "a") ? EL_A : !strcmp(n, "img") ? EL_IMG : EL_OTHER;
+	if (k->san != SAN_KEEP && k->san != SAN_VOID)
+		return;
+	/* the sanitizer keeps no name that long (its longest are ten bytes): never written */
+	if (k->len + 4 > TAG_TEXT_MAX) {
+		k->san = SAN_DROP_TAG;
+		return;
+	}
+	k->open[0] = '<';
+	memcpy(k->open + 1, n, k->len);
+	memcpy(k->close, "</", 2);
+	memcpy(k->close + 2, n, k->len);
+	k->close[k->len + 2] = '>';
+}
+
+/* What we know of one of libxml2's names: they are interned, so the pointer identifies the
+ * name. */
+static inline const struct kind_slot *slot_of(struct conv *c, const xmlChar *name)
+{
+	struct kind_slot *k = &c->kinds[(uintptr_t)name % KIND_CACHE];
+
+	if (k->name != name)
+		slot_fill(k, name);
+	return k;
+}
+
+static void on_start_document(void *ctx)
+{
+	((struct conv *)ctx)->started = 1;
+}
+
+/* The run a value that is one marker stands for, or NULL. */
+static const char *run_of(const struct conv *c, const xmlChar *v, size_t *len)
+{
+	const unsigned char *s = v;
+	unsigned long cp;
+	size_t k;
+
+	if (!s || (s[0] != 0xF3 && s[0] != 0xF4) || !s[1] || !s[2] || !s[3] || s[4])
+		return NULL;
+	cp = (unsigned long)(s[0] & 7) << 18 | (unsigned long)(s[1] & 0x3F) << 12 |
+	     (unsigned long)(s[2] & 0x3F) << 6 | (s[3] & 0x3F);
+	k = cp >= 0x100000UL ? cp - 0x100000UL + 65534 : cp - MARK_PLANE;
+	if (cp < MARK_PLANE || k >= c->n_runs)
+		return NULL;
+	*len = c->runs[2 * k + 1];
+	return *len ? c->runs_text + c->runs[2 * k] : "";
+}
+
+/* Appends an attribute value with its references decoded as libxml2 decodes them in values:
+ * as in text, but a numeric reference that is no character ends the value (libxml2 writes
+ * it as a NUL). */
+static int attr_decode(struct buf *out, const char *s, size_t n)
+{
+	const char *amp;
+	char d[4];
+	size_t dlen, used;
+	int err = 0;
+
+	while (!err && n) {
+		amp = memchr(s, '&', n);
+		if (!amp)
+			return buf_append(out, s, n);
+		err = buf_append(out, s, (size_t)(amp - s));
+		n -= (size_t)(amp - s);
+		s = amp;
+		used = html_ref_decode(s, n, d, &dlen);
+		if (n > 1 && s[1] == '#' && (!used || !dlen))
+			break;
+		if (!err)
+			err = used ? buf_append(out, d, dlen) : buf_putc(out, '&');
+		used = used ? used : 1;
+		s += used;
+		n -= used;
+	}
+	return err;
+}
+
+/* How many attribute pointers on_start() keeps on its stack (more: allocated). */
+#define ATTS_STACK 16
+
+/*
+ * atts with the values the normalizer set aside put back: in out (room pointers), or in a new
+ * array in *mine when that is too small; atts itself when nothing was set aside. A decoded
+ * value is never longer than its run (a reference is longer than its character), so c->atts
+ * is sized once and the pointers into it stay valid.
+ */
+static const xmlChar **real_atts(struct conv *c, const xmlChar **atts, const xmlChar **out,
+				 size_t room, const xmlChar ***mine)
+{
+	size_t i, n = 0, len, need = 0;
+	const char *r;
+
+	*mine = NULL;
+	if (!atts || !c->n_runs)
+		return atts;
+	for (; atts[n]; n += 2)
+		if (run_of(c, atts[n + 1], &len))
+			need += len + 1;
+	if (n + 1 > room && !(out = *mine = calloc(n + 1, sizeof *out))) {
+		c->err = -ENOMEM;
+		return atts;
+	}
+	buf_reset(&c->atts);
+	if (buf_reserve(&c->atts, need) < 0) {
+		c->err = -ENOMEM;
+		return atts;
+	}
+	for (i = 0; i < n; i += 2) {
+		out[i] = atts[i];
+		out[i + 1] = atts[i + 1];
+		if (!(r = run_of(c, atts[i + 1], &len)))
+			continue;
+		out[i + 1] = (const xmlChar *)c->atts.data + c->atts.len;
+		if (attr_decode(&c->atts, r, len) < 0 || buf_putc(&c->atts, '\0') < 0)
+			c->err = -ENOMEM;
+	}
+	out[n] = NULL;
+	return out;
+}
+
+static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
+{
+	struct conv *c = ctx;
+	const xmlChar *stack[ATTS_STACK], **mine;
+	const struct kind_slot *k;
+
+	if (c->too_deep)
+		return;
+	if (c->ctxt->nameNr > DEPTH_MAX) {
+		c->too_deep = 1;
+		xmlStopParser(c->ctxt);
+		return;
+	}
+	k = slot_of(c, name);
+	html_layout_open(c, (enum tag_kind)k->kind);
+	if (c->x && c->x->html) {
+		atts = real_atts(c, atts, stack, ATTS_STACK, &mine);
+		html_out_start(c, k, atts);
+		if (mine)
+			free(mine);
+	}
+}
+
+static void on_end(void *ctx, const xmlChar *name)
+{
+	struct conv *c = ctx;
+
+	const struct kind_slot *k;
+
+	if (c->too_deep)
+		return;
+	k = slot_of(c, name);
+	if (c->x && c->x->html)
+		html_out_end(c, k);
+	html_layout_close(c, (enum tag_kind)k->kind);
+}
+
+static void on_text(void *ctx, const xmlChar *s, int len)
+{
+	struct conv *c = ctx;
+
+	if (!c->too_deep && len > 0)
+		html_flat_expand(c, (const char *)s, (size_t)len);
+}
+
+/* Parse errors are expected (feed HTML is rarely valid) and worth nothing to us; taking them
+ * here also keeps them from a structured error handler another module may have set. */
+static void on_error(void *ctx, xmlErrorPtr err)
+{
+	(void)ctx;
+	(void)err;
+}
+
+static const htmlSAXHandler sax = {
+    .startDocument = on_start_document,
+    .startElement = on_start,
+    .endElement = on_end,
+    .characters = on_text,
+    .ignorableWhitespace = on_text,
+    .cdataBlock = on_text,
+    .serror = on_error,
+    .initialized = XML_SAX2_MAGIC,
+};
+
+/* One parser context per thread, reused: creating one costs more than converting a short item. */
+static __thread htmlParserCtxtPtr cached_ctxt;
+
+static htmlParserCtxtPtr ctxt_take(void)
+{
+	htmlParserCtxtPtr ctxt = cached_ctxt;
+
+	/* Taken, not borrowed: a conversion nested in another gets a context of its own. */
+	cached_ctxt = NULL;
+	if (!ctxt) {
+		ctxt = htmlNewParserCtxt();
+		if (!ctxt)
+			return NULL;
+		*ctxt->sax = sax;
+		ctxt->_private = calloc(KIND_CACHE, sizeof(struct kind_slot));
+		if (!ctxt->_private) {
+			htmlFreeParserCtxt(ctxt);
+			return NULL;
+		}
+	}
+	return ctxt;
+}
+
+static void ctxt_give(htmlParserCtxtPtr ctxt, int broken)
+{
+	/* Frees the input's copies now rather than at the next conversion. */
+	htmlCtxtReset(ctxt);
+	if (broken || cached_ctxt || xmlDictSize(ctxt->dict) > DICT_NAMES_MAX ||
+	    ctxt->nameMax > NAME_TAB_MAX) {
+		free(ctxt->_private);
+		htmlFreeParserCtxt(ctxt);
+		return;
+	}
+	cached_ctxt = ctxt;
+}
+
+/*
+ * Parses s[0..n) with the reused context as a push parser given the whole input at once:
+ * htmlParseDocument() (what htmlCtxtReadMemory() runs) copies the current element's name for
+ * every element and checks each start tag's implied end tags twice, which the push parser
+ * does not (10% of the parse; the events are the same, test_html and outputs.sh check it). The
+ * set-up is htmlCreatePushParserCtxt()'s on a reset context: input in UTF-8 (no guessing from
+ * the bytes), no growth callbacks. Returns whether the parse ran (else the caller parses s
+ * with htmlCtxtReadMemory()).
+ */
+#if LIBXML_VERSION < 21100
+static int push_parse(htmlParserCtxtPtr ctxt, const char *s, size_t n)
+{
+	xmlParserInputPtr stream;
+
+	/* a last '<' is text to htmlParseDocument(), lost to the push parser (which waits for what
+	 * follows it): the caller parses such input as before */
+	if (s[n - 1] == '<' || s[n] != '\0')
+		return 0;
+	htmlCtxtReset(ctxt);
+	/* The input is s itself, NUL-terminated, with no input buffer behind it: nothing is copied
+	 * and the parser measures what is left by the length, not by asking a buffer per token
+	 * (xmlBufUse(), 12M instructions over the real-feeds corpus). */
+	stream = xmlNewInputStream(ctxt);
+	if (!stream)
+		return 0;
+	stream->base = stream->cur = (const xmlChar *)s;
+	stream->end = (const xmlChar *)s + n;
+	stream->length = (int)n;
+	inputPush(ctxt, stream);
+	ctxt->charset = XML_CHAR_ENCODING_UTF8;
+	htmlCtxtUseOptions(ctxt, PARSE_OPTIONS);
+	ctxt->progressive = 1;
+	htmlParseChunk(ctxt, NULL, 0, 1);
+	/* The push parser ends the document where its last open element ends ("</td>x", or
+	 * "</html>" and more) and may leave elements open there: htmlParseDocument() reads on,
+	 * and closes what is open at the end, so we do too, from where it stopped. */
+	while (ctxt->instate == XML_PARSER_EOF && !((struct conv *)ctxt->userData)->too_deep &&
+	       ctxt->input && (ctxt->input->cur < ctxt->input->end || ctxt->nameNr > 0)) {
+		const xmlChar *at = ctxt->input->cur;
+		int depth = ctxt->nameNr;
+
+		ctxt->instate = XML_PARSER_CONTENT;
+		htmlParseChunk(ctxt, NULL, 0, 1);
+		if (ctxt->input->cur == at && ctxt->nameNr == depth)
+			break;
+	}
+	if (ctxt->myDoc) /* never made by our SAX handler; freed as htmlDoRead() would */
+		xmlFreeDoc(ctxt->myDoc);
+	ctxt->myDoc = NULL;
+	return 1;
+}
+#else
+/* libxml2 2.11 and later deprecate the calls above: htmlCtxtReadMemory() as before. */
+static int push_parse(htmlParserCtxtPtr ctxt, const char *s, size_t n)
+{
+	(void)ctxt;
+	(void)s;
+	(void)n;
+	return 0;
+}
+#endif
+
+int html_sax_convert(struct conv *c, const char *s, size_t n)
+{
+	htmlParserCtxtPtr ctxt = ctxt_take();
+	int nomem;
+
+	if (!ctxt)
+		return -ENOMEM;
+	c->ctxt = ctxt;
+	c->kinds = ctxt->_private;
+	ctxt->userData = c;
+	if (!push_parse(ctxt, s, n))
+		htmlCtxtReadMemory(ctxt, s, (int)n, NULL, "UTF-8", PARSE_OPTIONS);
+	nomem = !c->started || ctxt->errNo == XML_ERR_NO_MEMORY;
+	c->ctxt = NULL;
+	ctxt_give(ctxt, nomem);
+	if (nomem)
+		return -ENOMEM;
+	c->html_done = c->x && c->x->html && !c->too_deep;
+	if (c->too_deep) {
+		struct buf *out = c->out;
+		enum html_mode mode = c->mode;
+		const struct html_extra *x = c->x;
+		size_t start = c->start, n_runs = c->n_runs;
+		const char *runs_text = c->runs_text;
+		const size_t *runs = c->runs;
+
+		html_layout_truncate(c, start);
+		free(c->a_href);
+		buf_fini(&c->atts);
+		html_layout_init(c, out, mode);
+		c->x = x;
+		c->runs_text = runs_text;
+		c->runs = runs;
+		c->n_runs = n_runs;
+		html_flat_convert(c, s, n);
+	}
+	return 0;
+}
