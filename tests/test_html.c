@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests of src/parse/html.c: the layout rules case by case, the seed articles against their expected
- * text (tests/fixtures/html), html_looks_like(), and hostile input (depth, size, bad bytes). */
+/* Tests of src/parse/html.c and html_*.c: the layout rules case by case, the seed articles
+ * against their expected text (tests/fixtures/html), html_looks_like(), and hostile input
+ * (depth, size, bad bytes). */
 #include "autoconfig.h"
 
 #include "html.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Full-text extraction's entry point: parses the page with libxml2, finds its title, runs the
  * pruning, scoring and cleaning passes (extract_*.c) and renders the chosen content with the
- * seed layout's own renderer (html.c). */
+ * seed layout's own renderer (html.c and html_*.c). */
 #include "autoconfig.h"
 
 #include "extract.h"

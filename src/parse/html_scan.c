@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The byte scans of html.c's text layout: where a run of text ends, which pieces of text need
- * no escaping and no collapsing, how much of the input is clean UTF-8 (SSE2 where there is). */
+/* The byte scans of the text layout (html_layout.c, html_flat.c): where a run of text ends,
+ * which pieces of text need no escaping and no collapsing, how much of the input is clean
+ * UTF-8 (SSE2 where there is). */
 #include "autoconfig.h"
 
 #include "html_scan.h"
@@ -8,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* html.c's run_span() sixteen bytes at a time with SSE2 (while seventeen are left: a space
+/* html_layout.c's run_span() sixteen bytes at a time with SSE2 (while seventeen are left: a space
  * needs the byte after it). */
 size_t html_scan_run(const unsigned char *s, size_t run, size_t i, size_t n)
 {

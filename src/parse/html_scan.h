@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The byte scans of html.c's text layout (SSE2 where there is, else what html.c does alone);
+/* The byte scans of the text layout (SSE2 where there is, else plain C);
  * the ones made per piece of text are inline. */
 #ifndef FEEDSPOOL_HTML_SCAN_H
 #define FEEDSPOOL_HTML_SCAN_H

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The HTML allowlist of content_html: text structure, links, images, tables, figures, code,
  * quotes and lists stay; scripts, styles, event handlers, style attributes, frames, objects,
- * embeds, forms and unsafe URLs go. html.c applies it while it converts the HTML to text. */
+ * embeds, forms and unsafe URLs go. html_out.c applies it while it converts the HTML to text. */
 #include "autoconfig.h"
 
 #include "sanitize.h"
@@ -22,7 +22,7 @@ struct el {
 };
 
 /* Sorted for bsearch(). Elements not listed lose their tags and keep their content (what
- * html.c drops with its content, script, style, svg titles..., never reaches us). Void
+ * html_layout.c drops with its content, script, style, svg titles..., never reaches us). Void
  * elements (embed, input...) are listed to be dropped: what libxml2 may put inside them is
  * the text that follows them in HTML5. */
 static const struct el elements[] = {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Fuzz target: HTML fragments and plain text to the seed layout (src/parse/html.c).
+/* Fuzz target: HTML fragments and plain text to the seed layout (src/parse/html.c and html_*.c).
  *
  * Input: 1 option byte, then the text. Bit 0 of the option byte: HTML_INLINE instead of
  * HTML_BLOCKS; bit 1: plain_to_text instead of html_to_text. html_looks_like runs on every input.
