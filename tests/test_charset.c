@@ -546,10 +546,11 @@ static void test_chunking(void)
 	}
 }
 
-/* The ASCII scan goes sixteen bytes at a time (SSE2) and then byte by byte: a byte that must
- * stop it (a control to drop, a non-ASCII character, a C1 control) is found at every offset
- * around those strides, and tab/LF/CR never stop it; charset_conv_view hands out the input
- * itself exactly when nothing changes. */
+/* The ASCII scan goes sixty-four bytes at a time, then sixteen (SSE2), then byte by byte: a
+ * byte that must stop it (a control to drop, a non-ASCII character, a C1 control; the controls
+ * next to tab, LF and CR) is found at every offset around those strides, in text without and
+ * with line breaks (which send a 64-byte step to its four blocks), and tab/LF/CR never stop it;
+ * charset_conv_view hands out the input itself exactly when nothing changes. */
 static void test_scan_places(void)
 {
 	static const struct {
@@ -565,36 +566,46 @@ static void test_scan_places(void)
 		{"\n", "\n", 0},
 		{"\r", "\r", 0},
 		{"\x7F", "\x7F", 0},
+		{"\x08", "", 0},
+		{"\x0B", "", 0},
+		{"\x0C", "", 0},
+		{"\x0E", "", 0},
+		{"\x05", "", 0},
+		{"\x80", "\xE2\x82\xAC", 1},
 	};
-	char in[64], want[64];
-	size_t k, at, len;
+	char in[256], want[256];
+	size_t k, at, len, j;
 
-	for (k = 0; k < sizeof stops / sizeof *stops; k++) {
-		for (at = 0; at < 40; at++) {
+	for (k = 0; k < 2 * sizeof stops / sizeof *stops; k++) {
+		size_t ks = k % (sizeof stops / sizeof *stops);
+		int breaks = k >= sizeof stops / sizeof *stops;
+
+		for (at = 0; at < 150; at++) {
 			struct charset_conv *c = charset_conv_new("UTF-8");
 			struct buf out = BUF_INIT;
 			const char *res = NULL;
-			size_t reslen = 0, il = strlen(stops[k].ins), ol = strlen(stops[k].outs);
-			int same = !strcmp(stops[k].ins, stops[k].outs);
+			size_t reslen = 0, il = strlen(stops[ks].ins), ol = strlen(stops[ks].outs);
+			int same = !strcmp(stops[ks].ins, stops[ks].outs);
 
-			len = at + il + 7;
-			memset(in, 'a', len);
-			memcpy(in + at, stops[k].ins, il);
-			memset(want, 'a', len);
-			memcpy(want + at, stops[k].outs, ol);
+			len = at + il + 7 + at % 50;
+			for (j = 0; j < len; j++)
+				in[j] = breaks && j % 23 == 5 ? '\n' : 'a';
+			memcpy(want, in, len);
+			memcpy(in + at, stops[ks].ins, il);
+			memcpy(want + at, stops[ks].outs, ol);
 			memcpy(want + at + ol, in + at + il, len - at - il);
 			CHECK(c && charset_conv_view(c, in, len, 1, &out, &res, &reslen) == 0,
 			      "charset_conv_view failed");
 			CHECK(res && reslen == len - il + ol && !memcmp(res, want, reslen),
 			      "\"%s\" at offset %zu: got \"%s\", expected \"%s\"",
-			      check_show(stops[k].ins, il), at, res ? check_show(res, reslen) : "(null)",
+			      check_show(stops[ks].ins, il), at, res ? check_show(res, reslen) : "(null)",
 			      check_show(want, len - il + ol));
 			CHECK((res == in) == same, "\"%s\" at offset %zu: the input %s handed out",
-			      check_show(stops[k].ins, il), at, same ? "should be" : "must not be");
-			CHECK(utf8_valid(in, len) == (stops[k].errors == 0),
-			      "utf8_valid with \"%s\" at offset %zu", check_show(stops[k].ins, il), at);
-			CHECK(charset_conv_errors(c) == stops[k].errors,
-			      "\"%s\" at offset %zu: %zu errors", check_show(stops[k].ins, il), at,
+			      check_show(stops[ks].ins, il), at, same ? "should be" : "must not be");
+			CHECK(utf8_valid(in, len) == (stops[ks].errors == 0),
+			      "utf8_valid with \"%s\" at offset %zu", check_show(stops[ks].ins, il), at);
+			CHECK(charset_conv_errors(c) == stops[ks].errors,
+			      "\"%s\" at offset %zu: %zu errors", check_show(stops[ks].ins, il), at,
 			      charset_conv_errors(c));
 			charset_conv_free(c);
 			buf_fini(&out);

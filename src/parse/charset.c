@@ -84,6 +84,20 @@ static size_t utf8_seq(const unsigned char *p, size_t n, unsigned *cp)
 #define ONES 0x0101010101010101ULL
 #define HIGH 0x8080808080808080ULL
 
+#ifdef __SSE2__
+/* Bit j set for each byte j of v that is not plain ASCII text: below 0x20 as a signed byte (a
+ * control or a byte from 0x80) but not tab or CR (those two alone give 0x0D once 0x04 is
+ * set) nor LF. */
+static inline unsigned stops16(__m128i v)
+{
+	const __m128i sp = _mm_set1_epi8(0x20), four = _mm_set1_epi8(4), lf = _mm_set1_epi8('\n'),
+		      cr = _mm_set1_epi8('\r');
+	__m128i ok = _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(v, four), cr), _mm_cmpeq_epi8(v, lf));
+
+	return (unsigned)_mm_movemask_epi8(_mm_andnot_si128(ok, _mm_cmplt_epi8(v, sp)));
+}
+#endif
+
 /* The index of the first byte at or after i that is not plain ASCII text (0x20-0x7F, tab, LF,
  * CR). Eight bytes at a time while they are all 0x20-0x7F: a byte is >= 0x80 when its top bit
  * is set, and below 0x20 when adding 0x60 leaves the top bit clear (no carries can cross bytes
@@ -97,6 +111,27 @@ static size_t ascii_span(const unsigned char *p, size_t i, size_t n)
 	const __m128i sp = _mm_set1_epi8(0x20), tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n'),
 		      cr = _mm_set1_epi8('\r');
 
+	/* sixty-four bytes per step while none is below 0x20 as a signed byte; a step that has
+	 * one (a line break, mostly) looks at its four blocks as below */
+	while (n - i >= 64) {
+		__m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)(p + i)),
+			v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16)),
+			v2 = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 32)),
+			v3 = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 48));
+		uint64_t m;
+
+		if (!_mm_movemask_epi8(_mm_or_si128(
+			_mm_or_si128(_mm_cmplt_epi8(v0, sp), _mm_cmplt_epi8(v1, sp)),
+			_mm_or_si128(_mm_cmplt_epi8(v2, sp), _mm_cmplt_epi8(v3, sp))))) {
+			i += 64;
+			continue;
+		}
+		m = (uint64_t)stops16(v0) | (uint64_t)stops16(v1) << 16 |
+		    (uint64_t)stops16(v2) << 32 | (uint64_t)stops16(v3) << 48;
+		if (m)
+			return i + (size_t)__builtin_ctzll(m);
+		i += 64;
+	}
 	while (n - i >= 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
 		__m128i low = _mm_cmplt_epi8(v, sp);
