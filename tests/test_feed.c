@@ -1172,6 +1172,73 @@ static void test_xml_fix_cdata(void)
 	buf_fini(&out);
 }
 
+/* A section's text is copied sixteen bytes per step (SSE2), then byte by byte, up to what ends
+ * the copy ('&', '<', CR, ']', the end of the bytes); "&lt;", "&gt;", "&amp;" and "&quot;" are
+ * decoded without the general path. Each of those after 0-70 bytes of text (letters, '>', '"',
+ * LF, UTF-8: nothing that stops it), the run starting 0-3 bytes into the document's text. */
+static void test_xml_fix_cdata_places(void)
+{
+	static const struct {
+		const char *stop, *in_section; /* in_section NULL: the run's text stays out */
+		const char *after;
+	} stops[] = {
+		{"&lt;", "<", "x]]></a>"},     {"&gt;", ">", "x]]></a>"},
+		{"&amp;", "&", "x]]></a>"},    {"&quot;", "\"", "x]]></a>"},
+		{"&apos;", "'", "x]]></a>"},   {"&#65;", "A", "x]]></a>"},
+		{"&", "&", "x]]></a>"},        {"&am;", "", "]]>&am;x</a>"},
+		{"&ampx;", "", "]]>&ampx;x</a>"}, {"&quot", "&", "quotx]]></a>"},
+		{"&nbsp;", "", "]]>&nbsp;x</a>"}, {"", "", "x]]></a>"},
+		{"\r", NULL, "\rx</a>"},        {"]", NULL, "]x</a>"},
+	};
+	static const char fill[] = "ab>\"\n\xC3\xA9" "cdefghijklmnopqrstuvwxyz";
+	struct buf in = BUF_INIT, want = BUF_INIT, out = BUF_INIT;
+	size_t k, len, pre, j;
+
+	for (k = 0; k < sizeof stops / sizeof *stops; k++) {
+		for (len = 0; len <= 70; len++) {
+			for (pre = 0; pre < 4; pre++) {
+				buf_reset(&in);
+				buf_reset(&want);
+				buf_puts(&in, "<a>");
+				buf_puts(&want, "<a>");
+				buf_append(&in, "yyy", pre);
+				buf_append(&want, "yyy", pre);
+				buf_puts(&in, "&lt;");
+				buf_puts(&want, "<![CDATA[<");
+				for (j = 0; j < len; j++)
+					buf_putc(&in, fill[j % (sizeof fill - 1)]);
+				if (!stops[k].in_section)
+					buf_puts(&want, "]]>");
+				buf_append(&want, in.data + in.len - len, len);
+				buf_puts(&in, stops[k].stop);
+				buf_puts(&in, "x</a>");
+				if (stops[k].in_section)
+					buf_puts(&want, stops[k].in_section);
+				buf_puts(&want, stops[k].after);
+				CHECK(fix_run(in.data, in.len, 0, &out) == 0, "xml_fix_run failed");
+				CHECK_STR(buf_cstr(&out), buf_cstr(&want), "xml_fix of \"%s\"",
+					  check_show(in.data, in.len));
+			}
+		}
+	}
+	/* the run up to the end of the bytes stays out of the section (it may go on) */
+	for (len = 0; len <= 70; len++) {
+		buf_reset(&in);
+		buf_puts(&in, "<a>&lt;");
+		for (j = 0; j < len; j++)
+			buf_putc(&in, fill[j % (sizeof fill - 1)]);
+		buf_reset(&want);
+		buf_puts(&want, "<a><![CDATA[<]]>");
+		buf_append(&want, in.data + 7, len);
+		CHECK(fix_run(in.data, in.len, 0, &out) == 0, "xml_fix_run failed");
+		CHECK_STR(buf_cstr(&out), buf_cstr(&want), "xml_fix of \"%s\" (the end)",
+			  check_show(in.data, in.len));
+	}
+	buf_fini(&in);
+	buf_fini(&want);
+	buf_fini(&out);
+}
+
 /* The same items parsed with the CDATA rewriting and without it (a DOCTYPE turns it off), in
  * any chunking, give the same articles. */
 /* Parses body and body after "<!DOCTYPE rss>" (which turns the CDATA rewriting and the
@@ -1442,6 +1509,7 @@ int main(void)
 	test_xml_fix_names();
 	test_cdata_random();
 	test_xml_fix_cdata();
+	test_xml_fix_cdata_places();
 	test_cdata_same_text();
 	test_standfirst();
 	test_encoding_fallback();
