@@ -297,11 +297,8 @@ static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int
 	/* room for the rest of the bytes, which the section never outgrows (grown, when it must
 	 * be, to hold all n bytes once more, so that it rarely is) */
 	len = f->out.len;
-	if (f->out.cap - len <= n - i) {
-		if ((*err = buf_append(&f->out, s, n)) < 0)
-			return n;
-		f->out.len = len;
-	}
+	if (f->out.cap - len <= n - i && (*err = buf_reserve(&f->out, n)) < 0)
+		return n;
 	o = ref_out = f->out.data + len;
 	ref_in = i;
 	while (i < n) {
