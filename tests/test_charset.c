@@ -613,6 +613,114 @@ static void test_scan_places(void)
 	}
 }
 
+/* Converts in[0..n) as UTF-8 in pieces of chunk bytes (0: whole, as a view) into out: 0 or the
+ * error; *errors the conversion's count. */
+static int conv_pieces(const char *in, size_t n, size_t chunk, struct buf *out, size_t *errors)
+{
+	struct charset_conv *c = charset_conv_new("UTF-8");
+	const char *res;
+	size_t off = 0, k, reslen;
+	int rc = c ? 0 : -1;
+
+	buf_reset(out);
+	if (c && !chunk) {
+		struct buf tmp = BUF_INIT;
+
+		rc = charset_conv_view(c, in, n, 1, &tmp, &res, &reslen);
+		if (rc == 0)
+			buf_append(out, res, reslen);
+		buf_fini(&tmp);
+	}
+	while (c && chunk && rc == 0 && off < n) {
+		k = n - off > chunk ? chunk : n - off;
+		rc = charset_conv_feed(c, in + off, k, off + k == n, out);
+		off += k;
+	}
+	*errors = charset_conv_errors(c);
+	charset_conv_free(c);
+	return rc;
+}
+
+/* Runs of characters outside ASCII are read in a loop of their own (plain_seq: two-byte ones
+ * from U+00A0, three-byte ones led by 0xE1-0xEC or 0xEE) before the general reading: each kind
+ * of character that ends such a run or goes the general way (C1 controls, overlong forms,
+ * surrogates, U+FFFE, bytes that are not UTF-8, sequences cut short) at every place of runs of
+ * every kind, whole and in pieces of 1 to 7 bytes. */
+static void test_multibyte_places(void)
+{
+	static const char *const fills[] = {"a",	    "\xC3\xA9",     "\xE4\xB8\xAD", "\xEE\x80\x80",
+					    "\xC2\xA0",	    "\xDF\xBF",	    "\xEC\xBF\xBF", "\xE1\x80\x80",
+					    "\xF0\x9F\x98\x80"};
+	static const struct {
+		const char *ins, *outs;
+		size_t errors;
+	} stops[] = {
+		{"\x01", "", 0},
+		{"\t", "\t", 0},
+		{"\xC2\x80", "\xE2\x82\xAC", 0},
+		{"\xC2\x9F", "\xC5\xB8", 0},
+		{"\xC2\xA0", "\xC2\xA0", 0},
+		{"\xDF\xBF", "\xDF\xBF", 0},
+		{"\xE0\xA0\x80", "\xE0\xA0\x80", 0},
+		{"\xE0\x9F\xBF", "\xC3\xA0\xC5\xB8\xC2\xBF", 3},
+		{"\xED\x9F\xBF", "\xED\x9F\xBF", 0},
+		{"\xED\xA0\x80", "\xC3\xAD\xC2\xA0\xE2\x82\xAC", 3},
+		{"\xEF\xBF\xBD", "\xEF\xBF\xBD", 0},
+		{"\xEF\xBF\xBE", "", 0},
+		{"\xEF\xBF\xBF", "", 0},
+		{"\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80", 0},
+		{"\xC3\x41", "\xC3\x83\x41", 1},
+		{"\xE4\xB8\x41", "\xC3\xA4\xC2\xB8\x41", 2},
+		{"\xE4\xB8", "\xC3\xA4\xC2\xB8", 2},
+		{"\xC2", "\xC3\x82", 1},
+		{"\x80", "\xE2\x82\xAC", 1},
+		{"\xFF", "\xC3\xBF", 1},
+	};
+	struct buf in = BUF_INIT, want = BUF_INIT, out = BUF_INIT;
+	size_t f, k, at, j, chunk, errors;
+
+	for (f = 0; f < sizeof fills / sizeof *fills; f++) {
+		for (k = 0; k < sizeof stops / sizeof *stops; k++) {
+			for (at = 0; at < 24; at++) {
+				buf_reset(&in);
+				buf_reset(&want);
+				for (j = 0; j < at + 6; j++) {
+					buf_puts(&in, j == at ? stops[k].ins : fills[f]);
+					buf_puts(&want, j == at ? stops[k].outs : fills[f]);
+				}
+				for (chunk = 0; chunk < 8; chunk++) {
+					CHECK(conv_pieces(in.data, in.len, chunk, &out, &errors) == 0,
+					      "conversion failed");
+					CHECK(out.len == want.len && !memcmp(out.data, want.data, want.len) &&
+						      errors == stops[k].errors,
+					      "\"%s\" after %zu of \"%s\" (pieces of %zu): \"%s\", %zu errors",
+					      check_show(stops[k].ins, strlen(stops[k].ins)), at,
+					      check_show(fills[f], strlen(fills[f])), chunk,
+					      check_show(out.data, out.len), errors);
+				}
+			}
+		}
+		/* a character cut short by the end of the document: one U+FFFD */
+		buf_reset(&in);
+		for (at = 0; at < 20; at++)
+			buf_puts(&in, fills[f]);
+		buf_reset(&want);
+		buf_append(&want, in.data, in.len);
+		buf_puts(&in, "\xE4\xB8");
+		buf_puts(&want, "\xEF\xBF\xBD");
+		for (chunk = 0; chunk < 8; chunk++) {
+			CHECK(conv_pieces(in.data, in.len, chunk, &out, &errors) == 0 &&
+				      out.len == want.len && !memcmp(out.data, want.data, want.len) &&
+				      errors == 1,
+			      "a cut short character after \"%s\" (pieces of %zu): \"%s\"",
+			      check_show(fills[f], strlen(fills[f])), chunk, check_show(out.data, out.len));
+		}
+	}
+	buf_fini(&in);
+	buf_fini(&want);
+	buf_fini(&out);
+}
+
 /* Random bytes in every encoding must come out as clean UTF-8 without a crash or a hang. */
 static void test_garbage(void)
 {
@@ -827,6 +935,7 @@ int main(void)
 	test_conv_new();
 	test_chunking();
 	test_scan_places();
+	test_multibyte_places();
 	test_garbage();
 	test_fix_double_utf8();
 	test_fix_double_places();

@@ -773,6 +773,19 @@ size_t charset_conv_pending(const struct charset_conv *c)
 	return c ? c->tail_len : 0;
 }
 
+/* The length of the character s[0..n) starts with (s[0] >= 0x80) when it is one that
+ * utf8_convert() keeps as it is and one of the common kinds: two bytes from U+00A0 (not a C1
+ * control), three bytes led by 0xE1-0xEC or 0xEE (no overlong form, surrogate or noncharacter
+ * U+FFFE/U+FFFF among them). 0 for anything else, which utf8_seq() reads. */
+static inline size_t plain_seq(const unsigned char *s, size_t n)
+{
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		return n >= 2 && (s[1] & 0xC0) == 0x80 && (s[0] != 0xC2 || s[1] >= 0xA0) ? 2 : 0;
+	if ((s[0] >= 0xE1 && s[0] <= 0xEC) || s[0] == 0xEE)
+		return n >= 3 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 ? 3 : 0;
+	return 0;
+}
+
 /* Appends p[0..n) as UTF-8, copying valid runs whole and stopping only at bytes that change:
  * invalid ones (windows-1252 when cp1252 is set, else U+FFFD), forbidden characters and C1
  * controls. An incomplete sequence at the end is left unconsumed unless final; *used says how
@@ -786,8 +799,14 @@ static int utf8_convert(struct charset_conv *c, const unsigned char *p, size_t n
 
 	for (;;) {
 		i = ascii_span(p, i, n);
+		/* the characters of a run outside ASCII one after the other, most of them two- and
+		 * three-byte ones that stay as they are (plain_seq), back to ascii_span after it */
+		while (i < n && p[i] >= 0x80 && (k = plain_seq(p + i, n - i)) != 0)
+			i += k;
 		if (i == n)
 			break;
+		if (p[i] < 0x80 && (p[i] >= 0x20 || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+			continue;
 		if (p[i] < 0x80) {
 			k = 1; /* a C0 control: dropped */
 			cp = 0;
