@@ -266,29 +266,31 @@ static void test_packed(void)
 
 	article_init(&a);
 	for (i = 0; i < nv * nv * nv; i++) {
-		const char *rel = vals[i % nv], *type = vals[i / nv % nv], *title = vals[i / nv / nv];
+		const char *rel = vals[i % nv], *type = vals[i / nv % nv],
+			   *title = vals[i / nv / nv];
 		const struct link *l;
 
 		snprintf(url, sizeof url, "https://x.example/%zu", i);
 		CHECK(article_add_link(&a, url, rel, type, title) == 0, "link %zu added", i);
 		l = &a.links[a.n_links - 1];
 		CHECK(!strcmp(l->url, url) && eq(l->rel, rel ? (*rel ? rel : NULL) : "alternate") &&
-			      eq(l->type, type && *type ? type : NULL) &&
-			      eq(l->title, title && *title ? title : NULL) && !l->text,
+			  eq(l->type, type && *type ? type : NULL) &&
+			  eq(l->title, title && *title ? title : NULL) && !l->text,
 		      "link %zu: url %s rel %s type %s title %s text %s", i, l->url, str_or(l->rel),
 		      str_or(l->type), str_or(l->title), str_or(l->text));
 		/* an inline link after each one: its text, "" for none */
 		snprintf(url, sizeof url, "https://x.example/in/%zu", i);
-		CHECK(article_add_inline_link(&a, url, vals[i % nv]) == 0, "inline link %zu added", i);
+		CHECK(article_add_inline_link(&a, url, vals[i % nv]) == 0, "inline link %zu added",
+		      i);
 		l = &a.links[a.n_links - 1];
 		CHECK(!strcmp(l->url, url) && !strcmp(l->rel, "inline") && !l->type && !l->title &&
-			      eq(l->text, vals[i % nv] ? vals[i % nv] : ""),
+			  eq(l->text, vals[i % nv] ? vals[i % nv] : ""),
 		      "inline link %zu: url %s rel %s text %s", i, l->url, str_or(l->rel),
 		      str_or(l->text));
 		snprintf(url, sizeof url, "https://x.example/img/%zu.png", i);
 		CHECK(article_add_image(&a, url, vals[i % nv]) == 0, "image %zu added", i);
 		CHECK(!strcmp(a.images[a.n_images - 1].src, url) &&
-			      eq(a.images[a.n_images - 1].alt, vals[i % nv] ? vals[i % nv] : ""),
+			  eq(a.images[a.n_images - 1].alt, vals[i % nv] ? vals[i % nv] : ""),
 		      "image %zu: src %s alt %s", i, a.images[a.n_images - 1].src,
 		      a.images[a.n_images - 1].alt);
 	}

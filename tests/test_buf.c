@@ -54,7 +54,7 @@ int main(void)
 	buf_putc(&b, 'e');
 	CHECK(b.len + 1 < b.cap && b.data[b.len] == '\0', "then grown (%zu/%zu)", b.len, b.cap);
 	CHECK(b.len == cap0 + 2 && memcmp(b.data + cap0 - 2, "bcde", 4) == 0 &&
-		      b.data[cap0 - 3] == 'a',
+		  b.data[cap0 - 3] == 'a',
 	      "and nothing lost at the boundary (%zu, first capacity %zu)", b.len, cap0);
 	buf_fini(&b);
 	CHECK(buf_reserve(&b, 1000) == 0 && b.cap >= 1001 && b.len == 0 && b.data[0] == '\0',

@@ -557,21 +557,21 @@ static void test_scan_places(void)
 		const char *ins, *outs;
 		size_t errors;
 	} stops[] = {
-		{"\x01", "", 0},
-		{"\x1F", "", 0},
-		{"\xC3\xA9", "\xC3\xA9", 0},
-		{"\xE9", "\xC3\xA9", 1},
-		{"\xC2\x92", "\xE2\x80\x99", 0},
-		{"\t", "\t", 0},
-		{"\n", "\n", 0},
-		{"\r", "\r", 0},
-		{"\x7F", "\x7F", 0},
-		{"\x08", "", 0},
-		{"\x0B", "", 0},
-		{"\x0C", "", 0},
-		{"\x0E", "", 0},
-		{"\x05", "", 0},
-		{"\x80", "\xE2\x82\xAC", 1},
+	    {"\x01", "", 0},
+	    {"\x1F", "", 0},
+	    {"\xC3\xA9", "\xC3\xA9", 0},
+	    {"\xE9", "\xC3\xA9", 1},
+	    {"\xC2\x92", "\xE2\x80\x99", 0},
+	    {"\t", "\t", 0},
+	    {"\n", "\n", 0},
+	    {"\r", "\r", 0},
+	    {"\x7F", "\x7F", 0},
+	    {"\x08", "", 0},
+	    {"\x0B", "", 0},
+	    {"\x0C", "", 0},
+	    {"\x0E", "", 0},
+	    {"\x05", "", 0},
+	    {"\x80", "\xE2\x82\xAC", 1},
 	};
 	char in[256], want[256];
 	size_t k, at, len, j;
@@ -598,12 +598,15 @@ static void test_scan_places(void)
 			      "charset_conv_view failed");
 			CHECK(res && reslen == len - il + ol && !memcmp(res, want, reslen),
 			      "\"%s\" at offset %zu: got \"%s\", expected \"%s\"",
-			      check_show(stops[ks].ins, il), at, res ? check_show(res, reslen) : "(null)",
+			      check_show(stops[ks].ins, il), at,
+			      res ? check_show(res, reslen) : "(null)",
 			      check_show(want, len - il + ol));
 			CHECK((res == in) == same, "\"%s\" at offset %zu: the input %s handed out",
-			      check_show(stops[ks].ins, il), at, same ? "should be" : "must not be");
+			      check_show(stops[ks].ins, il), at,
+			      same ? "should be" : "must not be");
 			CHECK(utf8_valid(in, len) == (stops[ks].errors == 0),
-			      "utf8_valid with \"%s\" at offset %zu", check_show(stops[ks].ins, il), at);
+			      "utf8_valid with \"%s\" at offset %zu", check_show(stops[ks].ins, il),
+			      at);
 			CHECK(charset_conv_errors(c) == stops[ks].errors,
 			      "\"%s\" at offset %zu: %zu errors", check_show(stops[ks].ins, il), at,
 			      charset_conv_errors(c));
@@ -648,33 +651,33 @@ static int conv_pieces(const char *in, size_t n, size_t chunk, struct buf *out, 
  * every kind, whole and in pieces of 1 to 7 bytes. */
 static void test_multibyte_places(void)
 {
-	static const char *const fills[] = {"a",	    "\xC3\xA9",     "\xE4\xB8\xAD", "\xEE\x80\x80",
-					    "\xC2\xA0",	    "\xDF\xBF",	    "\xEC\xBF\xBF", "\xE1\x80\x80",
-					    "\xF0\x9F\x98\x80"};
+	static const char *const fills[] = {
+	    "a",	"\xC3\xA9",	"\xE4\xB8\xAD", "\xEE\x80\x80",	   "\xC2\xA0",
+	    "\xDF\xBF", "\xEC\xBF\xBF", "\xE1\x80\x80", "\xF0\x9F\x98\x80"};
 	static const struct {
 		const char *ins, *outs;
 		size_t errors;
 	} stops[] = {
-		{"\x01", "", 0},
-		{"\t", "\t", 0},
-		{"\xC2\x80", "\xE2\x82\xAC", 0},
-		{"\xC2\x9F", "\xC5\xB8", 0},
-		{"\xC2\xA0", "\xC2\xA0", 0},
-		{"\xDF\xBF", "\xDF\xBF", 0},
-		{"\xE0\xA0\x80", "\xE0\xA0\x80", 0},
-		{"\xE0\x9F\xBF", "\xC3\xA0\xC5\xB8\xC2\xBF", 3},
-		{"\xED\x9F\xBF", "\xED\x9F\xBF", 0},
-		{"\xED\xA0\x80", "\xC3\xAD\xC2\xA0\xE2\x82\xAC", 3},
-		{"\xEF\xBF\xBD", "\xEF\xBF\xBD", 0},
-		{"\xEF\xBF\xBE", "", 0},
-		{"\xEF\xBF\xBF", "", 0},
-		{"\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80", 0},
-		{"\xC3\x41", "\xC3\x83\x41", 1},
-		{"\xE4\xB8\x41", "\xC3\xA4\xC2\xB8\x41", 2},
-		{"\xE4\xB8", "\xC3\xA4\xC2\xB8", 2},
-		{"\xC2", "\xC3\x82", 1},
-		{"\x80", "\xE2\x82\xAC", 1},
-		{"\xFF", "\xC3\xBF", 1},
+	    {"\x01", "", 0},
+	    {"\t", "\t", 0},
+	    {"\xC2\x80", "\xE2\x82\xAC", 0},
+	    {"\xC2\x9F", "\xC5\xB8", 0},
+	    {"\xC2\xA0", "\xC2\xA0", 0},
+	    {"\xDF\xBF", "\xDF\xBF", 0},
+	    {"\xE0\xA0\x80", "\xE0\xA0\x80", 0},
+	    {"\xE0\x9F\xBF", "\xC3\xA0\xC5\xB8\xC2\xBF", 3},
+	    {"\xED\x9F\xBF", "\xED\x9F\xBF", 0},
+	    {"\xED\xA0\x80", "\xC3\xAD\xC2\xA0\xE2\x82\xAC", 3},
+	    {"\xEF\xBF\xBD", "\xEF\xBF\xBD", 0},
+	    {"\xEF\xBF\xBE", "", 0},
+	    {"\xEF\xBF\xBF", "", 0},
+	    {"\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80", 0},
+	    {"\xC3\x41", "\xC3\x83\x41", 1},
+	    {"\xE4\xB8\x41", "\xC3\xA4\xC2\xB8\x41", 2},
+	    {"\xE4\xB8", "\xC3\xA4\xC2\xB8", 2},
+	    {"\xC2", "\xC3\x82", 1},
+	    {"\x80", "\xE2\x82\xAC", 1},
+	    {"\xFF", "\xC3\xBF", 1},
 	};
 	struct buf in = BUF_INIT, want = BUF_INIT, out = BUF_INIT;
 	size_t f, k, at, j, chunk, errors;
@@ -689,11 +692,14 @@ static void test_multibyte_places(void)
 					buf_puts(&want, j == at ? stops[k].outs : fills[f]);
 				}
 				for (chunk = 0; chunk < 8; chunk++) {
-					CHECK(conv_pieces(in.data, in.len, chunk, &out, &errors) == 0,
+					CHECK(conv_pieces(in.data, in.len, chunk, &out, &errors) ==
+						  0,
 					      "conversion failed");
-					CHECK(out.len == want.len && !memcmp(out.data, want.data, want.len) &&
-						      errors == stops[k].errors,
-					      "\"%s\" after %zu of \"%s\" (pieces of %zu): \"%s\", %zu errors",
+					CHECK(out.len == want.len &&
+						  !memcmp(out.data, want.data, want.len) &&
+						  errors == stops[k].errors,
+					      "\"%s\" after %zu of \"%s\" (pieces of %zu): \"%s\", "
+					      "%zu errors",
 					      check_show(stops[k].ins, strlen(stops[k].ins)), at,
 					      check_show(fills[f], strlen(fills[f])), chunk,
 					      check_show(out.data, out.len), errors);
@@ -710,10 +716,11 @@ static void test_multibyte_places(void)
 		buf_puts(&want, "\xEF\xBF\xBD");
 		for (chunk = 0; chunk < 8; chunk++) {
 			CHECK(conv_pieces(in.data, in.len, chunk, &out, &errors) == 0 &&
-				      out.len == want.len && !memcmp(out.data, want.data, want.len) &&
-				      errors == 1,
+				  out.len == want.len && !memcmp(out.data, want.data, want.len) &&
+				  errors == 1,
 			      "a cut short character after \"%s\" (pieces of %zu): \"%s\"",
-			      check_show(fills[f], strlen(fills[f])), chunk, check_show(out.data, out.len));
+			      check_show(fills[f], strlen(fills[f])), chunk,
+			      check_show(out.data, out.len));
 		}
 	}
 	buf_fini(&in);

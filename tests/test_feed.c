@@ -1183,15 +1183,16 @@ static void test_xml_fix_cdata_places(void)
 		const char *stop, *in_section; /* in_section NULL: the run's text stays out */
 		const char *after;
 	} stops[] = {
-		{"&lt;", "<", "x]]></a>"},     {"&gt;", ">", "x]]></a>"},
-		{"&amp;", "&", "x]]></a>"},    {"&quot;", "\"", "x]]></a>"},
-		{"&apos;", "'", "x]]></a>"},   {"&#65;", "A", "x]]></a>"},
-		{"&", "&", "x]]></a>"},        {"&am;", "", "]]>&am;x</a>"},
-		{"&ampx;", "", "]]>&ampx;x</a>"}, {"&quot", "&", "quotx]]></a>"},
-		{"&nbsp;", "", "]]>&nbsp;x</a>"}, {"", "", "x]]></a>"},
-		{"\r", NULL, "\rx</a>"},        {"]", NULL, "]x</a>"},
+	    {"&lt;", "<", "x]]></a>"},	      {"&gt;", ">", "x]]></a>"},
+	    {"&amp;", "&", "x]]></a>"},	      {"&quot;", "\"", "x]]></a>"},
+	    {"&apos;", "'", "x]]></a>"},      {"&#65;", "A", "x]]></a>"},
+	    {"&", "&", "x]]></a>"},	      {"&am;", "", "]]>&am;x</a>"},
+	    {"&ampx;", "", "]]>&ampx;x</a>"}, {"&quot", "&", "quotx]]></a>"},
+	    {"&nbsp;", "", "]]>&nbsp;x</a>"}, {"", "", "x]]></a>"},
+	    {"\r", NULL, "\rx</a>"},	      {"]", NULL, "]x</a>"},
 	};
-	static const char fill[] = "ab>\"\n\xC3\xA9" "cdefghijklmnopqrstuvwxyz";
+	static const char fill[] = "ab>\"\n\xC3\xA9"
+				   "cdefghijklmnopqrstuvwxyz";
 	struct buf in = BUF_INIT, want = BUF_INIT, out = BUF_INIT;
 	size_t k, len, pre, j;
 
@@ -1517,8 +1518,8 @@ static void parse_fd(int fd, const struct feed_parser_opts *o, struct result *r)
 
 /* doc read by feed_parser_read_fd from a file, or from a pipe a child writes in pieces of
  * piece bytes (0: a file). */
-static void parse_read(const char *doc, size_t len, const struct feed_parser_opts *o,
-		       size_t piece, struct result *r)
+static void parse_read(const char *doc, size_t len, const struct feed_parser_opts *o, size_t piece,
+		       struct result *r)
 {
 	int fds[2];
 	pid_t pid;
@@ -1526,7 +1527,8 @@ static void parse_read(const char *doc, size_t len, const struct feed_parser_opt
 
 	if (!piece) {
 		f = tmpfile();
-		CHECK(f && fwrite(doc, 1, len, f) == len && fflush(f) == 0 && fseek(f, 0, SEEK_SET) == 0,
+		CHECK(f && fwrite(doc, 1, len, f) == len && fflush(f) == 0 &&
+			  fseek(f, 0, SEEK_SET) == 0,
 		      "temporary file");
 		parse_fd(fileno(f), o, r);
 		fclose(f);
@@ -1572,18 +1574,21 @@ static void test_read_fd(void)
 					  : "<rss><channel><title>T</title>\n");
 		for (i = 0; i < items; i++) {
 			if (d == 3) {
-				buf_printf(&docs[d], "%s{\"id\":\"%zu\",\"url\":\"http://x/%zu\","
-						     "\"content_text\":\"",
+				buf_printf(&docs[d],
+					   "%s{\"id\":\"%zu\",\"url\":\"http://x/%zu\","
+					   "\"content_text\":\"",
 					   i ? "," : "", i, i);
 			} else {
-				buf_printf(&docs[d], "<item><title>t%zu</title><link>http://x/%zu</link>"
-						     "<description>",
+				buf_printf(&docs[d],
+					   "<item><title>t%zu</title><link>http://x/%zu</link>"
+					   "<description>",
 					   i, i);
 			}
 			for (k = 0; k < 20000; k++)
 				buf_putc(&docs[d], (char)('a' + (k * 7 + i) % 26));
 			if (d == 2 && i == items - 1)
-				buf_puts(&docs[d], "caf\xE9"); /* not UTF-8, past the first 64 KiB */
+				buf_puts(&docs[d],
+					 "caf\xE9"); /* not UTF-8, past the first 64 KiB */
 			buf_puts(&docs[d], d == 3 ? "\"}" : "</description></item>\n");
 		}
 		buf_puts(&docs[d], d == 3 ? "]}" : "</channel></rss>\n");
@@ -1594,14 +1599,18 @@ static void test_read_fd(void)
 		for (k = 0; k < sizeof pieces / sizeof *pieces; k++) {
 			parse_read(docs[d].data, docs[d].len, &o, pieces[k], &b);
 			/* over the limit, what came before it depends on the pieces */
-			CHECK((a.rc < 0) == (b.rc < 0) && (a.n == b.n || (d == 4 && pieces[k])) &&
-				      !strcmp(a.error, b.error),
-			      "document %zu, pieces of %zu: %d/%d articles, rc %d/%d, \"%s\"/\"%s\"", d,
-			      pieces[k], a.n, b.n, a.rc, b.rc, a.error, b.error);
+			CHECK(
+			    (a.rc < 0) == (b.rc < 0) && (a.n == b.n || (d == 4 && pieces[k])) &&
+				!strcmp(a.error, b.error),
+			    "document %zu, pieces of %zu: %d/%d articles, rc %d/%d, \"%s\"/\"%s\"",
+			    d, pieces[k], a.n, b.n, a.rc, b.rc, a.error, b.error);
 			for (j = 0; j < a.n && j < b.n; j++) {
-				CHECK_STR(s(b.v[j].title), s(a.v[j].title), "document %zu, title %d", d, j);
-				CHECK_STR(s(b.v[j].url), s(a.v[j].url), "document %zu, url %d", d, j);
-				CHECK_STR(s(b.v[j].body), s(a.v[j].body), "document %zu, body %d", d, j);
+				CHECK_STR(s(b.v[j].title), s(a.v[j].title),
+					  "document %zu, title %d", d, j);
+				CHECK_STR(s(b.v[j].url), s(a.v[j].url), "document %zu, url %d", d,
+					  j);
+				CHECK_STR(s(b.v[j].body), s(a.v[j].body), "document %zu, body %d",
+					  d, j);
 			}
 			result_free(&b);
 		}

@@ -266,8 +266,8 @@ static inline size_t copy_text(const char *s, size_t n, size_t i, char *o)
 
 		_mm_storeu_si128((__m128i *)(void *)o, v);
 		m = (unsigned)_mm_movemask_epi8(
-			_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_cmpeq_epi8(v, lt)),
-				     _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, rsb))));
+		    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_cmpeq_epi8(v, lt)),
+				 _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, rsb))));
 		if (m)
 			return (size_t)(p - s) + (size_t)__builtin_ctz(m);
 		p += 16;
