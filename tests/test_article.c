@@ -242,8 +242,80 @@ static void test_json_dates_ids(void)
 	buf_fini(&line);
 }
 
+/* str_or(s) for a message; eq whether two fields hold the same (NULL only equals NULL). */
+static const char *str_or(const char *s)
+{
+	return s ? s : "NULL";
+}
+
+static int eq(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
+}
+
+/* A link's and an image's strings are one allocation (article_link_fini): every field holds what
+ * it was given, NULL or "" or text of any length, and none overlaps another; the inline links of
+ * an article dropped one by one (as fulltext.c does) leave the feed links as they were. */
+static void test_packed(void)
+{
+	static const char *const vals[] = {NULL, "", "x", "text/html; charset=utf-8",
+					   "a title with \xc3\xa9 and more than sixteen bytes"};
+	struct article a;
+	size_t i, k, n = 0, nv = sizeof vals / sizeof vals[0];
+	char url[64];
+
+	article_init(&a);
+	for (i = 0; i < nv * nv * nv; i++) {
+		const char *rel = vals[i % nv], *type = vals[i / nv % nv],
+			   *title = vals[i / nv / nv];
+		const struct link *l;
+
+		snprintf(url, sizeof url, "https://x.example/%zu", i);
+		CHECK(article_add_link(&a, url, rel, type, title) == 0, "link %zu added", i);
+		l = &a.links[a.n_links - 1];
+		CHECK(!strcmp(l->url, url) && eq(l->rel, rel ? (*rel ? rel : NULL) : "alternate") &&
+			  eq(l->type, type && *type ? type : NULL) &&
+			  eq(l->title, title && *title ? title : NULL) && !l->text,
+		      "link %zu: url %s rel %s type %s title %s text %s", i, l->url, str_or(l->rel),
+		      str_or(l->type), str_or(l->title), str_or(l->text));
+		/* an inline link after each one: its text, "" for none */
+		snprintf(url, sizeof url, "https://x.example/in/%zu", i);
+		CHECK(article_add_inline_link(&a, url, vals[i % nv]) == 0, "inline link %zu added",
+		      i);
+		l = &a.links[a.n_links - 1];
+		CHECK(!strcmp(l->url, url) && !strcmp(l->rel, "inline") && !l->type && !l->title &&
+			  eq(l->text, vals[i % nv] ? vals[i % nv] : ""),
+		      "inline link %zu: url %s rel %s text %s", i, l->url, str_or(l->rel),
+		      str_or(l->text));
+		snprintf(url, sizeof url, "https://x.example/img/%zu.png", i);
+		CHECK(article_add_image(&a, url, vals[i % nv]) == 0, "image %zu added", i);
+		CHECK(!strcmp(a.images[a.n_images - 1].src, url) &&
+			  eq(a.images[a.n_images - 1].alt, vals[i % nv] ? vals[i % nv] : ""),
+		      "image %zu: src %s alt %s", i, a.images[a.n_images - 1].src,
+		      a.images[a.n_images - 1].alt);
+	}
+	/* the inline links and the images dropped, the rest kept */
+	for (i = k = 0; i < a.n_links; i++) {
+		if (a.links[i].text)
+			article_link_fini(&a.links[i]);
+		else
+			a.links[k++] = a.links[i];
+	}
+	a.n_links = k;
+	for (i = 0; i < a.n_images; i++)
+		article_image_fini(&a.images[i]);
+	a.n_images = 0;
+	for (i = 0; i < a.n_links; i++) {
+		snprintf(url, sizeof url, "https://x.example/%zu", i);
+		n += !strcmp(a.links[i].url, url);
+	}
+	CHECK(n == nv * nv * nv, "the %zu feed links kept, not %zu", nv * nv * nv, n);
+	article_fini(&a);
+}
+
 int main(void)
 {
+	test_packed();
 	test_json_dates_ids();
 	test_lists();
 	test_standfirst();

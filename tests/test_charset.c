@@ -546,60 +546,186 @@ static void test_chunking(void)
 	}
 }
 
-/* The ASCII scan goes sixteen bytes at a time (SSE2) and then byte by byte: a byte that must
- * stop it (a control to drop, a non-ASCII character, a C1 control) is found at every offset
- * around those strides, and tab/LF/CR never stop it; charset_conv_view hands out the input
- * itself exactly when nothing changes. */
+/* The ASCII scan goes sixty-four bytes at a time, then sixteen (SSE2), then byte by byte: a
+ * byte that must stop it (a control to drop, a non-ASCII character, a C1 control; the controls
+ * next to tab, LF and CR) is found at every offset around those strides, in text without and
+ * with line breaks (which send a 64-byte step to its four blocks), and tab/LF/CR never stop it;
+ * charset_conv_view hands out the input itself exactly when nothing changes. */
 static void test_scan_places(void)
 {
 	static const struct {
 		const char *ins, *outs;
 		size_t errors;
 	} stops[] = {
-		{"\x01", "", 0},
-		{"\x1F", "", 0},
-		{"\xC3\xA9", "\xC3\xA9", 0},
-		{"\xE9", "\xC3\xA9", 1},
-		{"\xC2\x92", "\xE2\x80\x99", 0},
-		{"\t", "\t", 0},
-		{"\n", "\n", 0},
-		{"\r", "\r", 0},
-		{"\x7F", "\x7F", 0},
+	    {"\x01", "", 0},
+	    {"\x1F", "", 0},
+	    {"\xC3\xA9", "\xC3\xA9", 0},
+	    {"\xE9", "\xC3\xA9", 1},
+	    {"\xC2\x92", "\xE2\x80\x99", 0},
+	    {"\t", "\t", 0},
+	    {"\n", "\n", 0},
+	    {"\r", "\r", 0},
+	    {"\x7F", "\x7F", 0},
+	    {"\x08", "", 0},
+	    {"\x0B", "", 0},
+	    {"\x0C", "", 0},
+	    {"\x0E", "", 0},
+	    {"\x05", "", 0},
+	    {"\x80", "\xE2\x82\xAC", 1},
 	};
-	char in[64], want[64];
-	size_t k, at, len;
+	char in[256], want[256];
+	size_t k, at, len, j;
 
-	for (k = 0; k < sizeof stops / sizeof *stops; k++) {
-		for (at = 0; at < 40; at++) {
+	for (k = 0; k < 2 * sizeof stops / sizeof *stops; k++) {
+		size_t ks = k % (sizeof stops / sizeof *stops);
+		int breaks = k >= sizeof stops / sizeof *stops;
+
+		for (at = 0; at < 150; at++) {
 			struct charset_conv *c = charset_conv_new("UTF-8");
 			struct buf out = BUF_INIT;
 			const char *res = NULL;
-			size_t reslen = 0, il = strlen(stops[k].ins), ol = strlen(stops[k].outs);
-			int same = !strcmp(stops[k].ins, stops[k].outs);
+			size_t reslen = 0, il = strlen(stops[ks].ins), ol = strlen(stops[ks].outs);
+			int same = !strcmp(stops[ks].ins, stops[ks].outs);
 
-			len = at + il + 7;
-			memset(in, 'a', len);
-			memcpy(in + at, stops[k].ins, il);
-			memset(want, 'a', len);
-			memcpy(want + at, stops[k].outs, ol);
+			len = at + il + 7 + at % 50;
+			for (j = 0; j < len; j++)
+				in[j] = breaks && j % 23 == 5 ? '\n' : 'a';
+			memcpy(want, in, len);
+			memcpy(in + at, stops[ks].ins, il);
+			memcpy(want + at, stops[ks].outs, ol);
 			memcpy(want + at + ol, in + at + il, len - at - il);
 			CHECK(c && charset_conv_view(c, in, len, 1, &out, &res, &reslen) == 0,
 			      "charset_conv_view failed");
 			CHECK(res && reslen == len - il + ol && !memcmp(res, want, reslen),
 			      "\"%s\" at offset %zu: got \"%s\", expected \"%s\"",
-			      check_show(stops[k].ins, il), at, res ? check_show(res, reslen) : "(null)",
+			      check_show(stops[ks].ins, il), at,
+			      res ? check_show(res, reslen) : "(null)",
 			      check_show(want, len - il + ol));
 			CHECK((res == in) == same, "\"%s\" at offset %zu: the input %s handed out",
-			      check_show(stops[k].ins, il), at, same ? "should be" : "must not be");
-			CHECK(utf8_valid(in, len) == (stops[k].errors == 0),
-			      "utf8_valid with \"%s\" at offset %zu", check_show(stops[k].ins, il), at);
-			CHECK(charset_conv_errors(c) == stops[k].errors,
-			      "\"%s\" at offset %zu: %zu errors", check_show(stops[k].ins, il), at,
+			      check_show(stops[ks].ins, il), at,
+			      same ? "should be" : "must not be");
+			CHECK(utf8_valid(in, len) == (stops[ks].errors == 0),
+			      "utf8_valid with \"%s\" at offset %zu", check_show(stops[ks].ins, il),
+			      at);
+			CHECK(charset_conv_errors(c) == stops[ks].errors,
+			      "\"%s\" at offset %zu: %zu errors", check_show(stops[ks].ins, il), at,
 			      charset_conv_errors(c));
 			charset_conv_free(c);
 			buf_fini(&out);
 		}
 	}
+}
+
+/* Converts in[0..n) as UTF-8 in pieces of chunk bytes (0: whole, as a view) into out: 0 or the
+ * error; *errors the conversion's count. */
+static int conv_pieces(const char *in, size_t n, size_t chunk, struct buf *out, size_t *errors)
+{
+	struct charset_conv *c = charset_conv_new("UTF-8");
+	const char *res;
+	size_t off = 0, k, reslen;
+	int rc = c ? 0 : -1;
+
+	buf_reset(out);
+	if (c && !chunk) {
+		struct buf tmp = BUF_INIT;
+
+		rc = charset_conv_view(c, in, n, 1, &tmp, &res, &reslen);
+		if (rc == 0)
+			buf_append(out, res, reslen);
+		buf_fini(&tmp);
+	}
+	while (c && chunk && rc == 0 && off < n) {
+		k = n - off > chunk ? chunk : n - off;
+		rc = charset_conv_feed(c, in + off, k, off + k == n, out);
+		off += k;
+	}
+	*errors = charset_conv_errors(c);
+	charset_conv_free(c);
+	return rc;
+}
+
+/* Runs of characters outside ASCII are read in a loop of their own (plain_seq: two-byte ones
+ * from U+00A0, three-byte ones led by 0xE1-0xEC or 0xEE) before the general reading: each kind
+ * of character that ends such a run or goes the general way (C1 controls, overlong forms,
+ * surrogates, U+FFFE, bytes that are not UTF-8, sequences cut short) at every place of runs of
+ * every kind, whole and in pieces of 1 to 7 bytes. */
+static void test_multibyte_places(void)
+{
+	static const char *const fills[] = {
+	    "a",	"\xC3\xA9",	"\xE4\xB8\xAD", "\xEE\x80\x80",	   "\xC2\xA0",
+	    "\xDF\xBF", "\xEC\xBF\xBF", "\xE1\x80\x80", "\xF0\x9F\x98\x80"};
+	static const struct {
+		const char *ins, *outs;
+		size_t errors;
+	} stops[] = {
+	    {"\x01", "", 0},
+	    {"\t", "\t", 0},
+	    {"\xC2\x80", "\xE2\x82\xAC", 0},
+	    {"\xC2\x9F", "\xC5\xB8", 0},
+	    {"\xC2\xA0", "\xC2\xA0", 0},
+	    {"\xDF\xBF", "\xDF\xBF", 0},
+	    {"\xE0\xA0\x80", "\xE0\xA0\x80", 0},
+	    {"\xE0\x9F\xBF", "\xC3\xA0\xC5\xB8\xC2\xBF", 3},
+	    {"\xED\x9F\xBF", "\xED\x9F\xBF", 0},
+	    {"\xED\xA0\x80", "\xC3\xAD\xC2\xA0\xE2\x82\xAC", 3},
+	    {"\xEF\xBF\xBD", "\xEF\xBF\xBD", 0},
+	    {"\xEF\xBF\xBE", "", 0},
+	    {"\xEF\xBF\xBF", "", 0},
+	    {"\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80", 0},
+	    {"\xC3\x41", "\xC3\x83\x41", 1},
+	    {"\xE4\xB8\x41", "\xC3\xA4\xC2\xB8\x41", 2},
+	    {"\xE4\xB8", "\xC3\xA4\xC2\xB8", 2},
+	    {"\xC2", "\xC3\x82", 1},
+	    {"\x80", "\xE2\x82\xAC", 1},
+	    {"\xFF", "\xC3\xBF", 1},
+	};
+	struct buf in = BUF_INIT, want = BUF_INIT, out = BUF_INIT;
+	size_t f, k, at, j, chunk, errors;
+
+	for (f = 0; f < sizeof fills / sizeof *fills; f++) {
+		for (k = 0; k < sizeof stops / sizeof *stops; k++) {
+			for (at = 0; at < 24; at++) {
+				buf_reset(&in);
+				buf_reset(&want);
+				for (j = 0; j < at + 6; j++) {
+					buf_puts(&in, j == at ? stops[k].ins : fills[f]);
+					buf_puts(&want, j == at ? stops[k].outs : fills[f]);
+				}
+				for (chunk = 0; chunk < 8; chunk++) {
+					CHECK(conv_pieces(in.data, in.len, chunk, &out, &errors) ==
+						  0,
+					      "conversion failed");
+					CHECK(out.len == want.len &&
+						  !memcmp(out.data, want.data, want.len) &&
+						  errors == stops[k].errors,
+					      "\"%s\" after %zu of \"%s\" (pieces of %zu): \"%s\", "
+					      "%zu errors",
+					      check_show(stops[k].ins, strlen(stops[k].ins)), at,
+					      check_show(fills[f], strlen(fills[f])), chunk,
+					      check_show(out.data, out.len), errors);
+				}
+			}
+		}
+		/* a character cut short by the end of the document: one U+FFFD */
+		buf_reset(&in);
+		for (at = 0; at < 20; at++)
+			buf_puts(&in, fills[f]);
+		buf_reset(&want);
+		buf_append(&want, in.data, in.len);
+		buf_puts(&in, "\xE4\xB8");
+		buf_puts(&want, "\xEF\xBF\xBD");
+		for (chunk = 0; chunk < 8; chunk++) {
+			CHECK(conv_pieces(in.data, in.len, chunk, &out, &errors) == 0 &&
+				  out.len == want.len && !memcmp(out.data, want.data, want.len) &&
+				  errors == 1,
+			      "a cut short character after \"%s\" (pieces of %zu): \"%s\"",
+			      check_show(fills[f], strlen(fills[f])), chunk,
+			      check_show(out.data, out.len));
+		}
+	}
+	buf_fini(&in);
+	buf_fini(&want);
+	buf_fini(&out);
 }
 
 /* Random bytes in every encoding must come out as clean UTF-8 without a crash or a hang. */
@@ -816,6 +942,7 @@ int main(void)
 	test_conv_new();
 	test_chunking();
 	test_scan_places();
+	test_multibyte_places();
 	test_garbage();
 	test_fix_double_utf8();
 	test_fix_double_places();

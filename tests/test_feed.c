@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -1172,6 +1173,74 @@ static void test_xml_fix_cdata(void)
 	buf_fini(&out);
 }
 
+/* A section's text is copied sixteen bytes per step (SSE2), then byte by byte, up to what ends
+ * the copy ('&', '<', CR, ']', the end of the bytes); "&lt;", "&gt;", "&amp;" and "&quot;" are
+ * decoded without the general path. Each of those after 0-70 bytes of text (letters, '>', '"',
+ * LF, UTF-8: nothing that stops it), the run starting 0-3 bytes into the document's text. */
+static void test_xml_fix_cdata_places(void)
+{
+	static const struct {
+		const char *stop, *in_section; /* in_section NULL: the run's text stays out */
+		const char *after;
+	} stops[] = {
+	    {"&lt;", "<", "x]]></a>"},	      {"&gt;", ">", "x]]></a>"},
+	    {"&amp;", "&", "x]]></a>"},	      {"&quot;", "\"", "x]]></a>"},
+	    {"&apos;", "'", "x]]></a>"},      {"&#65;", "A", "x]]></a>"},
+	    {"&", "&", "x]]></a>"},	      {"&am;", "", "]]>&am;x</a>"},
+	    {"&ampx;", "", "]]>&ampx;x</a>"}, {"&quot", "&", "quotx]]></a>"},
+	    {"&nbsp;", "", "]]>&nbsp;x</a>"}, {"", "", "x]]></a>"},
+	    {"\r", NULL, "\rx</a>"},	      {"]", NULL, "]x</a>"},
+	};
+	static const char fill[] = "ab>\"\n\xC3\xA9"
+				   "cdefghijklmnopqrstuvwxyz";
+	struct buf in = BUF_INIT, want = BUF_INIT, out = BUF_INIT;
+	size_t k, len, pre, j;
+
+	for (k = 0; k < sizeof stops / sizeof *stops; k++) {
+		for (len = 0; len <= 70; len++) {
+			for (pre = 0; pre < 4; pre++) {
+				buf_reset(&in);
+				buf_reset(&want);
+				buf_puts(&in, "<a>");
+				buf_puts(&want, "<a>");
+				buf_append(&in, "yyy", pre);
+				buf_append(&want, "yyy", pre);
+				buf_puts(&in, "&lt;");
+				buf_puts(&want, "<![CDATA[<");
+				for (j = 0; j < len; j++)
+					buf_putc(&in, fill[j % (sizeof fill - 1)]);
+				if (!stops[k].in_section)
+					buf_puts(&want, "]]>");
+				buf_append(&want, in.data + in.len - len, len);
+				buf_puts(&in, stops[k].stop);
+				buf_puts(&in, "x</a>");
+				if (stops[k].in_section)
+					buf_puts(&want, stops[k].in_section);
+				buf_puts(&want, stops[k].after);
+				CHECK(fix_run(in.data, in.len, 0, &out) == 0, "xml_fix_run failed");
+				CHECK_STR(buf_cstr(&out), buf_cstr(&want), "xml_fix of \"%s\"",
+					  check_show(in.data, in.len));
+			}
+		}
+	}
+	/* the run up to the end of the bytes stays out of the section (it may go on) */
+	for (len = 0; len <= 70; len++) {
+		buf_reset(&in);
+		buf_puts(&in, "<a>&lt;");
+		for (j = 0; j < len; j++)
+			buf_putc(&in, fill[j % (sizeof fill - 1)]);
+		buf_reset(&want);
+		buf_puts(&want, "<a><![CDATA[<]]>");
+		buf_append(&want, in.data + 7, len);
+		CHECK(fix_run(in.data, in.len, 0, &out) == 0, "xml_fix_run failed");
+		CHECK_STR(buf_cstr(&out), buf_cstr(&want), "xml_fix of \"%s\" (the end)",
+			  check_show(in.data, in.len));
+	}
+	buf_fini(&in);
+	buf_fini(&want);
+	buf_fini(&out);
+}
+
 /* The same items parsed with the CDATA rewriting and without it (a DOCTYPE turns it off), in
  * any chunking, give the same articles. */
 /* Parses body and body after "<!DOCTYPE rss>" (which turns the CDATA rewriting and the
@@ -1468,8 +1537,128 @@ static void test_xhtml_void(void)
 	buf_fini(&doc);
 }
 
+/* parse_opts() by feed_parser_read_fd over fd. */
+static void parse_fd(int fd, const struct feed_parser_opts *o, struct result *r)
+{
+	struct feed_parser *p;
+	const char *e;
+
+	memset(r, 0, sizeof *r);
+	p = feed_parser_new(o, keep, r);
+	r->rc = feed_parser_read_fd(p, fd, "test");
+	e = feed_parser_error(p, &r->line);
+	snprintf(r->error, sizeof r->error, "%s", e ? e : "");
+	feed_parser_free(p);
+}
+
+/* doc read by feed_parser_read_fd from a file, or from a pipe a child writes in pieces of
+ * piece bytes (0: a file). */
+static void parse_read(const char *doc, size_t len, const struct feed_parser_opts *o, size_t piece,
+		       struct result *r)
+{
+	int fds[2];
+	pid_t pid;
+	FILE *f;
+
+	if (!piece) {
+		f = tmpfile();
+		CHECK(f && fwrite(doc, 1, len, f) == len && fflush(f) == 0 &&
+			  fseek(f, 0, SEEK_SET) == 0,
+		      "temporary file");
+		parse_fd(fileno(f), o, r);
+		fclose(f);
+		return;
+	}
+	CHECK(pipe(fds) == 0, "pipe");
+	pid = fork();
+	if (pid == 0) {
+		size_t off, k;
+
+		close(fds[0]);
+		for (off = 0; off < len; off += k) {
+			k = len - off > piece ? piece : len - off;
+			if (write(fds[1], doc + off, k) != (ssize_t)k)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	parse_fd(fds[0], o, r);
+	close(fds[0]);
+	CHECK(pid > 0 && waitpid(pid, NULL, 0) == pid, "writer");
+}
+
+/* feed_parser_read_fd reads the first bytes (and a JSON Feed) straight into the parser's held
+ * buffer: the same articles and errors as feed_parser_push in 64 KiB pieces, for documents
+ * shorter and longer than what is held (64 KiB), UTF-8 and not, JSON Feed, over the limit,
+ * read from a file and from a pipe in pieces of 1 byte to 70,000. */
+static void test_read_fd(void)
+{
+	static const size_t pieces[] = {0, 1, 700, 4096, 5000, 70000};
+	struct buf docs[5] = {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
+	struct feed_parser_opts o = {0};
+	static struct result a, b;
+	size_t d, k, i;
+	int j;
+
+	for (d = 0; d < 5; d++) {
+		size_t items = d == 1 ? 3 : 12;
+
+		buf_puts(&docs[d], d == 3 ? "{\"version\":\"https://jsonfeed.org/version/1.1\","
+					    "\"title\":\"J\",\"items\":["
+					  : "<rss><channel><title>T</title>\n");
+		for (i = 0; i < items; i++) {
+			if (d == 3) {
+				buf_printf(&docs[d],
+					   "%s{\"id\":\"%zu\",\"url\":\"http://x/%zu\","
+					   "\"content_text\":\"",
+					   i ? "," : "", i, i);
+			} else {
+				buf_printf(&docs[d],
+					   "<item><title>t%zu</title><link>http://x/%zu</link>"
+					   "<description>",
+					   i, i);
+			}
+			for (k = 0; k < 20000; k++)
+				buf_putc(&docs[d], (char)('a' + (k * 7 + i) % 26));
+			if (d == 2 && i == items - 1)
+				buf_puts(&docs[d],
+					 "caf\xE9"); /* not UTF-8, past the first 64 KiB */
+			buf_puts(&docs[d], d == 3 ? "\"}" : "</description></item>\n");
+		}
+		buf_puts(&docs[d], d == 3 ? "]}" : "</channel></rss>\n");
+	}
+	for (d = 0; d < 5; d++) {
+		o.max_bytes = d == 4 ? 50000 : 0;
+		parse_opts(docs[d].data, docs[d].len, &o, 1 << 16, &a);
+		for (k = 0; k < sizeof pieces / sizeof *pieces; k++) {
+			parse_read(docs[d].data, docs[d].len, &o, pieces[k], &b);
+			/* over the limit, what came before it depends on the pieces */
+			CHECK(
+			    (a.rc < 0) == (b.rc < 0) && (a.n == b.n || (d == 4 && pieces[k])) &&
+				!strcmp(a.error, b.error),
+			    "document %zu, pieces of %zu: %d/%d articles, rc %d/%d, \"%s\"/\"%s\"",
+			    d, pieces[k], a.n, b.n, a.rc, b.rc, a.error, b.error);
+			for (j = 0; j < a.n && j < b.n; j++) {
+				CHECK_STR(s(b.v[j].title), s(a.v[j].title),
+					  "document %zu, title %d", d, j);
+				CHECK_STR(s(b.v[j].url), s(a.v[j].url), "document %zu, url %d", d,
+					  j);
+				CHECK_STR(s(b.v[j].body), s(a.v[j].body), "document %zu, body %d",
+					  d, j);
+			}
+			result_free(&b);
+		}
+		CHECK(d == 4 ? a.rc < 0 && a.n < 12 : a.rc == 0 && a.n == (d == 1 ? 3 : 12),
+		      "document %zu: %d articles, rc %d", d, a.n, a.rc);
+		result_free(&a);
+		buf_fini(&docs[d]);
+	}
+}
+
 int main(void)
 {
+	test_read_fd();
 	test_xhtml_escaped();
 	test_xhtml_void();
 	test_native_sections();
@@ -1478,6 +1667,7 @@ int main(void)
 	test_xml_fix_names();
 	test_cdata_random();
 	test_xml_fix_cdata();
+	test_xml_fix_cdata_places();
 	test_cdata_same_text();
 	test_standfirst();
 	test_encoding_fallback();

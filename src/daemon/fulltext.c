@@ -147,20 +147,14 @@ static void drop_inline(struct article *a)
 
 	for (size_t i = 0; i < a->n_links; i++) {
 		if (a->links[i].rel && !strcmp(a->links[i].rel, "inline")) {
-			free(a->links[i].url);
-			free(a->links[i].rel);
-			free(a->links[i].type);
-			free(a->links[i].title);
-			free(a->links[i].text);
+			article_link_fini(&a->links[i]);
 		} else {
 			a->links[k++] = a->links[i];
 		}
 	}
 	a->n_links = k;
-	for (size_t i = 0; i < a->n_images; i++) {
-		free(a->images[i].src);
-		free(a->images[i].alt);
-	}
+	for (size_t i = 0; i < a->n_images; i++)
+		article_image_fini(&a->images[i]);
 	a->n_images = 0;
 }
 

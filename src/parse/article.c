@@ -51,6 +51,18 @@ void article_init(struct article *a)
 	a->published = a->updated = a->fetched = DATE_NONE;
 }
 
+void article_link_fini(struct link *l)
+{
+	free(l->url); /* the block of all its strings */
+	memset(l, 0, sizeof *l);
+}
+
+void article_image_fini(struct image *im)
+{
+	free(im->src); /* the block of both strings */
+	memset(im, 0, sizeof *im);
+}
+
 void article_fini(struct article *a)
 {
 	size_t i;
@@ -66,19 +78,12 @@ void article_fini(struct article *a)
 	for (i = 0; i < a->n_categories; i++)
 		free(a->categories[i]);
 	free(a->categories);
-	for (i = 0; i < a->n_links; i++) {
-		free(a->links[i].url);
-		free(a->links[i].rel);
-		free(a->links[i].type);
-		free(a->links[i].title);
-		free(a->links[i].text);
-	}
+	for (i = 0; i < a->n_links; i++)
+		article_link_fini(&a->links[i]);
 	free(a->links);
 	free(a->content_html);
-	for (i = 0; i < a->n_images; i++) {
-		free(a->images[i].src);
-		free(a->images[i].alt);
-	}
+	for (i = 0; i < a->n_images; i++)
+		article_image_fini(&a->images[i]);
 	free(a->images);
 	for (i = 0; i < a->n_enclosures; i++) {
 		free(a->enclosures[i].url);
@@ -154,29 +159,66 @@ int person_list_add(struct person **v, size_t *n, const char *name, const char *
 	return 0;
 }
 
+/* The length of s with its NUL, 0 for NULL (and for "" unless keep_empty). */
+static size_t packed_len(const char *s, int keep_empty)
+{
+	return s && (*s || keep_empty) ? strlen(s) + 1 : 0;
+}
+
+/* Copies s (n bytes with its NUL, 0: none) to *o and moves *o past it: the copy, or NULL. */
+static char *pack(char **o, const char *s, size_t n)
+{
+	char *at = *o;
+
+	if (!n)
+		return NULL;
+	memcpy(at, s, n);
+	*o += n;
+	return at;
+}
+
+/* Fills l with url, rel, type, title (NULL when NULL or "") and text (NULL when NULL, "" kept),
+ * all copied into ONE allocation that l->url starts (article_link_fini frees it): a link costs
+ * one malloc and one free, not five. 0 or -ENOMEM (l untouched). */
+static int link_fill(struct link *l, const char *url, const char *rel, const char *type,
+		     const char *title, const char *text)
+{
+	size_t nu = strlen(url) + 1, nr = packed_len(rel, 0), ny = packed_len(type, 0),
+	       nt = packed_len(title, 0), nx = packed_len(text, 1);
+	char *o = malloc(nu + nr + ny + nt + nx);
+
+	if (!o)
+		return -ENOMEM;
+	l->url = pack(&o, url, nu);
+	l->rel = pack(&o, rel, nr);
+	l->type = pack(&o, type, ny);
+	l->title = pack(&o, title, nt);
+	l->text = pack(&o, text, nx);
+	l->url_hash = 0;
+	return 0;
+}
+
+static int add_link(struct article *a, const char *url, const char *rel, const char *type,
+		    const char *title, const char *text)
+{
+	if (grow((void **)&a->links, a->n_links, sizeof *a->links) < 0 ||
+	    link_fill(&a->links[a->n_links], url, rel, type, title, text) < 0)
+		return -ENOMEM;
+	a->n_links++;
+	return 0;
+}
+
 int article_add_link(struct article *a, const char *url, const char *rel, const char *type,
 		     const char *title)
 {
-	struct link *l;
-
 	if (!url || !*url)
 		return 0;
-	if (grow((void **)&a->links, a->n_links, sizeof *a->links) < 0)
-		return -ENOMEM;
-	l = &a->links[a->n_links++];
-	l->url = strdup(url);
-	l->rel = dup_or_null(rel ? rel : "alternate");
-	l->type = dup_or_null(type);
-	l->title = dup_or_null(title);
-	l->text = NULL;
-	l->url_hash = 0;
-	return 0;
+	return add_link(a, url, rel ? rel : "alternate", type, title, NULL);
 }
 
 int article_add_inline_link(struct article *a, const char *url, const char *text)
 {
 	size_t i, inline_n = 0, n;
-	struct link *l;
 	uint64_t h;
 
 	if (!url || !*url)
@@ -193,18 +235,16 @@ int article_add_inline_link(struct article *a, const char *url, const char *text
 	}
 	if (inline_n >= ARTICLE_INLINE_MAX)
 		return 0;
-	if (article_add_link(a, url, "inline", NULL, NULL) < 0)
+	if (add_link(a, url, "inline", NULL, NULL, text ? text : "") < 0)
 		return -ENOMEM;
-	l = &a->links[a->n_links - 1];
-	l->url_hash = h;
-	l->text = strdup(text ? text : "");
-	return l->text ? 0 : -ENOMEM;
+	a->links[a->n_links - 1].url_hash = h;
+	return 0;
 }
 
 int article_add_image(struct article *a, const char *src, const char *alt)
 {
 	struct image *im;
-	size_t i;
+	size_t i, ns, na;
 
 	if (!src || !*src || a->n_images >= ARTICLE_INLINE_MAX)
 		return 0;
@@ -213,14 +253,15 @@ int article_add_image(struct article *a, const char *src, const char *alt)
 			return 0;
 	if (grow((void **)&a->images, a->n_images, sizeof *a->images) < 0)
 		return -ENOMEM;
+	/* src and alt in one allocation (article_image_fini frees it) */
+	alt = alt ? alt : "";
+	ns = strlen(src) + 1;
+	na = strlen(alt) + 1;
 	im = &a->images[a->n_images];
-	im->src = strdup(src);
-	im->alt = strdup(alt ? alt : "");
-	if (!im->src || !im->alt) {
-		free(im->src);
-		free(im->alt);
+	if (!(im->src = malloc(ns + na)))
 		return -ENOMEM;
-	}
+	memcpy(im->src, src, ns);
+	im->alt = memcpy(im->src + ns, alt, na);
 	a->n_images++;
 	return 0;
 }

@@ -22,6 +22,7 @@ struct enclosure {
 	int64_t length; /* -1 when unknown */
 };
 
+/* A link's strings are one allocation that url starts (article_link_fini); so are an image's. */
 struct link {
 	char *url, *rel, *type, *title;
 	char *text; /* an inline link's text (rel "inline"); NULL for the feed's links */
@@ -88,6 +89,10 @@ void feed_info_init(struct feed_info *f);
 void feed_info_fini(struct feed_info *f);
 void article_init(struct article *a);
 void article_fini(struct article *a);
+/* Frees one link's or image's strings: they share one allocation, which url (src) starts, so
+ * no field is freed or replaced on its own. Leaves the element zeroed. */
+void article_link_fini(struct link *l);
+void article_image_fini(struct image *im);
 
 /* Appends an owned copy; 0 or -ENOMEM. NULL or empty strings are skipped. */
 int article_add_category(struct article *a, const char *term);

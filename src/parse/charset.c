@@ -84,6 +84,20 @@ static size_t utf8_seq(const unsigned char *p, size_t n, unsigned *cp)
 #define ONES 0x0101010101010101ULL
 #define HIGH 0x8080808080808080ULL
 
+#ifdef __SSE2__
+/* Bit j set for each byte j of v that is not plain ASCII text: below 0x20 as a signed byte (a
+ * control or a byte from 0x80) but not tab or CR (those two alone give 0x0D once 0x04 is
+ * set) nor LF. */
+static inline unsigned stops16(__m128i v)
+{
+	const __m128i sp = _mm_set1_epi8(0x20), four = _mm_set1_epi8(4), lf = _mm_set1_epi8('\n'),
+		      cr = _mm_set1_epi8('\r');
+	__m128i ok = _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(v, four), cr), _mm_cmpeq_epi8(v, lf));
+
+	return (unsigned)_mm_movemask_epi8(_mm_andnot_si128(ok, _mm_cmplt_epi8(v, sp)));
+}
+#endif
+
 /* The index of the first byte at or after i that is not plain ASCII text (0x20-0x7F, tab, LF,
  * CR). Eight bytes at a time while they are all 0x20-0x7F: a byte is >= 0x80 when its top bit
  * is set, and below 0x20 when adding 0x60 leaves the top bit clear (no carries can cross bytes
@@ -97,6 +111,27 @@ static size_t ascii_span(const unsigned char *p, size_t i, size_t n)
 	const __m128i sp = _mm_set1_epi8(0x20), tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n'),
 		      cr = _mm_set1_epi8('\r');
 
+	/* sixty-four bytes per step while none is below 0x20 as a signed byte; a step that has
+	 * one (a line break, mostly) looks at its four blocks as below */
+	while (n - i >= 64) {
+		__m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)(p + i)),
+			v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16)),
+			v2 = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 32)),
+			v3 = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 48));
+		uint64_t m;
+
+		if (!_mm_movemask_epi8(_mm_or_si128(
+			_mm_or_si128(_mm_cmplt_epi8(v0, sp), _mm_cmplt_epi8(v1, sp)),
+			_mm_or_si128(_mm_cmplt_epi8(v2, sp), _mm_cmplt_epi8(v3, sp))))) {
+			i += 64;
+			continue;
+		}
+		m = (uint64_t)stops16(v0) | (uint64_t)stops16(v1) << 16 |
+		    (uint64_t)stops16(v2) << 32 | (uint64_t)stops16(v3) << 48;
+		if (m)
+			return i + (size_t)__builtin_ctzll(m);
+		i += 64;
+	}
 	while (n - i >= 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
 		__m128i low = _mm_cmplt_epi8(v, sp);
@@ -738,6 +773,19 @@ size_t charset_conv_pending(const struct charset_conv *c)
 	return c ? c->tail_len : 0;
 }
 
+/* The length of the character s[0..n) starts with (s[0] >= 0x80) when it is one that
+ * utf8_convert() keeps as it is and one of the common kinds: two bytes from U+00A0 (not a C1
+ * control), three bytes led by 0xE1-0xEC or 0xEE (no overlong form, surrogate or noncharacter
+ * U+FFFE/U+FFFF among them). 0 for anything else, which utf8_seq() reads. */
+static inline size_t plain_seq(const unsigned char *s, size_t n)
+{
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		return n >= 2 && (s[1] & 0xC0) == 0x80 && (s[0] != 0xC2 || s[1] >= 0xA0) ? 2 : 0;
+	if ((s[0] >= 0xE1 && s[0] <= 0xEC) || s[0] == 0xEE)
+		return n >= 3 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 ? 3 : 0;
+	return 0;
+}
+
 /* Appends p[0..n) as UTF-8, copying valid runs whole and stopping only at bytes that change:
  * invalid ones (windows-1252 when cp1252 is set, else U+FFFD), forbidden characters and C1
  * controls. An incomplete sequence at the end is left unconsumed unless final; *used says how
@@ -751,8 +799,14 @@ static int utf8_convert(struct charset_conv *c, const unsigned char *p, size_t n
 
 	for (;;) {
 		i = ascii_span(p, i, n);
+		/* the characters of a run outside ASCII one after the other, most of them two- and
+		 * three-byte ones that stay as they are (plain_seq), back to ascii_span after it */
+		while (i < n && p[i] >= 0x80 && (k = plain_seq(p + i, n - i)) != 0)
+			i += k;
 		if (i == n)
 			break;
+		if (p[i] < 0x80 && (p[i] >= 0x20 || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+			continue;
 		if (p[i] < 0x80) {
 			k = 1; /* a C0 control: dropped */
 			cp = 0;

@@ -311,6 +311,17 @@ static int start(struct feed_parser *p)
 	return begin_xml(p, 0);
 }
 
+/* Appends n bytes to p->head, unless they were read there already (at its end, past len). */
+static int hold(struct feed_parser *p, const char *data, size_t n)
+{
+	if (n && p->head.data && data == p->head.data + p->head.len) {
+		p->head.len += n;
+		p->head.data[p->head.len] = '\0';
+		return 0;
+	}
+	return buf_append(&p->head, data, n);
+}
+
 int feed_parser_push(struct feed_parser *p, const char *data, size_t n)
 {
 	int rc;
@@ -331,15 +342,15 @@ int feed_parser_push(struct feed_parser *p, const char *data, size_t n)
 	p->total += n;
 	switch (p->state) {
 	case ST_SNIFF:
-		if (buf_append(&p->head, data, n) < 0)
+		if (hold(p, data, n) < 0)
 			return fail(p, -ENOMEM, "out of memory");
 		return p->head.len >= SNIFF_BYTES ? start(p) : 0;
 	case ST_HOLD:
-		if (buf_append(&p->head, data, n) < 0)
+		if (hold(p, data, n) < 0)
 			return fail(p, -ENOMEM, "out of memory");
 		return p->head.len >= HOLD_BYTES ? begin_xml(p, 0) : 0;
 	case ST_JSON:
-		if (buf_append(&p->head, data, n) < 0)
+		if (hold(p, data, n) < 0)
 			return fail(p, -ENOMEM, "out of memory");
 		return 0;
 	case ST_XML:
@@ -398,22 +409,43 @@ int feed_parser_finish(struct feed_parser *p)
 	return p->failed ? -EBADMSG : 0;
 }
 
+/* Where feed_parser_read_fd reads next, and at most how much: while the first bytes are held
+ * (or a JSON Feed), the end of p->head itself, which feed_parser_push then takes as it is
+ * (hold) instead of copying them there from chunk. */
+static char *read_room(struct feed_parser *p, char *chunk, size_t *room)
+{
+	struct buf *h = &p->head;
+
+	*room = 65536;
+	if (p->state != ST_SNIFF && p->state != ST_HOLD && p->state != ST_JSON)
+		return chunk;
+	if (h->cap - h->len < 4096 + 1 && buf_reserve(h, *room) < 0)
+		return chunk;
+	if (h->cap - h->len - 1 < *room)
+		*room = h->cap - h->len - 1;
+	return h->data + h->len;
+}
+
 int feed_parser_read_fd(struct feed_parser *p, int fd, const char *name)
 {
-	char chunk[65536];
+	char chunk[65536], *at;
 	const char *msg;
+	size_t room;
 	ssize_t n;
 	long line;
 	int rc, read_err = 0;
 
-	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
+	for (;;) {
+		at = read_room(p, chunk, &room);
+		if ((n = read(fd, at, room)) == 0)
+			break;
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			read_err = errno;
 			break;
 		}
-		if (feed_parser_push(p, chunk, (size_t)n) < 0)
+		if (feed_parser_push(p, at, (size_t)n) < 0)
 			break;
 	}
 	rc = feed_parser_finish(p);
