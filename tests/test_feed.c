@@ -13,6 +13,7 @@
 #include "check.h"
 #include "date.h"
 #include "feed.h"
+#include "feed_xml.h"
 #include "xml_fix.h"
 
 #define MAX 16
@@ -1468,12 +1469,54 @@ static void test_xhtml_void(void)
 	buf_fini(&doc);
 }
 
+/* A section whose marker libxml2 reaches during a later push (here it waits for the ';' of an
+ * unfinished reference): its text is put aside, and read where its marker stands, in order;
+ * one reached during its own push is read where the caller holds it. */
+static int keep_late(void *ud, struct article *a, const struct feed_info *f)
+{
+	struct buf *out = ud;
+
+	(void)f;
+	buf_printf(out, "[%s|%s]", s(a->title), s(a->body));
+	return 0;
+}
+
+static void test_section_late(void)
+{
+	static const char *const pieces[] = {"<rss><channel><item><title>a &amp", "B\nB", "C",
+					     "; c</title><description>", "D\nD", "",
+					     "</description></item><item><title>", "E", "",
+					     "</title></item></channel></rss>"};
+	static const int section[] = {0, 1, 1, 0, 1, 0, 0, 1, 0, 0};
+	struct feed_parser_opts o = {0};
+	struct feed_info fi;
+	struct buf out = BUF_INIT;
+	struct feed_xml *x;
+	size_t i;
+	int rc = 0;
+
+	memset(&fi, 0, sizeof fi);
+	x = feed_xml_new(&o, &fi, keep_late, NULL, &out);
+	for (i = 0; x && i < sizeof pieces / sizeof *pieces; i++) {
+		size_t n = strlen(pieces[i]);
+
+		rc |= section[i] ? feed_xml_push_section(x, pieces[i], n)
+				 : feed_xml_push(x, pieces[i], n, i + 1 == sizeof pieces / sizeof *pieces);
+	}
+	CHECK(rc == 0, "section_late: every push is taken (%d)", rc);
+	CHECK_STR(buf_cstr(&out), "[a B BC; c|D D][E|(null)]",
+		  "section_late: the sections' text where their markers are");
+	feed_xml_free(x);
+	buf_fini(&out);
+}
+
 int main(void)
 {
 	test_xhtml_escaped();
 	test_xhtml_void();
 	test_native_sections();
 	test_section_marker();
+	test_section_late();
 	test_xml_fix_places();
 	test_xml_fix_names();
 	test_cdata_random();

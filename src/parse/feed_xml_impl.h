@@ -151,6 +151,12 @@ struct feed_xml {
 	 * newline count and the bytes, until libxml2 reaches their markers */
 	struct buf pend;
 	size_t pend_off;
+	/* the section feed_xml_push_section is pushing the marker of: read where the caller has
+	 * it when libxml2 reaches the marker during that push, else put aside in pend */
+	const char *sec_text;
+	size_t sec_n;
+	long sec_nl;
+	int sec_live;
 	long line_adj; /* newlines of the marker being delivered: not yet in the text */
 
 	/* pointer-keyed cache of (namespace URI, local name) -> element: libxml2 interns both */
