@@ -177,13 +177,13 @@ enum fmode feed_xml_atom_mode(const struct attrs *at, int is_content)
 }
 
 /* Decodes a base64 field in place; its mode becomes what the decoded bytes are. */
-enum fmode feed_xml_unbase64(char **s, enum fmode m)
+enum fmode feed_xml_unbase64(struct buf *text, enum fmode m)
 {
 	struct buf out = BUF_INIT;
 
 	if (m != M_B64_TEXT && m != M_B64_HTML)
 		return m;
-	if (base64_decode(*s, strlen(*s), &out) < 0) {
+	if (base64_decode(buf_cstr(text), text->len, &out) < 0) {
 		/* not base64 after all: the text as it is, as feedparser keeps it */
 		buf_fini(&out);
 		return m == M_B64_HTML ? M_HTML : M_TEXT;
@@ -192,8 +192,8 @@ enum fmode feed_xml_unbase64(char **s, enum fmode m)
 		buf_fini(&out);
 		return M_NONE; /* binary, not text */
 	}
-	free(*s);
-	*s = buf_steal(&out);
+	buf_fini(text);
+	*text = out;
 	return m == M_B64_HTML ? M_HTML : M_TEXT;
 }
 
@@ -298,18 +298,23 @@ void feed_xml_markup_end(struct feed_xml *x, const xmlChar *name)
 	feed_xml_collect_append(x, ">", 1);
 }
 
-char *feed_xml_collect_take(struct feed_xml *x)
+char *feed_xml_collect_end(struct feed_xml *x)
 {
-	char *s;
-
 	x->collecting = 0;
-	/* the text holds no NUL (the converter removed them): its length is known */
-	s = malloc(x->text.len + 1);
-	if (s) {
-		memcpy(s, buf_cstr(&x->text), x->text.len);
-		s[x->text.len] = '\0';
-	}
-	buf_reset(&x->text);
-	return s;
+	if (buf_reserve(&x->text, 0) < 0)
+		return NULL;
+	return x->text.data;
 }
 
+char *feed_xml_text_dup(const struct feed_xml *x, const char *s)
+{
+	char *d;
+
+	if (s != x->text.data)
+		return strdup(s);
+	/* the text holds no NUL (the converter removed them): its length is known */
+	d = malloc(x->text.len + 1);
+	if (d)
+		memcpy(d, s, x->text.len + 1);
+	return d;
+}

@@ -219,8 +219,8 @@ char *feed_xml_attr_url(struct feed_xml *x, const struct attrs *at, const char *
 int64_t feed_xml_attr_int(const struct attrs *at, const char *name);
 /* How an Atom text construct (is_content 0) or content (1) is to be read. */
 enum fmode feed_xml_atom_mode(const struct attrs *at, int is_content);
-/* Decodes a base64 field in place (*s is replaced); returns what the text now is. */
-enum fmode feed_xml_unbase64(char **s, enum fmode m);
+/* Decodes a base64 field in place (text is replaced); returns what the text now is. */
+enum fmode feed_xml_unbase64(struct buf *text, enum fmode m);
 /* Collection: the element at the current depth collects its text, read as mode. */
 void feed_xml_collect_start(struct feed_xml *x, enum fmode mode);
 /* Appends to the field, cut (once, with a warning) at the field size limit. */
@@ -231,8 +231,11 @@ void feed_xml_collect_escaped(struct feed_xml *x, const char *s, size_t n);
  * tag to write). */
 int feed_xml_markup_start(struct feed_xml *x, const xmlChar *name, const struct attrs *at);
 void feed_xml_markup_end(struct feed_xml *x, const xmlChar *name);
-/* The collected text (the caller frees it; NULL when out of memory); collection ends. */
-char *feed_xml_collect_take(struct feed_xml *x);
+/* Collection ends: the collected text where it is, in x->text (borrowed until the next
+ * collection starts; the caller may change its bytes in place; NULL when out of memory). */
+char *feed_xml_collect_end(struct feed_xml *x);
+/* A copy of s; s may be the collected text (its length is known then). */
+char *feed_xml_text_dup(const struct feed_xml *x, const char *s);
 
 /* feed_xml_item.c: candidates, the item being built and the feed's fields. */
 void feed_xml_cand_free(struct cand *c);
