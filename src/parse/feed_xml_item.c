@@ -51,8 +51,19 @@ void feed_xml_set_date(int64_t *slot, int *slot_rank, const char *s, int rank)
 
 /* ---- items ------------------------------------------------------------------------------------ */
 
+/* An item as feed_xml_item_reset() leaves it (padding zero too, as memset leaves it there). */
+static const struct raw_item blank_item = {
+	.published = DATE_NONE,
+	.updated = DATE_NONE,
+	.guid_permalink = 1,
+	.a = {.published = DATE_NONE, .updated = DATE_NONE, .fetched = DATE_NONE},
+};
+
 void feed_xml_item_reset(struct raw_item *it)
 {
+	/* an item opens where the last one was emitted and reset: nothing to free again */
+	if (!memcmp(it, &blank_item, sizeof *it))
+		return;
 	feed_xml_cand_free(&it->title);
 	feed_xml_cand_free(&it->summary);
 	feed_xml_cand_free(&it->content);
