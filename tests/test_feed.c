@@ -1552,6 +1552,33 @@ static void test_item_reset(void)
 	}
 }
 
+/* feed_xml_escape_next() against a byte loop: each byte HTML source escapes, and bytes next to
+ * them ('%', '=', '?', 0xA6, 0xBC: one bit away), at every place of strings of 0-40 bytes, from
+ * every start, so that both the sixteen-byte scan and the tail loop find them. */
+static void test_escape_next(void)
+{
+	static const char hits[] = "&<>\"", near[] = "%=?\xa6\xbc.";
+	char buf[48];
+	size_t n, at, from, want, k, j;
+	int bad = 0;
+
+	for (n = 0; n <= 40; n++)
+		for (at = 0; at <= n; at++)
+			for (k = 0; k < sizeof hits - 1; k++) {
+				for (j = 0; j < n; j++)
+					buf[j] = near[(j + k) % (sizeof near - 1)];
+				if (at < n)
+					buf[at] = hits[k];
+				for (from = 0; from <= n; from++) {
+					want = at < n && at >= from ? at : n;
+					if (feed_xml_escape_next(buf, from, n) != want && bad++ < 5)
+						CHECK(0, "escape_next: '%c' at %zu of %zu from %zu: %zu", hits[k],
+						      at, n, from, feed_xml_escape_next(buf, from, n));
+				}
+			}
+	CHECK(bad == 0, "escape_next: %d wrong answers", bad);
+}
+
 int main(void)
 {
 	test_xhtml_escaped();
@@ -1560,6 +1587,7 @@ int main(void)
 	test_section_marker();
 	test_section_late();
 	test_item_reset();
+	test_escape_next();
 	test_xml_fix_places();
 	test_xml_fix_names();
 	test_cdata_random();

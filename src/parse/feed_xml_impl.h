@@ -225,6 +225,8 @@ enum fmode feed_xml_unbase64(struct buf *text, enum fmode m);
 void feed_xml_collect_start(struct feed_xml *x, enum fmode mode);
 /* Appends to the field, cut (once, with a warning) at the field size limit. */
 void feed_xml_collect_append(struct feed_xml *x, const char *s, size_t n);
+/* The first i from i where s[0..n) holds a byte HTML source escapes ('&', '<', '>', '"'), or n. */
+size_t feed_xml_escape_next(const char *s, size_t i, size_t n);
 /* Appends text escaped as HTML source (XHTML text nodes and attribute values). */
 void feed_xml_collect_escaped(struct feed_xml *x, const char *s, size_t n);
 /* Re-serialises a start tag into the field; returns whether it is a void HTML element (no end
