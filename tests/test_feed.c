@@ -1579,6 +1579,46 @@ static void test_escape_next(void)
 	CHECK(bad == 0, "escape_next: %d wrong answers", bad);
 }
 
+/* feed_xml_lookup() (the vocabulary's index) against feed_xml_lookup_scan() (the table's scans):
+ * every name of the vocabulary and words near it (case changed in each letter and throughout, a
+ * letter left out, one added, the first replaced, empty), in every namespace. */
+static void test_vocab_lookup(void)
+{
+	char w[64];
+	const char *name;
+	size_t i, j, len;
+	int ns, bad = 0, tried = 0;
+
+	for (i = 0; (name = feed_xml_vocab_name(i)); i++) {
+		len = strlen(name);
+		for (j = 0; j < 2 * len + 6; j++) {
+			snprintf(w, sizeof w, "%s", name);
+			if (j < len)
+				w[j] ^= 0x20; /* one letter's case */
+			else if (j < 2 * len)
+				memmove(w + (j - len), w + (j - len) + 1, len - (j - len)); /* one left out */
+			else if (j == 2 * len)
+				strcat(w, "s");
+			else if (j == 2 * len + 1)
+				w[0] = 'q';
+			else if (j == 2 * len + 2)
+				w[0] = '\0';
+			else if (j == 2 * len + 3)
+				for (size_t k = 0; k < len; k++)
+					w[k] = (char)(w[k] >= 'a' && w[k] <= 'z' ? w[k] - 32 : w[k]);
+			for (ns = NS_OTHER; ns <= NS_FEEDBURNER; ns++) {
+				tried++;
+				if (feed_xml_lookup((enum ns)ns, w) != feed_xml_lookup_scan((enum ns)ns, w) &&
+				    bad++ < 5)
+					CHECK(0, "vocab_lookup: '%s' in namespace %d: %d, the scans %d", w, ns,
+					      feed_xml_lookup((enum ns)ns, w),
+					      feed_xml_lookup_scan((enum ns)ns, w));
+			}
+		}
+	}
+	CHECK(bad == 0 && tried > 10000, "vocab_lookup: %d of %d wrong", bad, tried);
+}
+
 int main(void)
 {
 	test_xhtml_escaped();
@@ -1588,6 +1628,7 @@ int main(void)
 	test_section_late();
 	test_item_reset();
 	test_escape_next();
+	test_vocab_lookup();
 	test_xml_fix_places();
 	test_xml_fix_names();
 	test_cdata_random();

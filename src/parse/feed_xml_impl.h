@@ -197,6 +197,13 @@ void feed_xml_diag(struct feed_xml *x, int is_error, const char *msg);
 /* feed_xml_elements.c: the namespace of a URI (or, without one, of a prefix used undeclared)
  * and the element a name is, cached per parser. */
 enum ns feed_xml_ns_of(const xmlChar *uri, const xmlChar *prefix);
+/* The element a name is in a namespace: from an index of the vocabulary (feed_xml_lookup), and
+ * by scans of the table as it was read before the index (feed_xml_lookup_scan, for tests);
+ * feed_xml_vocab_name(i) lists the vocabulary's names. */
+enum el feed_xml_lookup(enum ns ns, const char *name);
+enum el feed_xml_lookup_scan(enum ns ns, const char *name);
+const char *feed_xml_vocab_name(size_t i);
+/* The element a name is, cached per parser. */
 enum el feed_xml_element_of(struct feed_xml *x, const xmlChar *name, const xmlChar *prefix,
 			    const xmlChar *uri);
 
