@@ -20,9 +20,10 @@ static void push_base_lang(struct feed_xml *x, struct frame *f, const struct att
 	static const char xml_ns[] = "http://www.w3.org/XML/1998/namespace";
 	char *v;
 
+	if (!at->n)
+		return; /* most elements have no attributes */
 	/* a plain "base" attribute counts as xml:base, as in feedparser (CDF's BASE) */
-	if ((v = feed_xml_attr_get(at, xml_ns, "base")) ||
-	    (at->n && (v = feed_xml_attr_get_ci(at, "base")))) {
+	if ((v = feed_xml_attr_get(at, xml_ns, "base")) || (v = feed_xml_attr_get_ci(at, "base"))) {
 		char *r = url_resolve(cur_base(x), v);
 
 		free(v);
