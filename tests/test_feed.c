@@ -1619,6 +1619,51 @@ static void test_vocab_lookup(void)
 	CHECK(bad == 0 && tried > 10000, "vocab_lookup: %d of %d wrong", bad, tried);
 }
 
+/* feed_xml_attr_base_lang() against the lookups it stands for, feed_xml_attr_get() and
+ * feed_xml_attr_get_ci(): 200,000 random lists of 0-5 attributes named base, BASE, Base, lang,
+ * LANG, bases, b, l, la, href, langs, in no namespace, the XML namespace or another. */
+static void test_attr_base_lang(void)
+{
+	static const char *const names[] = {"base", "BASE", "Base", "lang", "LANG", "bases", "b",
+					    "l", "la", "href", "langs", "bASE"};
+	static const char xml_ns[] = "http://www.w3.org/XML/1998/namespace";
+	static const char *const uris[] = {NULL, xml_ns, "http://example.org/ns"};
+	static const char *const values[] = {"v0", "v1", "", "v3", "v4"};
+	const xmlChar *v[25];
+	struct attrs at = {v, 0};
+	unsigned seed = 7;
+	int t, i, bad = 0;
+
+	for (t = 0; t < 200000; t++) {
+		char *base, *lang, *want_base, *want_lang;
+
+		at.n = (int)(rand_r(&seed) % 6);
+		for (i = 0; i < at.n; i++) {
+			const char *val = values[i];
+
+			v[5 * i] = (const xmlChar *)names[rand_r(&seed) % 12];
+			v[5 * i + 1] = NULL;
+			v[5 * i + 2] = (const xmlChar *)uris[rand_r(&seed) % 3];
+			v[5 * i + 3] = (const xmlChar *)val;
+			v[5 * i + 4] = (const xmlChar *)val + strlen(val);
+		}
+		feed_xml_attr_base_lang(&at, &base, &lang);
+		want_base = feed_xml_attr_get(&at, xml_ns, "base");
+		if (!want_base && at.n)
+			want_base = feed_xml_attr_get_ci(&at, "base");
+		want_lang = feed_xml_attr_get(&at, xml_ns, "lang");
+		if (strcmp(s(base), s(want_base)) || strcmp(s(lang), s(want_lang)))
+			if (bad++ < 5)
+				CHECK(0, "attr_base_lang: list %d: base %s lang %s, expected %s and %s", t,
+				      s(base), s(lang), s(want_base), s(want_lang));
+		free(base);
+		free(lang);
+		free(want_base);
+		free(want_lang);
+	}
+	CHECK(bad == 0, "attr_base_lang: %d of 200000 lists read otherwise", bad);
+}
+
 int main(void)
 {
 	test_xhtml_escaped();
@@ -1629,6 +1674,7 @@ int main(void)
 	test_item_reset();
 	test_escape_next();
 	test_vocab_lookup();
+	test_attr_base_lang();
 	test_xml_fix_places();
 	test_xml_fix_names();
 	test_cdata_random();

@@ -114,6 +114,36 @@ int feed_xml_attr_get_exists(const struct attrs *at, const char *name)
 	return 0;
 }
 
+/* feed_xml_attr_get(at, XML_NS, "base"), else feed_xml_attr_get_ci(at, "base") (a plain "base"
+ * counts as xml:base, as in feedparser: CDF's BASE), and feed_xml_attr_get(at, XML_NS, "lang"),
+ * in one pass that passes over names starting with neither 'b' nor 'l'. */
+void feed_xml_attr_base_lang(const struct attrs *at, char **base, char **lang)
+{
+	static const char xml_ns[] = "http://www.w3.org/XML/1998/namespace";
+	int i, xb = -1, pb = -1, xl = -1;
+
+	for (i = 0; i < at->n; i++) {
+		const xmlChar **a = at->v + 5 * i;
+		const char *name = (const char *)a[0], *uri = (const char *)a[2];
+		int c = name[0] | 0x20;
+
+		if (c == 'b' && uri && xb < 0 && !strcmp(name, "base") && !strcmp(uri, xml_ns))
+			xb = i;
+		else if (c == 'b' && !uri && pb < 0 && !strcasecmp(name, "base"))
+			pb = i;
+		else if (c == 'l' && uri && xl < 0 && !strcmp(name, "lang") && !strcmp(uri, xml_ns))
+			xl = i;
+	}
+	if (xb < 0)
+		xb = pb;
+	*base = xb < 0 ? NULL
+		       : strndup((const char *)at->v[5 * xb + 3],
+				 (size_t)(at->v[5 * xb + 4] - at->v[5 * xb + 3]));
+	*lang = xl < 0 ? NULL
+		       : strndup((const char *)at->v[5 * xl + 3],
+				 (size_t)(at->v[5 * xl + 4] - at->v[5 * xl + 3]));
+}
+
 char *feed_xml_attr_url(struct feed_xml *x, const struct attrs *at, const char *name)
 {
 	char *v = feed_xml_attr_get(at, NULL, name), *r;

@@ -219,6 +219,8 @@ char *feed_xml_to_text(const struct feed_xml *x, const char *s, enum fmode mode,
 char *feed_xml_attr_get(const struct attrs *at, const char *ns_uri, const char *name);
 /* An attribute without namespace, its name matched without regard to case. */
 char *feed_xml_attr_get_ci(const struct attrs *at, const char *name);
+/* The xml:base (else a plain BASE) and xml:lang values, copied, in one pass (NULL: absent). */
+void feed_xml_attr_base_lang(const struct attrs *at, char **base, char **lang);
 int feed_xml_attr_get_exists(const struct attrs *at, const char *name);
 /* An attribute's URL resolved against the xml:base in effect. */
 char *feed_xml_attr_url(struct feed_xml *x, const struct attrs *at, const char *name);
