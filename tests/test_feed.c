@@ -1664,6 +1664,37 @@ static void test_attr_base_lang(void)
 	CHECK(bad == 0, "attr_base_lang: %d of 200000 lists read otherwise", bad);
 }
 
+/* itunes:keywords and media:keywords: one category per comma-separated word, the blanks around
+ * each (space, tab, CR, LF) dropped, empty ones skipped. */
+static void test_keywords(void)
+{
+	static const char doc[] =
+		"<rss xmlns:itunes=\"http://www.itunes.com/dtds/podcast-1.0.dtd\" "
+		"xmlns:media=\"http://search.yahoo.com/mrss/\"><channel>"
+		"<item><title>1</title><itunes:keywords> a , b,,c ,&#9; d&#13;&#10;, e e ,"
+		"</itunes:keywords></item>"
+		"<item><title>2</title><media:keywords>x</media:keywords></item>"
+		"<item><title>3</title><itunes:keywords>  ,&#13; ,</itunes:keywords></item>"
+		"<item><title>4</title><itunes:keywords><![CDATA[\tp,\r\nq\r\n]]></itunes:keywords>"
+		"</item></channel></rss>";
+	static const char *const want[] = {"a|b|c|d|e e|", "x|", "", "p|q|"};
+	struct result r;
+	struct buf got = BUF_INIT;
+	size_t i;
+	int k;
+
+	parse(doc, NULL, &r);
+	CHECK(r.n == 4, "keywords: 4 items, got %d (%s)", r.n, r.error);
+	for (k = 0; k < r.n && k < 4; k++) {
+		buf_reset(&got);
+		for (i = 0; i < r.v[k].n_categories; i++)
+			buf_printf(&got, "%s|", r.v[k].categories[i]);
+		CHECK_STR(buf_cstr(&got), want[k], "keywords: item %d's categories", k + 1);
+	}
+	result_free(&r);
+	buf_fini(&got);
+}
+
 int main(void)
 {
 	test_xhtml_escaped();
@@ -1675,6 +1706,7 @@ int main(void)
 	test_escape_next();
 	test_vocab_lookup();
 	test_attr_base_lang();
+	test_keywords();
 	test_xml_fix_places();
 	test_xml_fix_names();
 	test_cdata_random();

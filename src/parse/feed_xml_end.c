@@ -12,6 +12,20 @@
 
 /* ---- fields --------------------------------------------------------------------------------- */
 
+/* s without the blanks feed_xml_trim_dup() drops around it, cut where it is. */
+static char *trim_in_place(char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--;
+	s[n] = '\0';
+	return s;
+}
+
 /* Splits "john@example.com (John Doe)", "John Doe <john@example.com>" and plain names. */
 static void add_person_string(struct person **v, size_t *n, const char *s)
 {
@@ -267,12 +281,9 @@ static void end_item_meta(struct feed_xml *x, enum el el, char *s)
 	case E_ITUNES_KEYWORDS: {
 		char *save = NULL, *tok;
 
-		for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			char *t = feed_xml_trim_dup(tok);
-
-			article_add_category(&it->a, t);
-			free(t);
-		}
+		/* the tokens trimmed where they are: s is the collected text, ours to change */
+		for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+			article_add_category(&it->a, trim_in_place(tok));
 		break;
 	}
 	default:

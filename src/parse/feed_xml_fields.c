@@ -357,7 +357,7 @@ void feed_xml_markup_end(struct feed_xml *x, const xmlChar *name)
 char *feed_xml_collect_end(struct feed_xml *x)
 {
 	x->collecting = 0;
-	if (buf_reserve(&x->text, 0) < 0)
+	if (!x->text.data && buf_reserve(&x->text, 0) < 0)
 		return NULL;
 	return x->text.data;
 }
