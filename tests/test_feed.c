@@ -1695,6 +1695,47 @@ static void test_keywords(void)
 	buf_fini(&got);
 }
 
+/* A field at the size limit: every length from 40 to 60 bytes (ASCII, and with a two-byte
+ * character across the limit) against max_field = 50, read in chunks of 1-7 bytes: up to the
+ * limit it is whole and nothing is said; past it, it is cut on a whole character at or under
+ * the limit, with a warning. */
+static void test_field_limit(void)
+{
+	struct feed_parser_opts o = {0};
+	struct buf doc = BUF_INIT, text = BUF_INIT;
+	struct result r;
+	size_t len, chunk, want;
+	int wide;
+
+	o.max_field = 50;
+	for (wide = 0; wide < 2; wide++)
+		for (len = 40; len <= 60; len++)
+			for (chunk = 1; chunk <= 7; chunk++) {
+				buf_reset(&text);
+				while (text.len < len)
+					buf_puts(&text, wide && text.len + 2 <= len && text.len % 5 == 4
+								? "\xc3\xa9"
+								: "x");
+				buf_reset(&doc);
+				buf_printf(&doc, "<rss><channel><item><title>%s</title></item></channel></rss>",
+					   buf_cstr(&text));
+				parse_opts(buf_cstr(&doc), doc.len, &o, chunk, &r);
+				want = text.len;
+				if (want > 50)
+					for (want = 50; (text.data[want] & 0xC0) == 0x80; want--)
+						;
+				CHECK(r.n == 1 && strlen(s(r.v[0].title)) == want &&
+					      !strncmp(s(r.v[0].title), buf_cstr(&text), want),
+				      "field_limit: %zu bytes (wide %d, chunks of %zu): %zu kept, %zu expected",
+				      text.len, wide, chunk, r.n ? strlen(s(r.v[0].title)) : 0, want);
+				CHECK((text.len > 50) == (strstr(r.warning, "cut at its size limit") != NULL),
+				      "field_limit: %zu bytes: warning '%s'", text.len, r.warning);
+				result_free(&r);
+			}
+	buf_fini(&doc);
+	buf_fini(&text);
+}
+
 int main(void)
 {
 	test_xhtml_escaped();
@@ -1707,6 +1748,7 @@ int main(void)
 	test_vocab_lookup();
 	test_attr_base_lang();
 	test_keywords();
+	test_field_limit();
 	test_xml_fix_places();
 	test_xml_fix_names();
 	test_cdata_random();

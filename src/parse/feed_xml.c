@@ -203,6 +203,7 @@ struct feed_xml *feed_xml_new(const struct feed_parser_opts *o, struct feed_info
 	x->ud = ud;
 	x->fupdated = DATE_NONE;
 	x->repair_utf8 = 1;
+	x->max_field = o->max_field ? o->max_field : FEED_MAX_FIELD_DEFAULT;
 	feed_xml_item_reset(&x->item);
 
 	xmlSetExternalEntityLoader(no_loader);

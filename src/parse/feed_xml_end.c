@@ -12,19 +12,6 @@
 
 /* ---- fields --------------------------------------------------------------------------------- */
 
-/* s without the blanks feed_xml_trim_dup() drops around it, cut where it is. */
-static char *trim_in_place(char *s)
-{
-	size_t n;
-
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
-		n--;
-	s[n] = '\0';
-	return s;
-}
 
 /* Splits "john@example.com (John Doe)", "John Doe <john@example.com>" and plain names. */
 static void add_person_string(struct person **v, size_t *n, const char *s)
@@ -283,7 +270,7 @@ static void end_item_meta(struct feed_xml *x, enum el el, char *s)
 
 		/* the tokens trimmed where they are: s is the collected text, ours to change */
 		for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-			article_add_category(&it->a, trim_in_place(tok));
+			article_add_category(&it->a, feed_xml_trim_in_place(tok));
 		break;
 	}
 	default:
@@ -331,12 +318,8 @@ static void end_item_field(struct feed_xml *x, enum el el, char *s)
 		offer(x, &it->guid, s, M_TEXT, 2);
 		return;
 	case E_FB_ORIGLINK:
-		if (!it->origlink && !is_blank(s)) {
-			char *t = feed_xml_trim_dup(s);
-
-			it->origlink = url_resolve(cur_base(x), t);
-			free(t);
-		}
+		if (!it->origlink && !is_blank(s))
+			it->origlink = url_resolve(cur_base(x), feed_xml_trim_in_place(s));
 		break;
 	default:
 		end_item_meta(x, el, s);
@@ -344,7 +327,7 @@ static void end_item_field(struct feed_xml *x, enum el el, char *s)
 	}
 }
 
-static void end_author_field(struct feed_xml *x, enum el el, const char *s)
+static void end_author_field(struct feed_xml *x, enum el el, char *s)
 {
 	struct person *p = &x->item.author;
 	char **slot = el == E_NAME    ? &p->name
@@ -356,10 +339,7 @@ static void end_author_field(struct feed_xml *x, enum el el, const char *s)
 		if (el == E_NAME) {
 			*slot = feed_xml_to_text(x, s, M_GUESS, HTML_INLINE);
 		} else if (el == E_URI) {
-			char *t = feed_xml_trim_dup(s);
-
-			*slot = url_resolve(cur_base(x), t);
-			free(t);
+			*slot = url_resolve(cur_base(x), feed_xml_trim_in_place(s));
 		} else {
 			*slot = feed_xml_trim_dup(s);
 		}
@@ -379,11 +359,10 @@ static void end_field(struct feed_xml *x, enum el el)
 	if (!s || x->cmode == M_NONE)
 		return;
 	if (el == E_ATOM_LINK) {
-		char *t = feed_xml_trim_dup(s), *u = t ? url_resolve(cur_base(x), t) : NULL;
+		char *u = url_resolve(cur_base(x), feed_xml_trim_in_place(s));
 
 		if (!x->skip && !x->in_author)
 			feed_xml_add_link(x, u, x->plink_rel, x->plink_type, NULL, -1);
-		free(t);
 		free(u);
 		return;
 	}

@@ -31,6 +31,20 @@ char *feed_xml_trim_dup(const char *s)
 	return strndup(s, n);
 }
 
+/* s without the blanks feed_xml_trim_dup() drops around it, cut where it is. */
+char *feed_xml_trim_in_place(char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--;
+	s[n] = '\0';
+	return s;
+}
+
 /* A language tag as RFC 5646 writes it: "en_US" (a locale name) becomes "en-US". NULL when
  * blank. */
 char *feed_xml_lang_dup(const char *s)
@@ -242,9 +256,10 @@ void feed_xml_collect_start(struct feed_xml *x, enum fmode mode)
 	x->frames[x->depth].collect = 1;
 }
 
-void feed_xml_collect_append(struct feed_xml *x, const char *s, size_t n)
+/* feed_xml_collect_append() of what does not fit: what fits is kept, the field is cut. */
+void feed_xml_collect_append_cut(struct feed_xml *x, const char *s, size_t n)
 {
-	size_t max = x->opts->max_field ? x->opts->max_field : FEED_MAX_FIELD_DEFAULT;
+	size_t max = x->max_field;
 
 	if (x->cut)
 		return;

@@ -126,6 +126,7 @@ struct feed_xml {
 	int collecting; /* depth of the element that collects, 0 when none */
 	enum fmode cmode;
 	int cut;
+	size_t max_field; /* the size a field is cut at */
 
 	char *bases[MAX_DEPTH + 2];
 	int nbases;
@@ -210,6 +211,8 @@ enum el feed_xml_element_of(struct feed_xml *x, const xmlChar *name, const xmlCh
 /* feed_xml_fields.c: text helpers, attributes, how a field is read, and its collection. The
  * char * results are the caller's to free; NULL when absent (or out of memory). */
 char *feed_xml_trim_dup(const char *s);
+/* s without those blanks, cut where it is (s's bytes are changed). */
+char *feed_xml_trim_in_place(char *s);
 /* A language tag as RFC 5646 writes it ("en_US" becomes "en-US"); NULL when blank. */
 char *feed_xml_lang_dup(const char *s);
 /* A collected text as plain text in the given layout; NULL when it holds nothing. */
@@ -233,7 +236,15 @@ enum fmode feed_xml_unbase64(struct buf *text, enum fmode m);
 /* Collection: the element at the current depth collects its text, read as mode. */
 void feed_xml_collect_start(struct feed_xml *x, enum fmode mode);
 /* Appends to the field, cut (once, with a warning) at the field size limit. */
-void feed_xml_collect_append(struct feed_xml *x, const char *s, size_t n);
+void feed_xml_collect_append_cut(struct feed_xml *x, const char *s, size_t n);
+static inline void feed_xml_collect_append(struct feed_xml *x, const char *s, size_t n)
+{
+	/* inline: text comes in many short pieces, nearly all of which fit */
+	if (!x->cut && x->text.len + n <= x->max_field)
+		buf_append(&x->text, s, n);
+	else
+		feed_xml_collect_append_cut(x, s, n);
+}
 /* The first i from i where s[0..n) holds a byte HTML source escapes ('&', '<', '>', '"'), or n. */
 size_t feed_xml_escape_next(const char *s, size_t i, size_t n);
 /* Appends text escaped as HTML source (XHTML text nodes and attribute values). */

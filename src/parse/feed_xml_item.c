@@ -157,10 +157,8 @@ void feed_xml_item_emit(struct feed_xml *x)
 	}
 	/* the link: an Atom alternate link, the RSS link, or a permalink guid */
 	if (it->link.s && !is_blank(it->link.s)) {
-		char *t = feed_xml_trim_dup(it->link.s);
-
-		a->url = url_resolve(it->link.base, t);
-		free(t);
+		/* the item's own copy, not read again: trimmed where it is */
+		a->url = url_resolve(it->link.base, feed_xml_trim_in_place(it->link.s));
 	} else if (a->guid && it->guid.s && it->guid_permalink && looks_like_url(a->guid)) {
 		a->url = strdup(a->guid);
 	} else if (it->about && looks_like_url(it->about)) {
