@@ -14,6 +14,8 @@
 #include "check.h"
 #include "date.h"
 #include "feed.h"
+#include "feed_xml.h"
+#include "feed_xml_impl.h"
 #include "xml_fix.h"
 
 #define MAX 16
@@ -1656,6 +1658,272 @@ static void test_read_fd(void)
 	}
 }
 
+/* A section whose marker libxml2 reaches during a later push (here it waits for the ';' of an
+ * unfinished reference): its text is put aside, and read where its marker stands, in order;
+ * one reached during its own push is read where the caller holds it. */
+static int keep_late(void *ud, struct article *a, const struct feed_info *f)
+{
+	struct buf *out = ud;
+
+	(void)f;
+	buf_printf(out, "[%s|%s]", s(a->title), s(a->body));
+	return 0;
+}
+
+static void test_section_late(void)
+{
+	static const char *const pieces[] = {"<rss><channel><item><title>a &amp", "B\nB", "C",
+					     "; c</title><description>", "D\nD", "",
+					     "</description></item><item><title>", "E", "",
+					     "</title></item></channel></rss>"};
+	static const int section[] = {0, 1, 1, 0, 1, 0, 0, 1, 0, 0};
+	struct feed_parser_opts o = {0};
+	struct feed_info fi;
+	struct buf out = BUF_INIT;
+	struct feed_xml *x;
+	size_t i;
+	int rc = 0;
+
+	memset(&fi, 0, sizeof fi);
+	x = feed_xml_new(&o, &fi, keep_late, NULL, &out);
+	for (i = 0; x && i < sizeof pieces / sizeof *pieces; i++) {
+		size_t n = strlen(pieces[i]);
+
+		rc |= section[i] ? feed_xml_push_section(x, pieces[i], n)
+				 : feed_xml_push(x, pieces[i], n, i + 1 == sizeof pieces / sizeof *pieces);
+	}
+	CHECK(rc == 0, "section_late: every push is taken (%d)", rc);
+	CHECK_STR(buf_cstr(&out), "[a B BC; c|D D][E|(null)]",
+		  "section_late: the sections' text where their markers are");
+	feed_xml_free(x);
+	buf_fini(&out);
+}
+
+/* feed_xml_item_reset() on an item it already reset returns at once; any other item, however
+ * little differs (a date, a flag, one string), is reset in full and its memory freed (the ASan
+ * build's leak check sees a string left behind). */
+static void test_item_reset(void)
+{
+	struct raw_item it, blank;
+	int k;
+
+	memset(&it, 0, sizeof it);
+	feed_xml_item_reset(&it);
+	memcpy(&blank, &it, sizeof it);
+	feed_xml_item_reset(&it);
+	CHECK(!memcmp(&it, &blank, sizeof it), "item_reset: a blank item stays blank");
+	CHECK(it.published == DATE_NONE && it.a.fetched == DATE_NONE && it.guid_permalink == 1,
+	      "item_reset: a reset item has no dates and a permalink guid");
+	for (k = 0; k < 6; k++) {
+		switch (k) {
+		case 0:
+			it.a.title = strdup("t");
+			break;
+		case 1:
+			it.title.s = strdup("t");
+			break;
+		case 2:
+			it.author.uri = strdup("u");
+			break;
+		case 3:
+			it.published = 5;
+			break;
+		case 4:
+			it.guid_permalink = 0;
+			break;
+		default:
+			article_add_category(&it.a, "c");
+			break;
+		}
+		feed_xml_item_reset(&it);
+		CHECK(!memcmp(&it, &blank, sizeof it), "item_reset: change %d undone", k);
+	}
+}
+
+/* feed_xml_escape_next() against a byte loop: each byte HTML source escapes, and bytes next to
+ * them ('%', '=', '?', 0xA6, 0xBC: one bit away), at every place of strings of 0-40 bytes, from
+ * every start, so that both the sixteen-byte scan and the tail loop find them. */
+static void test_escape_next(void)
+{
+	static const char hits[] = "&<>\"", near[] = "%=?\xa6\xbc.";
+	char buf[48];
+	size_t n, at, from, want, k, j;
+	int bad = 0;
+
+	for (n = 0; n <= 40; n++)
+		for (at = 0; at <= n; at++)
+			for (k = 0; k < sizeof hits - 1; k++) {
+				for (j = 0; j < n; j++)
+					buf[j] = near[(j + k) % (sizeof near - 1)];
+				if (at < n)
+					buf[at] = hits[k];
+				for (from = 0; from <= n; from++) {
+					want = at < n && at >= from ? at : n;
+					if (feed_xml_escape_next(buf, from, n) != want && bad++ < 5)
+						CHECK(0, "escape_next: '%c' at %zu of %zu from %zu: %zu", hits[k],
+						      at, n, from, feed_xml_escape_next(buf, from, n));
+				}
+			}
+	CHECK(bad == 0, "escape_next: %d wrong answers", bad);
+}
+
+/* feed_xml_lookup() (the vocabulary's index) against feed_xml_lookup_scan() (the table's scans):
+ * every name of the vocabulary and words near it (case changed in each letter and throughout, a
+ * letter left out, one added, the first replaced, empty), in every namespace. */
+static void test_vocab_lookup(void)
+{
+	char w[64];
+	const char *name;
+	size_t i, j, len;
+	int ns, bad = 0, tried = 0;
+
+	for (i = 0; (name = feed_xml_vocab_name(i)); i++) {
+		len = strlen(name);
+		for (j = 0; j < 2 * len + 6; j++) {
+			snprintf(w, sizeof w, "%s", name);
+			if (j < len)
+				w[j] ^= 0x20; /* one letter's case */
+			else if (j < 2 * len)
+				memmove(w + (j - len), w + (j - len) + 1, len - (j - len)); /* one left out */
+			else if (j == 2 * len)
+				strcat(w, "s");
+			else if (j == 2 * len + 1)
+				w[0] = 'q';
+			else if (j == 2 * len + 2)
+				w[0] = '\0';
+			else if (j == 2 * len + 3)
+				for (size_t k = 0; k < len; k++)
+					w[k] = (char)(w[k] >= 'a' && w[k] <= 'z' ? w[k] - 32 : w[k]);
+			for (ns = NS_OTHER; ns <= NS_FEEDBURNER; ns++) {
+				tried++;
+				if (feed_xml_lookup((enum ns)ns, w) != feed_xml_lookup_scan((enum ns)ns, w) &&
+				    bad++ < 5)
+					CHECK(0, "vocab_lookup: '%s' in namespace %d: %d, the scans %d", w, ns,
+					      feed_xml_lookup((enum ns)ns, w),
+					      feed_xml_lookup_scan((enum ns)ns, w));
+			}
+		}
+	}
+	CHECK(bad == 0 && tried > 10000, "vocab_lookup: %d of %d wrong", bad, tried);
+}
+
+/* feed_xml_attr_base_lang() against the lookups it stands for, feed_xml_attr_get() and
+ * feed_xml_attr_get_ci(): 200,000 random lists of 0-5 attributes named base, BASE, Base, lang,
+ * LANG, bases, b, l, la, href, langs, in no namespace, the XML namespace or another. */
+static void test_attr_base_lang(void)
+{
+	static const char *const names[] = {"base", "BASE", "Base", "lang", "LANG", "bases", "b",
+					    "l", "la", "href", "langs", "bASE"};
+	static const char xml_ns[] = "http://www.w3.org/XML/1998/namespace";
+	static const char *const uris[] = {NULL, xml_ns, "http://example.org/ns"};
+	static const char *const values[] = {"v0", "v1", "", "v3", "v4"};
+	const xmlChar *v[25];
+	struct attrs at = {v, 0};
+	unsigned seed = 7;
+	int t, i, bad = 0;
+
+	for (t = 0; t < 200000; t++) {
+		char *base, *lang, *want_base, *want_lang;
+
+		at.n = (int)(rand_r(&seed) % 6);
+		for (i = 0; i < at.n; i++) {
+			const char *val = values[i];
+
+			v[5 * i] = (const xmlChar *)names[rand_r(&seed) % 12];
+			v[5 * i + 1] = NULL;
+			v[5 * i + 2] = (const xmlChar *)uris[rand_r(&seed) % 3];
+			v[5 * i + 3] = (const xmlChar *)val;
+			v[5 * i + 4] = (const xmlChar *)val + strlen(val);
+		}
+		feed_xml_attr_base_lang(&at, &base, &lang);
+		want_base = feed_xml_attr_get(&at, xml_ns, "base");
+		if (!want_base && at.n)
+			want_base = feed_xml_attr_get_ci(&at, "base");
+		want_lang = feed_xml_attr_get(&at, xml_ns, "lang");
+		if (strcmp(s(base), s(want_base)) || strcmp(s(lang), s(want_lang)))
+			if (bad++ < 5)
+				CHECK(0, "attr_base_lang: list %d: base %s lang %s, expected %s and %s", t,
+				      s(base), s(lang), s(want_base), s(want_lang));
+		free(base);
+		free(lang);
+		free(want_base);
+		free(want_lang);
+	}
+	CHECK(bad == 0, "attr_base_lang: %d of 200000 lists read otherwise", bad);
+}
+
+/* itunes:keywords and media:keywords: one category per comma-separated word, the blanks around
+ * each (space, tab, CR, LF) dropped, empty ones skipped. */
+static void test_keywords(void)
+{
+	static const char doc[] =
+		"<rss xmlns:itunes=\"http://www.itunes.com/dtds/podcast-1.0.dtd\" "
+		"xmlns:media=\"http://search.yahoo.com/mrss/\"><channel>"
+		"<item><title>1</title><itunes:keywords> a , b,,c ,&#9; d&#13;&#10;, e e ,"
+		"</itunes:keywords></item>"
+		"<item><title>2</title><media:keywords>x</media:keywords></item>"
+		"<item><title>3</title><itunes:keywords>  ,&#13; ,</itunes:keywords></item>"
+		"<item><title>4</title><itunes:keywords><![CDATA[\tp,\r\nq\r\n]]></itunes:keywords>"
+		"</item></channel></rss>";
+	static const char *const want[] = {"a|b|c|d|e e|", "x|", "", "p|q|"};
+	struct result r;
+	struct buf got = BUF_INIT;
+	size_t i;
+	int k;
+
+	parse(doc, NULL, &r);
+	CHECK(r.n == 4, "keywords: 4 items, got %d (%s)", r.n, r.error);
+	for (k = 0; k < r.n && k < 4; k++) {
+		buf_reset(&got);
+		for (i = 0; i < r.v[k].n_categories; i++)
+			buf_printf(&got, "%s|", r.v[k].categories[i]);
+		CHECK_STR(buf_cstr(&got), want[k], "keywords: item %d's categories", k + 1);
+	}
+	result_free(&r);
+	buf_fini(&got);
+}
+
+/* A field at the size limit: every length from 40 to 60 bytes (ASCII, and with a two-byte
+ * character across the limit) against max_field = 50, read in chunks of 1-7 bytes: up to the
+ * limit it is whole and nothing is said; past it, it is cut on a whole character at or under
+ * the limit, with a warning. */
+static void test_field_limit(void)
+{
+	struct feed_parser_opts o = {0};
+	struct buf doc = BUF_INIT, text = BUF_INIT;
+	struct result r;
+	size_t len, chunk, want;
+	int wide;
+
+	o.max_field = 50;
+	for (wide = 0; wide < 2; wide++)
+		for (len = 40; len <= 60; len++)
+			for (chunk = 1; chunk <= 7; chunk++) {
+				buf_reset(&text);
+				while (text.len < len)
+					buf_puts(&text, wide && text.len + 2 <= len && text.len % 5 == 4
+								? "\xc3\xa9"
+								: "x");
+				buf_reset(&doc);
+				buf_printf(&doc, "<rss><channel><item><title>%s</title></item></channel></rss>",
+					   buf_cstr(&text));
+				parse_opts(buf_cstr(&doc), doc.len, &o, chunk, &r);
+				want = text.len;
+				if (want > 50)
+					for (want = 50; (text.data[want] & 0xC0) == 0x80; want--)
+						;
+				CHECK(r.n == 1 && strlen(s(r.v[0].title)) == want &&
+					      !strncmp(s(r.v[0].title), buf_cstr(&text), want),
+				      "field_limit: %zu bytes (wide %d, chunks of %zu): %zu kept, %zu expected",
+				      text.len, wide, chunk, r.n ? strlen(s(r.v[0].title)) : 0, want);
+				CHECK((text.len > 50) == (strstr(r.warning, "cut at its size limit") != NULL),
+				      "field_limit: %zu bytes: warning '%s'", text.len, r.warning);
+				result_free(&r);
+			}
+	buf_fini(&doc);
+	buf_fini(&text);
+}
+
 int main(void)
 {
 	test_read_fd();
@@ -1663,6 +1931,13 @@ int main(void)
 	test_xhtml_void();
 	test_native_sections();
 	test_section_marker();
+	test_section_late();
+	test_item_reset();
+	test_escape_next();
+	test_vocab_lookup();
+	test_attr_base_lang();
+	test_keywords();
+	test_field_limit();
 	test_xml_fix_places();
 	test_xml_fix_names();
 	test_cdata_random();

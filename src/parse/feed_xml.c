@@ -72,7 +72,17 @@ static void on_chars(void *ctx, const xmlChar *s, int n)
 	on_text(((xmlParserCtxtPtr)ctx)->_private, s, n);
 }
 
-/* The marker of a section put aside (feed_xml_push_section): its text, where it stood. */
+/* The text of a section put aside: it goes to the SAX side as text found where its marker is. */
+static void section_text(struct feed_xml *x, const char *s, size_t n, long nl)
+{
+	/* libxml2 counted the marker's newlines: the text begins where they began */
+	x->line_adj = nl;
+	on_text(x, (const xmlChar *)s, (int)n);
+	x->line_adj = 0;
+}
+
+/* The marker of a section put aside (feed_xml_push_section): its text, where it stood. The
+ * sections put aside earlier come first; then the one being pushed. */
 static void on_pi(void *ctx, const xmlChar *target, const xmlChar *data)
 {
 	struct feed_xml *x = ((xmlParserCtxtPtr)ctx)->_private;
@@ -80,15 +90,19 @@ static void on_pi(void *ctx, const xmlChar *target, const xmlChar *data)
 	long nl;
 
 	(void)data;
-	if (strcmp((const char *)target, SECTION_PI) != 0 || x->pend_off >= x->pend.len)
+	if (strcmp((const char *)target, SECTION_PI) != 0)
 		return;
+	if (x->pend_off >= x->pend.len) {
+		if (x->sec_live) {
+			x->sec_live = 0;
+			section_text(x, x->sec_text, x->sec_n, x->sec_nl);
+		}
+		return;
+	}
 	memcpy(&n, x->pend.data + x->pend_off, sizeof n);
 	memcpy(&nl, x->pend.data + x->pend_off + sizeof n, sizeof nl);
 	x->pend_off += sizeof n + sizeof nl;
-	/* libxml2 counted the marker's newlines: the text begins where they began */
-	x->line_adj = nl;
-	on_text(x, (const xmlChar *)x->pend.data + x->pend_off, (int)n);
-	x->line_adj = 0;
+	section_text(x, x->pend.data + x->pend_off, n, nl);
 	x->pend_off += n;
 	if (x->pend_off == x->pend.len) {
 		buf_reset(&x->pend);
@@ -189,6 +203,7 @@ struct feed_xml *feed_xml_new(const struct feed_parser_opts *o, struct feed_info
 	x->ud = ud;
 	x->fupdated = DATE_NONE;
 	x->repair_utf8 = 1;
+	x->max_field = o->max_field ? o->max_field : FEED_MAX_FIELD_DEFAULT;
 	feed_xml_item_reset(&x->item);
 
 	xmlSetExternalEntityLoader(no_loader);
@@ -292,14 +307,17 @@ int feed_xml_push_section(struct feed_xml *x, const char *text, size_t n)
 
 	if (x->stopped || x->cancelled || x->ctxt->instate == XML_PARSER_EOF)
 		return feed_xml_push(x, "", 0, 0); /* nothing more is read: nothing put aside */
+	if (n > INT_MAX)
+		return -ENOMEM;
 	for (p = text; (p = memchr(p, '\n', n - (size_t)(p - text))); p++)
 		nl++;
-	if (n > INT_MAX || buf_append(&x->pend, &n, sizeof n) < 0 ||
-	    buf_append(&x->pend, &nl, sizeof nl) < 0 || buf_append(&x->pend, text, n) < 0)
-		return -ENOMEM;
 	/* the bytes the section had ("<![CDATA[" and "]]>" with its text), for the expansion
 	 * check; the marker keeps the section's newlines, and so the document's line numbers */
 	x->bytes_in += n + 12;
+	x->sec_text = text;
+	x->sec_n = n;
+	x->sec_nl = nl;
+	x->sec_live = 1;
 	rc = 0;
 	m = sizeof "<?" SECTION_PI - 1;
 	memcpy(marker, "<?" SECTION_PI, m);
@@ -316,10 +334,18 @@ int feed_xml_push_section(struct feed_xml *x, const char *text, size_t n)
 			m += c;
 		}
 	}
-	if (rc < 0)
-		return rc;
-	memcpy(marker + m, "?>", 2);
-	return push(x, marker, m + 2, 0);
+	if (rc == 0) {
+		memcpy(marker + m, "?>", 2);
+		rc = push(x, marker, m + 2, 0);
+	}
+	/* libxml2 has not reached the marker yet (it waits for more of what comes before) */
+	if (x->sec_live) {
+		x->sec_live = 0;
+		if (buf_append(&x->pend, &n, sizeof n) < 0 || buf_append(&x->pend, &nl, sizeof nl) < 0 ||
+		    buf_append(&x->pend, text, n) < 0)
+			return -ENOMEM;
+	}
+	return rc;
 }
 
 int feed_xml_wellformed(const struct feed_xml *x)

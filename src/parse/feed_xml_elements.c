@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
+#include <threads.h>
 
 #include "feed_xml_impl.h"
 
@@ -123,7 +124,91 @@ enum ns feed_xml_ns_of(const xmlChar *uri, const xmlChar *prefix)
 	return NS_OTHER;
 }
 
+/* The vocabulary indexed three ways, built once: by namespace and name, by the name of an RSS
+ * element in lower case, and by the name of an Atom element. Each slot holds an index into
+ * vocabulary[] plus one (0: empty); the first entry of a key is the one kept, as the scans of
+ * the table found it. */
+#define VOCAB_SLOTS 512
+enum { BY_NAME, BY_RSS_CI, BY_ATOM, N_INDEXES };
+static uint8_t vocab_index[N_INDEXES][VOCAB_SLOTS];
+static once_flag vocab_once = ONCE_FLAG_INIT;
+
+static size_t vocab_hash(int which, enum ns ns, const char *name)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)(which == BY_NAME ? ns : 0);
+
+	for (; *name; name++)
+		h = (h ^ (uint8_t)(which == BY_RSS_CI && *name >= 'A' && *name <= 'Z' ? *name | 0x20
+									      : *name)) * 16777619u;
+	return h & (VOCAB_SLOTS - 1);
+}
+
+/* Whether vocabulary entry i answers the key. */
+static int vocab_match(int which, size_t i, enum ns ns, const char *name)
+{
+	switch (which) {
+	case BY_NAME:
+		return vocabulary[i].ns == ns && !strcmp(vocabulary[i].name, name);
+	case BY_RSS_CI:
+		return vocabulary[i].ns == NS_RSS && !strcasecmp(vocabulary[i].name, name);
+	default:
+		return vocabulary[i].ns == NS_ATOM && !strcmp(vocabulary[i].name, name);
+	}
+}
+
+/* The entry for the key, or -1. */
+static int vocab_find(int which, enum ns ns, const char *name)
+{
+	size_t h = vocab_hash(which, ns, name);
+
+	for (; vocab_index[which][h]; h = (h + 1) & (VOCAB_SLOTS - 1))
+		if (vocab_match(which, vocab_index[which][h] - 1u, ns, name))
+			return vocab_index[which][h] - 1;
+	return -1;
+}
+
+static void vocab_build(void)
+{
+	size_t i;
+	int which;
+
+	for (i = 0; i < sizeof vocabulary / sizeof *vocabulary; i++)
+		for (which = 0; which < N_INDEXES; which++) {
+			enum ns ns = vocabulary[i].ns;
+			size_t h;
+
+			if ((which == BY_RSS_CI && ns != NS_RSS) || (which == BY_ATOM && ns != NS_ATOM) ||
+			    vocab_find(which, ns, vocabulary[i].name) >= 0)
+				continue;
+			h = vocab_hash(which, ns, vocabulary[i].name);
+			while (vocab_index[which][h])
+				h = (h + 1) & (VOCAB_SLOTS - 1);
+			vocab_index[which][h] = (uint8_t)(i + 1);
+		}
+}
+
 static enum el lookup(enum ns ns, const char *name)
+{
+	int i;
+
+	call_once(&vocab_once, vocab_build);
+	if (ns == NS_ATOM03)
+		ns = NS_ATOM;
+	if ((i = vocab_find(BY_NAME, ns, name)) >= 0)
+		return vocabulary[i].el;
+	if (ns != NS_RSS)
+		return E_OTHER;
+	/* RSS 0.9x/2.0 element names are matched without regard to case by feed readers */
+	if ((i = vocab_find(BY_RSS_CI, ns, name)) >= 0)
+		return vocabulary[i].el;
+	/* Atom written without its namespace is still Atom */
+	if ((i = vocab_find(BY_ATOM, ns, name)) >= 0)
+		return vocabulary[i].el;
+	return E_OTHER;
+}
+
+/* lookup() as scans of the table (tests compare the two). */
+enum el feed_xml_lookup_scan(enum ns ns, const char *name)
 {
 	size_t i;
 
@@ -135,17 +220,26 @@ static enum el lookup(enum ns ns, const char *name)
 			return vocabulary[i].el;
 	if (ns != NS_RSS)
 		return E_OTHER;
-	/* RSS 0.9x/2.0 element names are matched without regard to case by feed readers */
 	for (i = 0; i < sizeof vocabulary / sizeof *vocabulary; i++)
 		if (vocabulary[i].ns == ns && (vocabulary[i].name[0] | 0x20) == (name[0] | 0x20) &&
 		    !strcasecmp(vocabulary[i].name, name))
 			return vocabulary[i].el;
-	/* Atom written without its namespace is still Atom */
 	for (i = 0; i < sizeof vocabulary / sizeof *vocabulary; i++)
 		if (vocabulary[i].ns == NS_ATOM && vocabulary[i].name[0] == name[0] &&
 		    !strcmp(vocabulary[i].name, name))
 			return vocabulary[i].el;
 	return E_OTHER;
+}
+
+enum el feed_xml_lookup(enum ns ns, const char *name)
+{
+	return lookup(ns, name);
+}
+
+/* Each name the vocabulary knows, for tests: NULL past the end. */
+const char *feed_xml_vocab_name(size_t i)
+{
+	return i < sizeof vocabulary / sizeof *vocabulary ? vocabulary[i].name : NULL;
 }
 
 enum el feed_xml_element_of(struct feed_xml *x, const xmlChar *name, const xmlChar *prefix,

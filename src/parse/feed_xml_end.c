@@ -12,6 +12,7 @@
 
 /* ---- fields --------------------------------------------------------------------------------- */
 
+
 /* Splits "john@example.com (John Doe)", "John Doe <john@example.com>" and plain names. */
 static void add_person_string(struct person **v, size_t *n, const char *s)
 {
@@ -65,8 +66,8 @@ out:
 	buf_fini(&name);
 }
 
-/* Feed-level language, dates, people and publishing schedule. */
-static void end_feed_meta(struct feed_xml *x, enum el el, char *s)
+/* Feed-level language, dates, people and publishing schedule (s is borrowed). */
+static void end_feed_meta(struct feed_xml *x, enum el el, const char *s)
 {
 	struct feed_info *fi = x->info;
 
@@ -128,34 +129,40 @@ static void end_feed_meta(struct feed_xml *x, enum el el, char *s)
 	default:
 		break;
 	}
-	free(s);
 }
 
-/* Feed-level fields. */
-static void end_feed_field(struct feed_xml *x, enum el el, char *s)
+/* Offers a copy of s (the collected text, or another borrowed string) for candidate c at rank:
+ * copied only when it is taken. */
+static void offer(struct feed_xml *x, struct cand *c, const char *s, enum fmode mode, int rank)
+{
+	if (c->s && c->rank >= rank)
+		return;
+	feed_xml_cand_offer(x, c, feed_xml_text_dup(x, s), mode, rank);
+}
+
+/* Feed-level fields (s is borrowed). */
+static void end_feed_field(struct feed_xml *x, enum el el, const char *s)
 {
 	x->fdirty = 1;
 	switch (el) {
 	case E_TITLE:
-		feed_xml_cand_offer(x, &x->ftitle, s, x->cmode, 2);
+		offer(x, &x->ftitle, s, x->cmode, 2);
 		return;
 	case E_DC_TITLE:
-		feed_xml_cand_offer(x, &x->ftitle, s, M_TEXT, 1);
+		offer(x, &x->ftitle, s, M_TEXT, 1);
 		return;
 	case E_DESCRIPTION:
 	case E_SUBTITLE:
-		feed_xml_cand_offer(x, &x->fsubtitle, s, x->cmode, 2);
+		offer(x, &x->fsubtitle, s, x->cmode, 2);
 		return;
 	case E_DC_DESCRIPTION:
 	case E_ITUNES_SUBTITLE:
 	case E_ITUNES_SUMMARY:
-		feed_xml_cand_offer(x, &x->fsubtitle, s, x->cmode, 1);
+		offer(x, &x->fsubtitle, s, x->cmode, 1);
 		return;
 	case E_LINK:
 		if (!is_blank(s))
-			feed_xml_cand_offer(x, &x->flink, s, M_TEXT, 2);
-		else
-			free(s);
+			offer(x, &x->flink, s, M_TEXT, 2);
 		return;
 	default:
 		end_feed_meta(x, el, s);
@@ -163,14 +170,14 @@ static void end_feed_field(struct feed_xml *x, enum el el, char *s)
 	}
 }
 
-static void cand_set(struct feed_xml *x, struct cand *c, char *s, enum fmode mode)
+static void cand_set(struct feed_xml *x, struct cand *c, const char *s, enum fmode mode)
 {
 	feed_xml_cand_free(c);
-	feed_xml_cand_offer(x, c, s, mode, 1);
+	feed_xml_cand_offer(x, c, feed_xml_text_dup(x, s), mode, 1);
 }
 
 /* description, summary, dc:description, itunes:summary, media:description. */
-static void item_summary_like(struct feed_xml *x, char *s, enum fmode m)
+static void item_summary_like(struct feed_xml *x, const char *s, enum fmode m)
 {
 	struct raw_item *it = &x->item;
 
@@ -179,14 +186,10 @@ static void item_summary_like(struct feed_xml *x, char *s, enum fmode m)
 		it->has_content = 1;
 		if (!it->content.s)
 			cand_set(x, &it->content, s, m);
-		else
-			free(s);
 		return;
 	}
-	if (it->summary_taken && x->depth > it->summary_depth) {
-		free(s);
+	if (it->summary_taken && x->depth > it->summary_depth)
 		return;
-	}
 	cand_set(x, &it->summary, s, m);
 	it->summary_taken = 1;
 	it->summary_depth = x->depth;
@@ -194,27 +197,23 @@ static void item_summary_like(struct feed_xml *x, char *s, enum fmode m)
 
 /* content:encoded, fullitem, Atom content (full = 1); body, xhtml:body (full = 0). The first
  * one is the content; it stands for the summary until one is given. */
-static void item_content_like(struct feed_xml *x, char *s, enum fmode m, int full)
+static void item_content_like(struct feed_xml *x, const char *s, enum fmode m, int full)
 {
 	struct raw_item *it = &x->item;
 
 	if (full)
 		it->has_content = 1;
-	if (m == M_NONE || is_blank(s)) {
-		free(s);
+	if (m == M_NONE || is_blank(s))
 		return;
-	}
 	if (!it->summary_taken) {
 		it->summary_taken = 1;
 		it->summary_depth = x->depth;
 	}
 	if (!it->content.s)
 		cand_set(x, &it->content, s, m);
-	else
-		free(s);
 }
 
-/* Item-level dates, language, people and categories. */
+/* Item-level dates, language, people and categories (s is the collected text, borrowed). */
 static void end_item_meta(struct feed_xml *x, enum el el, char *s)
 {
 	struct raw_item *it = &x->item;
@@ -269,21 +268,17 @@ static void end_item_meta(struct feed_xml *x, enum el el, char *s)
 	case E_ITUNES_KEYWORDS: {
 		char *save = NULL, *tok;
 
-		for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			char *t = feed_xml_trim_dup(tok);
-
-			article_add_category(&it->a, t);
-			free(t);
-		}
+		/* the tokens trimmed where they are: s is the collected text, ours to change */
+		for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+			article_add_category(&it->a, feed_xml_trim_in_place(tok));
 		break;
 	}
 	default:
 		break;
 	}
-	free(s);
 }
 
-/* Item-level fields. */
+/* Item-level fields (s is the collected text, borrowed). */
 static void end_item_field(struct feed_xml *x, enum el el, char *s)
 {
 	struct raw_item *it = &x->item;
@@ -291,10 +286,10 @@ static void end_item_field(struct feed_xml *x, enum el el, char *s)
 
 	switch (el) {
 	case E_TITLE:
-		feed_xml_cand_offer(x, &it->title, s, m, 2);
+		offer(x, &it->title, s, m, 2);
 		return;
 	case E_DC_TITLE:
-		feed_xml_cand_offer(x, &it->title, s, M_GUESS, 1);
+		offer(x, &it->title, s, M_GUESS, 1);
 		return;
 	case E_DESCRIPTION:
 	case E_SUMMARY:
@@ -304,10 +299,10 @@ static void end_item_field(struct feed_xml *x, enum el el, char *s)
 		item_summary_like(x, s, m);
 		return;
 	case E_ITUNES_SUBTITLE:
-		feed_xml_cand_offer(x, &it->subtitle, s, m, 1);
+		offer(x, &it->subtitle, s, m, 1);
 		return;
 	case E_MEDIA_TITLE:
-		feed_xml_cand_offer(x, &it->title, s, M_GUESS, 0);
+		offer(x, &it->title, s, M_GUESS, 0);
 		return;
 	case E_CONTENT_ENCODED:
 	case E_CONTENT:
@@ -316,27 +311,20 @@ static void end_item_field(struct feed_xml *x, enum el el, char *s)
 		return;
 	case E_LINK:
 		if (!is_blank(s))
-			feed_xml_cand_offer(x, &it->link, s, M_TEXT, it->has_alternate ? 1 : 4);
-		else
-			free(s);
+			offer(x, &it->link, s, M_TEXT, it->has_alternate ? 1 : 4);
 		return;
 	case E_GUID:
 	case E_ID:
-		feed_xml_cand_offer(x, &it->guid, s, M_TEXT, 2);
+		offer(x, &it->guid, s, M_TEXT, 2);
 		return;
 	case E_FB_ORIGLINK:
-		if (!it->origlink && !is_blank(s)) {
-			char *t = feed_xml_trim_dup(s);
-
-			it->origlink = url_resolve(cur_base(x), t);
-			free(t);
-		}
+		if (!it->origlink && !is_blank(s))
+			it->origlink = url_resolve(cur_base(x), feed_xml_trim_in_place(s));
 		break;
 	default:
 		end_item_meta(x, el, s);
 		return;
 	}
-	free(s);
 }
 
 static void end_author_field(struct feed_xml *x, enum el el, char *s)
@@ -351,15 +339,11 @@ static void end_author_field(struct feed_xml *x, enum el el, char *s)
 		if (el == E_NAME) {
 			*slot = feed_xml_to_text(x, s, M_GUESS, HTML_INLINE);
 		} else if (el == E_URI) {
-			char *t = feed_xml_trim_dup(s);
-
-			*slot = url_resolve(cur_base(x), t);
-			free(t);
+			*slot = url_resolve(cur_base(x), feed_xml_trim_in_place(s));
 		} else {
 			*slot = feed_xml_trim_dup(s);
 		}
 	}
-	free(s);
 }
 
 /* ---- end tags ------------------------------------------------------------------------------- */
@@ -367,35 +351,29 @@ static void end_author_field(struct feed_xml *x, enum el el, char *s)
 /* A field's text is complete: it goes to the author, the item or the feed it belongs to. */
 static void end_field(struct feed_xml *x, enum el el)
 {
-	char *s = feed_xml_collect_take(x);
+	char *s;
 
-	if (!s)
+	x->cmode = feed_xml_unbase64(&x->text, x->cmode);
+	/* the text is read where it was collected: what is kept is copied */
+	s = feed_xml_collect_end(x);
+	if (!s || x->cmode == M_NONE)
 		return;
-	x->cmode = feed_xml_unbase64(&s, x->cmode);
-	if (x->cmode == M_NONE) {
-		free(s);
-		return;
-	}
 	if (el == E_ATOM_LINK) {
-		char *t = feed_xml_trim_dup(s), *u = t ? url_resolve(cur_base(x), t) : NULL;
+		char *u = url_resolve(cur_base(x), feed_xml_trim_in_place(s));
 
 		if (!x->skip && !x->in_author)
 			feed_xml_add_link(x, u, x->plink_rel, x->plink_type, NULL, -1);
-		free(t);
 		free(u);
-		free(s);
 		return;
 	}
 	if (x->skip) {
-		free(s);
+		return;
 	} else if (x->in_author) {
 		end_author_field(x, el, s);
 	} else if (x->in_item) {
 		end_item_field(x, el, s);
 	} else if (x->in_feed || x->root_ok) {
 		end_feed_field(x, el, s);
-	} else {
-		free(s);
 	}
 }
 

@@ -6,6 +6,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <string.h>
 #include <strings.h>
 
@@ -26,6 +29,20 @@ char *feed_xml_trim_dup(const char *s)
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
 		n--;
 	return strndup(s, n);
+}
+
+/* s without the blanks feed_xml_trim_dup() drops around it, cut where it is. */
+char *feed_xml_trim_in_place(char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--;
+	s[n] = '\0';
+	return s;
 }
 
 /* A language tag as RFC 5646 writes it: "en_US" (a locale name) becomes "en-US". NULL when
@@ -111,6 +128,36 @@ int feed_xml_attr_get_exists(const struct attrs *at, const char *name)
 	return 0;
 }
 
+/* feed_xml_attr_get(at, XML_NS, "base"), else feed_xml_attr_get_ci(at, "base") (a plain "base"
+ * counts as xml:base, as in feedparser: CDF's BASE), and feed_xml_attr_get(at, XML_NS, "lang"),
+ * in one pass that passes over names starting with neither 'b' nor 'l'. */
+void feed_xml_attr_base_lang(const struct attrs *at, char **base, char **lang)
+{
+	static const char xml_ns[] = "http://www.w3.org/XML/1998/namespace";
+	int i, xb = -1, pb = -1, xl = -1;
+
+	for (i = 0; i < at->n; i++) {
+		const xmlChar **a = at->v + 5 * i;
+		const char *name = (const char *)a[0], *uri = (const char *)a[2];
+		int c = name[0] | 0x20;
+
+		if (c == 'b' && uri && xb < 0 && !strcmp(name, "base") && !strcmp(uri, xml_ns))
+			xb = i;
+		else if (c == 'b' && !uri && pb < 0 && !strcasecmp(name, "base"))
+			pb = i;
+		else if (c == 'l' && uri && xl < 0 && !strcmp(name, "lang") && !strcmp(uri, xml_ns))
+			xl = i;
+	}
+	if (xb < 0)
+		xb = pb;
+	*base = xb < 0 ? NULL
+		       : strndup((const char *)at->v[5 * xb + 3],
+				 (size_t)(at->v[5 * xb + 4] - at->v[5 * xb + 3]));
+	*lang = xl < 0 ? NULL
+		       : strndup((const char *)at->v[5 * xl + 3],
+				 (size_t)(at->v[5 * xl + 4] - at->v[5 * xl + 3]));
+}
+
 char *feed_xml_attr_url(struct feed_xml *x, const struct attrs *at, const char *name)
 {
 	char *v = feed_xml_attr_get(at, NULL, name), *r;
@@ -177,13 +224,13 @@ enum fmode feed_xml_atom_mode(const struct attrs *at, int is_content)
 }
 
 /* Decodes a base64 field in place; its mode becomes what the decoded bytes are. */
-enum fmode feed_xml_unbase64(char **s, enum fmode m)
+enum fmode feed_xml_unbase64(struct buf *text, enum fmode m)
 {
 	struct buf out = BUF_INIT;
 
 	if (m != M_B64_TEXT && m != M_B64_HTML)
 		return m;
-	if (base64_decode(*s, strlen(*s), &out) < 0) {
+	if (base64_decode(buf_cstr(text), text->len, &out) < 0) {
 		/* not base64 after all: the text as it is, as feedparser keeps it */
 		buf_fini(&out);
 		return m == M_B64_HTML ? M_HTML : M_TEXT;
@@ -192,8 +239,8 @@ enum fmode feed_xml_unbase64(char **s, enum fmode m)
 		buf_fini(&out);
 		return M_NONE; /* binary, not text */
 	}
-	free(*s);
-	*s = buf_steal(&out);
+	buf_fini(text);
+	*text = out;
 	return m == M_B64_HTML ? M_HTML : M_TEXT;
 }
 
@@ -209,9 +256,10 @@ void feed_xml_collect_start(struct feed_xml *x, enum fmode mode)
 	x->frames[x->depth].collect = 1;
 }
 
-void feed_xml_collect_append(struct feed_xml *x, const char *s, size_t n)
+/* feed_xml_collect_append() of what does not fit: what fits is kept, the field is cut. */
+void feed_xml_collect_append_cut(struct feed_xml *x, const char *s, size_t n)
 {
-	size_t max = x->opts->max_field ? x->opts->max_field : FEED_MAX_FIELD_DEFAULT;
+	size_t max = x->max_field;
 
 	if (x->cut)
 		return;
@@ -236,21 +284,44 @@ void feed_xml_collect_append(struct feed_xml *x, const char *s, size_t n)
 	buf_append(&x->text, s, n);
 }
 
+/* The first i from i where s holds '&', '<', '>' or '"' (what HTML source escapes), or n:
+ * sixteen bytes at a time with SSE2 first. */
+size_t feed_xml_escape_next(const char *s, size_t i, size_t n)
+{
+#ifdef __SSE2__
+	const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<');
+	const __m128i gt = _mm_set1_epi8('>'), quot = _mm_set1_epi8('"');
+
+	for (; n - i >= 16; i += 16) {
+		const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		const __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_cmpeq_epi8(v, lt)),
+					       _mm_or_si128(_mm_cmpeq_epi8(v, gt), _mm_cmpeq_epi8(v, quot)));
+		unsigned bits = (unsigned)_mm_movemask_epi8(m);
+
+		if (bits)
+			return i + (size_t)__builtin_ctz(bits);
+	}
+#endif
+	/* the bytes to escape are all below '?': one compare passes most bytes */
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c <= '>' && (c == '&' || c == '<' || c == '>' || c == '"'))
+			return i;
+	}
+	return n;
+}
+
 /* Appends text as HTML source: XHTML text nodes must stay text when the HTML is parsed again. */
 void feed_xml_collect_escaped(struct feed_xml *x, const char *s, size_t n)
 {
-	/* the bytes to escape are all below '?': one compare passes most bytes */
 	size_t i, start = 0;
 
-	for (i = 0; i < n; i++) {
+	for (i = feed_xml_escape_next(s, 0, n); i < n; i = feed_xml_escape_next(s, start, n)) {
 		unsigned char c = (unsigned char)s[i];
-		const char *rep;
-		size_t len;
+		const char *rep = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : "&quot;";
+		size_t len = c == '"' ? 6 : c == '&' ? 5 : 4;
 
-		if (c > '>' || (c != '&' && c != '<' && c != '>' && c != '"'))
-			continue;
-		rep = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : "&quot;";
-		len = c == '"' ? 6 : c == '&' ? 5 : 4;
 		if (i > start)
 			feed_xml_collect_append(x, s + start, i - start);
 		feed_xml_collect_append(x, rep, len);
@@ -298,18 +369,23 @@ void feed_xml_markup_end(struct feed_xml *x, const xmlChar *name)
 	feed_xml_collect_append(x, ">", 1);
 }
 
-char *feed_xml_collect_take(struct feed_xml *x)
+char *feed_xml_collect_end(struct feed_xml *x)
 {
-	char *s;
-
 	x->collecting = 0;
-	/* the text holds no NUL (the converter removed them): its length is known */
-	s = malloc(x->text.len + 1);
-	if (s) {
-		memcpy(s, buf_cstr(&x->text), x->text.len);
-		s[x->text.len] = '\0';
-	}
-	buf_reset(&x->text);
-	return s;
+	if (!x->text.data && buf_reserve(&x->text, 0) < 0)
+		return NULL;
+	return x->text.data;
 }
 
+char *feed_xml_text_dup(const struct feed_xml *x, const char *s)
+{
+	char *d;
+
+	if (s != x->text.data)
+		return strdup(s);
+	/* the text holds no NUL (the converter removed them): its length is known */
+	d = malloc(x->text.len + 1);
+	if (d)
+		memcpy(d, s, x->text.len + 1);
+	return d;
+}

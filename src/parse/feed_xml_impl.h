@@ -126,6 +126,7 @@ struct feed_xml {
 	int collecting; /* depth of the element that collects, 0 when none */
 	enum fmode cmode;
 	int cut;
+	size_t max_field; /* the size a field is cut at */
 
 	char *bases[MAX_DEPTH + 2];
 	int nbases;
@@ -151,6 +152,12 @@ struct feed_xml {
 	 * newline count and the bytes, until libxml2 reaches their markers */
 	struct buf pend;
 	size_t pend_off;
+	/* the section feed_xml_push_section is pushing the marker of: read where the caller has
+	 * it when libxml2 reaches the marker during that push, else put aside in pend */
+	const char *sec_text;
+	size_t sec_n;
+	long sec_nl;
+	int sec_live;
 	long line_adj; /* newlines of the marker being delivered: not yet in the text */
 
 	/* pointer-keyed cache of (namespace URI, local name) -> element: libxml2 interns both */
@@ -191,12 +198,21 @@ void feed_xml_diag(struct feed_xml *x, int is_error, const char *msg);
 /* feed_xml_elements.c: the namespace of a URI (or, without one, of a prefix used undeclared)
  * and the element a name is, cached per parser. */
 enum ns feed_xml_ns_of(const xmlChar *uri, const xmlChar *prefix);
+/* The element a name is in a namespace: from an index of the vocabulary (feed_xml_lookup), and
+ * by scans of the table as it was read before the index (feed_xml_lookup_scan, for tests);
+ * feed_xml_vocab_name(i) lists the vocabulary's names. */
+enum el feed_xml_lookup(enum ns ns, const char *name);
+enum el feed_xml_lookup_scan(enum ns ns, const char *name);
+const char *feed_xml_vocab_name(size_t i);
+/* The element a name is, cached per parser. */
 enum el feed_xml_element_of(struct feed_xml *x, const xmlChar *name, const xmlChar *prefix,
 			    const xmlChar *uri);
 
 /* feed_xml_fields.c: text helpers, attributes, how a field is read, and its collection. The
  * char * results are the caller's to free; NULL when absent (or out of memory). */
 char *feed_xml_trim_dup(const char *s);
+/* s without those blanks, cut where it is (s's bytes are changed). */
+char *feed_xml_trim_in_place(char *s);
 /* A language tag as RFC 5646 writes it ("en_US" becomes "en-US"); NULL when blank. */
 char *feed_xml_lang_dup(const char *s);
 /* A collected text as plain text in the given layout; NULL when it holds nothing. */
@@ -206,6 +222,8 @@ char *feed_xml_to_text(const struct feed_xml *x, const char *s, enum fmode mode,
 char *feed_xml_attr_get(const struct attrs *at, const char *ns_uri, const char *name);
 /* An attribute without namespace, its name matched without regard to case. */
 char *feed_xml_attr_get_ci(const struct attrs *at, const char *name);
+/* The xml:base (else a plain BASE) and xml:lang values, copied, in one pass (NULL: absent). */
+void feed_xml_attr_base_lang(const struct attrs *at, char **base, char **lang);
 int feed_xml_attr_get_exists(const struct attrs *at, const char *name);
 /* An attribute's URL resolved against the xml:base in effect. */
 char *feed_xml_attr_url(struct feed_xml *x, const struct attrs *at, const char *name);
@@ -213,20 +231,33 @@ char *feed_xml_attr_url(struct feed_xml *x, const struct attrs *at, const char *
 int64_t feed_xml_attr_int(const struct attrs *at, const char *name);
 /* How an Atom text construct (is_content 0) or content (1) is to be read. */
 enum fmode feed_xml_atom_mode(const struct attrs *at, int is_content);
-/* Decodes a base64 field in place (*s is replaced); returns what the text now is. */
-enum fmode feed_xml_unbase64(char **s, enum fmode m);
+/* Decodes a base64 field in place (text is replaced); returns what the text now is. */
+enum fmode feed_xml_unbase64(struct buf *text, enum fmode m);
 /* Collection: the element at the current depth collects its text, read as mode. */
 void feed_xml_collect_start(struct feed_xml *x, enum fmode mode);
 /* Appends to the field, cut (once, with a warning) at the field size limit. */
-void feed_xml_collect_append(struct feed_xml *x, const char *s, size_t n);
+void feed_xml_collect_append_cut(struct feed_xml *x, const char *s, size_t n);
+static inline void feed_xml_collect_append(struct feed_xml *x, const char *s, size_t n)
+{
+	/* inline: text comes in many short pieces, nearly all of which fit */
+	if (!x->cut && x->text.len + n <= x->max_field)
+		buf_append(&x->text, s, n);
+	else
+		feed_xml_collect_append_cut(x, s, n);
+}
+/* The first i from i where s[0..n) holds a byte HTML source escapes ('&', '<', '>', '"'), or n. */
+size_t feed_xml_escape_next(const char *s, size_t i, size_t n);
 /* Appends text escaped as HTML source (XHTML text nodes and attribute values). */
 void feed_xml_collect_escaped(struct feed_xml *x, const char *s, size_t n);
 /* Re-serialises a start tag into the field; returns whether it is a void HTML element (no end
  * tag to write). */
 int feed_xml_markup_start(struct feed_xml *x, const xmlChar *name, const struct attrs *at);
 void feed_xml_markup_end(struct feed_xml *x, const xmlChar *name);
-/* The collected text (the caller frees it; NULL when out of memory); collection ends. */
-char *feed_xml_collect_take(struct feed_xml *x);
+/* Collection ends: the collected text where it is, in x->text (borrowed until the next
+ * collection starts; the caller may change its bytes in place; NULL when out of memory). */
+char *feed_xml_collect_end(struct feed_xml *x);
+/* A copy of s; s may be the collected text (its length is known then). */
+char *feed_xml_text_dup(const struct feed_xml *x, const char *s);
 
 /* feed_xml_item.c: candidates, the item being built and the feed's fields. */
 void feed_xml_cand_free(struct cand *c);

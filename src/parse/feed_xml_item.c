@@ -51,8 +51,19 @@ void feed_xml_set_date(int64_t *slot, int *slot_rank, const char *s, int rank)
 
 /* ---- items ------------------------------------------------------------------------------------ */
 
+/* An item as feed_xml_item_reset() leaves it (padding zero too, as memset leaves it there). */
+static const struct raw_item blank_item = {
+	.published = DATE_NONE,
+	.updated = DATE_NONE,
+	.guid_permalink = 1,
+	.a = {.published = DATE_NONE, .updated = DATE_NONE, .fetched = DATE_NONE},
+};
+
 void feed_xml_item_reset(struct raw_item *it)
 {
+	/* an item opens where the last one was emitted and reset: nothing to free again */
+	if (!memcmp(it, &blank_item, sizeof *it))
+		return;
 	feed_xml_cand_free(&it->title);
 	feed_xml_cand_free(&it->summary);
 	feed_xml_cand_free(&it->content);
@@ -146,10 +157,8 @@ void feed_xml_item_emit(struct feed_xml *x)
 	}
 	/* the link: an Atom alternate link, the RSS link, or a permalink guid */
 	if (it->link.s && !is_blank(it->link.s)) {
-		char *t = feed_xml_trim_dup(it->link.s);
-
-		a->url = url_resolve(it->link.base, t);
-		free(t);
+		/* the item's own copy, not read again: trimmed where it is */
+		a->url = url_resolve(it->link.base, feed_xml_trim_in_place(it->link.s));
 	} else if (a->guid && it->guid.s && it->guid_permalink && looks_like_url(a->guid)) {
 		a->url = strdup(a->guid);
 	} else if (it->about && looks_like_url(it->about)) {

@@ -17,12 +17,12 @@
 
 static void push_base_lang(struct feed_xml *x, struct frame *f, const struct attrs *at)
 {
-	static const char xml_ns[] = "http://www.w3.org/XML/1998/namespace";
-	char *v;
+	char *v, *lang;
 
-	/* a plain "base" attribute counts as xml:base, as in feedparser (CDF's BASE) */
-	if ((v = feed_xml_attr_get(at, xml_ns, "base")) ||
-	    (at->n && (v = feed_xml_attr_get_ci(at, "base")))) {
+	if (!at->n)
+		return; /* most elements have no attributes */
+	feed_xml_attr_base_lang(at, &v, &lang);
+	if (v) {
 		char *r = url_resolve(cur_base(x), v);
 
 		free(v);
@@ -31,7 +31,7 @@ static void push_base_lang(struct feed_xml *x, struct frame *f, const struct att
 			f->set_base = 1;
 		}
 	}
-	if ((v = feed_xml_attr_get(at, xml_ns, "lang"))) {
+	if ((v = lang)) {
 		char *t = feed_xml_lang_dup(v);
 
 		free(v);
