@@ -956,17 +956,23 @@ static void test_standfirst(void)
 static int fix_run(const char *doc, size_t n, size_t chunk, struct buf *out)
 {
 	struct xml_fix f;
-	const char *res;
-	size_t off = 0, len, k;
+	const struct xml_fix_piece *pc;
+	size_t off = 0, np, k, j;
 	int rc = 0;
 
 	xml_fix_init(&f);
 	buf_reset(out);
 	do {
 		k = chunk && n - off > chunk ? chunk : n - off;
-		rc = xml_fix_run(&f, doc + off, k, off + k == n, &res, &len);
-		if (rc == 0)
-			rc = buf_append(out, res, len);
+		rc = xml_fix_run(&f, doc + off, k, off + k == n, &pc, &np);
+		/* the pieces joined: a section made is written out as one */
+		for (j = 0; rc == 0 && j < np; j++) {
+			if (pc[j].kind == XML_FIX_SECTION)
+				buf_puts(out, "<![CDATA[");
+			rc = buf_append(out, pc[j].s, pc[j].len);
+			if (pc[j].kind == XML_FIX_SECTION)
+				buf_puts(out, "]]>");
+		}
 		off += k;
 	} while (rc == 0 && off < n);
 	xml_fix_fini(&f);
