@@ -159,8 +159,9 @@ static int push_section(struct feed_parser *p, const struct xml_fix_piece *m)
 	int rc;
 
 	if (!f->no_wrap && feed_xml_wellformed(p->xml))
-		return m->kind == XML_FIX_NATIVE ? feed_xml_push_section(p->xml, m->s + 9, m->len - 12)
-						 : feed_xml_push_section(p->xml, m->s, m->len);
+		return m->kind == XML_FIX_NATIVE
+			   ? feed_xml_push_section(p->xml, m->s + 9, m->len - 12)
+			   : feed_xml_push_section(p->xml, m->s, m->len);
 	f->no_wrap = 1;
 	if (m->kind == XML_FIX_NATIVE)
 		return feed_xml_push(p->xml, m->s, m->len, 0);
@@ -175,8 +176,7 @@ static int push_section(struct feed_parser *p, const struct xml_fix_piece *m)
  * them): the bytes, and the sections (push_section). Blank lines before the XML declaration
  * are common and harmless, but libxml2 rejects a declaration that is not at the very start:
  * they are skipped. */
-static int push_pieces(struct feed_parser *p, const struct xml_fix_piece *pc, size_t n,
-		       int final)
+static int push_pieces(struct feed_parser *p, const struct xml_fix_piece *pc, size_t n, int final)
 {
 	size_t k;
 	int rc = 0, pushed = 0;

@@ -17,9 +17,6 @@ enum { S_TEXT, S_COMMENT, S_CDATA, S_PI, S_TAG };
 
 /* A reference's name is rarely longer; a longer "name" is taken for text. */
 #define REF_NAME_MAX 64
-/* Unchanged bytes between two changes are copied to out with them when fewer than this: a
- * push of their own would cost libxml2 more than the copy. */
-#define COPY_MAX 256
 
 void xml_fix_init(struct xml_fix *f)
 {
@@ -157,7 +154,8 @@ static int emit(struct xml_fix *f, const char *s, size_t *done, size_t upto, con
 	const struct xml_fix_piece *m = f->npieces ? &f->pieces[f->npieces - 1] : NULL;
 	int err = 0;
 
-	if (n >= COPY_MAX || (n && !replen && (!m || m->kind != XML_FIX_BYTES || !m->in_out))) {
+	if (n >= XML_FIX_COPY_MAX ||
+	    (n && !replen && (!m || m->kind != XML_FIX_BYTES || !m->in_out))) {
 		if (!add_piece(f, XML_FIX_BYTES, 0, *done, n))
 			err = -ENOMEM;
 	} else if (n) {

@@ -48,6 +48,10 @@ enum xml_fix_kind {
 			  * aside as well */
 };
 
+/* Unchanged bytes between two changes are copied to out with them when fewer than this: a push
+ * of their own would cost libxml2 more than the copy. */
+#define XML_FIX_COPY_MAX 256
+
 /* One piece of the last call's result. A piece of bytes the scan left alone points into the
  * input (the caller's bytes, or the held-back ones and those): a document is copied only where
  * it changes, and around the changes, where a few bytes cost less to copy than a push. */
@@ -74,7 +78,7 @@ struct xml_fix {
 	const char *in;    /* the bytes the last call read (the caller's, or work) */
 	struct buf work;   /* held-back bytes and new ones, when there were held-back ones */
 	struct buf carry;  /* bytes held back until what they start is known */
-	struct buf out;    /* the bytes of the last call's pieces that are not the input's */
+	struct buf out;	   /* the bytes of the last call's pieces that are not the input's */
 	size_t bare;       /* bare '&' rewritten so far */
 	size_t bare_lt;    /* '<' that starts no markup, rewritten so far */
 };
