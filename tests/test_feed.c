@@ -958,17 +958,23 @@ static void test_standfirst(void)
 static int fix_run(const char *doc, size_t n, size_t chunk, struct buf *out)
 {
 	struct xml_fix f;
-	const char *res;
-	size_t off = 0, len, k;
+	const struct xml_fix_piece *pc;
+	size_t off = 0, np, k, j;
 	int rc = 0;
 
 	xml_fix_init(&f);
 	buf_reset(out);
 	do {
 		k = chunk && n - off > chunk ? chunk : n - off;
-		rc = xml_fix_run(&f, doc + off, k, off + k == n, &res, &len);
-		if (rc == 0)
-			rc = buf_append(out, res, len);
+		rc = xml_fix_run(&f, doc + off, k, off + k == n, &pc, &np);
+		/* the pieces joined: a section made is written out as one */
+		for (j = 0; rc == 0 && j < np; j++) {
+			if (pc[j].kind == XML_FIX_SECTION)
+				buf_puts(out, "<![CDATA[");
+			rc = buf_append(out, pc[j].s, pc[j].len);
+			if (pc[j].kind == XML_FIX_SECTION)
+				buf_puts(out, "]]>");
+		}
 		off += k;
 	} while (rc == 0 && off < n);
 	xml_fix_fini(&f);
@@ -1318,6 +1324,134 @@ static void test_cdata_same_text(void)
 		CHECK_STR(s(a.v[0].title), s(b.v[0].title), "raw ]]> in text: the same title");
 	result_free(&a);
 	result_free(&b);
+}
+
+/* The document with a bare '&', escaped text (a section) and "&#X41;", gap bytes of plain
+ * text after each, in *doc; the repair expected in *want. */
+static void pieces_doc(size_t gap, struct buf *doc, struct buf *want)
+{
+	size_t j;
+
+	buf_reset(doc);
+	buf_reset(want);
+	buf_puts(doc, "<a>x&y");
+	buf_puts(want, "<a>x&amp;y");
+	for (j = 0; j < gap; j++)
+		buf_putc(doc, 'z');
+	buf_append(want, doc->data + doc->len - gap, gap);
+	buf_puts(doc, "&gt;&gt;");
+	buf_puts(want, "<![CDATA[>>");
+	for (j = 0; j < gap; j++)
+		buf_putc(doc, 'w');
+	buf_append(want, doc->data + doc->len - gap, gap);
+	buf_puts(doc, "&#X41;");
+	buf_puts(want, "]]>&#x41;");
+	for (j = 0; j < gap; j++)
+		buf_putc(doc, 'v');
+	buf_append(want, doc->data + doc->len - gap, gap);
+	buf_puts(doc, "</a>");
+	buf_puts(want, "</a>");
+}
+
+/* b with each CDATA section written as escaped text again ("<![CDATA[<]]>" is "&lt;"): what
+ * a repair means, wherever its sections end. */
+static void unsection(struct buf *b)
+{
+	struct buf t = BUF_INIT;
+	const char *p = buf_cstr(b), *q, *e;
+
+	while ((q = strstr(p, "<![CDATA[")) && (e = strstr(q, "]]>"))) {
+		buf_append(&t, p, (size_t)(q - p));
+		for (q += 9; q < e; q++)
+			if (*q == '<' || *q == '>' || *q == '&' || *q == '"')
+				buf_puts(&t, *q == '<'	 ? "&lt;"
+					     : *q == '>' ? "&gt;"
+					     : *q == '&' ? "&amp;"
+							 : "&quot;");
+			else
+				buf_putc(&t, *q);
+		p = e + 3;
+	}
+	buf_puts(&t, p);
+	buf_reset(b);
+	buf_append(b, t.data, t.len);
+	buf_fini(&t);
+}
+
+/* xml_fix hands unchanged stretches of XML_FIX_COPY_MAX bytes or more as pieces of the input
+ * (not copied) and copies shorter ones with the changes around them: on each side of that
+ * length, and in any chunking, the pieces join to the same repair, and the parser reads the
+ * same text from them. */
+static void test_xml_fix_pieces(void)
+{
+	static const size_t gaps[] = {0, 1, 248, 249, 254, 255, 256, 700};
+	static const size_t chunks[] = {1, 7, 255, 256, 257, 1 << 16};
+	const size_t cm = XML_FIX_COPY_MAX;
+	struct buf doc = BUF_INIT, want = BUF_INIT, out = BUF_INIT, body = BUF_INIT,
+		   title = BUF_INIT;
+	const struct xml_fix_piece *pc;
+	struct xml_fix f;
+	struct result a, b;
+	size_t g, c, np, j, in_input, want_in;
+
+	for (g = 0; g < sizeof gaps / sizeof *gaps; g++) {
+		size_t gap = gaps[g];
+
+		pieces_doc(gap, &doc, &want);
+		CHECK(fix_run(doc.data, doc.len, 0, &out) == 0, "xml_fix_run failed");
+		CHECK_STR(buf_cstr(&out), buf_cstr(&want), "gaps of %zu, whole", gap);
+		/* in pieces, sections end where a piece does (they never span two) */
+		unsection(&want);
+		for (c = 0; c < sizeof chunks / sizeof *chunks; c++) {
+			CHECK(fix_run(doc.data, doc.len, chunks[c], &out) == 0,
+			      "xml_fix_run failed");
+			unsection(&out);
+			CHECK_STR(buf_cstr(&out), buf_cstr(&want), "gaps of %zu, chunks of %zu",
+				  gap, chunks[c]);
+		}
+		/* whole: the stretches "y" + gap and "41;" + gap + "</a>" are the input's when
+		 * long enough */
+		xml_fix_init(&f);
+		CHECK(xml_fix_run(&f, doc.data, doc.len, 1, &pc, &np) == 0, "xml_fix_run failed");
+		for (j = in_input = 0; j < np; j++)
+			if (pc[j].s >= doc.data && pc[j].s < doc.data + doc.len) {
+				CHECK(pc[j].kind == XML_FIX_BYTES && pc[j].len >= cm,
+				      "gaps of %zu: a piece of %zu bytes of the input", gap,
+				      pc[j].len);
+				in_input++;
+			}
+		want_in = (size_t)(1 + gap >= cm) + (size_t)(7 + gap >= cm);
+		CHECK(in_input == want_in, "gaps of %zu: %zu pieces of the input, want %zu", gap,
+		      in_input, want_in);
+		xml_fix_fini(&f);
+		if (gap > 300)
+			continue;
+		/* the same in an item's title, through the parser */
+		buf_reset(&body);
+		buf_puts(&body, "<rss version=\"2.0\"><channel><title>T</title><item><title>");
+		buf_append(&body, doc.data + 3, doc.len - 7);
+		buf_puts(&body, "</title><guid>g</guid></item></channel></rss>\n");
+		buf_reset(&title);
+		buf_puts(&title, "x&y");
+		buf_append(&title, doc.data + 6, gap);
+		buf_puts(&title, ">>");
+		buf_append(&title, doc.data + 14 + gap, gap);
+		buf_puts(&title, "A");
+		buf_append(&title, doc.data + 20 + 2 * gap, gap);
+		for (c = 0; c < sizeof chunks / sizeof *chunks; c++) {
+			parse_both_ways(buf_cstr(&body), chunks[c], 1, &a, &b);
+			if (a.n == 1)
+				CHECK_STR(s(a.v[0].title), buf_cstr(&title),
+					  "title with gaps of %zu, chunks of %zu", gap, chunks[c]);
+			result_free(&a);
+			result_free(&b);
+		}
+	}
+	buf_fini(&doc);
+	buf_fini(&want);
+	buf_fini(&out);
+	buf_fini(&body);
+	buf_fini(&title);
 }
 
 /* Random broken documents (a fixed seed) parsed with the CDATA rewriting and without it (a
@@ -1944,6 +2078,7 @@ int main(void)
 	test_xml_fix_cdata();
 	test_xml_fix_cdata_places();
 	test_cdata_same_text();
+	test_xml_fix_pieces();
 	test_standfirst();
 	test_encoding_fallback();
 	test_encoding_held_cut();

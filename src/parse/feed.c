@@ -149,51 +149,77 @@ static int counting_fn(void *ud, struct article *a, const struct feed_info *f)
 	return p->fn ? p->fn(p->ud, a, f) : 0;
 }
 
-/* Pushes the repaired bytes s[0..len) (the tail of p->fix.out when it made sections): each
- * CDATA section xml_fix made on its own (its text put aside, feed_xml_push_section), or, once libxml2 has seen an error (after which it
- * drops references in text), the text as written, and no more sections after it. */
-static int push_fixed(struct feed_parser *p, const char *s, size_t len, int final)
+/* Pushes CDATA section piece m of xml_fix's last call: its text put aside
+ * (feed_xml_push_section), or, once libxml2 has seen an error (after which it drops references
+ * in text), the text as written, and no more sections after it. */
+static int push_section(struct feed_parser *p, const struct xml_fix_piece *m)
 {
 	struct xml_fix *f = &p->fix;
-	size_t k, off = 0, skip = f->nmarks ? (size_t)(s - f->out.data) : 0, at;
+	struct buf orig = BUF_INIT;
 	int rc;
 
-	for (k = 0; k < f->nmarks; k++) {
-		const struct xml_fix_mark *m = &f->marks[k];
+	if (!f->no_wrap && feed_xml_wellformed(p->xml))
+		return m->kind == XML_FIX_NATIVE
+			   ? feed_xml_push_section(p->xml, m->s + 9, m->len - 12)
+			   : feed_xml_push_section(p->xml, m->s, m->len);
+	f->no_wrap = 1;
+	if (m->kind == XML_FIX_NATIVE)
+		return feed_xml_push(p->xml, m->s, m->len, 0);
+	rc = xml_fix_orig(f, m, &orig);
+	if (rc == 0)
+		rc = feed_xml_push(p->xml, buf_cstr(&orig), orig.len, 0);
+	buf_fini(&orig);
+	return rc;
+}
 
-		at = m->at - skip;
-		if ((rc = feed_xml_push(p->xml, s + off, at - off, 0)) < 0)
-			return rc;
-		if (!f->no_wrap && feed_xml_wellformed(p->xml)) {
-			/* its text, without "<![CDATA[" and "]]>" */
-			rc = feed_xml_push_section(p->xml, s + at + 9, m->len - 12);
-		} else if (m->native) {
-			f->no_wrap = 1;
-			rc = feed_xml_push(p->xml, s + at, m->len, 0);
-		} else {
-			struct buf orig = BUF_INIT;
+/* Pushes the pieces xml_fix made of the next bytes, each as it is (nothing is copied to join
+ * them): the bytes, and the sections (push_section). Blank lines before the XML declaration
+ * are common and harmless, but libxml2 rejects a declaration that is not at the very start:
+ * they are skipped. */
+static int push_pieces(struct feed_parser *p, const struct xml_fix_piece *pc, size_t n, int final)
+{
+	size_t k;
+	int rc = 0, pushed = 0;
 
-			f->no_wrap = 1;
-			rc = xml_fix_orig(f, m, &orig);
-			if (rc == 0)
-				rc = feed_xml_push(p->xml, buf_cstr(&orig), orig.len, 0);
-			buf_fini(&orig);
+	for (k = 0; k < n && rc == 0; k++) {
+		const char *s = pc[k].s;
+		size_t len = pc[k].len;
+
+		if (pc[k].kind != XML_FIX_BYTES) {
+			rc = push_section(p, &pc[k]);
+			pushed = 1;
+			continue;
 		}
-		if (rc < 0)
-			return rc;
-		off = at + m->len;
+		while (!p->lead_done && len &&
+		       (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')) {
+			if (*s == '\n')
+				p->line_offset++;
+			s++;
+			len--;
+		}
+		if (len)
+			p->lead_done = 1;
+		/* the document's last bytes end it */
+		if (final && k == n - 1)
+			return feed_xml_push(p->xml, s, len, 1);
+		if (len) {
+			rc = feed_xml_push(p->xml, s, len, 0);
+			pushed = 1;
+		}
 	}
-	return feed_xml_push(p->xml, s + off, len - off, final);
+	if (rc == 0 && (final || !pushed))
+		rc = feed_xml_push(p->xml, "", 0, final);
+	return rc;
 }
 
 /* Pushes n bytes converted to UTF-8 to the XML parser. */
 static int utf8_feed(struct feed_parser *p, const char *u, size_t ulen, int final)
 {
-	const char *s;
-	size_t len;
+	const struct xml_fix_piece *pc;
+	size_t n;
 	int rc;
 
-	if (xml_fix_run(&p->fix, u, ulen, final, &s, &len) < 0)
+	if (xml_fix_run(&p->fix, u, ulen, final, &pc, &n) < 0)
 		return fail(p, -ENOMEM, "out of memory");
 	if (p->fix.bare && !p->bare_warned) {
 		p->bare_warned = 1;
@@ -203,17 +229,7 @@ static int utf8_feed(struct feed_parser *p, const char *u, size_t ulen, int fina
 		p->bare_lt_warned = 1;
 		on_diag(p, 0, 0, "a '<' that starts no markup read as text");
 	}
-	/* Blank lines before the XML declaration are common and harmless, but libxml2 rejects
-	 * a declaration that is not at the very start. */
-	while (!p->lead_done && len && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')) {
-		if (*s == '\n')
-			p->line_offset++;
-		s++;
-		len--;
-	}
-	if (len)
-		p->lead_done = 1;
-	rc = push_fixed(p, s, len, final);
+	rc = push_pieces(p, pc, n, final);
 	/* a big chunk's converted copy is not kept around */
 	if (p->utf8.cap > (1u << 20))
 		buf_fini(&p->utf8);

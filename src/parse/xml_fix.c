@@ -28,7 +28,7 @@ void xml_fix_fini(struct xml_fix *f)
 	buf_fini(&f->carry);
 	buf_fini(&f->out);
 	buf_fini(&f->work);
-	free(f->marks);
+	free(f->pieces);
 }
 
 /* Bytes of names, one load per byte: 1 a name may start with it (a letter, '_', ':', any byte
@@ -108,14 +108,61 @@ static size_t find_end(const char *s, size_t n, size_t i, const char *needle, si
 	return 0;
 }
 
-/* Copies s[*done..upto) and then rep to out. */
+/* A new piece of the given kind, at out's end (in_out) or at s[at..at + len); NULL on ENOMEM. */
+static struct xml_fix_piece *add_piece(struct xml_fix *f, int kind, int in_out, size_t at,
+				       size_t len)
+{
+	struct xml_fix_piece *m;
+
+	if (f->npieces == f->cappieces) {
+		size_t cap = f->cappieces ? 2 * f->cappieces : 16;
+
+		m = realloc(f->pieces, cap * sizeof *m);
+		if (!m)
+			return NULL;
+		f->pieces = m;
+		f->cappieces = cap;
+	}
+	m = &f->pieces[f->npieces++];
+	m->kind = kind;
+	m->in_out = in_out;
+	m->at = in_out ? f->out.len : at;
+	m->len = len;
+	m->orig = m->orig_len = 0;
+	return m;
+}
+
+/* Appends p[0..n) to the piece of out's bytes being written (a new one when the last piece is
+ * another). */
+static int put_out(struct xml_fix *f, const char *p, size_t n)
+{
+	struct xml_fix_piece *m = f->npieces ? &f->pieces[f->npieces - 1] : NULL;
+
+	if ((!m || m->kind != XML_FIX_BYTES || !m->in_out) &&
+	    !(m = add_piece(f, XML_FIX_BYTES, 1, 0, 0)))
+		return -ENOMEM;
+	m->len += n;
+	return buf_append(&f->out, p, n);
+}
+
+/* Hands on s[*done..upto) and then rep: unchanged bytes as a piece of the input's own, or,
+ * when they are few and join the out's bytes before or after them, copied there. */
 static int emit(struct xml_fix *f, const char *s, size_t *done, size_t upto, const char *rep,
 		size_t replen)
 {
-	int err = buf_append(&f->out, s + *done, upto - *done);
+	size_t n = upto - *done;
+	const struct xml_fix_piece *m = f->npieces ? &f->pieces[f->npieces - 1] : NULL;
+	int err = 0;
 
+	if (n >= XML_FIX_COPY_MAX ||
+	    (n && !replen && (!m || m->kind != XML_FIX_BYTES || !m->in_out))) {
+		if (!add_piece(f, XML_FIX_BYTES, 0, *done, n))
+			err = -ENOMEM;
+	} else if (n) {
+		err = put_out(f, s + *done, n);
+	}
 	if (!err && replen)
-		err = buf_append(&f->out, rep, replen);
+		err = put_out(f, rep, replen);
 	*done = upto;
 	return err;
 }
@@ -204,31 +251,7 @@ static char *put_utf8(char *o, unsigned cp)
 	return o;
 }
 
-/* Records the section just written: out[at..) for s[from..to); native when the document wrote
- * it so. */
-static int add_mark(struct xml_fix *f, size_t at, size_t from, size_t to, int native)
-{
-	struct xml_fix_mark *m;
-
-	if (f->nmarks == f->capmarks) {
-		size_t cap = f->capmarks ? 2 * f->capmarks : 16;
-
-		m = realloc(f->marks, cap * sizeof *m);
-		if (!m)
-			return -ENOMEM;
-		f->marks = m;
-		f->capmarks = cap;
-	}
-	m = &f->marks[f->nmarks++];
-	m->at = at;
-	m->len = f->out.len - at;
-	m->orig = from;
-	m->orig_len = to - from;
-	m->native = native;
-	return 0;
-}
-
-int xml_fix_orig(const struct xml_fix *f, const struct xml_fix_mark *m, struct buf *out)
+int xml_fix_orig(const struct xml_fix *f, const struct xml_fix_piece *m, struct buf *out)
 {
 	const char *s = f->in, *amp;
 	size_t from = m->orig, to = m->orig + m->orig_len, k;
@@ -287,13 +310,13 @@ static inline size_t copy_text(const char *s, size_t n, size_t i, char *o)
 static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int final,
 		       size_t *done, int *err)
 {
-	size_t len, k, ref_in, at, from = i;
+	size_t len, k, ref_in, from = i;
+	struct xml_fix_piece *m;
 	char *o, *ref_out, c;
 	long r;
 
-	if ((*err = emit(f, s, done, i, "<![CDATA[", 9)) < 0)
+	if ((*err = emit(f, s, done, i, NULL, 0)) < 0)
 		return n;
-	at = f->out.len - 9;
 	/* room for the rest of the bytes, which the section never outgrows (grown, when it must
 	 * be, to hold all n bytes once more, so that it rarely is) */
 	len = f->out.len;
@@ -358,9 +381,15 @@ static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int
 		ref_out = o;
 	}
 	f->out.len = (size_t)(o - f->out.data);
+	f->out.data[f->out.len] = '\0';
 	*done = i;
-	if ((*err = emit(f, s, done, i, "]]>", 3)) == 0)
-		*err = add_mark(f, at, from, i, 0);
+	if (!(m = add_piece(f, XML_FIX_SECTION, 1, 0, f->out.len - len))) {
+		*err = -ENOMEM;
+		return n;
+	}
+	m->at = len;
+	m->orig = from;
+	m->orig_len = i - from;
 	return i;
 }
 
@@ -510,14 +539,11 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 			/* a whole section of element content is marked for the caller (as it is) */
 			if (e && f->state == S_CDATA && cdata_at != SIZE_MAX && !f->no_wrap &&
 			    f->depth > 0) {
-				size_t at;
-
 				*err = emit(f, s, done, cdata_at, NULL, 0);
-				at = f->out.len;
-				if (!*err)
-					*err = emit(f, s, done, e, NULL, 0);
-				if (!*err)
-					*err = add_mark(f, at, cdata_at, e, 1);
+				if (!*err &&
+				    !add_piece(f, XML_FIX_NATIVE, 0, cdata_at, e - cdata_at))
+					*err = -ENOMEM;
+				*done = e;
 			}
 			f->state = S_TEXT;
 			i = e ? e : n;
@@ -562,15 +588,15 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 	return n;
 }
 
-int xml_fix_run(struct xml_fix *f, const char *s, size_t n, int final, const char **res,
-		size_t *reslen)
+int xml_fix_run(struct xml_fix *f, const char *s, size_t n, int final,
+		const struct xml_fix_piece **pieces, size_t *npieces)
 {
-	size_t done = 0, hold;
+	size_t done = 0, hold, k;
 	int err = 0;
 
 	buf_reset(&f->out);
 	buf_reset(&f->work);
-	f->nmarks = 0;
+	f->npieces = 0;
 	if (f->carry.len) {
 		/* the held-back bytes and the new ones, as one piece (kept until the next call:
 		 * xml_fix_orig reads them) */
@@ -590,14 +616,12 @@ int xml_fix_run(struct xml_fix *f, const char *s, size_t n, int final, const cha
 		f->last = s[hold - 1];
 	if (!err && hold < n)
 		err = buf_append(&f->carry, s + hold, n - hold);
-	if (!err && (done || f->out.len || f->work.len)) {
-		/* something was changed, or the input is our own copy: hand out f->out */
+	if (!err)
 		err = emit(f, s, &done, hold, NULL, 0);
-		*res = buf_cstr(&f->out);
-		*reslen = f->out.len;
-	} else {
-		*res = s;
-		*reslen = hold;
-	}
+	/* out moves no more: where each piece is */
+	for (k = 0; k < f->npieces; k++)
+		f->pieces[k].s = (f->pieces[k].in_out ? f->out.data : s) + f->pieces[k].at;
+	*pieces = f->pieces;
+	*npieces = err ? 0 : f->npieces;
 	return err;
 }

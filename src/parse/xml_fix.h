@@ -31,19 +31,37 @@
  * tag, a '<' inside a tag, an end tag too many) turns this off for the rest of the document.
  * Once libxml2 has seen a well-formedness error it drops every reference in text, so the caller
  * pushes each section on its own and, when libxml2 has reported an error by then, the text as
- * written instead (xml_fix_mark), and sets no_wrap.
+ * written instead (xml_fix_orig), and sets no_wrap.
  */
 /* The target of the processing instruction the caller may push instead of a section's bytes
  * (feed_xml_push_section): a document with a PI of its own that starts so has no sections. */
 #define XML_FIX_MARKER_TARGET "_fs"
 
-/* One CDATA section of the last call: out's bytes [at, at + len) stand for the input's bytes
- * [orig, orig + orig_len) (xml_fix_orig); the document's own sections in element content are
- * marked too (native), for the caller to put their text aside as well. */
-struct xml_fix_mark {
-	size_t at, len, orig, orig_len;
-	int native; /* a CDATA section of the document, whole in the last call: out's bytes are the
-		     * input's */
+/* What a piece of the last call is (struct xml_fix_piece). */
+enum xml_fix_kind {
+	XML_FIX_BYTES,	 /* bytes to parse as they are */
+	XML_FIX_SECTION, /* the text of a CDATA section xml_fix made, its references decoded
+			  * (without "<![CDATA[" and "]]>"): it stands for the input's bytes
+			  * [orig, orig + orig_len) (xml_fix_orig) */
+	XML_FIX_NATIVE,	 /* a CDATA section of the document in element content, whole in the last
+			  * call, as written ("<![CDATA[" to "]]>"), for the caller to put its text
+			  * aside as well */
+};
+
+/* Unchanged bytes between two changes are copied to out with them when fewer than this: a push
+ * of their own would cost libxml2 more than the copy. */
+#define XML_FIX_COPY_MAX 256
+
+/* One piece of the last call's result. A piece of bytes the scan left alone points into the
+ * input (the caller's bytes, or the held-back ones and those): a document is copied only where
+ * it changes, and around the changes, where a few bytes cost less to copy than a push. */
+struct xml_fix_piece {
+	const char *s; /* borrowed until the next call */
+	size_t len;
+	size_t orig, orig_len; /* XML_FIX_SECTION: the input's bytes it stands for */
+	int kind;	       /* enum xml_fix_kind */
+	int in_out;	       /* xml_fix.c's own: s is out's bytes from at (out may move) */
+	size_t at;
 };
 
 struct xml_fix {
@@ -55,25 +73,25 @@ struct xml_fix {
 			    * no more CDATA sections */
 	int risky;         /* the text run so far holds a ']' or a numeric reference: no section
 			    * in it (libxml2 may report an error there only once it reads on) */
-	struct xml_fix_mark *marks; /* the sections of the last call, in order */
-	size_t nmarks, capmarks;
+	struct xml_fix_piece *pieces; /* the result of the last call, in order */
+	size_t npieces, cappieces;
 	const char *in;    /* the bytes the last call read (the caller's, or work) */
 	struct buf work;   /* held-back bytes and new ones, when there were held-back ones */
 	struct buf carry;  /* bytes held back until what they start is known */
-	struct buf out;    /* the repaired bytes of the last call */
+	struct buf out;	   /* the bytes of the last call's pieces that are not the input's */
 	size_t bare;       /* bare '&' rewritten so far */
 	size_t bare_lt;    /* '<' that starts no markup, rewritten so far */
 };
 
 void xml_fix_init(struct xml_fix *f);
 void xml_fix_fini(struct xml_fix *f);
-/* Repairs the next n bytes (UTF-8); final = 1 at the document's end. Sets *res, *reslen to the
- * bytes to parse now (borrowed until the next call): a few bytes of an unfinished reference or
- * markup may be held back for the next call. 0 or -ENOMEM. */
-int xml_fix_run(struct xml_fix *f, const char *s, size_t n, int final, const char **res,
-		size_t *reslen);
-/* The bytes section m of the last call stands for, as they go without it, into out (emptied
- * first); the last call's input must still be there. 0 or -ENOMEM. */
-int xml_fix_orig(const struct xml_fix *f, const struct xml_fix_mark *m, struct buf *out);
+/* Repairs the next n bytes (UTF-8); final = 1 at the document's end. Sets *pieces, *npieces to
+ * what to parse now, in order (borrowed until the next call): a few bytes of an unfinished
+ * reference or markup may be held back for the next call. 0 or -ENOMEM. */
+int xml_fix_run(struct xml_fix *f, const char *s, size_t n, int final,
+		const struct xml_fix_piece **pieces, size_t *npieces);
+/* The bytes section piece m of the last call stands for, as they go without it, into out
+ * (emptied first); the last call's input must still be there. 0 or -ENOMEM. */
+int xml_fix_orig(const struct xml_fix *f, const struct xml_fix_piece *m, struct buf *out);
 
 #endif
