@@ -84,20 +84,6 @@ static size_t utf8_seq(const unsigned char *p, size_t n, unsigned *cp)
 #define ONES 0x0101010101010101ULL
 #define HIGH 0x8080808080808080ULL
 
-#ifdef __SSE2__
-/* Bit j set for each byte j of v that is not plain ASCII text: below 0x20 as a signed byte (a
- * control or a byte from 0x80) but not tab or CR (those two alone give 0x0D once 0x04 is
- * set) nor LF. */
-static inline unsigned stops16(__m128i v)
-{
-	const __m128i sp = _mm_set1_epi8(0x20), four = _mm_set1_epi8(4), lf = _mm_set1_epi8('\n'),
-		      cr = _mm_set1_epi8('\r');
-	__m128i ok = _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(v, four), cr), _mm_cmpeq_epi8(v, lf));
-
-	return (unsigned)_mm_movemask_epi8(_mm_andnot_si128(ok, _mm_cmplt_epi8(v, sp)));
-}
-#endif
-
 /* The index of the first byte at or after i that is not plain ASCII text (0x20-0x7F, tab, LF,
  * CR). Eight bytes at a time while they are all 0x20-0x7F: a byte is >= 0x80 when its top bit
  * is set, and below 0x20 when adding 0x60 leaves the top bit clear (no carries can cross bytes
@@ -112,24 +98,33 @@ static size_t ascii_span(const unsigned char *p, size_t i, size_t n)
 		      cr = _mm_set1_epi8('\r');
 
 	/* sixty-four bytes per step while none is below 0x20 as a signed byte; a step that has
-	 * one (a line break, mostly) looks at its four blocks as below */
+	 * some (a line break or two, mostly) looks at each of them */
 	while (n - i >= 64) {
-		__m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)(p + i)),
-			v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16)),
-			v2 = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 32)),
-			v3 = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 48));
+		__m128i l0 = _mm_cmplt_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + i)),
+					    sp),
+			l1 = _mm_cmplt_epi8(
+			    _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16)), sp),
+			l2 = _mm_cmplt_epi8(
+			    _mm_loadu_si128((const __m128i *)(const void *)(p + i + 32)), sp),
+			l3 = _mm_cmplt_epi8(
+			    _mm_loadu_si128((const __m128i *)(const void *)(p + i + 48)), sp);
 		uint64_t m;
 
-		if (!_mm_movemask_epi8(_mm_or_si128(
-			_mm_or_si128(_mm_cmplt_epi8(v0, sp), _mm_cmplt_epi8(v1, sp)),
-			_mm_or_si128(_mm_cmplt_epi8(v2, sp), _mm_cmplt_epi8(v3, sp))))) {
+		if (!_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(l0, l1), _mm_or_si128(l2, l3)))) {
 			i += 64;
 			continue;
 		}
-		m = (uint64_t)stops16(v0) | (uint64_t)stops16(v1) << 16 |
-		    (uint64_t)stops16(v2) << 32 | (uint64_t)stops16(v3) << 48;
-		if (m)
-			return i + (size_t)__builtin_ctzll(m);
+		m = (uint64_t)(unsigned)_mm_movemask_epi8(l0) |
+		    (uint64_t)(unsigned)_mm_movemask_epi8(l1) << 16 |
+		    (uint64_t)(unsigned)_mm_movemask_epi8(l2) << 32 |
+		    (uint64_t)(unsigned)_mm_movemask_epi8(l3) << 48;
+		do {
+			size_t j = i + (size_t)__builtin_ctzll(m);
+
+			if (p[j] != '\n' && p[j] != '\r' && p[j] != '\t')
+				return j;
+			m &= m - 1;
+		} while (m);
 		i += 64;
 	}
 	while (n - i >= 16) {
