@@ -820,6 +820,38 @@ static void test_attribute_lookup(void)
 		      "sanitize_attribute_known(%s) in any case", n);
 		CHECK(!sanitize_attribute_known(n, strlen(n) - 1), "a prefix of %s is not known", n);
 	}
+	/* sanitize_attribute() by the length and fixed-size compares: near misses of every name
+	 * (its last letter changed, one letter more or less, upper case) are none */
+	for (i = 0; i < sizeof known / sizeof *known; i++) {
+		const char *n = known[i].name, *el = known[i].element ? known[i].element : "p";
+		char near[16];
+		size_t len = strlen(n);
+		int ch;
+
+		for (ch = 'a'; ch <= 'z'; ch++) {
+			memcpy(near, n, len + 1);
+			near[len - 1] = (char)ch;
+			CHECK(sanitize_attribute(el, near) ==
+				  (ch == n[len - 1] ? known[i].what : SAN_ATTR_NO),
+			      "sanitize_attribute(%s, %s) (from %s)", el, near, n);
+			near[len - 1] = n[len - 1];
+			near[len] = (char)ch;
+			near[len + 1] = '\0';
+			CHECK(sanitize_attribute(el, near) == SAN_ATTR_NO,
+			      "sanitize_attribute(%s, %s)", el, near);
+		}
+		memcpy(near, n, len - 1);
+		near[len - 1] = '\0';
+		CHECK(sanitize_attribute(el, near) == SAN_ATTR_NO, "sanitize_attribute(%s, %s)", el,
+		      near);
+		for (k = 0; k <= len; k++)
+			near[k] = (char)(n[k] && k == len / 2 ? n[k] - 32 : n[k]);
+		CHECK(sanitize_attribute(el, near) == SAN_ATTR_NO, "sanitize_attribute(%s, %s)", el,
+		      near);
+		CHECK(known[i].element == NULL ||
+			  sanitize_attribute(strcmp(el, "a") ? "a" : "img", n) == SAN_ATTR_NO,
+		      "%s on another element than %s", n, el);
+	}
 	for (i = 0; i < sizeof unknown / sizeof *unknown; i++)
 		CHECK(!sanitize_attribute_known(unknown[i], strlen(unknown[i])) &&
 			      sanitize_attribute("p", unknown[i]) == SAN_ATTR_NO,
@@ -1109,7 +1141,8 @@ struct html_case {
 };
 
 static const struct html_case sanitized[] = {
-    {"<p>Read <a href=\"/doc/paper.pdf\">the paper</a> and see <img src=\"fig.png\" alt=\"Figure 1\"></p>",
+    {"<p>Read <a href=\"/doc/paper.pdf\">the paper</a> and see <img src=\"fig.png\" alt=\"Figure "
+     "1\"></p>",
      "<p>Read <a href=\"http://ex.org/doc/paper.pdf\">the paper</a> and see "
      "<img src=\"http://ex.org/blog/fig.png\" alt=\"Figure 1\"></p>"},
     {"<p onclick=\"x()\" style=\"color:red\" class=\"c\" id=\"i\">t</p>", "<p>t</p>"},
@@ -1118,10 +1151,10 @@ static const struct html_case sanitized[] = {
      "<a>j</a><a>k</a>"},
     {"<a href=\"vbscript:x\">v</a><img src=\"data:image/png;base64,AAAA\"><img src=\"x.png\">",
      "<a>v</a><img src=\"http://ex.org/blog/x.png\">"},
-    {"<iframe src=\"http://evil/\">fallback</iframe><object data=\"x\">obj</object><embed src=\"e\">",
+    {"<iframe src=\"http://evil/\">fallback</iframe><object data=\"x\">obj</object><embed "
+     "src=\"e\">",
      "fallbackobj"},
-    {"<form action=\"/x\"><input name=\"a\" value=\"v\">label<button>b</button></form>",
-     "label"},
+    {"<form action=\"/x\"><input name=\"a\" value=\"v\">label<button>b</button></form>", "label"},
     {"a<!-- comment -->b", "<p>ab</p>"},
     {"<table><tr><td colspan=\"2\" width=\"9\" onmouseover=\"x\">c</td></tr></table>",
      "<table><tr><td colspan=\"2\">c</td></tr></table>"},
@@ -1129,17 +1162,25 @@ static const struct html_case sanitized[] = {
      "<blockquote cite=\"http://ex.org/src\"><q>x &amp; y &lt; z</q></blockquote>"},
     {"<a href=\"mailto:a@b.c\" title='say \"hi\"'>m</a><img src=\"mailto:a@b.c\">",
      "<a href=\"mailto:a@b.c\" title=\"say &quot;hi&quot;\">m</a>"},
-    {"<pre><code>if (a &lt; b)\n  x();</code></pre>", "<pre><code>if (a &lt; b)\n  x();</code></pre>"},
-    {"<figure><img src=\"https://cdn.example/a.jpg\" alt=\"\"><figcaption>Cap</figcaption></figure>",
-     "<figure><img src=\"https://cdn.example/a.jpg\" alt=\"\"><figcaption>Cap</figcaption></figure>"},
-    {"<font color=red><center>x</center></font><svg><title>t</title><text>s</text></svg>",
-     "xs"},
+    /* only href may carry mailto: (html_attrs tells it from cite and src by its 'h') */
+    {"<blockquote CITE=\"mailto:a@b.c\"><q cite=\"mailto:q@b.c\">q</q></blockquote>"
+     "<A HREF=\"mailto:h@b.c\">h</A><a href=\"http://x.org/\" cite=\"mailto:c@b.c\">c</a>",
+     "<blockquote><q>q</q></blockquote><a href=\"mailto:h@b.c\">h</a><a "
+     "href=\"http://x.org/\">c</a>"},
+    {"<pre><code>if (a &lt; b)\n  x();</code></pre>",
+     "<pre><code>if (a &lt; b)\n  x();</code></pre>"},
+    {"<figure><img src=\"https://cdn.example/a.jpg\" "
+     "alt=\"\"><figcaption>Cap</figcaption></figure>",
+     "<figure><img src=\"https://cdn.example/a.jpg\" "
+     "alt=\"\"><figcaption>Cap</figcaption></figure>"},
+    {"<font color=red><center>x</center></font><svg><title>t</title><text>s</text></svg>", "xs"},
     {"no markup &amp; a line", "<p>no markup &amp; a line</p>"},
     /* attribute values decoded as libxml2 decodes them: a named reference needs its ';', a
      * numeric one does not, and one that is no character ends the value */
     {"<a href=\"http://e.org/?a=1&amp;b=2&c=3&copy=4&copy;&#x41;&#65&#x;z\" title=\"&quot;q&quot; "
      "&lt;b&gt;\">1</a><a href=\"http://e.org/x&#0;y\">2</a><a href=http://e.org/u?v=&lt;w>3</a>",
-     "<a href=\"http://e.org/?a=1&amp;b=2&amp;c=3&amp;copy=4\xc2\xa9" "AA\" title=\"&quot;q&quot; "
+     "<a href=\"http://e.org/?a=1&amp;b=2&amp;c=3&amp;copy=4\xc2\xa9"
+     "AA\" title=\"&quot;q&quot; "
      "&lt;b&gt;\">1</a><a href=\"http://e.org/x\">2</a><a href=\"http://e.org/u?v=&lt;w\">3</a>"},
     /* libxml2's push parser, which html.c drives, ends the document where its last open
      * element ends and loses a last '<': html.c reads on as htmlParseDocument() does (these
