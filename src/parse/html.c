@@ -60,7 +60,7 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		 const struct html_extra *x)
 {
 	struct buf tmp = BUF_INIT;
-	struct norm t = {&tmp, BUF_INIT, BUF_INIT, 0, NULL};
+	struct norm t = {&tmp, BUF_INIT, BUF_INIT, 0, NULL, BUF_INIT, 0, NULL, 0, 0};
 	struct conv c;
 	int err;
 
@@ -97,6 +97,8 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		c.runs_text = t.clean ? t.clean : t.text.data;
 		c.runs = (const size_t *)(void *)t.runs.data;
 		c.n_runs = t.n_runs;
+		c.blanks = (const struct html_blank *)(void *)t.blanks.data;
+		c.n_blanks = t.n_blanks;
 		if (!err && tmp.len > INT_MAX)
 			html_flat_convert(&c, tmp.data, tmp.len);
 		else if (!err && tmp.len)
@@ -107,6 +109,7 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 	buf_fini(&c.atts);
 	buf_fini(&t.text);
 	buf_fini(&t.runs);
+	buf_fini(&t.blanks);
 	free(c.a_href);
 	if (!err)
 		err = c.err;

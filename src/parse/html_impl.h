@@ -70,6 +70,10 @@ struct conv {
 	const char *runs_text;
 	const size_t *runs; /* (offset, length) pairs into runs_text */
 	size_t n_runs;
+	/* the blanks between tags html_markup_normalize() took out of what libxml2 parses (see
+	 * blank_hold), and the first not yet delivered */
+	const struct html_blank *blanks;
+	size_t n_blanks, blank_next;
 	struct buf atts; /* attribute values put back, for on_start */
 	struct kind_slot *kinds; /* KIND_CACHE of them, the parser context's */
 };
@@ -89,6 +93,14 @@ static inline void html_layout_init(struct conv *c, struct buf *out, enum html_m
 	c->start = out->len;
 }
 
+/* A run of blanks between two tags, left out of what libxml2 parses: it is the text of the
+ * character event libxml2 would have made before any event of the tag at offset at. */
+struct html_blank {
+	size_t at; /* offset of the tag's '<' in what libxml2 parses */
+	const char *s;
+	size_t n;
+};
+
 /* html_markup_normalize()'s output: what libxml2 parses, and the text runs it does not need
  * to see. */
 struct norm {
@@ -99,6 +111,11 @@ struct norm {
 	/* the input when it is clean UTF-8 without NUL (most is): the runs are where they lie
 	 * in it, copied nowhere and cleaned of nothing */
 	const char *clean;
+	struct buf blanks; /* struct html_blank */
+	size_t n_blanks;
+	const char *held; /* a blank run not yet written, and its length */
+	size_t held_n;
+	unsigned char seen; /* out holds more than blanks: libxml2 no longer skips them */
 };
 
 /* Plane 15 and 16 private use characters stand for text runs in what libxml2 parses. */
@@ -186,6 +203,10 @@ void html_flat_convert(struct conv *c, const char *s, size_t n);
 void html_out_start(struct conv *c, const struct kind_slot *k, const xmlChar **atts);
 void html_out_end(struct conv *c, const struct kind_slot *k);
 void html_out_text(struct conv *c, const char *s, size_t n);
+
+/* html_flat.c: delivers the blanks held out of what libxml2 parses, up to offset at (all:
+ * SIZE_MAX), as libxml2 would have delivered them (in events of at most 1000 bytes) */
+void html_flat_blanks(struct conv *c, size_t at);
 
 /* html_sax.c: libxml2's HTML parser over normalized markup; -ENOMEM, else 0 */
 int html_sax_convert(struct conv *c, const char *s, size_t n);

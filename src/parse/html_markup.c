@@ -144,6 +144,35 @@ static int put_clean(struct buf *out, const char *text, size_t len)
 
 static int set_aside(struct norm *t, const char *s, size_t len);
 
+/* Writes the blank run held back, if any, into what libxml2 parses. */
+static int blank_write(struct norm *t)
+{
+	size_t n = t->held_n;
+
+	t->held_n = 0;
+	return n ? buf_append(t->out, t->held, n) : 0;
+}
+
+/*
+ * A tag is about to be written: the blank run held back before it is left out of what libxml2
+ * parses and listed with the tag's offset; on_start(), on_end() and on_text() deliver it before
+ * the first event libxml2 makes past that offset. Blanks between tags change nothing in
+ * libxml2's state (it takes them for blanks, "areBlanks", before a '<': no paragraph implied)
+ * and are a sixth of its character events.
+ */
+static int blank_hold(struct norm *t)
+{
+	struct html_blank b = {t->out->len, t->held, t->held_n};
+	int err = 0;
+
+	if (t->held_n)
+		err = buf_append(&t->blanks, &b, sizeof b);
+	t->n_blanks += !err && t->held_n;
+	t->held_n = 0;
+	t->seen = 1;
+	return err;
+}
+
 /* Copies the attributes of a start tag (s[i..gt)) that the sanitizer may keep, as
  * ' name="M"' with the name lowercased, where M stands for the value set aside with its
  * references (set_aside); on_start() puts it back decoded. */
@@ -223,9 +252,22 @@ static int put_text(struct norm *t, const char *s, size_t len)
 	size_t i;
 	int err;
 
+	if (!len)
+		return 0;
 	/* libxml2's blanks: no form feed */
 	for (i = 0; i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'); i++)
 		;
+	/* blanks after what libxml2 skips at the start (it skips blanks there), not after other
+	 * blanks (one event, not two): held back until it is known whether a tag follows */
+	if (i == len && t->seen && !t->held_n) {
+		t->held = s;
+		t->held_n = len;
+		return 0;
+	}
+	if ((err = blank_write(t)) < 0)
+		return err;
+	if (i < len)
+		t->seen = 1;
 	if (i == len || t->n_runs >= MARKS_MAX)
 		return t->clean ? buf_append(t->out, s, len) : put_clean(t->out, s, len);
 	/* leading blanks stay: libxml2 skips them at the start of the document */
@@ -276,8 +318,10 @@ int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attr
 
 	while (!err && i < n) {
 		lt = memchr(s + i, '<', n - i);
-		if (!lt)
-			return put_text(t, s + i, n - i);
+		if (!lt) {
+			err = put_text(t, s + i, n - i);
+			break;
+		}
 		err = put_text(t, s + i, (size_t)(lt - s) - i);
 		i = (size_t)(lt - s);
 		j = i + 1;
@@ -309,8 +353,10 @@ int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attr
 		if (j >= n || !is_alpha((unsigned char)s[j])) {
 			/* not a tag: libxml2 reads on as text ("a < b", "<!x>"), but drops the
 			 * "</" of "</ p>" */
-			if (!err && !end)
+			if (!err && !end && !(err = blank_write(t))) {
+				t->seen = 1;
 				err = buf_putc(out, '<');
+			}
 			i = end ? j : i + 1;
 			continue;
 		}
@@ -338,6 +384,8 @@ int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attr
 			continue;
 		}
 		if (!err)
+			err = blank_hold(t);
+		if (!err)
 			err = buf_putc(out, '<');
 		if (!err && end)
 			err = buf_putc(out, '/');
@@ -348,5 +396,6 @@ int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attr
 		if (!err)
 			err = buf_append(out, selfclose ? "/>" : ">", selfclose ? 2 : 1);
 	}
-	return err;
+	/* blanks at the end: libxml2 delivers them before it closes what is open */
+	return err ? err : blank_write(t);
 }

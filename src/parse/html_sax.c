@@ -69,6 +69,18 @@ static inline const struct kind_slot *slot_of(struct conv *c, const xmlChar *nam
 	return k;
 }
 
+/* Delivers the blanks held out of the input (html_blank) that libxml2 has read past: an event
+ * of the tag after them comes once libxml2 is beyond the tag's '<'. */
+static inline void blanks_due(struct conv *c)
+{
+	const xmlParserInput *in;
+
+	if (c->blank_next < c->n_blanks) {
+		in = c->ctxt->input;
+		html_flat_blanks(c, (size_t)in->consumed + (size_t)(in->cur - in->base));
+	}
+}
+
 static void on_start_document(void *ctx)
 {
 	((struct conv *)ctx)->started = 1;
@@ -177,6 +189,7 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 		xmlStopParser(c->ctxt);
 		return;
 	}
+	blanks_due(c);
 	k = slot_of(c, name);
 	html_layout_open(c, (enum tag_kind)k->kind);
 	if (c->x && c->x->html) {
@@ -195,6 +208,7 @@ static void on_end(void *ctx, const xmlChar *name)
 
 	if (c->too_deep)
 		return;
+	blanks_due(c);
 	k = slot_of(c, name);
 	if (c->x && c->x->html)
 		html_out_end(c, k);
@@ -205,8 +219,10 @@ static void on_text(void *ctx, const xmlChar *s, int len)
 {
 	struct conv *c = ctx;
 
-	if (!c->too_deep && len > 0)
+	if (!c->too_deep && len > 0) {
+		blanks_due(c);
 		html_flat_expand(c, (const char *)s, (size_t)len);
+	}
 }
 
 /* Parse errors are expected (feed HTML is rarely valid) and worth nothing to us; taking them
@@ -344,6 +360,9 @@ int html_sax_convert(struct conv *c, const char *s, size_t n)
 	if (nomem)
 		return -ENOMEM;
 	c->html_done = c->x && c->x->html && !c->too_deep;
+	/* blanks before a tag that made no event (an end tag closing nothing) at the end */
+	if (!c->too_deep)
+		html_flat_blanks(c, SIZE_MAX);
 	if (c->too_deep) {
 		struct buf *out = c->out;
 		enum html_mode mode = c->mode;
@@ -351,6 +370,8 @@ int html_sax_convert(struct conv *c, const char *s, size_t n)
 		size_t start = c->start, n_runs = c->n_runs;
 		const char *runs_text = c->runs_text;
 		const size_t *runs = c->runs;
+		const struct html_blank *blanks = c->blanks;
+		size_t n_blanks = c->n_blanks;
 
 		html_layout_truncate(c, start);
 		free(c->a_href);
@@ -360,6 +381,8 @@ int html_sax_convert(struct conv *c, const char *s, size_t n)
 		c->runs_text = runs_text;
 		c->runs = runs;
 		c->n_runs = n_runs;
+		c->blanks = blanks;
+		c->n_blanks = n_blanks;
 		html_flat_convert(c, s, n);
 	}
 	return 0;
