@@ -60,7 +60,8 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		 const struct html_extra *x)
 {
 	struct buf tmp = BUF_INIT;
-	struct norm t = {&tmp, BUF_INIT, BUF_INIT, 0, NULL, BUF_INIT, 0, NULL, 0, 0};
+	struct norm t = {&tmp, BUF_INIT,	BUF_INIT, 0, NULL, BUF_INIT,
+			 0,    {0, NULL, 0, 0}, 0,	  0, 0,	   0};
 	struct conv c;
 	int err;
 
@@ -84,6 +85,9 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 	} else {
 		if (html_scan_utf8((const unsigned char *)html, len) == len)
 			t.clean = html;
+		/* text held out of libxml2's sight: where we know what its HTML parser does with it
+		 */
+		t.hold = LIBXML_VERSION < 21100;
 		err = buf_reserve(&tmp, len);
 		if (!err && !t.clean)
 			err = buf_reserve(&t.text, len);

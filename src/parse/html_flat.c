@@ -117,6 +117,10 @@ void html_flat_blanks(struct conv *c, size_t at)
 			k = b->n - i < EVENT_TEXT_MAX ? b->n - i : EVENT_TEXT_MAX;
 			html_flat_expand(c, b->s + i, k);
 		}
+		/* what html_flat_expand() does with the run's marker */
+		if (b->run != NO_RUN && b->run < c->n_runs && c->runs[2 * b->run + 1] && !c->skip)
+			flat_text_to(c, c->runs_text + c->runs[2 * b->run], c->runs[2 * b->run + 1],
+				     c->x && c->x->html);
 	}
 }
 

@@ -93,12 +93,15 @@ static inline void html_layout_init(struct conv *c, struct buf *out, enum html_m
 	c->start = out->len;
 }
 
-/* A run of blanks between two tags, left out of what libxml2 parses: it is the text of the
- * character event libxml2 would have made before any event of the tag at offset at. */
+/* Text between two tags left out of what libxml2 parses: the character event libxml2 would
+ * have made before any event of the tag at offset at, of n blanks at s and the text run run
+ * (NO_RUN: none; see put_text). */
+#define NO_RUN ((size_t)-1)
 struct html_blank {
 	size_t at; /* offset of the tag's '<' in what libxml2 parses */
 	const char *s;
 	size_t n;
+	size_t run;
 };
 
 /* html_markup_normalize()'s output: what libxml2 parses, and the text runs it does not need
@@ -113,9 +116,11 @@ struct norm {
 	const char *clean;
 	struct buf blanks; /* struct html_blank */
 	size_t n_blanks;
-	const char *held; /* a blank run not yet written, and its length */
-	size_t held_n;
-	unsigned char seen; /* out holds more than blanks: libxml2 no longer skips them */
+	struct html_blank held; /* text not yet written (held_any), until a tag follows it */
+	unsigned char held_any;
+	unsigned char seen;  /* out holds more than blanks: libxml2 no longer skips them */
+	unsigned char after; /* out ends with a start tag whose element holds text (holds_text) */
+	unsigned char hold;  /* text may be held at all (the libxml2 whose parser we know) */
 };
 
 /* Plane 15 and 16 private use characters stand for text runs in what libxml2 parses. */

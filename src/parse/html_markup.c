@@ -143,34 +143,80 @@ static int put_clean(struct buf *out, const char *text, size_t len)
 }
 
 static int set_aside(struct norm *t, const char *s, size_t len);
+static int run_add(struct norm *t, const char *s, size_t len, size_t *k);
 
-/* Writes the blank run held back, if any, into what libxml2 parses. */
-static int blank_write(struct norm *t)
+static size_t mark_put(char *d, size_t k);
+
+/* Writes the text held back, if any, into what libxml2 parses: its blanks and its run's
+ * marker. */
+static int held_write(struct norm *t)
 {
-	size_t n = t->held_n;
+	char d[4];
+	int err = 0;
 
-	t->held_n = 0;
-	return n ? buf_append(t->out, t->held, n) : 0;
+	if (!t->held_any)
+		return 0;
+	t->held_any = 0;
+	if (t->held.n)
+		err = buf_append(t->out, t->held.s, t->held.n);
+	if (!err && t->held.run != NO_RUN)
+		err = buf_append(t->out, d, mark_put(d, t->held.run));
+	return err;
 }
 
 /*
- * A tag is about to be written: the blank run held back before it is left out of what libxml2
+ * A tag is about to be written: the text held back before it is left out of what libxml2
  * parses and listed with the tag's offset; on_start(), on_end() and on_text() deliver it before
- * the first event libxml2 makes past that offset. Blanks between tags change nothing in
- * libxml2's state (it takes them for blanks, "areBlanks", before a '<': no paragraph implied)
- * and are a sixth of its character events.
+ * the first event libxml2 makes past that offset. libxml2 2.9 changes no state for such text:
+ * blanks before a '<' are blanks to it (areBlanks()); other text only implies a paragraph in
+ * no element, html or head (htmlCheckParagraph()), never right after the start tag of an
+ * element that holds text. Such text is most of libxml2's character events.
  */
-static int blank_hold(struct norm *t)
+static int held_list(struct norm *t)
 {
-	struct html_blank b = {t->out->len, t->held, t->held_n};
 	int err = 0;
 
-	if (t->held_n)
-		err = buf_append(&t->blanks, &b, sizeof b);
-	t->n_blanks += !err && t->held_n;
-	t->held_n = 0;
+	if (t->held_any) {
+		t->held.at = t->out->len;
+		err = buf_append(&t->blanks, &t->held, sizeof t->held);
+		t->n_blanks += !err;
+	}
+	t->held_any = 0;
 	t->seen = 1;
 	return err;
+}
+
+/* Whether libxml2 2.9 keeps the element of a start tag (name[0..len), any case) open, as the
+ * current one, and implies nothing for text in it: not html, head or body (it may discard
+ * those tags, or take text in them for a paragraph), nor one it knows as empty. */
+static int holds_text(const char *name, size_t len)
+{
+	char l[8];
+	size_t i;
+
+	if (len < 2 || len > sizeof l)
+		return 1;
+	for (i = 0; i < len; i++)
+		l[i] = (char)(is_alpha((unsigned char)name[i]) ? name[i] | 0x20 : name[i]);
+#define IS(s) (memcmp(l, s, sizeof(s) - 1) == 0)
+	switch (len) {
+	case 2:
+		return !IS("br") && !IS("hr");
+	case 3:
+		return !IS("col") && !IS("img");
+	case 4:
+		return !IS("area") && !IS("base") && !IS("body") && !IS("head") && !IS("html") &&
+		       !IS("link") && !IS("meta");
+	case 5:
+		return !IS("frame") && !IS("input") && !IS("param");
+	case 7:
+		return !IS("isindex");
+	case 8:
+		return !IS("basefont");
+	default:
+		return 1;
+	}
+#undef IS
 }
 
 /* Copies the attributes of a start tag (s[i..gt)) that the sanitizer may keep, as
@@ -249,7 +295,7 @@ static size_t mark_put(char *d, size_t k)
  */
 static int put_text(struct norm *t, const char *s, size_t len)
 {
-	size_t i;
+	size_t i, k;
 	int err;
 
 	if (!len)
@@ -257,17 +303,25 @@ static int put_text(struct norm *t, const char *s, size_t len)
 	/* libxml2's blanks: no form feed */
 	for (i = 0; i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'); i++)
 		;
-	/* blanks after what libxml2 skips at the start (it skips blanks there), not after other
-	 * blanks (one event, not two): held back until it is known whether a tag follows */
-	if (i == len && t->seen && !t->held_n) {
-		t->held = s;
-		t->held_n = len;
+	/* blanks after what libxml2 skips at the start (it skips blanks there), text right after
+	 * the start tag of an element that holds it, not after other held text (one event, not
+	 * two): held back until it is known whether a tag follows */
+	if (t->hold && !t->held_any && ((i == len && t->seen) || (i < len && t->after)) &&
+	    (i == len || t->n_runs < MARKS_MAX)) {
+		k = NO_RUN;
+		if (i < len && (err = run_add(t, s + i, len - i, &k)) < 0)
+			return err;
+		t->held = (struct html_blank){0, s, i, k};
+		t->held_any = 1;
+		t->after = 0;
 		return 0;
 	}
-	if ((err = blank_write(t)) < 0)
+	if ((err = held_write(t)) < 0)
 		return err;
-	if (i < len)
+	if (i < len) {
 		t->seen = 1;
+		t->after = 0;
+	}
 	if (i == len || t->n_runs >= MARKS_MAX)
 		return t->clean ? buf_append(t->out, s, len) : put_clean(t->out, s, len);
 	/* leading blanks stay: libxml2 skips them at the start of the document */
@@ -276,11 +330,10 @@ static int put_text(struct norm *t, const char *s, size_t len)
 	return set_aside(t, s + i, len - i);
 }
 
-/* Sets s aside (cleaned to UTF-8) and puts its marker in t->out. */
-static int set_aside(struct norm *t, const char *s, size_t len)
+/* Sets s aside (cleaned to UTF-8) as run *k. */
+static int run_add(struct norm *t, const char *s, size_t len, size_t *k)
 {
 	size_t pair[2];
-	char d[4];
 	int err;
 
 	if (t->n_runs >= MARKS_MAX)
@@ -297,8 +350,18 @@ static int set_aside(struct norm *t, const char *s, size_t len)
 	if (!err)
 		err = buf_append(&t->runs, pair, sizeof pair);
 	if (!err)
-		err = buf_append(t->out, d, mark_put(d, t->n_runs++));
+		*k = t->n_runs++;
 	return err;
+}
+
+/* Sets s aside (cleaned to UTF-8) and puts its marker in t->out. */
+static int set_aside(struct norm *t, const char *s, size_t len)
+{
+	size_t k;
+	char d[4];
+	int err = run_add(t, s, len, &k);
+
+	return err ? err : buf_append(t->out, d, mark_put(d, k));
 }
 
 /*
@@ -353,8 +416,9 @@ int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attr
 		if (j >= n || !is_alpha((unsigned char)s[j])) {
 			/* not a tag: libxml2 reads on as text ("a < b", "<!x>"), but drops the
 			 * "</" of "</ p>" */
-			if (!err && !end && !(err = blank_write(t))) {
+			if (!err && !end && !(err = held_write(t))) {
 				t->seen = 1;
+				t->after = 0;
 				err = buf_putc(out, '<');
 			}
 			i = end ? j : i + 1;
@@ -384,7 +448,8 @@ int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attr
 			continue;
 		}
 		if (!err)
-			err = blank_hold(t);
+			err = held_list(t);
+		t->after = !end && !selfclose && holds_text(s + j, k - j);
 		if (!err)
 			err = buf_putc(out, '<');
 		if (!err && end)
@@ -397,5 +462,5 @@ int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attr
 			err = buf_append(out, selfclose ? "/>" : ">", selfclose ? 2 : 1);
 	}
 	/* blanks at the end: libxml2 delivers them before it closes what is open */
-	return err ? err : blank_write(t);
+	return err ? err : held_write(t);
 }
