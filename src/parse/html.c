@@ -60,8 +60,7 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		 const struct html_extra *x)
 {
 	struct buf tmp = BUF_INIT;
-	struct norm t = {&tmp, BUF_INIT,	BUF_INIT, 0, NULL, BUF_INIT,
-			 0,    {0, NULL, 0, 0}, 0,	  0, 0,	   0};
+	struct norm t = {.out = &tmp}; /* the rest zero: empty buffers, nothing held */
 	struct conv c;
 	int err;
 
@@ -85,9 +84,8 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 	} else {
 		if (html_scan_utf8((const unsigned char *)html, len) == len)
 			t.clean = html;
-		/* text held out of libxml2's sight: where we know what its HTML parser does with it
-		 */
-		t.hold = LIBXML_VERSION < 21100;
+		/* text held out of libxml2's sight: where we know what its HTML parser does */
+		t.hold = LIBXML_VERSION < 21100 && len < HOLD_MAX;
 		err = buf_reserve(&tmp, len);
 		if (!err && !t.clean)
 			err = buf_reserve(&t.text, len);
@@ -96,6 +94,10 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		if (!err)
 			err = buf_reserve(&t.runs,
 					  len < RUNS_RESERVE_MAX * 2 ? len / 2 : RUNS_RESERVE_MAX);
+		/* as much for the text held out of libxml2's sight (html_blank) */
+		if (!err && t.hold)
+			err = buf_reserve(&t.blanks,
+					  len < RUNS_RESERVE_MAX * 2 ? len / 2 : RUNS_RESERVE_MAX);
 		if (!err)
 			err = html_markup_normalize(html, len, &t, x && x->html);
 		c.runs_text = t.clean ? t.clean : t.text.data;
@@ -103,6 +105,7 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		c.n_runs = t.n_runs;
 		c.blanks = (const struct html_blank *)(void *)t.blanks.data;
 		c.n_blanks = t.n_blanks;
+		c.held_in = html;
 		if (!err && tmp.len > INT_MAX)
 			html_flat_convert(&c, tmp.data, tmp.len);
 		else if (!err && tmp.len)

@@ -115,7 +115,7 @@ void html_flat_blanks(struct conv *c, size_t at)
 		b = &c->blanks[c->blank_next];
 		for (i = 0; i < b->n; i += k) {
 			k = b->n - i < EVENT_TEXT_MAX ? b->n - i : EVENT_TEXT_MAX;
-			html_flat_expand(c, b->s + i, k);
+			html_flat_expand(c, c->held_in + b->off + i, k);
 		}
 		/* what html_flat_expand() does with the run's marker */
 		if (b->run != NO_RUN && b->run < c->n_runs && c->runs[2 * b->run + 1] && !c->skip)

@@ -70,10 +70,11 @@ struct conv {
 	const char *runs_text;
 	const size_t *runs; /* (offset, length) pairs into runs_text */
 	size_t n_runs;
-	/* the blanks between tags html_markup_normalize() took out of what libxml2 parses (see
-	 * blank_hold), and the first not yet delivered */
+	/* the text between tags html_markup_normalize() held out of what libxml2 parses (see
+	 * held_list), and the first not yet delivered */
 	const struct html_blank *blanks;
 	size_t n_blanks, blank_next;
+	const char *held_in; /* the input their offsets are in */
 	struct buf atts; /* attribute values put back, for on_start */
 	struct kind_slot *kinds; /* KIND_CACHE of them, the parser context's */
 };
@@ -94,14 +95,14 @@ static inline void html_layout_init(struct conv *c, struct buf *out, enum html_m
 }
 
 /* Text between two tags left out of what libxml2 parses: the character event libxml2 would
- * have made before any event of the tag at offset at, of n blanks at s and the text run run
- * (NO_RUN: none; see put_text). */
-#define NO_RUN ((size_t)-1)
+ * have made before any event of the tag at offset at, of n blanks at offset off of the input and
+ * the text run run (NO_RUN: none; see put_text). Offsets fit 32 bits: html_convert() holds
+ * nothing in longer input (HOLD_MAX). */
+#define NO_RUN UINT32_MAX
+#define HOLD_MAX (1UL << 29)
 struct html_blank {
-	size_t at; /* offset of the tag's '<' in what libxml2 parses */
-	const char *s;
-	size_t n;
-	size_t run;
+	uint32_t at; /* offset of the tag's '<' in what libxml2 parses */
+	uint32_t off, n, run;
 };
 
 /* html_markup_normalize()'s output: what libxml2 parses, and the text runs it does not need
@@ -116,6 +117,7 @@ struct norm {
 	const char *clean;
 	struct buf blanks; /* struct html_blank */
 	size_t n_blanks;
+	const char *in;		/* the input */
 	struct html_blank held; /* text not yet written (held_any), until a tag follows it */
 	unsigned char held_any;
 	unsigned char seen;  /* out holds more than blanks: libxml2 no longer skips them */
@@ -209,8 +211,8 @@ void html_out_start(struct conv *c, const struct kind_slot *k, const xmlChar **a
 void html_out_end(struct conv *c, const struct kind_slot *k);
 void html_out_text(struct conv *c, const char *s, size_t n);
 
-/* html_flat.c: delivers the blanks held out of what libxml2 parses, up to offset at (all:
- * SIZE_MAX), as libxml2 would have delivered them (in events of at most 1000 bytes) */
+/* html_flat.c: delivers the text held out of what libxml2 parses before offset at (all:
+ * SIZE_MAX), as libxml2 would have delivered it (in events of at most 1000 bytes) */
 void html_flat_blanks(struct conv *c, size_t at);
 
 /* html_sax.c: libxml2's HTML parser over normalized markup; -ENOMEM, else 0 */

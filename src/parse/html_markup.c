@@ -158,7 +158,7 @@ static int held_write(struct norm *t)
 		return 0;
 	t->held_any = 0;
 	if (t->held.n)
-		err = buf_append(t->out, t->held.s, t->held.n);
+		err = buf_append(t->out, t->in + t->held.off, t->held.n);
 	if (!err && t->held.run != NO_RUN)
 		err = buf_append(t->out, d, mark_put(d, t->held.run));
 	return err;
@@ -177,7 +177,7 @@ static int held_list(struct norm *t)
 	int err = 0;
 
 	if (t->held_any) {
-		t->held.at = t->out->len;
+		t->held.at = (uint32_t)t->out->len;
 		err = buf_append(&t->blanks, &t->held, sizeof t->held);
 		t->n_blanks += !err;
 	}
@@ -311,7 +311,7 @@ static int put_text(struct norm *t, const char *s, size_t len)
 		k = NO_RUN;
 		if (i < len && (err = run_add(t, s + i, len - i, &k)) < 0)
 			return err;
-		t->held = (struct html_blank){0, s, i, k};
+		t->held = (struct html_blank){0, (uint32_t)(s - t->in), (uint32_t)i, (uint32_t)k};
 		t->held_any = 1;
 		t->after = 0;
 		return 0;
@@ -378,6 +378,8 @@ int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attr
 	size_t i = 0, j, k, gt, stray = 0;
 	const char *lt, *raw;
 	int err = 0, end, selfclose;
+
+	t->in = s;
 
 	while (!err && i < n) {
 		lt = memchr(s + i, '<', n - i);

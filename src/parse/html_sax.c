@@ -69,8 +69,8 @@ static inline const struct kind_slot *slot_of(struct conv *c, const xmlChar *nam
 	return k;
 }
 
-/* Delivers the blanks held out of the input (html_blank) that libxml2 has read past: an event
- * of the tag after them comes once libxml2 is beyond the tag's '<'. */
+/* Delivers the text held out of the input (html_blank) that libxml2 has read past: an event
+ * of the tag after it comes once libxml2 is beyond the tag's '<'. */
 static inline void blanks_due(struct conv *c)
 {
 	const xmlParserInput *in;
@@ -360,7 +360,7 @@ int html_sax_convert(struct conv *c, const char *s, size_t n)
 	if (nomem)
 		return -ENOMEM;
 	c->html_done = c->x && c->x->html && !c->too_deep;
-	/* blanks before a tag that made no event (an end tag closing nothing) at the end */
+	/* text before a tag that made no event (an end tag closing nothing) at the end */
 	if (!c->too_deep)
 		html_flat_blanks(c, SIZE_MAX);
 	if (c->too_deep) {
@@ -372,6 +372,7 @@ int html_sax_convert(struct conv *c, const char *s, size_t n)
 		const size_t *runs = c->runs;
 		const struct html_blank *blanks = c->blanks;
 		size_t n_blanks = c->n_blanks;
+		const char *held_in = c->held_in;
 
 		html_layout_truncate(c, start);
 		free(c->a_href);
@@ -383,6 +384,7 @@ int html_sax_convert(struct conv *c, const char *s, size_t n)
 		c->n_runs = n_runs;
 		c->blanks = blanks;
 		c->n_blanks = n_blanks;
+		c->held_in = held_in;
 		html_flat_convert(c, s, n);
 	}
 	return 0;
