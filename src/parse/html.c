@@ -15,6 +15,8 @@
 #include "html_impl.h"
 #include "html_scan.h"
 
+size_t html_hold_max = HOLD_MAX;
+
 /* The most html_convert() reserves for its runs' table before it needs it (bytes). */
 #define RUNS_RESERVE_MAX (256 * 1024)
 
@@ -85,7 +87,7 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		if (html_scan_utf8((const unsigned char *)html, len) == len)
 			t.clean = html;
 		/* text held out of libxml2's sight: where we know what its HTML parser does */
-		t.hold = LIBXML_VERSION < 21100 && len < HOLD_MAX;
+		t.hold = LIBXML_VERSION < 21100 && len < html_hold_max;
 		err = buf_reserve(&tmp, len);
 		if (!err && !t.clean)
 			err = buf_reserve(&t.text, len);
@@ -106,6 +108,11 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		c.blanks = (const struct html_blank *)(void *)t.blanks.data;
 		c.n_blanks = t.n_blanks;
 		c.held_in = html;
+		/* hold mode: the attributes are all in these tables (NULL tags: none at all) */
+		c.tags = t.hold ? (const struct html_tag_atts *)(void *)t.tags.data : NULL;
+		c.n_tags = t.n_tags;
+		c.att_tab = (const struct html_att *)(void *)t.atts.data;
+		c.att_names = t.names.data;
 		if (!err && tmp.len > INT_MAX)
 			html_flat_convert(&c, tmp.data, tmp.len);
 		else if (!err && tmp.len)
@@ -117,6 +124,9 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 	buf_fini(&t.text);
 	buf_fini(&t.runs);
 	buf_fini(&t.blanks);
+	buf_fini(&t.tags);
+	buf_fini(&t.atts);
+	buf_fini(&t.names);
 	free(c.a_href);
 	if (!err)
 		err = c.err;

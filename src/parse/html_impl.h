@@ -75,6 +75,11 @@ struct conv {
 	const struct html_blank *blanks;
 	size_t n_blanks, blank_next;
 	const char *held_in; /* the input their offsets are in */
+	/* the attributes held out of what libxml2 parses, and the first tag not yet met */
+	const struct html_tag_atts *tags;
+	size_t n_tags, tag_next;
+	const struct html_att *att_tab;
+	const char *att_names;
 	struct buf atts; /* attribute values put back, for on_start */
 	struct kind_slot *kinds; /* KIND_CACHE of them, the parser context's */
 };
@@ -105,6 +110,21 @@ struct html_blank {
 	uint32_t off, n, run;
 };
 
+/* The attributes of a start tag held out of what libxml2 parses (copy_attrs): n of them from
+ * html_att first, for the start event libxml2 makes with its input at offset at (just past the
+ * tag's name). An attribute: its lowercase name (offset of a NUL-terminated copy) and its
+ * value's run (NO_RUN: the empty string). */
+struct html_tag_atts {
+	uint32_t at, first, n;
+};
+struct html_att {
+	uint32_t name, run;
+};
+
+/* Inputs shorter than this have their text and attributes held (tests lower it to see the
+ * other side); HOLD_MAX. */
+extern size_t html_hold_max;
+
 /* html_markup_normalize()'s output: what libxml2 parses, and the text runs it does not need
  * to see. */
 struct norm {
@@ -123,6 +143,8 @@ struct norm {
 	unsigned char seen;  /* out holds more than blanks: libxml2 no longer skips them */
 	unsigned char after; /* out ends with a start tag whose element holds text (holds_text) */
 	unsigned char hold;  /* text may be held at all (the libxml2 whose parser we know) */
+	struct buf tags, atts, names; /* html_tag_atts, html_att, the names */
+	size_t n_tags;
 };
 
 /* Plane 15 and 16 private use characters stand for text runs in what libxml2 parses. */

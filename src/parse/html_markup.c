@@ -144,6 +144,7 @@ static int put_clean(struct buf *out, const char *text, size_t len)
 
 static int set_aside(struct norm *t, const char *s, size_t len);
 static int run_add(struct norm *t, const char *s, size_t len, size_t *k);
+static int att_hold(struct norm *t, const char *name, size_t nlen, const char *v, size_t vlen);
 
 static size_t mark_put(char *d, size_t k);
 
@@ -219,6 +220,47 @@ static int holds_text(const char *name, size_t len)
 #undef IS
 }
 
+/*
+ * Holds an attribute of the start tag being written out of what libxml2 parses (t->hold): its
+ * name lowercased, its value set aside, unless the tag has one of that name already (libxml2
+ * keeps the first). libxml2 would do nothing with it but hand it to on_start(), which takes it
+ * from the table (the tag's offset tells its start event) instead.
+ */
+static int att_hold(struct norm *t, const char *name, size_t nlen, const char *v, size_t vlen)
+{
+	const struct html_tag_atts *tag = (const struct html_tag_atts *)(void *)t->tags.data;
+	const struct html_att *a = (const struct html_att *)(void *)t->atts.data;
+	struct html_att at = {(uint32_t)t->names.len, NO_RUN};
+	size_t i, k, first = tag[t->n_tags - 1].first, n = tag[t->n_tags - 1].n;
+	char l[8];
+	int err;
+
+	for (i = 0; i < nlen && i < sizeof l; i++)
+		l[i] = (char)(name[i] | 0x20); /* known names are letters */
+	for (i = first; i < first + n; i++)
+		if (strlen(t->names.data + a[i].name) == nlen &&
+		    memcmp(t->names.data + a[i].name, l, nlen) == 0)
+			return 0;
+	err = buf_append(&t->names, l, nlen);
+	if (!err)
+		err = buf_putc(&t->names, '\0');
+	if (!err && vlen && t->n_runs < MARKS_MAX && !(err = run_add(t, v, vlen, &k)))
+		at.run = (uint32_t)k;
+	if (!err)
+		err = buf_append(&t->atts, &at, sizeof at);
+	if (!err)
+		((struct html_tag_atts *)(void *)t->tags.data)[t->n_tags - 1].n++;
+	return err;
+}
+
+/* Whether a tag name (any case) is html, head or body: libxml2 may discard those tags or start
+ * them itself (implied), and their attributes are of no use (the sanitizer drops the tags). */
+static int html_head_body(const char *name, size_t len)
+{
+	return len == 4 && (strncasecmp(name, "html", 4) == 0 ||
+			    strncasecmp(name, "head", 4) == 0 || strncasecmp(name, "body", 4) == 0);
+}
+
 /* Copies the attributes of a start tag (s[i..gt)) that the sanitizer may keep, as
  * ' name="M"' with the name lowercased, where M stands for the value set aside with its
  * references (set_aside); on_start() puts it back decoded. */
@@ -255,6 +297,10 @@ static int copy_attrs(const char *s, size_t i, size_t gt, struct buf *out, struc
 		}
 		if (!nlen || !sanitize_attribute_known(s + name, nlen))
 			continue;
+		if (t->hold) {
+			err = att_hold(t, s + name, nlen, s + v, vlen);
+			continue;
+		}
 		err = buf_putc(out, ' ');
 		for (k = 0; !err && k < nlen; k++)
 			err = buf_putc(out, (char)(is_alpha((unsigned char)s[name + k]) ? s[name + k] | 0x20
@@ -364,6 +410,29 @@ static int set_aside(struct norm *t, const char *s, size_t len)
 	return err ? err : buf_append(t->out, d, mark_put(d, k));
 }
 
+/* The attributes of the start tag named s[j..k) ending at gt: written for libxml2 to parse, or
+ * held (t->hold) in a table entry of the tag, which libxml2 is not shown (none: no entry). */
+static int tag_attrs(const char *s, size_t j, size_t k, size_t gt, struct norm *t)
+{
+	struct html_tag_atts tag = {(uint32_t)t->out->len,
+				    (uint32_t)(t->atts.len / sizeof(struct html_att)), 0};
+	int err;
+
+	if (!t->hold)
+		return copy_attrs(s, k, gt, t->out, t);
+	if (html_head_body(s + j, k - j))
+		return 0;
+	if ((err = buf_append(&t->tags, &tag, sizeof tag)) < 0)
+		return err;
+	t->n_tags++;
+	err = copy_attrs(s, k, gt, t->out, t);
+	if (!err && ((struct html_tag_atts *)(void *)t->tags.data)[t->n_tags - 1].n == 0) {
+		t->tags.len -= sizeof tag;
+		t->n_tags--;
+	}
+	return err;
+}
+
 /*
  * Copies an HTML fragment to out as libxml2 gets it: every tag reduced to "<name>", "<name/>" or
  * "</name>", comments, doctypes, processing instructions, scripts and styles left out, text
@@ -459,7 +528,7 @@ int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attr
 		if (!err)
 			err = buf_append(out, s + j, k - j);
 		if (!err && keep_attrs && !end && gt > k)
-			err = copy_attrs(s, k, gt, out, t);
+			err = tag_attrs(s, j, k, gt, t);
 		if (!err)
 			err = buf_append(out, selfclose ? "/>" : ">", selfclose ? 2 : 1);
 	}
