@@ -15,6 +15,8 @@
 #include "html_impl.h"
 #include "html_scan.h"
 
+size_t html_hold_max = HOLD_MAX;
+
 /* The most html_convert() reserves for its runs' table before it needs it (bytes). */
 #define RUNS_RESERVE_MAX (256 * 1024)
 
@@ -60,7 +62,7 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		 const struct html_extra *x)
 {
 	struct buf tmp = BUF_INIT;
-	struct norm t = {&tmp, BUF_INIT, BUF_INIT, 0, NULL};
+	struct norm t = {.out = &tmp}; /* the rest zero: empty buffers, nothing held */
 	struct conv c;
 	int err;
 
@@ -84,6 +86,8 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 	} else {
 		if (html_scan_utf8((const unsigned char *)html, len) == len)
 			t.clean = html;
+		/* text held out of libxml2's sight: where we know what its HTML parser does */
+		t.hold = LIBXML_VERSION < 21100 && len < html_hold_max;
 		err = buf_reserve(&tmp, len);
 		if (!err && !t.clean)
 			err = buf_reserve(&t.text, len);
@@ -92,11 +96,23 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		if (!err)
 			err = buf_reserve(&t.runs,
 					  len < RUNS_RESERVE_MAX * 2 ? len / 2 : RUNS_RESERVE_MAX);
+		/* as much for the text held out of libxml2's sight (html_blank) */
+		if (!err && t.hold)
+			err = buf_reserve(&t.blanks,
+					  len < RUNS_RESERVE_MAX * 2 ? len / 2 : RUNS_RESERVE_MAX);
 		if (!err)
 			err = html_markup_normalize(html, len, &t, x && x->html);
 		c.runs_text = t.clean ? t.clean : t.text.data;
 		c.runs = (const size_t *)(void *)t.runs.data;
 		c.n_runs = t.n_runs;
+		c.blanks = (const struct html_blank *)(void *)t.blanks.data;
+		c.n_blanks = t.n_blanks;
+		c.held_in = html;
+		/* hold mode: the attributes are all in these tables (NULL tags: none at all) */
+		c.tags = t.hold ? (const struct html_tag_atts *)(void *)t.tags.data : NULL;
+		c.n_tags = t.n_tags;
+		c.att_tab = (const struct html_att *)(void *)t.atts.data;
+		c.att_names = t.names.data;
 		if (!err && tmp.len > INT_MAX)
 			html_flat_convert(&c, tmp.data, tmp.len);
 		else if (!err && tmp.len)
@@ -107,6 +123,10 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 	buf_fini(&c.atts);
 	buf_fini(&t.text);
 	buf_fini(&t.runs);
+	buf_fini(&t.blanks);
+	buf_fini(&t.tags);
+	buf_fini(&t.atts);
+	buf_fini(&t.names);
 	free(c.a_href);
 	if (!err)
 		err = c.err;

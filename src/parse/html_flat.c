@@ -3,6 +3,7 @@
  * normalizer's markers put back, and whole conversions of input nested too deep for libxml2. */
 #include "autoconfig.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "html_impl.h"
@@ -102,6 +103,27 @@ void html_flat_expand(struct conv *c, const char *text, size_t n)
 	}
 }
 
+/* libxml2 hands text over in events of at most this many bytes (HTML_PARSER_BIG_BUFFER_SIZE) */
+#define EVENT_TEXT_MAX 1000
+
+void html_flat_blanks(struct conv *c, size_t at)
+{
+	const struct html_blank *b;
+	size_t i, k;
+
+	for (; c->blank_next < c->n_blanks && c->blanks[c->blank_next].at < at; c->blank_next++) {
+		b = &c->blanks[c->blank_next];
+		for (i = 0; i < b->n; i += k) {
+			k = b->n - i < EVENT_TEXT_MAX ? b->n - i : EVENT_TEXT_MAX;
+			html_flat_expand(c, c->held_in + b->off + i, k);
+		}
+		/* what html_flat_expand() does with the run's marker */
+		if (b->run != NO_RUN && b->run < c->n_runs && c->runs[2 * b->run + 1] && !c->skip)
+			flat_text_to(c, c->runs_text + c->runs[2 * b->run], c->runs[2 * b->run + 1],
+				     c->x && c->x->html);
+	}
+}
+
 /*
  * Converts normalized HTML without libxml2, for input nested deeper than libxml2 handles in
  * linear time. It keeps no stack (the element structure is flat: what matters is which tags open
@@ -118,10 +140,11 @@ void html_flat_convert(struct conv *c, const char *s, size_t n)
 		lt = memchr(s + i, '<', n - i);
 		if (!lt) {
 			html_flat_expand(c, s + i, n - i);
-			return;
+			break;
 		}
 		html_flat_expand(c, s + i, (size_t)(lt - s) - i);
 		i = (size_t)(lt - s);
+		html_flat_blanks(c, i + 1);
 		j = i + 1;
 		end = j < n && s[j] == '/';
 		j += end;
@@ -146,4 +169,5 @@ void html_flat_convert(struct conv *c, const char *s, size_t n)
 		lt = memchr(s + j, '>', n - j);
 		i = lt ? (size_t)(lt - s) + 1 : n;
 	}
+	html_flat_blanks(c, SIZE_MAX);
 }

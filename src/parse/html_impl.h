@@ -70,6 +70,16 @@ struct conv {
 	const char *runs_text;
 	const size_t *runs; /* (offset, length) pairs into runs_text */
 	size_t n_runs;
+	/* the text between tags html_markup_normalize() held out of what libxml2 parses (see
+	 * held_list), and the first not yet delivered */
+	const struct html_blank *blanks;
+	size_t n_blanks, blank_next;
+	const char *held_in; /* the input their offsets are in */
+	/* the attributes held out of what libxml2 parses, and the first tag not yet met */
+	const struct html_tag_atts *tags;
+	size_t n_tags, tag_next;
+	const struct html_att *att_tab;
+	const char *att_names;
 	struct buf atts; /* attribute values put back, for on_start */
 	struct kind_slot *kinds; /* KIND_CACHE of them, the parser context's */
 };
@@ -89,6 +99,32 @@ static inline void html_layout_init(struct conv *c, struct buf *out, enum html_m
 	c->start = out->len;
 }
 
+/* Text between two tags left out of what libxml2 parses: the character event libxml2 would
+ * have made before any event of the tag at offset at, of n blanks at offset off of the input and
+ * the text run run (NO_RUN: none; see put_text). Offsets fit 32 bits: html_convert() holds
+ * nothing in longer input (HOLD_MAX). */
+#define NO_RUN UINT32_MAX
+#define HOLD_MAX (1UL << 29)
+struct html_blank {
+	uint32_t at; /* offset of the tag's '<' in what libxml2 parses */
+	uint32_t off, n, run;
+};
+
+/* The attributes of a start tag held out of what libxml2 parses (copy_attrs): n of them from
+ * html_att first, for the start event libxml2 makes with its input at offset at (just past the
+ * tag's name). An attribute: its lowercase name (offset of a NUL-terminated copy) and its
+ * value's run (NO_RUN: the empty string). */
+struct html_tag_atts {
+	uint32_t at, first, n;
+};
+struct html_att {
+	uint32_t name, run;
+};
+
+/* Inputs shorter than this have their text and attributes held (tests lower it to see the
+ * other side); HOLD_MAX. */
+extern size_t html_hold_max;
+
 /* html_markup_normalize()'s output: what libxml2 parses, and the text runs it does not need
  * to see. */
 struct norm {
@@ -99,6 +135,16 @@ struct norm {
 	/* the input when it is clean UTF-8 without NUL (most is): the runs are where they lie
 	 * in it, copied nowhere and cleaned of nothing */
 	const char *clean;
+	struct buf blanks; /* struct html_blank */
+	size_t n_blanks;
+	const char *in;		/* the input */
+	struct html_blank held; /* text not yet written (held_any), until a tag follows it */
+	unsigned char held_any;
+	unsigned char seen;  /* out holds more than blanks: libxml2 no longer skips them */
+	unsigned char after; /* out ends with a start tag whose element holds text (holds_text) */
+	unsigned char hold;  /* text may be held at all (the libxml2 whose parser we know) */
+	struct buf tags, atts, names; /* html_tag_atts, html_att, the names */
+	size_t n_tags;
 };
 
 /* Plane 15 and 16 private use characters stand for text runs in what libxml2 parses. */
@@ -186,6 +232,10 @@ void html_flat_convert(struct conv *c, const char *s, size_t n);
 void html_out_start(struct conv *c, const struct kind_slot *k, const xmlChar **atts);
 void html_out_end(struct conv *c, const struct kind_slot *k);
 void html_out_text(struct conv *c, const char *s, size_t n);
+
+/* html_flat.c: delivers the text held out of what libxml2 parses before offset at (all:
+ * SIZE_MAX), as libxml2 would have delivered it (in events of at most 1000 bytes) */
+void html_flat_blanks(struct conv *c, size_t at);
 
 /* html_sax.c: libxml2's HTML parser over normalized markup; -ENOMEM, else 0 */
 int html_sax_convert(struct conv *c, const char *s, size_t n);

@@ -143,6 +143,123 @@ static int put_clean(struct buf *out, const char *text, size_t len)
 }
 
 static int set_aside(struct norm *t, const char *s, size_t len);
+static int run_add(struct norm *t, const char *s, size_t len, size_t *k);
+static int att_hold(struct norm *t, const char *name, size_t nlen, const char *v, size_t vlen);
+
+static size_t mark_put(char *d, size_t k);
+
+/* Writes the text held back, if any, into what libxml2 parses: its blanks and its run's
+ * marker. */
+static int held_write(struct norm *t)
+{
+	char d[4];
+	int err = 0;
+
+	if (!t->held_any)
+		return 0;
+	t->held_any = 0;
+	if (t->held.n)
+		err = buf_append(t->out, t->in + t->held.off, t->held.n);
+	if (!err && t->held.run != NO_RUN)
+		err = buf_append(t->out, d, mark_put(d, t->held.run));
+	return err;
+}
+
+/*
+ * A tag is about to be written: the text held back before it is left out of what libxml2
+ * parses and listed with the tag's offset; on_start(), on_end() and on_text() deliver it before
+ * the first event libxml2 makes past that offset. libxml2 2.9 changes no state for such text:
+ * blanks before a '<' are blanks to it (areBlanks()); other text only implies a paragraph in
+ * no element, html or head (htmlCheckParagraph()), never right after the start tag of an
+ * element that holds text. Such text is most of libxml2's character events.
+ */
+static int held_list(struct norm *t)
+{
+	int err = 0;
+
+	if (t->held_any) {
+		t->held.at = (uint32_t)t->out->len;
+		err = buf_append(&t->blanks, &t->held, sizeof t->held);
+		t->n_blanks += !err;
+	}
+	t->held_any = 0;
+	t->seen = 1;
+	return err;
+}
+
+/* Whether libxml2 2.9 keeps the element of a start tag (name[0..len), any case) open, as the
+ * current one, and implies nothing for text in it: not html, head or body (it may discard
+ * those tags, or take text in them for a paragraph), nor one it knows as empty. */
+static int holds_text(const char *name, size_t len)
+{
+	char l[8];
+	size_t i;
+
+	if (len < 2 || len > sizeof l)
+		return 1;
+	for (i = 0; i < len; i++)
+		l[i] = (char)(is_alpha((unsigned char)name[i]) ? name[i] | 0x20 : name[i]);
+#define IS(s) (memcmp(l, s, sizeof(s) - 1) == 0)
+	switch (len) {
+	case 2:
+		return !IS("br") && !IS("hr");
+	case 3:
+		return !IS("col") && !IS("img");
+	case 4:
+		return !IS("area") && !IS("base") && !IS("body") && !IS("head") && !IS("html") &&
+		       !IS("link") && !IS("meta");
+	case 5:
+		return !IS("frame") && !IS("input") && !IS("param");
+	case 7:
+		return !IS("isindex");
+	case 8:
+		return !IS("basefont");
+	default:
+		return 1;
+	}
+#undef IS
+}
+
+/*
+ * Holds an attribute of the start tag being written out of what libxml2 parses (t->hold): its
+ * name lowercased, its value set aside, unless the tag has one of that name already (libxml2
+ * keeps the first). libxml2 would do nothing with it but hand it to on_start(), which takes it
+ * from the table (the tag's offset tells its start event) instead.
+ */
+static int att_hold(struct norm *t, const char *name, size_t nlen, const char *v, size_t vlen)
+{
+	const struct html_tag_atts *tag = (const struct html_tag_atts *)(void *)t->tags.data;
+	const struct html_att *a = (const struct html_att *)(void *)t->atts.data;
+	struct html_att at = {(uint32_t)t->names.len, NO_RUN};
+	size_t i, k, first = tag[t->n_tags - 1].first, n = tag[t->n_tags - 1].n;
+	char l[8];
+	int err;
+
+	for (i = 0; i < nlen && i < sizeof l; i++)
+		l[i] = (char)(name[i] | 0x20); /* known names are letters */
+	for (i = first; i < first + n; i++)
+		if (strlen(t->names.data + a[i].name) == nlen &&
+		    memcmp(t->names.data + a[i].name, l, nlen) == 0)
+			return 0;
+	err = buf_append(&t->names, l, nlen);
+	if (!err)
+		err = buf_putc(&t->names, '\0');
+	if (!err && vlen && t->n_runs < MARKS_MAX && !(err = run_add(t, v, vlen, &k)))
+		at.run = (uint32_t)k;
+	if (!err)
+		err = buf_append(&t->atts, &at, sizeof at);
+	if (!err)
+		((struct html_tag_atts *)(void *)t->tags.data)[t->n_tags - 1].n++;
+	return err;
+}
+
+/* Whether a tag name (any case) is html, head or body: libxml2 may discard those tags or start
+ * them itself (implied), and their attributes are of no use (the sanitizer drops the tags). */
+static int html_head_body(const char *name, size_t len)
+{
+	return len == 4 && (strncasecmp(name, "html", 4) == 0 ||
+			    strncasecmp(name, "head", 4) == 0 || strncasecmp(name, "body", 4) == 0);
+}
 
 /* Copies the attributes of a start tag (s[i..gt)) that the sanitizer may keep, as
  * ' name="M"' with the name lowercased, where M stands for the value set aside with its
@@ -180,6 +297,10 @@ static int copy_attrs(const char *s, size_t i, size_t gt, struct buf *out, struc
 		}
 		if (!nlen || !sanitize_attribute_known(s + name, nlen))
 			continue;
+		if (t->hold) {
+			err = att_hold(t, s + name, nlen, s + v, vlen);
+			continue;
+		}
 		err = buf_putc(out, ' ');
 		for (k = 0; !err && k < nlen; k++)
 			err = buf_putc(out, (char)(is_alpha((unsigned char)s[name + k]) ? s[name + k] | 0x20
@@ -220,12 +341,33 @@ static size_t mark_put(char *d, size_t k)
  */
 static int put_text(struct norm *t, const char *s, size_t len)
 {
-	size_t i;
+	size_t i, k;
 	int err;
 
+	if (!len)
+		return 0;
 	/* libxml2's blanks: no form feed */
 	for (i = 0; i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'); i++)
 		;
+	/* blanks after what libxml2 skips at the start (it skips blanks there), text right after
+	 * the start tag of an element that holds it, not after other held text (one event, not
+	 * two): held back until it is known whether a tag follows */
+	if (t->hold && !t->held_any && ((i == len && t->seen) || (i < len && t->after)) &&
+	    (i == len || t->n_runs < MARKS_MAX)) {
+		k = NO_RUN;
+		if (i < len && (err = run_add(t, s + i, len - i, &k)) < 0)
+			return err;
+		t->held = (struct html_blank){0, (uint32_t)(s - t->in), (uint32_t)i, (uint32_t)k};
+		t->held_any = 1;
+		t->after = 0;
+		return 0;
+	}
+	if ((err = held_write(t)) < 0)
+		return err;
+	if (i < len) {
+		t->seen = 1;
+		t->after = 0;
+	}
 	if (i == len || t->n_runs >= MARKS_MAX)
 		return t->clean ? buf_append(t->out, s, len) : put_clean(t->out, s, len);
 	/* leading blanks stay: libxml2 skips them at the start of the document */
@@ -234,11 +376,10 @@ static int put_text(struct norm *t, const char *s, size_t len)
 	return set_aside(t, s + i, len - i);
 }
 
-/* Sets s aside (cleaned to UTF-8) and puts its marker in t->out. */
-static int set_aside(struct norm *t, const char *s, size_t len)
+/* Sets s aside (cleaned to UTF-8) as run *k. */
+static int run_add(struct norm *t, const char *s, size_t len, size_t *k)
 {
 	size_t pair[2];
-	char d[4];
 	int err;
 
 	if (t->n_runs >= MARKS_MAX)
@@ -255,7 +396,40 @@ static int set_aside(struct norm *t, const char *s, size_t len)
 	if (!err)
 		err = buf_append(&t->runs, pair, sizeof pair);
 	if (!err)
-		err = buf_append(t->out, d, mark_put(d, t->n_runs++));
+		*k = t->n_runs++;
+	return err;
+}
+
+/* Sets s aside (cleaned to UTF-8) and puts its marker in t->out. */
+static int set_aside(struct norm *t, const char *s, size_t len)
+{
+	size_t k;
+	char d[4];
+	int err = run_add(t, s, len, &k);
+
+	return err ? err : buf_append(t->out, d, mark_put(d, k));
+}
+
+/* The attributes of the start tag named s[j..k) ending at gt: written for libxml2 to parse, or
+ * held (t->hold) in a table entry of the tag, which libxml2 is not shown (none: no entry). */
+static int tag_attrs(const char *s, size_t j, size_t k, size_t gt, struct norm *t)
+{
+	struct html_tag_atts tag = {(uint32_t)t->out->len,
+				    (uint32_t)(t->atts.len / sizeof(struct html_att)), 0};
+	int err;
+
+	if (!t->hold)
+		return copy_attrs(s, k, gt, t->out, t);
+	if (html_head_body(s + j, k - j))
+		return 0;
+	if ((err = buf_append(&t->tags, &tag, sizeof tag)) < 0)
+		return err;
+	t->n_tags++;
+	err = copy_attrs(s, k, gt, t->out, t);
+	if (!err && ((struct html_tag_atts *)(void *)t->tags.data)[t->n_tags - 1].n == 0) {
+		t->tags.len -= sizeof tag;
+		t->n_tags--;
+	}
 	return err;
 }
 
@@ -274,10 +448,14 @@ int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attr
 	const char *lt, *raw;
 	int err = 0, end, selfclose;
 
+	t->in = s;
+
 	while (!err && i < n) {
 		lt = memchr(s + i, '<', n - i);
-		if (!lt)
-			return put_text(t, s + i, n - i);
+		if (!lt) {
+			err = put_text(t, s + i, n - i);
+			break;
+		}
 		err = put_text(t, s + i, (size_t)(lt - s) - i);
 		i = (size_t)(lt - s);
 		j = i + 1;
@@ -309,8 +487,11 @@ int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attr
 		if (j >= n || !is_alpha((unsigned char)s[j])) {
 			/* not a tag: libxml2 reads on as text ("a < b", "<!x>"), but drops the
 			 * "</" of "</ p>" */
-			if (!err && !end)
+			if (!err && !end && !(err = held_write(t))) {
+				t->seen = 1;
+				t->after = 0;
 				err = buf_putc(out, '<');
+			}
 			i = end ? j : i + 1;
 			continue;
 		}
@@ -338,15 +519,19 @@ int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attr
 			continue;
 		}
 		if (!err)
+			err = held_list(t);
+		t->after = !end && !selfclose && holds_text(s + j, k - j);
+		if (!err)
 			err = buf_putc(out, '<');
 		if (!err && end)
 			err = buf_putc(out, '/');
 		if (!err)
 			err = buf_append(out, s + j, k - j);
 		if (!err && keep_attrs && !end && gt > k)
-			err = copy_attrs(s, k, gt, out, t);
+			err = tag_attrs(s, j, k, gt, t);
 		if (!err)
 			err = buf_append(out, selfclose ? "/>" : ">", selfclose ? 2 : 1);
 	}
-	return err;
+	/* blanks at the end: libxml2 delivers them before it closes what is open */
+	return err ? err : held_write(t);
 }

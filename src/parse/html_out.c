@@ -34,17 +34,19 @@ static int html_img(struct conv *c, const xmlChar **atts)
 
 static void html_attrs(struct conv *c, const char *el, int is_a, const xmlChar **atts)
 {
-	const char *v;
+	const char *v, *name;
 	char *u, *mine;
 
 	for (; atts && atts[0]; atts += 2) {
+		name = (const char *)atts[0];
 		v = atts[1] ? (const char *)atts[1] : "";
-		switch (sanitize_attribute(el, (const char *)atts[0])) {
+		switch (sanitize_attribute(el, name)) {
 		case SAN_ATTR_TEXT:
 			u = NULL;
 			break;
 		case SAN_ATTR_URL:
-			if (!(u = sanitize_url(c->x->base, v, !strcmp((const char *)atts[0], "href"))))
+			/* the URL attributes are cite, href and src: href is the one with an 'h' */
+			if (!(u = sanitize_url(c->x->base, v, name[0] == 'h')))
 				continue;
 			v = u;
 			break;
@@ -52,7 +54,7 @@ static void html_attrs(struct conv *c, const char *el, int is_a, const xmlChar *
 			continue;
 		}
 		hput(c, " ", 1);
-		hput(c, (const char *)atts[0], strlen((const char *)atts[0]));
+		hput(c, name, strlen(name));
 		hput(c, "=\"", 2);
 		if (!c->err)
 			c->err = sanitize_put_attr(c->x->html, v, strlen(v));

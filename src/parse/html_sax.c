@@ -69,6 +69,18 @@ static inline const struct kind_slot *slot_of(struct conv *c, const xmlChar *nam
 	return k;
 }
 
+/* Delivers the text held out of the input (html_blank) that libxml2 has read past: an event
+ * of the tag after it comes once libxml2 is beyond the tag's '<'. */
+static inline void blanks_due(struct conv *c)
+{
+	const xmlParserInput *in;
+
+	if (c->blank_next < c->n_blanks) {
+		in = c->ctxt->input;
+		html_flat_blanks(c, (size_t)in->consumed + (size_t)(in->cur - in->base));
+	}
+}
+
 static void on_start_document(void *ctx)
 {
 	((struct conv *)ctx)->started = 1;
@@ -164,6 +176,58 @@ static const xmlChar **real_atts(struct conv *c, const xmlChar **atts, const xml
 	return out;
 }
 
+/*
+ * The attributes html_markup_normalize() held for the start tag whose event this is (in out,
+ * room pointers, or in a new array in *mine), or NULL: the event of a tag that has some comes
+ * with libxml2's input just past the tag's name (libxml2 starts the html, head and body it
+ * implies there too, and none of those has any). Their values are decoded into c->atts, sized
+ * once as in real_atts().
+ */
+static const xmlChar **held_atts(struct conv *c, const struct kind_slot *k, const xmlChar **out,
+				 size_t room, const xmlChar ***mine)
+{
+	const xmlParserInput *in = c->ctxt->input;
+	size_t at = (size_t)in->consumed + (size_t)(in->cur - in->base), i, need = 0, run;
+	const struct html_tag_atts *tag;
+	const struct html_att *a;
+
+	*mine = NULL;
+	while (c->tag_next < c->n_tags && c->tags[c->tag_next].at < at)
+		c->tag_next++;
+	if (c->tag_next >= c->n_tags || c->tags[c->tag_next].at != at ||
+	    (k->len == 4 && (!memcmp(k->name, "html", 4) || !memcmp(k->name, "head", 4) ||
+			     !memcmp(k->name, "body", 4))))
+		return NULL;
+	tag = &c->tags[c->tag_next++];
+	a = c->att_tab + tag->first;
+	for (i = 0; i < tag->n; i++)
+		if (a[i].run != NO_RUN && a[i].run < c->n_runs)
+			need += c->runs[2 * a[i].run + 1] + 1;
+	if (2 * tag->n + 1 > room && !(out = *mine = calloc(2 * tag->n + 1, sizeof *out))) {
+		c->err = -ENOMEM;
+		return NULL;
+	}
+	buf_reset(&c->atts);
+	if (buf_reserve(&c->atts, need + 1) < 0) {
+		c->err = -ENOMEM;
+		return NULL;
+	}
+	for (i = 0; i < tag->n; i++) {
+		out[2 * i] = (const xmlChar *)c->att_names + a[i].name;
+		out[2 * i + 1] = (const xmlChar *)"";
+		run = a[i].run;
+		if (run == NO_RUN || run >= c->n_runs || !c->runs[2 * run + 1])
+			continue;
+		out[2 * i + 1] = (const xmlChar *)c->atts.data + c->atts.len;
+		if (attr_decode(&c->atts, c->runs_text + c->runs[2 * run], c->runs[2 * run + 1]) <
+			0 ||
+		    buf_putc(&c->atts, '\0') < 0)
+			c->err = -ENOMEM;
+	}
+	out[2 * tag->n] = NULL;
+	return out;
+}
+
 static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 {
 	struct conv *c = ctx;
@@ -177,10 +241,12 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 		xmlStopParser(c->ctxt);
 		return;
 	}
+	blanks_due(c);
 	k = slot_of(c, name);
 	html_layout_open(c, (enum tag_kind)k->kind);
 	if (c->x && c->x->html) {
-		atts = real_atts(c, atts, stack, ATTS_STACK, &mine);
+		atts = c->tags ? held_atts(c, k, stack, ATTS_STACK, &mine)
+			       : real_atts(c, atts, stack, ATTS_STACK, &mine);
 		html_out_start(c, k, atts);
 		if (mine)
 			free(mine);
@@ -195,6 +261,7 @@ static void on_end(void *ctx, const xmlChar *name)
 
 	if (c->too_deep)
 		return;
+	blanks_due(c);
 	k = slot_of(c, name);
 	if (c->x && c->x->html)
 		html_out_end(c, k);
@@ -205,8 +272,10 @@ static void on_text(void *ctx, const xmlChar *s, int len)
 {
 	struct conv *c = ctx;
 
-	if (!c->too_deep && len > 0)
+	if (!c->too_deep && len > 0) {
+		blanks_due(c);
 		html_flat_expand(c, (const char *)s, (size_t)len);
+	}
 }
 
 /* Parse errors are expected (feed HTML is rarely valid) and worth nothing to us; taking them
@@ -344,6 +413,9 @@ int html_sax_convert(struct conv *c, const char *s, size_t n)
 	if (nomem)
 		return -ENOMEM;
 	c->html_done = c->x && c->x->html && !c->too_deep;
+	/* text before a tag that made no event (an end tag closing nothing) at the end */
+	if (!c->too_deep)
+		html_flat_blanks(c, SIZE_MAX);
 	if (c->too_deep) {
 		struct buf *out = c->out;
 		enum html_mode mode = c->mode;
@@ -351,6 +423,13 @@ int html_sax_convert(struct conv *c, const char *s, size_t n)
 		size_t start = c->start, n_runs = c->n_runs;
 		const char *runs_text = c->runs_text;
 		const size_t *runs = c->runs;
+		const struct html_blank *blanks = c->blanks;
+		size_t n_blanks = c->n_blanks;
+		const char *held_in = c->held_in;
+		const struct html_tag_atts *tags = c->tags;
+		size_t n_tags = c->n_tags;
+		const struct html_att *att_tab = c->att_tab;
+		const char *att_names = c->att_names;
 
 		html_layout_truncate(c, start);
 		free(c->a_href);
@@ -360,6 +439,13 @@ int html_sax_convert(struct conv *c, const char *s, size_t n)
 		c->runs_text = runs_text;
 		c->runs = runs;
 		c->n_runs = n_runs;
+		c->blanks = blanks;
+		c->n_blanks = n_blanks;
+		c->held_in = held_in;
+		c->tags = tags;
+		c->n_tags = n_tags;
+		c->att_tab = att_tab;
+		c->att_names = att_names;
 		html_flat_convert(c, s, n);
 	}
 	return 0;

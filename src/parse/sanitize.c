@@ -62,18 +62,40 @@ struct attribute {
 	unsigned char what;
 };
 
-/* Sorted by attr for bsearch(). */
+/* The rows of attributes[], in its order (by name). */
+enum {
+	A_ALT,
+	A_CITE,
+	A_COLSPAN,
+	A_DATETIME,
+	A_DIR,
+	A_HEADERS,
+	A_HEIGHT,
+	A_HREF,
+	A_LANG,
+	A_REVERSED,
+	A_ROWSPAN,
+	A_SCOPE,
+	A_SPAN,
+	A_SRC,
+	A_START,
+	A_TITLE,
+	A_TYPE,
+	A_VALUE,
+	A_WIDTH,
+};
+
 static const struct attribute attributes[] = {
-    {"alt", "img", SAN_ATTR_TEXT},	 {"cite", "*", SAN_ATTR_URL},
-    {"colspan", "*", SAN_ATTR_TEXT},	 {"datetime", "*", SAN_ATTR_TEXT},
-    {"dir", "*", SAN_ATTR_TEXT},	 {"headers", "*", SAN_ATTR_TEXT},
-    {"height", "img", SAN_ATTR_TEXT},	 {"href", "a", SAN_ATTR_URL},
-    {"lang", "*", SAN_ATTR_TEXT},	 {"reversed", "ol", SAN_ATTR_TEXT},
-    {"rowspan", "*", SAN_ATTR_TEXT},	 {"scope", "*", SAN_ATTR_TEXT},
-    {"span", "*", SAN_ATTR_TEXT},	 {"src", "img", SAN_ATTR_URL},
-    {"start", "ol", SAN_ATTR_TEXT},	 {"title", "*", SAN_ATTR_TEXT},
-    {"type", "ol", SAN_ATTR_TEXT},	 {"value", "li", SAN_ATTR_TEXT},
-    {"width", "img", SAN_ATTR_TEXT},
+    [A_ALT] = {"alt", "img", SAN_ATTR_TEXT},	   [A_CITE] = {"cite", "*", SAN_ATTR_URL},
+    [A_COLSPAN] = {"colspan", "*", SAN_ATTR_TEXT}, [A_DATETIME] = {"datetime", "*", SAN_ATTR_TEXT},
+    [A_DIR] = {"dir", "*", SAN_ATTR_TEXT},	   [A_HEADERS] = {"headers", "*", SAN_ATTR_TEXT},
+    [A_HEIGHT] = {"height", "img", SAN_ATTR_TEXT}, [A_HREF] = {"href", "a", SAN_ATTR_URL},
+    [A_LANG] = {"lang", "*", SAN_ATTR_TEXT},	   [A_REVERSED] = {"reversed", "ol", SAN_ATTR_TEXT},
+    [A_ROWSPAN] = {"rowspan", "*", SAN_ATTR_TEXT}, [A_SCOPE] = {"scope", "*", SAN_ATTR_TEXT},
+    [A_SPAN] = {"span", "*", SAN_ATTR_TEXT},	   [A_SRC] = {"src", "img", SAN_ATTR_URL},
+    [A_START] = {"start", "ol", SAN_ATTR_TEXT},	   [A_TITLE] = {"title", "*", SAN_ATTR_TEXT},
+    [A_TYPE] = {"type", "ol", SAN_ATTR_TEXT},	   [A_VALUE] = {"value", "li", SAN_ATTR_TEXT},
+    [A_WIDTH] = {"width", "img", SAN_ATTR_TEXT},
 };
 
 static int el_cmp(const void *key, const void *elem)
@@ -83,36 +105,65 @@ static int el_cmp(const void *key, const void *elem)
 
 enum san_el sanitize_element(const char *name)
 {
-	const struct el *e = bsearch(name, elements, sizeof elements / sizeof *elements,
-				     sizeof *elements, el_cmp);
+	const struct el *e =
+	    bsearch(name, elements, sizeof elements / sizeof *elements, sizeof *elements, el_cmp);
 
 	return e ? (enum san_el)e->what : SAN_DROP_TAG;
 }
 
-static int attr_cmp(const void *key, const void *row)
+/* The row of the lowercase name l (len bytes), or -1: a switch on the length, then a few
+ * fixed-size compares (most attributes met, class, id, style, on..., stop at the length or the
+ * first compare) rather than a bsearch() with a strcmp() per step. */
+static int attribute_index(const char *l, size_t len)
 {
-	return strcmp(key, ((const struct attribute *)row)->attr);
-}
-
-/* The row of attributes[] for a lowercase name, or NULL. */
-static const struct attribute *attribute_row(const char *attr)
-{
-	return bsearch(attr, attributes, sizeof attributes / sizeof *attributes, sizeof *attributes,
-		       attr_cmp);
+#define IS(s) (memcmp(l, s, sizeof(s) - 1) == 0)
+	switch (len) {
+	case 3:
+		return IS("alt") ? A_ALT : IS("dir") ? A_DIR : IS("src") ? A_SRC : -1;
+	case 4:
+		return IS("cite")   ? A_CITE
+		       : IS("href") ? A_HREF
+		       : IS("lang") ? A_LANG
+		       : IS("span") ? A_SPAN
+		       : IS("type") ? A_TYPE
+				    : -1;
+	case 5:
+		return IS("scope")   ? A_SCOPE
+		       : IS("start") ? A_START
+		       : IS("title") ? A_TITLE
+		       : IS("value") ? A_VALUE
+		       : IS("width") ? A_WIDTH
+				     : -1;
+	case 6:
+		return IS("height") ? A_HEIGHT : -1;
+	case 7:
+		return IS("colspan")   ? A_COLSPAN
+		       : IS("headers") ? A_HEADERS
+		       : IS("rowspan") ? A_ROWSPAN
+				       : -1;
+	case 8:
+		return IS("datetime") ? A_DATETIME : IS("reversed") ? A_REVERSED : -1;
+	default:
+		return -1;
+	}
+#undef IS
 }
 
 enum san_attr sanitize_attribute(const char *element, const char *attr)
 {
-	const struct attribute *a = attribute_row(attr);
+	/* no name is longer than 8 bytes: no need to measure a longer one to the end */
+	int i = attribute_index(attr, strnlen(attr, 9));
+	const struct attribute *a;
 
-	if (!a)
+	if (i < 0)
 		return SAN_ATTR_NO;
+	a = &attributes[i];
 	return a->element[0] == '*' || !strcmp(a->element, element) ? (enum san_attr)a->what
 								    : SAN_ATTR_NO;
 }
 
-/* Whether the lowercase name l (len bytes) is one: a switch on the length, then a few fixed-size
- * compares (most attributes met, class, id, style, on..., stop at the length or first compare). */
+/* Whether the lowercase name l (len bytes) is one: as attribute_index(), with fewer branches (the
+ * tokenizer asks for every attribute of every tag). */
 static int known_lower(const char *l, size_t len)
 {
 #define IS(s) (memcmp(l, s, sizeof(s) - 1) == 0)
