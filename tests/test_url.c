@@ -119,6 +119,11 @@ int main(void)
 	canonical("http://EXAMPLE.com/A", "http://example.com/A");
 	canonical("http://www.Example.com:0080/a/", "http://example.com/a");
 	canonical("http://www.1.2.3/", "http://www.1.2.3/");
+	/* a changed host of letters, digits, '.', '-', '_' is not set back into curl (plain_host);
+	 * one with any other byte is, and both ways give what the general way gives */
+	canonical("http://WWW.Sub_Domain-1.Example.COM/a", "http://sub_domain-1.example.com/a");
+	canonical("http://www.-.x/", "http://-.x/");
+	canonical("http://WWW.Ex~ample.com/a", "http://ex~ample.com/a");
 	canonical("http://x.com/?utm_source=a", "http://x.com/");
 	canonical("http://user:pw@www.x.com/a#f", "http://x.com/a");
 	canonical("http://www.x.com/?u=https://www.Y.com/a/", "http://y.com/a");

@@ -270,6 +270,19 @@ static int all_graphic(const char *s)
 	return 1;
 }
 
+/* Whether curl takes host as it is when it is set as the host part: a name of letters, digits,
+ * dots, dashes and underscores (curl's check refuses only other bytes, and an empty host). */
+static int plain_host(const char *host)
+{
+	const char *c = host;
+
+	for (; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '.' || *c == '-' ||
+		      *c == '_'))
+			return 0;
+	return c != host;
+}
+
 /* Lowercases host in place (and drops the prefixes of strip_host unless v3): whether it changed. */
 static int host_form(char *host, int v3)
 {
@@ -367,8 +380,8 @@ done:
 }
 
 /* The canonical form of a URL without %-escapes, written from its parts as curl parsed them,
- * with nothing set back into h but a host that changed (curl checks it: when it refuses it, the
- * host stays as it was). Setting a part costs as much as parsing it again, and here none would
+ * with nothing set back into h but a host that changed and is not plain_host (curl checks it:
+ * when it refuses it, the host stays as it was). Setting a part costs as much as parsing it again, and here none would
  * change anything but the host: curl only lowercases %-escapes in a part it is given, and the
  * scheme, user, password and fragment are not written. 0 with *res the form (or NULL), 1 when
  * the URL needs the general way (a host in brackets), h untouched. */
@@ -392,7 +405,8 @@ static int direct_form(CURLU *h, int depth, unsigned how, char **res)
 		if (clean_query(query, v3, &q) < 0)
 			goto done;
 	}
-	if (host_form(host, v3) && curl_url_set(h, CURLUPART_HOST, host, 0) != CURLUE_OK) {
+	if (host_form(host, v3) && !plain_host(host) &&
+	    curl_url_set(h, CURLUPART_HOST, host, 0) != CURLUE_OK) {
 		curl_free(host);
 		host = NULL;
 		if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK)
