@@ -123,6 +123,13 @@ int main(void)
 	 * one with any other byte is, and both ways give what the general way gives */
 	canonical("http://WWW.Sub_Domain-1.Example.COM/a", "http://sub_domain-1.example.com/a");
 	canonical("http://www.-.x/", "http://-.x/");
+	/* the scheme read from the text ("http:", "https:" in any case) or asked of curl */
+	canonical("HtTpS://Example.com/a", "http://example.com/a");
+	canonical("hTTp://example.com/a", "http://example.com/a");
+	CHECK(url_canonical("httpx://example.com/a") == NULL, "httpx is not http");
+	CHECK(url_canonical("http+x://example.com/a") == NULL, "http+x is not http");
+	CHECK(url_canonical("https2://example.com/a") == NULL, "https2 is not https");
+	CHECK(url_canonical("http") == NULL, "a word is no URL");
 	canonical("http://WWW.Ex~ample.com/a", "http://ex~ample.com/a");
 	canonical("http://x.com/?utm_source=a", "http://x.com/");
 	canonical("http://user:pw@www.x.com/a#f", "http://x.com/a");

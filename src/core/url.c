@@ -270,6 +270,13 @@ static int all_graphic(const char *s)
 	return 1;
 }
 
+/* Whether url starts with "http:" or "https:", in any case. */
+static int written_http(const char *url)
+{
+	return !strncasecmp(url, "http", 4) &&
+	       (url[4] == ':' || ((url[4] == 's' || url[4] == 'S') && url[5] == ':'));
+}
+
 /* Whether curl takes host as it is when it is set as the host part: a name of letters, digits,
  * dots, dashes and underscores (curl's check refuses only other bytes, and an empty host). */
 static int plain_host(const char *host)
@@ -381,10 +388,10 @@ done:
 
 /* The canonical form of a URL without %-escapes, written from its parts as curl parsed them,
  * with nothing set back into h but a host that changed and is not plain_host (curl checks it:
- * when it refuses it, the host stays as it was). Setting a part costs as much as parsing it again, and here none would
- * change anything but the host: curl only lowercases %-escapes in a part it is given, and the
- * scheme, user, password and fragment are not written. 0 with *res the form (or NULL), 1 when
- * the URL needs the general way (a host in brackets), h untouched. */
+ * when it refuses it, the host stays as it was). Setting a part costs as much as parsing it
+ * again, and here none would change anything but the host: curl only lowercases %-escapes in a
+ * part it is given, and the scheme, user, password and fragment are not written. 0 with *res
+ * the form (or NULL), 1 when the URL needs the general way (a host in brackets), h untouched. */
 static int direct_form(CURLU *h, int depth, unsigned how, char **res)
 {
 	char *host = NULL, *path = NULL, *port = NULL, *query = NULL, *w;
@@ -457,10 +464,12 @@ static char *canonical(const char *url, int depth, unsigned how)
 		return NULL;
 	if (!(how & CANON_GENERAL) && all_graphic(url))
 		flags = 0;
-	if (curl_url_set(h, CURLUPART_URL, url, flags) != CURLUE_OK ||
-	    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
+	if (curl_url_set(h, CURLUPART_URL, url, flags) != CURLUE_OK)
 		goto done;
-	if (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)
+	/* a URL curl took that starts with "http:" or "https:" has that scheme (curl reads the
+	 * scheme from the first byte to the ':'): asked of curl only for the others */
+	if (!written_http(url) && (curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+				   (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)))
 		goto done;
 	/* curl writes a URL with its own printf, which took more time than the rest of the
 	 * canonicalisation: a URL without %-escapes is written from its parts here */
