@@ -1155,6 +1155,11 @@ static void test_xml_fix_cdata(void)
 		{"<a>&lt;&#65;&#x1F600;&lt;</a>", "<a><![CDATA[<A\xF0\x9F\x98\x80<]]></a>"},
 		{"<a>&lt;&#X41;&#xFFFE;&lt;</a>", "<a><![CDATA[<]]>&#x41;&#xFFFE;&lt;</a>"},
 		{"<a>&lt;&nbsp;</a>", "<a><![CDATA[<]]>&nbsp;</a>"},
+		/* next to the "&lt;"/"&gt;" fast path: what it must leave to the general one */
+		{"<a>&lt;&gt</a>", "<a><![CDATA[<&gt]]></a>"},
+		{"<a>&gt;&lg;</a>", "<a><![CDATA[>]]>&lg;</a>"},
+		{"<a>&gt;&gl;&lt;</a>", "<a><![CDATA[>]]>&gl;<![CDATA[<]]></a>"},
+		{"<a>&lt;&Lt;</a>", "<a><![CDATA[<]]>&Lt;</a>"},
 		{"<a>&lt; & b</a>", "<a><![CDATA[< & b]]></a>"},
 		{"<a>&lt;x & y]z</a>", "<a><![CDATA[<x &]]> y]z</a>"},
 		{"<a t=\"&lt;>'\" u='\"&gt;'>&lt;</a>", "<a t=\"&lt;>'\" u='\"&gt;'><![CDATA[<]]></a>"},

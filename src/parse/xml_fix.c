@@ -328,19 +328,18 @@ static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int
 		k = copy_text(s, n, i, o);
 		o += k - i;
 		i = k;
-		if (i >= n || s[i] == '\r' || s[i] == ']') {
-			/* On a raw "]]>" libxml2 drops the text back to where its piece of text
-			 * began, the last reference, and a run may go on in the next bytes: the
-			 * text after the last reference stays out of the section, its piece
-			 * beginning where it did. */
+		if (i >= n || s[i] != '&') {
+			if (i < n && s[i] == '<')
+				break;
+			/* the end of the bytes, a CR or a ']'. On a raw "]]>" libxml2 drops the
+			 * text back to where its piece of text began, the last reference, and a
+			 * run may go on in the next bytes: the text after the last reference stays
+			 * out of the section, its piece beginning where it did. */
 			o = ref_out;
 			i = ref_in;
 			break;
 		}
-		if (s[i] == '<')
-			break;
-		if (n - i >= 4 && s[i + 2] == 't' && s[i + 3] == ';' &&
-		    (s[i + 1] == 'l' || s[i + 1] == 'g')) {
+		if (n - i >= 4 && (!memcmp(s + i, "&lt;", 4) || !memcmp(s + i, "&gt;", 4))) {
 			/* "&lt;" and "&gt;", most of escaped markup, without the general path */
 			r = 4;
 			c = s[i + 1] == 'l' ? '<' : '>';
