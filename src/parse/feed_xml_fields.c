@@ -19,30 +19,35 @@
 
 /* ---- text ------------------------------------------------------------------------------- */
 
+/* The offset in s of its text without the blanks (space, tab, LF, CR) around it; *n its length. */
+static size_t trim_span(const char *s, size_t *n)
+{
+	size_t i = 0, k;
+
+	while (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')
+		i++;
+	k = strlen(s + i);
+	while (k && (s[i + k - 1] == ' ' || s[i + k - 1] == '\t' || s[i + k - 1] == '\n' ||
+		     s[i + k - 1] == '\r'))
+		k--;
+	*n = k;
+	return i;
+}
+
 char *feed_xml_trim_dup(const char *s)
 {
-	size_t n;
+	size_t n, i = trim_span(s, &n);
 
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
-		n--;
-	return strndup(s, n);
+	return strndup(s + i, n);
 }
 
 /* s without the blanks feed_xml_trim_dup() drops around it, cut where it is. */
 char *feed_xml_trim_in_place(char *s)
 {
-	size_t n;
+	size_t n, i = trim_span(s, &n);
 
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
-		n--;
-	s[n] = '\0';
-	return s;
+	s[i + n] = '\0';
+	return s + i;
 }
 
 /* A language tag as RFC 5646 writes it: "en_US" (a locale name) becomes "en-US". NULL when
