@@ -953,6 +953,19 @@ static const struct {
      "fbm", "fbm", "fb<a href=\"mailto:m@x\">m</a>"},
     {"<font title=\"f\"><span title=\"s\">x</span></font>", "x", "x", "<span title=\"s\">x</span>"},
     {"<p title=\"x\ny\">z</p>", "z", "z", "<p title=\"x\ny\">z</p>"},
+    /* html, head and body in any case (their attributes not kept), and four-letter names that
+     * are none of them (theirs kept) */
+    {"<HTML lang=\"en\"><HeAd title=\"h\"><TITLE>t</TITLE></hEAD><BODY dir=\"rtl\"><A "
+     "HREF=\"/y\">y</A></bOdY></Html>",
+     "t\ny", "t y", "t<a href=\"http://ex.org/y\">y</a>"},
+    {"<abbr title=\"a\">x</abbr><CITE title=\"c\">y</CITE><Span title=\"s\">z</Span>", "xyz",
+     "xyz", "<abbr title=\"a\">x</abbr><cite title=\"c\">y</cite><span title=\"s\">z</span>"},
+    /* names of NAME_MAX_LEN (32) bytes, written to libxml2 in one piece (tag_write), and of 33,
+     * left out */
+    {"<aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/>x"
+     "<aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa title=t>y</aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa>"
+     "<bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb>z</bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb>",
+     "xyz", "xyz", "xyz"},
 };
 
 static void test_held_blanks(void)

@@ -257,8 +257,18 @@ static int att_hold(struct norm *t, const char *name, size_t nlen, const char *v
  * them itself (implied), and their attributes are of no use (the sanitizer drops the tags). */
 static int html_head_body(const char *name, size_t len)
 {
-	return len == 4 && (strncasecmp(name, "html", 4) == 0 ||
-			    strncasecmp(name, "head", 4) == 0 || strncasecmp(name, "body", 4) == 0);
+	uint32_t w, h, d, b;
+
+	if (len != 4)
+		return 0;
+	/* the three names are letters: a byte | 0x20 is one of them only if it is that letter in
+	 * either case, so one compare per name without strncasecmp() */
+	memcpy(&w, name, 4);
+	memcpy(&h, "html", 4);
+	memcpy(&d, "head", 4);
+	memcpy(&b, "body", 4);
+	w |= 0x20202020u;
+	return w == h || w == d || w == b;
 }
 
 /* Copies the attributes of a start tag (s[i..gt)) that the sanitizer may keep, as
@@ -433,6 +443,25 @@ static int tag_attrs(const char *s, size_t j, size_t k, size_t gt, struct norm *
 	return err;
 }
 
+/* Appends "<name" ("</name" for an end tag) and, unless close is -1, ">" ("/>" for close 1) to
+ * out in one append rather than a byte at a time; the name is at most NAME_MAX_LEN bytes. */
+static int tag_write(struct buf *out, int end, const char *name, size_t len, int close)
+{
+	char d[NAME_MAX_LEN + 4];
+	size_t l = 0;
+
+	d[l++] = '<';
+	if (end)
+		d[l++] = '/';
+	memcpy(d + l, name, len);
+	l += len;
+	if (close == 1)
+		d[l++] = '/';
+	if (close >= 0)
+		d[l++] = '>';
+	return buf_append(out, d, l);
+}
+
 /*
  * Copies an HTML fragment to out as libxml2 gets it: every tag reduced to "<name>", "<name/>" or
  * "</name>", comments, doctypes, processing instructions, scripts and styles left out, text
@@ -521,16 +550,15 @@ int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attr
 		if (!err)
 			err = held_list(t);
 		t->after = !end && !selfclose && holds_text(s + j, k - j);
-		if (!err)
-			err = buf_putc(out, '<');
-		if (!err && end)
-			err = buf_putc(out, '/');
-		if (!err)
-			err = buf_append(out, s + j, k - j);
-		if (!err && keep_attrs && !end && gt > k)
-			err = tag_attrs(s, j, k, gt, t);
-		if (!err)
-			err = buf_append(out, selfclose ? "/>" : ">", selfclose ? 2 : 1);
+		if (!err && keep_attrs && !end && gt > k) {
+			err = tag_write(out, 0, s + j, k - j, -1);
+			if (!err)
+				err = tag_attrs(s, j, k, gt, t);
+			if (!err)
+				err = buf_append(out, selfclose ? "/>" : ">", selfclose ? 2 : 1);
+		} else if (!err) {
+			err = tag_write(out, end, s + j, k - j, selfclose);
+		}
 	}
 	/* blanks at the end: libxml2 delivers them before it closes what is open */
 	return err ? err : held_write(t);
