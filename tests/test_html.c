@@ -968,6 +968,31 @@ static const struct {
      "xyz", "xyz", "xyz"},
 };
 
+/* Each ASCII byte after a tag name's first letter: a byte of the name (is_name_char(), which
+ * html_markup_normalize() looks up in a table) makes an element the sanitizer drops, any other
+ * ends the name ("i") and starts an attribute it drops. */
+static void test_name_bytes(void)
+{
+	struct buf text = BUF_INIT, h = BUF_INIT;
+	struct html_extra x = {"http://ex.org/", &h, NULL, NULL, NULL};
+	char in[16];
+	int b;
+
+	for (b = 1; b < 0x80; b++) {
+		if (is_blank((unsigned char)b) || strchr("/><\"'=&", b))
+			continue;
+		snprintf(in, sizeof in, "<i%c>t</i>", b);
+		buf_reset(&text);
+		buf_reset(&h);
+		CHECK(html_convert(in, strlen(in), HTML_BLOCKS, &text, &x) == 0, "html_convert(%s)",
+		      show(in));
+		CHECK_STR(buf_cstr(&h), is_name_char((unsigned char)b) ? "t" : "<i>t</i>",
+			  "content_html of %s", show(in));
+	}
+	buf_fini(&text);
+	buf_fini(&h);
+}
+
 static void test_held_blanks(void)
 {
 	struct buf in = BUF_INIT, html = BUF_INIT, text = BUF_INIT;
@@ -1566,9 +1591,11 @@ int main(void)
 	test_escape_places();
 	test_attribute_lookup();
 	test_held_blanks();
+	test_name_bytes();
 	/* the same with nothing held: libxml2 parses every blank, text and attribute */
 	html_hold_max = 0;
 	test_held_blanks();
+	test_name_bytes();
 	test_sanitized();
 	html_hold_max = HOLD_MAX;
 	test_seeds();

@@ -10,11 +10,14 @@
 #include "html_scan.h"
 #include "sanitize.h"
 
-/* The bytes that end a part of a tag (tag_gt, copy_attrs). */
-enum { TB_BLANK = 1, TB_EQ = 2, TB_SLASH = 4, TB_GT = 8 };
+/* The bytes that end a part of a tag (tag_gt, copy_attrs), and those of a tag name
+ * (is_name_char(), looked up: the name loop of html_markup_normalize). */
+enum { TB_BLANK = 1, TB_EQ = 2, TB_SLASH = 4, TB_GT = 8, TB_NAME = 16 };
 static const unsigned char tag_bytes[256] = {
     [' '] = TB_BLANK, ['\t'] = TB_BLANK, ['\n'] = TB_BLANK, ['\r'] = TB_BLANK,
     ['\f'] = TB_BLANK, ['='] = TB_EQ,	   ['/'] = TB_SLASH,  ['>'] = TB_GT,
+    ['0' ... '9'] = TB_NAME, ['A' ... 'Z'] = TB_NAME, ['a' ... 'z'] = TB_NAME,
+    [':'] = TB_NAME, ['-'] = TB_NAME, ['_'] = TB_NAME, ['.'] = TB_NAME,
 };
 
 /* Index of the '>' ending the start tag whose name ends at i, or n when there is none. As in
@@ -524,7 +527,7 @@ int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attr
 			i = end ? j : i + 1;
 			continue;
 		}
-		for (k = j; k < n && is_name_char((unsigned char)s[k]); k++)
+		for (k = j; k < n && (tag_bytes[(unsigned char)s[k]] & TB_NAME); k++)
 			;
 		if (end) {
 			lt = memchr(s + k, '>', n - k);
