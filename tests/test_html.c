@@ -993,6 +993,21 @@ static void test_name_bytes(void)
 	buf_fini(&h);
 }
 
+/* Tags right after tags (no text scanned for), end tags with their '>' right after the name
+ * (not looked for) and elsewhere or missing (the outputs of aafc53c, checked against it). */
+static const struct {
+	const char *in, *blocks, *inl, *html;
+} tag_edges[] = {
+    {"<p><b></b><i>x</i></p><p>y</p>", "x\ny", "x y", "<p><b></b><i>x</i></p><p>y</p>"},
+    {"<b>a</b ><i>b</i\n>c</i x>d", "abcd", "abcd", "<b>a</b><i>b</i>cd"},
+    {"<b>a</b", "a", "a", "<b>a</b>"},
+    {"<b>a</", "a", "a", "<b>a</b>"},
+    {"<b>a</b/>b", "ab", "ab", "<b>a</b>b"},
+    {"<p>x</p>", "x", "x", "<p>x</p>"},
+    {"<", "<", "<", "&lt;"},
+    {"a<b>", "a", "a", "<p>a<b></b></p>"},
+};
+
 static void test_held_blanks(void)
 {
 	struct buf in = BUF_INIT, html = BUF_INIT, text = BUF_INIT;
@@ -1004,6 +1019,9 @@ static void test_held_blanks(void)
 	for (i = 0; i < sizeof held_atts / sizeof *held_atts; i++)
 		held_blank_case(held_atts[i].in, held_atts[i].blocks, held_atts[i].inl,
 				held_atts[i].html);
+	for (i = 0; i < sizeof tag_edges / sizeof *tag_edges; i++)
+		held_blank_case(tag_edges[i].in, tag_edges[i].blocks, tag_edges[i].inl,
+				tag_edges[i].html);
 	/* a blank run longer than libxml2's text events (1,000 bytes), in pre and out of it */
 	for (i = 0; i < 1500; i++)
 		buf_putc(&html, ' ');

@@ -483,13 +483,16 @@ int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attr
 	t->in = s;
 
 	while (!err && i < n) {
-		lt = memchr(s + i, '<', n - i);
-		if (!lt) {
-			err = put_text(t, s + i, n - i);
-			break;
+		/* a tag right after a tag (a third of them): no text, no scan for it */
+		if (s[i] != '<') {
+			lt = memchr(s + i, '<', n - i);
+			if (!lt) {
+				err = put_text(t, s + i, n - i);
+				break;
+			}
+			err = put_text(t, s + i, (size_t)(lt - s) - i);
+			i = (size_t)(lt - s);
 		}
-		err = put_text(t, s + i, (size_t)(lt - s) - i);
-		i = (size_t)(lt - s);
 		j = i + 1;
 		if (j < n && s[j] == '!') {
 			if (n - j >= 3 && s[j + 1] == '-' && s[j + 2] == '-') {
@@ -530,7 +533,8 @@ int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attr
 		for (k = j; k < n && (tag_bytes[(unsigned char)s[k]] & TB_NAME); k++)
 			;
 		if (end) {
-			lt = memchr(s + k, '>', n - k);
+			/* nearly always the byte after the name */
+			lt = k < n && s[k] == '>' ? s + k : memchr(s + k, '>', n - k);
 			gt = lt ? (size_t)(lt - s) : n;
 			selfclose = 0;
 		} else {
