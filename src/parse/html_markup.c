@@ -200,8 +200,10 @@ static int holds_text(const char *name, size_t len)
 
 	if (len < 2 || len > sizeof l)
 		return 1;
+	/* the names below are letters: a byte | 0x20 is one only if it is that letter in either
+	 * case (digits and ':', '-', '_', '.' are none), so no test for a letter first */
 	for (i = 0; i < len; i++)
-		l[i] = (char)(is_alpha((unsigned char)name[i]) ? name[i] | 0x20 : name[i]);
+		l[i] = (char)(name[i] | 0x20);
 #define IS(s) (memcmp(l, s, sizeof(s) - 1) == 0)
 	switch (len) {
 	case 2:
