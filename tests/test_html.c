@@ -953,6 +953,59 @@ static const struct {
      "fbm", "fbm", "fb<a href=\"mailto:m@x\">m</a>"},
     {"<font title=\"f\"><span title=\"s\">x</span></font>", "x", "x", "<span title=\"s\">x</span>"},
     {"<p title=\"x\ny\">z</p>", "z", "z", "<p title=\"x\ny\">z</p>"},
+    /* html, head and body in any case (their attributes not kept), and four-letter names that
+     * are none of them (theirs kept) */
+    {"<HTML lang=\"en\"><HeAd title=\"h\"><TITLE>t</TITLE></hEAD><BODY dir=\"rtl\"><A "
+     "HREF=\"/y\">y</A></bOdY></Html>",
+     "t\ny", "t y", "t<a href=\"http://ex.org/y\">y</a>"},
+    {"<abbr title=\"a\">x</abbr><CITE title=\"c\">y</CITE><Span title=\"s\">z</Span>", "xyz",
+     "xyz", "<abbr title=\"a\">x</abbr><cite title=\"c\">y</cite><span title=\"s\">z</span>"},
+    /* names of NAME_MAX_LEN (32) bytes, written to libxml2 in one piece (tag_write), and of 33,
+     * left out */
+    {"<aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/>x"
+     "<aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa title=t>y</aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa>"
+     "<bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb>z</bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb>",
+     "xyz", "xyz", "xyz"},
+};
+
+/* Each ASCII byte after a tag name's first letter: a byte of the name (is_name_char(), which
+ * html_markup_normalize() looks up in a table) makes an element the sanitizer drops, any other
+ * ends the name ("i") and starts an attribute it drops. */
+static void test_name_bytes(void)
+{
+	struct buf text = BUF_INIT, h = BUF_INIT;
+	struct html_extra x = {"http://ex.org/", &h, NULL, NULL, NULL};
+	char in[16];
+	int b;
+
+	for (b = 1; b < 0x80; b++) {
+		if (is_blank((unsigned char)b) || strchr("/><\"'=&", b))
+			continue;
+		snprintf(in, sizeof in, "<i%c>t</i>", b);
+		buf_reset(&text);
+		buf_reset(&h);
+		CHECK(html_convert(in, strlen(in), HTML_BLOCKS, &text, &x) == 0, "html_convert(%s)",
+		      show(in));
+		CHECK_STR(buf_cstr(&h), is_name_char((unsigned char)b) ? "t" : "<i>t</i>",
+			  "content_html of %s", show(in));
+	}
+	buf_fini(&text);
+	buf_fini(&h);
+}
+
+/* Tags right after tags (no text scanned for), end tags with their '>' right after the name
+ * (not looked for) and elsewhere or missing (the outputs of aafc53c, checked against it). */
+static const struct {
+	const char *in, *blocks, *inl, *html;
+} tag_edges[] = {
+    {"<p><b></b><i>x</i></p><p>y</p>", "x\ny", "x y", "<p><b></b><i>x</i></p><p>y</p>"},
+    {"<b>a</b ><i>b</i\n>c</i x>d", "abcd", "abcd", "<b>a</b><i>b</i>cd"},
+    {"<b>a</b", "a", "a", "<b>a</b>"},
+    {"<b>a</", "a", "a", "<b>a</b>"},
+    {"<b>a</b/>b", "ab", "ab", "<b>a</b>b"},
+    {"<p>x</p>", "x", "x", "<p>x</p>"},
+    {"<", "<", "<", "&lt;"},
+    {"a<b>", "a", "a", "<p>a<b></b></p>"},
 };
 
 static void test_held_blanks(void)
@@ -966,6 +1019,9 @@ static void test_held_blanks(void)
 	for (i = 0; i < sizeof held_atts / sizeof *held_atts; i++)
 		held_blank_case(held_atts[i].in, held_atts[i].blocks, held_atts[i].inl,
 				held_atts[i].html);
+	for (i = 0; i < sizeof tag_edges / sizeof *tag_edges; i++)
+		held_blank_case(tag_edges[i].in, tag_edges[i].blocks, tag_edges[i].inl,
+				tag_edges[i].html);
 	/* a blank run longer than libxml2's text events (1,000 bytes), in pre and out of it */
 	for (i = 0; i < 1500; i++)
 		buf_putc(&html, ' ');
@@ -1553,9 +1609,11 @@ int main(void)
 	test_escape_places();
 	test_attribute_lookup();
 	test_held_blanks();
+	test_name_bytes();
 	/* the same with nothing held: libxml2 parses every blank, text and attribute */
 	html_hold_max = 0;
 	test_held_blanks();
+	test_name_bytes();
 	test_sanitized();
 	html_hold_max = HOLD_MAX;
 	test_seeds();

@@ -10,11 +10,14 @@
 #include "html_scan.h"
 #include "sanitize.h"
 
-/* The bytes that end a part of a tag (tag_gt, copy_attrs). */
-enum { TB_BLANK = 1, TB_EQ = 2, TB_SLASH = 4, TB_GT = 8 };
+/* The bytes that end a part of a tag (tag_gt, copy_attrs), and those of a tag name
+ * (is_name_char(), looked up: the name loop of html_markup_normalize). */
+enum { TB_BLANK = 1, TB_EQ = 2, TB_SLASH = 4, TB_GT = 8, TB_NAME = 16 };
 static const unsigned char tag_bytes[256] = {
     [' '] = TB_BLANK, ['\t'] = TB_BLANK, ['\n'] = TB_BLANK, ['\r'] = TB_BLANK,
     ['\f'] = TB_BLANK, ['='] = TB_EQ,	   ['/'] = TB_SLASH,  ['>'] = TB_GT,
+    ['0' ... '9'] = TB_NAME, ['A' ... 'Z'] = TB_NAME, ['a' ... 'z'] = TB_NAME,
+    [':'] = TB_NAME, ['-'] = TB_NAME, ['_'] = TB_NAME, ['.'] = TB_NAME,
 };
 
 /* Index of the '>' ending the start tag whose name ends at i, or n when there is none. As in
@@ -197,8 +200,10 @@ static int holds_text(const char *name, size_t len)
 
 	if (len < 2 || len > sizeof l)
 		return 1;
+	/* the names below are letters: a byte | 0x20 is one only if it is that letter in either
+	 * case (digits and ':', '-', '_', '.' are none), so no test for a letter first */
 	for (i = 0; i < len; i++)
-		l[i] = (char)(is_alpha((unsigned char)name[i]) ? name[i] | 0x20 : name[i]);
+		l[i] = (char)(name[i] | 0x20);
 #define IS(s) (memcmp(l, s, sizeof(s) - 1) == 0)
 	switch (len) {
 	case 2:
@@ -257,8 +262,18 @@ static int att_hold(struct norm *t, const char *name, size_t nlen, const char *v
  * them itself (implied), and their attributes are of no use (the sanitizer drops the tags). */
 static int html_head_body(const char *name, size_t len)
 {
-	return len == 4 && (strncasecmp(name, "html", 4) == 0 ||
-			    strncasecmp(name, "head", 4) == 0 || strncasecmp(name, "body", 4) == 0);
+	uint32_t w, h, d, b;
+
+	if (len != 4)
+		return 0;
+	/* the three names are letters: a byte | 0x20 is one of them only if it is that letter in
+	 * either case, so one compare per name without strncasecmp() */
+	memcpy(&w, name, 4);
+	memcpy(&h, "html", 4);
+	memcpy(&d, "head", 4);
+	memcpy(&b, "body", 4);
+	w |= 0x20202020u;
+	return w == h || w == d || w == b;
 }
 
 /* Copies the attributes of a start tag (s[i..gt)) that the sanitizer may keep, as
@@ -433,6 +448,25 @@ static int tag_attrs(const char *s, size_t j, size_t k, size_t gt, struct norm *
 	return err;
 }
 
+/* Appends "<name" ("</name" for an end tag) and, unless close is -1, ">" ("/>" for close 1) to
+ * out in one append rather than a byte at a time; the name is at most NAME_MAX_LEN bytes. */
+static int tag_write(struct buf *out, int end, const char *name, size_t len, int close)
+{
+	char d[NAME_MAX_LEN + 4];
+	size_t l = 0;
+
+	d[l++] = '<';
+	if (end)
+		d[l++] = '/';
+	memcpy(d + l, name, len);
+	l += len;
+	if (close == 1)
+		d[l++] = '/';
+	if (close >= 0)
+		d[l++] = '>';
+	return buf_append(out, d, l);
+}
+
 /*
  * Copies an HTML fragment to out as libxml2 gets it: every tag reduced to "<name>", "<name/>" or
  * "</name>", comments, doctypes, processing instructions, scripts and styles left out, text
@@ -451,13 +485,16 @@ int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attr
 	t->in = s;
 
 	while (!err && i < n) {
-		lt = memchr(s + i, '<', n - i);
-		if (!lt) {
-			err = put_text(t, s + i, n - i);
-			break;
+		/* a tag right after a tag (a third of them): no text, no scan for it */
+		if (s[i] != '<') {
+			lt = memchr(s + i, '<', n - i);
+			if (!lt) {
+				err = put_text(t, s + i, n - i);
+				break;
+			}
+			err = put_text(t, s + i, (size_t)(lt - s) - i);
+			i = (size_t)(lt - s);
 		}
-		err = put_text(t, s + i, (size_t)(lt - s) - i);
-		i = (size_t)(lt - s);
 		j = i + 1;
 		if (j < n && s[j] == '!') {
 			if (n - j >= 3 && s[j + 1] == '-' && s[j + 2] == '-') {
@@ -495,10 +532,11 @@ int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attr
 			i = end ? j : i + 1;
 			continue;
 		}
-		for (k = j; k < n && is_name_char((unsigned char)s[k]); k++)
+		for (k = j; k < n && (tag_bytes[(unsigned char)s[k]] & TB_NAME); k++)
 			;
 		if (end) {
-			lt = memchr(s + k, '>', n - k);
+			/* nearly always the byte after the name */
+			lt = k < n && s[k] == '>' ? s + k : memchr(s + k, '>', n - k);
 			gt = lt ? (size_t)(lt - s) : n;
 			selfclose = 0;
 		} else {
@@ -521,16 +559,15 @@ int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attr
 		if (!err)
 			err = held_list(t);
 		t->after = !end && !selfclose && holds_text(s + j, k - j);
-		if (!err)
-			err = buf_putc(out, '<');
-		if (!err && end)
-			err = buf_putc(out, '/');
-		if (!err)
-			err = buf_append(out, s + j, k - j);
-		if (!err && keep_attrs && !end && gt > k)
-			err = tag_attrs(s, j, k, gt, t);
-		if (!err)
-			err = buf_append(out, selfclose ? "/>" : ">", selfclose ? 2 : 1);
+		if (!err && keep_attrs && !end && gt > k) {
+			err = tag_write(out, 0, s + j, k - j, -1);
+			if (!err)
+				err = tag_attrs(s, j, k, gt, t);
+			if (!err)
+				err = buf_append(out, selfclose ? "/>" : ">", selfclose ? 2 : 1);
+		} else if (!err) {
+			err = tag_write(out, end, s + j, k - j, selfclose);
+		}
 	}
 	/* blanks at the end: libxml2 delivers them before it closes what is open */
 	return err ? err : held_write(t);

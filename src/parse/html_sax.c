@@ -74,10 +74,14 @@ static inline const struct kind_slot *slot_of(struct conv *c, const xmlChar *nam
 static inline void blanks_due(struct conv *c)
 {
 	const xmlParserInput *in;
+	size_t at;
 
 	if (c->blank_next < c->n_blanks) {
 		in = c->ctxt->input;
-		html_flat_blanks(c, (size_t)in->consumed + (size_t)(in->cur - in->base));
+		at = (size_t)in->consumed + (size_t)(in->cur - in->base);
+		/* html_flat_blanks()'s first test here: most events have nothing due */
+		if (c->blanks[c->blank_next].at < at)
+			html_flat_blanks(c, at);
 	}
 }
 
