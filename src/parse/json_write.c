@@ -96,7 +96,7 @@ static size_t plain_run(const char *s, size_t n, char *o)
 /* The length of the valid UTF-8 character s[0..n) starts with (s[0] >= 0x80), 0 when there is
  * none: two- and three-byte characters outside the ranges with special rules here, the rest by
  * utf8_char_len. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+static inline __attribute__((always_inline)) size_t utf8_len(const unsigned char *s, size_t n)
 {
 	if (s[0] >= 0xC2 && s[0] <= 0xDF && n >= 2 && (s[1] & 0xC0) == 0x80)
 		return 2;
@@ -237,10 +237,10 @@ static inline void copy_short(char *o, const char *q, unsigned j)
 	}
 }
 
-/* escape_scan() keeps this much room after o at the top of each step: a step writes 16 bytes
- * of a block, then up to 15 of a run and a 6-byte escape, or a character, or the closing quote
- * and the NUL. */
-#define SCAN_ROOM 48
+/* escape_scan() keeps this much room after o at the top of each step: a step writes 32 bytes
+ * of two blocks, then up to 31 of a run and a 6-byte escape, or a character, or the closing
+ * quote and the NUL. */
+#define SCAN_ROOM 64
 
 /* Makes room again while escape_scan() writes at o: the new o (out->len is o's offset), or
  * NULL on ENOMEM. The buffer doubles, so a long string costs few of these. */
@@ -334,11 +334,16 @@ static int escape_scan(struct buf *out, const char *s)
 						goto fail;
 					lim = out->data + out->cap - SCAN_ROOM;
 				}
+				/* the second block only once the first has no stop (no NUL) */
 				v = _mm_load_si128((const __m128i *)(const void *)q);
 				store16(o, v);
 				if ((m = stops16(v)) != 0)
 					break;
-				j = 16;
+				v = _mm_load_si128((const __m128i *)(const void *)(q + 16));
+				store16(o + 16, v);
+				if ((m = stops16(v) << 16) != 0)
+					break;
+				j = 32;
 			}
 			j = (unsigned)__builtin_ctz(m);
 		}
