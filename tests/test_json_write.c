@@ -460,6 +460,43 @@ static void test_feed_object(void)
 	feed_info_fini(&f);
 }
 
+/* article_write_json's dates, kept written in three slots (the one written longest ago taken
+ * for a new date), read back as the Jansson model has them: article after article, dates that
+ * come back after one, two, three and four others, a date outside the years written (null) and
+ * none. */
+static void test_dates(void)
+{
+	static const int64_t d[] = {1700000000, 1700000001, 1800000000, -62135596800, 253402300799,
+				    253402300800, DATE_NONE, 0};
+	struct buf line = BUF_INIT;
+	json_error_t je;
+
+	for (size_t i = 0; i < 200; i++) {
+		struct article a;
+		json_t *mine, *ref;
+		char *want, *got;
+
+		article_init(&a);
+		a.published = d[i % 8];
+		a.updated = d[(i * 3 + i / 8) % 8];
+		a.fetched = i % 5 ? d[2] : d[(i / 5) % 8];
+		buf_reset(&line);
+		CHECK(article_write_json(&a, NULL, &line) == 0, "article_write_json returns 0");
+		mine = json_loads(buf_cstr(&line), 0, &je);
+		ref = article_to_json(&a, NULL);
+		want = json_dumps(ref, JSON_COMPACT | JSON_SORT_KEYS);
+		got = mine ? json_dumps(mine, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		CHECK(got && want && !strcmp(got, want), "article %zu (dates %" PRId64 ", %" PRId64 ", %" PRId64 "): %s, want %s",
+		      i, a.published, a.updated, a.fetched, got ? got : buf_cstr(&line), want ? want : "(none)");
+		free(want);
+		free(got);
+		json_decref(mine);
+		json_decref(ref);
+		article_fini(&a);
+	}
+	buf_fini(&line);
+}
+
 /* Integers as printf writes them, the ends of the range included. */
 static void test_int(void)
 {
@@ -491,5 +528,6 @@ int main(void)
 	test_scan_page_end();
 	test_jansson();
 	test_feed_object();
+	test_dates();
 	return check_exit();
 }
