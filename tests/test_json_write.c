@@ -16,6 +16,9 @@
 #include "check.h"
 #include "json_write.h"
 
+#define STRING_OF_(x) #x
+#define STRING_OF(x) STRING_OF_(x)
+
 /* The reference: s[0..n) (valid UTF-8) escaped one byte at a time, between quotes. */
 static void reference(const char *s, size_t n, int upper, struct buf *out)
 {
@@ -497,6 +500,35 @@ static void test_dates(void)
 	buf_fini(&line);
 }
 
+/* article_write_json's id, written as it is when it is 16 lowercase hex digits: every byte
+ * value at every place of one (those that need an escape, those around the digits and letters
+ * and the same plus 0x80 among them) gives the text json_write_string gives. */
+static void test_ids(void)
+{
+	struct buf line = BUF_INIT, want = BUF_INIT;
+
+	for (unsigned c = 0; c < 256; c++)
+		for (size_t at = 0; at < 16; at++) {
+			struct article a;
+
+			article_init(&a);
+			memcpy(a.id, "0123456789abcdef", 17);
+			a.id[at] = (char)c;
+			buf_reset(&line);
+			buf_reset(&want);
+			buf_puts(&want, "{\"schema\":" STRING_OF(ARTICLE_SCHEMA) ",\"id\":");
+			json_write_string(&want, a.id);
+			buf_puts(&want, ",\"feed\":");
+			CHECK(article_write_json(&a, NULL, &line) == 0 &&
+				      !strncmp(buf_cstr(&line), buf_cstr(&want), want.len),
+			      "id %s: %.*s, want %s", check_show(a.id, 17), (int)want.len,
+			      buf_cstr(&line), buf_cstr(&want));
+			article_fini(&a);
+		}
+	buf_fini(&line);
+	buf_fini(&want);
+}
+
 /* Integers as printf writes them, the ends of the range included. */
 static void test_int(void)
 {
@@ -529,5 +561,6 @@ int main(void)
 	test_jansson();
 	test_feed_object();
 	test_dates();
+	test_ids();
 	return check_exit();
 }
