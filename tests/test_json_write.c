@@ -101,8 +101,8 @@ static void one_scan(const struct buf *out, const char *s, size_t n, const char 
 		o.len = out->len;
 		memcpy(o.data, out->data, out->len + 1);
 	}
-	CHECK(json_write_string_scan(&o, p + (turn - 1) % 16) == 0, "json_write_string_scan(%s) returns 0",
-	      check_show(s, z));
+	CHECK(json_write_string_scan(&o, p + (turn - 1) % 16) == 0,
+	      "json_write_string_scan(%s) returns 0", check_show(s, z));
 	check_after("json_write_string_scan", &o, buf_cstr(out), out->len, s, z, want);
 	free(p);
 	buf_fini(&o);
@@ -239,8 +239,8 @@ static void test_scan_align(void)
 static void test_scan_page_end(void)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	char *map = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			 -1, 0);
+	char *map = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *end;
 
 	CHECK(map != MAP_FAILED && mprotect(map + page, (size_t)page, PROT_NONE) == 0,
@@ -489,8 +489,10 @@ static void test_dates(void)
 		ref = article_to_json(&a, NULL);
 		want = json_dumps(ref, JSON_COMPACT | JSON_SORT_KEYS);
 		got = mine ? json_dumps(mine, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-		CHECK(got && want && !strcmp(got, want), "article %zu (dates %" PRId64 ", %" PRId64 ", %" PRId64 "): %s, want %s",
-		      i, a.published, a.updated, a.fetched, got ? got : buf_cstr(&line), want ? want : "(none)");
+		CHECK(got && want && !strcmp(got, want),
+		      "article %zu (dates %" PRId64 ", %" PRId64 ", %" PRId64 "): %s, want %s", i,
+		      a.published, a.updated, a.fetched, got ? got : buf_cstr(&line),
+		      want ? want : "(none)");
 		free(want);
 		free(got);
 		json_decref(mine);

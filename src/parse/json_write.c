@@ -318,12 +318,12 @@ static int escape_scan(struct buf *out, const char *s)
 			lim = out->data + out->cap - SCAN_ROOM;
 		}
 		if ((m = block_stops(q)) != 0) {
-			/* a stop before the end of q's block: the block after may be past the NUL */
+			/* a stop before the end of q's block: the next may be past the NUL */
 			j = (unsigned)__builtin_ctz(m);
 			copy_short(o, q, j);
 		} else {
-			/* q's block has no stop from q on, so the next block holds bytes of s: reading
-			 * 16 bytes from q stays in the two */
+			/* q's block has no stop from q on, so the next block holds bytes of s:
+			 * reading 16 bytes from q stays in the two */
 			store16(o, load16(q));
 			j = 16 - (unsigned)((uintptr_t)q & 15);
 			for (;;) {
