@@ -237,6 +237,18 @@ static inline void copy_short(char *o, const char *q, unsigned j)
 	}
 }
 
+/* v moved down by sh bytes (0 to 15), zeros coming in: SSE2 moves bytes by a constant only, so
+ * the two 64-bit halves are moved by bits, each of the three terms 0 where its count is 64 or
+ * more (sh below or from 8). */
+static inline __m128i shift_down(__m128i v, unsigned sh)
+{
+	const __m128i hi = _mm_srli_si128(v, 8);
+
+	return _mm_or_si128(_mm_or_si128(_mm_srl_epi64(v, _mm_cvtsi32_si128((int)(8 * sh))),
+					 _mm_sll_epi64(hi, _mm_cvtsi32_si128((int)(64 - 8 * sh)))),
+			    _mm_srl_epi64(hi, _mm_cvtsi32_si128((int)(8 * sh - 64))));
+}
+
 /* escape_scan() keeps this much room after o at the top of each step: a step writes 32 bytes
  * of two blocks, then up to 31 of a run and a 6-byte escape, or a character, or the closing
  * quote and the NUL. */
@@ -252,12 +264,14 @@ static char *scan_grow(struct buf *out, char *o)
 	return out->data + out->len;
 }
 
-/* Each stop of the rest of the aligned block q is in, from q on (bit j for q[j]). */
-static inline unsigned block_stops(const char *q)
+/* Each stop of the rest of the aligned block q is in, from q on (bit j for q[j]), and that
+ * block in *v. */
+static inline unsigned block_stops(const char *q, __m128i *v)
 {
 	const char *a = (const char *)((uintptr_t)q & ~(uintptr_t)15);
 
-	return stops16(_mm_load_si128((const __m128i *)(const void *)a)) >> (q - a);
+	*v = _mm_load_si128((const __m128i *)(const void *)a);
+	return stops16(*v) >> (q - a);
 }
 
 /* The characters of a run outside ASCII at q, copied to *o (advanced), checked as UTF-8 (the
@@ -317,15 +331,15 @@ static int escape_scan(struct buf *out, const char *s)
 				goto fail;
 			lim = out->data + out->cap - SCAN_ROOM;
 		}
-		if ((m = block_stops(q)) != 0) {
+		if ((m = block_stops(q, &v)) != 0) {
 			/* a stop before the end of q's block: the next may be past the NUL */
 			j = (unsigned)__builtin_ctz(m);
 			copy_short(o, q, j);
 		} else {
-			/* q's block has no stop from q on, so the next block holds bytes of s:
-			 * reading 16 bytes from q stays in the two */
-			store16(o, load16(q));
-			j = 16 - (unsigned)((uintptr_t)q & 15);
+			/* q's block has no stop from q on: its bytes from q, then the blocks after */
+			j = (unsigned)((uintptr_t)q & 15);
+			store16(o, j ? shift_down(v, j) : v);
+			j = 16 - j;
 			for (;;) {
 				q += j;
 				o += j;
