@@ -8,11 +8,16 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "article.h"
 #include "charset.h"
 #include "check.h"
 #include "json_write.h"
+
+#define STRING_OF_(x) #x
+#define STRING_OF(x) STRING_OF_(x)
 
 /* The reference: s[0..n) (valid UTF-8) escaped one byte at a time, between quotes. */
 static void reference(const char *s, size_t n, int upper, struct buf *out)
@@ -46,7 +51,66 @@ static void reference(const char *s, size_t n, int upper, struct buf *out)
 	buf_putc(out, '"');
 }
 
-/* json_write_stringn(s) after what out already holds is the reference's text. */
+/* Bytes around a string the scanning writer reads and must ignore: the ones that end a plain
+ * run (the NUL too), and a plain one. */
+static const char junk[] = "\"\\\x01\x80\xff\0x";
+
+/* s[0..n) and its NUL at offset at of a 16-byte aligned block of its own, junk around it up to
+ * the block boundaries: json_write_string_scan reads whole aligned blocks, and ASan then sees
+ * any read past them (before the string, after its NUL). free() it. */
+static char *padded(const char *s, size_t n, size_t at)
+{
+	size_t size = (at + n + 1 + 15) & ~(size_t)15;
+	char *p = aligned_alloc(16, size);
+
+	for (size_t i = 0; i < size; i++)
+		p[i] = junk[(i * 7 + n) % (sizeof junk - 1)];
+	memcpy(p + at, s, n);
+	p[at + n] = '\0';
+	return p;
+}
+
+/* After json_write_stringn or json_write_string_scan wrote behind the before bytes kept. */
+static void check_after(const char *fn, const struct buf *out, const char *kept, size_t before,
+			const char *s, size_t n, const char *want)
+{
+	CHECK(out->len >= before && !memcmp(out->data, kept, before) &&
+		      !strcmp(out->data + before, want) && strlen(out->data) == out->len,
+	      "%s(%s) after %zu bytes gave %s, want %s", fn, check_show(s, n), before,
+	      check_show(out->data + before, out->len - before), check_show(want, strlen(want)));
+}
+
+/* json_write_string_scan(s) of the first n bytes of s up to a NUL, placed at each alignment in
+ * turn, into a buffer with the room out has: the same text as the reference's (want, when
+ * given, is for the whole of s[0..n), which then holds no NUL). */
+static void one_scan(const struct buf *out, const char *s, size_t n, const char *want)
+{
+	static size_t turn;
+	struct buf ref = BUF_INIT, o = BUF_INIT;
+	size_t z = strnlen(s, n);
+	char *p = padded(s, z, turn++ % 16);
+
+	CHECK(!want || z == n, "a test string with a wanted text holds no NUL");
+	if (!want) {
+		reference(s, z, 0, &ref);
+		want = buf_cstr(&ref);
+	}
+	if (out->cap) {
+		o.data = malloc(out->cap);
+		o.cap = out->cap;
+		o.len = out->len;
+		memcpy(o.data, out->data, out->len + 1);
+	}
+	CHECK(json_write_string_scan(&o, p + (turn - 1) % 16) == 0,
+	      "json_write_string_scan(%s) returns 0", check_show(s, z));
+	check_after("json_write_string_scan", &o, buf_cstr(out), out->len, s, z, want);
+	free(p);
+	buf_fini(&o);
+	buf_fini(&ref);
+}
+
+/* json_write_stringn(s) after what out already holds is the reference's text; the scanning
+ * writer gives the same from the same room. */
 static void one(struct buf *out, const char *s, size_t n, const char *want)
 {
 	struct buf ref = BUF_INIT;
@@ -55,6 +119,7 @@ static void one(struct buf *out, const char *s, size_t n, const char *want)
 	/* a copy of exactly n bytes, so that ASan sees any read past its end */
 	char *exact = malloc(n ? n : 1);
 
+	one_scan(out, s, n, want);
 	if (!want) {
 		reference(s, n, 0, &ref);
 		want = buf_cstr(&ref);
@@ -62,10 +127,7 @@ static void one(struct buf *out, const char *s, size_t n, const char *want)
 	memcpy(exact, s, n);
 	CHECK(json_write_stringn(out, exact, n) == 0, "json_write_stringn(%s) returns 0", check_show(s, n));
 	free(exact);
-	CHECK(out->len >= before && !memcmp(out->data, kept, before) &&
-		      !strcmp(out->data + before, want) && strlen(out->data) == out->len,
-	      "json_write_stringn(%s) after %zu bytes gave %s, want %s", check_show(s, n), before,
-	      check_show(out->data + before, out->len - before), check_show(want, strlen(want)));
+	check_after("json_write_stringn", out, kept, before, s, n, want);
 	free(kept);
 	buf_fini(&ref);
 }
@@ -113,6 +175,93 @@ static void test_bytes(void)
 				one(&out, in, len, NULL);
 			}
 	buf_fini(&out);
+}
+
+/* The stops of a string for the scanning writer: none, each kind of byte that ends a plain run
+ * (a character outside ASCII, one that is not UTF-8 and makes the string be written from its
+ * cleaned form) and a NUL that ends the string early. */
+static const char *const scan_stops[] = {"", "\"", "\x01", "\xc3\xa9", "\xe2\x82\xac",
+					 "\xf0\x9f\x98\x80", "\xff", "\xc3", "\0"};
+
+/* s[0..n), with its NUL right after, written by json_write_string_scan and json_write_string
+ * (which is the same outside ASan builds) as the reference writes it, or its cleaned form when
+ * it is not UTF-8. */
+static void scan_check(const char *s, size_t n, const char *where)
+{
+	struct buf clean = BUF_INIT, want = BUF_INIT, out = BUF_INIT;
+	struct charset_conv *c = charset_conv_new("UTF-8");
+
+	if (utf8_valid(s, n))
+		buf_append(&clean, s, n);
+	else
+		CHECK(c && charset_conv_feed(c, s, n, 1, &clean) == 0, "the reference cleans %s",
+		      check_show(s, n));
+	charset_conv_free(c);
+	reference(buf_cstr(&clean), clean.len, 0, &want);
+	CHECK(json_write_string_scan(&out, s) == 0 && !strcmp(buf_cstr(&out), buf_cstr(&want)),
+	      "json_write_string_scan(%s) %s gave %s, want %s", check_show(s, n), where,
+	      check_show(out.data, out.len), buf_cstr(&want));
+	buf_reset(&out);
+	CHECK(json_write_string(&out, s) == 0 && !strcmp(buf_cstr(&out), buf_cstr(&want)),
+	      "json_write_string(%s) %s gave %s, want %s", check_show(s, n), where,
+	      check_show(out.data, out.len), buf_cstr(&want));
+	buf_fini(&clean);
+	buf_fini(&want);
+	buf_fini(&out);
+}
+
+/* Strings of 0 to 70 bytes at every alignment 0 to 15 of their first block (junk before them
+ * and after their NUL up to the block boundaries), each stop at every place: the masked first
+ * block, the 16 bytes read across two blocks when the first has no stop, the copy of a run
+ * shorter than a block, and the blocks after. */
+static void test_scan_align(void)
+{
+	char in[96];
+
+	for (size_t len = 0; len <= 70; len++)
+		for (size_t al = 0; al < 16; al++)
+			for (size_t k = 0; k < sizeof scan_stops / sizeof scan_stops[0]; k++)
+				for (size_t at = 0; at < (k ? len : 1); at++) {
+					size_t sl = k == 8 ? 1 : strlen(scan_stops[k]);
+					size_t n = len + (sl ? sl - 1 : 0);
+					char *p;
+
+					memset(in, 'x', sizeof in);
+					memcpy(in + at, scan_stops[k], sl);
+					p = padded(in, n, al);
+					scan_check(p + al, strlen(p + al), "aligned");
+					free(p);
+				}
+}
+
+/* Strings whose NUL is the last byte of a page the next of which is not mapped: no read of the
+ * scanning writer crosses into it (a fault otherwise). Junk before each string in its page. */
+static void test_scan_page_end(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char *map = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *end;
+
+	CHECK(map != MAP_FAILED && mprotect(map + page, (size_t)page, PROT_NONE) == 0,
+	      "two pages mapped, the second PROT_NONE");
+	if (map == MAP_FAILED)
+		return;
+	end = map + page - 1;
+	for (long i = 0; i < page; i++)
+		map[i] = junk[(size_t)i % (sizeof junk - 1)];
+	for (size_t len = 0; len <= 70; len++)
+		for (size_t k = 0; k < sizeof scan_stops / sizeof scan_stops[0] - 1; k++)
+			for (size_t at = 0; at < (k ? len : 1); at++) {
+				size_t sl = strlen(scan_stops[k]), n = len + (sl ? sl - 1 : 0);
+				char *s = end - n;
+
+				memset(s, 'x', n);
+				memcpy(s + at, scan_stops[k], sl);
+				*end = '\0';
+				scan_check(s, n, "ending its page");
+			}
+	munmap(map, (size_t)page * 2);
 }
 
 /* Two stops in one string at every pair of places, so that the second one falls in the bytes
@@ -314,6 +463,74 @@ static void test_feed_object(void)
 	feed_info_fini(&f);
 }
 
+/* article_write_json's dates, kept written in three slots (the one written longest ago taken
+ * for a new date), read back as the Jansson model has them: article after article, dates that
+ * come back after one, two, three and four others, a date outside the years written (null) and
+ * none. */
+static void test_dates(void)
+{
+	static const int64_t d[] = {1700000000, 1700000001, 1800000000, -62135596800, 253402300799,
+				    253402300800, DATE_NONE, 0};
+	struct buf line = BUF_INIT;
+	json_error_t je;
+
+	for (size_t i = 0; i < 200; i++) {
+		struct article a;
+		json_t *mine, *ref;
+		char *want, *got;
+
+		article_init(&a);
+		a.published = d[i % 8];
+		a.updated = d[(i * 3 + i / 8) % 8];
+		a.fetched = i % 5 ? d[2] : d[(i / 5) % 8];
+		buf_reset(&line);
+		CHECK(article_write_json(&a, NULL, &line) == 0, "article_write_json returns 0");
+		mine = json_loads(buf_cstr(&line), 0, &je);
+		ref = article_to_json(&a, NULL);
+		want = json_dumps(ref, JSON_COMPACT | JSON_SORT_KEYS);
+		got = mine ? json_dumps(mine, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		CHECK(got && want && !strcmp(got, want),
+		      "article %zu (dates %" PRId64 ", %" PRId64 ", %" PRId64 "): %s, want %s", i,
+		      a.published, a.updated, a.fetched, got ? got : buf_cstr(&line),
+		      want ? want : "(none)");
+		free(want);
+		free(got);
+		json_decref(mine);
+		json_decref(ref);
+		article_fini(&a);
+	}
+	buf_fini(&line);
+}
+
+/* article_write_json's id, written as it is when it is 16 lowercase hex digits: every byte
+ * value at every place of one (those that need an escape, those around the digits and letters
+ * and the same plus 0x80 among them) gives the text json_write_string gives. */
+static void test_ids(void)
+{
+	struct buf line = BUF_INIT, want = BUF_INIT;
+
+	for (unsigned c = 0; c < 256; c++)
+		for (size_t at = 0; at < 16; at++) {
+			struct article a;
+
+			article_init(&a);
+			memcpy(a.id, "0123456789abcdef", 17);
+			a.id[at] = (char)c;
+			buf_reset(&line);
+			buf_reset(&want);
+			buf_puts(&want, "{\"schema\":" STRING_OF(ARTICLE_SCHEMA) ",\"id\":");
+			json_write_string(&want, a.id);
+			buf_puts(&want, ",\"feed\":");
+			CHECK(article_write_json(&a, NULL, &line) == 0 &&
+				      !strncmp(buf_cstr(&line), buf_cstr(&want), want.len),
+			      "id %s: %.*s, want %s", check_show(a.id, 17), (int)want.len,
+			      buf_cstr(&line), buf_cstr(&want));
+			article_fini(&a);
+		}
+	buf_fini(&line);
+	buf_fini(&want);
+}
+
 /* Integers as printf writes them, the ends of the range included. */
 static void test_int(void)
 {
@@ -341,7 +558,11 @@ int main(void)
 	test_invalid_places();
 	test_runs();
 	test_room();
+	test_scan_align();
+	test_scan_page_end();
 	test_jansson();
 	test_feed_object();
+	test_dates();
+	test_ids();
 	return check_exit();
 }

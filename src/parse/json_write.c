@@ -5,6 +5,7 @@
 #include "json_write.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -95,7 +96,7 @@ static size_t plain_run(const char *s, size_t n, char *o)
 /* The length of the valid UTF-8 character s[0..n) starts with (s[0] >= 0x80), 0 when there is
  * none: two- and three-byte characters outside the ranges with special rules here, the rest by
  * utf8_char_len. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+static inline __attribute__((always_inline)) size_t utf8_len(const unsigned char *s, size_t n)
 {
 	if (s[0] >= 0xC2 && s[0] <= 0xDF && n >= 2 && (s[1] & 0xC0) == 0x80)
 		return 2;
@@ -210,6 +211,179 @@ static int write_cleaned(struct buf *out, const char *s, size_t n)
 	return rc ? -ENOMEM : 0;
 }
 
+#ifdef __SSE2__
+/* Copies q[0..j) to o, j < 16, reading nothing outside q[0..j): moves of 8 or 4 bytes that
+ * overlap in the middle. */
+static inline void copy_short(char *o, const char *q, unsigned j)
+{
+	if (j >= 8) {
+		uint64_t x, y;
+
+		memcpy(&x, q, 8);
+		memcpy(&y, q + j - 8, 8);
+		memcpy(o, &x, 8);
+		memcpy(o + j - 8, &y, 8);
+	} else if (j >= 4) {
+		uint32_t x, y;
+
+		memcpy(&x, q, 4);
+		memcpy(&y, q + j - 4, 4);
+		memcpy(o, &x, 4);
+		memcpy(o + j - 4, &y, 4);
+	} else if (j) {
+		o[0] = q[0];
+		o[j / 2] = q[j / 2];
+		o[j - 1] = q[j - 1];
+	}
+}
+
+/* v moved down by sh bytes (0 to 15), zeros coming in: SSE2 moves bytes by a constant only, so
+ * the two 64-bit halves are moved by bits, each of the three terms 0 where its count is 64 or
+ * more (sh below or from 8). */
+static inline __m128i shift_down(__m128i v, unsigned sh)
+{
+	const __m128i hi = _mm_srli_si128(v, 8);
+
+	return _mm_or_si128(_mm_or_si128(_mm_srl_epi64(v, _mm_cvtsi32_si128((int)(8 * sh))),
+					 _mm_sll_epi64(hi, _mm_cvtsi32_si128((int)(64 - 8 * sh)))),
+			    _mm_srl_epi64(hi, _mm_cvtsi32_si128((int)(8 * sh - 64))));
+}
+
+/* escape_scan() keeps this much room after o at the top of each step: a step writes 32 bytes
+ * of two blocks, then up to 31 of a run and a 6-byte escape, or a character, or the closing
+ * quote and the NUL. */
+#define SCAN_ROOM 64
+
+/* Makes room again while escape_scan() writes at o: the new o (out->len is o's offset), or
+ * NULL on ENOMEM. The buffer doubles, so a long string costs few of these. */
+static char *scan_grow(struct buf *out, char *o)
+{
+	out->len = (size_t)(o - out->data);
+	if (buf_reserve(out, 2 * SCAN_ROOM) < 0)
+		return NULL;
+	return out->data + out->len;
+}
+
+/* Each stop of the rest of the aligned block q is in, from q on (bit j for q[j]), and that
+ * block in *v. */
+static inline unsigned block_stops(const char *q, __m128i *v)
+{
+	const char *a = (const char *)((uintptr_t)q & ~(uintptr_t)15);
+
+	*v = _mm_load_si128((const __m128i *)(const void *)a);
+	return stops16(*v) >> (q - a);
+}
+
+/* The characters of a run outside ASCII at q, copied to *o (advanced), checked as UTF-8 (the
+ * NUL is no continuation byte: nothing after it is read): where the run ends, or NULL when a
+ * byte is not UTF-8 or on ENOMEM (*o is then NULL too). */
+static const char *scan_utf8(struct buf *out, const char *q, char **o)
+{
+	char *w = *o, *lim = out->data + out->cap - SCAN_ROOM;
+	size_t k;
+
+	do {
+		k = utf8_len((const unsigned char *)q, SIZE_MAX / 2);
+		if (!k)
+			return NULL;
+		if (w >= lim) {
+			if (!(w = scan_grow(out, w))) {
+				*o = NULL;
+				return NULL;
+			}
+			lim = out->data + out->cap - SCAN_ROOM;
+		}
+		w[0] = q[0];
+		w[1] = q[1];
+		if (k > 2) {
+			w[2] = q[2];
+			if (k > 3)
+				w[3] = q[3];
+		}
+		w += k;
+		q += k;
+	} while ((unsigned char)*q >= 0x80);
+	*o = w;
+	return q;
+}
+
+/* escape() with CHECK for a NUL-terminated s, without a strlen pass first: the NUL ends the
+ * last plain run as a control byte does. Every load is of a 16-byte aligned block that holds a
+ * byte of s or its NUL (the bytes of the first block before s and those after the NUL are read
+ * and ignored), so no read crosses a page that s does not reach; ASan would flag them, so
+ * json_write_string() takes the strlen path under it. Room is made as the text comes. */
+static int escape_scan(struct buf *out, const char *s)
+{
+	size_t len0 = out->len;
+	const char *q = s;
+	char *o, *lim;
+	unsigned m, j;
+	__m128i v;
+
+	if (out->cap - out->len < 2 * SCAN_ROOM && buf_reserve(out, 2 * SCAN_ROOM) < 0)
+		return -ENOMEM;
+	o = out->data + out->len;
+	lim = out->data + out->cap - SCAN_ROOM;
+	*o++ = '"';
+	for (;;) {
+		if (o >= lim) {
+			if (!(o = scan_grow(out, o)))
+				goto fail;
+			lim = out->data + out->cap - SCAN_ROOM;
+		}
+		if ((m = block_stops(q, &v)) != 0) {
+			/* a stop before the end of q's block: the next may be past the NUL */
+			j = (unsigned)__builtin_ctz(m);
+			copy_short(o, q, j);
+		} else {
+			/* q's block has no stop from q on: its bytes from q, then the blocks after */
+			j = (unsigned)((uintptr_t)q & 15);
+			store16(o, j ? shift_down(v, j) : v);
+			j = 16 - j;
+			for (;;) {
+				q += j;
+				o += j;
+				if (o >= lim) {
+					if (!(o = scan_grow(out, o)))
+						goto fail;
+					lim = out->data + out->cap - SCAN_ROOM;
+				}
+				/* the second block only once the first has no stop (no NUL) */
+				v = _mm_load_si128((const __m128i *)(const void *)q);
+				store16(o, v);
+				if ((m = stops16(v)) != 0)
+					break;
+				v = _mm_load_si128((const __m128i *)(const void *)(q + 16));
+				store16(o + 16, v);
+				if ((m = stops16(v) << 16) != 0)
+					break;
+				j = 32;
+			}
+			j = (unsigned)__builtin_ctz(m);
+		}
+		q += j;
+		o += j;
+		if (!*q)
+			break;
+		if ((unsigned char)*q >= 0x80) {
+			if (!(q = scan_utf8(out, q, &o)))
+				goto fail;
+			lim = out->data + out->cap - SCAN_ROOM;
+			continue;
+		}
+		o += escape_seq((unsigned char)*q++, o, 0);
+	}
+	*o++ = '"';
+	*o = '\0';
+	out->len = (size_t)(o - out->data);
+	return 0;
+fail:
+	out->len = len0;
+	out->data[len0] = '\0';
+	return o ? -EILSEQ : -ENOMEM;
+}
+#endif
+
 int json_write_stringn(struct buf *out, const char *s, size_t n)
 {
 	int rc;
@@ -220,14 +394,36 @@ int json_write_stringn(struct buf *out, const char *s, size_t n)
 	return rc == -EILSEQ ? write_cleaned(out, s, n) : rc;
 }
 
-int json_write_string(struct buf *out, const char *s)
+int json_write_string_scan(struct buf *out, const char *s)
 {
 	int rc;
 
 	if (!s)
 		return buf_append(out, "null", 4);
+#ifdef __SSE2__
+	rc = escape_scan(out, s);
+#else
 	rc = escape(out, s, strlen(s), CHECK);
+#endif
 	return rc == -EILSEQ ? write_cleaned(out, s, strlen(s)) : rc;
+}
+
+/* Whether ASan watches this build: it would flag escape_scan()'s reads past the NUL. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ASAN_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ASAN_BUILD 1
+#endif
+#endif
+
+int json_write_string(struct buf *out, const char *s)
+{
+#ifdef ASAN_BUILD
+	return s ? json_write_stringn(out, s, strlen(s)) : buf_append(out, "null", 4);
+#else
+	return json_write_string_scan(out, s);
+#endif
 }
 
 int json_write_string_jansson(struct buf *out, const char *s)
