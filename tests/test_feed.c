@@ -1383,6 +1383,58 @@ static void unsection(struct buf *b)
 	buf_fini(&t);
 }
 
+/* Plain tags ("<a>", "<a/>", "</a>") are taken whole where the bytes hold them, others ("<a
+ * b>", "<a />", "</a >", "</>", a tag cut by the end of the bytes) the long way: the depth
+ * either way decides which "&lt;" goes into a section (none outside the root element), whole
+ * and in pieces of every size. */
+static void test_xml_fix_tags(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"<a>&lt;</a>&lt;", "<a><![CDATA[<]]></a>&lt;"},
+		{"<a/>&lt;", "<a/>&lt;"},
+		{"<a />&lt;", "<a />&lt;"},
+		{"<a/ >&lt;</a>&lt;", "<a/ ><![CDATA[<]]></a>&lt;"},
+		{"<a\n>&lt;</a>&lt;", "<a\n><![CDATA[<]]></a>&lt;"},
+		{"<a b='/'>&lt;</a>&lt;", "<a b='/'><![CDATA[<]]></a>&lt;"},
+		{"<a b=\"c\"/>&lt;", "<a b=\"c\"/>&lt;"},
+		{"<a:b-c.d_\xC3\xA9>&lt;</a:b-c.d_\xC3\xA9>&lt;",
+		 "<a:b-c.d_\xC3\xA9><![CDATA[<]]></a:b-c.d_\xC3\xA9>&lt;"},
+		{"<a>&lt;</a >&lt;", "<a><![CDATA[<]]></a >&lt;"},
+		{"<a><b>&lt;</b>&lt;</a>&lt;", "<a><b><![CDATA[<]]></b><![CDATA[<]]></a>&lt;"},
+		{"<a><b/>&lt;</a>&lt;", "<a><b/><![CDATA[<]]></a>&lt;"},
+		{"<a></>&lt;", "<a></>&lt;"}, /* two levels down, as in_tag() counts it */
+		{"<a><b></>&lt;", "<a><b></>&lt;"},
+		{"<a><b></a/>&lt;", "<a><b></a/>&lt;"},
+		{"</a>&lt;<b>&lt;</b>", "</a>&lt;<b>&lt;</b>"}, /* an end tag too many */
+		{"<a></a></a><a>&lt;</a>", "<a></a></a><a>&lt;</a>"},
+		{"<!DOCTYPE a><a>&lt;</a>", "<!DOCTYPE a><a>&lt;</a>"},
+		{"<a><b>x</b><c/>&lt;</a>", "<a><b>x</b><c/><![CDATA[<]]></a>"},
+	};
+	struct buf whole = BUF_INIT, part = BUF_INIT, want = BUF_INIT;
+	size_t k, c, len;
+
+	for (k = 0; k < sizeof cases / sizeof *cases; k++) {
+		len = strlen(cases[k].in);
+		CHECK(fix_run(cases[k].in, len, 0, &whole) == 0, "xml_fix_run failed");
+		CHECK_STR(buf_cstr(&whole), cases[k].out, "xml_fix of \"%s\"", cases[k].in);
+		/* in pieces, sections end where a piece does */
+		buf_reset(&want);
+		buf_puts(&want, cases[k].out);
+		unsection(&want);
+		for (c = 1; c < len; c++) {
+			CHECK(fix_run(cases[k].in, len, c, &part) == 0, "xml_fix_run failed");
+			unsection(&part);
+			CHECK_STR(buf_cstr(&part), buf_cstr(&want), "xml_fix of \"%s\" in pieces of %zu",
+				  cases[k].in, c);
+		}
+	}
+	buf_fini(&whole);
+	buf_fini(&part);
+	buf_fini(&want);
+}
+
 /* xml_fix hands unchanged stretches of XML_FIX_COPY_MAX bytes or more as pieces of the input
  * (not copied) and copies shorter ones with the changes around them: on each side of that
  * length, and in any chunking, the pieces join to the same repair, and the parser reads the
@@ -2082,6 +2134,7 @@ int main(void)
 	test_cdata_random();
 	test_xml_fix_cdata();
 	test_xml_fix_cdata_places();
+	test_xml_fix_tags();
 	test_cdata_same_text();
 	test_xml_fix_pieces();
 	test_standfirst();

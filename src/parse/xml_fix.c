@@ -457,11 +457,12 @@ static size_t on_lt(struct xml_fix *f, const char *s, size_t n, size_t i)
  * < b", "1<2"; or a name then a byte no tag has there, "<jane@example.com>"), which libxml2
  * cannot recover from (it drops the rest of the document) and feed readers read as text; 0
  * when markup (or a name too long to judge: libxml2 decides); -1 when the bytes end first. */
-static int not_markup(const char *s, size_t n, size_t i, int final)
+static int not_markup(const char *s, size_t n, size_t i, int final, size_t *name_end)
 {
 	size_t k = i + 1, lim = n - i > 256 ? i + 256 : n;
 	unsigned char c;
 
+	*name_end = 0;
 	if (k == n)
 		return final ? 1 : -1;
 	c = (unsigned char)s[k];
@@ -473,9 +474,33 @@ static int not_markup(const char *s, size_t n, size_t i, int final)
 		k++;
 	if (k == n)
 		return final ? 0 : -1;
+	*name_end = k;
 	c = (unsigned char)s[k];
 	return !(k - i >= 256 || c == '>' || c == '/' || c == ' ' || c == '\t' || c == '\n' ||
 		 c == '\r');
+}
+
+/* The tag at s[i] when it is a plain one, "<name>", "<name/>" or "</name>" (k: the end of a start
+ * tag's name, or 0), taken whole as on_lt() and in_tag() would take it: the index after its '>'.
+ * 0 for any other markup, or a tag that goes on past n, which those two read. */
+static size_t plain_tag(struct xml_fix *f, const char *s, size_t n, size_t i, size_t k)
+{
+	if (k) { /* a start tag: an attribute, blanks or the end of the bytes go the long way */
+		if (k < n && s[k] == '>') {
+			f->depth += !f->no_wrap;
+			return k + 1;
+		}
+		return k + 1 < n && s[k] == '/' && s[k + 1] == '>' ? k + 2 : 0;
+	}
+	if (s[i + 1] != '/' || i + 2 >= n || !name_start((unsigned char)s[i + 2]))
+		return 0; /* "</>" takes away two levels in in_tag(): the long way too */
+	for (k = i + 3; k < n && name_char((unsigned char)s[k]); k++)
+		;
+	if (k >= n || s[k] != '>')
+		return 0;
+	if (!f->no_wrap && --f->depth < 0)
+		f->no_wrap = 1;
+	return k + 1;
 }
 
 /* Inside a tag: to the '>' that ends it, past quoted attribute values; a self-closing tag
@@ -513,7 +538,7 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 {
 	static const char *const ends[] = {NULL, "-->", "]]>", "?>"};
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, l, e, cdata_at = SIZE_MAX; /* where a CDATA section began in these bytes */
+	size_t i = 0, k, l, e, cdata_at = SIZE_MAX; /* where a CDATA section began here */
 	long r;
 	int t;
 
@@ -568,7 +593,7 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 		}
 		if (n - i < 9 && !final)
 			return i; /* perhaps "<!--" or "<![CDATA[" cut short */
-		if ((t = not_markup(s, n, i, final)) < 0)
+		if ((t = not_markup(s, n, i, final, &k)) < 0)
 			return i; /* a name cut short */
 		if (t) { /* text: "&lt;", and no more rewriting (the scan knows no such markup) */
 			*err = emit(f, s, done, i, "&lt;", 4);
@@ -579,6 +604,11 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 			continue;
 		}
 		f->risky = 0;
+		cdata_at = SIZE_MAX;
+		if ((k = plain_tag(f, s, n, i, k)) != 0) {
+			i = k;
+			continue;
+		}
 		cdata_at = i;
 		i = on_lt(f, s, n, i);
 		if (f->state != S_CDATA)
