@@ -272,6 +272,15 @@ int xml_fix_orig(const struct xml_fix *f, const struct xml_fix_piece *m, struct 
 	return err;
 }
 
+/* The four bytes at p as one word (in the machine's byte order). */
+static inline uint32_t word4(const char *p)
+{
+	uint32_t w;
+
+	memcpy(&w, p, 4);
+	return w;
+}
+
 /* Copies s[i..) to o up to the first '&', '<', CR or ']' (or n), whose index it returns: sixteen
  * bytes per step where SSE2 is there, each step stored whole before its stop is looked for, so
  * o must have room for n - i bytes (the bytes past the stop are written over later). */
@@ -313,6 +322,7 @@ static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int
 	size_t len, k, ref_in, from = i;
 	struct xml_fix_piece *m;
 	char *o, *ref_out, c;
+	uint32_t w;
 	long r;
 
 	if ((*err = emit(f, s, done, i, NULL, 0)) < 0)
@@ -325,9 +335,12 @@ static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int
 	o = ref_out = f->out.data + len;
 	ref_in = i;
 	while (i < n) {
-		k = copy_text(s, n, i, o);
-		o += k - i;
-		i = k;
+		/* references one after the other ("&gt;&lt;") without a copy in between */
+		if (s[i] != '&') {
+			k = copy_text(s, n, i, o);
+			o += k - i;
+			i = k;
+		}
 		if (i >= n || s[i] != '&') {
 			if (i < n && s[i] == '<')
 				break;
@@ -339,14 +352,15 @@ static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int
 			i = ref_in;
 			break;
 		}
-		if (n - i >= 4 && (!memcmp(s + i, "&lt;", 4) || !memcmp(s + i, "&gt;", 4))) {
+		w = n - i >= 4 ? word4(s + i) : 0;
+		if (w == word4("&lt;") || w == word4("&gt;")) {
 			/* "&lt;" and "&gt;", most of escaped markup, without the general path */
 			r = 4;
-			c = s[i + 1] == 'l' ? '<' : '>';
-		} else if (n - i >= 5 && !memcmp(s + i + 1, "amp;", 4)) {
+			c = w == word4("&lt;") ? '<' : '>';
+		} else if (w == word4("&amp") && n - i >= 5 && s[i + 4] == ';') {
 			r = 5; /* and the next most common two */
 			c = '&';
-		} else if (n - i >= 6 && !memcmp(s + i + 1, "quot;", 5)) {
+		} else if (w == word4("&quo") && n - i >= 6 && s[i + 4] == 't' && s[i + 5] == ';') {
 			r = 6;
 			c = '"';
 		} else {
