@@ -1171,8 +1171,18 @@ static void test_xml_fix_cdata(void)
 		/* after a raw "]]>" or a reference libxml2 rejects, no section in the run */
 		{"<a>x]]>&lt;</a>", "<a>x]]>&lt;</a>"},
 		{"<a>&#1;&lt;<b/>&lt;</a>", "<a>&#1;&lt;<b/><![CDATA[<]]></a>"},
-		{"<a>&lt;x]]&gt;</a>", "<a><![CDATA[<]]>x]]<![CDATA[>]]></a>"},
+		/* a ']' that starts no raw "]]>" is text in a section (its text may hold "]]>": it
+		 * goes to the SAX side, not to libxml2) */
+		{"<a>&lt;x]]&gt;</a>", "<a><![CDATA[<x]]>]]></a>"},
+		{"<a>&lt;[&#8230;]</a>", "<a><![CDATA[<[\xE2\x80\xA6]]]></a>"},
 		{"<a>&lt;x]]>y</a>", "<a><![CDATA[<]]>x]]>y</a>"}, /* libxml2 still sees the "]]>" */
+		{"<a>&lt;x]]]>y&lt;</a>", "<a><![CDATA[<]]>x]]]>y&lt;</a>"},
+		{"<a>&lt;x]&lt;]]>y</a>", "<a><![CDATA[<x]<]]>]]>y</a>"},
+		/* a ']' in the last two bytes may start one: the run after the last reference
+		 * stays out */
+		{"<a>&lt;x]", "<a><![CDATA[<]]>x]"},
+		{"<a>&lt;x]y", "<a><![CDATA[<]]>x]y"},
+		{"<a>&lt;x]y<", "<a><![CDATA[<x]y]]>&lt;"}, /* three bytes: text */
 		{"<a>&lt;x\r\n&lt;</a>", "<a><![CDATA[<]]>x\r\n<![CDATA[<]]></a>"},
 		{"<a>&lt;&#65;&#x1F600;&lt;</a>", "<a><![CDATA[<A\xF0\x9F\x98\x80<]]></a>"},
 		{"<a>&lt;&#X41;&#xFFFE;&lt;</a>", "<a><![CDATA[<]]>&#x41;&#xFFFE;&lt;</a>"},
@@ -1183,7 +1193,7 @@ static void test_xml_fix_cdata(void)
 		{"<a>&gt;&gl;&lt;</a>", "<a><![CDATA[>]]>&gl;<![CDATA[<]]></a>"},
 		{"<a>&lt;&Lt;</a>", "<a><![CDATA[<]]>&Lt;</a>"},
 		{"<a>&lt; & b</a>", "<a><![CDATA[< & b]]></a>"},
-		{"<a>&lt;x & y]z</a>", "<a><![CDATA[<x &]]> y]z</a>"},
+		{"<a>&lt;x & y]z</a>", "<a><![CDATA[<x & y]z]]></a>"},
 		{"<a t=\"&lt;>'\" u='\"&gt;'>&lt;</a>", "<a t=\"&lt;>'\" u='\"&gt;'><![CDATA[<]]></a>"},
 		{"<a><b/>&lt;</a>", "<a><b/><![CDATA[<]]></a>"},
 		{"<a href=\"/?a=1&b=2&lt;\">&lt;</a>", "<a href=\"/?a=1&amp;b=2&lt;\"><![CDATA[<]]></a>"},
@@ -1224,7 +1234,9 @@ static void test_xml_fix_cdata_places(void)
 	    {"&", "&", "x]]></a>"},	      {"&am;", "", "]]>&am;x</a>"},
 	    {"&ampx;", "", "]]>&ampx;x</a>"}, {"&quot", "&", "quotx]]></a>"},
 	    {"&nbsp;", "", "]]>&nbsp;x</a>"}, {"", "", "x]]></a>"},
-	    {"\r", NULL, "\rx</a>"},	      {"]", NULL, "]x</a>"},
+	    {"\r", NULL, "\rx</a>"},	      {"]", "]", "x]]></a>"},
+	    {"]]", "]]", "x]]></a>"},	      {"]]>", NULL, "]]>x</a>"},
+	    {"]]]>", NULL, "]]]>x</a>"},
 	};
 	static const char fill[] = "ab>\"\n\xC3\xA9"
 				   "cdefghijklmnopqrstuvwxyz";

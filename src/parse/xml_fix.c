@@ -311,17 +311,49 @@ static inline size_t copy_text(const char *s, size_t n, size_t i, char *o)
 	return (size_t)(p - s);
 }
 
+/* The reference at s[i] that wrap_run()'s quick checks leave (or a bare '&'), decoded at *o:
+ * its length; 0 when the section ends before it (another kind of reference, one libxml2 rejects,
+ * "&#X", or one the bytes cut short). */
+static long other_ref(struct xml_fix *f, const char *s, size_t n, size_t i, int final, char **o)
+{
+	long r = ref_len((const unsigned char *)s + i, n - i);
+	unsigned cp;
+	char c;
+
+	if (r < 0 && !final)
+		return 0;
+	if (r <= 0) {
+		/* a bare '&' is text as it is (and a reference to libxml2 without us) */
+		f->bare++;
+		*(*o)++ = '&';
+		return 1;
+	}
+	if (s[i + 1] == '#') {
+		/* a numeric reference libxml2 accepts: its character (which the reference's bytes
+		 * never outgrow); &#X is read as &#x */
+		if (s[i + 2] == 'X' || !(cp = char_ref(s + i, r)))
+			return 0;
+		*o = put_utf8(*o, cp);
+		return r;
+	}
+	if (!(c = predefined(s + i, r)))
+		return 0;
+	*(*o)++ = c;
+	return r;
+}
+
 /* Writes the text run from the predefined reference at s[i] into a CDATA section, its
  * references decoded, until something a section cannot hold as it is: the end of the run ('<'),
- * another kind of reference, a CR (libxml2 normalises line ends in text only), a ']' (no "]]>"
- * may form in a section), or the end of the bytes. libxml2 then reads the run in one piece
- * instead of one callback per reference. Returns where the section ended. */
+ * another kind of reference, a CR (libxml2 normalises line ends in text only), a raw "]]>" (an
+ * error libxml2 must report) or a ']' in the last two bytes (perhaps one), or the end of the
+ * bytes. libxml2 then reads the run in one piece instead of one callback per reference. Returns
+ * where the section ended. */
 static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int final,
 		       size_t *done, int *err)
 {
 	size_t len, k, ref_in, from = i;
 	struct xml_fix_piece *m;
-	char *o, *ref_out, c;
+	char *o, *ref_out;
 	uint32_t w;
 	long r;
 
@@ -344,51 +376,37 @@ static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int
 		if (i >= n || s[i] != '&') {
 			if (i < n && s[i] == '<')
 				break;
-			/* the end of the bytes, a CR or a ']'. On a raw "]]>" libxml2 drops the
-			 * text back to where its piece of text began, the last reference, and a
+			if (i < n && s[i] == ']' && n - i >= 3 &&
+			    (s[i + 1] != ']' || s[i + 2] != '>')) {
+				/* a ']' that starts no raw "]]>" is text as any (the section's text
+				 * goes to the SAX side, never to libxml2 as CDATA) */
+				*o++ = ']';
+				i++;
+				continue;
+			}
+			/* the end of the bytes, a CR or a raw "]]>". On a raw "]]>" libxml2 drops
+			 * the text back to where its piece of text began, the last reference, and a
 			 * run may go on in the next bytes: the text after the last reference stays
 			 * out of the section, its piece beginning where it did. */
 			o = ref_out;
 			i = ref_in;
 			break;
 		}
+		/* "&lt;" and "&gt;", most of escaped markup, and the next most common two without
+		 * the general path */
 		w = n - i >= 4 ? word4(s + i) : 0;
 		if (w == word4("&lt;") || w == word4("&gt;")) {
-			/* "&lt;" and "&gt;", most of escaped markup, without the general path */
+			*o++ = w == word4("&lt;") ? '<' : '>';
 			r = 4;
-			c = w == word4("&lt;") ? '<' : '>';
 		} else if (w == word4("&amp") && n - i >= 5 && s[i + 4] == ';') {
-			r = 5; /* and the next most common two */
-			c = '&';
+			*o++ = '&';
+			r = 5;
 		} else if (w == word4("&quo") && n - i >= 6 && s[i + 4] == 't' && s[i + 5] == ';') {
+			*o++ = '"';
 			r = 6;
-			c = '"';
-		} else {
-			r = ref_len((const unsigned char *)s + i, n - i);
-			if (r < 0 && !final)
-				break;
-			/* a bare '&' is text as it is (and a reference to libxml2 without us) */
-			c = r <= 0 ? '&' : predefined(s + i, r);
-			if (r <= 0) {
-				f->bare++;
-				r = 1;
-			} else if (s[i + 1] == '#') {
-				/* a numeric reference libxml2 accepts: its character (which the
-				 * reference's bytes never outgrow); &#X is read as &#x */
-				unsigned cp = s[i + 2] == 'X' ? 0 : char_ref(s + i, r);
-
-				if (!cp)
-					break;
-				o = put_utf8(o, cp);
-				i += (size_t)r;
-				ref_in = i;
-				ref_out = o;
-				continue;
-			}
-		}
-		if (!c)
+		} else if ((r = other_ref(f, s, n, i, final, &o)) == 0) {
 			break;
-		*o++ = c;
+		}
 		i += (size_t)r;
 		ref_in = i;
 		ref_out = o;
