@@ -31,17 +31,19 @@ void xml_fix_fini(struct xml_fix *f)
 	free(f->pieces);
 }
 
-/* Bytes of names, one load per byte: 1 a name may start with it (a letter, '_', ':', any byte
- * >= 0x80), 2 a name may hold it (those, digits, '-' and '.'). */
+/* Bytes of names and tags, one load per byte: 1 a name may start with it (a letter, '_', ':',
+ * any byte >= 0x80), 2 a name may hold it (those, digits, '-' and '.'), 4 a tag's name may end
+ * with it ('>', '/', blanks), 8 markup without a name may start with it after '<' ('/', '!',
+ * '?'). */
 static const unsigned char name_class[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 0, 0, 0, 0, 0,
-    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 3,
-    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0,
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 0, 0, 4, 0, 0,  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    4, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 12, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 0, 0, 0, 4, 8,
+    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,  3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 3,
+    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,  3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,  3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,  3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,  3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,  3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
 };
 
 static int name_start(unsigned char b)
@@ -529,18 +531,16 @@ static int not_markup(const char *s, size_t n, size_t i, int final, size_t *end_
 	*end_at = 0;
 	if (k == n)
 		return final ? 1 : -1;
-	c = (unsigned char)s[k];
-	if (c == '/' || c == '!' || c == '?')
+	c = name_class[(unsigned char)s[k]];
+	if (c & 8)
 		return 0;
-	if (!name_start(c))
+	if (!(c & 1))
 		return 1;
 	k = name_end(s, lim, k + 1);
 	if (k == n)
 		return final ? 0 : -1;
 	*end_at = k;
-	c = (unsigned char)s[k];
-	return !(k - i >= 256 || c == '>' || c == '/' || c == ' ' || c == '\t' || c == '\n' ||
-		 c == '\r');
+	return !(k - i >= 256 || (name_class[(unsigned char)s[k]] & 4));
 }
 
 /* The tag at s[i] when it is a plain one, "<name>", "<name/>" or "</name>" (k: the end of a start
