@@ -545,7 +545,8 @@ static int not_markup(const char *s, size_t n, size_t i, int final, size_t *end_
 
 /* The tag at s[i] when it is a plain one, "<name>", "<name/>" or "</name>" (k: the end of a start
  * tag's name, or 0), taken whole as on_lt() and in_tag() would take it: the index after its '>'.
- * 0 for any other markup, or a tag that goes on past n, which those two read. */
+ * Another start tag is begun as on_lt() would begin it: the index after its name, for in_tag().
+ * 0 for any other markup, or an end tag that goes on past n, which those two read. */
 static size_t plain_tag(struct xml_fix *f, const char *s, size_t n, size_t i, size_t k)
 {
 	if (k) { /* a start tag: an attribute, blanks or the end of the bytes go the long way */
@@ -553,7 +554,14 @@ static size_t plain_tag(struct xml_fix *f, const char *s, size_t n, size_t i, si
 			f->depth += !f->no_wrap;
 			return k + 1;
 		}
-		return k + 1 < n && s[k] == '/' && s[k + 1] == '>' ? k + 2 : 0;
+		if (k + 1 < n && s[k] == '/' && s[k + 1] == '>')
+			return k + 2;
+		if (f->no_wrap)
+			return 0;
+		/* attributes or blanks: in_tag() reads on from the name's end */
+		f->state = S_TAG;
+		f->depth++;
+		return k;
 	}
 	if (s[i + 1] != '/' || i + 2 >= n || !name_start((unsigned char)s[i + 2]))
 		return 0; /* "</>" takes away two levels in in_tag(): the long way too */
