@@ -1219,9 +1219,10 @@ static void test_xml_fix_cdata(void)
 }
 
 /* A section's text is copied sixteen bytes per step (SSE2), then byte by byte, up to what ends
- * the copy ('&', '<', CR, ']', the end of the bytes); "&lt;", "&gt;", "&amp;" and "&quot;" are
- * decoded without the general path. Each of those after 0-70 bytes of text (letters, '>', '"',
- * LF, UTF-8: nothing that stops it), the run starting 0-3 bytes into the document's text. */
+ * the copy ('&', '<', CR, ']', the end of the bytes; a ']' that starts no raw "]]>" is copied
+ * and the copy goes on); "&lt;", "&gt;", "&amp;" and "&quot;" are decoded without the general
+ * path. Each of those after 0-70 bytes of text (letters, '>', '"', LF, UTF-8: nothing that
+ * stops it), the run starting 0-3 bytes into the document's text. */
 static void test_xml_fix_cdata_places(void)
 {
 	static const struct {
