@@ -1116,6 +1116,28 @@ static void test_xml_fix_names(void)
 		else
 			fix_expect(in, 4, want, 8, "a reference's name byte", b);
 	}
+	/* every byte after 1-40 bytes of a tag's name, with text after the tag (names are read
+	 * sixteen bytes per step where SSE2 is there, then byte by byte): as above */
+	for (b = 0; b < 256; b++) {
+		if (b == '<' || b == '&')
+			continue;
+		for (l = 1; l <= 40; l++) {
+			in[0] = '<';
+			for (n = 1; n <= l; n++)
+				in[n] = "abcdefghijklmnopqrstuvwxyz:_-.0123456789\x80\xFF"[n % 42];
+			in[1] = 'a';
+			in[l + 1] = (char)b;
+			memcpy(in + l + 2, "x>yyyyyyyyyyyyyyyyyyyy", 22);
+			n = l + 24;
+			memcpy(want, "&lt;", 4);
+			memcpy(want + 4, in + 1, n - 1);
+			if (rule_char(b) || b == '>' || b == '/' || b == ' ' || b == '\t' ||
+			    b == '\n' || b == '\r')
+				fix_expect(in, n, in, n, "a long tag name's byte", b);
+			else
+				fix_expect(in, n, want, n + 3, "a long tag name's byte", b);
+		}
+	}
 	/* "<" name "@>": text up to a name of 254 bytes, left to libxml2 from 255 */
 	for (l = 1; l <= 300; l += l < 250 ? 17 : 1) {
 		in[0] = '<';
@@ -1149,8 +1171,18 @@ static void test_xml_fix_cdata(void)
 		/* after a raw "]]>" or a reference libxml2 rejects, no section in the run */
 		{"<a>x]]>&lt;</a>", "<a>x]]>&lt;</a>"},
 		{"<a>&#1;&lt;<b/>&lt;</a>", "<a>&#1;&lt;<b/><![CDATA[<]]></a>"},
-		{"<a>&lt;x]]&gt;</a>", "<a><![CDATA[<]]>x]]<![CDATA[>]]></a>"},
+		/* a ']' that starts no raw "]]>" is text in a section (its text may hold "]]>": it
+		 * goes to the SAX side, not to libxml2) */
+		{"<a>&lt;x]]&gt;</a>", "<a><![CDATA[<x]]>]]></a>"},
+		{"<a>&lt;[&#8230;]</a>", "<a><![CDATA[<[\xE2\x80\xA6]]]></a>"},
 		{"<a>&lt;x]]>y</a>", "<a><![CDATA[<]]>x]]>y</a>"}, /* libxml2 still sees the "]]>" */
+		{"<a>&lt;x]]]>y&lt;</a>", "<a><![CDATA[<]]>x]]]>y&lt;</a>"},
+		{"<a>&lt;x]&lt;]]>y</a>", "<a><![CDATA[<x]<]]>]]>y</a>"},
+		/* a ']' in the last two bytes may start one: the run after the last reference
+		 * stays out */
+		{"<a>&lt;x]", "<a><![CDATA[<]]>x]"},
+		{"<a>&lt;x]y", "<a><![CDATA[<]]>x]y"},
+		{"<a>&lt;x]y<", "<a><![CDATA[<x]y]]>&lt;"}, /* three bytes: text */
 		{"<a>&lt;x\r\n&lt;</a>", "<a><![CDATA[<]]>x\r\n<![CDATA[<]]></a>"},
 		{"<a>&lt;&#65;&#x1F600;&lt;</a>", "<a><![CDATA[<A\xF0\x9F\x98\x80<]]></a>"},
 		{"<a>&lt;&#X41;&#xFFFE;&lt;</a>", "<a><![CDATA[<]]>&#x41;&#xFFFE;&lt;</a>"},
@@ -1161,7 +1193,7 @@ static void test_xml_fix_cdata(void)
 		{"<a>&gt;&gl;&lt;</a>", "<a><![CDATA[>]]>&gl;<![CDATA[<]]></a>"},
 		{"<a>&lt;&Lt;</a>", "<a><![CDATA[<]]>&Lt;</a>"},
 		{"<a>&lt; & b</a>", "<a><![CDATA[< & b]]></a>"},
-		{"<a>&lt;x & y]z</a>", "<a><![CDATA[<x &]]> y]z</a>"},
+		{"<a>&lt;x & y]z</a>", "<a><![CDATA[<x & y]z]]></a>"},
 		{"<a t=\"&lt;>'\" u='\"&gt;'>&lt;</a>", "<a t=\"&lt;>'\" u='\"&gt;'><![CDATA[<]]></a>"},
 		{"<a><b/>&lt;</a>", "<a><b/><![CDATA[<]]></a>"},
 		{"<a href=\"/?a=1&b=2&lt;\">&lt;</a>", "<a href=\"/?a=1&amp;b=2&lt;\"><![CDATA[<]]></a>"},
@@ -1187,9 +1219,10 @@ static void test_xml_fix_cdata(void)
 }
 
 /* A section's text is copied sixteen bytes per step (SSE2), then byte by byte, up to what ends
- * the copy ('&', '<', CR, ']', the end of the bytes); "&lt;", "&gt;", "&amp;" and "&quot;" are
- * decoded without the general path. Each of those after 0-70 bytes of text (letters, '>', '"',
- * LF, UTF-8: nothing that stops it), the run starting 0-3 bytes into the document's text. */
+ * the copy ('&', '<', CR, ']', the end of the bytes; a ']' that starts no raw "]]>" is copied
+ * and the copy goes on); "&lt;", "&gt;", "&amp;" and "&quot;" are decoded without the general
+ * path. Each of those after 0-70 bytes of text (letters, '>', '"', LF, UTF-8: nothing that
+ * stops it), the run starting 0-3 bytes into the document's text. */
 static void test_xml_fix_cdata_places(void)
 {
 	static const struct {
@@ -1202,7 +1235,9 @@ static void test_xml_fix_cdata_places(void)
 	    {"&", "&", "x]]></a>"},	      {"&am;", "", "]]>&am;x</a>"},
 	    {"&ampx;", "", "]]>&ampx;x</a>"}, {"&quot", "&", "quotx]]></a>"},
 	    {"&nbsp;", "", "]]>&nbsp;x</a>"}, {"", "", "x]]></a>"},
-	    {"\r", NULL, "\rx</a>"},	      {"]", NULL, "]x</a>"},
+	    {"\r", NULL, "\rx</a>"},	      {"]", "]", "x]]></a>"},
+	    {"]]", "]]", "x]]></a>"},	      {"]]>", NULL, "]]>x</a>"},
+	    {"]]]>", NULL, "]]]>x</a>"},
 	};
 	static const char fill[] = "ab>\"\n\xC3\xA9"
 				   "cdefghijklmnopqrstuvwxyz";
@@ -1381,6 +1416,58 @@ static void unsection(struct buf *b)
 	buf_reset(b);
 	buf_append(b, t.data, t.len);
 	buf_fini(&t);
+}
+
+/* Plain tags ("<a>", "<a/>", "</a>") are taken whole where the bytes hold them, others ("<a
+ * b>", "<a />", "</a >", "</>", a tag cut by the end of the bytes) the long way: the depth
+ * either way decides which "&lt;" goes into a section (none outside the root element), whole
+ * and in pieces of every size. */
+static void test_xml_fix_tags(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"<a>&lt;</a>&lt;", "<a><![CDATA[<]]></a>&lt;"},
+		{"<a/>&lt;", "<a/>&lt;"},
+		{"<a />&lt;", "<a />&lt;"},
+		{"<a/ >&lt;</a>&lt;", "<a/ ><![CDATA[<]]></a>&lt;"},
+		{"<a\n>&lt;</a>&lt;", "<a\n><![CDATA[<]]></a>&lt;"},
+		{"<a b='/'>&lt;</a>&lt;", "<a b='/'><![CDATA[<]]></a>&lt;"},
+		{"<a b=\"c\"/>&lt;", "<a b=\"c\"/>&lt;"},
+		{"<a:b-c.d_\xC3\xA9>&lt;</a:b-c.d_\xC3\xA9>&lt;",
+		 "<a:b-c.d_\xC3\xA9><![CDATA[<]]></a:b-c.d_\xC3\xA9>&lt;"},
+		{"<a>&lt;</a >&lt;", "<a><![CDATA[<]]></a >&lt;"},
+		{"<a><b>&lt;</b>&lt;</a>&lt;", "<a><b><![CDATA[<]]></b><![CDATA[<]]></a>&lt;"},
+		{"<a><b/>&lt;</a>&lt;", "<a><b/><![CDATA[<]]></a>&lt;"},
+		{"<a></>&lt;", "<a></>&lt;"}, /* two levels down, as in_tag() counts it */
+		{"<a><b></>&lt;", "<a><b></>&lt;"},
+		{"<a><b></a/>&lt;", "<a><b></a/>&lt;"},
+		{"</a>&lt;<b>&lt;</b>", "</a>&lt;<b>&lt;</b>"}, /* an end tag too many */
+		{"<a></a></a><a>&lt;</a>", "<a></a></a><a>&lt;</a>"},
+		{"<!DOCTYPE a><a>&lt;</a>", "<!DOCTYPE a><a>&lt;</a>"},
+		{"<a><b>x</b><c/>&lt;</a>", "<a><b>x</b><c/><![CDATA[<]]></a>"},
+	};
+	struct buf whole = BUF_INIT, part = BUF_INIT, want = BUF_INIT;
+	size_t k, c, len;
+
+	for (k = 0; k < sizeof cases / sizeof *cases; k++) {
+		len = strlen(cases[k].in);
+		CHECK(fix_run(cases[k].in, len, 0, &whole) == 0, "xml_fix_run failed");
+		CHECK_STR(buf_cstr(&whole), cases[k].out, "xml_fix of \"%s\"", cases[k].in);
+		/* in pieces, sections end where a piece does */
+		buf_reset(&want);
+		buf_puts(&want, cases[k].out);
+		unsection(&want);
+		for (c = 1; c < len; c++) {
+			CHECK(fix_run(cases[k].in, len, c, &part) == 0, "xml_fix_run failed");
+			unsection(&part);
+			CHECK_STR(buf_cstr(&part), buf_cstr(&want), "xml_fix of \"%s\" in pieces of %zu",
+				  cases[k].in, c);
+		}
+	}
+	buf_fini(&whole);
+	buf_fini(&part);
+	buf_fini(&want);
 }
 
 /* xml_fix hands unchanged stretches of XML_FIX_COPY_MAX bytes or more as pieces of the input
@@ -2082,6 +2169,7 @@ int main(void)
 	test_cdata_random();
 	test_xml_fix_cdata();
 	test_xml_fix_cdata_places();
+	test_xml_fix_tags();
 	test_cdata_same_text();
 	test_xml_fix_pieces();
 	test_standfirst();

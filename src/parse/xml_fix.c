@@ -31,17 +31,19 @@ void xml_fix_fini(struct xml_fix *f)
 	free(f->pieces);
 }
 
-/* Bytes of names, one load per byte: 1 a name may start with it (a letter, '_', ':', any byte
- * >= 0x80), 2 a name may hold it (those, digits, '-' and '.'). */
+/* Bytes of names and tags, one load per byte: 1 a name may start with it (a letter, '_', ':',
+ * any byte >= 0x80), 2 a name may hold it (those, digits, '-' and '.'), 4 a tag's name may end
+ * with it ('>', '/', blanks), 8 markup without a name may start with it after '<' ('/', '!',
+ * '?'). */
 static const unsigned char name_class[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 0, 0, 0, 0, 0,
-    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 3,
-    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0,
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 0, 0, 4, 0, 0,  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    4, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 12, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 0, 0, 0, 4, 8,
+    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,  3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 3,
+    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,  3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,  3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,  3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,  3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,  3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
 };
 
 static int name_start(unsigned char b)
@@ -272,6 +274,15 @@ int xml_fix_orig(const struct xml_fix *f, const struct xml_fix_piece *m, struct 
 	return err;
 }
 
+/* The four bytes at p as one word (in the machine's byte order). */
+static inline uint32_t word4(const char *p)
+{
+	uint32_t w;
+
+	memcpy(&w, p, 4);
+	return w;
+}
+
 /* Copies s[i..) to o up to the first '&', '<', CR or ']' (or n), whose index it returns: sixteen
  * bytes per step where SSE2 is there, each step stored whole before its stop is looked for, so
  * o must have room for n - i bytes (the bytes past the stop are written over later). */
@@ -302,17 +313,50 @@ static inline size_t copy_text(const char *s, size_t n, size_t i, char *o)
 	return (size_t)(p - s);
 }
 
+/* The reference at s[i] that wrap_run()'s quick checks leave (or a bare '&'), decoded at *o:
+ * its length; 0 when the section ends before it (another kind of reference, one libxml2 rejects,
+ * "&#X", or one the bytes cut short). */
+static long other_ref(struct xml_fix *f, const char *s, size_t n, size_t i, int final, char **o)
+{
+	long r = ref_len((const unsigned char *)s + i, n - i);
+	unsigned cp;
+	char c;
+
+	if (r < 0 && !final)
+		return 0;
+	if (r <= 0) {
+		/* a bare '&' is text as it is (and a reference to libxml2 without us) */
+		f->bare++;
+		*(*o)++ = '&';
+		return 1;
+	}
+	if (s[i + 1] == '#') {
+		/* a numeric reference libxml2 accepts: its character (which the reference's bytes
+		 * never outgrow); &#X is read as &#x */
+		if (s[i + 2] == 'X' || !(cp = char_ref(s + i, r)))
+			return 0;
+		*o = put_utf8(*o, cp);
+		return r;
+	}
+	if (!(c = predefined(s + i, r)))
+		return 0;
+	*(*o)++ = c;
+	return r;
+}
+
 /* Writes the text run from the predefined reference at s[i] into a CDATA section, its
  * references decoded, until something a section cannot hold as it is: the end of the run ('<'),
- * another kind of reference, a CR (libxml2 normalises line ends in text only), a ']' (no "]]>"
- * may form in a section), or the end of the bytes. libxml2 then reads the run in one piece
- * instead of one callback per reference. Returns where the section ended. */
+ * another kind of reference, a CR (libxml2 normalises line ends in text only), a raw "]]>" (an
+ * error libxml2 must report) or a ']' in the last two bytes (perhaps one), or the end of the
+ * bytes. libxml2 then reads the run in one piece instead of one callback per reference. Returns
+ * where the section ended. */
 static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int final,
 		       size_t *done, int *err)
 {
 	size_t len, k, ref_in, from = i;
 	struct xml_fix_piece *m;
-	char *o, *ref_out, c;
+	char *o, *ref_out;
+	uint32_t w;
 	long r;
 
 	if ((*err = emit(f, s, done, i, NULL, 0)) < 0)
@@ -325,56 +369,46 @@ static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int
 	o = ref_out = f->out.data + len;
 	ref_in = i;
 	while (i < n) {
-		k = copy_text(s, n, i, o);
-		o += k - i;
-		i = k;
+		/* references one after the other ("&gt;&lt;") without a copy in between */
+		if (s[i] != '&') {
+			k = copy_text(s, n, i, o);
+			o += k - i;
+			i = k;
+		}
 		if (i >= n || s[i] != '&') {
 			if (i < n && s[i] == '<')
 				break;
-			/* the end of the bytes, a CR or a ']'. On a raw "]]>" libxml2 drops the
-			 * text back to where its piece of text began, the last reference, and a
+			if (i < n && s[i] == ']' && n - i >= 3 &&
+			    (s[i + 1] != ']' || s[i + 2] != '>')) {
+				/* a ']' that starts no raw "]]>" is text as any (the section's text
+				 * goes to the SAX side, never to libxml2 as CDATA) */
+				*o++ = ']';
+				i++;
+				continue;
+			}
+			/* the end of the bytes, a CR or a raw "]]>". On a raw "]]>" libxml2 drops
+			 * the text back to where its piece of text began, the last reference, and a
 			 * run may go on in the next bytes: the text after the last reference stays
 			 * out of the section, its piece beginning where it did. */
 			o = ref_out;
 			i = ref_in;
 			break;
 		}
-		if (n - i >= 4 && (!memcmp(s + i, "&lt;", 4) || !memcmp(s + i, "&gt;", 4))) {
-			/* "&lt;" and "&gt;", most of escaped markup, without the general path */
+		/* "&lt;" and "&gt;", most of escaped markup, and the next most common two without
+		 * the general path */
+		w = n - i >= 4 ? word4(s + i) : 0;
+		if (w == word4("&lt;") || w == word4("&gt;")) {
+			*o++ = w == word4("&lt;") ? '<' : '>';
 			r = 4;
-			c = s[i + 1] == 'l' ? '<' : '>';
-		} else if (n - i >= 5 && !memcmp(s + i + 1, "amp;", 4)) {
-			r = 5; /* and the next most common two */
-			c = '&';
-		} else if (n - i >= 6 && !memcmp(s + i + 1, "quot;", 5)) {
+		} else if (w == word4("&amp") && n - i >= 5 && s[i + 4] == ';') {
+			*o++ = '&';
+			r = 5;
+		} else if (w == word4("&quo") && n - i >= 6 && s[i + 4] == 't' && s[i + 5] == ';') {
+			*o++ = '"';
 			r = 6;
-			c = '"';
-		} else {
-			r = ref_len((const unsigned char *)s + i, n - i);
-			if (r < 0 && !final)
-				break;
-			/* a bare '&' is text as it is (and a reference to libxml2 without us) */
-			c = r <= 0 ? '&' : predefined(s + i, r);
-			if (r <= 0) {
-				f->bare++;
-				r = 1;
-			} else if (s[i + 1] == '#') {
-				/* a numeric reference libxml2 accepts: its character (which the
-				 * reference's bytes never outgrow); &#X is read as &#x */
-				unsigned cp = s[i + 2] == 'X' ? 0 : char_ref(s + i, r);
-
-				if (!cp)
-					break;
-				o = put_utf8(o, cp);
-				i += (size_t)r;
-				ref_in = i;
-				ref_out = o;
-				continue;
-			}
-		}
-		if (!c)
+		} else if ((r = other_ref(f, s, n, i, final, &o)) == 0) {
 			break;
-		*o++ = c;
+		}
 		i += (size_t)r;
 		ref_in = i;
 		ref_out = o;
@@ -453,29 +487,90 @@ static size_t on_lt(struct xml_fix *f, const char *s, size_t n, size_t i)
 	return i + 1;
 }
 
+/* The index of the first byte at or after k that no name holds (name_char()), lim when none:
+ * sixteen bytes per step where SSE2 is there (a byte >= 0x80; a letter; '-' to ':' but '/'; '_'),
+ * then byte by byte. */
+static inline size_t name_end(const char *s, size_t lim, size_t k)
+{
+#ifdef __SSE2__
+	const __m128i zero = _mm_setzero_si128(), lc = _mm_set1_epi8(0x20),
+		      to_a = _mm_set1_epi8((char)(0x80 - 'a')),
+		      to_dash = _mm_set1_epi8((char)(0x80 - '-')),
+		      letters = _mm_set1_epi8((char)(-128 + 26)),
+		      dash_colon = _mm_set1_epi8((char)(-128 + 14)), slash = _mm_set1_epi8('/'),
+		      under = _mm_set1_epi8('_');
+
+	while (lim - k >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + k));
+		__m128i letter = _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(v, lc), to_a), letters);
+		__m128i punct = _mm_andnot_si128(
+		    _mm_cmpeq_epi8(v, slash), _mm_cmplt_epi8(_mm_add_epi8(v, to_dash), dash_colon));
+		__m128i name = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, zero), letter),
+					    _mm_or_si128(punct, _mm_cmpeq_epi8(v, under)));
+		unsigned m = (unsigned)_mm_movemask_epi8(name) ^ 0xFFFFu;
+
+		if (m)
+			return k + (size_t)__builtin_ctz(m);
+		k += 16;
+	}
+#endif
+	while (k < lim && name_char((unsigned char)s[k]))
+		k++;
+	return k;
+}
+
 /* What the '<' at s[i] in text starts: 1 when no markup (a space, a digit or '=' after it, "a
  * < b", "1<2"; or a name then a byte no tag has there, "<jane@example.com>"), which libxml2
  * cannot recover from (it drops the rest of the document) and feed readers read as text; 0
  * when markup (or a name too long to judge: libxml2 decides); -1 when the bytes end first. */
-static int not_markup(const char *s, size_t n, size_t i, int final)
+static int not_markup(const char *s, size_t n, size_t i, int final, size_t *end_at)
 {
 	size_t k = i + 1, lim = n - i > 256 ? i + 256 : n;
 	unsigned char c;
 
+	*end_at = 0;
 	if (k == n)
 		return final ? 1 : -1;
-	c = (unsigned char)s[k];
-	if (c == '/' || c == '!' || c == '?')
+	c = name_class[(unsigned char)s[k]];
+	if (c & 8)
 		return 0;
-	if (!name_start(c))
+	if (!(c & 1))
 		return 1;
-	while (k < lim && name_char((unsigned char)s[k]))
-		k++;
+	k = name_end(s, lim, k + 1);
 	if (k == n)
 		return final ? 0 : -1;
-	c = (unsigned char)s[k];
-	return !(k - i >= 256 || c == '>' || c == '/' || c == ' ' || c == '\t' || c == '\n' ||
-		 c == '\r');
+	*end_at = k;
+	return !(k - i >= 256 || (name_class[(unsigned char)s[k]] & 4));
+}
+
+/* The tag at s[i] when it is a plain one, "<name>", "<name/>" or "</name>" (k: the end of a start
+ * tag's name, or 0), taken whole as on_lt() and in_tag() would take it: the index after its '>'.
+ * Another start tag is begun as on_lt() would begin it: the index after its name, for in_tag().
+ * 0 for any other markup, or an end tag that goes on past n, which those two read. */
+static size_t plain_tag(struct xml_fix *f, const char *s, size_t n, size_t i, size_t k)
+{
+	if (k) { /* a start tag: an attribute, blanks or the end of the bytes go the long way */
+		if (k < n && s[k] == '>') {
+			f->depth += !f->no_wrap;
+			return k + 1;
+		}
+		if (k + 1 < n && s[k] == '/' && s[k + 1] == '>')
+			return k + 2;
+		if (f->no_wrap)
+			return 0;
+		/* attributes or blanks: in_tag() reads on from the name's end */
+		f->state = S_TAG;
+		f->depth++;
+		return k;
+	}
+	if (s[i + 1] != '/' || i + 2 >= n || !name_start((unsigned char)s[i + 2]))
+		return 0; /* "</>" takes away two levels in in_tag(): the long way too */
+	k = name_end(s, n, i + 3);
+	if (k >= n || s[k] != '>')
+		return 0;
+	if (!f->no_wrap && --f->depth < 0)
+		f->no_wrap = 1;
+	return k + 1;
 }
 
 /* Inside a tag: to the '>' that ends it, past quoted attribute values; a self-closing tag
@@ -513,7 +608,7 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 {
 	static const char *const ends[] = {NULL, "-->", "]]>", "?>"};
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, l, e, cdata_at = SIZE_MAX; /* where a CDATA section began in these bytes */
+	size_t i = 0, k, l, e, cdata_at = SIZE_MAX; /* where a CDATA section began here */
 	long r;
 	int t;
 
@@ -568,7 +663,7 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 		}
 		if (n - i < 9 && !final)
 			return i; /* perhaps "<!--" or "<![CDATA[" cut short */
-		if ((t = not_markup(s, n, i, final)) < 0)
+		if ((t = not_markup(s, n, i, final, &k)) < 0)
 			return i; /* a name cut short */
 		if (t) { /* text: "&lt;", and no more rewriting (the scan knows no such markup) */
 			*err = emit(f, s, done, i, "&lt;", 4);
@@ -579,6 +674,11 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 			continue;
 		}
 		f->risky = 0;
+		cdata_at = SIZE_MAX;
+		if ((k = plain_tag(f, s, n, i, k)) != 0) {
+			i = k;
+			continue;
+		}
 		cdata_at = i;
 		i = on_lt(f, s, n, i);
 		if (f->state != S_CDATA)
