@@ -1838,12 +1838,14 @@ static void test_section_late(void)
 	buf_fini(&out);
 }
 
-/* feed_xml_item_reset() on an item it already reset returns at once; any other item, however
+/* feed_xml_item_reset() on an item it already reset leaves it as it was; any other item, however
  * little differs (a date, a flag, one string), is reset in full and its memory freed (the ASan
- * build's leak check sees a string left behind). */
+ * build's leak check sees a string left behind), except its candidates' memory: kept, empty, for
+ * the next item's text (feed_xml_item_fini frees it). */
 static void test_item_reset(void)
 {
 	struct raw_item it, blank;
+	char *kept;
 	int k;
 
 	memset(&it, 0, sizeof it);
@@ -1859,10 +1861,10 @@ static void test_item_reset(void)
 			it.a.title = strdup("t");
 			break;
 		case 1:
-			it.title.s = strdup("t");
+			it.author.uri = strdup("u");
 			break;
 		case 2:
-			it.author.uri = strdup("u");
+			it.lang = strdup("en");
 			break;
 		case 3:
 			it.published = 5;
@@ -1877,6 +1879,18 @@ static void test_item_reset(void)
 		feed_xml_item_reset(&it);
 		CHECK(!memcmp(&it, &blank, sizeof it), "item_reset: change %d undone", k);
 	}
+	/* a candidate's text: cleared, its memory kept for the next item, then freed by _fini */
+	buf_puts(&it.content.mem, "<p>a body</p>");
+	it.content.s = it.content.mem.data;
+	it.content.rank = 2;
+	kept = it.content.mem.data;
+	feed_xml_item_reset(&it);
+	CHECK(!it.content.s && !it.content.rank && it.content.mem.data == kept &&
+		      it.content.mem.len == 0 && it.content.mem.cap > 0,
+	      "item_reset: the content's memory kept, empty (s %p, len %zu)", (void *)it.content.s,
+	      it.content.mem.len);
+	feed_xml_item_fini(&it);
+	CHECK(!it.content.mem.data && !it.content.s, "item_fini: the candidates' memory freed");
 }
 
 /* feed_xml_escape_next() against a byte loop: each byte HTML source escapes, and bytes next to

@@ -250,11 +250,10 @@ void feed_xml_free(struct feed_xml *x)
 		free(x->bases[--x->nbases]);
 	while (x->nlangs)
 		free(x->langs[--x->nlangs]);
-	feed_xml_item_reset(&x->item);
-	article_fini(&x->item.a);
-	feed_xml_cand_free(&x->ftitle);
-	feed_xml_cand_free(&x->fsubtitle);
-	feed_xml_cand_free(&x->flink);
+	feed_xml_item_fini(&x->item);
+	feed_xml_cand_fini(&x->ftitle);
+	feed_xml_cand_fini(&x->fsubtitle);
+	feed_xml_cand_fini(&x->flink);
 	free(x->adopt_uri);
 	free(x->plink_rel);
 	free(x->plink_type);

@@ -131,13 +131,11 @@ static void end_feed_meta(struct feed_xml *x, enum el el, const char *s)
 	}
 }
 
-/* Offers a copy of s (the collected text, or another borrowed string) for candidate c at rank:
- * copied only when it is taken. */
+/* Offers s (the collected text, or another borrowed string) for candidate c at rank: copied
+ * only when it is taken. */
 static void offer(struct feed_xml *x, struct cand *c, const char *s, enum fmode mode, int rank)
 {
-	if (c->s && c->rank >= rank)
-		return;
-	feed_xml_cand_offer(x, c, feed_xml_text_dup(x, s), mode, rank);
+	feed_xml_cand_offer(x, c, s, feed_xml_text_len(x, s), mode, rank);
 }
 
 /* Feed-level fields (s is borrowed). */
@@ -172,8 +170,8 @@ static void end_feed_field(struct feed_xml *x, enum el el, const char *s)
 
 static void cand_set(struct feed_xml *x, struct cand *c, const char *s, enum fmode mode)
 {
-	feed_xml_cand_free(c);
-	feed_xml_cand_offer(x, c, feed_xml_text_dup(x, s), mode, 1);
+	feed_xml_cand_clear(c);
+	feed_xml_cand_offer(x, c, s, feed_xml_text_len(x, s), mode, 1);
 }
 
 /* description, summary, dc:description, itunes:summary, media:description. */

@@ -382,15 +382,3 @@ char *feed_xml_collect_end(struct feed_xml *x)
 	return x->text.data;
 }
 
-char *feed_xml_text_dup(const struct feed_xml *x, const char *s)
-{
-	char *d;
-
-	if (s != x->text.data)
-		return strdup(s);
-	/* the text holds no NUL (the converter removed them): its length is known */
-	d = malloc(x->text.len + 1);
-	if (d)
-		memcpy(d, s, x->text.len + 1);
-	return d;
-}

@@ -8,6 +8,7 @@
 #include <libxml/parser.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "article.h"
 #include "buf.h"
@@ -61,12 +62,15 @@ enum fmode {
 	M_B64_HTML, /* base64 of HTML */
 };
 
-/* A text candidate for one field; a higher rank replaces a lower one, the first of a rank wins. */
+/* A text candidate for one field; a higher rank replaces a lower one, the first of a rank wins.
+ * s and base lie in mem, which the candidate keeps when it is cleared (the next item's text goes
+ * where the last one's was: no malloc and free per field); only feed_xml_cand_fini frees it. */
 struct cand {
-	char *s;
+	char *s;    /* NULL when none */
 	enum fmode mode;
 	int rank;
 	char *base; /* xml:base in effect where it was found, for its links */
+	struct buf mem;
 };
 
 struct raw_item {
@@ -256,16 +260,27 @@ void feed_xml_markup_end(struct feed_xml *x, const xmlChar *name);
 /* Collection ends: the collected text where it is, in x->text (borrowed until the next
  * collection starts; the caller may change its bytes in place; NULL when out of memory). */
 char *feed_xml_collect_end(struct feed_xml *x);
-/* A copy of s; s may be the collected text (its length is known then). */
-char *feed_xml_text_dup(const struct feed_xml *x, const char *s);
+/* The length of s; s may be the collected text (its length is known then). */
+static inline size_t feed_xml_text_len(const struct feed_xml *x, const char *s)
+{
+	/* the text holds no NUL (the converter removed them) */
+	return s == x->text.data ? x->text.len : strlen(s);
+}
 
 /* feed_xml_item.c: candidates, the item being built and the feed's fields. */
-void feed_xml_cand_free(struct cand *c);
-/* Offers s (taken over: kept or freed) for candidate c at rank; records the xml:base. */
-void feed_xml_cand_offer(struct feed_xml *x, struct cand *c, char *s, enum fmode mode, int rank);
+/* Empties c, keeping its memory; feed_xml_cand_fini frees it too. */
+void feed_xml_cand_clear(struct cand *c);
+void feed_xml_cand_fini(struct cand *c);
+/* Offers s (n bytes, borrowed; NULL clears c) for candidate c at rank: copied into c's memory
+ * with the xml:base in effect when it is taken. */
+void feed_xml_cand_offer(struct feed_xml *x, struct cand *c, const char *s, size_t n,
+			 enum fmode mode, int rank);
 /* Parses date s into *slot unless the slot holds a date of a higher rank. */
 void feed_xml_set_date(int64_t *slot, int *slot_rank, const char *s, int rank);
+/* Empties the item for the next one: what it owns is freed, but its candidates' memory is kept
+ * (feed_xml_item_fini frees that too). */
 void feed_xml_item_reset(struct raw_item *it);
+void feed_xml_item_fini(struct raw_item *it);
 /* Turns the item into an article, hands it to the callback (which may stop the parser), and
  * resets the item. */
 void feed_xml_item_emit(struct feed_xml *x);

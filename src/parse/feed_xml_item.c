@@ -15,25 +15,42 @@
 
 /* ---- candidates ------------------------------------------------------------------------- */
 
-void feed_xml_cand_free(struct cand *c)
+void feed_xml_cand_clear(struct cand *c)
 {
-	free(c->s);
-	free(c->base);
-	memset(c, 0, sizeof *c);
+	c->s = c->base = NULL;
+	c->mode = M_NONE;
+	c->rank = 0;
+	buf_reset(&c->mem);
 }
 
-/* Offers text s (taken over) as a candidate of the given rank. */
-void feed_xml_cand_offer(struct feed_xml *x, struct cand *c, char *s, enum fmode mode, int rank)
+void feed_xml_cand_fini(struct cand *c)
 {
-	if (c->s && c->rank >= rank) {
-		free(s);
+	buf_fini(&c->mem);
+	feed_xml_cand_clear(c);
+}
+
+/* Offers text s (n bytes, borrowed) as a candidate of the given rank: s and the xml:base go into
+ * c's memory, one after the other. */
+void feed_xml_cand_offer(struct feed_xml *x, struct cand *c, const char *s, size_t n,
+			 enum fmode mode, int rank)
+{
+	const char *base = cur_base(x);
+	size_t nb = base ? strlen(base) + 1 : 0;
+
+	if (c->s && c->rank >= rank)
 		return;
-	}
-	feed_xml_cand_free(c);
-	c->s = s;
+	feed_xml_cand_clear(c);
+	if (!s || buf_reserve(&c->mem, n + 1 + nb) < 0)
+		return;
+	memcpy(c->mem.data, s, n);
+	c->mem.data[n] = '\0';
+	if (nb)
+		memcpy(c->mem.data + n + 1, base, nb);
+	c->mem.len = n + 1 + nb - 1; /* the last NUL is the buffer's own */
+	c->s = c->mem.data;
+	c->base = nb ? c->mem.data + n + 1 : NULL;
 	c->mode = mode;
 	c->rank = rank;
-	c->base = cur_base(x) ? strdup(cur_base(x)) : NULL;
 }
 
 /* A date for a slot: a higher rank replaces a lower one, the last of a rank wins. */
@@ -51,36 +68,49 @@ void feed_xml_set_date(int64_t *slot, int *slot_rank, const char *s, int rank)
 
 /* ---- items ------------------------------------------------------------------------------------ */
 
-/* An item as feed_xml_item_reset() leaves it (padding zero too, as memset leaves it there). */
-static const struct raw_item blank_item = {
-	.published = DATE_NONE,
-	.updated = DATE_NONE,
-	.guid_permalink = 1,
-	.a = {.published = DATE_NONE, .updated = DATE_NONE, .fetched = DATE_NONE},
-};
+/* An item's article as feed_xml_item_reset() leaves it (padding zero too, as memset leaves it). */
+static const struct article blank_article = {
+	.published = DATE_NONE, .updated = DATE_NONE, .fetched = DATE_NONE};
 
 void feed_xml_item_reset(struct raw_item *it)
 {
-	/* an item opens where the last one was emitted and reset: nothing to free again */
-	if (!memcmp(it, &blank_item, sizeof *it))
-		return;
-	feed_xml_cand_free(&it->title);
-	feed_xml_cand_free(&it->summary);
-	feed_xml_cand_free(&it->content);
-	feed_xml_cand_free(&it->subtitle);
-	feed_xml_cand_free(&it->link);
-	feed_xml_cand_free(&it->guid);
+	struct buf mem[6] = {it->title.mem, it->summary.mem, it->content.mem,
+			     it->link.mem,  it->guid.mem,    it->subtitle.mem};
+	size_t i;
+
 	free(it->about);
 	free(it->origlink);
 	free(it->lang);
 	free(it->author.name);
 	free(it->author.email);
 	free(it->author.uri);
-	article_fini(&it->a);
+	/* an item opens where the last one was emitted and reset: nothing to free again */
+	if (memcmp(&it->a, &blank_article, sizeof it->a) != 0)
+		article_fini(&it->a);
 	memset(it, 0, sizeof *it);
 	article_init(&it->a);
 	it->published = it->updated = DATE_NONE;
 	it->guid_permalink = 1;
+	/* the candidates keep their memory, emptied */
+	for (i = 0; i < 6; i++)
+		buf_reset(&mem[i]);
+	it->title.mem = mem[0];
+	it->summary.mem = mem[1];
+	it->content.mem = mem[2];
+	it->link.mem = mem[3];
+	it->guid.mem = mem[4];
+	it->subtitle.mem = mem[5];
+}
+
+void feed_xml_item_fini(struct raw_item *it)
+{
+	feed_xml_item_reset(it);
+	feed_xml_cand_fini(&it->title);
+	feed_xml_cand_fini(&it->summary);
+	feed_xml_cand_fini(&it->content);
+	feed_xml_cand_fini(&it->link);
+	feed_xml_cand_fini(&it->guid);
+	feed_xml_cand_fini(&it->subtitle);
 }
 
 static int on_inline_link(void *ud, const char *href, const char *text)
@@ -179,8 +209,10 @@ void feed_xml_item_emit(struct feed_xml *x)
 	}
 	/* the summary is converted once: its inline form is its blocks joined by spaces */
 	if (!it->summary.s && !it->content.s && it->subtitle.s) {
+		struct cand t = it->summary; /* its memory, empty: the subtitle's place */
+
 		it->summary = it->subtitle;
-		memset(&it->subtitle, 0, sizeof it->subtitle);
+		it->subtitle = t;
 	}
 	/* the body's source (the content, else the summary) is read with its HTML and links */
 	if (it->content.s)

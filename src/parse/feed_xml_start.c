@@ -64,13 +64,13 @@ void feed_xml_add_link(struct feed_xml *x, const char *href, const char *rel, co
 			article_add_link(&it->a, href, rel ? rel : "alternate", type, title);
 			/* an HTML alternate is the article's address; another alternate only if none */
 			if (alternate && (!it->has_alternate || (html && it->link.rank < 3))) {
-				feed_xml_cand_offer(x, &it->link, strdup(href), M_TEXT, rank);
+				feed_xml_cand_offer(x, &it->link, href, strlen(href), M_TEXT, rank);
 				it->has_alternate |= rank > 0;
 			}
 		}
 	} else if (x->in_feed && alternate) {
 		x->fdirty = 1;
-		feed_xml_cand_offer(x, &x->flink, strdup(href), M_TEXT, rank);
+		feed_xml_cand_offer(x, &x->flink, href, strlen(href), M_TEXT, rank);
 	}
 }
 
@@ -112,7 +112,10 @@ static void cdf_channel(struct feed_xml *x, const struct attrs *at)
 		char *t = feed_xml_trim_dup(v);
 
 		if (t && *t) {
-			feed_xml_cand_offer(x, &x->flink, url_resolve(cur_base(x), t), M_TEXT, 1);
+			char *u = url_resolve(cur_base(x), t);
+
+			feed_xml_cand_offer(x, &x->flink, u, u ? strlen(u) : 0, M_TEXT, 1);
+			free(u);
 			x->fdirty = 1;
 		}
 		free(t);
@@ -144,7 +147,8 @@ static void start_item(struct feed_xml *x, int d, const struct attrs *at)
 	if ((v = feed_xml_attr_get_ci(at, "href"))) {
 		char *u = url_resolve(cur_base(x), v);
 
-		feed_xml_cand_offer(x, &x->item.link, u, M_TEXT, 1);
+		feed_xml_cand_offer(x, &x->item.link, u, u ? strlen(u) : 0, M_TEXT, 1);
+		free(u);
 		free(v);
 	}
 }
