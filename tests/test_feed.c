@@ -1971,12 +1971,13 @@ static void test_attr_base_lang(void)
 	static const char *const uris[] = {NULL, xml_ns, "http://example.org/ns"};
 	static const char *const values[] = {"v0", "v1", "", "v3", "v4"};
 	const xmlChar *v[25];
-	struct attrs at = {v, 0};
+	struct attrs at = {v, 0, NULL};
+	struct buf scratch = BUF_INIT;
 	unsigned seed = 7;
 	int t, i, bad = 0;
 
 	for (t = 0; t < 200000; t++) {
-		char *base, *lang, *want_base, *want_lang;
+		const char *base, *lang, *want_base, *want_lang;
 
 		at.n = (int)(rand_r(&seed) % 6);
 		for (i = 0; i < at.n; i++) {
@@ -1988,6 +1989,7 @@ static void test_attr_base_lang(void)
 			v[5 * i + 3] = (const xmlChar *)val;
 			v[5 * i + 4] = (const xmlChar *)val + strlen(val);
 		}
+		feed_xml_attrs_copy(&at, &scratch);
 		feed_xml_attr_base_lang(&at, &base, &lang);
 		want_base = feed_xml_attr_get(&at, xml_ns, "base");
 		if (!want_base && at.n)
@@ -1997,12 +1999,66 @@ static void test_attr_base_lang(void)
 			if (bad++ < 5)
 				CHECK(0, "attr_base_lang: list %d: base %s lang %s, expected %s and %s", t,
 				      s(base), s(lang), s(want_base), s(want_lang));
-		free(base);
-		free(lang);
-		free(want_base);
-		free(want_lang);
 	}
 	CHECK(bad == 0, "attr_base_lang: %d of 200000 lists read otherwise", bad);
+	buf_fini(&scratch);
+}
+
+/* feed_xml_attrs_copy(): the values, which libxml2 hands as slices of its input (no NUL after
+ * them), come back NUL-terminated and whole, each where its neighbours do not overlap it: empty
+ * values, one-byte ones and long ones side by side, the same scratch reused for a second tag
+ * (the first tag's values gone), and a tag without attributes. */
+static void test_attrs_copy(void)
+{
+	static const char input[] = "hrefhttp://e.org/aXrelYtype\"text/html\"long";
+	const xmlChar *v[25];
+	struct attrs at = {v, 0, NULL};
+	struct buf scratch = BUF_INIT;
+	char longv[300];
+	const char *got;
+
+	/* href="http://e.org/a" rel="" type="text/html" title="X" length="<300 bytes>" */
+	memset(longv, 'L', sizeof longv - 1);
+	longv[sizeof longv - 1] = '\0';
+	memset(v, 0, sizeof v);
+	v[0] = (const xmlChar *)"href";
+	v[3] = (const xmlChar *)input + 4;
+	v[4] = v[3] + 14;
+	v[5] = (const xmlChar *)"rel";
+	v[8] = (const xmlChar *)input + 21;
+	v[9] = v[8];
+	v[10] = (const xmlChar *)"type";
+	v[13] = (const xmlChar *)input + 28;
+	v[14] = v[13] + 9;
+	v[15] = (const xmlChar *)"title";
+	v[18] = (const xmlChar *)input + 18; /* "X" */
+	v[19] = v[18] + 1;
+	v[20] = (const xmlChar *)"length";
+	v[23] = (const xmlChar *)longv;
+	v[24] = v[23] + strlen(longv);
+	at.n = 5;
+	CHECK(feed_xml_attrs_copy(&at, &scratch) == 0, "attrs_copy: 0 for five values");
+	CHECK_STR(s(feed_xml_attr_get(&at, NULL, "href")), "http://e.org/a", "attrs_copy: href");
+	CHECK_STR(s(feed_xml_attr_get(&at, NULL, "rel")), "", "attrs_copy: an empty rel");
+	CHECK_STR(s(feed_xml_attr_get(&at, NULL, "type")), "text/html", "attrs_copy: type after it");
+	CHECK_STR(s(feed_xml_attr_get_ci(&at, "TITLE")), "X", "attrs_copy: a one-byte title");
+	CHECK_STR(s(feed_xml_attr_get(&at, NULL, "length")), longv, "attrs_copy: a long value last");
+	CHECK(!feed_xml_attr_get(&at, NULL, "hreflang"), "attrs_copy: an absent name is NULL");
+	got = feed_xml_attr_get(&at, NULL, "href");
+	CHECK(got >= scratch.data && got < scratch.data + scratch.cap,
+	      "attrs_copy: the values are the scratch's bytes");
+	/* a second tag: its values replace the first's in the same memory */
+	v[3] = (const xmlChar *)input + 18;
+	v[4] = v[3] + 1;
+	at.n = 1;
+	CHECK(feed_xml_attrs_copy(&at, &scratch) == 0 && scratch.len == 1,
+	      "attrs_copy: the scratch emptied for the next tag (len %zu)", scratch.len);
+	CHECK_STR(s(feed_xml_attr_get(&at, NULL, "href")), "X", "attrs_copy: the second tag's href");
+	CHECK(!feed_xml_attr_get(&at, NULL, "type"), "attrs_copy: the first tag's type is gone");
+	at.n = 0;
+	CHECK(feed_xml_attrs_copy(&at, &scratch) == 0 && !feed_xml_attr_get(&at, NULL, "href"),
+	      "attrs_copy: no attributes, no values");
+	buf_fini(&scratch);
 }
 
 /* itunes:keywords and media:keywords: one category per comma-separated word, the blanks around
@@ -2089,6 +2145,7 @@ int main(void)
 	test_escape_next();
 	test_vocab_lookup();
 	test_attr_base_lang();
+	test_attrs_copy();
 	test_keywords();
 	test_field_limit();
 	test_xml_fix_places();

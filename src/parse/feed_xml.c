@@ -259,6 +259,7 @@ void feed_xml_free(struct feed_xml *x)
 	free(x->plink_type);
 	buf_fini(&x->text);
 	buf_fini(&x->pend);
+	buf_fini(&x->avals);
 	if (x->ctxt) {
 		if (x->ctxt->myDoc)
 			xmlFreeDoc(x->ctxt->myDoc);

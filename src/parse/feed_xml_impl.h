@@ -151,6 +151,7 @@ struct feed_xml {
 	int stopped;   /* the callback asked to stop, or an expansion attack */
 	int cancelled;
 	char *type_attr;
+	struct buf avals; /* the values of the start tag being read (struct attrs) */
 
 	/* texts of the sections feed_xml_push_section put aside, each a size_t length, a long
 	 * newline count and the bytes, until libxml2 reaches their markers */
@@ -172,10 +173,12 @@ struct feed_xml {
 };
 
 /* A start tag's attributes as libxml2's SAX2 hands them: five pointers each (local name, prefix,
- * namespace URI, value, end of value). */
+ * namespace URI, value, end of value), and their values copied with a NUL each, one after the
+ * other (feed_xml_attrs_copy): the values feed_xml_attr_get() and the like return. */
 struct attrs {
 	const xmlChar **v;
 	int n;
+	const char *vals;
 };
 
 static inline const char *cur_base(const struct feed_xml *x)
@@ -222,12 +225,15 @@ char *feed_xml_lang_dup(const char *s);
 /* A collected text as plain text in the given layout; NULL when it holds nothing. */
 char *feed_xml_to_text(const struct feed_xml *x, const char *s, enum fmode mode,
 		       enum html_mode layout);
+/* Copies the values of at into scratch (emptied first) for the lookups below, whose results
+ * are borrowed from it until it is next copied into: 0, or -ENOMEM (at then has no attributes). */
+int feed_xml_attrs_copy(struct attrs *at, struct buf *scratch);
 /* An attribute without namespace (ns_uri NULL) or in namespace ns_uri. */
-char *feed_xml_attr_get(const struct attrs *at, const char *ns_uri, const char *name);
+const char *feed_xml_attr_get(const struct attrs *at, const char *ns_uri, const char *name);
 /* An attribute without namespace, its name matched without regard to case. */
-char *feed_xml_attr_get_ci(const struct attrs *at, const char *name);
-/* The xml:base (else a plain BASE) and xml:lang values, copied, in one pass (NULL: absent). */
-void feed_xml_attr_base_lang(const struct attrs *at, char **base, char **lang);
+const char *feed_xml_attr_get_ci(const struct attrs *at, const char *name);
+/* The xml:base (else a plain BASE) and xml:lang values in one pass (NULL: absent). */
+void feed_xml_attr_base_lang(const struct attrs *at, const char **base, const char **lang);
 int feed_xml_attr_get_exists(const struct attrs *at, const char *name);
 /* An attribute's URL resolved against the xml:base in effect. */
 char *feed_xml_attr_url(struct feed_xml *x, const struct attrs *at, const char *name);
