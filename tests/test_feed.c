@@ -1893,6 +1893,61 @@ static void test_item_reset(void)
 	CHECK(!it.content.mem.data && !it.content.s, "item_fini: the candidates' memory freed");
 }
 
+/* feed_xml_cand_offer(): the collected text becomes the candidate's memory without a copy (the
+ * collection then gets the candidate's old memory, empty), any other string (or the collected
+ * text while a collection is open) is copied; the xml:base follows the text's NUL either way;
+ * a lower or equal rank leaves the candidate as it was. */
+static void test_cand_offer(void)
+{
+	struct feed_parser_opts o = {0};
+	struct feed_info fi;
+	struct feed_xml *x;
+	struct cand c, d;
+	char *was;
+
+	memset(&fi, 0, sizeof fi);
+	memset(&c, 0, sizeof c);
+	memset(&d, 0, sizeof d);
+	o.url = "http://e.org/feed";
+	x = feed_xml_new(&o, &fi, NULL, NULL, NULL);
+	CHECK(x != NULL, "cand_offer: a parser");
+	if (!x)
+		return;
+	buf_puts(&x->text, "collected <b>text</b>");
+	was = x->text.data;
+	feed_xml_cand_offer(x, &c, x->text.data, x->text.len, M_HTML, 2);
+	CHECK(c.s == was && !strcmp(c.s, "collected <b>text</b>") && c.base &&
+		      !strcmp(c.base, "http://e.org/feed") && c.rank == 2 && c.mode == M_HTML,
+	      "cand_offer: the collected text taken where it is (%s, base %s)", s(c.s), s(c.base));
+	CHECK(x->text.data != was && x->text.len == 0, "cand_offer: the collection starts empty");
+	feed_xml_cand_offer(x, &c, "lower", 5, M_TEXT, 1);
+	feed_xml_cand_offer(x, &c, "same", 4, M_TEXT, 2);
+	CHECK(!strcmp(c.s, "collected <b>text</b>") && c.rank == 2,
+	      "cand_offer: a lower or equal rank is not taken (%s)", s(c.s));
+	feed_xml_cand_offer(x, &c, "a borrowed string", 17, M_TEXT, 3);
+	CHECK(!strcmp(c.s, "a borrowed string") && !strcmp(s(c.base), "http://e.org/feed") &&
+		      c.rank == 3 && c.mode == M_TEXT,
+	      "cand_offer: a higher rank is copied (%s, base %s)", s(c.s), s(c.base));
+	/* while a field is being collected its text is copied, never taken */
+	buf_puts(&x->text, "open");
+	x->collecting = 1;
+	was = x->text.data;
+	feed_xml_cand_offer(x, &d, x->text.data, x->text.len, M_TEXT, 1);
+	CHECK(d.s && d.s != was && !strcmp(d.s, "open") && x->text.data == was &&
+		      !strcmp(x->text.data, "open"),
+	      "cand_offer: an open collection's text copied (%s)", s(d.s));
+	x->collecting = 0;
+	o.url = NULL;
+	feed_xml_cand_clear(&d);
+	feed_xml_cand_offer(x, &d, x->text.data, x->text.len, M_TEXT, 1);
+	CHECK(d.s && !strcmp(d.s, "open") && !d.base, "cand_offer: no base, none kept (%s)", s(d.base));
+	feed_xml_cand_offer(x, &d, NULL, 0, M_TEXT, 5);
+	CHECK(!d.s && !d.base, "cand_offer: NULL clears the candidate");
+	feed_xml_cand_fini(&c);
+	feed_xml_cand_fini(&d);
+	feed_xml_free(x);
+}
+
 /* feed_xml_escape_next() against a byte loop: each byte HTML source escapes, and bytes next to
  * them ('%', '=', '?', 0xA6, 0xBC: one bit away), at every place of strings of 0-40 bytes, from
  * every start, so that both the sixteen-byte scan and the tail loop find them. */
@@ -2142,6 +2197,7 @@ int main(void)
 	test_section_marker();
 	test_section_late();
 	test_item_reset();
+	test_cand_offer();
 	test_escape_next();
 	test_vocab_lookup();
 	test_attr_base_lang();

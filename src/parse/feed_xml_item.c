@@ -30,7 +30,8 @@ void feed_xml_cand_fini(struct cand *c)
 }
 
 /* Offers text s (n bytes, borrowed) as a candidate of the given rank: s and the xml:base go into
- * c's memory, one after the other. */
+ * c's memory, one after the other. The collected text itself is not copied: its buffer becomes
+ * c's memory and c's (emptied) the next collection's. */
 void feed_xml_cand_offer(struct feed_xml *x, struct cand *c, const char *s, size_t n,
 			 enum fmode mode, int rank)
 {
@@ -40,13 +41,27 @@ void feed_xml_cand_offer(struct feed_xml *x, struct cand *c, const char *s, size
 	if (c->s && c->rank >= rank)
 		return;
 	feed_xml_cand_clear(c);
-	if (!s || buf_reserve(&c->mem, n + 1 + nb) < 0)
+	if (!s)
 		return;
-	memcpy(c->mem.data, s, n);
+	if (s == x->text.data && n == x->text.len && !x->collecting) {
+		struct buf t = c->mem;
+
+		c->mem = x->text;
+		x->text = t;
+	} else if (buf_reserve(&c->mem, n) < 0) {
+		return;
+	} else {
+		memcpy(c->mem.data, s, n);
+	}
+	c->mem.len = n;
 	c->mem.data[n] = '\0';
-	if (nb)
-		memcpy(c->mem.data + n + 1, base, nb);
-	c->mem.len = n + 1 + nb - 1; /* the last NUL is the buffer's own */
+	if (nb) {
+		/* the base after the text's NUL */
+		if (buf_append(&c->mem, "", 1) < 0 || buf_append(&c->mem, base, nb - 1) < 0) {
+			feed_xml_cand_clear(c);
+			return;
+		}
+	}
 	c->s = c->mem.data;
 	c->base = nb ? c->mem.data + n + 1 : NULL;
 	c->mode = mode;
