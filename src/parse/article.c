@@ -20,14 +20,21 @@ void feed_info_init(struct feed_info *f)
 	f->updated = DATE_NONE;
 }
 
+/* free() without the call for the fields an article mostly leaves NULL. */
+static inline void free_set(void *p)
+{
+	if (p)
+		free(p);
+}
+
 static void persons_free(struct person *v, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		free(v[i].name);
-		free(v[i].email);
-		free(v[i].uri);
+		free_set(v[i].name);
+		free_set(v[i].email);
+		free_set(v[i].uri);
 	}
 	free(v);
 }
@@ -67,27 +74,28 @@ void article_fini(struct article *a)
 {
 	size_t i;
 
-	free(a->url);
-	free(a->guid);
-	free(a->title);
-	free(a->standfirst);
-	free(a->summary);
-	free(a->body);
-	free(a->language);
-	persons_free(a->authors, a->n_authors);
-	free(a->categories); /* its strings too (article_add_category) */
+	free_set(a->url);
+	free_set(a->guid);
+	free_set(a->title);
+	free_set(a->standfirst);
+	free_set(a->summary);
+	free_set(a->body);
+	free_set(a->language);
+	if (a->authors)
+		persons_free(a->authors, a->n_authors);
+	free_set(a->categories); /* its strings too (article_add_category) */
 	for (i = 0; i < a->n_links; i++)
 		article_link_fini(&a->links[i]);
-	free(a->links);
-	free(a->content_html);
+	free_set(a->links);
+	free_set(a->content_html);
 	for (i = 0; i < a->n_images; i++)
 		article_image_fini(&a->images[i]);
-	free(a->images);
+	free_set(a->images);
 	for (i = 0; i < a->n_enclosures; i++) {
 		free(a->enclosures[i].url);
-		free(a->enclosures[i].type);
+		free_set(a->enclosures[i].type);
 	}
-	free(a->enclosures);
+	free_set(a->enclosures);
 	for (i = 0; i < a->n_topics; i++) {
 		size_t j;
 
@@ -96,10 +104,10 @@ void article_fini(struct article *a)
 			free(a->topics[i].matched[j]);
 		free(a->topics[i].matched);
 	}
-	free(a->topics);
+	free_set(a->topics);
 	for (i = 0; i < a->n_tags; i++)
 		free(a->tags[i]);
-	free(a->tags);
+	free_set(a->tags);
 	article_init(a);
 }
 

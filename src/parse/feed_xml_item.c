@@ -93,13 +93,19 @@ void feed_xml_item_reset(struct raw_item *it)
 			     it->link.mem,  it->guid.mem,    it->subtitle.mem};
 	size_t i;
 
-	free(it->about);
-	free(it->origlink);
-	free(it->lang);
-	free(it->author.name);
-	free(it->author.email);
-	free(it->author.uri);
-	/* an item opens where the last one was emitted and reset: nothing to free again */
+	/* an item opens where the last one was emitted and reset: nothing to free again, and
+	 * free() not even called for what an item mostly leaves NULL */
+	if (it->about)
+		free(it->about);
+	if (it->origlink)
+		free(it->origlink);
+	if (it->lang)
+		free(it->lang);
+	if (it->author.name || it->author.email || it->author.uri) {
+		free(it->author.name);
+		free(it->author.email);
+		free(it->author.uri);
+	}
 	if (memcmp(&it->a, &blank_article, sizeof it->a) != 0)
 		article_fini(&it->a);
 	memset(it, 0, sizeof *it);
@@ -181,7 +187,7 @@ void feed_xml_item_emit(struct feed_xml *x)
 {
 	struct raw_item *it = &x->item;
 	struct article *a = &it->a;
-	char *summary_blocks;
+	char *summary_blocks, *c;
 
 	/* identity first: an item the caller already knows needs no text */
 	a->title = feed_xml_to_text(x, it->title.s, it->title.mode, HTML_INLINE);
@@ -213,8 +219,12 @@ void feed_xml_item_emit(struct feed_xml *x)
 		article_add_link(a, it->origlink, "original", NULL, NULL);
 	a->published = it->published;
 	a->updated = it->updated;
-	a->language = it->lang ? strdup(it->lang)
-		      : x->info->language ? strdup(x->info->language) : NULL;
+	if (it->lang) { /* the item's own: taken, not copied */
+		a->language = it->lang;
+		it->lang = NULL;
+	} else if (x->info->language) {
+		a->language = strdup(x->info->language);
+	}
 	a->fetched = x->opts->fetched;
 	article_make_id(a, x->info->url);
 	x->count++;
@@ -236,19 +246,16 @@ void feed_xml_item_emit(struct feed_xml *x)
 		summary_blocks = feed_xml_to_text(x, it->summary.s, it->summary.mode, HTML_BLOCKS);
 	else
 		summary_blocks = to_text_rich(x, &it->summary, a);
-	if (summary_blocks) {
-		char *c;
-
-		a->summary = strdup(summary_blocks);
-		for (c = a->summary; c && (c = strchr(c, '\n')); c++)
-			*c = ' ';
-	}
 	if (!a->body) {
-		a->body = summary_blocks;
+		a->body = summary_blocks; /* and the summary a copy of it */
+		a->summary = summary_blocks ? strdup(summary_blocks) : NULL;
 	} else {
-		free(summary_blocks);
-		article_make_standfirst(a);
+		a->summary = summary_blocks; /* the body has its own text: taken, not copied */
 	}
+	for (c = a->summary; c && (c = strchr(c, '\n')); c++)
+		*c = ' ';
+	if (a->body != summary_blocks)
+		article_make_standfirst(a);
 	if (x->fn && x->fn(x->ud, a, x->info) != 0) {
 		x->cancelled = 1;
 		xmlStopParser(x->ctxt);
