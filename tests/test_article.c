@@ -325,7 +325,7 @@ static void cat_term(char *s, size_t k, size_t start)
 }
 
 /* The categories and their strings are one allocation (article_add_category): through every
- * growth of the array (4, 8, 16... pointers) and of the strings' room (64, 128... bytes), or
+ * growth of the array (8, 16, 32... pointers) and of the strings' room (256, 512... bytes), or
  * both at once, every category keeps its text; terms of 8 bytes to longer than a whole room, the
  * duplicates skipped (a duplicate after the moves too). The ASan build sees any byte out of place
  * or left behind. */

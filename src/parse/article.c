@@ -132,11 +132,12 @@ static char *dup_or_null(const char *s)
 }
 
 /* The categories are one allocation: the array, then the strings. The array has room for a
- * power of two of pointers (at least 4), the strings for a power of two of bytes (at least 64):
- * both follow from the count and the strings' length, so nothing more is kept. */
+ * power of two of pointers (at least 8), the strings for a power of two of bytes (at least 256,
+ * enough for most articles' categories: grown, the block is copied): both follow from the count
+ * and the strings' length, so nothing more is kept. */
 static size_t cat_slots(size_t n)
 {
-	size_t s = 4;
+	size_t s = 8;
 
 	while (s < n)
 		s *= 2;
@@ -145,7 +146,7 @@ static size_t cat_slots(size_t n)
 
 static size_t cat_room(size_t bytes)
 {
-	size_t r = 64;
+	size_t r = 256;
 
 	while (r < bytes)
 		r *= 2;
