@@ -15,6 +15,7 @@
 #include <libxml/entities.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,10 +193,11 @@ void feed_xml_set_repair_utf8(struct feed_xml *x, int on)
 struct feed_xml *feed_xml_new(const struct feed_parser_opts *o, struct feed_info *info,
 			      feed_article_fn fn, feed_xml_diag_fn diagfn, void *ud)
 {
-	struct feed_xml *x = calloc(1, sizeof *x);
+	struct feed_xml *x = malloc(sizeof *x);
 
 	if (!x)
 		return NULL;
+	memset(x, 0, offsetof(struct feed_xml, frames));
 	x->opts = o;
 	x->info = info;
 	x->fn = fn;

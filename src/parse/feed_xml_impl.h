@@ -112,7 +112,6 @@ struct feed_xml {
 	feed_xml_diag_fn diag;
 	void *ud;
 
-	struct frame frames[MAX_DEPTH + 2];
 	int depth;
 	int root_seen, root_ok;
 	int in_feed;   /* depth of the feed/channel element, 0 outside */
@@ -132,9 +131,7 @@ struct feed_xml {
 	int cut;
 	size_t max_field; /* the size a field is cut at */
 
-	char *bases[MAX_DEPTH + 2];
 	int nbases;
-	char *langs[MAX_DEPTH + 2];
 	int nlangs;
 
 	struct raw_item item;
@@ -170,6 +167,12 @@ struct feed_xml {
 		const xmlChar *uri, *name;
 		uint8_t el;
 	} cache[512];
+
+	/* the stacks last: feed_xml_new leaves them unset (only what depth, nbases and nlangs
+	 * count is ever read), and zeroes what comes before */
+	struct frame frames[MAX_DEPTH + 2];
+	char *bases[MAX_DEPTH + 2];
+	char *langs[MAX_DEPTH + 2];
 };
 
 /* A start tag's attributes as libxml2's SAX2 hands them: five pointers each (local name, prefix,
