@@ -744,6 +744,44 @@ static void test_fidelity_misc(void)
 	result_free(&r);
 }
 
+/* Person strings split where they were collected (add_person_string): an address and a name
+ * in brackets, in angle brackets after "mailto:" (':' ends an address, so "mailto:" stays in the
+ * name, as before), names with the brackets and quotes dropped, a bare "@handle", blanks, and
+ * the same person twice (by name without address, or by address). Expectations: what the
+ * parser gave before the split moved in place (main 36acf9e). */
+static void test_person_strings(void)
+{
+	static const char doc[] =
+		"<rss xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel><title>T</title>"
+		"<item><title>1</title><author>  joe@example.com (Joe Bloggs)  </author></item>"
+		"<item><title>2</title><author>Joe Bloggs &lt;mailto:joe@example.com&gt;</author></item>"
+		"<item><title>3</title><author>MAILTO:x@example.org</author></item>"
+		"<item><title>4</title><author>@handle</author><dc:creator>a@</dc:creator></item>"
+		"<item><title>5</title><author>Ann \"Ed\" Lee, ann@x.org; (Chief)</author></item>"
+		"<item><title>6</title><dc:creator>Joe</dc:creator><dc:creator>Joe</dc:creator>"
+		"<author>joe@e.org (Joe)</author><author>J &lt;joe@e.org&gt;</author></item>"
+		"<item><title>7</title><author>   </author></item></channel></rss>";
+	static const char *const want[] = {
+		"Joe Bloggs <joe@example.com>|", "Joe Bloggs mailto: <joe@example.com>|",
+		"MAILTO: <x@example.org>|", "@handle <>|a@ <>|", "Ann Ed Lee, ; Chief <ann@x.org>|",
+		"Joe <>|Joe <joe@e.org>|", ""};
+	struct result r;
+	struct buf got = BUF_INIT;
+	size_t i, k;
+
+	parse(doc, NULL, &r);
+	CHECK(r.n == 7, "person_strings: seven items, got %d", r.n);
+	for (i = 0; i < 7 && i < (size_t)r.n; i++) {
+		buf_reset(&got);
+		for (k = 0; k < r.v[i].n_authors; k++)
+			buf_printf(&got, "%s <%s>|", s(r.v[i].authors[k].name),
+				   r.v[i].authors[k].email ? r.v[i].authors[k].email : "");
+		CHECK_STR(buf_cstr(&got), want[i], "person_strings: item %zu's authors", i + 1);
+	}
+	result_free(&r);
+	buf_fini(&got);
+}
+
 /* Rules found by tests/tools/norm_diff.py against python3-feedparser. */
 static void test_fidelity_diff(void)
 {
@@ -2197,6 +2235,7 @@ int main(void)
 	test_section_marker();
 	test_section_late();
 	test_item_reset();
+	test_person_strings();
 	test_cand_offer();
 	test_escape_next();
 	test_vocab_lookup();

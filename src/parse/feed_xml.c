@@ -262,6 +262,7 @@ void feed_xml_free(struct feed_xml *x)
 	buf_fini(&x->text);
 	buf_fini(&x->pend);
 	buf_fini(&x->avals);
+	buf_fini(&x->scratch);
 	if (x->ctxt) {
 		if (x->ctxt->myDoc)
 			xmlFreeDoc(x->ctxt->myDoc);

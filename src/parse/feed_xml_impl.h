@@ -149,6 +149,7 @@ struct feed_xml {
 	int cancelled;
 	char *type_attr;
 	struct buf avals; /* the values of the start tag being read (struct attrs) */
+	struct buf scratch; /* a person's address and name being split (feed_xml_end.c) */
 
 	/* texts of the sections feed_xml_push_section put aside, each a size_t length, a long
 	 * newline count and the bytes, until libxml2 reaches their markers */
