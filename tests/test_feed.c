@@ -744,6 +744,24 @@ static void test_fidelity_misc(void)
 	result_free(&r);
 }
 
+/* The channel's link is trimmed where its candidate keeps it, at every commit: a feed-level
+ * element between the items makes a second commit before the second item, which must see the
+ * same link (url_resolve trims blanks too: this guards the commits, not the trimming). */
+static void test_feed_link_trim(void)
+{
+	static const char doc[] =
+		"<rss><channel><title>T</title><link> \n\t/home/ \r\n</link>"
+		"<item><title>1</title></item><description>a second commit</description>"
+		"<item><title>2</title></item></channel></rss>";
+	struct result r;
+
+	parse(doc, "http://example.org/feed.xml", &r);
+	CHECK(r.n == 2, "feed_link_trim: two items, got %d", r.n);
+	CHECK_STR(r.feed_link, "http://example.org/home/",
+		  "feed_link_trim: the link the second item sees");
+	result_free(&r);
+}
+
 /* Person strings split where they were collected (add_person_string): an address and a name
  * in brackets, in angle brackets after "mailto:" (':' ends an address, so "mailto:" stays in the
  * name, as before), names with the brackets and quotes dropped, a bare "@handle", blanks, and
@@ -2236,6 +2254,7 @@ int main(void)
 	test_section_late();
 	test_item_reset();
 	test_person_strings();
+	test_feed_link_trim();
 	test_cand_offer();
 	test_escape_next();
 	test_vocab_lookup();

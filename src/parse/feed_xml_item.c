@@ -280,11 +280,9 @@ void feed_xml_commit(struct feed_xml *x)
 		fi->subtitle = feed_xml_to_text(x, x->fsubtitle.s, x->fsubtitle.mode, HTML_INLINE);
 	}
 	if (x->flink.s) {
-		char *t = feed_xml_trim_dup(x->flink.s);
-
 		free(fi->link);
-		fi->link = url_resolve(x->flink.base, t);
-		free(t);
+		/* the candidate's own copy: trimmed where it is (again, at a later commit) */
+		fi->link = url_resolve(x->flink.base, feed_xml_trim_in_place(x->flink.s));
 	}
 	fi->updated = x->fupdated;
 	fi->generation++;
