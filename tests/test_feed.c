@@ -1949,58 +1949,49 @@ static void test_item_reset(void)
 	CHECK(!it.content.mem.data && !it.content.s, "item_fini: the candidates' memory freed");
 }
 
-/* feed_xml_cand_offer(): the collected text becomes the candidate's memory without a copy (the
- * collection then gets the candidate's old memory, empty), any other string (or the collected
- * text while a collection is open) is copied; the xml:base follows the text's NUL either way;
- * a lower or equal rank leaves the candidate as it was. */
+/* feed_xml_cand_offer(): the text (the collected text or any other string) is copied into the
+ * candidate's memory, the xml:base after the text's NUL (none without one); a lower or equal
+ * rank leaves the candidate as it was; the memory is reused by the next offer; NULL clears. */
 static void test_cand_offer(void)
 {
 	struct feed_parser_opts o = {0};
 	struct feed_info fi;
 	struct feed_xml *x;
-	struct cand c, d;
+	struct cand c;
 	char *was;
 
 	memset(&fi, 0, sizeof fi);
 	memset(&c, 0, sizeof c);
-	memset(&d, 0, sizeof d);
 	o.url = "http://e.org/feed";
 	x = feed_xml_new(&o, &fi, NULL, NULL, NULL);
 	CHECK(x != NULL, "cand_offer: a parser");
 	if (!x)
 		return;
 	buf_puts(&x->text, "collected <b>text</b>");
-	was = x->text.data;
 	feed_xml_cand_offer(x, &c, x->text.data, x->text.len, M_HTML, 2);
-	CHECK(c.s == was && !strcmp(c.s, "collected <b>text</b>") && c.base &&
-		      !strcmp(c.base, "http://e.org/feed") && c.rank == 2 && c.mode == M_HTML,
-	      "cand_offer: the collected text taken where it is (%s, base %s)", s(c.s), s(c.base));
-	CHECK(x->text.data != was && x->text.len == 0, "cand_offer: the collection starts empty");
+	CHECK(c.s && c.s != x->text.data && !strcmp(c.s, "collected <b>text</b>") && c.base &&
+		      !strcmp(c.base, "http://e.org/feed") && c.rank == 2 && c.mode == M_HTML &&
+		      !strcmp(x->text.data, "collected <b>text</b>"),
+	      "cand_offer: the collected text copied (%s, base %s)", s(c.s), s(c.base));
+	was = c.mem.data;
 	feed_xml_cand_offer(x, &c, "lower", 5, M_TEXT, 1);
 	feed_xml_cand_offer(x, &c, "same", 4, M_TEXT, 2);
 	CHECK(!strcmp(c.s, "collected <b>text</b>") && c.rank == 2,
 	      "cand_offer: a lower or equal rank is not taken (%s)", s(c.s));
 	feed_xml_cand_offer(x, &c, "a borrowed string", 17, M_TEXT, 3);
-	CHECK(!strcmp(c.s, "a borrowed string") && !strcmp(s(c.base), "http://e.org/feed") &&
-		      c.rank == 3 && c.mode == M_TEXT,
-	      "cand_offer: a higher rank is copied (%s, base %s)", s(c.s), s(c.base));
-	/* while a field is being collected its text is copied, never taken */
-	buf_puts(&x->text, "open");
-	x->collecting = 1;
-	was = x->text.data;
-	feed_xml_cand_offer(x, &d, x->text.data, x->text.len, M_TEXT, 1);
-	CHECK(d.s && d.s != was && !strcmp(d.s, "open") && x->text.data == was &&
-		      !strcmp(x->text.data, "open"),
-	      "cand_offer: an open collection's text copied (%s)", s(d.s));
-	x->collecting = 0;
+	CHECK(c.s == was && !strcmp(c.s, "a borrowed string") &&
+		      !strcmp(s(c.base), "http://e.org/feed") && c.rank == 3 && c.mode == M_TEXT,
+	      "cand_offer: a higher rank copied where the last text was (%s, base %s)", s(c.s),
+	      s(c.base));
 	o.url = NULL;
-	feed_xml_cand_clear(&d);
-	feed_xml_cand_offer(x, &d, x->text.data, x->text.len, M_TEXT, 1);
-	CHECK(d.s && !strcmp(d.s, "open") && !d.base, "cand_offer: no base, none kept (%s)", s(d.base));
-	feed_xml_cand_offer(x, &d, NULL, 0, M_TEXT, 5);
-	CHECK(!d.s && !d.base, "cand_offer: NULL clears the candidate");
+	feed_xml_cand_clear(&c);
+	CHECK(!c.s && c.mem.data == was, "cand_clear: the memory kept");
+	feed_xml_cand_offer(x, &c, "no base", 7, M_TEXT, 1);
+	CHECK(c.s == was && !strcmp(c.s, "no base") && !c.base, "cand_offer: no base, none kept (%s)",
+	      s(c.base));
+	feed_xml_cand_offer(x, &c, NULL, 0, M_TEXT, 5);
+	CHECK(!c.s && !c.base, "cand_offer: NULL clears the candidate");
 	feed_xml_cand_fini(&c);
-	feed_xml_cand_fini(&d);
 	feed_xml_free(x);
 }
 

@@ -30,8 +30,7 @@ void feed_xml_cand_fini(struct cand *c)
 }
 
 /* Offers text s (n bytes, borrowed) as a candidate of the given rank: s and the xml:base go into
- * c's memory, one after the other. The collected text itself is not copied: its buffer becomes
- * c's memory and c's (emptied) the next collection's. */
+ * c's memory, one after the other. */
 void feed_xml_cand_offer(struct feed_xml *x, struct cand *c, const char *s, size_t n,
 			 enum fmode mode, int rank)
 {
@@ -41,27 +40,13 @@ void feed_xml_cand_offer(struct feed_xml *x, struct cand *c, const char *s, size
 	if (c->s && c->rank >= rank)
 		return;
 	feed_xml_cand_clear(c);
-	if (!s)
+	if (!s || buf_reserve(&c->mem, n + 1 + nb) < 0)
 		return;
-	if (s == x->text.data && n == x->text.len && !x->collecting) {
-		struct buf t = c->mem;
-
-		c->mem = x->text;
-		x->text = t;
-	} else if (buf_reserve(&c->mem, n) < 0) {
-		return;
-	} else {
-		memcpy(c->mem.data, s, n);
-	}
-	c->mem.len = n;
+	memcpy(c->mem.data, s, n);
 	c->mem.data[n] = '\0';
-	if (nb) {
-		/* the base after the text's NUL */
-		if (buf_append(&c->mem, "", 1) < 0 || buf_append(&c->mem, base, nb - 1) < 0) {
-			feed_xml_cand_clear(c);
-			return;
-		}
-	}
+	if (nb)
+		memcpy(c->mem.data + n + 1, base, nb);
+	c->mem.len = n + 1 + nb - 1; /* the last NUL is the buffer's own */
 	c->s = c->mem.data;
 	c->base = nb ? c->mem.data + n + 1 : NULL;
 	c->mode = mode;
