@@ -172,11 +172,13 @@ static char *cat_room_for(struct article *a, size_t n)
 		return (char *)(a->categories + slots) + used;
 	/* the pointers as offsets into the strings while the block moves */
 	for (i = 0; i < k; i++)
-		a->categories[i] = (char *)(uintptr_t)(a->categories[i] - (char *)(a->categories + slots));
+		a->categories[i] =
+		    (char *)(uintptr_t)(a->categories[i] - (char *)(a->categories + slots));
 	blk = realloc(a->categories, nslots * sizeof(char *) + cat_room(used + n));
 	if (!blk) {
 		for (i = 0; i < k; i++)
-			a->categories[i] = (char *)(a->categories + slots) + (uintptr_t)a->categories[i];
+			a->categories[i] =
+			    (char *)(a->categories + slots) + (uintptr_t)a->categories[i];
 		return NULL;
 	}
 	a->categories = (char **)(void *)blk;

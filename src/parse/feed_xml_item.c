@@ -70,7 +70,7 @@ void feed_xml_set_date(int64_t *slot, int *slot_rank, const char *s, int rank)
 
 /* An item's article as feed_xml_item_reset() leaves it (padding zero too, as memset leaves it). */
 static const struct article blank_article = {
-	.published = DATE_NONE, .updated = DATE_NONE, .fetched = DATE_NONE};
+    .published = DATE_NONE, .updated = DATE_NONE, .fetched = DATE_NONE};
 
 void feed_xml_item_reset(struct raw_item *it)
 {
