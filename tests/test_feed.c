@@ -744,6 +744,62 @@ static void test_fidelity_misc(void)
 	result_free(&r);
 }
 
+/* The channel's link is trimmed where its candidate keeps it, at every commit: a feed-level
+ * element between the items makes a second commit before the second item, which must see the
+ * same link (url_resolve trims blanks too: this guards the commits, not the trimming). */
+static void test_feed_link_trim(void)
+{
+	static const char doc[] =
+		"<rss><channel><title>T</title><link> \n\t/home/ \r\n</link>"
+		"<item><title>1</title></item><description>a second commit</description>"
+		"<item><title>2</title></item></channel></rss>";
+	struct result r;
+
+	parse(doc, "http://example.org/feed.xml", &r);
+	CHECK(r.n == 2, "feed_link_trim: two items, got %d", r.n);
+	CHECK_STR(r.feed_link, "http://example.org/home/",
+		  "feed_link_trim: the link the second item sees");
+	result_free(&r);
+}
+
+/* Person strings split where they were collected (add_person_string): an address and a name
+ * in brackets, in angle brackets after "mailto:" (':' ends an address, so "mailto:" stays in the
+ * name, as before), names with the brackets and quotes dropped, a bare "@handle", blanks, and
+ * the same person twice (by name without address, or by address). Expectations: what the
+ * parser gave before the split moved in place (main 36acf9e). */
+static void test_person_strings(void)
+{
+	static const char doc[] =
+		"<rss xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel><title>T</title>"
+		"<item><title>1</title><author>  joe@example.com (Joe Bloggs)  </author></item>"
+		"<item><title>2</title><author>Joe Bloggs &lt;mailto:joe@example.com&gt;</author></item>"
+		"<item><title>3</title><author>MAILTO:x@example.org</author></item>"
+		"<item><title>4</title><author>@handle</author><dc:creator>a@</dc:creator></item>"
+		"<item><title>5</title><author>Ann \"Ed\" Lee, ann@x.org; (Chief)</author></item>"
+		"<item><title>6</title><dc:creator>Joe</dc:creator><dc:creator>Joe</dc:creator>"
+		"<author>joe@e.org (Joe)</author><author>J &lt;joe@e.org&gt;</author></item>"
+		"<item><title>7</title><author>   </author></item></channel></rss>";
+	static const char *const want[] = {
+		"Joe Bloggs <joe@example.com>|", "Joe Bloggs mailto: <joe@example.com>|",
+		"MAILTO: <x@example.org>|", "@handle <>|a@ <>|", "Ann Ed Lee, ; Chief <ann@x.org>|",
+		"Joe <>|Joe <joe@e.org>|", ""};
+	struct result r;
+	struct buf got = BUF_INIT;
+	size_t i, k;
+
+	parse(doc, NULL, &r);
+	CHECK(r.n == 7, "person_strings: seven items, got %d", r.n);
+	for (i = 0; i < 7 && i < (size_t)r.n; i++) {
+		buf_reset(&got);
+		for (k = 0; k < r.v[i].n_authors; k++)
+			buf_printf(&got, "%s <%s>|", s(r.v[i].authors[k].name),
+				   r.v[i].authors[k].email ? r.v[i].authors[k].email : "");
+		CHECK_STR(buf_cstr(&got), want[i], "person_strings: item %zu's authors", i + 1);
+	}
+	result_free(&r);
+	buf_fini(&got);
+}
+
 /* Rules found by tests/tools/norm_diff.py against python3-feedparser. */
 static void test_fidelity_diff(void)
 {
@@ -1925,12 +1981,14 @@ static void test_section_late(void)
 	buf_fini(&out);
 }
 
-/* feed_xml_item_reset() on an item it already reset returns at once; any other item, however
+/* feed_xml_item_reset() on an item it already reset leaves it as it was; any other item, however
  * little differs (a date, a flag, one string), is reset in full and its memory freed (the ASan
- * build's leak check sees a string left behind). */
+ * build's leak check sees a string left behind), except its candidates' memory: kept, empty, for
+ * the next item's text (feed_xml_item_fini frees it). */
 static void test_item_reset(void)
 {
 	struct raw_item it, blank;
+	char *kept;
 	int k;
 
 	memset(&it, 0, sizeof it);
@@ -1946,10 +2004,10 @@ static void test_item_reset(void)
 			it.a.title = strdup("t");
 			break;
 		case 1:
-			it.title.s = strdup("t");
+			it.author.uri = strdup("u");
 			break;
 		case 2:
-			it.author.uri = strdup("u");
+			it.lang = strdup("en");
 			break;
 		case 3:
 			it.published = 5;
@@ -1964,6 +2022,64 @@ static void test_item_reset(void)
 		feed_xml_item_reset(&it);
 		CHECK(!memcmp(&it, &blank, sizeof it), "item_reset: change %d undone", k);
 	}
+	/* a candidate's text: cleared, its memory kept for the next item, then freed by _fini */
+	buf_puts(&it.content.mem, "<p>a body</p>");
+	it.content.s = it.content.mem.data;
+	it.content.rank = 2;
+	kept = it.content.mem.data;
+	feed_xml_item_reset(&it);
+	CHECK(!it.content.s && !it.content.rank && it.content.mem.data == kept &&
+		      it.content.mem.len == 0 && it.content.mem.cap > 0,
+	      "item_reset: the content's memory kept, empty (s %p, len %zu)", (void *)it.content.s,
+	      it.content.mem.len);
+	feed_xml_item_fini(&it);
+	CHECK(!it.content.mem.data && !it.content.s, "item_fini: the candidates' memory freed");
+}
+
+/* feed_xml_cand_offer(): the text (the collected text or any other string) is copied into the
+ * candidate's memory, the xml:base after the text's NUL (none without one); a lower or equal
+ * rank leaves the candidate as it was; the memory is reused by the next offer; NULL clears. */
+static void test_cand_offer(void)
+{
+	struct feed_parser_opts o = {0};
+	struct feed_info fi;
+	struct feed_xml *x;
+	struct cand c;
+	char *was;
+
+	memset(&fi, 0, sizeof fi);
+	memset(&c, 0, sizeof c);
+	o.url = "http://e.org/feed";
+	x = feed_xml_new(&o, &fi, NULL, NULL, NULL);
+	CHECK(x != NULL, "cand_offer: a parser");
+	if (!x)
+		return;
+	buf_puts(&x->text, "collected <b>text</b>");
+	feed_xml_cand_offer(x, &c, x->text.data, x->text.len, M_HTML, 2);
+	CHECK(c.s && c.s != x->text.data && !strcmp(c.s, "collected <b>text</b>") && c.base &&
+		      !strcmp(c.base, "http://e.org/feed") && c.rank == 2 && c.mode == M_HTML &&
+		      !strcmp(x->text.data, "collected <b>text</b>"),
+	      "cand_offer: the collected text copied (%s, base %s)", s(c.s), s(c.base));
+	was = c.mem.data;
+	feed_xml_cand_offer(x, &c, "lower", 5, M_TEXT, 1);
+	feed_xml_cand_offer(x, &c, "same", 4, M_TEXT, 2);
+	CHECK(!strcmp(c.s, "collected <b>text</b>") && c.rank == 2,
+	      "cand_offer: a lower or equal rank is not taken (%s)", s(c.s));
+	feed_xml_cand_offer(x, &c, "a borrowed string", 17, M_TEXT, 3);
+	CHECK(c.s == was && !strcmp(c.s, "a borrowed string") &&
+		      !strcmp(s(c.base), "http://e.org/feed") && c.rank == 3 && c.mode == M_TEXT,
+	      "cand_offer: a higher rank copied where the last text was (%s, base %s)", s(c.s),
+	      s(c.base));
+	o.url = NULL;
+	feed_xml_cand_clear(&c);
+	CHECK(!c.s && c.mem.data == was, "cand_clear: the memory kept");
+	feed_xml_cand_offer(x, &c, "no base", 7, M_TEXT, 1);
+	CHECK(c.s == was && !strcmp(c.s, "no base") && !c.base, "cand_offer: no base, none kept (%s)",
+	      s(c.base));
+	feed_xml_cand_offer(x, &c, NULL, 0, M_TEXT, 5);
+	CHECK(!c.s && !c.base, "cand_offer: NULL clears the candidate");
+	feed_xml_cand_fini(&c);
+	feed_xml_free(x);
 }
 
 /* feed_xml_escape_next() against a byte loop: each byte HTML source escapes, and bytes next to
@@ -2044,12 +2160,13 @@ static void test_attr_base_lang(void)
 	static const char *const uris[] = {NULL, xml_ns, "http://example.org/ns"};
 	static const char *const values[] = {"v0", "v1", "", "v3", "v4"};
 	const xmlChar *v[25];
-	struct attrs at = {v, 0};
+	struct attrs at = {v, 0, NULL};
+	struct buf scratch = BUF_INIT;
 	unsigned seed = 7;
 	int t, i, bad = 0;
 
 	for (t = 0; t < 200000; t++) {
-		char *base, *lang, *want_base, *want_lang;
+		const char *base, *lang, *want_base, *want_lang;
 
 		at.n = (int)(rand_r(&seed) % 6);
 		for (i = 0; i < at.n; i++) {
@@ -2061,6 +2178,7 @@ static void test_attr_base_lang(void)
 			v[5 * i + 3] = (const xmlChar *)val;
 			v[5 * i + 4] = (const xmlChar *)val + strlen(val);
 		}
+		feed_xml_attrs_copy(&at, &scratch);
 		feed_xml_attr_base_lang(&at, &base, &lang);
 		want_base = feed_xml_attr_get(&at, xml_ns, "base");
 		if (!want_base && at.n)
@@ -2070,12 +2188,66 @@ static void test_attr_base_lang(void)
 			if (bad++ < 5)
 				CHECK(0, "attr_base_lang: list %d: base %s lang %s, expected %s and %s", t,
 				      s(base), s(lang), s(want_base), s(want_lang));
-		free(base);
-		free(lang);
-		free(want_base);
-		free(want_lang);
 	}
 	CHECK(bad == 0, "attr_base_lang: %d of 200000 lists read otherwise", bad);
+	buf_fini(&scratch);
+}
+
+/* feed_xml_attrs_copy(): the values, which libxml2 hands as slices of its input (no NUL after
+ * them), come back NUL-terminated and whole, each where its neighbours do not overlap it: empty
+ * values, one-byte ones and long ones side by side, the same scratch reused for a second tag
+ * (the first tag's values gone), and a tag without attributes. */
+static void test_attrs_copy(void)
+{
+	static const char input[] = "hrefhttp://e.org/aXrelYtype\"text/html\"long";
+	const xmlChar *v[25];
+	struct attrs at = {v, 0, NULL};
+	struct buf scratch = BUF_INIT;
+	char longv[300];
+	const char *got;
+
+	/* href="http://e.org/a" rel="" type="text/html" title="X" length="<300 bytes>" */
+	memset(longv, 'L', sizeof longv - 1);
+	longv[sizeof longv - 1] = '\0';
+	memset(v, 0, sizeof v);
+	v[0] = (const xmlChar *)"href";
+	v[3] = (const xmlChar *)input + 4;
+	v[4] = v[3] + 14;
+	v[5] = (const xmlChar *)"rel";
+	v[8] = (const xmlChar *)input + 21;
+	v[9] = v[8];
+	v[10] = (const xmlChar *)"type";
+	v[13] = (const xmlChar *)input + 28;
+	v[14] = v[13] + 9;
+	v[15] = (const xmlChar *)"title";
+	v[18] = (const xmlChar *)input + 18; /* "X" */
+	v[19] = v[18] + 1;
+	v[20] = (const xmlChar *)"length";
+	v[23] = (const xmlChar *)longv;
+	v[24] = v[23] + strlen(longv);
+	at.n = 5;
+	CHECK(feed_xml_attrs_copy(&at, &scratch) == 0, "attrs_copy: 0 for five values");
+	CHECK_STR(s(feed_xml_attr_get(&at, NULL, "href")), "http://e.org/a", "attrs_copy: href");
+	CHECK_STR(s(feed_xml_attr_get(&at, NULL, "rel")), "", "attrs_copy: an empty rel");
+	CHECK_STR(s(feed_xml_attr_get(&at, NULL, "type")), "text/html", "attrs_copy: type after it");
+	CHECK_STR(s(feed_xml_attr_get_ci(&at, "TITLE")), "X", "attrs_copy: a one-byte title");
+	CHECK_STR(s(feed_xml_attr_get(&at, NULL, "length")), longv, "attrs_copy: a long value last");
+	CHECK(!feed_xml_attr_get(&at, NULL, "hreflang"), "attrs_copy: an absent name is NULL");
+	got = feed_xml_attr_get(&at, NULL, "href");
+	CHECK(got >= scratch.data && got < scratch.data + scratch.cap,
+	      "attrs_copy: the values are the scratch's bytes");
+	/* a second tag: its values replace the first's in the same memory */
+	v[3] = (const xmlChar *)input + 18;
+	v[4] = v[3] + 1;
+	at.n = 1;
+	CHECK(feed_xml_attrs_copy(&at, &scratch) == 0 && scratch.len == 1,
+	      "attrs_copy: the scratch emptied for the next tag (len %zu)", scratch.len);
+	CHECK_STR(s(feed_xml_attr_get(&at, NULL, "href")), "X", "attrs_copy: the second tag's href");
+	CHECK(!feed_xml_attr_get(&at, NULL, "type"), "attrs_copy: the first tag's type is gone");
+	at.n = 0;
+	CHECK(feed_xml_attrs_copy(&at, &scratch) == 0 && !feed_xml_attr_get(&at, NULL, "href"),
+	      "attrs_copy: no attributes, no values");
+	buf_fini(&scratch);
 }
 
 /* itunes:keywords and media:keywords: one category per comma-separated word, the blanks around
@@ -2159,9 +2331,13 @@ int main(void)
 	test_section_marker();
 	test_section_late();
 	test_item_reset();
+	test_person_strings();
+	test_feed_link_trim();
+	test_cand_offer();
 	test_escape_next();
 	test_vocab_lookup();
 	test_attr_base_lang();
+	test_attrs_copy();
 	test_keywords();
 	test_field_limit();
 	test_xml_fix_places();

@@ -15,12 +15,6 @@ void buf_init(struct buf *b)
 	b->len = b->cap = 0;
 }
 
-void buf_fini(struct buf *b)
-{
-	free(b->data);
-	buf_init(b);
-}
-
 void buf_reset(struct buf *b)
 {
 	b->len = 0;

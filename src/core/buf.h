@@ -4,6 +4,7 @@
 #define FEEDSPOOL_BUF_H
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct buf {
@@ -15,7 +16,15 @@ struct buf {
 #define BUF_INIT {NULL, 0, 0}
 
 void buf_init(struct buf *b);
-void buf_fini(struct buf *b);
+/* Frees the data; inline, and no free() call for a buffer never used: the converters keep
+ * several scratch buffers per call that mostly stay empty. */
+static inline void buf_fini(struct buf *b)
+{
+	if (b->data)
+		free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
 /* Empties the buffer, keeping its memory. */
 void buf_reset(struct buf *b);
 /* Makes room for extra more bytes (and the NUL) in one allocation, so that appending them

@@ -23,14 +23,21 @@ void feed_info_init(struct feed_info *f)
 	f->updated = DATE_NONE;
 }
 
+/* free() without the call for the fields an article mostly leaves NULL. */
+static inline void free_set(void *p)
+{
+	if (p)
+		free(p);
+}
+
 static void persons_free(struct person *v, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		free(v[i].name);
-		free(v[i].email);
-		free(v[i].uri);
+		free_set(v[i].name);
+		free_set(v[i].email);
+		free_set(v[i].uri);
 	}
 	free(v);
 }
@@ -70,29 +77,28 @@ void article_fini(struct article *a)
 {
 	size_t i;
 
-	free(a->url);
-	free(a->guid);
-	free(a->title);
-	free(a->standfirst);
-	free(a->summary);
-	free(a->body);
-	free(a->language);
-	persons_free(a->authors, a->n_authors);
-	for (i = 0; i < a->n_categories; i++)
-		free(a->categories[i]);
-	free(a->categories);
+	free_set(a->url);
+	free_set(a->guid);
+	free_set(a->title);
+	free_set(a->standfirst);
+	free_set(a->summary);
+	free_set(a->body);
+	free_set(a->language);
+	if (a->authors)
+		persons_free(a->authors, a->n_authors);
+	free_set(a->categories); /* its strings too (article_add_category) */
 	for (i = 0; i < a->n_links; i++)
 		article_link_fini(&a->links[i]);
-	free(a->links);
-	free(a->content_html);
+	free_set(a->links);
+	free_set(a->content_html);
 	for (i = 0; i < a->n_images; i++)
 		article_image_fini(&a->images[i]);
-	free(a->images);
+	free_set(a->images);
 	for (i = 0; i < a->n_enclosures; i++) {
 		free(a->enclosures[i].url);
-		free(a->enclosures[i].type);
+		free_set(a->enclosures[i].type);
 	}
-	free(a->enclosures);
+	free_set(a->enclosures);
 	for (i = 0; i < a->n_topics; i++) {
 		size_t j;
 
@@ -101,10 +107,10 @@ void article_fini(struct article *a)
 			free(a->topics[i].matched[j]);
 		free(a->topics[i].matched);
 	}
-	free(a->topics);
+	free_set(a->topics);
 	for (i = 0; i < a->n_tags; i++)
 		free(a->tags[i]);
-	free(a->tags);
+	free_set(a->tags);
 	article_init(a);
 }
 
@@ -128,9 +134,69 @@ static char *dup_or_null(const char *s)
 	return s && *s ? strdup(s) : NULL;
 }
 
+/* The categories are one allocation: the array, then the strings. The array has room for a
+ * power of two of pointers (at least 8), the strings for a power of two of bytes (at least 256,
+ * enough for most articles' categories: grown, the block is copied): both follow from the count
+ * and the strings' length, so nothing more is kept. */
+static size_t cat_slots(size_t n)
+{
+	size_t s = 8;
+
+	while (s < n)
+		s *= 2;
+	return s;
+}
+
+static size_t cat_room(size_t bytes)
+{
+	size_t r = 256;
+
+	while (r < bytes)
+		r *= 2;
+	return r;
+}
+
+/* Makes room for a string of n bytes (with its NUL) after the categories there are: a new block
+ * when the array or the strings outgrow theirs, the strings moved behind a longer array and the
+ * pointers moved with them. Returns where the string goes, NULL on ENOMEM (a untouched). */
+static char *cat_room_for(struct article *a, size_t n)
+{
+	size_t k = a->n_categories, slots = cat_slots(k), used = 0, nslots, i;
+	char *pool, *blk;
+
+	if (k) {
+		pool = (char *)(a->categories + slots);
+		used = (size_t)(a->categories[k - 1] - pool) + strlen(a->categories[k - 1]) + 1;
+	}
+	if (n > (size_t)-1 / 4 - used)
+		return NULL;
+	nslots = cat_slots(k + 1);
+	if (k && nslots == slots && cat_room(used + n) == cat_room(used))
+		return (char *)(a->categories + slots) + used;
+	/* the pointers as offsets into the strings while the block moves */
+	for (i = 0; i < k; i++)
+		a->categories[i] =
+		    (char *)(uintptr_t)(a->categories[i] - (char *)(a->categories + slots));
+	blk = realloc(a->categories, nslots * sizeof(char *) + cat_room(used + n));
+	if (!blk) {
+		for (i = 0; i < k; i++)
+			a->categories[i] =
+			    (char *)(a->categories + slots) + (uintptr_t)a->categories[i];
+		return NULL;
+	}
+	a->categories = (char **)(void *)blk;
+	pool = blk + nslots * sizeof(char *);
+	if (nslots != slots && used)
+		memmove(pool, blk + slots * sizeof(char *), used);
+	for (i = 0; i < k; i++)
+		a->categories[i] = pool + (uintptr_t)a->categories[i];
+	return pool + used;
+}
+
 int article_add_category(struct article *a, const char *term)
 {
-	size_t i;
+	size_t i, n;
+	char *at;
 
 	if (!term || !*term)
 		return 0;
@@ -138,11 +204,11 @@ int article_add_category(struct article *a, const char *term)
 	for (i = 0; i < a->n_categories; i++)
 		if (a->categories[i][0] == term[0] && strcmp(a->categories[i], term) == 0)
 			return 0;
-	if (grow((void **)&a->categories, a->n_categories, sizeof *a->categories) < 0)
+	n = strlen(term) + 1;
+	if (!(at = cat_room_for(a, n)))
 		return -ENOMEM;
-	if (!(a->categories[a->n_categories] = strdup(term)))
-		return -ENOMEM;
-	a->n_categories++;
+	memcpy(at, term, n);
+	a->categories[a->n_categories++] = at;
 	return 0;
 }
 

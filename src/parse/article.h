@@ -69,7 +69,7 @@ struct article {
 	struct person *authors;
 	size_t n_authors;
 	int64_t published, updated, fetched;
-	char **categories;
+	char **categories; /* one allocation with its strings: add with article_add_category */
 	size_t n_categories;
 	struct link *links;
 	size_t n_links;

@@ -15,6 +15,7 @@
 #include <libxml/entities.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,10 +193,11 @@ void feed_xml_set_repair_utf8(struct feed_xml *x, int on)
 struct feed_xml *feed_xml_new(const struct feed_parser_opts *o, struct feed_info *info,
 			      feed_article_fn fn, feed_xml_diag_fn diagfn, void *ud)
 {
-	struct feed_xml *x = calloc(1, sizeof *x);
+	struct feed_xml *x = malloc(sizeof *x);
 
 	if (!x)
 		return NULL;
+	memset(x, 0, offsetof(struct feed_xml, frames));
 	x->opts = o;
 	x->info = info;
 	x->fn = fn;
@@ -250,16 +252,17 @@ void feed_xml_free(struct feed_xml *x)
 		free(x->bases[--x->nbases]);
 	while (x->nlangs)
 		free(x->langs[--x->nlangs]);
-	feed_xml_item_reset(&x->item);
-	article_fini(&x->item.a);
-	feed_xml_cand_free(&x->ftitle);
-	feed_xml_cand_free(&x->fsubtitle);
-	feed_xml_cand_free(&x->flink);
+	feed_xml_item_fini(&x->item);
+	feed_xml_cand_fini(&x->ftitle);
+	feed_xml_cand_fini(&x->fsubtitle);
+	feed_xml_cand_fini(&x->flink);
 	free(x->adopt_uri);
 	free(x->plink_rel);
 	free(x->plink_type);
 	buf_fini(&x->text);
 	buf_fini(&x->pend);
+	buf_fini(&x->avals);
+	buf_fini(&x->scratch);
 	if (x->ctxt) {
 		if (x->ctxt->myDoc)
 			xmlFreeDoc(x->ctxt->myDoc);

@@ -13,14 +13,14 @@
 /* ---- fields --------------------------------------------------------------------------------- */
 
 
-/* Splits "john@example.com (John Doe)", "John Doe <john@example.com>" and plain names. */
-static void add_person_string(struct person **v, size_t *n, const char *s)
+/* Splits "john@example.com (John Doe)", "John Doe <john@example.com>" and plain names. s is the
+ * collected text, trimmed where it is; the address and the name are put together in scratch
+ * (the parser's, kept from one to the next): no allocation but the person's own strings. */
+static void add_person_string(struct buf *scratch, struct person **v, size_t *n, char *s)
 {
-	struct buf name = BUF_INIT;
-	char *email = NULL, *t = feed_xml_trim_dup(s), *at, *b, *e;
+	char *t = feed_xml_trim_in_place(s), *at, *b, *e, *email = NULL, *name = t;
+	size_t i;
 
-	if (!t)
-		return;
 	at = strchr(t, '@');
 	if (at) {
 		b = at;
@@ -30,44 +30,41 @@ static void add_person_string(struct person **v, size_t *n, const char *s)
 		while (*e && !strchr(" \t\r\n<>()\"':;,", *e))
 			e++;
 		if (b < at && e > at + 1) {
-			email = strndup(b, (size_t)(e - b));
+			size_t ne = (size_t)(e - b), before = (size_t)(b - t), after = strlen(e);
+
+			/* the address, its NUL, then what remains of the name without its brackets: a
+			 * name without an address is kept as written ("John (Editor)"), as feedparser
+			 * keeps it */
+			buf_reset(scratch);
+			if (buf_reserve(scratch, ne + 1 + before + after) < 0)
+				return;
+			memcpy(scratch->data, b, ne);
+			scratch->data[ne] = '\0';
+			scratch->len = ne + 1;
+			for (i = 0; i < before + after; i++) {
+				char c = i < before ? t[i] : e[i - before];
+
+				if (!strchr("()<>\"", c))
+					scratch->data[scratch->len++] = c;
+			}
+			scratch->data[scratch->len] = '\0';
+			email = scratch->data;
 			if (!strncasecmp(email, "mailto:", 7))
-				memmove(email, email + 7, strlen(email + 7) + 1);
-			buf_append(&name, t, (size_t)(b - t));
-			buf_puts(&name, e);
+				email += 7;
+			name = feed_xml_trim_in_place(scratch->data + ne + 1);
 		}
 	}
-	if (email) {
-		/* what remains of the name loses its brackets and surrounding space; a name
-		 * without an address is kept as written ("John (Editor)"), as feedparser keeps it */
-		struct buf clean = BUF_INIT;
-		size_t i;
-
-		for (i = 0; i < name.len; i++)
-			if (!strchr("()<>\"", name.data[i]))
-				buf_putc(&clean, name.data[i]);
-		free(t);
-		t = feed_xml_trim_dup(buf_cstr(&clean));
-		buf_fini(&clean);
-	}
 	/* the same person given twice (dc:creator and itunes:author) counts once */
-	{
-		size_t i;
-
-		for (i = 0; i < *n; i++)
-			if (((*v)[i].name && t && !strcmp((*v)[i].name, t) && !email) ||
-			    ((*v)[i].email && email && !strcmp((*v)[i].email, email)))
-				goto out;
-	}
-	person_list_add(v, n, t, email, NULL);
-out:
-	free(t);
-	free(email);
-	buf_fini(&name);
+	for (i = 0; i < *n; i++)
+		if (((*v)[i].name && !strcmp((*v)[i].name, name) && !email) ||
+		    ((*v)[i].email && email && !strcmp((*v)[i].email, email)))
+			return;
+	person_list_add(v, n, name, email, NULL);
 }
 
-/* Feed-level language, dates, people and publishing schedule (s is borrowed). */
-static void end_feed_meta(struct feed_xml *x, enum el el, const char *s)
+/* Feed-level language, dates, people and publishing schedule (s is the collected text, ours to
+ * change). */
+static void end_feed_meta(struct feed_xml *x, enum el el, char *s)
 {
 	struct feed_info *fi = x->info;
 
@@ -95,7 +92,7 @@ static void end_feed_meta(struct feed_xml *x, enum el el, const char *s)
 	case E_DC_CREATOR:
 	case E_ITUNES_AUTHOR:
 	case E_RSS_AUTHOR:
-		add_person_string(&fi->authors, &fi->n_authors, s);
+		add_person_string(&x->scratch, &fi->authors, &fi->n_authors, s);
 		break;
 	case E_TTL:
 		fi->ttl_minutes = atoi(s) > 0 ? atoi(s) : 0;
@@ -131,17 +128,15 @@ static void end_feed_meta(struct feed_xml *x, enum el el, const char *s)
 	}
 }
 
-/* Offers a copy of s (the collected text, or another borrowed string) for candidate c at rank:
- * copied only when it is taken. */
+/* Offers s (the collected text, or another borrowed string) for candidate c at rank: copied
+ * only when it is taken. */
 static void offer(struct feed_xml *x, struct cand *c, const char *s, enum fmode mode, int rank)
 {
-	if (c->s && c->rank >= rank)
-		return;
-	feed_xml_cand_offer(x, c, feed_xml_text_dup(x, s), mode, rank);
+	feed_xml_cand_offer(x, c, s, feed_xml_text_len(x, s), mode, rank);
 }
 
-/* Feed-level fields (s is borrowed). */
-static void end_feed_field(struct feed_xml *x, enum el el, const char *s)
+/* Feed-level fields (s is the collected text, ours to change). */
+static void end_feed_field(struct feed_xml *x, enum el el, char *s)
 {
 	x->fdirty = 1;
 	switch (el) {
@@ -172,8 +167,8 @@ static void end_feed_field(struct feed_xml *x, enum el el, const char *s)
 
 static void cand_set(struct feed_xml *x, struct cand *c, const char *s, enum fmode mode)
 {
-	feed_xml_cand_free(c);
-	feed_xml_cand_offer(x, c, feed_xml_text_dup(x, s), mode, 1);
+	feed_xml_cand_clear(c);
+	feed_xml_cand_offer(x, c, s, feed_xml_text_len(x, s), mode, 1);
 }
 
 /* description, summary, dc:description, itunes:summary, media:description. */
@@ -254,7 +249,7 @@ static void end_item_meta(struct feed_xml *x, enum el el, char *s)
 	case E_RSS_AUTHOR:
 	case E_DC_CREATOR:
 	case E_ITUNES_AUTHOR:
-		add_person_string(&it->a.authors, &it->a.n_authors, s);
+		add_person_string(&x->scratch, &it->a.authors, &it->a.n_authors, s);
 		break;
 	case E_CATEGORY:
 	case E_MEDIA_CATEGORY:

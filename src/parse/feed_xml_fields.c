@@ -4,6 +4,7 @@
  * plain text. */
 #include "autoconfig.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #ifdef __SSE2__
@@ -91,12 +92,50 @@ char *feed_xml_to_text(const struct feed_xml *x, const char *s, enum fmode mode,
 
 /* ---- attributes ------------------------------------------------------------------------- */
 
-/* The value of attribute name (no namespace, or the given namespace URI), copied; NULL if absent. */
-char *feed_xml_attr_get(const struct attrs *at, const char *ns_uri, const char *name)
+/* The values copied one after the other, each with its NUL, into one buffer the parser keeps:
+ * no malloc per value read. */
+int feed_xml_attrs_copy(struct attrs *at, struct buf *scratch)
 {
+	size_t total = 0;
+	char *o;
 	int i;
 
+	at->vals = NULL;
+	for (i = 0; i < at->n; i++)
+		total += (size_t)(at->v[5 * i + 4] - at->v[5 * i + 3]) + 1;
+	buf_reset(scratch);
+	if (!at->n)
+		return 0;
+	if (buf_reserve(scratch, total) < 0) {
+		at->n = 0; /* read as an element without attributes */
+		return -ENOMEM;
+	}
+	o = scratch->data;
 	for (i = 0; i < at->n; i++) {
+		size_t n = (size_t)(at->v[5 * i + 4] - at->v[5 * i + 3]);
+
+		memcpy(o, at->v[5 * i + 3], n);
+		o[n] = '\0';
+		o += n + 1;
+	}
+	scratch->len = total - 1; /* the last NUL is the buffer's own */
+	at->vals = scratch->data;
+	return 0;
+}
+
+/* The length of attribute i's value with its NUL: where attribute i + 1's copy starts. */
+static inline size_t val_size(const struct attrs *at, int i)
+{
+	return (size_t)(at->v[5 * i + 4] - at->v[5 * i + 3]) + 1;
+}
+
+/* The value of attribute name (no namespace, or the given namespace URI); NULL if absent. */
+const char *feed_xml_attr_get(const struct attrs *at, const char *ns_uri, const char *name)
+{
+	size_t off = 0;
+	int i;
+
+	for (i = 0; i < at->n; off += val_size(at, i), i++) {
 		const xmlChar **a = at->v + 5 * i;
 		const char *uri = (const char *)a[2];
 
@@ -104,21 +143,22 @@ char *feed_xml_attr_get(const struct attrs *at, const char *ns_uri, const char *
 			continue;
 		if (ns_uri ? !(uri && strcmp(uri, ns_uri) == 0) : uri != NULL)
 			continue;
-		return strndup((const char *)a[3], (size_t)(a[4] - a[3]));
+		return at->vals + off;
 	}
 	return NULL;
 }
 
 /* An attribute without namespace, its name matched without regard to case (CDF's HREF). */
-char *feed_xml_attr_get_ci(const struct attrs *at, const char *name)
+const char *feed_xml_attr_get_ci(const struct attrs *at, const char *name)
 {
+	size_t off = 0;
 	int i;
 
-	for (i = 0; i < at->n; i++) {
+	for (i = 0; i < at->n; off += val_size(at, i), i++) {
 		const xmlChar **a = at->v + 5 * i;
 
 		if (!a[2] && !strcasecmp((const char *)a[0], name))
-			return strndup((const char *)a[3], (size_t)(a[4] - a[3]));
+			return at->vals + off;
 	}
 	return NULL;
 }
@@ -136,47 +176,40 @@ int feed_xml_attr_get_exists(const struct attrs *at, const char *name)
 /* feed_xml_attr_get(at, XML_NS, "base"), else feed_xml_attr_get_ci(at, "base") (a plain "base"
  * counts as xml:base, as in feedparser: CDF's BASE), and feed_xml_attr_get(at, XML_NS, "lang"),
  * in one pass that passes over names starting with neither 'b' nor 'l'. */
-void feed_xml_attr_base_lang(const struct attrs *at, char **base, char **lang)
+void feed_xml_attr_base_lang(const struct attrs *at, const char **base, const char **lang)
 {
 	static const char xml_ns[] = "http://www.w3.org/XML/1998/namespace";
-	int i, xb = -1, pb = -1, xl = -1;
+	const char *xb = NULL, *pb = NULL, *xl = NULL;
+	size_t off = 0;
+	int i;
 
-	for (i = 0; i < at->n; i++) {
+	for (i = 0; i < at->n; off += val_size(at, i), i++) {
 		const xmlChar **a = at->v + 5 * i;
 		const char *name = (const char *)a[0], *uri = (const char *)a[2];
 		int c = name[0] | 0x20;
 
-		if (c == 'b' && uri && xb < 0 && !strcmp(name, "base") && !strcmp(uri, xml_ns))
-			xb = i;
-		else if (c == 'b' && !uri && pb < 0 && !strcasecmp(name, "base"))
-			pb = i;
-		else if (c == 'l' && uri && xl < 0 && !strcmp(name, "lang") && !strcmp(uri, xml_ns))
-			xl = i;
+		if (c == 'b' && uri && !xb && !strcmp(name, "base") && !strcmp(uri, xml_ns))
+			xb = at->vals + off;
+		else if (c == 'b' && !uri && !pb && !strcasecmp(name, "base"))
+			pb = at->vals + off;
+		else if (c == 'l' && uri && !xl && !strcmp(name, "lang") && !strcmp(uri, xml_ns))
+			xl = at->vals + off;
 	}
-	if (xb < 0)
-		xb = pb;
-	*base = xb < 0 ? NULL
-		       : strndup((const char *)at->v[5 * xb + 3],
-				 (size_t)(at->v[5 * xb + 4] - at->v[5 * xb + 3]));
-	*lang = xl < 0 ? NULL
-		       : strndup((const char *)at->v[5 * xl + 3],
-				 (size_t)(at->v[5 * xl + 4] - at->v[5 * xl + 3]));
+	*base = xb ? xb : pb;
+	*lang = xl;
 }
 
 char *feed_xml_attr_url(struct feed_xml *x, const struct attrs *at, const char *name)
 {
-	char *v = feed_xml_attr_get(at, NULL, name), *r;
+	const char *v = feed_xml_attr_get(at, NULL, name);
 
-	if (!v)
-		return NULL;
-	r = url_resolve(cur_base(x), v);
-	free(v);
-	return r;
+	return v ? url_resolve(cur_base(x), v) : NULL;
 }
 
 int64_t feed_xml_attr_int(const struct attrs *at, const char *name)
 {
-	char *v = feed_xml_attr_get(at, NULL, name), *end;
+	const char *v = feed_xml_attr_get(at, NULL, name);
+	char *end;
 	long long n;
 
 	if (!v)
@@ -184,22 +217,19 @@ int64_t feed_xml_attr_int(const struct attrs *at, const char *name)
 	n = strtoll(v, &end, 10);
 	if (end == v || n < 0)
 		n = -1;
-	free(v);
 	return n;
 }
 
 /* Atom text constructs and content: type="text|html|xhtml" or a MIME type; Atom 0.3 mode=. */
 enum fmode feed_xml_atom_mode(const struct attrs *at, int is_content)
 {
-	char *type = feed_xml_attr_get(at, NULL, "type");
-	char *mode = feed_xml_attr_get(at, NULL, "mode");
+	const char *type = feed_xml_attr_get(at, NULL, "type");
+	const char *mode = feed_xml_attr_get(at, NULL, "mode");
 	enum fmode m = M_TEXT;
 	int b64 = 0;
 
-	if (type && is_blank(type)) {
-		free(type);
+	if (type && is_blank(type))
 		type = NULL; /* type="" says nothing: text, the default */
-	}
 	if (type) {
 		if (!strcasecmp(type, "html") || !strcasecmp(type, "text/html"))
 			m = M_HTML;
@@ -223,8 +253,6 @@ enum fmode feed_xml_atom_mode(const struct attrs *at, int is_content)
 	}
 	if (b64)
 		m = m == M_HTML ? M_B64_HTML : M_B64_TEXT;
-	free(type);
-	free(mode);
 	return m;
 }
 
@@ -382,15 +410,3 @@ char *feed_xml_collect_end(struct feed_xml *x)
 	return x->text.data;
 }
 
-char *feed_xml_text_dup(const struct feed_xml *x, const char *s)
-{
-	char *d;
-
-	if (s != x->text.data)
-		return strdup(s);
-	/* the text holds no NUL (the converter removed them): its length is known */
-	d = malloc(x->text.len + 1);
-	if (d)
-		memcpy(d, s, x->text.len + 1);
-	return d;
-}

@@ -8,6 +8,7 @@
 #include <libxml/parser.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "article.h"
 #include "buf.h"
@@ -61,12 +62,15 @@ enum fmode {
 	M_B64_HTML, /* base64 of HTML */
 };
 
-/* A text candidate for one field; a higher rank replaces a lower one, the first of a rank wins. */
+/* A text candidate for one field; a higher rank replaces a lower one, the first of a rank wins.
+ * s and base lie in mem, which the candidate keeps when it is cleared (the next item's text goes
+ * where the last one's was: no malloc and free per field); only feed_xml_cand_fini frees it. */
 struct cand {
-	char *s;
+	char *s;    /* NULL when none */
 	enum fmode mode;
 	int rank;
 	char *base; /* xml:base in effect where it was found, for its links */
+	struct buf mem;
 };
 
 struct raw_item {
@@ -108,7 +112,6 @@ struct feed_xml {
 	feed_xml_diag_fn diag;
 	void *ud;
 
-	struct frame frames[MAX_DEPTH + 2];
 	int depth;
 	int root_seen, root_ok;
 	int in_feed;   /* depth of the feed/channel element, 0 outside */
@@ -128,9 +131,7 @@ struct feed_xml {
 	int cut;
 	size_t max_field; /* the size a field is cut at */
 
-	char *bases[MAX_DEPTH + 2];
 	int nbases;
-	char *langs[MAX_DEPTH + 2];
 	int nlangs;
 
 	struct raw_item item;
@@ -147,6 +148,8 @@ struct feed_xml {
 	int stopped;   /* the callback asked to stop, or an expansion attack */
 	int cancelled;
 	char *type_attr;
+	struct buf avals; /* the values of the start tag being read (struct attrs) */
+	struct buf scratch; /* a person's address and name being split (feed_xml_end.c) */
 
 	/* texts of the sections feed_xml_push_section put aside, each a size_t length, a long
 	 * newline count and the bytes, until libxml2 reaches their markers */
@@ -165,13 +168,21 @@ struct feed_xml {
 		const xmlChar *uri, *name;
 		uint8_t el;
 	} cache[512];
+
+	/* the stacks last: feed_xml_new leaves them unset (only what depth, nbases and nlangs
+	 * count is ever read), and zeroes what comes before */
+	struct frame frames[MAX_DEPTH + 2];
+	char *bases[MAX_DEPTH + 2];
+	char *langs[MAX_DEPTH + 2];
 };
 
 /* A start tag's attributes as libxml2's SAX2 hands them: five pointers each (local name, prefix,
- * namespace URI, value, end of value). */
+ * namespace URI, value, end of value), and their values copied with a NUL each, one after the
+ * other (feed_xml_attrs_copy): the values feed_xml_attr_get() and the like return. */
 struct attrs {
 	const xmlChar **v;
 	int n;
+	const char *vals;
 };
 
 static inline const char *cur_base(const struct feed_xml *x)
@@ -218,12 +229,15 @@ char *feed_xml_lang_dup(const char *s);
 /* A collected text as plain text in the given layout; NULL when it holds nothing. */
 char *feed_xml_to_text(const struct feed_xml *x, const char *s, enum fmode mode,
 		       enum html_mode layout);
+/* Copies the values of at into scratch (emptied first) for the lookups below, whose results
+ * are borrowed from it until it is next copied into: 0, or -ENOMEM (at then has no attributes). */
+int feed_xml_attrs_copy(struct attrs *at, struct buf *scratch);
 /* An attribute without namespace (ns_uri NULL) or in namespace ns_uri. */
-char *feed_xml_attr_get(const struct attrs *at, const char *ns_uri, const char *name);
+const char *feed_xml_attr_get(const struct attrs *at, const char *ns_uri, const char *name);
 /* An attribute without namespace, its name matched without regard to case. */
-char *feed_xml_attr_get_ci(const struct attrs *at, const char *name);
-/* The xml:base (else a plain BASE) and xml:lang values, copied, in one pass (NULL: absent). */
-void feed_xml_attr_base_lang(const struct attrs *at, char **base, char **lang);
+const char *feed_xml_attr_get_ci(const struct attrs *at, const char *name);
+/* The xml:base (else a plain BASE) and xml:lang values in one pass (NULL: absent). */
+void feed_xml_attr_base_lang(const struct attrs *at, const char **base, const char **lang);
 int feed_xml_attr_get_exists(const struct attrs *at, const char *name);
 /* An attribute's URL resolved against the xml:base in effect. */
 char *feed_xml_attr_url(struct feed_xml *x, const struct attrs *at, const char *name);
@@ -256,16 +270,27 @@ void feed_xml_markup_end(struct feed_xml *x, const xmlChar *name);
 /* Collection ends: the collected text where it is, in x->text (borrowed until the next
  * collection starts; the caller may change its bytes in place; NULL when out of memory). */
 char *feed_xml_collect_end(struct feed_xml *x);
-/* A copy of s; s may be the collected text (its length is known then). */
-char *feed_xml_text_dup(const struct feed_xml *x, const char *s);
+/* The length of s; s may be the collected text (its length is known then). */
+static inline size_t feed_xml_text_len(const struct feed_xml *x, const char *s)
+{
+	/* the text holds no NUL (the converter removed them) */
+	return s == x->text.data ? x->text.len : strlen(s);
+}
 
 /* feed_xml_item.c: candidates, the item being built and the feed's fields. */
-void feed_xml_cand_free(struct cand *c);
-/* Offers s (taken over: kept or freed) for candidate c at rank; records the xml:base. */
-void feed_xml_cand_offer(struct feed_xml *x, struct cand *c, char *s, enum fmode mode, int rank);
+/* Empties c, keeping its memory; feed_xml_cand_fini frees it too. */
+void feed_xml_cand_clear(struct cand *c);
+void feed_xml_cand_fini(struct cand *c);
+/* Offers s (n bytes, borrowed; NULL clears c) for candidate c at rank: copied into c's memory
+ * with the xml:base in effect when it is taken. */
+void feed_xml_cand_offer(struct feed_xml *x, struct cand *c, const char *s, size_t n,
+			 enum fmode mode, int rank);
 /* Parses date s into *slot unless the slot holds a date of a higher rank. */
 void feed_xml_set_date(int64_t *slot, int *slot_rank, const char *s, int rank);
+/* Empties the item for the next one: what it owns is freed, but its candidates' memory is kept
+ * (feed_xml_item_fini frees that too). */
 void feed_xml_item_reset(struct raw_item *it);
+void feed_xml_item_fini(struct raw_item *it);
 /* Turns the item into an article, hands it to the callback (which may stop the parser), and
  * resets the item. */
 void feed_xml_item_emit(struct feed_xml *x);

@@ -15,25 +15,42 @@
 
 /* ---- candidates ------------------------------------------------------------------------- */
 
-void feed_xml_cand_free(struct cand *c)
+void feed_xml_cand_clear(struct cand *c)
 {
-	free(c->s);
-	free(c->base);
-	memset(c, 0, sizeof *c);
+	c->s = c->base = NULL;
+	c->mode = M_NONE;
+	c->rank = 0;
+	buf_reset(&c->mem);
 }
 
-/* Offers text s (taken over) as a candidate of the given rank. */
-void feed_xml_cand_offer(struct feed_xml *x, struct cand *c, char *s, enum fmode mode, int rank)
+void feed_xml_cand_fini(struct cand *c)
 {
-	if (c->s && c->rank >= rank) {
-		free(s);
+	buf_fini(&c->mem);
+	feed_xml_cand_clear(c);
+}
+
+/* Offers text s (n bytes, borrowed) as a candidate of the given rank: s and the xml:base go into
+ * c's memory, one after the other. */
+void feed_xml_cand_offer(struct feed_xml *x, struct cand *c, const char *s, size_t n,
+			 enum fmode mode, int rank)
+{
+	const char *base = cur_base(x);
+	size_t nb = base ? strlen(base) + 1 : 0;
+
+	if (c->s && c->rank >= rank)
 		return;
-	}
-	feed_xml_cand_free(c);
-	c->s = s;
+	feed_xml_cand_clear(c);
+	if (!s || buf_reserve(&c->mem, n + 1 + nb) < 0)
+		return;
+	memcpy(c->mem.data, s, n);
+	c->mem.data[n] = '\0';
+	if (nb)
+		memcpy(c->mem.data + n + 1, base, nb);
+	c->mem.len = n + 1 + nb - 1; /* the last NUL is the buffer's own */
+	c->s = c->mem.data;
+	c->base = nb ? c->mem.data + n + 1 : NULL;
 	c->mode = mode;
 	c->rank = rank;
-	c->base = cur_base(x) ? strdup(cur_base(x)) : NULL;
 }
 
 /* A date for a slot: a higher rank replaces a lower one, the last of a rank wins. */
@@ -51,36 +68,55 @@ void feed_xml_set_date(int64_t *slot, int *slot_rank, const char *s, int rank)
 
 /* ---- items ------------------------------------------------------------------------------------ */
 
-/* An item as feed_xml_item_reset() leaves it (padding zero too, as memset leaves it there). */
-static const struct raw_item blank_item = {
-	.published = DATE_NONE,
-	.updated = DATE_NONE,
-	.guid_permalink = 1,
-	.a = {.published = DATE_NONE, .updated = DATE_NONE, .fetched = DATE_NONE},
-};
+/* An item's article as feed_xml_item_reset() leaves it (padding zero too, as memset leaves it). */
+static const struct article blank_article = {
+    .published = DATE_NONE, .updated = DATE_NONE, .fetched = DATE_NONE};
 
 void feed_xml_item_reset(struct raw_item *it)
 {
-	/* an item opens where the last one was emitted and reset: nothing to free again */
-	if (!memcmp(it, &blank_item, sizeof *it))
-		return;
-	feed_xml_cand_free(&it->title);
-	feed_xml_cand_free(&it->summary);
-	feed_xml_cand_free(&it->content);
-	feed_xml_cand_free(&it->subtitle);
-	feed_xml_cand_free(&it->link);
-	feed_xml_cand_free(&it->guid);
-	free(it->about);
-	free(it->origlink);
-	free(it->lang);
-	free(it->author.name);
-	free(it->author.email);
-	free(it->author.uri);
-	article_fini(&it->a);
+	struct buf mem[6] = {it->title.mem, it->summary.mem, it->content.mem,
+			     it->link.mem,  it->guid.mem,    it->subtitle.mem};
+	size_t i;
+
+	/* an item opens where the last one was emitted and reset: nothing to free again, and
+	 * free() not even called for what an item mostly leaves NULL */
+	if (it->about)
+		free(it->about);
+	if (it->origlink)
+		free(it->origlink);
+	if (it->lang)
+		free(it->lang);
+	if (it->author.name || it->author.email || it->author.uri) {
+		free(it->author.name);
+		free(it->author.email);
+		free(it->author.uri);
+	}
+	if (memcmp(&it->a, &blank_article, sizeof it->a) != 0)
+		article_fini(&it->a);
 	memset(it, 0, sizeof *it);
 	article_init(&it->a);
 	it->published = it->updated = DATE_NONE;
 	it->guid_permalink = 1;
+	/* the candidates keep their memory, emptied */
+	for (i = 0; i < 6; i++)
+		buf_reset(&mem[i]);
+	it->title.mem = mem[0];
+	it->summary.mem = mem[1];
+	it->content.mem = mem[2];
+	it->link.mem = mem[3];
+	it->guid.mem = mem[4];
+	it->subtitle.mem = mem[5];
+}
+
+void feed_xml_item_fini(struct raw_item *it)
+{
+	feed_xml_item_reset(it);
+	feed_xml_cand_fini(&it->title);
+	feed_xml_cand_fini(&it->summary);
+	feed_xml_cand_fini(&it->content);
+	feed_xml_cand_fini(&it->link);
+	feed_xml_cand_fini(&it->guid);
+	feed_xml_cand_fini(&it->subtitle);
 }
 
 static int on_inline_link(void *ud, const char *href, const char *text)
@@ -136,7 +172,7 @@ void feed_xml_item_emit(struct feed_xml *x)
 {
 	struct raw_item *it = &x->item;
 	struct article *a = &it->a;
-	char *summary_blocks;
+	char *summary_blocks, *c;
 
 	/* identity first: an item the caller already knows needs no text */
 	a->title = feed_xml_to_text(x, it->title.s, it->title.mode, HTML_INLINE);
@@ -168,8 +204,12 @@ void feed_xml_item_emit(struct feed_xml *x)
 		article_add_link(a, it->origlink, "original", NULL, NULL);
 	a->published = it->published;
 	a->updated = it->updated;
-	a->language = it->lang ? strdup(it->lang)
-		      : x->info->language ? strdup(x->info->language) : NULL;
+	if (it->lang) { /* the item's own: taken, not copied */
+		a->language = it->lang;
+		it->lang = NULL;
+	} else if (x->info->language) {
+		a->language = strdup(x->info->language);
+	}
 	a->fetched = x->opts->fetched;
 	article_make_id(a, x->info->url);
 	x->count++;
@@ -179,8 +219,10 @@ void feed_xml_item_emit(struct feed_xml *x)
 	}
 	/* the summary is converted once: its inline form is its blocks joined by spaces */
 	if (!it->summary.s && !it->content.s && it->subtitle.s) {
+		struct cand t = it->summary; /* its memory, empty: the subtitle's place */
+
 		it->summary = it->subtitle;
-		memset(&it->subtitle, 0, sizeof it->subtitle);
+		it->subtitle = t;
 	}
 	/* the body's source (the content, else the summary) is read with its HTML and links */
 	if (it->content.s)
@@ -189,19 +231,16 @@ void feed_xml_item_emit(struct feed_xml *x)
 		summary_blocks = feed_xml_to_text(x, it->summary.s, it->summary.mode, HTML_BLOCKS);
 	else
 		summary_blocks = to_text_rich(x, &it->summary, a);
-	if (summary_blocks) {
-		char *c;
-
-		a->summary = strdup(summary_blocks);
-		for (c = a->summary; c && (c = strchr(c, '\n')); c++)
-			*c = ' ';
-	}
 	if (!a->body) {
-		a->body = summary_blocks;
+		a->body = summary_blocks; /* and the summary a copy of it */
+		a->summary = summary_blocks ? strdup(summary_blocks) : NULL;
 	} else {
-		free(summary_blocks);
-		article_make_standfirst(a);
+		a->summary = summary_blocks; /* the body has its own text: taken, not copied */
 	}
+	for (c = a->summary; c && (c = strchr(c, '\n')); c++)
+		*c = ' ';
+	if (a->body != summary_blocks)
+		article_make_standfirst(a);
 	if (x->fn && x->fn(x->ud, a, x->info) != 0) {
 		x->cancelled = 1;
 		xmlStopParser(x->ctxt);
@@ -226,11 +265,9 @@ void feed_xml_commit(struct feed_xml *x)
 		fi->subtitle = feed_xml_to_text(x, x->fsubtitle.s, x->fsubtitle.mode, HTML_INLINE);
 	}
 	if (x->flink.s) {
-		char *t = feed_xml_trim_dup(x->flink.s);
-
 		free(fi->link);
-		fi->link = url_resolve(x->flink.base, t);
-		free(t);
+		/* the candidate's own copy: trimmed where it is (again, at a later commit) */
+		fi->link = url_resolve(x->flink.base, feed_xml_trim_in_place(x->flink.s));
 	}
 	fi->updated = x->fupdated;
 	fi->generation++;

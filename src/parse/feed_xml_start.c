@@ -17,7 +17,7 @@
 
 static void push_base_lang(struct feed_xml *x, struct frame *f, const struct attrs *at)
 {
-	char *v, *lang;
+	const char *v, *lang;
 
 	if (!at->n)
 		return; /* most elements have no attributes */
@@ -25,7 +25,6 @@ static void push_base_lang(struct feed_xml *x, struct frame *f, const struct att
 	if (v) {
 		char *r = url_resolve(cur_base(x), v);
 
-		free(v);
 		if (r) {
 			x->bases[x->nbases++] = r;
 			f->set_base = 1;
@@ -34,7 +33,6 @@ static void push_base_lang(struct feed_xml *x, struct frame *f, const struct att
 	if ((v = lang)) {
 		char *t = feed_xml_lang_dup(v);
 
-		free(v);
 		if (t) {
 			x->langs[x->nlangs++] = t;
 			f->set_lang = 1;
@@ -64,59 +62,56 @@ void feed_xml_add_link(struct feed_xml *x, const char *href, const char *rel, co
 			article_add_link(&it->a, href, rel ? rel : "alternate", type, title);
 			/* an HTML alternate is the article's address; another alternate only if none */
 			if (alternate && (!it->has_alternate || (html && it->link.rank < 3))) {
-				feed_xml_cand_offer(x, &it->link, strdup(href), M_TEXT, rank);
+				feed_xml_cand_offer(x, &it->link, href, strlen(href), M_TEXT, rank);
 				it->has_alternate |= rank > 0;
 			}
 		}
 	} else if (x->in_feed && alternate) {
 		x->fdirty = 1;
-		feed_xml_cand_offer(x, &x->flink, strdup(href), M_TEXT, rank);
+		feed_xml_cand_offer(x, &x->flink, href, strlen(href), M_TEXT, rank);
 	}
 }
 
 /* Returns 1 when the link had an href, 0 when its URL is its text (Atom 0.3). */
 static int start_link(struct feed_xml *x, const struct attrs *at)
 {
-	char *rel = feed_xml_attr_get(at, NULL, "rel");
-	char *type = feed_xml_attr_get(at, NULL, "type");
+	const char *rel = feed_xml_attr_get(at, NULL, "rel");
+	const char *type = feed_xml_attr_get(at, NULL, "type");
 	char *href = feed_xml_attr_url(x, at, "href");
-	char *title = feed_xml_attr_get(at, NULL, "title");
 
 	if (!href) {
 		free(x->plink_rel);
 		free(x->plink_type);
-		x->plink_rel = rel;
-		x->plink_type = type;
-		free(title);
+		x->plink_rel = rel ? strdup(rel) : NULL;
+		x->plink_type = type ? strdup(type) : NULL;
 		return 0;
 	}
-	feed_xml_add_link(x, href, rel, type, title, feed_xml_attr_int(at, "length"));
-	free(rel);
-	free(type);
+	feed_xml_add_link(x, href, rel, type, feed_xml_attr_get(at, NULL, "title"),
+			  feed_xml_attr_int(at, "length"));
 	free(href);
-	free(title);
 	return 1;
 }
 
 /* Microsoft's CDF: <CHANNEL HREF="..." LASTMOD="..."> are the feed's link and date. */
 static void cdf_channel(struct feed_xml *x, const struct attrs *at)
 {
-	char *v;
+	const char *v;
 
 	if ((v = feed_xml_attr_get_ci(at, "lastmod"))) {
 		feed_xml_set_date(&x->fupdated, &x->fupdated_rank, v, 3);
 		x->fdirty = 1;
-		free(v);
 	}
 	if ((v = feed_xml_attr_get_ci(at, "href"))) {
 		char *t = feed_xml_trim_dup(v);
 
 		if (t && *t) {
-			feed_xml_cand_offer(x, &x->flink, url_resolve(cur_base(x), t), M_TEXT, 1);
+			char *u = url_resolve(cur_base(x), t);
+
+			feed_xml_cand_offer(x, &x->flink, u, u ? strlen(u) : 0, M_TEXT, 1);
+			free(u);
 			x->fdirty = 1;
 		}
 		free(t);
-		free(v);
 	}
 }
 
@@ -125,7 +120,7 @@ static void cdf_channel(struct feed_xml *x, const struct attrs *at)
 /* An item or entry opens (an item inside an item is read as part of the outer one). */
 static void start_item(struct feed_xml *x, int d, const struct attrs *at)
 {
-	char *v;
+	const char *v;
 
 	if (x->in_item)
 		return;
@@ -135,17 +130,16 @@ static void start_item(struct feed_xml *x, int d, const struct attrs *at)
 	x->in_item = d;
 	if (cur_lang(x))
 		x->item.lang = strdup(cur_lang(x));
-	x->item.about = feed_xml_attr_get(at, RDF_NS, "about");
+	if ((v = feed_xml_attr_get(at, RDF_NS, "about")))
+		x->item.about = strdup(v);
 	/* Microsoft's CDF: <ITEM HREF="..." LASTMOD="..."> */
-	if ((v = feed_xml_attr_get_ci(at, "lastmod"))) {
+	if ((v = feed_xml_attr_get_ci(at, "lastmod")))
 		feed_xml_set_date(&x->item.updated, &x->item.updated_rank, v, 2);
-		free(v);
-	}
 	if ((v = feed_xml_attr_get_ci(at, "href"))) {
 		char *u = url_resolve(cur_base(x), v);
 
-		feed_xml_cand_offer(x, &x->item.link, u, M_TEXT, 1);
-		free(v);
+		feed_xml_cand_offer(x, &x->item.link, u, u ? strlen(u) : 0, M_TEXT, 1);
+		free(u);
 	}
 }
 
@@ -187,24 +181,21 @@ static void start_container(struct feed_xml *x, enum el el, int d, const struct 
  * categories (read in items only). */
 static void start_attr_only(struct feed_xml *x, enum el el, const struct attrs *at)
 {
-	char *u, *type;
+	char *u;
 
 	if (!x->in_item)
 		return;
 	switch (el) {
 	case E_ENCLOSURE:
 		u = feed_xml_attr_url(x, at, "url");
-		type = feed_xml_attr_get(at, NULL, "type");
-		article_add_enclosure(&x->item.a, u, type, feed_xml_attr_int(at, "length"));
+		article_add_enclosure(&x->item.a, u, feed_xml_attr_get(at, NULL, "type"),
+				      feed_xml_attr_int(at, "length"));
 		free(u);
-		free(type);
 		return;
 	case E_MEDIA_CONTENT:
 		u = feed_xml_attr_url(x, at, "url");
-		type = feed_xml_attr_get(at, NULL, "type");
-		article_add_link(&x->item.a, u, "media", type, NULL);
+		article_add_link(&x->item.a, u, "media", feed_xml_attr_get(at, NULL, "type"), NULL);
 		free(u);
-		free(type);
 		return;
 	case E_MEDIA_THUMBNAIL:
 		u = feed_xml_attr_url(x, at, "url");
@@ -212,9 +203,7 @@ static void start_attr_only(struct feed_xml *x, enum el el, const struct attrs *
 		free(u);
 		return;
 	case E_ITUNES_CATEGORY:
-		type = feed_xml_attr_get(at, NULL, "text");
-		article_add_category(&x->item.a, type);
-		free(type);
+		article_add_category(&x->item.a, feed_xml_attr_get(at, NULL, "text"));
 		return;
 	default:
 		return;
@@ -226,7 +215,7 @@ static void start_attr_only(struct feed_xml *x, enum el el, const struct attrs *
 static void start_field(struct feed_xml *x, struct frame *f, enum el el, const xmlChar *uri,
 			const struct attrs *at)
 {
-	char *v;
+	const char *v;
 	enum ns ns;
 
 	switch (el) {
@@ -249,7 +238,6 @@ static void start_field(struct feed_xml *x, struct frame *f, enum el el, const x
 		if ((v = feed_xml_attr_get(at, NULL, "term"))) {
 			if (x->in_item)
 				article_add_category(&x->item.a, v);
-			free(v);
 			return;
 		}
 		feed_xml_collect_start(x, M_TEXT);
@@ -258,7 +246,6 @@ static void start_field(struct feed_xml *x, struct frame *f, enum el el, const x
 		if (x->in_item) {
 			v = feed_xml_attr_get(at, NULL, "isPermaLink");
 			x->item.guid_permalink = !(v && !strcasecmp(v, "false"));
-			free(v);
 		}
 		feed_xml_collect_start(x, M_TEXT);
 		return;
@@ -287,7 +274,6 @@ static void start_field(struct feed_xml *x, struct frame *f, enum el el, const x
 	case E_MEDIA_DESCRIPTION:
 		v = feed_xml_attr_get(at, NULL, "type");
 		feed_xml_collect_start(x, v && !strcasecmp(v, "html") ? M_HTML : M_TEXT);
-		free(v);
 		return;
 	default:
 		feed_xml_collect_start(x, M_TEXT);
@@ -327,7 +313,7 @@ void feed_xml_on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, co
 		       const xmlChar **attrs)
 {
 	struct feed_xml *x = ((xmlParserCtxtPtr)ctx)->_private;
-	struct attrs at = {attrs, nb_attrs};
+	struct attrs at = {attrs, nb_attrs, NULL};
 	struct frame *f;
 	enum el el;
 	int d;
@@ -356,6 +342,8 @@ void feed_xml_on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, co
 	}
 	el = feed_xml_element_of(x, name, prefix, uri);
 	f->el = (uint8_t)el;
+	if (at.n)
+		feed_xml_attrs_copy(&at, &x->avals);
 	push_base_lang(x, f, &at);
 	if (!x->root_ok && !start_root(x, f, &el, name, prefix, uri))
 		return;
