@@ -83,7 +83,8 @@ static int convert_markup(struct conv *c, const char *html, size_t len, int void
 		err = buf_reserve(&t.runs, len < RUNS_RESERVE_MAX * 2 ? len / 2 : RUNS_RESERVE_MAX);
 	/* as much for the text held out of libxml2's sight (html_blank) */
 	if (!err && t.hold)
-		err = buf_reserve(&t.blanks, len < RUNS_RESERVE_MAX * 2 ? len / 2 : RUNS_RESERVE_MAX);
+		err = buf_reserve(&t.blanks,
+				  len < RUNS_RESERVE_MAX * 2 ? len / 2 : RUNS_RESERVE_MAX);
 	if (!err)
 		err = html_markup_normalize(html, len, &t, x && x->html);
 	c->runs_text = t.clean ? t.clean : t.text.data;

@@ -433,7 +433,7 @@ static int set_aside(struct norm *t, const char *s, size_t len)
 
 /* The attributes of the start tag named s[j..k) ending at gt: written for libxml2 to parse, or
  * held (t->hold) in a table entry of the tag, which libxml2 is not shown (none: no entry). */
-static int tag_attrs(const char *s, size_t j, size_t k, size_t gt, struct norm *t)
+static inline int tag_attrs(const char *s, size_t j, size_t k, size_t gt, struct norm *t)
 {
 	struct html_tag_atts tag = {(uint32_t)t->out->len,
 				    (uint32_t)(t->atts.len / sizeof(struct html_att)), 0};
@@ -490,10 +490,11 @@ static int tag_write(struct buf *out, int end, const char *name, size_t len, int
  * - ctxt->name is never script or style (raw text): those are never written here.
  * Which element is open (head, select, table, p, li) only matters through the first two; the
  * tokenizer does not know it, so void_ok only guesses (after a start tag or text but html,
- * head, title, body is open), and html_sax_void() checks the state libxml2 had there, asking for the conversion
- * again without holding when it was not so. An event at its offset comes only before it, except
- * a literal '<' (reported before libxml2 steps over it) and the last byte (avail == 1 path):
- * void_fence() puts an empty comment (no event, no state) in front of those.
+ * head, title, body is open), and html_sax_void() checks the state libxml2 had there, asking
+ * for the conversion again without holding when it was not so. An event at its offset comes
+ * only before it, except a literal '<' (reported before libxml2 steps over it), the last byte
+ * (the avail == 1 path) and text right after text (one event): void_fence() and void_split()
+ * put an empty comment (no event, no state) in front of those.
  */
 static unsigned void_kind(const char *name, size_t len)
 {
