@@ -1636,7 +1636,7 @@ static void void_case(const char *in)
  * would do nothing else (html_markup.c, void_hold) and delivered in their place, or written for
  * it where it would not (a conversion again): generated fragments of a context (the start,
  * inside head, title, table, select, p, li, pre, a, after text, after </html>, </head>,
- * </title>, meta, frameset), one or two voids (any case, self-closed, with and without
+ * </title>, meta, frameset, after a link and an image reported), one or two voids (any case, self-closed, with and without
  * attributes, a stray </br>) with text or a tag between, and what follows (text, a tag that
  * closes the context, a literal '<', a reference, a comment, the end, one byte, '<' at the end:
  * the pull parser); then voids at the depth where libxml2 becomes too deep, before text, the
@@ -1651,7 +1651,8 @@ static void test_held_voids(void)
 	    "<table>", "<table><tr><td>x", "<table><tr>", "<select><option>o", "<select>",
 	    "<ul><li>a", "<li>", "<pre>a\n", "<a href=/x>l", "<meta>", "<p>x</p><link>",
 	    "<frameset>", "<noframes>", "<textarea>", "<p>a<script>x</script>", "<img>",
-	    "<HTML><BODY>a", "<p>x</p><HEAD>", "<div>x</div>\n", "&amp;", "<q>a<i>b</i>"};
+	    "<HTML><BODY>a", "<p>x</p><HEAD>", "<div>x</div>\n", "&amp;", "<q>a<i>b</i>",
+	    "<a href=/l>l</a><img src=i.png></html>z</p>"};
 	static const char *const voids[] = {
 	    "<br>", "<BR>", "<br/>", "<br />", "<Br clear=all>", "<img src=x.png>",
 	    "<IMG SRC='a.png' alt=A title=t/>", "<img>", "<img src=\"x.png\" alt=\"a&amp;b\">",

@@ -141,7 +141,11 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		err = convert_markup(&c, html, len, 1);
 		if (err == -EAGAIN) {
 			/* a held br or img was not where libxml2 only starts and ends it: again,
-			 * without holding them */
+			 * without holding them; what was reported so far (its events were the same)
+			 * is not reported twice, and its error stays */
+			size_t reports = c.reports;
+			int err0 = c.err;
+
 			html_layout_truncate(&c, c.start);
 			if (x && x->html)
 				x->html->len = c.hstart;
@@ -150,6 +154,8 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 			html_layout_init(&c, out, mode);
 			c.x = x;
 			c.hstart = x && x->html ? x->html->len : 0;
+			c.reports_skip = reports;
+			c.err = err0;
 			err = convert_markup(&c, html, len, 0);
 		}
 	}

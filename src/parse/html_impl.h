@@ -83,8 +83,22 @@ struct conv {
 	struct buf atts; /* attribute values put back, for on_start */
 	struct kind_slot *kinds; /* KIND_CACHE of them, the parser context's */
 	size_t n_voids; /* br and img held (HELD_VOID) */
+	/* links and images reported (on_link, on_image), and how many not to report again: a
+	 * conversion again without held br and img reports the same ones first */
+	size_t reports, reports_skip;
 	const xmlChar *pushed; /* the element whose start event is delivering held ones */
 };
+
+/* Whether a link or image is not to be reported (reported by a conversion before). */
+static inline int report_skip(struct conv *c)
+{
+	if (c->reports_skip) {
+		c->reports_skip--;
+		return 1;
+	}
+	c->reports++;
+	return 0;
+}
 
 static inline void hput(struct conv *c, const char *s, size_t n)
 {
