@@ -1587,6 +1587,108 @@ static void test_sanitized(void)
 	buf_fini(&html);
 }
 
+/* One conversion of in: the block text, the sanitized HTML with the links and images reported,
+ * and the inline text, one after the other in out. */
+static void void_outputs(const char *in, struct buf *out)
+{
+	struct buf text = BUF_INIT, html = BUF_INIT;
+	struct seen w = {""};
+	struct html_extra x = {"http://ex.org/", &html, seen_link, seen_image, &w};
+
+	CHECK(html_convert(in, strlen(in), HTML_BLOCKS, &text, &x) == 0, "html_convert(%s)",
+	      show(in));
+	buf_printf(out, "%s\n--\n%s\n--\n%s\n--\n", buf_cstr(&text), buf_cstr(&html), w.text);
+	buf_reset(&text);
+	CHECK(html_to_text(in, strlen(in), HTML_INLINE, &text) == 0, "html_to_text(%s)", show(in));
+	buf_puts(out, buf_cstr(&text));
+	buf_fini(&text);
+	buf_fini(&html);
+}
+
+/* The outputs of in with br and img held out of what libxml2 parses where body seems open
+ * (html_hold_voids 1) and wherever (2: html_sax_void() alone judges), the same as with them
+ * written for it (0) and with nothing held (html_hold_max 0). */
+static void void_case(const char *in)
+{
+	struct buf held = BUF_INIT, all = BUF_INIT, written = BUF_INIT, none = BUF_INIT;
+
+	void_outputs(in, &held);
+	html_hold_voids = 2;
+	void_outputs(in, &all);
+	html_hold_voids = 0;
+	void_outputs(in, &written);
+	html_hold_max = 0;
+	void_outputs(in, &none);
+	html_hold_max = HOLD_MAX;
+	html_hold_voids = 1;
+	CHECK_STR(buf_cstr(&held), buf_cstr(&written), "outputs of %s, br and img held", show(in));
+	CHECK_STR(buf_cstr(&all), buf_cstr(&written), "outputs of %s, br and img held wherever",
+		  show(in));
+	CHECK_STR(buf_cstr(&written), buf_cstr(&none), "outputs of %s, nothing held", show(in));
+	buf_fini(&held);
+	buf_fini(&all);
+	buf_fini(&written);
+	buf_fini(&none);
+}
+
+/*
+ * br and img, which libxml2 would start and end at once, held out of what it parses where it
+ * would do nothing else (html_markup.c, void_hold) and delivered in their place, or written for
+ * it where it would not (a conversion again): generated fragments of a context (the start,
+ * inside head, title, table, select, p, li, pre, a, after text, after </html>, </head>,
+ * </title>, meta, frameset, after a link and an image reported), one or two voids (any case, self-closed, with and without
+ * attributes, a stray </br>) with text or a tag between, and what follows (text, a tag that
+ * closes the context, a literal '<', a reference, a comment, the end, one byte, '<' at the end:
+ * the pull parser); then voids at the depth where libxml2 becomes too deep, before text, the
+ * end and a start tag.
+ */
+static void test_held_voids(void)
+{
+	static const char *const ctx[] = {
+	    "", "x", " ", "<p>a", "<p>", "<p>a</p>", "<b>x</b> ", "<head>", "<head><title>t</title>",
+	    "<title>t", "<title>t</title>", "<html>", "<html><head>", "<html><body>",
+	    "<head></head>", "<body></body>", "<p>x</p></html>", "<p>x</p></body></html>y",
+	    "<table>", "<table><tr><td>x", "<table><tr>", "<select><option>o", "<select>",
+	    "<ul><li>a", "<li>", "<pre>a\n", "<a href=/x>l", "<meta>", "<p>x</p><link>",
+	    "<frameset>", "<noframes>", "<textarea>", "<p>a<script>x</script>", "<img>",
+	    "<HTML><BODY>a", "<p>x</p><HEAD>", "<div>x</div>\n", "&amp;", "<q>a<i>b</i>",
+	    "<a href=/l>l</a><img src=i.png></html>z</p>"};
+	static const char *const voids[] = {
+	    "<br>", "<BR>", "<br/>", "<br />", "<Br clear=all>", "<img src=x.png>",
+	    "<IMG SRC='a.png' alt=A title=t/>", "<img>", "<img src=\"x.png\" alt=\"a&amp;b\">",
+	    "<img src=x.png title=a TITLE=b>", "</br>", "<br><br>", "<br>\n<img src=y.png>",
+	    "<img src=a.png>b<br/>", "<br>x<br>", "<br>&amp;<br>", "<br></x><br>", "<brx>",
+	    "<imgs>", "<br", "<img src=\"a.png"};
+	static const char *const tail[] = {
+	    "", "b", "\n", " \n", " b", "<p>c", "</p>d", "<", " < x", "&amp;", "\n<b>z</b>",
+	    "</head><p>x", "<li>y", "<td>z", "&#0;", "<!-- c -->b", "</html>x", "<body>b",
+	    "<html>h", "<head>", "<title>u</title>", "</td>z", "</select>s", "x<", "\f",
+	    "<li>y<", "<p>c<", "<td>z<", "<b>y</b><", "</p>d<"};
+	struct buf in = BUF_INIT;
+	size_t a, b, c, d;
+
+	for (a = 0; a < sizeof ctx / sizeof *ctx; a++)
+		for (b = 0; b < sizeof voids / sizeof *voids; b++)
+			for (c = 0; c < sizeof tail / sizeof *tail; c++) {
+				buf_reset(&in);
+				buf_printf(&in, "%s%s%s", ctx[a], voids[b], tail[c]);
+				void_case(buf_cstr(&in));
+			}
+	/* a void where libxml2's stack reaches DEPTH_MAX (256) and just past it */
+	for (d = 250; d < 258; d++) {
+		buf_reset(&in);
+		for (a = 0; a < d; a++)
+			buf_puts(&in, "<div>");
+		buf_puts(&in, "a<br>b<img src=x.png>c");
+		void_case(buf_cstr(&in));
+		buf_puts(&in, "<p>d</p><br>");
+		void_case(buf_cstr(&in));
+		buf_puts(&in, "<br><b>e</b>");
+		void_case(buf_cstr(&in));
+	}
+	buf_fini(&in);
+}
+
 int main(void)
 {
 	test_sanitized();
@@ -1610,6 +1712,7 @@ int main(void)
 	test_attribute_lookup();
 	test_held_blanks();
 	test_name_bytes();
+	test_held_voids();
 	/* the same with nothing held: libxml2 parses every blank, text and attribute */
 	html_hold_max = 0;
 	test_held_blanks();

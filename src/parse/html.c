@@ -16,6 +16,7 @@
 #include "html_scan.h"
 
 size_t html_hold_max = HOLD_MAX;
+int html_hold_voids = 1;
 
 /* The most html_convert() reserves for its runs' table before it needs it (bytes). */
 #define RUNS_RESERVE_MAX (256 * 1024)
@@ -58,11 +59,64 @@ static int utf8_clean(const char **s, size_t len, struct buf *tmp)
 	return err;
 }
 
+/* Converts markup (html[0..len), with a '<') into c: html_markup_normalize() then libxml2, or
+ * the flat conversion for input too long for it; voids: br and img may be held. */
+static int convert_markup(struct conv *c, const char *html, size_t len, int voids)
+{
+	struct buf tmp = BUF_INIT;
+	struct norm t = {.out = &tmp}; /* the rest zero: empty buffers, nothing held */
+	const struct html_extra *x = c->x;
+	int err;
+
+	if (html_scan_utf8((const unsigned char *)html, len) == len)
+		t.clean = html;
+	/* text held out of libxml2's sight: where we know what its HTML parser does */
+	t.hold = LIBXML_VERSION < 21100 && len < html_hold_max;
+	t.hold_voids = t.hold && voids ? (unsigned char)html_hold_voids : 0;
+	t.void_ok = t.hold_voids >> 1;
+	err = buf_reserve(&tmp, len);
+	if (!err && !t.clean)
+		err = buf_reserve(&t.text, len);
+	/* the runs' offsets and lengths: room for a run every 32 bytes (feeds have about
+	 * one every 60), at most 256K at once */
+	if (!err)
+		err = buf_reserve(&t.runs, len < RUNS_RESERVE_MAX * 2 ? len / 2 : RUNS_RESERVE_MAX);
+	/* as much for the text held out of libxml2's sight (html_blank) */
+	if (!err && t.hold)
+		err = buf_reserve(&t.blanks,
+				  len < RUNS_RESERVE_MAX * 2 ? len / 2 : RUNS_RESERVE_MAX);
+	if (!err)
+		err = html_markup_normalize(html, len, &t, x && x->html);
+	c->runs_text = t.clean ? t.clean : t.text.data;
+	c->runs = (const size_t *)(void *)t.runs.data;
+	c->n_runs = t.n_runs;
+	c->blanks = (const struct html_blank *)(void *)t.blanks.data;
+	c->n_blanks = t.n_blanks;
+	c->n_voids = t.n_voids;
+	c->held_in = html;
+	/* hold mode: the attributes are all in these tables (NULL tags: none at all) */
+	c->tags = t.hold ? (const struct html_tag_atts *)(void *)t.tags.data : NULL;
+	c->n_tags = t.n_tags;
+	c->att_tab = (const struct html_att *)(void *)t.atts.data;
+	c->att_names = t.names.data;
+	if (!err && tmp.len > INT_MAX)
+		html_flat_convert(c, tmp.data, tmp.len);
+	else if (!err && tmp.len)
+		err = html_sax_convert(c, tmp.data, tmp.len);
+	buf_fini(&tmp);
+	buf_fini(&t.text);
+	buf_fini(&t.runs);
+	buf_fini(&t.blanks);
+	buf_fini(&t.tags);
+	buf_fini(&t.atts);
+	buf_fini(&t.names);
+	return err;
+}
+
 int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *out,
 		 const struct html_extra *x)
 {
 	struct buf tmp = BUF_INIT;
-	struct norm t = {.out = &tmp}; /* the rest zero: empty buffers, nothing held */
 	struct conv c;
 	int err;
 
@@ -84,49 +138,30 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		if (!err)
 			html_flat_text(&c, html, tmp.data ? tmp.len : len);
 	} else {
-		if (html_scan_utf8((const unsigned char *)html, len) == len)
-			t.clean = html;
-		/* text held out of libxml2's sight: where we know what its HTML parser does */
-		t.hold = LIBXML_VERSION < 21100 && len < html_hold_max;
-		err = buf_reserve(&tmp, len);
-		if (!err && !t.clean)
-			err = buf_reserve(&t.text, len);
-		/* the runs' offsets and lengths: room for a run every 32 bytes (feeds have about
-		 * one every 60), at most 256K at once */
-		if (!err)
-			err = buf_reserve(&t.runs,
-					  len < RUNS_RESERVE_MAX * 2 ? len / 2 : RUNS_RESERVE_MAX);
-		/* as much for the text held out of libxml2's sight (html_blank) */
-		if (!err && t.hold)
-			err = buf_reserve(&t.blanks,
-					  len < RUNS_RESERVE_MAX * 2 ? len / 2 : RUNS_RESERVE_MAX);
-		if (!err)
-			err = html_markup_normalize(html, len, &t, x && x->html);
-		c.runs_text = t.clean ? t.clean : t.text.data;
-		c.runs = (const size_t *)(void *)t.runs.data;
-		c.n_runs = t.n_runs;
-		c.blanks = (const struct html_blank *)(void *)t.blanks.data;
-		c.n_blanks = t.n_blanks;
-		c.held_in = html;
-		/* hold mode: the attributes are all in these tables (NULL tags: none at all) */
-		c.tags = t.hold ? (const struct html_tag_atts *)(void *)t.tags.data : NULL;
-		c.n_tags = t.n_tags;
-		c.att_tab = (const struct html_att *)(void *)t.atts.data;
-		c.att_names = t.names.data;
-		if (!err && tmp.len > INT_MAX)
-			html_flat_convert(&c, tmp.data, tmp.len);
-		else if (!err && tmp.len)
-			err = html_sax_convert(&c, tmp.data, tmp.len);
+		err = convert_markup(&c, html, len, 1);
+		if (err == -EAGAIN) {
+			/* a held br or img was not where libxml2 only starts and ends it: again,
+			 * without holding them; what was reported so far (its events were the same)
+			 * is not reported twice, and its error stays */
+			size_t reports = c.reports;
+			int err0 = c.err;
+
+			html_layout_truncate(&c, c.start);
+			if (x && x->html)
+				x->html->len = c.hstart;
+			free(c.a_href);
+			buf_fini(&c.atts);
+			html_layout_init(&c, out, mode);
+			c.x = x;
+			c.hstart = x && x->html ? x->html->len : 0;
+			c.reports_skip = reports;
+			c.err = err0;
+			err = convert_markup(&c, html, len, 0);
+		}
 	}
 	html_layout_boundary(&c);
 	buf_fini(&tmp);
 	buf_fini(&c.atts);
-	buf_fini(&t.text);
-	buf_fini(&t.runs);
-	buf_fini(&t.blanks);
-	buf_fini(&t.tags);
-	buf_fini(&t.atts);
-	buf_fini(&t.names);
 	free(c.a_href);
 	if (!err)
 		err = c.err;

@@ -106,6 +106,16 @@ void html_flat_expand(struct conv *c, const char *text, size_t n)
 /* libxml2 hands text over in events of at most this many bytes (HTML_PARSER_BIG_BUFFER_SIZE) */
 #define EVENT_TEXT_MAX 1000
 
+/* A held br or img without libxml2, as html_flat_convert() takes "<br/>"; for "<br>" it does not
+ * close it, which is the same: a block's boundary twice is one, an inline element none. */
+static void flat_void(struct conv *c, const struct html_blank *b)
+{
+	enum tag_kind kind = html_layout_kind(b->run & VOID_IMG ? "img" : "br");
+
+	html_layout_open(c, kind);
+	html_layout_close(c, kind);
+}
+
 void html_flat_blanks(struct conv *c, size_t at)
 {
 	const struct html_blank *b;
@@ -113,6 +123,16 @@ void html_flat_blanks(struct conv *c, size_t at)
 
 	for (; c->blank_next < c->n_blanks && c->blanks[c->blank_next].at < at; c->blank_next++) {
 		b = &c->blanks[c->blank_next];
+		if (b->off == HELD_VOID) {
+			if (c->ctxt) {
+				html_sax_void(c, b);
+				if (c->too_deep)
+					break;
+			} else {
+				flat_void(c, b);
+			}
+			continue;
+		}
 		for (i = 0; i < b->n; i += k) {
 			k = b->n - i < EVENT_TEXT_MAX ? b->n - i : EVENT_TEXT_MAX;
 			html_flat_expand(c, c->held_in + b->off + i, k);
@@ -138,6 +158,9 @@ void html_flat_convert(struct conv *c, const char *s, size_t n)
 
 	while (i < n) {
 		lt = memchr(s + i, '<', n - i);
+		/* a held br or img may come right before text */
+		if (c->n_voids && lt != s + i)
+			html_flat_blanks(c, i + 1);
 		if (!lt) {
 			html_flat_expand(c, s + i, n - i);
 			break;
@@ -145,6 +168,10 @@ void html_flat_convert(struct conv *c, const char *s, size_t n)
 		html_flat_expand(c, s + i, (size_t)(lt - s) - i);
 		i = (size_t)(lt - s);
 		html_flat_blanks(c, i + 1);
+		if (c->n_voids && n - i >= 7 && memcmp(s + i, "<!---->", 7) == 0) {
+			i += 7; /* html_markup.c's void_fence() or void_split() */
+			continue;
+		}
 		j = i + 1;
 		end = j < n && s[j] == '/';
 		j += end;

@@ -55,7 +55,7 @@ struct conv {
 	unsigned char space;   /* collapsed whitespace is pending */
 	unsigned char cell;    /* a cell separator is pending */
 	unsigned char started; /* libxml2 began the document (else it ran out of memory) */
-	unsigned char too_deep;
+	unsigned char too_deep; /* 1: too deep for libxml2; 2: again without held br, img */
 	htmlParserCtxtPtr ctxt;
 	int err;
 	/* the sanitized HTML, links and images (NULL x: text only) */
@@ -82,7 +82,23 @@ struct conv {
 	const char *att_names;
 	struct buf atts; /* attribute values put back, for on_start */
 	struct kind_slot *kinds; /* KIND_CACHE of them, the parser context's */
+	size_t n_voids; /* br and img held (HELD_VOID) */
+	/* links and images reported (on_link, on_image), and how many not to report again: a
+	 * conversion again without held br and img reports the same ones first */
+	size_t reports, reports_skip;
+	const xmlChar *pushed; /* the element whose start event is delivering held ones */
 };
+
+/* Whether a link or image is not to be reported (reported by a conversion before). */
+static inline int report_skip(struct conv *c)
+{
+	if (c->reports_skip) {
+		c->reports_skip--;
+		return 1;
+	}
+	c->reports++;
+	return 0;
+}
 
 static inline void hput(struct conv *c, const char *s, size_t n)
 {
@@ -110,6 +126,14 @@ struct html_blank {
 	uint32_t off, n, run;
 };
 
+/* A br or img held out of what libxml2 parses, delivered in its place (html_sax_void): a
+ * html_blank with off HELD_VOID, n the index of its attributes' html_tag_atts (NO_RUN: none)
+ * and run VOID_IMG or VOID_BR. Their html_tag_atts entries have VOID_TAG set in n (on_start()
+ * never takes those). */
+#define HELD_VOID UINT32_MAX
+enum { VOID_IMG = 1, VOID_BR = 2 };
+#define VOID_TAG (1U << 31)
+
 /* The attributes of a start tag held out of what libxml2 parses (copy_attrs): n of them from
  * html_att first, for the start event libxml2 makes with its input at offset at (just past the
  * tag's name). An attribute: its lowercase name (offset of a NUL-terminated copy) and its
@@ -124,6 +148,9 @@ struct html_att {
 /* Inputs shorter than this have their text and attributes held (tests lower it to see the
  * other side); HOLD_MAX. */
 extern size_t html_hold_max;
+/* Whether br and img are held too: 0 no, 1 where body seems open (html_markup.c, void_ok), 2
+ * wherever (tests: html_sax_void() alone judges); 1. */
+extern int html_hold_voids;
 
 /* html_markup_normalize()'s output: what libxml2 parses, and the text runs it does not need
  * to see. */
@@ -145,6 +172,11 @@ struct norm {
 	unsigned char hold;  /* text may be held at all (the libxml2 whose parser we know) */
 	struct buf tags, atts, names; /* html_tag_atts, html_att, the names */
 	size_t n_tags;
+	/* br and img held (html_blank HELD_VOID; html_hold_voids) where void_ok (never without
+	 * hold_voids), how many, where the last was */
+	unsigned char hold_voids, void_ok;
+	unsigned char void_text; /* text is written right before the last held one */
+	size_t n_voids, void_at;
 };
 
 /* Plane 15 and 16 private use characters stand for text runs in what libxml2 parses. */
@@ -237,7 +269,11 @@ void html_out_text(struct conv *c, const char *s, size_t n);
  * SIZE_MAX), as libxml2 would have delivered it (in events of at most 1000 bytes) */
 void html_flat_blanks(struct conv *c, size_t at);
 
-/* html_sax.c: libxml2's HTML parser over normalized markup; -ENOMEM, else 0 */
+/* html_sax.c: libxml2's HTML parser over normalized markup; -ENOMEM, -EAGAIN when a held br or
+ * img was not where libxml2 would only have started and ended it (convert again without
+ * holding them), else 0 */
 int html_sax_convert(struct conv *c, const char *s, size_t n);
+/* html_sax.c: the start and end events of a held br or img, or the parse stopped (too_deep) */
+void html_sax_void(struct conv *c, const struct html_blank *b);
 
 #endif

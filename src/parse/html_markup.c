@@ -150,6 +150,7 @@ static int run_add(struct norm *t, const char *s, size_t len, size_t *k);
 static int att_hold(struct norm *t, const char *name, size_t nlen, const char *v, size_t vlen);
 
 static size_t mark_put(char *d, size_t k);
+static int void_split(struct norm *t);
 
 /* Writes the text held back, if any, into what libxml2 parses: its blanks and its run's
  * marker. */
@@ -161,6 +162,8 @@ static int held_write(struct norm *t)
 	if (!t->held_any)
 		return 0;
 	t->held_any = 0;
+	if ((err = void_split(t)) < 0)
+		return err;
 	if (t->held.n)
 		err = buf_append(t->out, t->in + t->held.off, t->held.n);
 	if (!err && t->held.run != NO_RUN)
@@ -364,6 +367,9 @@ static int put_text(struct norm *t, const char *s, size_t len)
 	/* libxml2's blanks: no form feed */
 	for (i = 0; i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'); i++)
 		;
+	/* text that is not blank: libxml2 opens body for it if none is (htmlCheckParagraph) */
+	if (i < len)
+		t->void_ok = t->hold_voids;
 	/* blanks after what libxml2 skips at the start (it skips blanks there), text right after
 	 * the start tag of an element that holds it, not after other held text (one event, not
 	 * two): held back until it is known whether a tag follows */
@@ -377,7 +383,7 @@ static int put_text(struct norm *t, const char *s, size_t len)
 		t->after = 0;
 		return 0;
 	}
-	if ((err = held_write(t)) < 0)
+	if ((err = held_write(t)) < 0 || (err = void_split(t)) < 0)
 		return err;
 	if (i < len) {
 		t->seen = 1;
@@ -427,7 +433,7 @@ static int set_aside(struct norm *t, const char *s, size_t len)
 
 /* The attributes of the start tag named s[j..k) ending at gt: written for libxml2 to parse, or
  * held (t->hold) in a table entry of the tag, which libxml2 is not shown (none: no entry). */
-static int tag_attrs(const char *s, size_t j, size_t k, size_t gt, struct norm *t)
+static inline int tag_attrs(const char *s, size_t j, size_t k, size_t gt, struct norm *t)
 {
 	struct html_tag_atts tag = {(uint32_t)t->out->len,
 				    (uint32_t)(t->atts.len / sizeof(struct html_att)), 0};
@@ -468,6 +474,106 @@ static int tag_write(struct buf *out, int end, const char *name, size_t len, int
 }
 
 /*
+ * br and img, which libxml2 2.9 (HTMLparser.c) would start and end at once and forget, are held
+ * out of what it parses (a html_blank HELD_VOID at their offset, their attributes as a start
+ * tag's) and html_sax_void() delivers both events where it would have. Its parse of such a tag
+ * (htmlParseStartTag, then the empty-element path of htmlParseTryOrFinish) changes nothing when:
+ * - htmlAutoClose() closes nothing: of htmlStartClose, br and img close only head;
+ * - htmlCheckImplied() pushes nothing: some element is open (nameNr > 0) and body was pushed
+ *   once (ctxt->html >= 10) or head or body is open (else it pushes html, body);
+ * - it is no html, head or body (discarded or counted in ctxt->depth); meta (htmlCheckMeta)
+ *   and the head elements are not held;
+ * - it is pushed, reported and popped at once: br and img are empty (info->empty), whether
+ *   self-closed or not, and their '>' is always written here; so the state (instate CONTENT,
+ *   name, nameTab, html) after it is the one before; the pull parser's currentNode and depth
+ *   (htmlParseContentInternal) are refreshed by it, but stale ones make no other event;
+ * - ctxt->name is never script or style (raw text): those are never written here.
+ * Which element is open (head, select, table, p, li) only matters through the first two; the
+ * tokenizer does not know it, so void_ok only guesses (after a start tag or text but html,
+ * head, title, body is open), and html_sax_void() checks the state libxml2 had there, asking
+ * for the conversion again without holding when it was not so. An event at its offset comes
+ * only before it, except a literal '<' (reported before libxml2 steps over it), the last byte
+ * (the avail == 1 path) and text right after text (one event): void_fence() and void_split()
+ * put an empty comment (no event, no state) in front of those.
+ */
+static unsigned void_kind(const char *name, size_t len)
+{
+	if (len == 2 && (name[0] | 0x20) == 'b' && (name[1] | 0x20) == 'r')
+		return VOID_BR;
+	if (len == 3 && (name[0] | 0x20) == 'i' && (name[1] | 0x20) == 'm' &&
+	    (name[2] | 0x20) == 'g')
+		return VOID_IMG;
+	return 0;
+}
+
+/* Whether a tag of name[0..len) (any case) may leave head open or nothing open: html, head,
+ * title (the start tags of meta, link, base, frame, frameset and noframes may too, but are rare
+ * enough in feeds for html_sax_void() to catch alone). A name byte | 0x20 is a lowercase letter
+ * only if it is that letter in either case, so one compare per name. */
+static int void_head(const char *name, size_t len)
+{
+	uint32_t w;
+
+	memcpy(&w, name, 4);
+	w |= 0x20202020u;
+	if (len == 4)
+		return !memcmp(&w, "html", 4) || !memcmp(&w, "head", 4);
+	return !memcmp(&w, "titl", 4) && (name[4] | 0x20) == 'e';
+}
+
+/* Holds the br or img whose name is s[j..k) and tag ends at gt (kind: void_kind()). */
+static int void_hold(struct norm *t, const char *s, size_t j, size_t k, size_t gt, int keep_attrs,
+		     unsigned kind)
+{
+	struct html_blank b = {(uint32_t)t->out->len, HELD_VOID, NO_RUN, kind};
+	size_t n_tags = t->n_tags;
+	int err = 0;
+
+	if (keep_attrs && gt > k && (err = tag_attrs(s, j, k, gt, t)) == 0 && t->n_tags > n_tags) {
+		b.n = (uint32_t)n_tags;
+		((struct html_tag_atts *)(void *)t->tags.data)[n_tags].n |= VOID_TAG;
+	}
+	if (!err && (err = buf_append(&t->blanks, &b, sizeof b)) == 0) {
+		t->n_blanks++;
+		t->n_voids++;
+		t->void_at = b.at;
+		/* what is written ends with a tag's '>', else with text (no run is written as
+		 * it is while there are markers left) */
+		t->void_text = b.at && t->out->data[b.at - 1] != '>';
+	}
+	return err;
+}
+
+/* Text to be written where a held br or img is, right after text: libxml2 would make one text
+ * event of both, none past the br or img before its text. An empty comment parts them. */
+static int void_split(struct norm *t)
+{
+	if (!t->void_text || t->out->len != t->void_at)
+		return 0;
+	t->void_text = 0;
+	return buf_append(t->out, "<!---->", 7);
+}
+
+/* An empty comment where the last held br or img is when nothing or one byte follows it, or a
+ * literal '<' is to: libxml2 steps over it with no event, so that the next event past it is
+ * one of what follows (see above). */
+static int void_fence(struct norm *t)
+{
+	static const char fence[] = "<!---->";
+	size_t tail;
+	int err;
+
+	if (!t->n_voids || t->out->len - t->void_at >= 2)
+		return 0;
+	tail = t->out->len - t->void_at;
+	if ((err = buf_append(t->out, fence, sizeof fence - 1)) < 0 || !tail)
+		return err;
+	memmove(t->out->data + t->void_at + sizeof fence - 1, t->out->data + t->void_at, tail);
+	memcpy(t->out->data + t->void_at, fence, sizeof fence - 1);
+	return 0;
+}
+
+/*
  * Copies an HTML fragment to out as libxml2 gets it: every tag reduced to "<name>", "<name/>" or
  * "</name>", comments, doctypes, processing instructions, scripts and styles left out, text
  * cleaned to UTF-8; what libxml2 takes for text stays as it is. It tokenizes as libxml2 does,
@@ -481,6 +587,7 @@ int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attr
 	size_t i = 0, j, k, gt, stray = 0;
 	const char *lt, *raw;
 	int err = 0, end, selfclose;
+	unsigned v;
 
 	t->in = s;
 
@@ -524,7 +631,7 @@ int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attr
 		if (j >= n || !is_alpha((unsigned char)s[j])) {
 			/* not a tag: libxml2 reads on as text ("a < b", "<!x>"), but drops the
 			 * "</" of "</ p>" */
-			if (!err && !end && !(err = held_write(t))) {
+			if (!err && !end && !(err = held_write(t)) && !(err = void_fence(t))) {
 				t->seen = 1;
 				t->after = 0;
 				err = buf_putc(out, '<');
@@ -559,6 +666,18 @@ int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attr
 		if (!err)
 			err = held_list(t);
 		t->after = !end && !selfclose && holds_text(s + j, k - j);
+		if (!end && k - j - 2 < 2 && t->void_ok && (v = void_kind(s + j, k - j)) != 0 &&
+		    t->n_runs < MARKS_MAX) {
+			if (!err)
+				err = void_hold(t, s, j, k, gt, keep_attrs, v);
+			continue;
+		}
+		/* libxml2 opens body for a start tag if none is (htmlCheckImplied) */
+		if (!end)
+			t->void_ok = t->hold_voids;
+		if (k - j - 4 < 2 && ((s[j] | 0x20) == 'h' || (s[j] | 0x20) == 't') &&
+		    void_head(s + j, k - j))
+			t->void_ok = t->hold_voids >> 1;
 		if (!err && keep_attrs && !end && gt > k) {
 			err = tag_write(out, 0, s + j, k - j, -1);
 			if (!err)
@@ -570,5 +689,7 @@ int html_markup_normalize(const char *s, size_t n, struct norm *t, int keep_attr
 		}
 	}
 	/* blanks at the end: libxml2 delivers them before it closes what is open */
-	return err ? err : held_write(t);
+	if (!err)
+		err = held_write(t);
+	return err ? err : void_fence(t);
 }

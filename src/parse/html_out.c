@@ -26,7 +26,8 @@ static int html_img(struct conv *c, const xmlChar **atts)
 
 	if (!u)
 		return 0;
-	if (c->x->on_image && c->x->on_image(c->x->ud, u, alt ? alt : "") && !c->err)
+	if (c->x->on_image && !report_skip(c) && c->x->on_image(c->x->ud, u, alt ? alt : "") &&
+	    !c->err)
 		c->err = -ENOMEM;
 	free(u);
 	return 1;
@@ -122,7 +123,7 @@ static void link_done(struct conv *c)
 		text++;
 		n--;
 	}
-	if (c->a_href && c->x->on_link) {
+	if (c->a_href && c->x->on_link && !report_skip(c)) {
 		if (!inline_as_is((const unsigned char *)text, n)) {
 			if (plain_to_text(all, c->out->len - from, HTML_INLINE, &t) < 0)
 				c->err = c->err ? c->err : -ENOMEM;

@@ -71,7 +71,7 @@ static inline const struct kind_slot *slot_of(struct conv *c, const xmlChar *nam
 
 /* Delivers the text held out of the input (html_blank) that libxml2 has read past: an event
  * of the tag after it comes once libxml2 is beyond the tag's '<'. */
-static inline void blanks_due(struct conv *c)
+static inline int blanks_due(struct conv *c)
 {
 	const xmlParserInput *in;
 	size_t at;
@@ -80,9 +80,12 @@ static inline void blanks_due(struct conv *c)
 		in = c->ctxt->input;
 		at = (size_t)in->consumed + (size_t)(in->cur - in->base);
 		/* html_flat_blanks()'s first test here: most events have nothing due */
-		if (c->blanks[c->blank_next].at < at)
+		if (c->blanks[c->blank_next].at < at) {
 			html_flat_blanks(c, at);
+			return c->too_deep; /* a held br or img stopped the parse */
+		}
 	}
+	return 0;
 }
 
 static void on_start_document(void *ctx)
@@ -180,34 +183,18 @@ static const xmlChar **real_atts(struct conv *c, const xmlChar **atts, const xml
 	return out;
 }
 
-/*
- * The attributes html_markup_normalize() held for the start tag whose event this is (in out,
- * room pointers, or in a new array in *mine), or NULL: the event of a tag that has some comes
- * with libxml2's input just past the tag's name (libxml2 starts the html, head and body it
- * implies there too, and none of those has any). Their values are decoded into c->atts, sized
- * once as in real_atts().
- */
-static const xmlChar **held_atts(struct conv *c, const struct kind_slot *k, const xmlChar **out,
-				 size_t room, const xmlChar ***mine)
+/* The attributes held in tag (in out, room pointers, or in a new array in *mine), or NULL.
+ * Their values are decoded into c->atts, sized once as in real_atts(). */
+static const xmlChar **tag_atts(struct conv *c, const struct html_tag_atts *tag,
+				const xmlChar **out, size_t room, const xmlChar ***mine)
 {
-	const xmlParserInput *in = c->ctxt->input;
-	size_t at = (size_t)in->consumed + (size_t)(in->cur - in->base), i, need = 0, run;
-	const struct html_tag_atts *tag;
-	const struct html_att *a;
+	const struct html_att *a = c->att_tab + tag->first;
+	size_t i, need = 0, run, n = tag->n & ~VOID_TAG;
 
-	*mine = NULL;
-	while (c->tag_next < c->n_tags && c->tags[c->tag_next].at < at)
-		c->tag_next++;
-	if (c->tag_next >= c->n_tags || c->tags[c->tag_next].at != at ||
-	    (k->len == 4 && (!memcmp(k->name, "html", 4) || !memcmp(k->name, "head", 4) ||
-			     !memcmp(k->name, "body", 4))))
-		return NULL;
-	tag = &c->tags[c->tag_next++];
-	a = c->att_tab + tag->first;
-	for (i = 0; i < tag->n; i++)
+	for (i = 0; i < n; i++)
 		if (a[i].run != NO_RUN && a[i].run < c->n_runs)
 			need += c->runs[2 * a[i].run + 1] + 1;
-	if (2 * tag->n + 1 > room && !(out = *mine = calloc(2 * tag->n + 1, sizeof *out))) {
+	if (2 * n + 1 > room && !(out = *mine = calloc(2 * n + 1, sizeof *out))) {
 		c->err = -ENOMEM;
 		return NULL;
 	}
@@ -216,7 +203,7 @@ static const xmlChar **held_atts(struct conv *c, const struct kind_slot *k, cons
 		c->err = -ENOMEM;
 		return NULL;
 	}
-	for (i = 0; i < tag->n; i++) {
+	for (i = 0; i < n; i++) {
 		out[2 * i] = (const xmlChar *)c->att_names + a[i].name;
 		out[2 * i + 1] = (const xmlChar *)"";
 		run = a[i].run;
@@ -228,8 +215,32 @@ static const xmlChar **held_atts(struct conv *c, const struct kind_slot *k, cons
 		    buf_putc(&c->atts, '\0') < 0)
 			c->err = -ENOMEM;
 	}
-	out[2 * tag->n] = NULL;
+	out[2 * n] = NULL;
 	return out;
+}
+
+/*
+ * The attributes html_markup_normalize() held for the start tag whose event this is (as
+ * tag_atts()), or NULL: the event of a tag that has some comes with libxml2's input just past
+ * the tag's name (libxml2 starts the html, head and body it implies there too, and none of those
+ * has any). A held br's or img's are not for it: their offset is where the tag would begin, where
+ * the paragraph libxml2 implies for text before it starts.
+ */
+static const xmlChar **held_atts(struct conv *c, const struct kind_slot *k, const xmlChar **out,
+				 size_t room, const xmlChar ***mine)
+{
+	const xmlParserInput *in = c->ctxt->input;
+	size_t at = (size_t)in->consumed + (size_t)(in->cur - in->base);
+
+	*mine = NULL;
+	while (c->tag_next < c->n_tags && c->tags[c->tag_next].at < at)
+		c->tag_next++;
+	if (c->tag_next >= c->n_tags || c->tags[c->tag_next].at != at ||
+	    (c->tags[c->tag_next].n & VOID_TAG) ||
+	    (k->len == 4 && (!memcmp(k->name, "html", 4) || !memcmp(k->name, "head", 4) ||
+			     !memcmp(k->name, "body", 4))))
+		return NULL;
+	return tag_atts(c, &c->tags[c->tag_next++], out, room, mine);
 }
 
 static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
@@ -237,6 +248,7 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 	struct conv *c = ctx;
 	const xmlChar *stack[ATTS_STACK], **mine;
 	const struct kind_slot *k;
+	int stop;
 
 	if (c->too_deep)
 		return;
@@ -245,7 +257,11 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 		xmlStopParser(c->ctxt);
 		return;
 	}
-	blanks_due(c);
+	c->pushed = name;
+	stop = blanks_due(c);
+	c->pushed = NULL;
+	if (stop)
+		return;
 	k = slot_of(c, name);
 	html_layout_open(c, (enum tag_kind)k->kind);
 	if (c->x && c->x->html) {
@@ -257,15 +273,72 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 	}
 }
 
+/* Whether libxml2's name is s (its names are interned, but those it implies are not). */
+static int name_is(const xmlChar *name, const char *s)
+{
+	return strcmp((const char *)name, s) == 0;
+}
+
+/*
+ * A held br or img (html_markup.c, void_hold), due at the event being made: its start and end
+ * events if libxml2 would have made just those at its offset, with the state it had there
+ * (html_markup.c says when). That state is libxml2's now, but for the element just pushed when
+ * the event is its start (c->pushed): libxml2 reports every push and pop, the ends before their
+ * pop and the starts after their push, so nothing else changed since. Otherwise the parse stops
+ * for a conversion without held ones (too_deep 2).
+ */
+void html_sax_void(struct conv *c, const struct html_blank *b)
+{
+	const htmlParserCtxtPtr ctxt = c->ctxt;
+	const xmlChar *name = (const xmlChar *)(b->run & VOID_IMG ? "img" : "br");
+	const xmlChar *stack[ATTS_STACK], **atts = NULL, **mine = NULL;
+	const struct kind_slot *k;
+	int nr = ctxt->nameNr, i;
+
+	if (c->pushed) {
+		/* pushing these may have changed ctxt->html */
+		if (nr <= 0 || ctxt->nameTab[nr - 1] != c->pushed || name_is(c->pushed, "html") ||
+		    name_is(c->pushed, "head") || name_is(c->pushed, "body"))
+			goto again;
+		nr--;
+	}
+	/* htmlAutoClose(): br and img close head; htmlCheckImplied(): html, body */
+	if (nr <= 0 || name_is(ctxt->nameTab[nr - 1], "head"))
+		goto again;
+	for (i = 0; ctxt->html < 10 && i < nr; i++)
+		if (name_is(ctxt->nameTab[i], "body") || name_is(ctxt->nameTab[i], "head"))
+			break;
+	if (i == nr)
+		goto again;
+	if (nr + 1 > DEPTH_MAX) { /* as on_start() */
+		c->too_deep = 1;
+		xmlStopParser(ctxt);
+		return;
+	}
+	k = slot_of(c, name);
+	html_layout_open(c, (enum tag_kind)k->kind);
+	if (c->x && c->x->html) {
+		if (b->n != NO_RUN)
+			atts = tag_atts(c, &c->tags[b->n], stack, ATTS_STACK, &mine);
+		html_out_start(c, k, atts);
+		free(mine);
+		html_out_end(c, k);
+	}
+	html_layout_close(c, (enum tag_kind)k->kind);
+	return;
+again:
+	c->too_deep = 2;
+	xmlStopParser(ctxt);
+}
+
 static void on_end(void *ctx, const xmlChar *name)
 {
 	struct conv *c = ctx;
 
 	const struct kind_slot *k;
 
-	if (c->too_deep)
+	if (c->too_deep || blanks_due(c))
 		return;
-	blanks_due(c);
 	k = slot_of(c, name);
 	if (c->x && c->x->html)
 		html_out_end(c, k);
@@ -276,10 +349,8 @@ static void on_text(void *ctx, const xmlChar *s, int len)
 {
 	struct conv *c = ctx;
 
-	if (!c->too_deep && len > 0) {
-		blanks_due(c);
+	if (!c->too_deep && len > 0 && !blanks_due(c))
 		html_flat_expand(c, (const char *)s, (size_t)len);
-	}
 }
 
 /* Parse errors are expected (feed HTML is rarely valid) and worth nothing to us; taking them
@@ -399,6 +470,17 @@ static int push_parse(htmlParserCtxtPtr ctxt, const char *s, size_t n)
 }
 #endif
 
+/* Whether a held br or img is still to be delivered. */
+static int voids_left(const struct conv *c)
+{
+	size_t i;
+
+	for (i = c->blank_next; c->n_voids && i < c->n_blanks; i++)
+		if (c->blanks[i].off == HELD_VOID)
+			return 1;
+	return 0;
+}
+
 int html_sax_convert(struct conv *c, const char *s, size_t n)
 {
 	htmlParserCtxtPtr ctxt = ctxt_take();
@@ -409,13 +491,25 @@ int html_sax_convert(struct conv *c, const char *s, size_t n)
 	c->ctxt = ctxt;
 	c->kinds = ctxt->_private;
 	ctxt->userData = c;
-	if (!push_parse(ctxt, s, n))
+	if (!push_parse(ctxt, s, n)) {
+		/* the pull parser reports an autoclose before it steps over the tag's name, where a
+		 * held br or img before the tag is not yet due */
+		if (c->n_voids) {
+			c->ctxt = NULL;
+			ctxt_give(ctxt, 0);
+			return -EAGAIN;
+		}
 		htmlCtxtReadMemory(ctxt, s, (int)n, NULL, "UTF-8", PARSE_OPTIONS);
+	}
 	nomem = !c->started || ctxt->errNo == XML_ERR_NO_MEMORY;
 	c->ctxt = NULL;
 	ctxt_give(ctxt, nomem);
 	if (nomem)
 		return -ENOMEM;
+	/* a held br or img was not where libxml2 only starts and ends it, or none of its events
+	 * came past one */
+	if (c->too_deep == 2 || (!c->too_deep && voids_left(c)))
+		return -EAGAIN;
 	c->html_done = c->x && c->x->html && !c->too_deep;
 	/* text before a tag that made no event (an end tag closing nothing) at the end */
 	if (!c->too_deep)
@@ -431,7 +525,7 @@ int html_sax_convert(struct conv *c, const char *s, size_t n)
 		size_t n_blanks = c->n_blanks;
 		const char *held_in = c->held_in;
 		const struct html_tag_atts *tags = c->tags;
-		size_t n_tags = c->n_tags;
+		size_t n_tags = c->n_tags, n_voids = c->n_voids;
 		const struct html_att *att_tab = c->att_tab;
 		const char *att_names = c->att_names;
 
@@ -448,6 +542,7 @@ int html_sax_convert(struct conv *c, const char *s, size_t n)
 		c->held_in = held_in;
 		c->tags = tags;
 		c->n_tags = n_tags;
+		c->n_voids = n_voids;
 		c->att_tab = att_tab;
 		c->att_names = att_names;
 		html_flat_convert(c, s, n);
