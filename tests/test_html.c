@@ -13,9 +13,12 @@
 #include <libxml/HTMLparser.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 struct text_case {
 	const char *in;
@@ -781,6 +784,86 @@ static void test_clean_places(void)
 	buf_fini(&b);
 }
 
+/* One conversion of in[0..n) (markup: 0 text, 1 HTML, 2 plain text) with x into a fresh text. */
+static const char *convert_with(int path, const char *in, size_t n, const struct html_extra *x,
+				struct buf *b)
+{
+	int rc;
+
+	buf_reset(b);
+	rc = path == 2 ? plain_convert(in, n, HTML_BLOCKS, b, x)
+		       : html_convert(in, n, HTML_BLOCKS, b, x);
+	return rc == 0 ? buf_cstr(b) : "(error)";
+}
+
+/* struct html_extra's valid_utf8: the callers that vouch for their text (the feed parser) get
+ * the same output as a checked conversion for valid text; the ones that do not (x NULL or
+ * valid_utf8 0: web pages, plugins) still have stray bytes replaced and NULs dropped; and with
+ * the flag the check is skipped (the stray byte goes through as it is), or, in builds with
+ * FEEDSPOOL_CHECK_UTF8, the broken promise aborts. */
+static void test_valid_utf8(void)
+{
+	static const char *const good[] = {"caf\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x98\x80 x",
+					   "<p>caf\xc3\xa9</p><p>\xe2\x80\x94 &amp; b</p>",
+					   "a\n\ncaf\xc3\xa9 \xf4\x8f\xbf\xbf"};
+	static const char *const bad[] = {"a\xff" "b", "<b>a\xff" "b</b>", "a\xc3 b"};
+	static const char *const cleaned[] = {"a\xef\xbf\xbd" "b", "a\xef\xbf\xbd" "b",
+					      "a\xef\xbf\xbd b"};
+	const struct html_extra vouch = {.valid_utf8 = 1}, no = {.valid_utf8 = 0};
+	struct buf b = BUF_INIT, c = BUF_INIT;
+	char with_nul[] = "a\0b";
+
+	for (int path = 0; path < 3; path++) {
+		char want[256];
+
+		snprintf(want, sizeof want, "%s",
+			 convert_with(path, good[path], strlen(good[path]), NULL, &b));
+		CHECK(strcmp(convert_with(path, good[path], strlen(good[path]), &vouch, &c), want) ==
+			  0,
+		      "path %d: \"%s\" vouched gave \"%s\", checked \"%s\"", path, show(good[path]),
+		      show(buf_cstr(&c)), show(want));
+		CHECK(strcmp(convert_with(path, bad[path], strlen(bad[path]), NULL, &b),
+			     cleaned[path]) == 0,
+		      "path %d: \"%s\" without x gave \"%s\", want \"%s\"", path, show(bad[path]),
+		      show(buf_cstr(&b)), show(cleaned[path]));
+		CHECK(strcmp(convert_with(path, bad[path], strlen(bad[path]), &no, &b),
+			     cleaned[path]) == 0,
+		      "path %d: \"%s\" with valid_utf8 0 gave \"%s\", want \"%s\"", path,
+		      show(bad[path]), show(buf_cstr(&b)), show(cleaned[path]));
+		CHECK(strcmp(convert_with(path, with_nul, 3, &no, &b), "ab") == 0,
+		      "path %d: \"a\\0b\" with valid_utf8 0 gave \"%s\", want \"ab\"", path,
+		      show(buf_cstr(&b)));
+	}
+#ifndef FEEDSPOOL_CHECK_UTF8
+	/* the flag skips the check: the stray byte is not replaced (text and plain paths, where
+	 * nothing else looks at it) */
+	CHECK(strcmp(convert_with(0, bad[0], strlen(bad[0]), &vouch, &b), "a\xff" "b") == 0,
+	      "\"%s\" vouched gave \"%s\", want it untouched (no check)", show(bad[0]),
+	      show(buf_cstr(&b)));
+	CHECK(strcmp(convert_with(2, bad[0], strlen(bad[0]), &vouch, &b), "a\xff" "b") == 0,
+	      "plain \"%s\" vouched gave \"%s\", want it untouched (no check)", show(bad[0]),
+	      show(buf_cstr(&b)));
+#else
+	/* the promise is checked: a broken one aborts */
+	for (int path = 0; path < 3; path++) {
+		pid_t pid = fork();
+		int st = 0;
+
+		if (pid == 0) {
+			fclose(stderr);
+			convert_with(path, bad[path], strlen(bad[path]), &vouch, &b);
+			_exit(0);
+		}
+		CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) &&
+			  WTERMSIG(st) == SIGABRT,
+		      "path %d: \"%s\" vouched did not abort (status %d)", path, show(bad[path]),
+		      st);
+	}
+#endif
+	buf_fini(&b);
+	buf_fini(&c);
+}
+
 /* sanitize_put_text() and sanitize_put_attr() with each special byte at every place of the
  * eight-byte words sanitize.c reads at once, against the escaping rule itself. */
 /* The attribute allowlist: every name it has, in any case, and names it has not (the lookups
@@ -893,7 +976,7 @@ static void held_blank_case(const char *in, const char *want_blocks, const char 
 			    const char *html)
 {
 	struct buf text = BUF_INIT, h = BUF_INIT;
-	struct html_extra x = {"http://ex.org/", &h, NULL, NULL, NULL};
+	struct html_extra x = {"http://ex.org/", &h, NULL, NULL, NULL, 0};
 
 	CHECK(html_convert(in, strlen(in), HTML_BLOCKS, &text, &x) == 0, "html_convert(%s)",
 	      show(in));
@@ -974,7 +1057,7 @@ static const struct {
 static void test_name_bytes(void)
 {
 	struct buf text = BUF_INIT, h = BUF_INIT;
-	struct html_extra x = {"http://ex.org/", &h, NULL, NULL, NULL};
+	struct html_extra x = {"http://ex.org/", &h, NULL, NULL, NULL, 0};
 	char in[16];
 	int b;
 
@@ -1525,7 +1608,7 @@ static void test_sanitized(void)
 {
 	struct buf text = BUF_INIT, html = BUF_INIT;
 	struct seen w = {""};
-	struct html_extra x = {"http://ex.org/blog/", &html, seen_link, seen_image, &w};
+	struct html_extra x = {"http://ex.org/blog/", &html, seen_link, seen_image, &w, 0};
 	size_t i;
 
 	for (i = 0; i < sizeof sanitized / sizeof *sanitized; i++) {
@@ -1593,7 +1676,7 @@ static void void_outputs(const char *in, struct buf *out)
 {
 	struct buf text = BUF_INIT, html = BUF_INIT;
 	struct seen w = {""};
-	struct html_extra x = {"http://ex.org/", &html, seen_link, seen_image, &w};
+	struct html_extra x = {"http://ex.org/", &html, seen_link, seen_image, &w, 0};
 
 	CHECK(html_convert(in, strlen(in), HTML_BLOCKS, &text, &x) == 0, "html_convert(%s)",
 	      show(in));
@@ -1702,6 +1785,7 @@ int main(void)
 	test_blank_runs();
 	test_blank_pieces();
 	test_clean_places();
+	test_valid_utf8();
 	test_text_and_html();
 	test_tag_forms();
 	test_named_refs();

@@ -163,7 +163,7 @@ static int take(struct job *j, const struct extract *x, const char *base)
 {
 	struct article *a = j->a;
 	struct buf text = BUF_INIT, html = BUF_INIT;
-	struct html_extra ex = {base, &html, on_link, on_image, a};
+	struct html_extra ex = {base, &html, on_link, on_image, a, 0};
 	size_t had = words(a->body);
 	int rc;
 

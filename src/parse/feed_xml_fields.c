@@ -67,6 +67,41 @@ char *feed_xml_lang_dup(const char *s)
 	return t;
 }
 
+/*
+ * Why every text this parser hands to the HTML and text conversions is valid UTF-8 without NUL
+ * (strict: no overlong form, surrogate or value above U+10FFFF), so that they skip their check
+ * (feed_xml_valid_utf8):
+ * - No NUL: each is converted as s[0..strlen(s)).
+ * - The document: charset.c's converters output only strict UTF-8 (utf8_seq() keeps only valid
+ *   sequences, every other byte becomes windows-1252 or U+FFFD through buf_put_utf8(), iconv's
+ *   output is filtered by the same utf8_convert()) without NUL or the C0 controls and U+FFFE/FFFF
+ *   XML forbids, and only whole characters (a sequence split between two reads is carried over).
+ * - xml_fix.c cuts that stream only at ASCII bytes, but for the two bytes it may hold back before
+ *   a comment's, a PI's or CDATA's end: those pieces go to libxml2, never to us directly. Its
+ *   sections (feed_xml_push_section, straight to on_text) are runs of the stream between ASCII
+ *   bytes ('&', '<', CR, ']') with references decoded to '<', '>', '&', '"', '\'' or, by
+ *   put_utf8(), to a character char_ref() checked is an XML Char (no NUL, no surrogate, at most
+ *   U+10FFFF); a native section is the stream's bytes between "<![CDATA[" and "]]>".
+ * - libxml2 (2.9.14; LIBXML_VERSION) parses that valid stream with IGNORE_ENC (no decoder): text
+ *   is ASCII runs, or characters xmlCurrentChar() decoded whole and copied by COPY_BUF (a
+ *   character cut by the end of what was pushed so far returns 0 and waits for the rest; its
+ *   Latin-1 fallback, which would copy single bytes, needs an invalid sequence four bytes before
+ *   the end, which valid input has not), CDATA checked by xmlCheckCdataPush(), character
+ *   references it accepted (IS_CHAR) through xmlCopyChar(), and the text of entities, which it
+ *   parsed the same way: the document's own, the predefined ones, and on_get_entity()'s (an
+ *   HTML entity's code point, never 0 or a surrogate, by buf_put_utf8(), or ASCII). Element
+ *   and attribute names and attribute values (re-serialised XHTML) are parsed the same way.
+ * - Collection: feed_xml_collect_escaped() replaces ASCII bytes by ASCII; a field cut at its
+ *   limit ends before a continuation byte (feed_xml_collect_append_cut); cand_offer() copies
+ *   whole texts; trims and strtok_r cut at ASCII blanks and commas.
+ * - base64: feed_xml_unbase64() keeps decoded bytes only when utf8_valid() and NUL-free, else the
+ *   field is M_NONE and never converted.
+ * - The double-encoding repair (charset_fix_double_utf8) works on the conversion's output, never
+ *   its input.
+ * Builds with FEEDSPOOL_CHECK_UTF8 (make fuzz) check this in html.c and abort on a counterexample.
+ */
+const struct html_extra feed_xml_valid_utf8 = {.valid_utf8 = 1};
+
 /* Converts a collected text to plain text in the given layout; NULL when it holds nothing. */
 char *feed_xml_to_text(const struct feed_xml *x, const char *s, enum fmode mode,
 		       enum html_mode layout)
@@ -78,9 +113,9 @@ char *feed_xml_to_text(const struct feed_xml *x, const char *s, enum fmode mode,
 	if (mode == M_GUESS)
 		mode = html_looks_like(s, strlen(s)) ? M_HTML : M_TEXT;
 	if (mode == M_TEXT)
-		plain_to_text(s, strlen(s), layout, &out);
+		plain_convert(s, strlen(s), layout, &out, &feed_xml_valid_utf8);
 	else
-		html_to_text(s, strlen(s), layout, &out);
+		html_convert(s, strlen(s), layout, &out, &feed_xml_valid_utf8);
 	if (x->repair_utf8)
 		charset_fix_double_utf8(&out);
 	if (!out.len) {

@@ -226,6 +226,9 @@ char *feed_xml_trim_dup(const char *s);
 char *feed_xml_trim_in_place(char *s);
 /* A language tag as RFC 5646 writes it ("en_US" becomes "en-US"); NULL when blank. */
 char *feed_xml_lang_dup(const char *s);
+/* The conversions' options for the parser's texts: valid UTF-8 without NUL, always (the proof is
+ * in feed_xml_fields.c). */
+extern const struct html_extra feed_xml_valid_utf8;
 /* A collected text as plain text in the given layout; NULL when it holds nothing. */
 char *feed_xml_to_text(const struct feed_xml *x, const char *s, enum fmode mode,
 		       enum html_mode layout);

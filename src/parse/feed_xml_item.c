@@ -134,7 +134,8 @@ static int on_inline_image(void *ud, const char *src, const char *alt)
 static char *to_text_rich(const struct feed_xml *x, const struct cand *c, struct article *a)
 {
 	struct buf out = BUF_INIT, html = BUF_INIT;
-	struct html_extra ex = {c->base, &html, on_inline_link, on_inline_image, a};
+	/* the parser's text is valid UTF-8 without NUL (feed_xml_valid_utf8) */
+	struct html_extra ex = {c->base, &html, on_inline_link, on_inline_image, a, 1};
 	enum fmode mode = c->mode;
 
 	if (!c->s || mode == M_NONE)
@@ -142,7 +143,7 @@ static char *to_text_rich(const struct feed_xml *x, const struct cand *c, struct
 	if (mode == M_GUESS)
 		mode = html_looks_like(c->s, strlen(c->s)) ? M_HTML : M_TEXT;
 	if (mode == M_TEXT) {
-		plain_to_text(c->s, strlen(c->s), HTML_BLOCKS, &out);
+		plain_convert(c->s, strlen(c->s), HTML_BLOCKS, &out, &feed_xml_valid_utf8);
 		if (x->repair_utf8)
 			charset_fix_double_utf8(&out);
 		html_from_text(buf_cstr(&out), out.len, &html);

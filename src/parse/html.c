@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,26 @@ static int utf8_clean(const char **s, size_t len, struct buf *tmp)
 	return err;
 }
 
+/* Whether the caller vouched that s[0..len) is valid UTF-8 without NUL (x->valid_utf8). Builds
+ * with FEEDSPOOL_CHECK_UTF8 (the fuzz targets, sanitizer builds) check the promise and abort when
+ * it is broken, so that fuzzing finds any producer that breaks it. */
+static int vouched_utf8(const struct html_extra *x, const char *s, size_t len)
+{
+	if (!x || !x->valid_utf8)
+		return 0;
+#ifdef FEEDSPOOL_CHECK_UTF8
+	if (html_scan_utf8((const unsigned char *)s, len) != len) {
+		fprintf(stderr, "html: text vouched as valid UTF-8 without NUL is not (byte %zu of %zu)\n",
+			html_scan_utf8((const unsigned char *)s, len), len);
+		abort();
+	}
+#else
+	(void)s;
+	(void)len;
+#endif
+	return 1;
+}
+
 /* Converts markup (html[0..len), with a '<') into c: html_markup_normalize() then libxml2, or
  * the flat conversion for input too long for it; voids: br and img may be held. */
 static int convert_markup(struct conv *c, const char *html, size_t len, int voids)
@@ -68,7 +89,7 @@ static int convert_markup(struct conv *c, const char *html, size_t len, int void
 	const struct html_extra *x = c->x;
 	int err;
 
-	if (html_scan_utf8((const unsigned char *)html, len) == len)
+	if (vouched_utf8(x, html, len) || html_scan_utf8((const unsigned char *)html, len) == len)
 		t.clean = html;
 	/* text held out of libxml2's sight: where we know what its HTML parser does */
 	t.hold = LIBXML_VERSION < 21100 && len < html_hold_max;
@@ -134,7 +155,7 @@ int html_convert(const char *html, size_t len, enum html_mode mode, struct buf *
 		return -ENOMEM;
 	if (!memchr(html, '<', len)) {
 		/* no markup: text and references, nothing for a parser to do */
-		err = utf8_clean(&html, len, &tmp);
+		err = vouched_utf8(x, html, len) ? 0 : utf8_clean(&html, len, &tmp);
 		if (!err)
 			html_flat_text(&c, html, tmp.data ? tmp.len : len);
 	} else {
@@ -204,6 +225,12 @@ static size_t line_end(const char *text, size_t i, size_t n)
 
 int plain_to_text(const char *text, size_t len, enum html_mode mode, struct buf *out)
 {
+	return plain_convert(text, len, mode, out, NULL);
+}
+
+int plain_convert(const char *text, size_t len, enum html_mode mode, struct buf *out,
+		  const struct html_extra *x)
+{
 	struct buf tmp = BUF_INIT;
 	struct conv c;
 	size_t i, eol, k;
@@ -215,7 +242,7 @@ int plain_to_text(const char *text, size_t len, enum html_mode mode, struct buf 
 	skip_bom(&text, &len);
 	if (len == 0)
 		return 0;
-	err = utf8_clean(&text, len, &tmp);
+	err = vouched_utf8(x, text, len) ? 0 : utf8_clean(&text, len, &tmp);
 	if (!err && tmp.data)
 		len = tmp.len;
 	if (!err)

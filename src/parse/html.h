@@ -28,6 +28,11 @@ struct html_extra {
 	int (*on_link)(void *ud, const char *href, const char *text);
 	int (*on_image)(void *ud, const char *src, const char *alt);
 	void *ud;
+	/* The caller vouches that the input is valid UTF-8 without NUL (the feed parser's text:
+	 * feed_xml.c says why it always is): the check and clean-up of bad bytes are skipped. Only
+	 * for input that provably is; builds with FEEDSPOOL_CHECK_UTF8 (fuzzing, sanitizers) check
+	 * it anyway and abort when it is not. */
+	int valid_utf8;
 };
 
 /* html_to_text() that also makes what x asks for (x may be NULL). */
@@ -40,6 +45,10 @@ int html_from_text(const char *text, size_t len, struct buf *html);
 /* Converts plain text (UTF-8) the same way: in HTML_BLOCKS, blank lines separate blocks and the
  * whitespace inside a block collapses to single spaces; in HTML_INLINE all of it is one line. */
 int plain_to_text(const char *text, size_t len, enum html_mode mode, struct buf *out);
+
+/* plain_to_text() with x's valid_utf8 (the rest of x is not used; x may be NULL). */
+int plain_convert(const char *text, size_t len, enum html_mode mode, struct buf *out,
+		  const struct html_extra *x);
 
 /* Whether text declared plain (RSS titles, descriptions of unknown type) looks like HTML: it
  * holds a known HTML element tag or a character/entity reference. */

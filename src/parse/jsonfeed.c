@@ -22,6 +22,11 @@ static const char *str(json_t *o, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* Jansson's strings are valid UTF-8: json_loadb() rejects a document with an invalid sequence
+ * (overlong, surrogate, above U+10FFFF), a lone surrogate escape, and (without JSON_ALLOW_NUL)
+ * "\u0000"; and they are converted as s[0..strlen(s)): no NUL. The conversions skip their check. */
+static const struct html_extra valid_utf8 = {.valid_utf8 = 1};
+
 static char *text_of(const char *s, int is_html, enum html_mode layout)
 {
 	struct buf out = BUF_INIT;
@@ -29,9 +34,9 @@ static char *text_of(const char *s, int is_html, enum html_mode layout)
 	if (!s)
 		return NULL;
 	if (is_html)
-		html_to_text(s, strlen(s), layout, &out);
+		html_convert(s, strlen(s), layout, &out, &valid_utf8);
 	else
-		plain_to_text(s, strlen(s), layout, &out);
+		plain_convert(s, strlen(s), layout, &out, &valid_utf8);
 	charset_fix_double_utf8(&out);
 	if (!out.len) {
 		buf_fini(&out);

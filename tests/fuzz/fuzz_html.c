@@ -129,7 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)html_looks_like(s, len);
 	if (data[0] & 4 && !plain) {
 		struct buf html = BUF_INIT;
-		struct html_extra x = {"http://example.org/a/", &html, no_link, no_link, NULL};
+		struct html_extra x = {"http://example.org/a/", &html, no_link, no_link, NULL, 0};
 
 		rc = html_convert(s, len, mode, &out, &x);
 		check_html(&html);
