@@ -69,7 +69,8 @@ static int vouched_utf8(const struct html_extra *x, const char *s, size_t len)
 		return 0;
 #ifdef FEEDSPOOL_CHECK_UTF8
 	if (html_scan_utf8((const unsigned char *)s, len) != len) {
-		fprintf(stderr, "html: text vouched as valid UTF-8 without NUL is not (byte %zu of %zu)\n",
+		fprintf(stderr,
+			"html: text vouched as valid UTF-8 without NUL is not (byte %zu of %zu)\n",
 			html_scan_utf8((const unsigned char *)s, len), len);
 		abort();
 	}
