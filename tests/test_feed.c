@@ -1274,10 +1274,10 @@ static void test_xml_fix_cdata(void)
 		/* it stops short before a CR or a raw "]]>", at the last character >= 0x80 (libxml2
 		 * reads on from there as it would have): none when that is its first */
 		{"<a>\xC3\xA9x\r\ny\xC3\xA9</a>", "<a>\xC3\xA9x\r\ny<![CDATA[\xC3\xA9]]></a>"},
-		{"<a>\xC3\xA9a \xD0\xB6 b\r\n</a>", "<a><![CDATA[\xC3\xA9a ]]>\xD0\xB6 b\r\n</a>"},
-		{"<a>&lt;a\xD0\xB6b\r\xD0\xB6</a>", "<a><![CDATA[<a]]>\xD0\xB6b\r<![CDATA[\xD0\xB6]]></a>"},
+		{"<a>\xC3\xA9" "a \xD0\xB6 b\r\n</a>", "<a><![CDATA[\xC3\xA9" "a ]]>\xD0\xB6 b\r\n</a>"},
+		{"<a>&lt;a\xD0\xB6" "b\r\xD0\xB6</a>", "<a><![CDATA[<a]]>\xD0\xB6" "b\r<![CDATA[\xD0\xB6]]></a>"},
 		{"<a>\xC3\xA9]]>x\xD0\xB6</a>", "<a>\xC3\xA9]]>x\xD0\xB6</a>"},
-		{"<a>\xC3\xA9a\xD0\xB6b]]>\xD0\xB6</a>", "<a><![CDATA[\xC3\xA9a]]>\xD0\xB6b]]>\xD0\xB6</a>"},
+		{"<a>\xC3\xA9" "a\xD0\xB6" "b]]>\xD0\xB6</a>", "<a><![CDATA[\xC3\xA9" "a]]>\xD0\xB6" "b]]>\xD0\xB6</a>"},
 		{"<a>x]]>\xD0\xB6</a>", "<a>x]]>\xD0\xB6</a>"},
 		{"<a>&#1;\xD0\xB6</a>", "<a>&#1;\xD0\xB6</a>"},
 		/* the end of the bytes: a character cut short, or text that may go on */
@@ -1660,12 +1660,12 @@ static void test_xml_fix_hi_chunks(void)
 	    "<item><title>It\xE2\x80\x99s \xE2\x80\x9Cquoted\xE2\x80\x9D \xE2\x80\x94 ok</title>"
 	    "<description>&lt;p&gt;\xD8\xA7\xD8\xB1\xD8\xAF\xD9\x88 &amp; \xF0\x9F\x98\x80x"
 	    "\r\n\xC3\xA9t\xC3\xA9 ]x] &#233;\xC3\xA0&lt;/p&gt;\rz\xC3\xBC</description>"
-	    "<guid>g\xC3\xA91</guid></item>"
-	    "<item><title>a\xC3\xA9b]]>\xC3\xA9 &amp; c</title><guid>g2</guid></item>"
+	    "<guid>g\xC3\xA9" "1</guid></item>"
+	    "<item><title>a\xC3\xA9" "b]]>\xC3\xA9 &amp; c</title><guid>g2</guid></item>"
 	    "<item><title>\xE6\x97\xA5\xE6\x9C\xAC&nbsp;\xE8\xAA\x9E</title><guid>g3</guid></item>"
 	    "</channel></rss>\n";
 	const char *doc = "<a>x\xD0\xB6\xD0\xB8 &lt;\xE2\x80\x99y\r\n\xF0\x9F\x98\x80z]w\xC3\xA9"
-			  "\r\xC3\xA9<b>\xC3\xA9</b>\xE2\x80\x94 &amp;&#65;\xC3\xA9</a>";
+			  "\r\xC3\xA9<b>\xC3\xA9</b>\xE2\x80\x94 &amp;&gt;\xC3\xA9</a>";
 	struct buf out = BUF_INIT, want = BUF_INIT;
 	struct result a, b;
 	size_t c;

@@ -692,12 +692,18 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 			i = e ? e : n;
 			continue;
 		}
-		if (f->no_wrap)
+		if (f->no_wrap) {
 			i = find_any(s, n, i, '&', '<', '<', '<', '<');
-		else if (f->risky || f->depth <= 0 || i < plain_to)
+		} else if (f->risky || f->depth <= 0) {
 			i = find_any(s, n, i, '&', '<', ']', '<', '<');
-		else
+		} else if (i < plain_to) {
+			/* no '&' or '<' there, but perhaps a ']' */
+			i = find_any(s, plain_to, i, ']', ']', ']', ']', ']');
+			if (i == plain_to)
+				continue;
+		} else {
 			i = find_text_stop(s, n, i);
+		}
 		if (i >= n)
 			return n;
 		if (u[i] >= 0x80) {
