@@ -1294,6 +1294,7 @@ static void test_xml_fix_cdata(void)
 		{"<a><!-- \xC3\xA9 --><?p \xC3\xA9?><![CDATA[\xC3\xA9]]></a>",
 		 "<a><!-- \xC3\xA9 --><?p \xC3\xA9?><![CDATA[\xC3\xA9]]></a>"},
 		{"<!DOCTYPE a><a>\xC3\xA9</a>", "<!DOCTYPE a><a>\xC3\xA9</a>"},
+		{"<a>x < y \xC3\xA9</a>", "<a>x &lt; y \xC3\xA9</a>"}, /* markup it does not know */
 	};
 	struct buf out = BUF_INIT;
 	size_t k;
