@@ -650,6 +650,24 @@ static inline size_t find_text_stop(const char *s, size_t n, size_t i)
 	return n;
 }
 
+/* The next byte of text at or after i the scan must look at: '&', '<', and where sections may
+ * be made ']' and, from plain_to on (scan()), a byte >= 0x80; n when none. */
+static size_t text_next(const struct xml_fix *f, const char *s, size_t n, size_t i,
+			size_t plain_to)
+{
+	if (f->no_wrap)
+		return find_any(s, n, i, '&', '<', '<', '<', '<');
+	if (f->risky || f->depth <= 0)
+		return find_any(s, n, i, '&', '<', ']', '<', '<');
+	if (i < plain_to) {
+		/* no '&' or '<' there (a section's scan passed them), but perhaps a ']' */
+		i = find_any(s, plain_to, i, ']', ']', ']', ']', ']');
+		if (i < plain_to)
+			return i;
+	}
+	return find_text_stop(s, n, i);
+}
+
 /* Scans s[0..n) from the state in f; returns where the bytes held back begin (n when none). */
 static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t *done, int *err)
 {
@@ -692,18 +710,7 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 			i = e ? e : n;
 			continue;
 		}
-		if (f->no_wrap) {
-			i = find_any(s, n, i, '&', '<', '<', '<', '<');
-		} else if (f->risky || f->depth <= 0) {
-			i = find_any(s, n, i, '&', '<', ']', '<', '<');
-		} else if (i < plain_to) {
-			/* no '&' or '<' there, but perhaps a ']' */
-			i = find_any(s, plain_to, i, ']', ']', ']', ']', ']');
-			if (i == plain_to)
-				continue;
-		} else {
-			i = find_text_stop(s, n, i);
-		}
+		i = text_next(f, s, n, i, plain_to);
 		if (i >= n)
 			return n;
 		if (u[i] >= 0x80) {
