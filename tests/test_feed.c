@@ -1263,6 +1263,38 @@ static void test_xml_fix_cdata(void)
 		{"<a>x < y &lt;</a>", "<a>x &lt; y &lt;</a>"}, /* a '<' that starts no markup */
 		{"<a b=\"<\">&lt;</a>", "<a b=\"&lt;\">&lt;</a>"},
 		{"</a><a>&lt;</a>", "</a><a>&lt;</a>"},
+		/* text from its first character >= 0x80 on is a section too (libxml2 reads such
+		 * text character by character), with the references after it decoded */
+		{"<a>x \xC3\xA9 y</a>", "<a>x <![CDATA[\xC3\xA9 y]]></a>"},
+		{"<a>\xE2\x80\x99</a>", "<a><![CDATA[\xE2\x80\x99]]></a>"},
+		{"<a>\xF0\x9F\x98\x80 &amp; \xD0\xB6 &#65;&nbsp;z\xC3\xA9</a>",
+		 "<a><![CDATA[\xF0\x9F\x98\x80 & \xD0\xB6 A]]>&nbsp;z<![CDATA[\xC3\xA9]]></a>"},
+		{"<a>&lt;\xC3\xA9&gt;</a>", "<a><![CDATA[<\xC3\xA9>]]></a>"},
+		{"<a>\xC3\xA9]x]]&gt;</a>", "<a><![CDATA[\xC3\xA9]x]]>]]></a>"},
+		/* it stops short before a CR or a raw "]]>", at the last character >= 0x80 (libxml2
+		 * reads on from there as it would have): none when that is its first */
+		{"<a>\xC3\xA9x\r\ny\xC3\xA9</a>", "<a>\xC3\xA9x\r\ny<![CDATA[\xC3\xA9]]></a>"},
+		{"<a>\xC3\xA9" "a \xD0\xB6 b\r\n</a>", "<a><![CDATA[\xC3\xA9" "a ]]>\xD0\xB6 b\r\n</a>"},
+		{"<a>&lt;a\xD0\xB6" "b\r\xD0\xB6</a>", "<a><![CDATA[<a]]>\xD0\xB6" "b\r<![CDATA[\xD0\xB6]]></a>"},
+		{"<a>\xC3\xA9]]>x\xD0\xB6</a>", "<a>\xC3\xA9]]>x\xD0\xB6</a>"},
+		{"<a>\xC3\xA9" "a\xD0\xB6" "b]]>\xD0\xB6</a>", "<a><![CDATA[\xC3\xA9" "a]]>\xD0\xB6" "b]]>\xD0\xB6</a>"},
+		{"<a>x]]>\xD0\xB6</a>", "<a>x]]>\xD0\xB6</a>"},
+		{"<a>&#1;\xD0\xB6</a>", "<a>&#1;\xD0\xB6</a>"},
+		/* the end of the bytes: a character cut short, or text that may go on */
+		{"<a>\xD0\xB6\xD0", "<a><![CDATA[\xD0\xB6]]>\xD0"},
+		{"<a>\xD0\xB6\xE2\x80", "<a><![CDATA[\xD0\xB6]]>\xE2\x80"},
+		{"<a>\xD0\xB6x\xD0\xB6yz", "<a><![CDATA[\xD0\xB6x]]>\xD0\xB6yz"},
+		{"<a>\xD0\xB6", "<a>\xD0\xB6"},
+		/* a byte that begins no character XML allows starts none (the charset conversion
+		 * before xml_fix lets none through) */
+		{"<a>\x80\xFFx</a>", "<a>\x80\xFFx</a>"},
+		/* never outside element content, in a tag, a comment, a PI or a CDATA section */
+		{"\xC3\xA9<a t=\"\xC3\xA9\" u='\xC3\xA9'/>\xC3\xA9",
+		 "\xC3\xA9<a t=\"\xC3\xA9\" u='\xC3\xA9'/>\xC3\xA9"},
+		{"<a><!-- \xC3\xA9 --><?p \xC3\xA9?><![CDATA[\xC3\xA9]]></a>",
+		 "<a><!-- \xC3\xA9 --><?p \xC3\xA9?><![CDATA[\xC3\xA9]]></a>"},
+		{"<!DOCTYPE a><a>\xC3\xA9</a>", "<!DOCTYPE a><a>\xC3\xA9</a>"},
+		{"<a>x < y \xC3\xA9</a>", "<a>x &lt; y \xC3\xA9</a>"}, /* markup it does not know */
 	};
 	struct buf out = BUF_INIT;
 	size_t k;
@@ -1272,6 +1304,14 @@ static void test_xml_fix_cdata(void)
 		CHECK_STR(buf_cstr(&out), cases[k].out, "xml_fix of \"%s\"", cases[k].in);
 	}
 	buf_fini(&out);
+}
+
+/* Where in p[0..n) its last character >= 0x80 begins (a byte from 0xC0), 0 when none. */
+static size_t last_char_hi(const char *p, size_t n)
+{
+	while (n > 0 && (unsigned char)p[n - 1] < 0xC0)
+		n--;
+	return n ? n - 1 : 0;
 }
 
 /* A section's text is copied sixteen bytes per step (SSE2), then byte by byte, up to what ends
@@ -1298,7 +1338,7 @@ static void test_xml_fix_cdata_places(void)
 	static const char fill[] = "ab>\"\n\xC3\xA9"
 				   "cdefghijklmnopqrstuvwxyz";
 	struct buf in = BUF_INIT, want = BUF_INIT, out = BUF_INIT;
-	size_t k, len, pre, j;
+	size_t k, len, pre, j, cut;
 
 	for (k = 0; k < sizeof stops / sizeof *stops; k++) {
 		for (len = 0; len <= 70; len++) {
@@ -1313,9 +1353,13 @@ static void test_xml_fix_cdata_places(void)
 				buf_puts(&want, "<![CDATA[<");
 				for (j = 0; j < len; j++)
 					buf_putc(&in, fill[j % (sizeof fill - 1)]);
+				/* a section that stops short of the run's end ends before the run's
+				 * last character >= 0x80, libxml2 reading the rest afresh */
+				cut = stops[k].in_section ? len : last_char_hi(in.data + in.len - len, len);
+				buf_append(&want, in.data + in.len - len, cut);
 				if (!stops[k].in_section)
 					buf_puts(&want, "]]>");
-				buf_append(&want, in.data + in.len - len, len);
+				buf_append(&want, in.data + in.len - len + cut, len - cut);
 				buf_puts(&in, stops[k].stop);
 				buf_puts(&in, "x</a>");
 				if (stops[k].in_section)
@@ -1327,15 +1371,19 @@ static void test_xml_fix_cdata_places(void)
 			}
 		}
 	}
-	/* the run up to the end of the bytes stays out of the section (it may go on) */
+	/* the run up to the end of the bytes stays out of the section (it may go on) from its
+	 * last character >= 0x80 on (one cut short too) */
 	for (len = 0; len <= 70; len++) {
 		buf_reset(&in);
 		buf_puts(&in, "<a>&lt;");
 		for (j = 0; j < len; j++)
 			buf_putc(&in, fill[j % (sizeof fill - 1)]);
+		cut = last_char_hi(in.data + 7, len);
 		buf_reset(&want);
-		buf_puts(&want, "<a><![CDATA[<]]>");
-		buf_append(&want, in.data + 7, len);
+		buf_puts(&want, "<a><![CDATA[<");
+		buf_append(&want, in.data + 7, cut);
+		buf_puts(&want, "]]>");
+		buf_append(&want, in.data + 7 + cut, len - cut);
 		CHECK(fix_run(in.data, in.len, 0, &out) == 0, "xml_fix_run failed");
 		CHECK_STR(buf_cstr(&out), buf_cstr(&want), "xml_fix of \"%s\" (the end)",
 			  check_show(in.data, in.len));
@@ -1602,6 +1650,53 @@ static void test_xml_fix_pieces(void)
 	buf_fini(&title);
 }
 
+/* Text with characters >= 0x80 goes into sections from its first such character on: runs of
+ * 2-, 3- and 4-byte characters among ASCII, references, CRs and "]]>", cut at every chunk size
+ * (a character cut by the end of the bytes too), give the document's own bytes back (sections
+ * unwrapped) and the same articles as without the rewriting. */
+static void test_xml_fix_hi_chunks(void)
+{
+	static const char body[] =
+	    "<rss><channel><title>\xD0\x9D\xD0\xBE\xD0\xB2\xD0\xBE\xD1\x81\xD1\x82\xD0\xB8</title>"
+	    "<item><title>It\xE2\x80\x99s \xE2\x80\x9Cquoted\xE2\x80\x9D \xE2\x80\x94 ok</title>"
+	    "<description>&lt;p&gt;\xD8\xA7\xD8\xB1\xD8\xAF\xD9\x88 &amp; \xF0\x9F\x98\x80x"
+	    "\r\n\xC3\xA9t\xC3\xA9 ]x] &#233;\xC3\xA0&lt;/p&gt;\rz\xC3\xBC</description>"
+	    "<guid>g\xC3\xA9" "1</guid></item>"
+	    "<item><title>a\xC3\xA9" "b]]>\xC3\xA9 &amp; c</title><guid>g2</guid></item>"
+	    "<item><title>\xE6\x97\xA5\xE6\x9C\xAC&nbsp;\xE8\xAA\x9E</title><guid>g3</guid></item>"
+	    "</channel></rss>\n";
+	const char *doc = "<a>x\xD0\xB6\xD0\xB8 &lt;\xE2\x80\x99y\r\n\xF0\x9F\x98\x80z]w\xC3\xA9"
+			  "\r\xC3\xA9<b>\xC3\xA9</b>\xE2\x80\x94 &amp;&gt;\xC3\xA9</a>";
+	struct buf out = BUF_INIT, want = BUF_INIT;
+	struct result a, b;
+	size_t c;
+
+	/* the sections unwrapped give the document back (its references as written) */
+	CHECK(fix_run(doc, strlen(doc), 0, &want) == 0, "xml_fix_run failed");
+	CHECK(strstr(buf_cstr(&want), "<![CDATA[\xD0\xB6") != NULL &&
+		  strstr(buf_cstr(&want), "<![CDATA[\xC3\xA9]]></b>") != NULL,
+	      "sections from the first character >= 0x80: %s", buf_cstr(&want));
+	unsection(&want);
+	for (c = 1; c <= 90; c++) {
+		CHECK(fix_run(doc, strlen(doc), c, &out) == 0, "xml_fix_run failed");
+		unsection(&out);
+		CHECK_STR(buf_cstr(&out), buf_cstr(&want), "non-ASCII text in chunks of %zu", c);
+	}
+	for (c = 1; c <= 64; c++) {
+		parse_both_ways(body, c, 3, &a, &b);
+		CHECK(a.n != 3 || !strcmp(s(a.v[0].title), "It\xE2\x80\x99s \xE2\x80\x9Cquoted\xE2\x80\x9D "
+						   "\xE2\x80\x94 ok"),
+		      "title, chunks of %zu: %s", c, s(a.v[0].title));
+		result_free(&a);
+		result_free(&b);
+	}
+	parse_both_ways(body, 1 << 16, 3, &a, &b);
+	result_free(&a);
+	result_free(&b);
+	buf_fini(&out);
+	buf_fini(&want);
+}
+
 /* Random broken documents (a fixed seed) parsed with the CDATA rewriting and without it (a
  * DOCTYPE turns it off), whole or in small pieces, give the same articles and the same first
  * error: libxml2 drops every reference after a well-formedness error, loses text before a raw
@@ -1614,6 +1709,10 @@ static void test_cdata_random(void)
 		" ", "x", "<b>", "</b>", "<br/>", "<![CDATA[c&lt;]]>", "<!-- c -->", "<?p x?>", "\"",
 		"'", "<", "\xC3\xA9", "&amp;lt;", "</i>", "<i a=\"1>2&amp;\">",
 		"<![CDATA[x\r\ny]]>", "<![CDATA[]]>", "<?_fs?>",
+		/* characters >= 0x80 (sections of their own), and bytes the charset conversion
+		 * drops or changes: C0 controls, U+FFFE, U+FFFF, C1 controls, invalid UTF-8 */
+		"\xD0\xB6\xD0\xB8", "\xE2\x80\x99", "\xF0\x9F\x98\x80", "\x01", "\xEF\xBF\xBF",
+		"\xEF\xBF\xBE", "\xC2\x85", "\xC3", "\xFF", "\xC3\xA9]]>",
 	};
 	static const char *const fields[] = {"title", "description", "link", "guid", "category"};
 	unsigned seed = 12345;
@@ -2348,6 +2447,7 @@ int main(void)
 	test_xml_fix_tags();
 	test_cdata_same_text();
 	test_xml_fix_pieces();
+	test_xml_fix_hi_chunks();
 	test_standfirst();
 	test_encoding_fallback();
 	test_encoding_held_cut();

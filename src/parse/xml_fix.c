@@ -344,14 +344,31 @@ static long other_ref(struct xml_fix *f, const char *s, size_t n, size_t i, int 
 	return r;
 }
 
-/* Writes the text run from the predefined reference at s[i] into a CDATA section, its
- * references decoded, until something a section cannot hold as it is: the end of the run ('<'),
- * another kind of reference, a CR (libxml2 normalises line ends in text only), a raw "]]>" (an
- * error libxml2 must report) or a ']' in the last two bytes (perhaps one), or the end of the
- * bytes. libxml2 then reads the run in one piece instead of one callback per reference. Returns
- * where the section ended. */
+/* Where a section that must stop at s[i] short of the run's end (a CR, a raw "]]>", the end of
+ * the bytes) ends instead: at a point from which libxml2, reading the rest afresh, does as it
+ * would have done without the section. That is the end of the last reference (ref_in: libxml2
+ * begins a new piece of text there), or the first byte of the last character >= 0x80 after it
+ * (libxml2 reads text from its first such character on in its slow path, which keeps a raw
+ * "]]>" and the text before it; afresh at that character it is in that path at once). The
+ * bytes since ref_in are in the section as they are. */
+static size_t back_to(const char *s, size_t ref_in, size_t i)
+{
+	while (i > ref_in && (unsigned char)s[i - 1] < 0xC0)
+		i--;
+	return i > ref_in ? i - 1 : ref_in;
+}
+
+/* Writes the text run from s[i] (a predefined reference, or the first byte of a character >=
+ * 0x80, the run's text before it left to libxml2) into a CDATA section, its references decoded,
+ * until something a section cannot hold as it is: the end of the run ('<'), another kind of
+ * reference, a CR (libxml2 normalises line ends in text only), a raw "]]>" (an error libxml2
+ * must report) or a ']' in the last two bytes (perhaps one), or the end of the bytes. libxml2
+ * then reads the run in one piece instead of one callback per reference, and never reads its
+ * characters >= 0x80 one by one in its slow path. Returns where the section ended (i when it
+ * would be empty: no section); *stop: where the scan stopped (libxml2 reads the bytes from the
+ * section's end to there as written). */
 static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int final,
-		       size_t *done, int *err)
+		       size_t *done, size_t *stop, int *err)
 {
 	size_t len, k, ref_in, from = i;
 	struct xml_fix_piece *m;
@@ -368,6 +385,7 @@ static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int
 		return n;
 	o = ref_out = f->out.data + len;
 	ref_in = i;
+	*stop = 0;
 	while (i < n) {
 		/* references one after the other ("&gt;&lt;") without a copy in between */
 		if (s[i] != '&') {
@@ -386,12 +404,14 @@ static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int
 				i++;
 				continue;
 			}
-			/* the end of the bytes, a CR or a raw "]]>". On a raw "]]>" libxml2 drops
-			 * the text back to where its piece of text began, the last reference, and a
-			 * run may go on in the next bytes: the text after the last reference stays
-			 * out of the section, its piece beginning where it did. */
-			o = ref_out;
-			i = ref_in;
+			/* the end of the bytes, a CR or a raw "]]>". On a raw "]]>" libxml2's fast
+			 * path drops the text back to where its piece of text began, and a run may
+			 * go on in the next bytes: the text after back_to() stays out of the
+			 * section, libxml2 reading it as it would have. */
+			*stop = i;
+			k = back_to(s, ref_in, i);
+			o = ref_out + (k - ref_in);
+			i = k;
 			break;
 		}
 		/* "&lt;" and "&gt;", most of escaped markup, and the next most common two without
@@ -413,6 +433,10 @@ static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int
 		ref_in = i;
 		ref_out = o;
 	}
+	if (*stop < i)
+		*stop = i;
+	if (i == from) /* nothing in it (it began at a character >= 0x80) */
+		return i;
 	f->out.len = (size_t)(o - f->out.data);
 	f->out.data[f->out.len] = '\0';
 	*done = i;
@@ -430,11 +454,11 @@ static size_t wrap_run(struct xml_fix *f, const char *s, size_t n, size_t i, int
  * predefined reference in element content, the start of a CDATA section. Returns the index
  * after what was done. */
 static size_t on_amp(struct xml_fix *f, const char *s, size_t n, size_t i, long r, int final,
-		     size_t *done, int *err)
+		     size_t *done, size_t *stop, int *err)
 {
 	if (r > 0 && !f->no_wrap && !f->risky && f->state == S_TEXT && f->depth > 0 &&
 	    predefined(s + i, r))
-		return wrap_run(f, s, n, i, final, done, err);
+		return wrap_run(f, s, n, i, final, done, stop, err);
 	if (f->state == S_TEXT && r > 0 && s[i + 1] == '#' && !char_ref(s + i, r))
 		f->risky = 1; /* libxml2 reports it once it reads on */
 	if (r <= 0) {
@@ -603,12 +627,55 @@ static size_t in_tag(struct xml_fix *f, const char *s, size_t n, size_t i)
 	}
 }
 
+/* The index of the first '&', '<', ']' or byte >= 0x80 at or after i, n when none. */
+static inline size_t find_text_stop(const char *s, size_t n, size_t i)
+{
+#ifdef __SSE2__
+	const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'), rsb = _mm_set1_epi8(']');
+
+	while (n - i >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_cmpeq_epi8(v, lt)),
+					   _mm_or_si128(_mm_cmpeq_epi8(v, rsb), v));
+		unsigned m = (unsigned)_mm_movemask_epi8(hit);
+
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	for (; i < n; i++)
+		if (s[i] == '&' || s[i] == '<' || s[i] == ']' || (unsigned char)s[i] >= 0x80)
+			return i;
+	return n;
+}
+
+/* The next byte of text at or after i the scan must look at: '&', '<', and where sections may
+ * be made ']' and, from plain_to on (scan()), a byte >= 0x80; n when none. */
+static size_t text_next(const struct xml_fix *f, const char *s, size_t n, size_t i,
+			size_t plain_to)
+{
+	if (f->no_wrap)
+		return find_any(s, n, i, '&', '<', '<', '<', '<');
+	if (f->risky || f->depth <= 0)
+		return find_any(s, n, i, '&', '<', ']', '<', '<');
+	if (i < plain_to) {
+		/* no '&' or '<' there (a section's scan passed them), but perhaps a ']' */
+		i = find_any(s, plain_to, i, ']', ']', ']', ']', ']');
+		if (i < plain_to)
+			return i;
+	}
+	return find_text_stop(s, n, i);
+}
+
 /* Scans s[0..n) from the state in f; returns where the bytes held back begin (n when none). */
 static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t *done, int *err)
 {
 	static const char *const ends[] = {NULL, "-->", "]]>", "?>"};
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, k, l, e, cdata_at = SIZE_MAX; /* where a CDATA section began here */
+	size_t plain_to = 0; /* a section's scan stopped there: libxml2 reads the bytes before as
+			      * written, so no section begins at a character >= 0x80 among them */
 	long r;
 	int t;
 
@@ -619,7 +686,7 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 				r = ref_len(u + i, n - i);
 				if (r < 0 && !final)
 					return i;
-				i = on_amp(f, s, n, i, r, final, done, err);
+				i = on_amp(f, s, n, i, r, final, done, &plain_to, err);
 			}
 			continue;
 		}
@@ -643,10 +710,18 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 			i = e ? e : n;
 			continue;
 		}
-		i = f->no_wrap ? find_any(s, n, i, '&', '<', '<', '<', '<')
-			       : find_any(s, n, i, '&', '<', ']', '<', '<');
+		i = text_next(f, s, n, i, plain_to);
 		if (i >= n)
 			return n;
+		if (u[i] >= 0x80) {
+			/* a character XML allows (the charset conversion before this let no other
+			 * through) begins a section unless it would be empty */
+			if (u[i] >= 0xC2 && u[i] <= 0xF4)
+				i = wrap_run(f, s, n, i, final, done, &plain_to, err);
+			else
+				plain_to = i + 1;
+			continue;
+		}
 		if (s[i] == ']') {
 			/* a raw "]]>" is an error libxml2 reports only once it reads on */
 			if (n - i < 3 ? !final : (s[i + 1] == ']' && s[i + 2] == '>'))
@@ -658,7 +733,7 @@ static size_t scan(struct xml_fix *f, const char *s, size_t n, int final, size_t
 			r = ref_len(u + i, n - i);
 			if (r < 0 && !final)
 				return i;
-			i = on_amp(f, s, n, i, r, final, done, err);
+			i = on_amp(f, s, n, i, r, final, done, &plain_to, err);
 			continue;
 		}
 		if (n - i < 9 && !final)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Repairs the two reference slips real feeds make, in the byte stream before libxml2 sees it:
- * a bare '&' (a URL's "?a=1&b=2", "Tom & Jerry") and HTML's "&#X41;"; and hands escaped text on
- * as CDATA sections. */
+ * a bare '&' (a URL's "?a=1&b=2", "Tom & Jerry") and HTML's "&#X41;"; and hands escaped text,
+ * and text with characters >= 0x80, on as CDATA sections. */
 #ifndef FEEDSPOOL_XML_FIX_H
 #define FEEDSPOOL_XML_FIX_H
 
@@ -21,6 +21,11 @@
  * For speed, escaped text in element content ("&lt;p&gt;Hello&lt;/p&gt;") is handed on as a
  * CDATA section with its predefined references decoded ("<![CDATA[<p>Hello</p>]]>"): the same
  * characters, in one libxml2 callback instead of a reference parse and two callbacks per "&lt;".
+ * So is element text from its first character >= 0x80 on ("x \u00e9 y" becomes "x " and a
+ * section "\u00e9 y"): libxml2 reads such text one character at a time in its slow path. The
+ * charset conversion before this lets no character XML forbids through. A section that must stop
+ * short of its run's end (a CR, a raw "]]>", the end of the bytes) ends at its last reference or
+ * before its last character >= 0x80, where libxml2 reads on as it would have without it.
  * The caller (feed.c) hands libxml2 not even the section but a processing instruction with its
  * newlines (XML_FIX_MARKER_TARGET, feed_xml_push_section), and the section's text to the SAX
  * side when libxml2 reaches it: libxml2 would scan a section's bytes twice more.
