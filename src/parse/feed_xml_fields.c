@@ -78,8 +78,10 @@ char *feed_xml_lang_dup(const char *s)
  *   XML forbids, and only whole characters (a sequence split between two reads is carried over).
  * - xml_fix.c cuts that stream only at ASCII bytes, but for the two bytes it may hold back before
  *   a comment's, a PI's or CDATA's end: those pieces go to libxml2, never to us directly. Its
- *   sections (feed_xml_push_section, straight to on_text) are runs of the stream between ASCII
- *   bytes ('&', '<', CR, ']') with references decoded to '<', '>', '&', '"', '\'' or, by
+ *   sections (feed_xml_push_section, straight to on_text) are runs of the stream that begin at
+ *   an ASCII byte or at a character's lead byte (0xC2-0xF4) and end at an ASCII byte ('&', '<',
+ *   CR, ']') or before a character's lead byte (back_to): whole characters of the stream, with
+ *   references decoded to '<', '>', '&', '"', '\'' or, by
  *   put_utf8(), to a character char_ref() checked is an XML Char (no NUL, no surrogate, at most
  *   U+10FFFF); a native section is the stream's bytes between "<![CDATA[" and "]]>".
  * - libxml2 (2.9.14; LIBXML_VERSION) parses that valid stream with IGNORE_ENC (no decoder): text
