@@ -614,7 +614,6 @@ static void test_bare_ampersands(void)
 	}
 }
 
-/* Which element is the summary and which the body, as feedparser decides it. */
 /* A '<' that starts no markup (a comparison, an e-mail address in brackets) is text, as feed
  * readers read it: libxml2 gave up there (every later item lost) or, recovering, put one
  * item's link in another. */
@@ -647,6 +646,7 @@ static void test_bare_lt(void)
 	}
 }
 
+/* Which element is the summary and which the body, as feedparser decides it. */
 static void test_summary_and_content(void)
 {
 	static const struct {
@@ -1393,8 +1393,6 @@ static void test_xml_fix_cdata_places(void)
 	buf_fini(&out);
 }
 
-/* The same items parsed with the CDATA rewriting and without it (a DOCTYPE turns it off), in
- * any chunking, give the same articles. */
 /* Parses body and body after "<!DOCTYPE rss>" (which turns the CDATA rewriting and the
  * sections put aside off) in pieces of chunk bytes into a and b, and checks that both give want
  * items with the same feed title and link and the same item fields. */
@@ -1427,6 +1425,8 @@ static void parse_both_ways(const char *body, size_t chunk, int want, struct res
 	}
 }
 
+/* The same items parsed with the CDATA rewriting and without it (a DOCTYPE turns it off), in
+ * any chunking, give the same articles. */
 static void test_cdata_same_text(void)
 {
 	static const char body[] =

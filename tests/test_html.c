@@ -866,10 +866,6 @@ static void test_valid_utf8(void)
 	buf_fini(&c);
 }
 
-/* sanitize_put_text() and sanitize_put_attr() with each special byte at every place of the
- * eight-byte words sanitize.c reads at once, against the escaping rule itself. */
-/* The attribute allowlist: every name it has, in any case, and names it has not (the lookups
- * go by first letter and by a search of the sorted table). */
 /* Blank runs between tags, which html_markup_normalize() holds out of what libxml2 parses and
  * on_start()/on_end()/on_text() deliver where libxml2 would have: the cases where one is held
  * (between tags, before an end tag closing nothing at the end, in pre, a table, after </html>,
@@ -1155,6 +1151,8 @@ static void test_held_blanks(void)
 	buf_fini(&text);
 }
 
+/* The attribute allowlist: every name it has, in any case, and names it has not (the lookups
+ * go by first letter and by a search of the sorted table). */
 static void test_attribute_lookup(void)
 {
 	static const struct {
@@ -1229,6 +1227,8 @@ static void test_attribute_lookup(void)
 		      "%s is no attribute the sanitizer keeps", unknown[i]);
 }
 
+/* sanitize_put_text() and sanitize_put_attr() with each special byte at every place of the
+ * eight-byte words sanitize.c reads at once, against the escaping rule itself. */
 static void test_escape_places(void)
 {
 	/* escaped, dropped (control characters but tab and line feed) or kept */

@@ -265,7 +265,6 @@ static int held_utf8(struct feed_parser *p, int whole, const char **u, size_t *u
 	return 0;
 }
 
-/* Decides the format and encoding from the first bytes, then replays them. */
 /* Starts the XML parse of what is held in head: the whole document, or (whole = 0) its first
  * HOLD_BYTES or more. */
 static int begin_xml(struct feed_parser *p, int whole)
@@ -299,6 +298,7 @@ static int begin_xml(struct feed_parser *p, int whole)
 	return rc;
 }
 
+/* Decides the format and encoding from the first bytes, then replays them. */
 static int start(struct feed_parser *p)
 {
 	const unsigned char *h = (const unsigned char *)p->head.data;
