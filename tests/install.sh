@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# `make install` into a scratch DESTDIR: the unit (with the configured bindir and sysconfdir,
+# `make install` into a scratch DESTDIR: feedspool, feedspool-parse and feedspool-core (found by it there), the unit (with the configured bindir and sysconfdir,
 # the static user, the spool group's StateDirectory, RestartPreventExitStatus=2), sysusers.d and
 # tmpfiles.d entries, the default configuration (no feeds, loads, and is never overwritten), the
 # JSON Schema and the reference pages; `make uninstall` removes them but a changed configuration.
@@ -37,6 +37,14 @@ expect_eq "it names no feed" "$(grep -c '^\[feed ' "$conf")" 0
 check "it loads (check: $(grep -v 'state\|spool' "$TMP/check.out" | head -3))" sh -c "! grep -q 'feedspool.conf:[0-9]' '$TMP/check.out'"
 check "the JSON Schema is installed" python3 -c "import json, sys; json.load(open(sys.argv[1]))" \
 	"$(find "$DEST" -name feedspool-article.schema.json | head -1)"
+for p in feedspool-parse feedspool-core; do
+	check "$p is installed in pkglibexecdir" test -x "$DEST$(var libexecdir)/feedspool/$p"
+done
+# the installed feedspool finds them there under DESTDIR too (ROOT/bindir -> ROOT/pkglibexecdir)
+"$DEST$bindir/feedspool" check -c "$conf" >"$TMP/check2.out" 2>&1
+expect_eq "the installed feedspool runs check ($(head -2 "$TMP/check2.out"))" "$?" 0
+printf 'Thu, 01 Jan 2004 19:48:21 GMT\n' | "$DEST$bindir/feedspool" date >"$TMP/date.out" 2>&1
+expect_eq "and date" "$(cat "$TMP/date.out")" "2004-01-01T19:48:21Z"
 for page in man5/feedspool.conf.5 man5/feedspool-spool.5 man1/feedspool.1; do
 	check "$page is installed" test -n "$(find "$DEST" -path "*/$page" | head -1)"
 done

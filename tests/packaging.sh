@@ -70,6 +70,10 @@ for f in /usr/share/feedspool/feedspool-article.schema.json /usr/lib/sysusers.d/
 	/usr/share/doc/feedspool-dev/examples/example.c; do
 	check "$f is installed" test -f "$f"
 done
+for p in feedspool-parse feedspool-core; do
+	check "$p is installed where feedspool looks for it" test -x /usr/libexec/feedspool/$p
+done
+check "the installed feedspool parses" sh -c '/usr/bin/feedspool parse "$0" | grep -q "\"title\""' "$top/tests/fixtures/seed-feeds/outlet-b.atom"
 check "the README is installed" test -n "$(ls /usr/share/doc/feedspool/README.md* 2>/dev/null)"
 for p in topic exec lua; do
 	check "the $p plugin is installed" test -n "$(dpkg -L feedspool | grep "/feedspool/$p.so$")"

@@ -1,50 +1,30 @@
 /* SPDX-License-Identifier: MIT */
-/* feedspool's command line: picks the subcommand and leaves the work to it. */
+/* feedspool-core, the program with every library: feedspool (dispatch.c) becomes it for every
+ * command but the ones that only read documents. Picks the subcommand and leaves the work to it. */
 #include "autoconfig.h"
 
 #include <curl/curl.h>
 #include <libxml/parser.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "cmd.h"
+#include "commands.h"
 #include "log.h"
+#include "log_journal.h"
 
+/* Every subcommand of commands.c, parse and date too (run by feedspool-parse when feedspool
+ * is started, but this program runs everything). */
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	const char *what;
 } commands[] = {
-	{"run", cmd_run, "run the daemon in the foreground"},
-	{"once", cmd_run, "fetch every feed once, write new articles to the spool, and exit"},
-	{"check", cmd_check, "validate a configuration and print the resolved feed list"},
-	{"feeds", cmd_feeds, "show every feed's last fetch, failures and next due time"},
-	{"state", cmd_state, "rebuild the state from the spool; export or import it (to PostgreSQL)"},
-	{"ctl", cmd_ctl, "refresh, pause or resume feeds of a running daemon, or ask its status"},
-	{"opml", cmd_opml, "export the feeds as OPML, or import an OPML file's feeds"},
-	{"take", cmd_take, "claim the articles in the spool's new/ and print them (JSON, text, mbox)"},
-	{"parse", cmd_parse, "parse feed documents and print their articles as JSON"},
-	{"filter", cmd_filter, "run feed documents through the configured filters and print verdicts"},
-	{"extract", cmd_extract, "print the main article of web pages (the full-text extractor)"},
-	{"dedup", cmd_dedup, "explain the near-duplicate decisions: which article, rule, distance"},
-	{"date", cmd_date, "print feed dates read on stdin in UTC (a diagnostic for feed authors)"},
+	{"run", cmd_run},	{"once", cmd_run},	{"check", cmd_check},	  {"feeds", cmd_feeds},
+	{"state", cmd_state},	{"ctl", cmd_ctl},	{"opml", cmd_opml},	  {"take", cmd_take},
+	{"parse", cmd_parse},	{"filter", cmd_filter}, {"extract", cmd_extract}, {"dedup", cmd_dedup},
+	{"date", cmd_date},
 };
-
-static void usage(FILE *f)
-{
-	size_t i;
-
-	fputs("Usage: feedspool COMMAND [OPTION]... [ARG]...\n"
-	      "A feed aggregator: RSS, Atom and JSON Feed documents in, one normalized article\n"
-	      "per story out.\n\nCommands:\n",
-	      f);
-	for (i = 0; i < sizeof commands / sizeof *commands; i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].what);
-	fputs("\n'feedspool COMMAND --help' describes a command; feedspool(1) all of them.\n"
-	      "\n  -h, --help     show this help and exit\n"
-	      "  -V, --version  show the version and exit\n",
-	      f);
-}
 
 /* Whether a command's work may start transfers: curl_global_init() sets up TLS (OpenSSL's
  * initialization, about 0.5 ms), which the commands that only read documents never use (the
@@ -59,19 +39,15 @@ int main(int argc, char **argv)
 	size_t i;
 	int rc;
 
+	/* the name ps, pgrep and top show: feedspool's, as the user started it (execv named it
+	 * after this file); threads started later inherit it */
+	prctl(PR_SET_NAME, "feedspool", 0, 0, 0);
 	log_init("feedspool");
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		usage(stdout);
-		return 0;
-	}
-	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
-		printf("feedspool %s\n", PACKAGE_VERSION);
-		return 0;
-	}
+#ifdef HAVE_SYSTEMD
+	log_set_journal(log_journal_send);
+#endif
+	if ((rc = commands_answer(argc, argv)) >= 0)
+		return rc;
 	for (i = 0; i < sizeof commands / sizeof *commands; i++) {
 		if (strcmp(argv[1], commands[i].name) != 0)
 			continue;

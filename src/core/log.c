@@ -1,26 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /* Logging to stderr: "feedspool: message" on a terminal or file; under journald, each entry
- * sent with sd_journal_send (its priority, and FEED=/URL= fields), or "<4>" before every line
- * of a message when the journal cannot be reached that way. */
+ * sent through the journal sender (log_journal.c: its priority, and FEED=/URL= fields), or "<4>"
+ * before every line of a message when there is none (feedspool-parse does not load
+ * libsystemd) or the journal cannot be reached that way. */
 #include "autoconfig.h"
 
-#include "buf.h"
 #include "log.h"
-#include "url.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
-#ifdef HAVE_SYSTEMD
-#include <systemd/sd-journal.h>
-#endif
 
 static const char *prog = "feedspool";
 static enum log_level max_level = LOG_LVL_INFO;
 static int journal;
+static log_journal_fn *journal_send;
 
 void log_init(const char *progname)
 {
@@ -34,6 +30,11 @@ void log_init(const char *progname)
 	if (js && sscanf(js, "%lu:%lu", &dev, &ino) == 2 && fstat(2, &st) == 0 &&
 	    (unsigned long)st.st_dev == dev && (unsigned long)st.st_ino == ino)
 		journal = 1;
+}
+
+void log_set_journal(log_journal_fn *send)
+{
+	journal_send = send;
 }
 
 void log_set_level(enum log_level max)
@@ -56,40 +57,6 @@ size_t log_feed_of(const char *msg, char *out, size_t n)
 	return len;
 }
 
-#ifdef HAVE_SYSTEMD
-/* One journal entry: the message whole, its priority, and the feed's fields when it names one. */
-static int journal_send(int lvl, const char *url, const char *msg)
-{
-	char prio[16], ident[64], feed[256 + 5], *fields[5];
-	struct iovec iov[5];
-	struct buf m = BUF_INIT, u = BUF_INIT;
-	char *bare = url ? url_strip_userinfo(url) : NULL; /* credentials stay out of the journal */
-	size_t n = 0;
-	int rc = -1;
-
-	snprintf(prio, sizeof prio, "PRIORITY=%d", lvl);
-	snprintf(ident, sizeof ident, "SYSLOG_IDENTIFIER=%s", prog);
-	if (buf_printf(&m, "MESSAGE=%s", msg) < 0 ||
-	    (url && (!bare || buf_printf(&u, "URL=%s", bare) < 0)))
-		goto out;
-	fields[n++] = m.data;
-	fields[n++] = prio;
-	fields[n++] = ident;
-	memcpy(feed, "FEED=", 5);
-	if (log_feed_of(msg, feed + 5, sizeof feed - 5))
-		fields[n++] = feed;
-	if (url)
-		fields[n++] = u.data;
-	for (size_t i = 0; i < n; i++)
-		iov[i] = (struct iovec){fields[i], strlen(fields[i])};
-	rc = sd_journal_sendv(iov, (int)n);
-out:
-	free(bare);
-	buf_fini(&m);
-	buf_fini(&u);
-	return rc;
-}
-#endif
 
 /* "<N>" before every line, so that journald gives each line of a multi-line message the
  * message's priority (it reads the prefix per line). */
@@ -109,10 +76,8 @@ void log_write(FILE *f, int to_journal, int lvl, const char *url, const char *ms
 		fprintf(f, "%s: %s\n", prog, msg);
 		return;
 	}
-#ifdef HAVE_SYSTEMD
-	if (f == stderr && journal_send(lvl, url, msg) >= 0)
+	if (f == stderr && journal_send && journal_send(prog, lvl, url, msg) >= 0)
 		return;
-#endif
 	prefixed(f, lvl, msg);
 }
 

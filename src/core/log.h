@@ -12,6 +12,10 @@ enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARNING = 4, LOG_LVL_NOTICE = 5, LOG_L
 /* Reads JOURNAL_STREAM and sets the program name; call once at start-up. */
 void log_init(const char *progname);
 void log_set_level(enum log_level max);
+/* How an entry reaches journald when stderr is the journal: log_journal_send() in the core
+ * program; without one (feedspool-parse), each line goes to stderr with a "<N>" prefix. */
+typedef int log_journal_fn(const char *prog, int lvl, const char *url, const char *msg);
+void log_set_journal(log_journal_fn *send);
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
