@@ -20,7 +20,8 @@
 #include "commands.h"
 #include "log.h"
 
-/* Writes root[0..root_len) + dir + "/" + name into out (PATH_MAX); 0, or -1 when it does not fit. */
+/* Writes root[0..root_len) + dir + "/" + name into out (PATH_MAX); 0, or -1 when it does not
+ * fit. */
 static int path_of(char *out, const char *root, size_t root_len, const char *dir, const char *name)
 {
 	int w = snprintf(out, PATH_MAX, "%.*s%s/%s", (int)root_len, root, dir, name);

@@ -168,8 +168,9 @@ void html_flat_convert(struct conv *c, const char *s, size_t n)
 		html_flat_expand(c, s + i, (size_t)(lt - s) - i);
 		i = (size_t)(lt - s);
 		html_flat_blanks(c, i + 1);
-		if (c->n_voids && n - i >= 7 && memcmp(s + i, "<!---->", 7) == 0) {
-			i += 7; /* html_markup.c's void_fence() or void_split() */
+		if (c->n_voids && n - i >= VOID_FENCE_LEN &&
+		    memcmp(s + i, VOID_FENCE, VOID_FENCE_LEN) == 0) {
+			i += VOID_FENCE_LEN; /* html_markup.c's void_fence() or void_split() */
 			continue;
 		}
 		j = i + 1;

@@ -133,6 +133,10 @@ struct html_blank {
 #define HELD_VOID UINT32_MAX
 enum { VOID_IMG = 1, VOID_BR = 2 };
 #define VOID_TAG (1U << 31)
+/* The empty comment html_markup.c writes beside a held br or img where libxml2 must make no event
+ * (void_split, void_fence), and html_flat_convert() steps over: no event, no state. */
+#define VOID_FENCE "<!---->"
+#define VOID_FENCE_LEN (sizeof VOID_FENCE - 1)
 
 /* The attributes of a start tag held out of what libxml2 parses (copy_attrs): n of them from
  * html_att first, for the start event libxml2 makes with its input at offset at (just past the

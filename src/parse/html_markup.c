@@ -551,7 +551,7 @@ static int void_split(struct norm *t)
 	if (!t->void_text || t->out->len != t->void_at)
 		return 0;
 	t->void_text = 0;
-	return buf_append(t->out, "<!---->", 7);
+	return buf_append(t->out, VOID_FENCE, VOID_FENCE_LEN);
 }
 
 /* An empty comment where the last held br or img is when nothing or one byte follows it, or a
@@ -559,17 +559,16 @@ static int void_split(struct norm *t)
  * one of what follows (see above). */
 static int void_fence(struct norm *t)
 {
-	static const char fence[] = "<!---->";
 	size_t tail;
 	int err;
 
 	if (!t->n_voids || t->out->len - t->void_at >= 2)
 		return 0;
 	tail = t->out->len - t->void_at;
-	if ((err = buf_append(t->out, fence, sizeof fence - 1)) < 0 || !tail)
+	if ((err = buf_append(t->out, VOID_FENCE, VOID_FENCE_LEN)) < 0 || !tail)
 		return err;
-	memmove(t->out->data + t->void_at + sizeof fence - 1, t->out->data + t->void_at, tail);
-	memcpy(t->out->data + t->void_at, fence, sizeof fence - 1);
+	memmove(t->out->data + t->void_at + VOID_FENCE_LEN, t->out->data + t->void_at, tail);
+	memcpy(t->out->data + t->void_at, VOID_FENCE, VOID_FENCE_LEN);
 	return 0;
 }
 

@@ -33,8 +33,9 @@
  * element content; a section never holds a CR (libxml2 normalises line ends in text only), a
  * raw "]]>" (an error libxml2 must see), another kind of reference or a '<', never spans two
  * calls, and adds or removes no newline (line numbers stay). Its text may hold "]]>" (from
- * "]]&gt;"): it never goes to libxml2 as a CDATA section. Markup the scan does not know (a DOCTYPE, a '<' that starts no
- * tag, a '<' inside a tag, an end tag too many) turns this off for the rest of the document.
+ * "]]&gt;"): it never goes to libxml2 as a CDATA section. Markup the scan does not know (a
+ * DOCTYPE, a '<' that starts no tag, a '<' inside a tag, an end tag too many) turns this off
+ * for the rest of the document.
  * Once libxml2 has seen a well-formedness error it drops every reference in text, so the caller
  * pushes each section on its own and, when libxml2 has reported an error by then, the text as
  * written instead (xml_fix_orig), and sets no_wrap.
